@@ -1,0 +1,39 @@
+//! Écrin's use cases, ports and the demo data: one function and one transaction per use
+//! case, time from the [`Clock`] port only.
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+pub mod clock;
+pub mod demo;
+pub mod profiles;
+pub mod terms;
+
+pub use clock::{Clock, SystemClock, TestClock};
+
+use ecrin_core::Profile;
+use ecrin_store::Store;
+use std::sync::Arc;
+
+/// What every use case needs: the store, the merchant's profile and the clock.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub profile: Arc<Profile>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("profile", &self.profile.id).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Refused(#[from] ecrin_core::Refusal),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] ecrin_store::StoreError),
+}

@@ -1,0 +1,19 @@
+//! The rules of an Écrin shop, as plain functions of plain data.
+//!
+//! Nothing here performs I/O, reads a clock or touches a database: callers pass the
+//! profile, the data and the current time in, and get a value or a [`Refusal`] back.
+#![forbid(unsafe_code)]
+
+pub mod catalogue;
+pub mod country;
+pub mod lang;
+pub mod money;
+pub mod profile;
+pub mod query;
+pub mod refusal;
+pub mod search;
+
+pub use lang::Lang;
+pub use money::{Currency, Money};
+pub use profile::Profile;
+pub use refusal::Refusal;

@@ -1,0 +1,80 @@
+//! The storage port of Écrin: traits both backends implement, the rows they return and
+//! the one error type they raise.
+//!
+//! Reads go through [`Store`]; every write happens inside a [`Tx`] that the caller (a
+//! use case) begins and commits, so a use case is one transaction.
+#![forbid(unsafe_code)]
+
+mod error;
+mod rows;
+pub mod sql;
+
+pub use error::StoreError;
+pub use rows::*;
+
+use async_trait::async_trait;
+use ecrin_core::query::CatalogueQuery;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Whether the database answers (readiness).
+    async fn ping(&self) -> Result<()>;
+
+    /// A number that changes whenever the catalogue changes, so every process can tell
+    /// that its caches are stale.
+    async fn catalogue_version(&self) -> Result<i64>;
+
+    async fn count_products(&self) -> Result<i64>;
+
+    /// CAT-5: one page of the published catalogue matching `query`, with facet counts.
+    async fn list_products(&self, query: &CatalogueQuery) -> Result<ProductPage>;
+
+    /// A published product with its variants and their price history.
+    async fn product_by_slug(&self, slug: &str) -> Result<Option<ProductDetail>>;
+
+    async fn collections(&self) -> Result<Vec<Reference>>;
+    async fn materials(&self) -> Result<Vec<Reference>>;
+    async fn stones(&self) -> Result<Vec<Reference>>;
+
+    /// GTS-1: the terms version in force at `at_ms`, if any was published.
+    async fn terms_in_force(&self, at_ms: i64) -> Result<Option<TermsVersion>>;
+
+    async fn begin(&self) -> Result<Box<dyn Tx>>;
+
+    /// Closes the pools, waiting for running queries.
+    async fn close(&self);
+}
+
+/// A write transaction. Dropped without [`Tx::commit`], it rolls back.
+#[async_trait]
+pub trait Tx: Send {
+    async fn insert_collection(&mut self, c: &Reference) -> Result<()>;
+    async fn insert_material(&mut self, m: &Reference) -> Result<()>;
+    async fn insert_stone(&mut self, s: &Reference) -> Result<()>;
+    /// Inserts a product, its variants, their first price and its search document.
+    async fn insert_product(&mut self, p: &NewProduct, now_ms: i64) -> Result<()>;
+    /// CAT-4, CAT-7: a new price from `from_ms` on, kept in the history.
+    async fn set_price(
+        &mut self,
+        sku: &str,
+        price: i64,
+        list_price: Option<i64>,
+        from_ms: i64,
+    ) -> Result<()>;
+    async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    async fn insert_terms_version(&mut self, t: &TermsVersion) -> Result<()>;
+    /// Marks the catalogue as changed for every process's caches.
+    async fn bump_catalogue_version(&mut self) -> Result<()>;
+    async fn commit(self: Box<Self>) -> Result<()>;
+}

@@ -1,0 +1,141 @@
+use ecrin_core::Lang;
+use ecrin_core::catalogue::{Availability, Category, PricePoint};
+
+/// A text in each language the engine speaks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Localized {
+    pub fr: String,
+    pub en: String,
+    pub it: String,
+}
+
+impl Localized {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+            Lang::It => &self.it,
+        }
+    }
+
+    pub fn all(&self) -> [&str; 3] {
+        [&self.fr, &self.en, &self.it]
+    }
+}
+
+/// A collection, a material or a stone: a slug and its names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub slug: String,
+    pub position: i64,
+    pub name: Localized,
+    pub description: Localized,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    pub sku: String,
+    pub metal: String,
+    pub stone: Option<String>,
+    pub size: Option<String>,
+    pub price: i64,
+    pub list_price: Option<i64>,
+    pub on_hand: i64,
+    pub weight_grams: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub id: String,
+    pub slug: String,
+    pub position: i64,
+    /// ring, necklace, earrings, bracelet, pendant.
+    pub kind: String,
+    pub collection: String,
+    pub category: Category,
+    pub lead_time_days: Option<i64>,
+    pub personalisable: bool,
+    pub name: Localized,
+    pub description: Localized,
+    pub variants: Vec<NewVariant>,
+    /// Extra words the search should find the product by (material and stone names).
+    pub keywords: String,
+}
+
+/// One line of a catalogue page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSummary {
+    pub id: String,
+    pub slug: String,
+    pub position: i64,
+    pub kind: String,
+    pub collection: String,
+    pub category: Category,
+    pub name: Localized,
+    pub price_from: i64,
+    pub availability: Availability,
+    pub lead_time_days: Option<i64>,
+    pub metal: String,
+    pub stone: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub collection: Vec<FacetCount>,
+    pub material: Vec<FacetCount>,
+    pub stone: Vec<FacetCount>,
+    pub availability: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductPage {
+    pub items: Vec<ProductSummary>,
+    pub facets: Facets,
+    /// How many products match, over all pages.
+    pub total: i64,
+    /// The position to continue after, when there is a next page.
+    pub next_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub sku: String,
+    pub metal: String,
+    pub stone: Option<String>,
+    pub size: Option<String>,
+    pub price: i64,
+    pub list_price: Option<i64>,
+    pub on_hand: i64,
+    pub weight_grams: i64,
+    pub availability: Availability,
+    pub price_history: Vec<PricePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDetail {
+    pub id: String,
+    pub slug: String,
+    pub kind: String,
+    pub collection: String,
+    pub category: Category,
+    pub lead_time_days: Option<i64>,
+    pub personalisable: bool,
+    pub name: Localized,
+    pub description: Localized,
+    pub variants: Vec<Variant>,
+}
+
+/// GTS-1: a published version of the terms of sale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermsVersion {
+    pub version: String,
+    pub effective_from_ms: i64,
+    pub published_at_ms: i64,
+    pub body: Localized,
+}

@@ -1,0 +1,416 @@
+//! SQL text shared by both backends, so the two never drift: the backends only bind the
+//! arguments and run it. Placeholders are written `$1`, which SQLite accepts too.
+
+use crate::rows::*;
+use ecrin_core::catalogue::{Availability, Category, PricePoint};
+use ecrin_core::query::CatalogueQuery;
+use ecrin_core::search;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A statement and its arguments, in placeholder order.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl Built {
+    fn push(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+}
+
+/// CAT-2, CAT-3: a product's availability, computed from its category and stock.
+const AVAILABILITY: &str = "CASE WHEN p.category <> 'in_stock' THEN 'made_to_order' \
+     WHEN EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.on_hand > 0) \
+     THEN 'in_stock' ELSE 'sold_out' END";
+
+const PRICE_FROM: &str = "(SELECT MIN(v.price) FROM variants v WHERE v.product_id = p.id)";
+
+/// The full-text query for `q`, or `None` when it holds no word at all.
+pub fn fulltext_query(q: &str, dialect: Dialect) -> Option<String> {
+    let terms = search::terms(q);
+    if terms.is_empty() {
+        return None;
+    }
+    Some(match dialect {
+        Dialect::Sqlite => terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
+        Dialect::Postgres => terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+    })
+}
+
+/// The `WHERE` clause of a catalogue query (without pagination).
+fn filters(b: &mut Built, q: &CatalogueQuery, dialect: Dialect) -> String {
+    let mut clauses = vec!["p.published = TRUE".to_owned()];
+    if let Some(text) = &q.q {
+        match fulltext_query(text, dialect) {
+            Some(fts) => {
+                let arg = b.push(Arg::Text(fts));
+                clauses.push(match dialect {
+                    Dialect::Sqlite => format!(
+                        "p.id IN (SELECT product_id FROM product_search WHERE product_search MATCH {arg})"
+                    ),
+                    Dialect::Postgres => format!(
+                        "p.id IN (SELECT product_id FROM product_search WHERE document @@ to_tsquery('simple', {arg}))"
+                    ),
+                });
+            }
+            // Punctuation only: nothing can match.
+            None => clauses.push("1 = 0".to_owned()),
+        }
+    }
+    if let Some(c) = &q.collection {
+        let arg = b.push(Arg::Text(c.as_str().to_owned()));
+        clauses.push(format!("p.collection = {arg}"));
+    }
+    if let Some(m) = &q.material {
+        let arg = b.push(Arg::Text(m.as_str().to_owned()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.metal = {arg})"
+        ));
+    }
+    if let Some(s) = &q.stone {
+        let arg = b.push(Arg::Text(s.as_str().to_owned()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.stone = {arg})"
+        ));
+    }
+    if let Some(lo) = q.min_price {
+        let arg = b.push(Arg::Int(lo));
+        clauses.push(format!("{PRICE_FROM} >= {arg}"));
+    }
+    if let Some(hi) = q.max_price {
+        let arg = b.push(Arg::Int(hi));
+        clauses.push(format!("{PRICE_FROM} <= {arg}"));
+    }
+    if let Some(a) = q.availability {
+        let arg = b.push(Arg::Text(a.as_str().to_owned()));
+        clauses.push(format!("({AVAILABILITY}) = {arg}"));
+    }
+    clauses.join(" AND ")
+}
+
+/// One page (plus one row, to know whether another page follows).
+pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
+    let mut b = Built { sql: String::new(), args: Vec::new() };
+    let mut where_ = filters(&mut b, q, dialect);
+    if let Some(after) = q.after {
+        let arg = b.push(Arg::Int(after));
+        where_.push_str(&format!(" AND p.position > {arg}"));
+    }
+    let limit = b.push(Arg::Int(i64::from(q.page_size) + 1));
+    b.sql = format!(
+        "SELECT p.id, p.slug, p.position, p.kind, p.collection, p.category, p.lead_time_days, \
+         p.name_fr, p.name_en, p.name_it, {PRICE_FROM} AS price_from, {AVAILABILITY} AS availability, \
+         (SELECT v.metal FROM variants v WHERE v.product_id = p.id ORDER BY v.position LIMIT 1) AS metal, \
+         (SELECT v.stone FROM variants v WHERE v.product_id = p.id ORDER BY v.position LIMIT 1) AS stone \
+         FROM products p WHERE {where_} ORDER BY p.position LIMIT {limit}"
+    );
+    b
+}
+
+/// Facet counts over every product matching the filters.
+pub fn facets(q: &CatalogueQuery, dialect: Dialect) -> Built {
+    let mut b = Built { sql: String::new(), args: Vec::new() };
+    let where_ = filters(&mut b, q, dialect);
+    b.sql = format!(
+        "WITH f AS (SELECT p.id, p.collection, {AVAILABILITY} AS availability FROM products p WHERE {where_}) \
+         SELECT 'collection' AS facet, f.collection AS value, COUNT(*) AS n FROM f GROUP BY f.collection \
+         UNION ALL SELECT 'material', v.metal, COUNT(DISTINCT v.product_id) FROM variants v JOIN f ON f.id = v.product_id GROUP BY v.metal \
+         UNION ALL SELECT 'stone', v.stone, COUNT(DISTINCT v.product_id) FROM variants v JOIN f ON f.id = v.product_id WHERE v.stone IS NOT NULL GROUP BY v.stone \
+         UNION ALL SELECT 'availability', f.availability, COUNT(*) FROM f GROUP BY f.availability"
+    );
+    b
+}
+
+pub const PRODUCT_BY_SLUG: &str = "SELECT id, slug, kind, collection, category, lead_time_days, personalisable, \
+     name_fr, name_en, name_it, description_fr, description_en, description_it \
+     FROM products WHERE slug = $1 AND published = TRUE";
+
+pub const VARIANTS_OF_PRODUCT: &str = "SELECT v.sku, v.metal, v.stone, v.size, v.price, v.list_price, \
+     v.on_hand, v.weight_grams FROM variants v WHERE v.product_id = $1 ORDER BY v.position";
+
+pub const PRICE_HISTORY_OF_PRODUCT: &str = "SELECT h.sku, h.price, h.from_ms FROM price_history h \
+     JOIN variants v ON v.sku = h.sku WHERE v.product_id = $1 ORDER BY h.sku, h.from_ms";
+
+pub const CATALOGUE_VERSION: &str = "SELECT value FROM meta WHERE key = 'catalogue_version'";
+pub const BUMP_CATALOGUE_VERSION: &str =
+    "UPDATE meta SET value = value + 1 WHERE key = 'catalogue_version'";
+pub const COUNT_PRODUCTS: &str = "SELECT COUNT(*) AS n FROM products";
+
+pub const COLLECTIONS: &str = "SELECT slug, position, name_fr, name_en, name_it, description_fr, \
+     description_en, description_it FROM collections ORDER BY position";
+pub const MATERIALS: &str = "SELECT slug, position, name_fr, name_en, name_it, description_fr, \
+     description_en, description_it FROM materials ORDER BY position";
+pub const STONES: &str = "SELECT slug, position, name_fr, name_en, name_it, description_fr, \
+     description_en, description_it FROM stones ORDER BY position";
+
+pub const INSERT_COLLECTION: &str = "INSERT INTO collections (slug, position, name_fr, name_en, name_it, \
+     description_fr, description_en, description_it) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub const INSERT_MATERIAL: &str = "INSERT INTO materials (slug, position, name_fr, name_en, name_it, \
+     description_fr, description_en, description_it) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub const INSERT_STONE: &str = "INSERT INTO stones (slug, position, name_fr, name_en, name_it, \
+     description_fr, description_en, description_it) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+pub const INSERT_PRODUCT: &str = "INSERT INTO products (id, slug, position, kind, collection, category, \
+     lead_time_days, personalisable, name_fr, name_en, name_it, description_fr, description_en, \
+     description_it, published, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, TRUE, $15)";
+
+pub const INSERT_VARIANT: &str = "INSERT INTO variants (sku, product_id, position, metal, stone, size, \
+     price, list_price, on_hand, weight_grams) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+pub const INSERT_PRICE_POINT: &str =
+    "INSERT INTO price_history (sku, price, from_ms) VALUES ($1, $2, $3)";
+
+pub const UPDATE_PRICE: &str = "UPDATE variants SET price = $2, list_price = $3 WHERE sku = $1";
+
+pub const UPDATE_STOCK: &str = "UPDATE variants SET on_hand = $2 WHERE sku = $1";
+
+pub const TERMS_IN_FORCE: &str = "SELECT version, effective_from_ms, published_at_ms, body_fr, body_en, \
+     body_it FROM terms_versions WHERE effective_from_ms <= $1 \
+     ORDER BY effective_from_ms DESC, published_at_ms DESC LIMIT 1";
+
+pub const INSERT_TERMS_VERSION: &str = "INSERT INTO terms_versions (version, effective_from_ms, \
+     published_at_ms, body_fr, body_en, body_it) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// The text a product is found by: its names and descriptions in every language and its
+/// keywords, folded like the queries are.
+pub fn search_document(p: &NewProduct) -> String {
+    let mut text = String::new();
+    for part in p.name.all().into_iter().chain(p.description.all()) {
+        text.push_str(part);
+        text.push(' ');
+    }
+    text.push_str(&p.keywords);
+    search::fold(&text)
+}
+
+// Rows as the database returns them, decoded the same way by both drivers.
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SummaryRow {
+    pub id: String,
+    pub slug: String,
+    pub position: i64,
+    pub kind: String,
+    pub collection: String,
+    pub category: String,
+    pub lead_time_days: Option<i64>,
+    pub name_fr: String,
+    pub name_en: String,
+    pub name_it: String,
+    pub price_from: Option<i64>,
+    pub availability: String,
+    pub metal: Option<String>,
+    pub stone: Option<String>,
+}
+
+impl SummaryRow {
+    pub fn into_summary(self) -> ProductSummary {
+        ProductSummary {
+            id: self.id,
+            slug: self.slug,
+            position: self.position,
+            kind: self.kind,
+            collection: self.collection,
+            category: Category::parse(&self.category).unwrap_or(Category::InStock),
+            name: Localized { fr: self.name_fr, en: self.name_en, it: self.name_it },
+            price_from: self.price_from.unwrap_or(0),
+            availability: Availability::parse(&self.availability).unwrap_or(Availability::SoldOut),
+            lead_time_days: self.lead_time_days,
+            metal: self.metal.unwrap_or_default(),
+            stone: self.stone,
+        }
+    }
+}
+
+/// Cuts the extra row off a page and says where the next page starts.
+pub fn into_page(rows: Vec<SummaryRow>, page_size: u32, facets: Vec<FacetRow>) -> ProductPage {
+    let size = page_size as usize;
+    let mut items: Vec<ProductSummary> = rows.into_iter().map(SummaryRow::into_summary).collect();
+    let next_after = if items.len() > size {
+        items.truncate(size);
+        items.last().map(|p| p.position)
+    } else {
+        None
+    };
+    let mut f = Facets::default();
+    let mut total = 0;
+    for row in facets {
+        let count = FacetCount { value: row.value.unwrap_or_default(), count: row.n };
+        match row.facet.as_str() {
+            "collection" => f.collection.push(count),
+            "material" => f.material.push(count),
+            "stone" => f.stone.push(count),
+            _ => {
+                total += count.count;
+                f.availability.push(count);
+            }
+        }
+    }
+    for list in [&mut f.collection, &mut f.material, &mut f.stone, &mut f.availability] {
+        list.sort_by(|a, b| a.value.cmp(&b.value));
+    }
+    ProductPage { items, facets: f, total, next_after }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct FacetRow {
+    pub facet: String,
+    pub value: Option<String>,
+    pub n: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ProductRow {
+    pub id: String,
+    pub slug: String,
+    pub kind: String,
+    pub collection: String,
+    pub category: String,
+    pub lead_time_days: Option<i64>,
+    pub personalisable: bool,
+    pub name_fr: String,
+    pub name_en: String,
+    pub name_it: String,
+    pub description_fr: String,
+    pub description_en: String,
+    pub description_it: String,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct VariantRow {
+    pub sku: String,
+    pub metal: String,
+    pub stone: Option<String>,
+    pub size: Option<String>,
+    pub price: i64,
+    pub list_price: Option<i64>,
+    pub on_hand: i64,
+    pub weight_grams: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct PricePointRow {
+    pub sku: String,
+    pub price: i64,
+    pub from_ms: i64,
+}
+
+pub fn into_detail(p: ProductRow, variants: Vec<VariantRow>, prices: Vec<PricePointRow>) -> ProductDetail {
+    let category = Category::parse(&p.category).unwrap_or(Category::InStock);
+    let variants = variants
+        .into_iter()
+        .map(|v| Variant {
+            availability: ecrin_core::catalogue::variant_availability(category, v.on_hand),
+            price_history: prices
+                .iter()
+                .filter(|h| h.sku == v.sku)
+                .map(|h| PricePoint { price: h.price, from_ms: h.from_ms })
+                .collect(),
+            sku: v.sku,
+            metal: v.metal,
+            stone: v.stone,
+            size: v.size,
+            price: v.price,
+            list_price: v.list_price,
+            on_hand: v.on_hand,
+            weight_grams: v.weight_grams,
+        })
+        .collect();
+    ProductDetail {
+        id: p.id,
+        slug: p.slug,
+        kind: p.kind,
+        collection: p.collection,
+        category,
+        lead_time_days: p.lead_time_days,
+        personalisable: p.personalisable,
+        name: Localized { fr: p.name_fr, en: p.name_en, it: p.name_it },
+        description: Localized {
+            fr: p.description_fr,
+            en: p.description_en,
+            it: p.description_it,
+        },
+        variants,
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ReferenceRow {
+    pub slug: String,
+    pub position: i64,
+    pub name_fr: String,
+    pub name_en: String,
+    pub name_it: String,
+    pub description_fr: String,
+    pub description_en: String,
+    pub description_it: String,
+}
+
+impl From<ReferenceRow> for Reference {
+    fn from(r: ReferenceRow) -> Self {
+        Reference {
+            slug: r.slug,
+            position: r.position,
+            name: Localized { fr: r.name_fr, en: r.name_en, it: r.name_it },
+            description: Localized {
+                fr: r.description_fr,
+                en: r.description_en,
+                it: r.description_it,
+            },
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TermsRow {
+    pub version: String,
+    pub effective_from_ms: i64,
+    pub published_at_ms: i64,
+    pub body_fr: String,
+    pub body_en: String,
+    pub body_it: String,
+}
+
+impl From<TermsRow> for TermsVersion {
+    fn from(r: TermsRow) -> Self {
+        TermsVersion {
+            version: r.version,
+            effective_from_ms: r.effective_from_ms,
+            published_at_ms: r.published_at_ms,
+            body: Localized { fr: r.body_fr, en: r.body_en, it: r.body_it },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cat_5_search_words_become_prefix_queries_on_each_backend() {
+        assert_eq!(
+            fulltext_query("Bague SAPHIR", Dialect::Sqlite).as_deref(),
+            Some("\"bague\"* \"saphir\"*")
+        );
+        assert_eq!(
+            fulltext_query("Bague SAPHIR", Dialect::Postgres).as_deref(),
+            Some("bague:* & saphir:*")
+        );
+        assert_eq!(fulltext_query("\"'*", Dialect::Sqlite), None);
+    }
+}
