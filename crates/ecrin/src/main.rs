@@ -1,1 +1,177 @@
-fn main() {}
+//! `ecrin`: the shop server and its maintenance commands. A thin shim: the work is in
+//! the library crates.
+#![forbid(unsafe_code)]
+
+mod settings;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ecrin_app::{App, Clock, SystemClock, TestClock};
+use ecrin_store::Store;
+use ecrin_web::{Application, WebSettings};
+use settings::{Settings, redact_url};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Écrin: an e-commerce engine for jewellery houses whose terms of sale are code.
+#[derive(Debug, Parser)]
+#[command(name = "ecrin", version, about, long_about = None)]
+struct Cli {
+    /// A TOML file with the settings (the environment variables win over it).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the shop (the default): storefront, API, operations endpoints.
+    Serve,
+    /// Create the database if needed and apply the migrations.
+    Migrate,
+    /// Load the demo catalogue into an empty database.
+    Seed,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ecrin: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let profile = match ecrin_app::profiles::load(&settings.profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("ecrin: ECRIN_PROFILE: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_logs();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ecrin: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings, profile).await,
+            Command::Migrate => migrate(&settings).await,
+            Command::Seed => seed(settings, profile).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ecrin: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if std::env::var("ECRIN_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let shown = redact_url(url);
+    if url.starts_with("sqlite:") {
+        let store = ecrin_store_sqlite::SqliteStore::open(url)
+            .await
+            .with_context(|| format!("ECRIN_DATABASE_URL: cannot open {shown}"))?;
+        Ok(Arc::new(store))
+    } else {
+        let store = ecrin_store_postgres::PgStore::open(url)
+            .await
+            .with_context(|| format!("ECRIN_DATABASE_URL: cannot open {shown}"))?;
+        Ok(Arc::new(store))
+    }
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url).await?;
+    store.close().await;
+    println!("Database {} is migrated.", redact_url(&settings.database_url));
+    Ok(())
+}
+
+fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, test_mode: bool) -> App {
+    let clock: Arc<dyn Clock> = if test_mode { Arc::new(TestClock::new()) } else { Arc::new(SystemClock) };
+    App { store, profile: Arc::new(profile), clock }
+}
+
+async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url).await?;
+    let app = app(store.clone(), profile, false);
+    if store.count_products().await? > 0 {
+        anyhow::bail!("the catalogue is not empty: the demo catalogue loads only into an empty database");
+    }
+    let n = ecrin_app::catalogue::seed_demo(&app).await?;
+    println!("Demo catalogue loaded: {n} pieces.");
+    store.close().await;
+    Ok(())
+}
+
+async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = open_store(&settings.database_url).await?;
+    let shop_name = profile.shop_name.clone();
+    let profile_id = profile.id.clone();
+    let app = app(store.clone(), profile, settings.test_mode);
+    let empty = store.count_products().await? == 0;
+    if settings.demo_data.unwrap_or(empty) && empty {
+        let n = ecrin_app::catalogue::seed_demo(&app).await?;
+        println!("Demo catalogue loaded: {n} pieces.");
+    }
+    let web = WebSettings { addr: settings.addr, test_mode: settings.test_mode };
+    let server = Application::build(&web, app)
+        .await
+        .with_context(|| format!("ECRIN_ADDR: cannot listen on {}", settings.addr))?;
+    let url = format!("http://{}:{}", settings.addr.ip(), server.port());
+    println!("{shop_name} (profile {profile_id}) on {}", redact_url(&settings.database_url));
+    println!("  Shop:          {url}/");
+    println!("  API:           {url}/api/v1/products   (OpenAPI: {url}/api/openapi.json)");
+    if settings.test_mode {
+        println!("  Test mode:     on (movable clock, /api/v1/test/*)");
+    }
+    println!("  Ready in {} ms. Ctrl-C stops the shop.", started.elapsed().as_millis());
+    server.run_until_stopped(shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}

@@ -1,1 +1,115 @@
+//! Écrin's HTTP surface: the storefront pages, the JSON API and its OpenAPI document,
+//! operations endpoints, and the middleware every response goes through.
 #![forbid(unsafe_code)]
+
+pub mod api;
+mod cache;
+pub mod cookies;
+mod error;
+pub mod i18n;
+mod ops;
+mod picture;
+mod rawquery;
+mod reads;
+mod storefront;
+
+pub use error::{ApiError, Problem};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use ecrin_app::App;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Largest request body accepted anywhere.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub addr: SocketAddr,
+    /// `ECRIN_TEST_MODE=1`: the movable clock and `/api/v1/test/*`.
+    pub test_mode: bool,
+}
+
+pub(crate) struct Inner {
+    pub app: App,
+    pub test_mode: bool,
+    pub cache: cache::CatalogueCache,
+    pub recorder: PrometheusRecorder,
+    pub metrics: PrometheusHandle,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The bound server: build it, read its port, run it until the shutdown future resolves.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    pub async fn build(settings: &WebSettings, app: App) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(settings.addr).await?;
+        let port = listener.local_addr()?.port();
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
+            .map(PrometheusBuilder::build_recorder)
+            .unwrap_or_else(|_| PrometheusBuilder::new().build_recorder());
+        let metrics = recorder.handle();
+        let state = AppState(Arc::new(Inner {
+            app,
+            test_mode: settings.test_mode,
+            cache: cache::CatalogueCache::default(),
+            recorder,
+            metrics,
+        }));
+        Ok(Application { listener, router: router(state), port })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let router = Router::new()
+        .merge(ops::routes())
+        .merge(api::routes(state.test_mode))
+        .merge(storefront::routes())
+        .fallback(storefront::not_found_fallback)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::record_metrics));
+    ops::wrap(router).with_state(state)
+}

@@ -1,0 +1,231 @@
+//! The settings of `ecrin serve`: an optional TOML file, then the environment, which
+//! wins. A bad value stops the start with one line naming the variable and the problem.
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// The file form: the same keys as the variables, without `ECRIN_`, in lower case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    addr: Option<String>,
+    database_url: Option<String>,
+    profile: Option<String>,
+    demo_data: Option<bool>,
+    admin_email: Option<String>,
+    admin_password: Option<String>,
+    smtp_url: Option<String>,
+    test_mode: Option<bool>,
+}
+
+pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
+pub const DEMO_ADMIN_PASSWORD: &str = "ecrin-demo-admin";
+
+#[derive(Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database_url: String,
+    pub profile: String,
+    /// `None`: load the demo catalogue when the database is empty.
+    pub demo_data: Option<bool>,
+    pub admin_email: String,
+    pub admin_password: Secret,
+    pub smtp_url: Option<String>,
+    pub test_mode: bool,
+}
+
+/// A secret that never shows in `Debug` or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("addr", &self.addr)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("profile", &self.profile)
+            .field("demo_data", &self.demo_data)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &self.admin_password)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("test_mode", &self.test_mode)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:…@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}://{user}:…@{}", &url[..s], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// One line: the variable and what is wrong with it.
+#[derive(Debug)]
+pub struct SettingsError(pub String);
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn flag(name: &str, value: &str) -> Result<bool, SettingsError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        other => Err(SettingsError(format!("{name}: `{other}` is not a switch: use 1 or 0"))),
+    }
+}
+
+impl Settings {
+    /// Reads `config` (if given) then the environment through `env`.
+    pub fn load(
+        config: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let file: FileSettings = match config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| SettingsError(format!("--config {path}: cannot read it: {e}")))?;
+                toml::from_str(&text).map_err(|e| {
+                    SettingsError(format!(
+                        "--config {path}: {}",
+                        e.message().split_whitespace().collect::<Vec<_>>().join(" ")
+                    ))
+                })?
+            }
+            None => FileSettings::default(),
+        };
+        let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
+
+        let addr_text = pick("ECRIN_ADDR", file.addr).unwrap_or_else(|| "127.0.0.1:8080".into());
+        let addr: SocketAddr = addr_text.trim().parse().map_err(|_| {
+            SettingsError(format!(
+                "ECRIN_ADDR: `{addr_text}` is not an address and port such as 127.0.0.1:8080"
+            ))
+        })?;
+
+        let database_url =
+            pick("ECRIN_DATABASE_URL", file.database_url).unwrap_or_else(|| "sqlite://ecrin.db".into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(SettingsError(format!(
+                "ECRIN_DATABASE_URL: `{}` must start with sqlite:// or postgres://",
+                redact_url(&database_url)
+            )));
+        }
+
+        let profile = pick("ECRIN_PROFILE", file.profile).unwrap_or_else(|| "paris".into());
+
+        let demo_data = match env("ECRIN_DEMO_DATA") {
+            Some(v) => Some(flag("ECRIN_DEMO_DATA", &v)?),
+            None => file.demo_data,
+        };
+        let test_mode = match env("ECRIN_TEST_MODE") {
+            Some(v) => flag("ECRIN_TEST_MODE", &v)?,
+            None => file.test_mode.unwrap_or(false),
+        };
+
+        let admin_email =
+            pick("ECRIN_ADMIN_EMAIL", file.admin_email).unwrap_or_else(|| DEMO_ADMIN_EMAIL.into());
+        let trimmed = admin_email.trim();
+        let at = trimmed.find('@');
+        if !matches!(at, Some(i) if i > 0 && i < trimmed.len() - 1) || trimmed.contains(char::is_whitespace) {
+            return Err(SettingsError(format!(
+                "ECRIN_ADMIN_EMAIL: `{admin_email}` is not an e-mail address"
+            )));
+        }
+        let admin_password = pick("ECRIN_ADMIN_PASSWORD", file.admin_password)
+            .unwrap_or_else(|| DEMO_ADMIN_PASSWORD.into());
+        if admin_password.chars().count() < 12 {
+            return Err(SettingsError(
+                "ECRIN_ADMIN_PASSWORD: must be at least 12 characters".into(),
+            ));
+        }
+
+        let smtp_url = pick("ECRIN_SMTP_URL", file.smtp_url).filter(|s| !s.trim().is_empty());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(SettingsError(format!(
+                "ECRIN_SMTP_URL: `{}` must start with smtp:// or smtps://",
+                redact_url(url)
+            )));
+        }
+
+        Ok(Settings {
+            addr,
+            database_url,
+            profile,
+            demo_data,
+            admin_email: trimmed.to_owned(),
+            admin_password: Secret(admin_password),
+            smtp_url,
+            test_mode,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn defaults_are_the_demo_shop() {
+        let s = Settings::load(None, env(&[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://ecrin.db");
+        assert_eq!(s.profile, "paris");
+        assert_eq!(s.demo_data, None);
+        assert!(!s.test_mode);
+        assert!(!format!("{s:?}").contains(DEMO_ADMIN_PASSWORD));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (var, value) in [
+            ("ECRIN_ADDR", "localhost"),
+            ("ECRIN_DATABASE_URL", "mysql://x"),
+            ("ECRIN_TEST_MODE", "maybe"),
+            ("ECRIN_DEMO_DATA", "2"),
+            ("ECRIN_ADMIN_EMAIL", "nobody"),
+            ("ECRIN_ADMIN_PASSWORD", "short"),
+            ("ECRIN_SMTP_URL", "http://mail"),
+        ] {
+            let err = Settings::load(None, env(&[(var, value)])).err().map(|e| e.0).unwrap_or_default();
+            assert!(err.starts_with(&format!("{var}: ")), "{var}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(redact_url("postgres://shop:hunter2@db:5432/ecrin"), "postgres://shop:…@db:5432/ecrin");
+        assert_eq!(redact_url("sqlite://ecrin.db"), "sqlite://ecrin.db");
+    }
+}

@@ -1,0 +1,139 @@
+# Storefront, English.
+skip-to-content = Skip to content
+nav-home = Home
+nav-catalogue = Jewellery
+nav-collections = Collections
+nav-made-to-order = Made to order
+nav-signature = Engraving & bespoke
+nav-main = Main navigation
+search-label = Search the jewellery
+search-placeholder = Ring, sapphire, pearl…
+search-submit = Search
+language-label = Language
+footer-legal = Legal information
+footer-terms = Terms of sale
+footer-privacy = Privacy policy
+footer-cookies = Cookie policy
+footer-notice = Legal notice
+footer-contact = Customer service
+footer-rights = All prices include VAT. Delivery charges are shown before you order.
+
+home-title = Fine jewellery, made by hand
+home-lede = Gold, platinum and silver set with diamonds, sapphires and pearls: pieces in stock ready to ship, pieces made to order in our workshop, and pieces engraved for you.
+home-cta = Discover the jewellery
+home-collections = The collections
+home-featured = Pieces of the moment
+home-made-to-order-title = Made to order
+home-made-to-order-text = Some pieces are made for you after your order, within a lead time stated on their page.
+home-signature-title = Engraved for you
+home-signature-text = Initials, a date, a name: engraved pieces are made to your request.
+collection-discover = See the collection
+
+catalogue-title = The jewellery
+catalogue-results = { $count ->
+    [0] No piece matches your search.
+    [one] One piece
+   *[other] { $count } pieces
+}
+catalogue-search-results = Results for “{ $q }”
+filters-title = Refine
+filter-collection = Collection
+filter-material = Metal
+filter-stone = Stone
+filter-availability = Availability
+filter-price-min = Price from (€)
+filter-price-max = Price up to (€)
+filter-any = All
+filter-apply = Show the pieces
+filter-reset = Clear the filters
+catalogue-next = Next pieces
+catalogue-empty-hint = Try fewer filters, or another word.
+availability-in_stock = In stock
+availability-made_to_order = Made to order
+availability-sold_out = Sold out
+price-from = from { $price }
+lead-time = Made to order: about { $days } days
+personalisable = Can be engraved
+
+product-breadcrumb = Jewellery
+product-variants = Models and sizes
+product-variant-metal = Metal
+product-variant-stone = Stone
+product-variant-size = Size
+product-variant-sku = Reference
+product-variant-price = Price incl. VAT
+product-variant-availability = Availability
+product-variant-weight = Weight
+product-weight-grams = { $grams } g
+product-vat = including { $rate } % VAT
+product-list-price = List price
+product-lowest-30 = Lowest price in the 30 days before this reduction: { $price }
+product-reduced = Reduced price
+product-in-stock = In stock: { $count } available
+product-sold-out = Sold out
+product-made-to-order = Made to order, delivered in about { $days } days after payment
+product-custom-made = Made or engraved to your request: personalised pieces cannot be returned under the right of withdrawal.
+product-notice-title = About the pictures and the craft
+product-photo-notice = Photographs are not contractual: colours and proportions on screen may differ from the piece.
+product-handcraft-notice = Every piece is made and finished by hand: slight variations in finish, weight, carat or colour are the mark of that work and not a defect.
+product-collection = Collection { $name }
+product-picture-alt = { $name }, drawing of the piece
+product-price-from = From { $price }
+product-no-size = One size
+
+legal-terms-title = General terms of sale
+legal-terms-version = Version { $version }, in force since { $date }
+legal-terms-download = Download the terms (text file)
+legal-terms-prevails = This text exists in several languages; where they differ, the { $language } version prevails.
+legal-terms-none = No version of the terms has been published yet.
+legal-terms-fingerprint = SHA-256 fingerprint of this text: { $hash }
+legal-privacy-title = Privacy policy
+legal-cookies-title = Cookie policy
+legal-notice-title = Legal notice
+lang-name-fr = French
+lang-name-en = English
+lang-name-it = Italian
+
+privacy-intro = { $merchant } is responsible for the personal data collected by this shop. This page says what we collect, why, for how long, and how you exercise your rights.
+privacy-collected-title = What we collect and why
+privacy-collected = Your name, given name, title, e-mail address, phone number, delivery and billing addresses and your orders, to create your account, deliver your orders, invoice them and answer you. We never see nor keep your card number: the payment service provider holds it.
+privacy-security-title = Security records
+privacy-security = Your IP address and browser are recorded for the security of the shop and kept { $days } days; only aggregated statistics leave the shop.
+privacy-marketing-title = News and partners
+privacy-marketing = We send you news only if you agree to it, and you can withdraw that consent at any time from your account or with the link in every message. Sharing your details with partners is a separate consent.
+privacy-friend-title = Sending a piece to a friend
+privacy-friend = When you send a piece or recommend the shop to a friend, both addresses serve that one message and are not kept.
+privacy-rights-title = Your rights
+privacy-rights = From your account you can download everything we hold about you, correct it, restrict or object to its use, and ask for its deletion. Deletion keeps only what the law requires (invoices, archived contracts) and anonymises the rest.
+privacy-retention-title = How long we keep data
+privacy-retention = Account data is kept while the account is open; invoices and contracts for the time the law requires; security records { $days } days; cookie choices { $cookie_days } days.
+privacy-contact = To exercise your rights: { $email }.
+
+cookies-intro = This shop sets only the cookies listed below. Strictly necessary cookies need no consent; any other cookie is set only after you accept it, and your choice is asked again after { $days } days.
+cookies-name = Cookie
+cookies-purpose = Purpose
+cookies-category = Category
+cookies-duration = Duration
+cookies-category-necessary = Strictly necessary
+cookies-duration-days = { $days } days
+cookies-duration-session = Until the browser closes
+cookie-purpose-lang = Remembers the language you chose for the shop.
+
+notice-publisher = Publisher
+notice-office = Registered office
+notice-company = Company number
+notice-vat = VAT number
+notice-capital = Share capital
+notice-director = Director of publication
+notice-host = Host
+notice-contact = Contact
+notice-mediator = Consumer mediator
+notice-odr = European online dispute resolution platform: ec.europa.eu/consumers/odr
+
+error-not-found-title = This page does not exist
+error-not-found-text = The piece or page you are looking for is not here. It may have been moved, or the address may be mistyped.
+error-back-home = Back to the home page
+error-bad-request-title = This request cannot be read
+error-bad-request-text = Something in the address could not be understood: { $detail }
+error-server-title = Something went wrong
+error-server-text = The shop could not answer just now. Please try again in a moment.

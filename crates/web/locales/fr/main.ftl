@@ -1,0 +1,139 @@
+# Boutique, français.
+skip-to-content = Aller au contenu
+nav-home = Accueil
+nav-catalogue = Bijoux
+nav-collections = Collections
+nav-made-to-order = Sur commande
+nav-signature = Gravure & sur-mesure
+nav-main = Navigation principale
+search-label = Rechercher un bijou
+search-placeholder = Bague, saphir, perle…
+search-submit = Rechercher
+language-label = Langue
+footer-legal = Informations légales
+footer-terms = Conditions générales de vente
+footer-privacy = Politique de confidentialité
+footer-cookies = Politique des cookies
+footer-notice = Mentions légales
+footer-contact = Service clients
+footer-rights = Tous les prix s'entendent TTC. Les frais de livraison sont indiqués avant la commande.
+
+home-title = Joaillerie façonnée à la main
+home-lede = De l'or, du platine et de l'argent sertis de diamants, de saphirs et de perles : des pièces en stock prêtes à partir, des pièces réalisées à la commande dans notre atelier, et des pièces gravées pour vous.
+home-cta = Découvrir les bijoux
+home-collections = Les collections
+home-featured = Pièces du moment
+home-made-to-order-title = Réalisé à la commande
+home-made-to-order-text = Certaines pièces sont façonnées pour vous après votre commande, dans le délai indiqué sur leur page.
+home-signature-title = Gravé pour vous
+home-signature-text = Des initiales, une date, un prénom : les pièces gravées sont réalisées à votre demande.
+collection-discover = Voir la collection
+
+catalogue-title = Les bijoux
+catalogue-results = { $count ->
+    [0] Aucune pièce ne correspond à votre recherche.
+    [one] Une pièce
+   *[other] { $count } pièces
+}
+catalogue-search-results = Résultats pour « { $q } »
+filters-title = Affiner
+filter-collection = Collection
+filter-material = Métal
+filter-stone = Pierre
+filter-availability = Disponibilité
+filter-price-min = Prix à partir de (€)
+filter-price-max = Prix jusqu'à (€)
+filter-any = Toutes
+filter-apply = Afficher les pièces
+filter-reset = Effacer les filtres
+catalogue-next = Pièces suivantes
+catalogue-empty-hint = Essayez moins de filtres, ou un autre mot.
+availability-in_stock = En stock
+availability-made_to_order = Sur commande
+availability-sold_out = Épuisé
+price-from = à partir de { $price }
+lead-time = Sur commande : environ { $days } jours
+personalisable = Peut être gravé
+
+product-breadcrumb = Bijoux
+product-variants = Modèles et tailles
+product-variant-metal = Métal
+product-variant-stone = Pierre
+product-variant-size = Taille
+product-variant-sku = Référence
+product-variant-price = Prix TTC
+product-variant-availability = Disponibilité
+product-variant-weight = Poids
+product-weight-grams = { $grams } g
+product-vat = dont TVA { $rate } %
+product-list-price = Prix de référence
+product-lowest-30 = Prix le plus bas des 30 jours précédant cette réduction : { $price }
+product-reduced = Prix réduit
+product-in-stock = En stock : { $count } disponible(s)
+product-sold-out = Épuisé
+product-made-to-order = Réalisé à la commande, livré environ { $days } jours après le paiement
+product-custom-made = Réalisé ou gravé à votre demande : une pièce personnalisée est exclue du droit de rétractation.
+product-notice-title = À propos des photographies et du travail à la main
+product-photo-notice = Les photographies ne sont pas contractuelles : les couleurs et proportions à l'écran peuvent différer de la pièce.
+product-handcraft-notice = Chaque pièce est façonnée et finie à la main : de légères variations de finition, de poids, de carat ou de couleur sont la marque de ce travail et non un défaut.
+product-collection = Collection { $name }
+product-picture-alt = { $name }, dessin de la pièce
+product-price-from = À partir de { $price }
+product-no-size = Taille unique
+
+legal-terms-title = Conditions générales de vente
+legal-terms-version = Version { $version }, en vigueur depuis le { $date }
+legal-terms-download = Télécharger les conditions (fichier texte)
+legal-terms-prevails = Ce texte existe en plusieurs langues ; en cas de divergence, la version en { $language } prévaut.
+legal-terms-none = Aucune version des conditions n'a encore été publiée.
+legal-terms-fingerprint = Empreinte SHA-256 de ce texte : { $hash }
+legal-privacy-title = Politique de confidentialité
+legal-cookies-title = Politique des cookies
+legal-notice-title = Mentions légales
+lang-name-fr = français
+lang-name-en = anglais
+lang-name-it = italien
+
+privacy-intro = { $merchant } est responsable des données personnelles collectées par cette boutique. Cette page indique ce que nous collectons, pourquoi, pour combien de temps, et comment exercer vos droits.
+privacy-collected-title = Ce que nous collectons et pourquoi
+privacy-collected = Vos nom, prénom, civilité, adresse électronique, téléphone, adresses de livraison et de facturation et vos commandes, pour créer votre compte, livrer et facturer vos commandes et vous répondre. Nous ne voyons ni ne conservons jamais votre numéro de carte : le prestataire de paiement le détient.
+privacy-security-title = Journaux de sécurité
+privacy-security = Votre adresse IP et votre navigateur sont enregistrés pour la sécurité de la boutique et conservés { $days } jours ; seules des statistiques agrégées sortent de la boutique.
+privacy-marketing-title = Actualités et partenaires
+privacy-marketing = Nous ne vous envoyons nos actualités qu'avec votre accord, que vous pouvez retirer à tout moment depuis votre compte ou par le lien présent dans chaque message. La communication de vos coordonnées à des partenaires est un consentement distinct.
+privacy-friend-title = Envoyer une pièce à un proche
+privacy-friend = Lorsque vous envoyez une pièce ou recommandez la boutique à un proche, les deux adresses ne servent qu'à ce message et ne sont pas conservées.
+privacy-rights-title = Vos droits
+privacy-rights = Depuis votre compte, vous pouvez télécharger tout ce que nous détenons sur vous, le rectifier, en limiter l'usage ou vous y opposer, et en demander l'effacement. L'effacement ne conserve que ce que la loi impose (factures, contrats archivés) et anonymise le reste.
+privacy-retention-title = Durées de conservation
+privacy-retention = Les données du compte sont conservées tant qu'il est ouvert ; factures et contrats le temps imposé par la loi ; journaux de sécurité { $days } jours ; choix relatifs aux cookies { $cookie_days } jours.
+privacy-contact = Pour exercer vos droits : { $email }.
+
+cookies-intro = Cette boutique ne dépose que les cookies listés ci-dessous. Les cookies strictement nécessaires ne demandent pas de consentement ; tout autre cookie n'est déposé qu'après votre accord, redemandé au bout de { $days } jours.
+cookies-name = Cookie
+cookies-purpose = Finalité
+cookies-category = Catégorie
+cookies-duration = Durée
+cookies-category-necessary = Strictement nécessaire
+cookies-duration-days = { $days } jours
+cookies-duration-session = Jusqu'à la fermeture du navigateur
+cookie-purpose-lang = Retient la langue que vous avez choisie pour la boutique.
+
+notice-publisher = Éditeur
+notice-office = Siège social
+notice-company = Immatriculation
+notice-vat = Numéro de TVA
+notice-capital = Capital social
+notice-director = Directeur de la publication
+notice-host = Hébergeur
+notice-contact = Contact
+notice-mediator = Médiateur de la consommation
+notice-odr = Plateforme européenne de règlement en ligne des litiges : ec.europa.eu/consumers/odr
+
+error-not-found-title = Cette page n'existe pas
+error-not-found-text = La pièce ou la page que vous cherchez n'est pas ici. Elle a peut-être été déplacée, ou l'adresse comporte une erreur.
+error-back-home = Retour à l'accueil
+error-bad-request-title = Cette demande ne peut pas être lue
+error-bad-request-text = Un élément de l'adresse n'a pas pu être compris : { $detail }
+error-server-title = Un incident est survenu
+error-server-text = La boutique n'a pas pu répondre pour l'instant. Merci de réessayer dans un moment.

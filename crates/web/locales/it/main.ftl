@@ -1,0 +1,139 @@
+# Negozio, italiano.
+skip-to-content = Vai al contenuto
+nav-home = Home
+nav-catalogue = Gioielli
+nav-collections = Collezioni
+nav-made-to-order = Su ordinazione
+nav-signature = Incisioni & su misura
+nav-main = Navigazione principale
+search-label = Cerca un gioiello
+search-placeholder = Anello, zaffiro, perla…
+search-submit = Cerca
+language-label = Lingua
+footer-legal = Informazioni legali
+footer-terms = Condizioni generali di vendita
+footer-privacy = Informativa privacy
+footer-cookies = Cookie policy
+footer-notice = Note legali
+footer-contact = Servizio clienti
+footer-rights = Tutti i prezzi sono IVA inclusa. Le spese di spedizione sono indicate prima dell'ordine.
+
+home-title = Alta gioielleria lavorata a mano
+home-lede = Oro, platino e argento con diamanti, zaffiri e perle: pezzi disponibili pronti per la spedizione, pezzi realizzati su ordinazione nel nostro laboratorio e pezzi incisi per voi.
+home-cta = Scopri i gioielli
+home-collections = Le collezioni
+home-featured = I pezzi del momento
+home-made-to-order-title = Su ordinazione
+home-made-to-order-text = Alcuni pezzi sono realizzati per voi dopo l'ordine, entro il termine indicato nella loro pagina.
+home-signature-title = Inciso per voi
+home-signature-text = Iniziali, una data, un nome: i pezzi incisi sono realizzati su vostra richiesta.
+collection-discover = Scopri la collezione
+
+catalogue-title = I gioielli
+catalogue-results = { $count ->
+    [0] Nessun pezzo corrisponde alla ricerca.
+    [one] Un pezzo
+   *[other] { $count } pezzi
+}
+catalogue-search-results = Risultati per «{ $q }»
+filters-title = Affina
+filter-collection = Collezione
+filter-material = Metallo
+filter-stone = Pietra
+filter-availability = Disponibilità
+filter-price-min = Prezzo da (€)
+filter-price-max = Prezzo fino a (€)
+filter-any = Tutte
+filter-apply = Mostra i pezzi
+filter-reset = Cancella i filtri
+catalogue-next = Pezzi successivi
+catalogue-empty-hint = Provate con meno filtri o un'altra parola.
+availability-in_stock = Disponibile
+availability-made_to_order = Su ordinazione
+availability-sold_out = Esaurito
+price-from = da { $price }
+lead-time = Su ordinazione: circa { $days } giorni
+personalisable = Può essere inciso
+
+product-breadcrumb = Gioielli
+product-variants = Modelli e misure
+product-variant-metal = Metallo
+product-variant-stone = Pietra
+product-variant-size = Misura
+product-variant-sku = Codice
+product-variant-price = Prezzo IVA inclusa
+product-variant-availability = Disponibilità
+product-variant-weight = Peso
+product-weight-grams = { $grams } g
+product-vat = di cui IVA { $rate } %
+product-list-price = Prezzo di listino
+product-lowest-30 = Prezzo più basso nei 30 giorni precedenti la riduzione: { $price }
+product-reduced = Prezzo ridotto
+product-in-stock = Disponibile: { $count } pezzi
+product-sold-out = Esaurito
+product-made-to-order = Realizzato su ordinazione, consegnato circa { $days } giorni dopo il pagamento
+product-custom-made = Realizzato o inciso su vostra richiesta: un pezzo personalizzato è escluso dal diritto di recesso.
+product-notice-title = Sulle fotografie e sulla lavorazione a mano
+product-photo-notice = Le fotografie non sono contrattuali: colori e proporzioni sullo schermo possono differire dal pezzo.
+product-handcraft-notice = Ogni pezzo è lavorato e rifinito a mano: lievi variazioni di finitura, peso, caratura o colore sono il segno di questo lavoro e non un difetto.
+product-collection = Collezione { $name }
+product-picture-alt = { $name }, disegno del pezzo
+product-price-from = Da { $price }
+product-no-size = Taglia unica
+
+legal-terms-title = Condizioni generali di vendita
+legal-terms-version = Versione { $version }, in vigore dal { $date }
+legal-terms-download = Scarica le condizioni (file di testo)
+legal-terms-prevails = Questo testo esiste in più lingue; in caso di divergenza prevale la versione in { $language }.
+legal-terms-none = Nessuna versione delle condizioni è stata ancora pubblicata.
+legal-terms-fingerprint = Impronta SHA-256 di questo testo: { $hash }
+legal-privacy-title = Informativa privacy
+legal-cookies-title = Cookie policy
+legal-notice-title = Note legali
+lang-name-fr = francese
+lang-name-en = inglese
+lang-name-it = italiano
+
+privacy-intro = { $merchant } è titolare dei dati personali raccolti da questo negozio. Questa pagina spiega cosa raccogliamo, perché, per quanto tempo e come esercitare i vostri diritti.
+privacy-collected-title = Cosa raccogliamo e perché
+privacy-collected = Nome, cognome, titolo, indirizzo e-mail, telefono, indirizzi di consegna e di fatturazione e i vostri ordini, per creare l'account, consegnare e fatturare gli ordini e rispondervi. Non vediamo né conserviamo mai il numero della carta: lo custodisce il fornitore dei servizi di pagamento.
+privacy-security-title = Registri di sicurezza
+privacy-security = Indirizzo IP e browser sono registrati per la sicurezza del negozio e conservati { $days } giorni; escono dal negozio solo statistiche aggregate.
+privacy-marketing-title = Novità e partner
+privacy-marketing = Vi inviamo novità solo con il vostro consenso, revocabile in ogni momento dall'account o con il link presente in ogni messaggio. La comunicazione dei dati a partner è un consenso separato.
+privacy-friend-title = Inviare un pezzo a un amico
+privacy-friend = Quando inviate un pezzo o consigliate il negozio a un amico, i due indirizzi servono solo per quel messaggio e non sono conservati.
+privacy-rights-title = I vostri diritti
+privacy-rights = Dall'account potete scaricare tutto ciò che conserviamo su di voi, correggerlo, limitarne o opporvi al trattamento e chiederne la cancellazione. La cancellazione conserva solo quanto richiesto dalla legge (fatture, contratti archiviati) e anonimizza il resto.
+privacy-retention-title = Tempi di conservazione
+privacy-retention = I dati dell'account sono conservati finché l'account è aperto; fatture e contratti per il tempo previsto dalla legge; registri di sicurezza { $days } giorni; scelte sui cookie { $cookie_days } giorni.
+privacy-contact = Per esercitare i vostri diritti: { $email }.
+
+cookies-intro = Questo negozio imposta solo i cookie elencati qui sotto. I cookie strettamente necessari non richiedono consenso; ogni altro cookie è impostato solo dopo il vostro consenso, richiesto di nuovo dopo { $days } giorni.
+cookies-name = Cookie
+cookies-purpose = Finalità
+cookies-category = Categoria
+cookies-duration = Durata
+cookies-category-necessary = Strettamente necessario
+cookies-duration-days = { $days } giorni
+cookies-duration-session = Fino alla chiusura del browser
+cookie-purpose-lang = Ricorda la lingua scelta per il negozio.
+
+notice-publisher = Editore
+notice-office = Sede legale
+notice-company = Iscrizione al registro
+notice-vat = Partita IVA
+notice-capital = Capitale sociale
+notice-director = Direttore della pubblicazione
+notice-host = Hosting
+notice-contact = Contatti
+notice-mediator = Organismo di conciliazione
+notice-odr = Piattaforma europea di risoluzione delle controversie online: ec.europa.eu/consumers/odr
+
+error-not-found-title = Questa pagina non esiste
+error-not-found-text = Il pezzo o la pagina che cercate non è qui. Potrebbe essere stato spostato, o l'indirizzo contiene un errore.
+error-back-home = Torna alla home
+error-bad-request-title = Questa richiesta non può essere letta
+error-bad-request-text = Una parte dell'indirizzo non è stata compresa: { $detail }
+error-server-title = Si è verificato un problema
+error-server-text = Il negozio non ha potuto rispondere. Riprovate tra un momento.

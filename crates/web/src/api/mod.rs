@@ -1,0 +1,70 @@
+//! The JSON API of API.md, and its OpenAPI document.
+
+mod catalogue;
+mod openapi;
+mod test_mode;
+
+use crate::AppState;
+use crate::error::{ApiError, rejection};
+use axum::Router;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use ecrin_core::{Lang, Profile};
+
+pub use openapi::ApiDoc;
+
+pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/v1/products", get(catalogue::list_products))
+        .route("/api/v1/products/{slug}", get(catalogue::get_product));
+    // Test mode only: without it these paths do not exist (404), whatever is sent.
+    if test_mode {
+        r = r.route("/api/v1/test/clock", post(test_mode::set_clock));
+    }
+    r
+}
+
+/// A JSON body whose rejections (malformed, too large, wrong type) are problems.
+pub(crate) struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(e) => Err(rejection(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// A path parameter whose rejection (bad UTF-8, missing) is a problem.
+pub(crate) struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    axum::extract::Path<T>: FromRequestParts<S, Rejection = PathRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(e) => Err(rejection(e.status(), e.body_text())),
+        }
+    }
+}
+
+/// The API's language: `?lang=`, then `Accept-Language`, then the profile's default.
+pub(crate) fn api_lang(profile: &Profile, pairs: &[(String, String)], parts_accept: Option<&str>) -> Lang {
+    let chosen = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
+    crate::i18n::negotiate(profile, chosen, parts_accept)
+}

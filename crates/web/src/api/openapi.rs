@@ -1,0 +1,26 @@
+//! The OpenAPI 3.1 document, generated from the handlers' types.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Écrin",
+        description = "The JSON API of an Écrin jewellery shop. Money is integer minor units; errors are RFC 9457 problems with a stable `code`."
+    ),
+    paths(
+        super::catalogue::list_products,
+        super::catalogue::get_product,
+        super::test_mode::set_clock,
+    ),
+    components(schemas(crate::Problem, crate::error::FieldProblem)),
+    tags((name = "catalogue", description = "Products, variants, search and facets"))
+)]
+pub struct ApiDoc;
+
+pub(crate) async fn openapi_json() -> impl IntoResponse {
+    let body = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
+    ([(header::CONTENT_TYPE, "application/json")], body)
+}

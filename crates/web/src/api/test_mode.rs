@@ -1,0 +1,76 @@
+//! `POST /api/v1/test/clock`: moves the server's clock. Routed only in test mode.
+
+use super::ApiJson;
+use crate::AppState;
+use crate::error::ApiError;
+use ecrin_app::Clock;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use jiff::{SignedDuration, Span, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// An ISO 8601 duration to move forward (or back, with a leading `-`), e.g. `P15D`.
+    pub advance: Option<String>,
+    /// An RFC 3339 instant to jump to, e.g. `2026-12-24T16:00:00+01:00`.
+    pub set: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClockResponse {
+    /// The server's time after the move, RFC 3339.
+    pub now: String,
+}
+
+fn invalid(field: &str, code: &'static str) -> ApiError {
+    ApiError::validation(vec![ecrin_core::query::FieldError { field: field.to_owned(), reason: code }])
+}
+
+/// Moves the test clock; every deadline, job and e-mail date follows it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/test/clock",
+    request_body = ClockRequest,
+    responses(
+        (status = 200, body = ClockResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not in test mode", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    tag = "test mode"
+)]
+pub(crate) async fn set_clock(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ClockRequest>,
+) -> Result<Json<ClockResponse>, ApiError> {
+    let Some(clock) = state.app.clock.as_test() else {
+        return Err(ApiError::not_found());
+    };
+    match (&req.advance, &req.set) {
+        (Some(advance), None) => {
+            let span: Span = advance.parse().map_err(|_| invalid("advance", "invalid_duration"))?;
+            // Calendar units (days, months) are measured from now in the merchant's zone.
+            let tz = jiff::tz::TimeZone::get(&state.app.profile.time_zone)
+                .unwrap_or(jiff::tz::TimeZone::UTC);
+            let now = clock.now().to_zoned(tz);
+            let later = now.checked_add(span).map_err(|_| invalid("advance", "out_of_range"))?;
+            let by: SignedDuration = later.timestamp().duration_since(now.timestamp());
+            clock.advance(by);
+        }
+        (None, Some(set)) => {
+            let at: Timestamp = set.parse().map_err(|_| invalid("set", "invalid_datetime"))?;
+            clock.set(at);
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "validation_failed",
+                "Send exactly one of `advance` or `set`.",
+            ));
+        }
+    }
+    state.cache.invalidate();
+    Ok(Json(ClockResponse { now: clock.now().to_string() }))
+}

@@ -1,0 +1,77 @@
+//! An in-memory cache of catalogue reads, invalidated by the catalogue version kept in
+//! the database, so several processes on one PostgreSQL never serve a stale catalogue
+//! for longer than [`RECHECK`].
+
+use ecrin_store::{ProductDetail, ProductPage, Reference, Store};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// How often the catalogue version is read again from the database.
+pub const RECHECK: Duration = Duration::from_millis(500);
+/// Entries kept at most; the cache is emptied when full (the catalogue is small).
+const MAX_ENTRIES: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Page(Arc<ProductPage>),
+    Product(Arc<Option<ProductDetail>>),
+    References(Arc<[Vec<Reference>; 3]>),
+}
+
+#[derive(Debug, Default)]
+struct State {
+    version: i64,
+    checked_at: Option<Instant>,
+}
+
+#[derive(Debug, Default)]
+pub struct CatalogueCache {
+    state: Mutex<State>,
+    entries: RwLock<HashMap<String, Entry>>,
+}
+
+impl CatalogueCache {
+    /// Empties the cache when the database's catalogue version moved.
+    pub async fn refresh(&self, store: &dyn Store) -> Result<(), ecrin_store::StoreError> {
+        let due = self
+            .state
+            .lock()
+            .map(|s| s.checked_at.is_none_or(|t| t.elapsed() >= RECHECK))
+            .unwrap_or(true);
+        if !due {
+            return Ok(());
+        }
+        let version = store.catalogue_version().await?;
+        if let Ok(mut s) = self.state.lock() {
+            if s.version != version {
+                if let Ok(mut e) = self.entries.write() {
+                    e.clear();
+                }
+                s.version = version;
+            }
+            s.checked_at = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<Entry> {
+        self.entries.read().ok()?.get(key).cloned()
+    }
+
+    pub fn put(&self, key: String, entry: Entry) {
+        if let Ok(mut e) = self.entries.write() {
+            if e.len() >= MAX_ENTRIES {
+                e.clear();
+            }
+            e.insert(key, entry);
+        }
+    }
+
+    /// Forgets everything now (after a write by this process).
+    pub fn invalidate(&self) {
+        if let Ok(mut s) = self.state.lock() {
+            s.checked_at = None;
+        }
+    }
+}

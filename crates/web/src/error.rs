@@ -1,0 +1,123 @@
+//! The one place where errors become responses: RFC 9457 problem+json for the API, an
+//! HTML page for the storefront. Internal errors are logged with their cause and never
+//! shown.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ecrin_app::AppError;
+use ecrin_core::query::FieldError;
+use serde::Serialize;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+}
+
+/// An API error: a status, a stable code and a human detail.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub detail: String,
+    pub errors: Vec<FieldProblem>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self { status, code: code.to_owned(), detail: detail.into(), errors: Vec::new() }
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "No such resource.")
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let fields: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "validation_failed".into(),
+            detail: format!("Invalid value for: {}.", fields.join(", ")),
+            errors: errors
+                .into_iter()
+                .map(|e| FieldProblem { field: e.field, code: e.reason.to_owned() })
+                .collect(),
+        }
+    }
+
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The shop could not answer; the incident is logged.",
+        )
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => ApiError::not_found(),
+            AppError::Refused(r) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.detail),
+            AppError::Store(e) => {
+                tracing::error!(error = ?e, "store error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Vec<FieldProblem>,
+) -> Response {
+    let body = Problem {
+        kind: format!("urn:ecrin:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        code: code.to_owned(),
+        detail,
+        errors,
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = problem_response(self.status, &self.code, self.detail, self.errors);
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+/// Maps axum's own rejections (bad JSON, oversized body, bad path) to problems.
+pub fn rejection(status: StatusCode, text: String) -> ApiError {
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "validation_failed",
+    };
+    let status = if status.is_server_error() { StatusCode::BAD_REQUEST } else { status };
+    ApiError::new(status, code, text)
+}

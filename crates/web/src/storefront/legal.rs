@@ -1,0 +1,263 @@
+//! GTS-1, GTS-4, PRV-6: the terms of sale (versioned, downloadable), the privacy policy,
+//! the cookie policy (from the list the code uses) and the legal notice.
+
+use super::{Layout, PageError, PageResult, render, url_lang};
+use crate::AppState;
+use crate::cookies::{self, CookieCategory};
+use crate::i18n::Tr;
+use askama::Template;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use ecrin_core::Lang;
+use ecrin_store::TermsVersion;
+
+/// A heading or a paragraph of a legal text.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub heading: bool,
+    pub text: String,
+}
+
+fn blocks(text: &str) -> Vec<Block> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(|b| match b.strip_prefix("## ") {
+            Some(h) => Block { heading: true, text: h.to_owned() },
+            None => Block { heading: false, text: b.to_owned() },
+        })
+        .collect()
+}
+
+/// A date as its readers write it: `21/11/2026` in French and Italian, `21 November 2026`
+/// in English, in the merchant's time zone.
+pub(crate) fn date(ms: i64, lang: Lang, tz: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else { return String::new() };
+    let d = ts.to_zoned(zone).date();
+    match lang {
+        Lang::En => d.strftime("%-d %B %Y").to_string(),
+        Lang::Fr | Lang::It => d.strftime("%d/%m/%Y").to_string(),
+    }
+}
+
+fn language_name(t: Tr, lang: Lang) -> String {
+    t.t(&format!("lang-name-{}", lang.code()))
+}
+
+#[derive(Template)]
+#[template(path = "legal/terms.html")]
+struct TermsPage {
+    layout: Layout,
+    version_line: Option<String>,
+    prevails: String,
+    fingerprint: String,
+    blocks: Vec<Block>,
+}
+
+async fn terms_in_force(state: &AppState, lang: Lang) -> Result<Option<TermsVersion>, PageError> {
+    state
+        .app
+        .store
+        .terms_in_force(state.app.clock.now_ms())
+        .await
+        .map_err(|e| PageError::from_app(lang, e.into()))
+}
+
+pub(crate) async fn terms(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult {
+    let result = terms_page(&state, &lang, &uri).await;
+    PageResult(result, state)
+}
+
+async fn terms_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, PageError> {
+    let profile = &state.app.profile;
+    let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
+    let t = Tr::new(lang);
+    let version = terms_in_force(state, lang).await?;
+    let (version_line, blocks, fingerprint) = match &version {
+        Some(v) => {
+            let body = v.body.get(lang);
+            (
+                Some(t.with(
+                    "legal-terms-version",
+                    &[
+                        ("version", v.version.clone()),
+                        ("date", date(v.effective_from_ms, lang, &profile.time_zone)),
+                    ],
+                )),
+                blocks(body),
+                t.with("legal-terms-fingerprint", &[("hash", ecrin_app::terms::sha256(body))]),
+            )
+        }
+        None => (None, Vec::new(), String::new()),
+    };
+    let page = TermsPage {
+        layout: Layout::new(profile, lang, uri, t.t("legal-terms-title")),
+        version_line,
+        prevails: t.with(
+            "legal-terms-prevails",
+            &[("language", language_name(t, profile.prevailing_language))],
+        ),
+        fingerprint,
+        blocks,
+    };
+    Ok(render(&page))
+}
+
+/// The exact text of the terms in force, as a file to keep.
+pub(crate) async fn terms_download(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+) -> PageResult {
+    let result = async {
+        let profile = &state.app.profile;
+        let lang = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang()))?;
+        let t = Tr::new(lang);
+        let v = terms_in_force(&state, lang).await?.ok_or(PageError::NotFound(lang))?;
+        let body = format!(
+            "{} — {}\n{}\n\n{}",
+            profile.shop_name,
+            t.t("legal-terms-title"),
+            t.with(
+                "legal-terms-version",
+                &[
+                    ("version", v.version.clone()),
+                    ("date", date(v.effective_from_ms, lang, &profile.time_zone)),
+                ],
+            ),
+            v.body.get(lang)
+        );
+        let filename = format!("terms-{}-{}-{}.txt", profile.id, v.version, lang.code());
+        let mut response = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+        if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+            response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+        }
+        Ok(response)
+    }
+    .await;
+    PageResult(result, state)
+}
+
+#[derive(Template)]
+#[template(path = "legal/privacy.html")]
+struct PrivacyPage {
+    layout: Layout,
+    blocks: Vec<Block>,
+}
+
+pub(crate) async fn privacy(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult {
+    let profile = &state.app.profile;
+    let result = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang())).map(|lang| {
+        let t = Tr::new(lang);
+        let days = profile.privacy.security_log_retention_days.to_string();
+        let cookie_days = profile.privacy.cookie_retention_days.to_string();
+        let p = |text: String| Block { heading: false, text };
+        let h = |key: &str| Block { heading: true, text: t.t(key) };
+        let blocks = vec![
+            p(t.with("privacy-intro", &[("merchant", profile.merchant.legal_name.clone())])),
+            h("privacy-collected-title"),
+            p(t.t("privacy-collected")),
+            h("privacy-security-title"),
+            p(t.with("privacy-security", &[("days", days.clone())])),
+            h("privacy-marketing-title"),
+            p(t.t("privacy-marketing")),
+            h("privacy-friend-title"),
+            p(t.t("privacy-friend")),
+            h("privacy-rights-title"),
+            p(t.t("privacy-rights")),
+            h("privacy-retention-title"),
+            p(t.with("privacy-retention", &[("days", days), ("cookie_days", cookie_days)])),
+            p(t.with("privacy-contact", &[("email", profile.merchant.email.clone())])),
+        ];
+        render(&PrivacyPage { layout: Layout::new(profile, lang, &uri, t.t("legal-privacy-title")), blocks })
+    });
+    PageResult(result, state)
+}
+
+#[derive(Debug)]
+struct CookieRow {
+    name: &'static str,
+    purpose: String,
+    category: String,
+    duration: String,
+}
+
+#[derive(Template)]
+#[template(path = "legal/cookies.html")]
+struct CookiesPage {
+    layout: Layout,
+    intro: String,
+    cookies: Vec<CookieRow>,
+}
+
+pub(crate) async fn cookies(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult {
+    let profile = &state.app.profile;
+    let result = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang())).map(|lang| {
+        let t = Tr::new(lang);
+        let rows = cookies::ALL
+            .iter()
+            .map(|c| CookieRow {
+                name: c.name,
+                purpose: t.t(c.purpose),
+                category: match c.category {
+                    CookieCategory::StrictlyNecessary => t.t("cookies-category-necessary"),
+                },
+                duration: match c.max_age_days {
+                    Some(d) => t.count("cookies-duration-days", "days", i64::from(d)),
+                    None => t.t("cookies-duration-session"),
+                },
+            })
+            .collect();
+        let intro = t.with(
+            "cookies-intro",
+            &[("days", profile.privacy.cookie_retention_days.to_string())],
+        );
+        render(&CookiesPage { layout: Layout::new(profile, lang, &uri, t.t("legal-cookies-title")), intro, cookies: rows })
+    });
+    PageResult(result, state)
+}
+
+#[derive(Template)]
+#[template(path = "legal/notice.html")]
+struct NoticePage {
+    layout: Layout,
+    rows: Vec<(String, String)>,
+}
+
+pub(crate) async fn notice(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult {
+    let profile = &state.app.profile;
+    let result = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang())).map(|lang| {
+        let t = Tr::new(lang);
+        let m = &profile.merchant;
+        let rows = vec![
+            (t.t("notice-publisher"), format!("{} — {}", m.legal_name, m.legal_form)),
+            (t.t("notice-office"), m.registered_office.clone()),
+            (t.t("notice-company"), m.company_number.clone()),
+            (t.t("notice-vat"), m.vat_number.clone()),
+            (t.t("notice-capital"), m.share_capital.clone()),
+            (t.t("notice-director"), m.publication_director.clone()),
+            (t.t("notice-contact"), format!("{} — {}", m.email, m.phone)),
+            (t.t("notice-host"), m.host.clone()),
+            (t.t("notice-mediator"), m.mediator.clone()),
+        ];
+        render(&NoticePage { layout: Layout::new(profile, lang, &uri, t.t("legal-notice-title")), rows })
+    });
+    PageResult(result, state)
+}

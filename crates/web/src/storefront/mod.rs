@@ -1,0 +1,662 @@
+//! The storefront: server-rendered pages that work without JavaScript (CAT-5, CAT-6,
+//! GTS-1, GTS-2, GTS-4).
+
+mod legal;
+
+use crate::cookies;
+use crate::i18n::{Tr, negotiate};
+use crate::picture::Picture;
+use crate::{AppState, rawquery, reads};
+use askama::Template;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use ecrin_app::AppError;
+use ecrin_core::catalogue::{Availability, Category, Slug, product_availability, reference_price};
+use ecrin_core::query::{CatalogueQuery, FieldError, encode_cursor};
+use ecrin_core::{Lang, Profile};
+use ecrin_store::{ProductSummary, Reference};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(root))
+        .route("/language/{lang}", get(choose_language))
+        .route("/static/{file}", get(static_file))
+        .route("/media/products/{file}", get(product_picture))
+        .route("/{lang}", get(home))
+        .route("/{lang}/", get(home))
+        .route("/{lang}/catalogue", get(catalogue))
+        .route("/{lang}/products/{slug}", get(product))
+        .route("/{lang}/legal/terms", get(legal::terms))
+        .route("/{lang}/legal/terms.txt", get(legal::terms_download))
+        .route("/{lang}/legal/privacy", get(legal::privacy))
+        .route("/{lang}/legal/cookies", get(legal::cookies))
+        .route("/{lang}/legal/notice", get(legal::notice))
+}
+
+/// A link to the same page in another language.
+#[derive(Debug)]
+pub(crate) struct LangLink {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Through `/language/…`, which remembers the choice.
+    pub href: String,
+    /// The page itself in that language.
+    pub path: String,
+    pub current: bool,
+}
+
+/// What every page's frame needs.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    pub t: Tr,
+    pub shop_name: String,
+    pub title: String,
+    pub description: String,
+    pub langs: Vec<LangLink>,
+    pub q: String,
+}
+
+impl Layout {
+    pub fn new(profile: &Profile, lang: Lang, uri: &Uri, title: String) -> Layout {
+        let t = Tr::new(lang);
+        // The path after the language segment, with its query: `/catalogue?q=x`.
+        let path = uri.path();
+        let rest = path.get(3..).unwrap_or("/");
+        let rest = if rest.is_empty() { "/" } else { rest };
+        let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let langs = profile
+            .languages
+            .iter()
+            .map(|l| {
+                let target = format!("/{}{rest}{query}", l.code());
+                LangLink {
+                    code: l.code(),
+                    name: l.endonym(),
+                    href: format!("/language/{}?next={}", l.code(), urlencoding::encode(&target)),
+                    path: target,
+                    current: *l == lang,
+                }
+            })
+            .collect();
+        Layout {
+            t,
+            shop_name: profile.shop_name.clone(),
+            description: t.t("home-lede"),
+            title,
+            langs,
+            q: String::new(),
+        }
+    }
+}
+
+/// Errors of the pages, shown as pages in the visitor's language.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    NotFound(Lang),
+    BadRequest(Lang, String),
+    Internal(Lang),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    text: String,
+}
+
+impl PageError {
+    fn from_app(lang: Lang, e: AppError) -> PageError {
+        match e {
+            AppError::NotFound => PageError::NotFound(lang),
+            AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
+            AppError::Store(e) => {
+                tracing::error!(error = ?e, "store error on a page");
+                PageError::Internal(lang)
+            }
+        }
+    }
+
+    fn render(self, profile: &Profile) -> Response {
+        let (lang, status, heading, text) = match self {
+            PageError::NotFound(l) => {
+                let t = Tr::new(l);
+                (l, StatusCode::NOT_FOUND, t.t("error-not-found-title"), t.t("error-not-found-text"))
+            }
+            PageError::BadRequest(l, detail) => {
+                let t = Tr::new(l);
+                let text = t.with("error-bad-request-text", &[("detail", detail)]);
+                (l, StatusCode::BAD_REQUEST, t.t("error-bad-request-title"), text)
+            }
+            PageError::Internal(l) => {
+                let t = Tr::new(l);
+                (l, StatusCode::INTERNAL_SERVER_ERROR, t.t("error-server-title"), t.t("error-server-text"))
+            }
+        };
+        let uri = Uri::from_static("/");
+        let page = ErrorPage { layout: Layout::new(profile, lang, &uri, heading.clone()), heading, text };
+        (status, render(&page)).into_response()
+    }
+}
+
+/// Renders a template; a template error is logged and becomes a plain 500.
+pub(crate) fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be shown.").into_response()
+        }
+    }
+}
+
+/// A page handler's result: the page, or an error page.
+pub(crate) struct PageResult(Result<Response, PageError>, AppState);
+
+impl IntoResponse for PageResult {
+    fn into_response(self) -> Response {
+        match self.0 {
+            Ok(r) => r,
+            Err(e) => e.render(&self.1.app.profile),
+        }
+    }
+}
+
+fn cookie_header(headers: &HeaderMap) -> &str {
+    headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+fn accept_language(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
+/// The visitor's language when the URL does not say it.
+fn visitor_lang(profile: &Profile, headers: &HeaderMap) -> Lang {
+    let chosen = cookies::LANGUAGE.read(cookie_header(headers));
+    negotiate(profile, chosen, accept_language(headers))
+}
+
+/// The language of a `/{lang}/…` URL, when the shop speaks it.
+fn url_lang(profile: &Profile, segment: &str) -> Option<Lang> {
+    segment.parse::<Lang>().ok().filter(|l| profile.speaks(*l) && segment.len() == 2)
+}
+
+async fn root(State(state): State<AppState>, headers: HeaderMap) -> Redirect {
+    let lang = visitor_lang(&state.app.profile, &headers);
+    Redirect::to(&format!("/{}/", lang.code()))
+}
+
+/// Remembers the customer's language choice and goes back to the page in that language.
+async fn choose_language(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let profile = &state.app.profile;
+    let Some(lang) = url_lang(profile, &lang) else {
+        return PageError::NotFound(profile.default_lang()).render(profile);
+    };
+    let next = rawquery::parse(raw.as_deref())
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v))
+        // Only a page of this shop in the chosen language: never an open redirect.
+        .filter(|n| n.starts_with(&format!("/{}/", lang.code())) && !n.contains("//") && !n.contains('\\'))
+        .unwrap_or_else(|| format!("/{}/", lang.code()));
+    let mut response = Redirect::to(&next).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookies::LANGUAGE.set(lang.code())) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
+}
+
+async fn static_file(Path(file): Path<String>) -> Response {
+    let Some(asset) = Assets::get(&file) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mime = match file.rsplit('.').next() {
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("js") => "text/javascript; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    (
+        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")],
+        Body::from(asset.data.into_owned()),
+    )
+        .into_response()
+}
+
+/// The generated drawing of a product, in its first variant's metal and stone.
+async fn product_picture(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let slug = file.strip_suffix(".svg").unwrap_or("");
+    if Slug::parse(slug).is_none() {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    let product = match reads::product(&state, slug).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = ?e, "picture");
+            return (StatusCode::SERVICE_UNAVAILABLE, "unavailable").into_response();
+        }
+    };
+    let Some(p) = product.as_ref() else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let first = p.variants.first();
+    let picture = Picture::new(
+        &p.kind,
+        first.map(|v| v.metal.as_str()).unwrap_or("yellow-gold"),
+        first.and_then(|v| v.stone.as_deref()),
+        p.name.get(state.app.profile.default_lang()).to_owned(),
+    );
+    match picture.render() {
+        Ok(svg) => (
+            [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            svg,
+        )
+            .into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "picture failed").into_response(),
+    }
+}
+
+/// A product card in a grid.
+#[derive(Debug)]
+pub(crate) struct Card {
+    pub slug: String,
+    pub name: String,
+    pub collection_name: String,
+    pub price: String,
+    pub availability: &'static str,
+    pub availability_label: String,
+}
+
+fn card(t: Tr, p: &ProductSummary, collections: &[Reference]) -> Card {
+    let price = t.with("price-from", &[("price", t.money(p.price_from))]);
+    let availability_label = match (p.availability, p.lead_time_days) {
+        (Availability::MadeToOrder, Some(days)) => t.count("lead-time", "days", days),
+        (a, _) => t.t(&format!("availability-{}", a.as_str())),
+    };
+    Card {
+        slug: p.slug.clone(),
+        name: p.name.get(t.lang).to_owned(),
+        collection_name: reads::label(collections, &p.collection, t.lang),
+        price,
+        availability: p.availability.as_str(),
+        availability_label,
+    }
+}
+
+#[derive(Debug)]
+struct CollectionCard {
+    slug: String,
+    name: String,
+    description: String,
+    cover: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    collections: Vec<CollectionCard>,
+    featured: Vec<Card>,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult {
+    let result = home_page(&state, &lang, &uri).await;
+    PageResult(result, state)
+}
+
+async fn home_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, PageError> {
+    let profile = &state.app.profile;
+    let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
+    let t = Tr::new(lang);
+    let refs = reads::references(state).await.map_err(|e| PageError::from_app(lang, e))?;
+    let mut query = CatalogueQuery::new();
+    query.page_size = 100;
+    let all = reads::product_page(state, &query).await.map_err(|e| PageError::from_app(lang, e))?;
+    let collections = refs[0]
+        .iter()
+        .map(|c| CollectionCard {
+            slug: c.slug.clone(),
+            name: c.name.get(lang).to_owned(),
+            description: c.description.get(lang).to_owned(),
+            cover: all
+                .items
+                .iter()
+                .find(|p| p.collection == c.slug)
+                .map(|p| p.slug.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    // One piece in stock from each collection, then the next ones, eight in all.
+    let mut featured: Vec<&ProductSummary> = Vec::new();
+    for c in refs[0].iter() {
+        if let Some(p) = all
+            .items
+            .iter()
+            .find(|p| p.collection == c.slug && p.availability == Availability::InStock)
+        {
+            featured.push(p);
+        }
+    }
+    for p in &all.items {
+        if featured.len() >= 8 {
+            break;
+        }
+        if !featured.iter().any(|f| f.slug == p.slug) {
+            featured.push(p);
+        }
+    }
+    let page = HomePage {
+        layout: Layout::new(profile, lang, uri, t.t("home-title")),
+        collections,
+        featured: featured.into_iter().take(8).map(|p| card(t, p, &refs[0])).collect(),
+    };
+    Ok(render(&page))
+}
+
+#[derive(Debug)]
+struct SelectOption {
+    value: String,
+    label: String,
+    count: i64,
+    selected: bool,
+}
+
+#[derive(Debug)]
+struct Select {
+    name: &'static str,
+    label: String,
+    options: Vec<SelectOption>,
+}
+
+#[derive(Template)]
+#[template(path = "catalogue.html")]
+struct CataloguePage {
+    layout: Layout,
+    search_echo: String,
+    result_count: String,
+    selects: Vec<Select>,
+    price_min: String,
+    price_max: String,
+    products: Vec<Card>,
+    next_href: Option<String>,
+}
+
+/// The page's form speaks euros (`price_min`, `price_max`); the query speaks cents.
+fn page_pairs(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, Vec<FieldError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "price_min" | "price_max" => {
+                let v = v.trim();
+                if v.is_empty() {
+                    continue;
+                }
+                match v.parse::<i64>() {
+                    Ok(euros) if (0..=100_000_000).contains(&euros) => {
+                        let key = if k == "price_min" { "min_price" } else { "max_price" };
+                        out.push((key.to_owned(), (euros * 100).to_string()));
+                    }
+                    _ => errors.push(FieldError { field: k.clone(), reason: "invalid_amount" }),
+                }
+            }
+            "min_price" | "max_price" => {}
+            _ => out.push((k.clone(), v.clone())),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+fn describe_errors(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{} ({})", e.field, e.reason)).collect::<Vec<_>>().join(", ")
+}
+
+async fn catalogue(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let result = catalogue_page(&state, &lang, &uri, raw.as_deref()).await;
+    PageResult(result, state)
+}
+
+async fn catalogue_page(
+    state: &AppState,
+    lang: &str,
+    uri: &Uri,
+    raw: Option<&str>,
+) -> Result<Response, PageError> {
+    let profile = &state.app.profile;
+    let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
+    let t = Tr::new(lang);
+    let bad = |e: Vec<FieldError>| PageError::BadRequest(lang, describe_errors(&e));
+    let pairs = rawquery::parse(raw).map_err(bad)?;
+    let pairs = page_pairs(&pairs).map_err(bad)?;
+    let mut query = CatalogueQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(bad)?;
+    if !pairs.iter().any(|(k, _)| k == "page[size]") {
+        query.page_size = 24;
+    }
+    let page = reads::product_page(state, &query).await.map_err(|e| PageError::from_app(lang, e))?;
+    let refs = reads::references(state).await.map_err(|e| PageError::from_app(lang, e))?;
+    let [collections, materials, stones] = refs.as_ref();
+    let count_of = |facet: &[ecrin_store::FacetCount], value: &str| {
+        facet.iter().find(|f| f.value == value).map(|f| f.count).unwrap_or(0)
+    };
+    let select = |name: &'static str, label: &str, list: &[Reference], facet: &[ecrin_store::FacetCount], current: Option<&str>| Select {
+        name,
+        label: t.t(label),
+        options: list
+            .iter()
+            .map(|r| SelectOption {
+                value: r.slug.clone(),
+                label: r.name.get(lang).to_owned(),
+                count: count_of(facet, &r.slug),
+                selected: current == Some(r.slug.as_str()),
+            })
+            .collect(),
+    };
+    let availability = Select {
+        name: "availability",
+        label: t.t("filter-availability"),
+        options: Availability::ALL
+            .iter()
+            .map(|a| SelectOption {
+                value: a.as_str().to_owned(),
+                label: t.t(&format!("availability-{}", a.as_str())),
+                count: count_of(&page.facets.availability, a.as_str()),
+                selected: query.availability == Some(*a),
+            })
+            .collect(),
+    };
+    let selects = vec![
+        select("collection", "filter-collection", collections, &page.facets.collection, query.collection.as_ref().map(Slug::as_str)),
+        select("material", "filter-material", materials, &page.facets.material, query.material.as_ref().map(Slug::as_str)),
+        select("stone", "filter-stone", stones, &page.facets.stone, query.stone.as_ref().map(Slug::as_str)),
+        availability,
+    ];
+    let next_href = page.next_after.map(|after| {
+        let mut qs: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k != "page[after]" && k != "min_price" && k != "max_price")
+            .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+            .collect();
+        for (k, v) in [("price_min", query.min_price), ("price_max", query.max_price)] {
+            if let Some(v) = v {
+                qs.push(format!("{k}={}", v / 100));
+            }
+        }
+        qs.push(format!("page%5Bafter%5D={}", encode_cursor(after)));
+        format!("/{}/catalogue?{}", lang.code(), qs.join("&"))
+    });
+    let mut layout = Layout::new(profile, lang, uri, t.t("catalogue-title"));
+    layout.q = query.q.clone().unwrap_or_default();
+    let page_view = CataloguePage {
+        search_echo: t.with("catalogue-search-results", &[("q", layout.q.clone())]),
+        result_count: t.count("catalogue-results", "count", page.total),
+        layout,
+        selects,
+        price_min: query.min_price.map(|c| (c / 100).to_string()).unwrap_or_default(),
+        price_max: query.max_price.map(|c| (c / 100).to_string()).unwrap_or_default(),
+        products: page.items.iter().map(|p| card(t, p, collections)).collect(),
+        next_href,
+    };
+    Ok(render(&page_view))
+}
+
+#[derive(Debug)]
+struct VariantRow {
+    sku: String,
+    metal: String,
+    stone: String,
+    size: String,
+    price: String,
+    list_price: Option<String>,
+    lowest: Option<String>,
+    availability: &'static str,
+    availability_label: String,
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    description: String,
+    picture_alt: String,
+    collection_slug: String,
+    collection_name: String,
+    collection_label: String,
+    price_line: String,
+    vat_line: String,
+    availability: &'static str,
+    availability_line: String,
+    custom_made: bool,
+    has_stone: bool,
+    variants: Vec<VariantRow>,
+}
+
+async fn product(
+    State(state): State<AppState>,
+    Path((lang, slug)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+) -> PageResult {
+    let result = product_page(&state, &lang, &slug, &uri).await;
+    PageResult(result, state)
+}
+
+async fn product_page(
+    state: &AppState,
+    lang: &str,
+    slug: &str,
+    uri: &Uri,
+) -> Result<Response, PageError> {
+    let profile = &state.app.profile;
+    let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
+    let t = Tr::new(lang);
+    if Slug::parse(slug).is_none() {
+        return Err(PageError::NotFound(lang));
+    }
+    let product = reads::product(state, slug).await.map_err(|e| PageError::from_app(lang, e))?;
+    let p = product.as_ref().as_ref().ok_or(PageError::NotFound(lang))?;
+    let refs = reads::references(state).await.map_err(|e| PageError::from_app(lang, e))?;
+    let [collections, materials, stones] = refs.as_ref();
+    let now = state.app.clock.now_ms();
+    let days = profile.catalogue.reference_price_days;
+    let variants: Vec<VariantRow> = p
+        .variants
+        .iter()
+        .map(|v| {
+            let lowest = reference_price(&v.price_history, now, days);
+            let availability_label = match v.availability {
+                Availability::InStock => t.count("product-in-stock", "count", v.on_hand),
+                Availability::SoldOut => t.t("product-sold-out"),
+                Availability::MadeToOrder => t.count("lead-time", "days", p.lead_time_days.unwrap_or(0)),
+            };
+            VariantRow {
+                sku: v.sku.clone(),
+                metal: reads::label(materials, &v.metal, lang),
+                stone: v.stone.as_deref().map(|s| reads::label(stones, s, lang)).unwrap_or_default(),
+                size: v.size.clone().unwrap_or_else(|| t.t("product-no-size")),
+                price: t.money(v.price),
+                list_price: v.list_price.filter(|lp| *lp > v.price).map(|lp| t.money(lp)),
+                lowest: lowest.map(|l| t.with("product-lowest-30", &[("price", t.money(l))])),
+                availability: v.availability.as_str(),
+                availability_label,
+            }
+        })
+        .collect();
+    let min = p.variants.iter().map(|v| v.price).min().unwrap_or(0);
+    let max = p.variants.iter().map(|v| v.price).max().unwrap_or(0);
+    let price_line = if min == max {
+        t.money(min)
+    } else {
+        t.with("product-price-from", &[("price", t.money(min))])
+    };
+    let availability = product_availability(p.variants.iter().map(|v| v.availability));
+    let availability_line = match availability {
+        Availability::InStock => t.t("availability-in_stock"),
+        Availability::SoldOut => t.t("product-sold-out"),
+        Availability::MadeToOrder => {
+            t.count("product-made-to-order", "days", p.lead_time_days.unwrap_or(0))
+        }
+    };
+    let name = p.name.get(lang).to_owned();
+    let collection_name = reads::label(collections, &p.collection, lang);
+    let mut layout = Layout::new(profile, lang, uri, name.clone());
+    layout.description = p.description.get(lang).to_owned();
+    let page = ProductPage {
+        layout,
+        slug: p.slug.clone(),
+        picture_alt: t.with("product-picture-alt", &[("name", name.clone())]),
+        description: p.description.get(lang).to_owned(),
+        collection_slug: p.collection.clone(),
+        collection_label: t.with("product-collection", &[("name", collection_name.clone())]),
+        collection_name,
+        name,
+        price_line,
+        vat_line: t.with("product-vat", &[("rate", profile.vat_rate_percent())]),
+        availability: availability.as_str(),
+        availability_line,
+        custom_made: p.category == Category::CustomMade,
+        has_stone: p.variants.iter().any(|v| v.stone.is_some()),
+        variants,
+    };
+    Ok(render(&page))
+}
+
+/// Anything unrouted: a problem under `/api`, a page elsewhere.
+pub(crate) async fn not_found_fallback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    if uri.path().starts_with("/api/") || uri.path() == "/api" {
+        return crate::ApiError::not_found().into_response();
+    }
+    let profile = &state.app.profile;
+    let lang = uri
+        .path()
+        .get(1..3)
+        .and_then(|seg| url_lang(profile, seg))
+        .unwrap_or_else(|| visitor_lang(profile, &headers));
+    PageError::NotFound(lang).render(profile)
+}
