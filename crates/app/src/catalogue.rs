@@ -29,11 +29,13 @@ pub async fn seed_demo(app: &App) -> Result<usize, AppError> {
         if d.reduction_percent > 0 {
             for v in &d.product.variants {
                 let reduced = (v.price * (100 - d.reduction_percent) / 100 + 50) / 100 * 100;
-                tx.set_price(&v.sku, reduced, Some(v.price), now - 5 * DAY_MS).await?;
+                tx.set_price(&v.sku, reduced, Some(v.price), now - 5 * DAY_MS)
+                    .await?;
             }
         }
     }
-    tx.insert_terms_version(&terms::first_version(&app.profile, now - DAY_MS)).await?;
+    tx.insert_terms_version(&terms::first_version(&app.profile, now - DAY_MS))
+        .await?;
     tx.bump_catalogue_version().await?;
     tx.commit().await?;
     Ok(products.len())
@@ -60,7 +62,11 @@ pub struct ProductView {
 }
 
 pub async fn show_product(app: &App, slug: &str) -> Result<ProductView, AppError> {
-    let product = app.store.product_by_slug(slug).await?.ok_or(AppError::NotFound)?;
+    let product = app
+        .store
+        .product_by_slug(slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let now = app.clock.now_ms();
     let days = app.profile.catalogue.reference_price_days;
     let variants = product

@@ -58,7 +58,9 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now(&self) -> Timestamp {
-        Timestamp::now().checked_add(self.offset()).unwrap_or(Timestamp::MAX)
+        Timestamp::now()
+            .checked_add(self.offset())
+            .unwrap_or(Timestamp::MAX)
     }
 
     fn as_test(&self) -> Option<&TestClock> {
@@ -77,7 +79,9 @@ mod tests {
         clock.advance(SignedDuration::from_hours(24 * 15));
         let after = clock.now();
         assert!(after.duration_since(before) >= SignedDuration::from_hours(24 * 15));
-        let target: Timestamp = "2026-12-24T15:00:00Z".parse().unwrap_or(Timestamp::UNIX_EPOCH);
+        let target: Timestamp = "2026-12-24T15:00:00Z"
+            .parse()
+            .unwrap_or(Timestamp::UNIX_EPOCH);
         clock.set(target);
         let diff = clock.now().duration_since(target).as_secs().abs();
         assert!(diff < 5, "{diff}");

@@ -5,62 +5,228 @@ use ecrin_core::catalogue::Category;
 use ecrin_store::{Localized, NewProduct, NewVariant, Reference};
 
 fn l(fr: &str, en: &str, it: &str) -> Localized {
-    Localized { fr: fr.to_owned(), en: en.to_owned(), it: it.to_owned() }
+    Localized {
+        fr: fr.to_owned(),
+        en: en.to_owned(),
+        it: it.to_owned(),
+    }
 }
 
 fn reference(slug: &str, position: i64, name: Localized, description: Localized) -> Reference {
-    Reference { slug: slug.to_owned(), position, name, description }
+    Reference {
+        slug: slug.to_owned(),
+        position,
+        name,
+        description,
+    }
 }
 
 pub fn collections() -> Vec<Reference> {
     vec![
-        reference("lumiere", 1, l("Lumière", "Lumière", "Lumière"), l(
-            "Des diamants montés pour laisser passer la lumière : solitaires, alliances et rivières.",
-            "Diamonds set to let the light through: solitaires, bands and rivières.",
-            "Diamanti incastonati per lasciar passare la luce: solitari, fedi e rivière.")),
-        reference("rivage", 2, l("Rivage", "Rivage", "Rivage"), l(
-            "Perles de culture et aigues-marines, les couleurs du bord de mer.",
-            "Cultured pearls and aquamarines, the colours of the shore.",
-            "Perle coltivate e acquamarine, i colori della riva.")),
-        reference("constellation", 3, l("Constellation", "Constellation", "Costellazione"), l(
-            "De petites pierres semées sur l'or comme des étoiles.",
-            "Small stones scattered over gold like stars.",
-            "Piccole pietre sparse sull'oro come stelle.")),
-        reference("heritage", 4, l("Héritage", "Heritage", "Eredità"), l(
-            "Saphirs, rubis et émeraudes dans des montures classiques.",
-            "Sapphires, rubies and emeralds in classic settings.",
-            "Zaffiri, rubini e smeraldi in montature classiche.")),
-        reference("trait", 5, l("Trait", "Trait", "Tratto"), l(
-            "Des lignes d'or et d'argent, sans pierre, à porter chaque jour.",
-            "Lines of gold and silver, without stones, to wear every day.",
-            "Linee d'oro e d'argento, senza pietre, da portare ogni giorno.")),
-        reference("signature", 6, l("Signature", "Signature", "Firma"), l(
-            "Des pièces gravées ou façonnées pour vous, à votre demande.",
-            "Pieces engraved or shaped for you, to your request.",
-            "Pezzi incisi o realizzati per voi, su vostra richiesta.")),
+        reference(
+            "lumiere",
+            1,
+            l("Lumière", "Lumière", "Lumière"),
+            l(
+                "Des diamants montés pour laisser passer la lumière : solitaires, alliances et rivières.",
+                "Diamonds set to let the light through: solitaires, bands and rivières.",
+                "Diamanti incastonati per lasciar passare la luce: solitari, fedi e rivière.",
+            ),
+        ),
+        reference(
+            "rivage",
+            2,
+            l("Rivage", "Rivage", "Rivage"),
+            l(
+                "Perles de culture et aigues-marines, les couleurs du bord de mer.",
+                "Cultured pearls and aquamarines, the colours of the shore.",
+                "Perle coltivate e acquamarine, i colori della riva.",
+            ),
+        ),
+        reference(
+            "constellation",
+            3,
+            l("Constellation", "Constellation", "Costellazione"),
+            l(
+                "De petites pierres semées sur l'or comme des étoiles.",
+                "Small stones scattered over gold like stars.",
+                "Piccole pietre sparse sull'oro come stelle.",
+            ),
+        ),
+        reference(
+            "heritage",
+            4,
+            l("Héritage", "Heritage", "Eredità"),
+            l(
+                "Saphirs, rubis et émeraudes dans des montures classiques.",
+                "Sapphires, rubies and emeralds in classic settings.",
+                "Zaffiri, rubini e smeraldi in montature classiche.",
+            ),
+        ),
+        reference(
+            "trait",
+            5,
+            l("Trait", "Trait", "Tratto"),
+            l(
+                "Des lignes d'or et d'argent, sans pierre, à porter chaque jour.",
+                "Lines of gold and silver, without stones, to wear every day.",
+                "Linee d'oro e d'argento, senza pietre, da portare ogni giorno.",
+            ),
+        ),
+        reference(
+            "signature",
+            6,
+            l("Signature", "Signature", "Firma"),
+            l(
+                "Des pièces gravées ou façonnées pour vous, à votre demande.",
+                "Pieces engraved or shaped for you, to your request.",
+                "Pezzi incisi o realizzati per voi, su vostra richiesta.",
+            ),
+        ),
     ]
 }
 
 pub fn materials() -> Vec<Reference> {
     vec![
-        reference("yellow-gold", 1, l("Or jaune 18 carats", "18-carat yellow gold", "Oro giallo 18 carati"), l("Or 750 millièmes.", "750/1000 gold.", "Oro 750 millesimi.")),
-        reference("white-gold", 2, l("Or blanc 18 carats", "18-carat white gold", "Oro bianco 18 carati"), l("Or 750 millièmes, rhodié.", "750/1000 gold, rhodium-plated.", "Oro 750 millesimi, rodiato.")),
-        reference("rose-gold", 3, l("Or rose 18 carats", "18-carat rose gold", "Oro rosa 18 carati"), l("Or 750 millièmes.", "750/1000 gold.", "Oro 750 millesimi.")),
-        reference("platinum", 4, l("Platine 950", "Platinum 950", "Platino 950"), l("Platine 950 millièmes.", "950/1000 platinum.", "Platino 950 millesimi.")),
-        reference("silver", 5, l("Argent 925", "Sterling silver", "Argento 925"), l("Argent 925 millièmes.", "925/1000 silver.", "Argento 925 millesimi.")),
+        reference(
+            "yellow-gold",
+            1,
+            l(
+                "Or jaune 18 carats",
+                "18-carat yellow gold",
+                "Oro giallo 18 carati",
+            ),
+            l("Or 750 millièmes.", "750/1000 gold.", "Oro 750 millesimi."),
+        ),
+        reference(
+            "white-gold",
+            2,
+            l(
+                "Or blanc 18 carats",
+                "18-carat white gold",
+                "Oro bianco 18 carati",
+            ),
+            l(
+                "Or 750 millièmes, rhodié.",
+                "750/1000 gold, rhodium-plated.",
+                "Oro 750 millesimi, rodiato.",
+            ),
+        ),
+        reference(
+            "rose-gold",
+            3,
+            l(
+                "Or rose 18 carats",
+                "18-carat rose gold",
+                "Oro rosa 18 carati",
+            ),
+            l("Or 750 millièmes.", "750/1000 gold.", "Oro 750 millesimi."),
+        ),
+        reference(
+            "platinum",
+            4,
+            l("Platine 950", "Platinum 950", "Platino 950"),
+            l(
+                "Platine 950 millièmes.",
+                "950/1000 platinum.",
+                "Platino 950 millesimi.",
+            ),
+        ),
+        reference(
+            "silver",
+            5,
+            l("Argent 925", "Sterling silver", "Argento 925"),
+            l(
+                "Argent 925 millièmes.",
+                "925/1000 silver.",
+                "Argento 925 millesimi.",
+            ),
+        ),
     ]
 }
 
 pub fn stones() -> Vec<Reference> {
     vec![
-        reference("diamond", 1, l("Diamant", "Diamond", "Diamante"), l("Taille brillant, couleur G, pureté VS.", "Brilliant cut, colour G, clarity VS.", "Taglio brillante, colore G, purezza VS.")),
-        reference("sapphire", 2, l("Saphir", "Sapphire", "Zaffiro"), l("Saphir bleu, taille ovale.", "Blue sapphire, oval cut.", "Zaffiro blu, taglio ovale.")),
-        reference("ruby", 3, l("Rubis", "Ruby", "Rubino"), l("Rubis, taille coussin.", "Ruby, cushion cut.", "Rubino, taglio cuscino.")),
-        reference("emerald", 4, l("Émeraude", "Emerald", "Smeraldo"), l("Émeraude, taille émeraude.", "Emerald, emerald cut.", "Smeraldo, taglio smeraldo.")),
-        reference("pearl", 5, l("Perle de culture", "Cultured pearl", "Perla coltivata"), l("Perle Akoya de 7 à 7,5 mm.", "Akoya pearl, 7 to 7.5 mm.", "Perla Akoya da 7 a 7,5 mm.")),
-        reference("aquamarine", 6, l("Aigue-marine", "Aquamarine", "Acquamarina"), l("Aigue-marine, taille poire.", "Aquamarine, pear cut.", "Acquamarina, taglio a goccia.")),
-        reference("tourmaline", 7, l("Tourmaline rose", "Pink tourmaline", "Tormalina rosa"), l("Tourmaline rose, taille ronde.", "Pink tourmaline, round cut.", "Tormalina rosa, taglio rotondo.")),
-        reference("onyx", 8, l("Onyx", "Onyx", "Onice"), l("Onyx noir poli.", "Polished black onyx.", "Onice nero lucidato.")),
+        reference(
+            "diamond",
+            1,
+            l("Diamant", "Diamond", "Diamante"),
+            l(
+                "Taille brillant, couleur G, pureté VS.",
+                "Brilliant cut, colour G, clarity VS.",
+                "Taglio brillante, colore G, purezza VS.",
+            ),
+        ),
+        reference(
+            "sapphire",
+            2,
+            l("Saphir", "Sapphire", "Zaffiro"),
+            l(
+                "Saphir bleu, taille ovale.",
+                "Blue sapphire, oval cut.",
+                "Zaffiro blu, taglio ovale.",
+            ),
+        ),
+        reference(
+            "ruby",
+            3,
+            l("Rubis", "Ruby", "Rubino"),
+            l(
+                "Rubis, taille coussin.",
+                "Ruby, cushion cut.",
+                "Rubino, taglio cuscino.",
+            ),
+        ),
+        reference(
+            "emerald",
+            4,
+            l("Émeraude", "Emerald", "Smeraldo"),
+            l(
+                "Émeraude, taille émeraude.",
+                "Emerald, emerald cut.",
+                "Smeraldo, taglio smeraldo.",
+            ),
+        ),
+        reference(
+            "pearl",
+            5,
+            l("Perle de culture", "Cultured pearl", "Perla coltivata"),
+            l(
+                "Perle Akoya de 7 à 7,5 mm.",
+                "Akoya pearl, 7 to 7.5 mm.",
+                "Perla Akoya da 7 a 7,5 mm.",
+            ),
+        ),
+        reference(
+            "aquamarine",
+            6,
+            l("Aigue-marine", "Aquamarine", "Acquamarina"),
+            l(
+                "Aigue-marine, taille poire.",
+                "Aquamarine, pear cut.",
+                "Acquamarina, taglio a goccia.",
+            ),
+        ),
+        reference(
+            "tourmaline",
+            7,
+            l("Tourmaline rose", "Pink tourmaline", "Tormalina rosa"),
+            l(
+                "Tourmaline rose, taille ronde.",
+                "Pink tourmaline, round cut.",
+                "Tormalina rosa, taglio rotondo.",
+            ),
+        ),
+        reference(
+            "onyx",
+            8,
+            l("Onyx", "Onyx", "Onice"),
+            l(
+                "Onyx noir poli.",
+                "Polished black onyx.",
+                "Onice nero lucidato.",
+            ),
+        ),
     ]
 }
 
@@ -125,23 +291,28 @@ impl Kind {
             Kind::Ring => l(
                 "Anneau de 2 mm à l'intérieur arrondi, proposé en tailles 50 à 56.",
                 "A 2 mm band with a rounded inner edge, offered in sizes 50 to 56.",
-                "Gambo di 2 mm con interno arrotondato, nelle misure da 50 a 56."),
+                "Gambo di 2 mm con interno arrotondato, nelle misure da 50 a 56.",
+            ),
             Kind::Necklace => l(
                 "Chaîne forçat de 42 ou 45 cm, fermoir mousqueton.",
                 "Cable chain of 42 or 45 cm with a lobster clasp.",
-                "Catena forzatina di 42 o 45 cm, chiusura a moschettone."),
+                "Catena forzatina di 42 o 45 cm, chiusura a moschettone.",
+            ),
             Kind::Earrings => l(
                 "Vendues par paire, fermoirs poussettes.",
                 "Sold as a pair, with push-back fastenings.",
-                "Vendute in coppia, chiusura a farfallina."),
+                "Vendute in coppia, chiusura a farfallina.",
+            ),
             Kind::Bracelet => l(
                 "Longueur 16 ou 18 cm, fermoir à cliquet sécurisé.",
                 "16 or 18 cm long, with a secured box clasp.",
-                "Lunghezza 16 o 18 cm, chiusura a scatto con sicura."),
+                "Lunghezza 16 o 18 cm, chiusura a scatto con sicura.",
+            ),
             Kind::Pendant => l(
                 "Pendentif seul, bélière ouverte pour vos chaînes jusqu'à 2 mm.",
                 "Pendant only, with an open bail for chains up to 2 mm.",
-                "Solo pendente, con anellino aperto per catene fino a 2 mm."),
+                "Solo pendente, con anellino aperto per catene fino a 2 mm.",
+            ),
         }
     }
 }
@@ -295,9 +466,33 @@ fn describe(p: &Piece, index: usize) -> Localized {
     };
     let stone = p.stone.and_then(|s| find(&sts, s));
     let detail = p.kind.detail();
-    let fr_stone = stone.map(|s| format!(" Pierre : {} — {}", s.name.fr.to_lowercase(), s.description.fr)).unwrap_or_default();
-    let en_stone = stone.map(|s| format!(" Stone: {} — {}", s.name.en.to_lowercase(), s.description.en)).unwrap_or_default();
-    let it_stone = stone.map(|s| format!(" Pietra: {} — {}", s.name.it.to_lowercase(), s.description.it)).unwrap_or_default();
+    let fr_stone = stone
+        .map(|s| {
+            format!(
+                " Pierre : {} — {}",
+                s.name.fr.to_lowercase(),
+                s.description.fr
+            )
+        })
+        .unwrap_or_default();
+    let en_stone = stone
+        .map(|s| {
+            format!(
+                " Stone: {} — {}",
+                s.name.en.to_lowercase(),
+                s.description.en
+            )
+        })
+        .unwrap_or_default();
+    let it_stone = stone
+        .map(|s| {
+            format!(
+                " Pietra: {} — {}",
+                s.name.it.to_lowercase(),
+                s.description.it
+            )
+        })
+        .unwrap_or_default();
     let (fr_cat, en_cat, it_cat) = match p.category {
         Category::InStock => (
             "Pièce en stock, expédiée depuis notre atelier.".to_owned(),
@@ -360,7 +555,12 @@ pub fn products() -> Vec<DemoProduct> {
         .iter()
         .enumerate()
         .map(|(index, p)| {
-            let prefix: String = p.collection.chars().take(3).collect::<String>().to_uppercase();
+            let prefix: String = p
+                .collection
+                .chars()
+                .take(3)
+                .collect::<String>()
+                .to_uppercase();
             let mut variants = Vec::new();
             let sizes: Vec<Option<&str>> = if p.kind.sizes().is_empty() {
                 vec![None]
@@ -447,29 +647,51 @@ mod tests {
         assert!(all.iter().filter(|p| p.product.personalisable).count() >= 8);
         let kinds: HashSet<&str> = all.iter().map(|p| p.product.kind.as_str()).collect();
         assert_eq!(kinds.len(), 5);
-        let metals: HashSet<&str> =
-            all.iter().flat_map(|p| p.product.variants.iter().map(|v| v.metal.as_str())).collect();
-        assert!(metals.contains("platinum") && metals.contains("silver") && metals.contains("yellow-gold"));
+        let metals: HashSet<&str> = all
+            .iter()
+            .flat_map(|p| p.product.variants.iter().map(|v| v.metal.as_str()))
+            .collect();
+        assert!(
+            metals.contains("platinum")
+                && metals.contains("silver")
+                && metals.contains("yellow-gold")
+        );
         let stones: HashSet<&str> = all
             .iter()
             .flat_map(|p| p.product.variants.iter().filter_map(|v| v.stone.as_deref()))
             .collect();
-        assert!(stones.contains("diamond") && stones.contains("sapphire") && stones.contains("pearl"));
+        assert!(
+            stones.contains("diamond") && stones.contains("sapphire") && stones.contains("pearl")
+        );
         // CAT-2: lead times stay within the six weeks of the profiles.
-        assert!(all.iter().filter_map(|p| p.product.lead_time_days).all(|d| d <= 42));
+        assert!(
+            all.iter()
+                .filter_map(|p| p.product.lead_time_days)
+                .all(|d| d <= 42)
+        );
     }
 
     #[test]
     fn cat_1_every_variant_has_its_own_sku_and_every_slug_is_unique() {
         let all = products();
-        let skus: Vec<&str> =
-            all.iter().flat_map(|p| p.product.variants.iter().map(|v| v.sku.as_str())).collect();
+        let skus: Vec<&str> = all
+            .iter()
+            .flat_map(|p| p.product.variants.iter().map(|v| v.sku.as_str()))
+            .collect();
         let unique: HashSet<&&str> = skus.iter().collect();
         assert_eq!(skus.len(), unique.len());
-        assert!(skus.iter().all(|s| ecrin_core::catalogue::Sku::parse(s).is_some()), "{skus:?}");
+        assert!(
+            skus.iter()
+                .all(|s| ecrin_core::catalogue::Sku::parse(s).is_some()),
+            "{skus:?}"
+        );
         let slugs: HashSet<&str> = all.iter().map(|p| p.product.slug.as_str()).collect();
         assert_eq!(slugs.len(), all.len());
-        assert!(slugs.iter().all(|s| ecrin_core::catalogue::Slug::parse(s).is_some()));
+        assert!(
+            slugs
+                .iter()
+                .all(|s| ecrin_core::catalogue::Slug::parse(s).is_some())
+        );
         let cols: HashSet<String> = collections().into_iter().map(|c| c.slug).collect();
         assert!(all.iter().all(|p| cols.contains(&p.product.collection)));
     }

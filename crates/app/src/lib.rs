@@ -24,7 +24,9 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("profile", &self.profile.id).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("profile", &self.profile.id)
+            .finish_non_exhaustive()
     }
 }
 

@@ -45,8 +45,11 @@ pub enum Availability {
 }
 
 impl Availability {
-    pub const ALL: [Availability; 3] =
-        [Availability::InStock, Availability::MadeToOrder, Availability::SoldOut];
+    pub const ALL: [Availability; 3] = [
+        Availability::InStock,
+        Availability::MadeToOrder,
+        Availability::SoldOut,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -94,7 +97,8 @@ pub struct Sku(String);
 impl Sku {
     pub fn parse(s: &str) -> Option<Sku> {
         let ok = (3..=40).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         ok.then(|| Sku(s.to_owned()))
@@ -111,7 +115,8 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(s: &str) -> Option<Slug> {
         let ok = (1..=80).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
@@ -137,14 +142,20 @@ const DAY_MS: i64 = 86_400_000;
 ///
 /// `history` may be in any order; points after `now_ms` are ignored.
 pub fn reference_price(history: &[PricePoint], now_ms: i64, days: u32) -> Option<i64> {
-    let mut points: Vec<PricePoint> =
-        history.iter().copied().filter(|p| p.from_ms <= now_ms).collect();
+    let mut points: Vec<PricePoint> = history
+        .iter()
+        .copied()
+        .filter(|p| p.from_ms <= now_ms)
+        .collect();
     points.sort_by_key(|p| p.from_ms);
     let current = *points.last()?;
     let window_start = current.from_ms - i64::from(days) * DAY_MS;
     // Prices in force at some moment of [window_start, current.from_ms): the one in force
     // when the window opened, and every one that started inside it.
-    let before: Vec<&PricePoint> = points.iter().filter(|p| p.from_ms < current.from_ms).collect();
+    let before: Vec<&PricePoint> = points
+        .iter()
+        .filter(|p| p.from_ms < current.from_ms)
+        .collect();
     let opening = before.iter().rev().find(|p| p.from_ms <= window_start);
     let lowest = before
         .iter()
@@ -161,10 +172,22 @@ mod tests {
 
     #[test]
     fn cat_3_sold_out_stock_cannot_be_bought_but_made_to_order_can() {
-        assert_eq!(variant_availability(Category::InStock, 2), Availability::InStock);
-        assert_eq!(variant_availability(Category::InStock, 0), Availability::SoldOut);
-        assert_eq!(variant_availability(Category::MadeToOrder, 0), Availability::MadeToOrder);
-        assert_eq!(variant_availability(Category::CustomMade, 0), Availability::MadeToOrder);
+        assert_eq!(
+            variant_availability(Category::InStock, 2),
+            Availability::InStock
+        );
+        assert_eq!(
+            variant_availability(Category::InStock, 0),
+            Availability::SoldOut
+        );
+        assert_eq!(
+            variant_availability(Category::MadeToOrder, 0),
+            Availability::MadeToOrder
+        );
+        assert_eq!(
+            variant_availability(Category::CustomMade, 0),
+            Availability::MadeToOrder
+        );
         assert!(!Availability::SoldOut.can_be_bought());
         assert!(Availability::MadeToOrder.can_be_bought());
     }
@@ -196,10 +219,22 @@ mod tests {
     #[test]
     fn cat_7_a_reduction_shows_the_lowest_price_of_the_30_days_before_it() {
         let history = [
-            PricePoint { price: 100_000, from_ms: NOW - 90 * DAY_MS },
-            PricePoint { price: 90_000, from_ms: NOW - 20 * DAY_MS },
-            PricePoint { price: 95_000, from_ms: NOW - 10 * DAY_MS },
-            PricePoint { price: 80_000, from_ms: NOW - DAY_MS },
+            PricePoint {
+                price: 100_000,
+                from_ms: NOW - 90 * DAY_MS,
+            },
+            PricePoint {
+                price: 90_000,
+                from_ms: NOW - 20 * DAY_MS,
+            },
+            PricePoint {
+                price: 95_000,
+                from_ms: NOW - 10 * DAY_MS,
+            },
+            PricePoint {
+                price: 80_000,
+                from_ms: NOW - DAY_MS,
+            },
         ];
         // In the 30 days before the reduction: 100 000 (in force at the window's start),
         // 90 000 and 95 000. The lowest is 90 000.
@@ -209,9 +244,18 @@ mod tests {
     #[test]
     fn cat_7_a_price_above_the_30_day_low_is_no_reduction() {
         let history = [
-            PricePoint { price: 70_000, from_ms: NOW - 20 * DAY_MS },
-            PricePoint { price: 100_000, from_ms: NOW - 10 * DAY_MS },
-            PricePoint { price: 80_000, from_ms: NOW - DAY_MS },
+            PricePoint {
+                price: 70_000,
+                from_ms: NOW - 20 * DAY_MS,
+            },
+            PricePoint {
+                price: 100_000,
+                from_ms: NOW - 10 * DAY_MS,
+            },
+            PricePoint {
+                price: 80_000,
+                from_ms: NOW - DAY_MS,
+            },
         ];
         assert_eq!(reference_price(&history, NOW, 30), None);
     }
@@ -219,14 +263,29 @@ mod tests {
     #[test]
     fn cat_7_prices_older_than_the_window_do_not_count() {
         let history = [
-            PricePoint { price: 50_000, from_ms: NOW - 200 * DAY_MS },
-            PricePoint { price: 100_000, from_ms: NOW - 100 * DAY_MS },
-            PricePoint { price: 80_000, from_ms: NOW - DAY_MS },
+            PricePoint {
+                price: 50_000,
+                from_ms: NOW - 200 * DAY_MS,
+            },
+            PricePoint {
+                price: 100_000,
+                from_ms: NOW - 100 * DAY_MS,
+            },
+            PricePoint {
+                price: 80_000,
+                from_ms: NOW - DAY_MS,
+            },
         ];
         assert_eq!(reference_price(&history, NOW, 30), Some(100_000));
         // A single price is never a reduction, and future prices are ignored.
         assert_eq!(reference_price(&history[..1], NOW, 30), None);
-        let future = [history[2], PricePoint { price: 1, from_ms: NOW + DAY_MS }];
+        let future = [
+            history[2],
+            PricePoint {
+                price: 1,
+                from_ms: NOW + DAY_MS,
+            },
+        ];
         assert_eq!(reference_price(&future, NOW, 30), None);
     }
 }

@@ -17,12 +17,16 @@ pub const EU_MEMBERS: [&str; 27] = [
 
 /// French overseas departments and collectivities that have their own ISO code. They are
 /// outside the EU VAT territory: shipping there is an export (customs, DAP).
-pub const FRENCH_OVERSEAS: [&str; 11] =
-    ["GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "PF", "NC", "WF"];
+pub const FRENCH_OVERSEAS: [&str; 11] = [
+    "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "PF", "NC", "WF",
+];
 
 /// Whether `code` is an assigned ISO 3166-1 alpha-2 code (upper case).
 pub fn is_iso_code(code: &str) -> bool {
-    code.len() == 2 && ISO_3166_1_ALPHA_2.split_ascii_whitespace().any(|c| c == code)
+    code.len() == 2
+        && ISO_3166_1_ALPHA_2
+            .split_ascii_whitespace()
+            .any(|c| c == code)
 }
 
 pub fn is_eu_member(code: &str) -> bool {
@@ -43,6 +47,10 @@ mod tests {
         assert!(!is_iso_code("FRA"));
         assert_eq!(ISO_3166_1_ALPHA_2.split_ascii_whitespace().count(), 249);
         assert!(EU_MEMBERS.iter().all(|c| is_iso_code(c)));
-        assert!(FRENCH_OVERSEAS.iter().all(|c| is_iso_code(c) && !is_eu_member(c)));
+        assert!(
+            FRENCH_OVERSEAS
+                .iter()
+                .all(|c| is_iso_code(c) && !is_eu_member(c))
+        );
     }
 }

@@ -31,7 +31,10 @@ pub struct Money {
 
 impl Money {
     pub const fn eur(amount: i64) -> Self {
-        Self { amount, currency: Currency::Eur }
+        Self {
+            amount,
+            currency: Currency::Eur,
+        }
     }
 
     /// The amount written the way a reader of `lang` expects it:
@@ -50,7 +53,7 @@ impl Money {
         let digits = units.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(group);
             }
             grouped.push(ch);
@@ -75,7 +78,10 @@ mod tests {
         assert_eq!(m.format(Lang::It), "1.234,56\u{a0}€");
         assert_eq!(m.format(Lang::En), "€1,234.56");
         assert_eq!(Money::eur(5).format(Lang::En), "€0.05");
-        assert_eq!(Money::eur(100_000_000).format(Lang::It), "1.000.000,00\u{a0}€");
+        assert_eq!(
+            Money::eur(100_000_000).format(Lang::It),
+            "1.000.000,00\u{a0}€"
+        );
         assert_eq!(Money::eur(-1250).format(Lang::En), "-€12.50");
     }
 }

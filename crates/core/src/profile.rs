@@ -331,7 +331,11 @@ impl Profile {
             .map_err(|e| err("(file)".into(), one_line(e.message())))?;
         let profile: Profile = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let key = if path == "." { "(file)".to_owned() } else { path };
+            let key = if path == "." {
+                "(file)".to_owned()
+            } else {
+                path
+            };
             err(key, one_line(e.inner().message()))
         })?;
         profile
@@ -342,14 +346,22 @@ impl Profile {
 
     fn validate(&self) -> Result<(), (&'static str, String)> {
         fn check(ok: bool, key: &'static str, reason: &str) -> Result<(), (&'static str, String)> {
-            if ok { Ok(()) } else { Err((key, reason.to_owned())) }
+            if ok {
+                Ok(())
+            } else {
+                Err((key, reason.to_owned()))
+            }
         }
         check(
             !self.id.is_empty() && self.id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
             "id",
             "must be lower-case letters and dashes",
         )?;
-        check(!self.shop_name.trim().is_empty(), "shop_name", "must not be empty")?;
+        check(
+            !self.shop_name.trim().is_empty(),
+            "shop_name",
+            "must not be empty",
+        )?;
         check(
             matches!(self.country.as_str(), "FR" | "IT"),
             "country",
@@ -360,11 +372,19 @@ impl Profile {
             "time_zone",
             "is not a known IANA time zone",
         )?;
-        check(!self.languages.is_empty(), "languages", "must name at least one language")?;
+        check(
+            !self.languages.is_empty(),
+            "languages",
+            "must name at least one language",
+        )?;
         let mut langs = self.languages.clone();
         langs.sort();
         langs.dedup();
-        check(langs.len() == self.languages.len(), "languages", "lists a language twice")?;
+        check(
+            langs.len() == self.languages.len(),
+            "languages",
+            "lists a language twice",
+        )?;
         check(
             self.languages.contains(&self.prevailing_language),
             "prevailing_language",
@@ -401,13 +421,21 @@ impl Profile {
             "must be at least 30 (Directive 2019/2161)",
         )?;
         let b = &self.basket;
-        check(b.max_identical >= 1, "basket.max_identical", "must be at least 1")?;
+        check(
+            b.max_identical >= 1,
+            "basket.max_identical",
+            "must be at least 1",
+        )?;
         check(
             b.max_items >= b.max_identical,
             "basket.max_items",
             "must be at least basket.max_identical",
         )?;
-        check(b.ttl_minutes >= 1, "basket.ttl_minutes", "must be at least 1")?;
+        check(
+            b.ttl_minutes >= 1,
+            "basket.ttl_minutes",
+            "must be at least 1",
+        )?;
         check(
             b.quote_threshold_items >= 1,
             "basket.quote_threshold_items",
@@ -462,7 +490,10 @@ impl Profile {
         )?;
         for (key, value) in [
             ("merchant.legal_name", &self.merchant.legal_name),
-            ("merchant.registered_office", &self.merchant.registered_office),
+            (
+                "merchant.registered_office",
+                &self.merchant.registered_office,
+            ),
             ("merchant.company_number", &self.merchant.company_number),
             ("merchant.vat_number", &self.merchant.vat_number),
             ("merchant.host", &self.merchant.host),
@@ -476,7 +507,10 @@ impl Profile {
     fn validate_delivery(&self) -> Result<(), (&'static str, String)> {
         let d = &self.delivery;
         if d.countries.is_empty() {
-            return Err(("delivery.countries", "must name at least one country".into()));
+            return Err((
+                "delivery.countries",
+                "must name at least one country".into(),
+            ));
         }
         for c in &d.countries {
             if !country::is_iso_code(c) {
@@ -490,7 +524,10 @@ impl Profile {
             return Err(("delivery.max_parcel_kg", "must be at least 1".into()));
         }
         if d.preparation_hours[0] > d.preparation_hours[1] {
-            return Err(("delivery.preparation_hours", "shortest exceeds longest".into()));
+            return Err((
+                "delivery.preparation_hours",
+                "shortest exceeds longest".into(),
+            ));
         }
         if d.methods.is_empty() {
             return Err(("delivery.methods", "must name at least one method".into()));
@@ -513,7 +550,10 @@ impl Profile {
                     if d.boutiques.is_empty() {
                         return Err((
                             "delivery.boutiques",
-                            format!("method `{}` is a boutique pick-up but no boutique is listed", m.id),
+                            format!(
+                                "method `{}` is a boutique pick-up but no boutique is listed",
+                                m.id
+                            ),
                         ));
                     }
                 }
@@ -526,7 +566,11 @@ impl Profile {
                     }
                     // Every served country must have a charge for the heaviest parcel the
                     // method carries, or a summary could not be priced.
-                    let heaviest = m.max_parcel_kg.unwrap_or(d.max_parcel_kg).min(d.max_parcel_kg) * 1000;
+                    let heaviest = m
+                        .max_parcel_kg
+                        .unwrap_or(d.max_parcel_kg)
+                        .min(d.max_parcel_kg)
+                        * 1000;
                     for c in &d.countries {
                         let zone = Zone::of(&self.country, c);
                         let covered = m
@@ -594,7 +638,7 @@ pub fn percent(bp: u32) -> String {
     let frac = bp % 100;
     if frac == 0 {
         whole.to_string()
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{whole}.{}", frac / 10)
     } else {
         format!("{whole}.{frac:02}")

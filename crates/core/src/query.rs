@@ -32,7 +32,10 @@ pub struct FieldError {
 
 impl CatalogueQuery {
     pub fn new() -> Self {
-        Self { page_size: DEFAULT_PAGE_SIZE, ..Self::default() }
+        Self {
+            page_size: DEFAULT_PAGE_SIZE,
+            ..Self::default()
+        }
     }
 
     /// Parses query-string pairs. Unknown keys are ignored (tracking parameters and the
@@ -44,7 +47,10 @@ impl CatalogueQuery {
         let mut query = CatalogueQuery::new();
         let mut errors = Vec::new();
         let mut fail = |field: &str, reason: &'static str| {
-            errors.push(FieldError { field: field.to_owned(), reason });
+            errors.push(FieldError {
+                field: field.to_owned(),
+                reason,
+            });
         };
         for (key, value) in pairs {
             let value = value.trim();
@@ -70,7 +76,7 @@ impl CatalogueQuery {
                     None => fail(key, "invalid_slug"),
                 },
                 "min_price" | "max_price" => match value.parse::<i64>() {
-                    Ok(n) if (0..=1_000_000_000_00).contains(&n) => {
+                    Ok(n) if (0..=100_000_000_000).contains(&n) => {
                         if key == "min_price" {
                             query.min_price = Some(n);
                         } else {
@@ -97,9 +103,16 @@ impl CatalogueQuery {
         if let (Some(lo), Some(hi)) = (query.min_price, query.max_price)
             && lo > hi
         {
-            errors.push(FieldError { field: "max_price".into(), reason: "below_min_price" });
+            errors.push(FieldError {
+                field: "max_price".into(),
+                reason: "below_min_price",
+            });
         }
-        if errors.is_empty() { Ok(query) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -163,7 +176,15 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["collection", "min_price", "max_price", "availability", "page[size]", "page[after]", "q"]
+            [
+                "collection",
+                "min_price",
+                "max_price",
+                "availability",
+                "page[size]",
+                "page[after]",
+                "q"
+            ]
         );
         let long = "x".repeat(MAX_SEARCH_CHARS + 1);
         assert!(CatalogueQuery::parse([("q", long.as_str())]).is_err());

@@ -47,7 +47,10 @@ mod tests {
     #[test]
     fn cat_5_search_ignores_case_and_accents() {
         assert_eq!(fold("Émeraude Bâguette ŒIL"), "emeraude baguette oeil");
-        assert_eq!(terms("  Bague, \"solitaire\" -- or'jaune; DROP"), ["bague", "solitaire", "or", "jaune", "drop"]);
+        assert_eq!(
+            terms("  Bague, \"solitaire\" -- or'jaune; DROP"),
+            ["bague", "solitaire", "or", "jaune", "drop"]
+        );
         assert!(terms("*** ''' ").is_empty());
         assert_eq!(terms("a b c d e f g h i j").len(), MAX_TERMS);
     }

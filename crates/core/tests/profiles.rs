@@ -44,7 +44,13 @@ fn chk_1_served_countries() {
     assert!(paris.delivery.countries.iter().any(|c| c == "VA"));
     let milano = load("milano");
     assert_eq!(milano.delivery.countries.len(), 27);
-    assert!(milano.delivery.countries.iter().all(|c| ecrin_core::country::is_eu_member(c)));
+    assert!(
+        milano
+            .delivery
+            .countries
+            .iter()
+            .all(|c| ecrin_core::country::is_eu_member(c))
+    );
     assert!(milano.delivery.refuse_po_boxes);
     assert!(!paris.delivery.refuse_po_boxes);
 }
@@ -54,7 +60,10 @@ fn chk_3_atelier_charges_12_15_35() {
     let p = load("atelier");
     let dhl = &p.delivery.methods[0];
     let amount = |zone| {
-        dhl.charges.iter().find(|c| c.zone == zone).map(|c| c.amount)
+        dhl.charges
+            .iter()
+            .find(|c| c.zone == zone)
+            .map(|c| c.amount)
     };
     use ecrin_core::profile::Zone;
     assert_eq!(amount(Zone::Domestic), Some(1200));
@@ -74,7 +83,12 @@ fn wdr_1_pay_4_withdrawal_windows_and_payment_methods() {
     assert_eq!(atelier.withdrawal.return_paid_by, ReturnPaidBy::Customer);
     let milano = load("milano");
     assert_eq!(milano.withdrawal.return_paid_by, ReturnPaidBy::Merchant);
-    assert!(milano.payment.methods.contains(&PaymentMethod::BankTransfer));
+    assert!(
+        milano
+            .payment
+            .methods
+            .contains(&PaymentMethod::BankTransfer)
+    );
     assert_eq!(milano.payment.bank_transfer_days, Some(5));
     assert!(milano.payment.phone_orders);
     assert!(!paris.payment.methods.contains(&PaymentMethod::BankTransfer));
@@ -90,19 +104,53 @@ fn paris_with(from: &str, to: &str) -> String {
 #[test]
 fn a_bad_value_names_its_key_on_one_line() {
     let cases = [
-        ("max_identical = 20", "max_identical = 0", "basket.max_identical"),
-        ("max_identical = 20", "max_identical = \"many\"", "basket.max_identical"),
-        ("time_zone = \"Europe/Paris\"", "time_zone = \"Mars/Olympus\"", "time_zone"),
+        (
+            "max_identical = 20",
+            "max_identical = 0",
+            "basket.max_identical",
+        ),
+        (
+            "max_identical = 20",
+            "max_identical = \"many\"",
+            "basket.max_identical",
+        ),
+        (
+            "time_zone = \"Europe/Paris\"",
+            "time_zone = \"Mars/Olympus\"",
+            "time_zone",
+        ),
         ("\"FR\", \"ZA\"", "\"FR\", \"ZZ\"", "delivery.countries"),
-        ("standard_method = \"colissimo\"", "standard_method = \"pigeon\"", "delivery.standard_method"),
-        ("cookie_retention_days = 365", "cookie_retention_days = 900", "privacy.cookie_retention_days"),
-        ("vat_rate_bp = 2000", "vat_rate_bp = 2000\nsurprise = 1", "surprise"),
-        ("languages = [\"fr\", \"en\"]", "languages = [\"fr\", \"de\"]", "languages"),
+        (
+            "standard_method = \"colissimo\"",
+            "standard_method = \"pigeon\"",
+            "delivery.standard_method",
+        ),
+        (
+            "cookie_retention_days = 365",
+            "cookie_retention_days = 900",
+            "privacy.cookie_retention_days",
+        ),
+        (
+            "vat_rate_bp = 2000",
+            "vat_rate_bp = 2000\nsurprise = 1",
+            "surprise",
+        ),
+        (
+            "languages = [\"fr\", \"en\"]",
+            "languages = [\"fr\", \"de\"]",
+            "languages",
+        ),
     ];
     for (from, to, key) in cases {
         let err = Profile::from_toml("paris", &paris_with(from, to)).err();
-        let Some(err) = err else { panic!("{to} was accepted") };
-        assert_eq!(err.key.split('[').next(), Some(key.split('[').next().unwrap_or(key)), "{to}: {err}");
+        let Some(err) = err else {
+            panic!("{to} was accepted")
+        };
+        assert_eq!(
+            err.key.split('[').next(),
+            Some(key.split('[').next().unwrap_or(key)),
+            "{to}: {err}"
+        );
         let line = err.to_string();
         assert!(!line.contains('\n'), "{line}");
         assert!(line.starts_with("profile `paris`: `"), "{line}");

@@ -51,7 +51,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     init_logs();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ecrin: cannot start the runtime: {e}");
@@ -78,7 +81,9 @@ fn init_logs() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if std::env::var("ECRIN_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -104,20 +109,33 @@ async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let store = open_store(&settings.database_url).await?;
     store.close().await;
-    println!("Database {} is migrated.", redact_url(&settings.database_url));
+    println!(
+        "Database {} is migrated.",
+        redact_url(&settings.database_url)
+    );
     Ok(())
 }
 
 fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, test_mode: bool) -> App {
-    let clock: Arc<dyn Clock> = if test_mode { Arc::new(TestClock::new()) } else { Arc::new(SystemClock) };
-    App { store, profile: Arc::new(profile), clock }
+    let clock: Arc<dyn Clock> = if test_mode {
+        Arc::new(TestClock::new())
+    } else {
+        Arc::new(SystemClock)
+    };
+    App {
+        store,
+        profile: Arc::new(profile),
+        clock,
+    }
 }
 
 async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
     let store = open_store(&settings.database_url).await?;
     let app = app(store.clone(), profile, false);
     if store.count_products().await? > 0 {
-        anyhow::bail!("the catalogue is not empty: the demo catalogue loads only into an empty database");
+        anyhow::bail!(
+            "the catalogue is not empty: the demo catalogue loads only into an empty database"
+        );
     }
     let n = ecrin_app::catalogue::seed_demo(&app).await?;
     println!("Demo catalogue loaded: {n} pieces.");
@@ -136,18 +154,27 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         let n = ecrin_app::catalogue::seed_demo(&app).await?;
         println!("Demo catalogue loaded: {n} pieces.");
     }
-    let web = WebSettings { addr: settings.addr, test_mode: settings.test_mode };
+    let web = WebSettings {
+        addr: settings.addr,
+        test_mode: settings.test_mode,
+    };
     let server = Application::build(&web, app)
         .await
         .with_context(|| format!("ECRIN_ADDR: cannot listen on {}", settings.addr))?;
     let url = format!("http://{}:{}", settings.addr.ip(), server.port());
-    println!("{shop_name} (profile {profile_id}) on {}", redact_url(&settings.database_url));
+    println!(
+        "{shop_name} (profile {profile_id}) on {}",
+        redact_url(&settings.database_url)
+    );
     println!("  Shop:          {url}/");
     println!("  API:           {url}/api/v1/products   (OpenAPI: {url}/api/openapi.json)");
     if settings.test_mode {
         println!("  Test mode:     on (movable clock, /api/v1/test/*)");
     }
-    println!("  Ready in {} ms. Ctrl-C stops the shop.", started.elapsed().as_millis());
+    println!(
+        "  Ready in {} ms. Ctrl-C stops the shop.",
+        started.elapsed().as_millis()
+    );
     server.run_until_stopped(shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");

@@ -37,8 +37,10 @@ pub struct Settings {
 
 /// A secret that never shows in `Debug` or logs.
 #[derive(Clone)]
+#[allow(dead_code)] // Validated at start; the staff accounts are created from it.
 pub struct Secret(String);
 
+#[allow(dead_code)]
 impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
@@ -92,7 +94,9 @@ fn flag(name: &str, value: &str) -> Result<bool, SettingsError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
-        other => Err(SettingsError(format!("{name}: `{other}` is not a switch: use 1 or 0"))),
+        other => Err(SettingsError(format!(
+            "{name}: `{other}` is not a switch: use 1 or 0"
+        ))),
     }
 }
 
@@ -124,8 +128,8 @@ impl Settings {
             ))
         })?;
 
-        let database_url =
-            pick("ECRIN_DATABASE_URL", file.database_url).unwrap_or_else(|| "sqlite://ecrin.db".into());
+        let database_url = pick("ECRIN_DATABASE_URL", file.database_url)
+            .unwrap_or_else(|| "sqlite://ecrin.db".into());
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
@@ -151,7 +155,9 @@ impl Settings {
             pick("ECRIN_ADMIN_EMAIL", file.admin_email).unwrap_or_else(|| DEMO_ADMIN_EMAIL.into());
         let trimmed = admin_email.trim();
         let at = trimmed.find('@');
-        if !matches!(at, Some(i) if i > 0 && i < trimmed.len() - 1) || trimmed.contains(char::is_whitespace) {
+        if !matches!(at, Some(i) if i > 0 && i < trimmed.len() - 1)
+            || trimmed.contains(char::is_whitespace)
+        {
             return Err(SettingsError(format!(
                 "ECRIN_ADMIN_EMAIL: `{admin_email}` is not an e-mail address"
             )));
@@ -192,7 +198,12 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     #[test]
@@ -217,7 +228,10 @@ mod tests {
             ("ECRIN_ADMIN_PASSWORD", "short"),
             ("ECRIN_SMTP_URL", "http://mail"),
         ] {
-            let err = Settings::load(None, env(&[(var, value)])).err().map(|e| e.0).unwrap_or_default();
+            let err = Settings::load(None, env(&[(var, value)]))
+                .err()
+                .map(|e| e.0)
+                .unwrap_or_default();
             assert!(err.starts_with(&format!("{var}: ")), "{var}: {err}");
             assert!(!err.contains('\n'));
         }
@@ -225,7 +239,10 @@ mod tests {
 
     #[test]
     fn passwords_in_urls_are_redacted() {
-        assert_eq!(redact_url("postgres://shop:hunter2@db:5432/ecrin"), "postgres://shop:…@db:5432/ecrin");
+        assert_eq!(
+            redact_url("postgres://shop:hunter2@db:5432/ecrin"),
+            "postgres://shop:…@db:5432/ecrin"
+        );
         assert_eq!(redact_url("sqlite://ecrin.db"), "sqlite://ecrin.db");
     }
 }

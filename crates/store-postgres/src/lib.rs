@@ -75,16 +75,25 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
     async fn catalogue_version(&self) -> Result<i64> {
-        sqlx::query_scalar(sql::CATALOGUE_VERSION).fetch_one(&self.pool).await.map_err(db)
+        sqlx::query_scalar(sql::CATALOGUE_VERSION)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
     }
 
     async fn count_products(&self) -> Result<i64> {
-        sqlx::query_scalar(sql::COUNT_PRODUCTS).fetch_one(&self.pool).await.map_err(db)
+        sqlx::query_scalar(sql::COUNT_PRODUCTS)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
     }
 
     async fn list_products(&self, query: &CatalogueQuery) -> Result<ProductPage> {
@@ -110,7 +119,9 @@ impl Store for PgStore {
             .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
-        let Some(product) = product else { return Ok(None) };
+        let Some(product) = product else {
+            return Ok(None);
+        };
         let variants: Vec<sql::VariantRow> = sqlx::query_as(sql::VARIANTS_OF_PRODUCT)
             .bind(&product.id)
             .fetch_all(&mut *conn)
@@ -305,7 +316,10 @@ impl Tx for PgTx {
     }
 
     async fn bump_catalogue_version(&mut self) -> Result<()> {
-        sqlx::query(sql::BUMP_CATALOGUE_VERSION).execute(&mut *self.tx).await.map_err(db)?;
+        sqlx::query(sql::BUMP_CATALOGUE_VERSION)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 

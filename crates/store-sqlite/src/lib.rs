@@ -38,7 +38,12 @@ fn db(e: sqlx::Error) -> StoreError {
         )
     {
         // SQLite names the columns, not the constraint: "UNIQUE constraint failed: products.slug".
-        let constraint = d.message().rsplit(": ").next().unwrap_or_default().to_owned();
+        let constraint = d
+            .message()
+            .rsplit(": ")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         return StoreError::Constraint { constraint };
     }
     StoreError::database(e)
@@ -95,16 +100,25 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.readers).await.map_err(db)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.readers)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 
     async fn catalogue_version(&self) -> Result<i64> {
-        sqlx::query_scalar(sql::CATALOGUE_VERSION).fetch_one(&self.readers).await.map_err(db)
+        sqlx::query_scalar(sql::CATALOGUE_VERSION)
+            .fetch_one(&self.readers)
+            .await
+            .map_err(db)
     }
 
     async fn count_products(&self) -> Result<i64> {
-        sqlx::query_scalar(sql::COUNT_PRODUCTS).fetch_one(&self.readers).await.map_err(db)
+        sqlx::query_scalar(sql::COUNT_PRODUCTS)
+            .fetch_one(&self.readers)
+            .await
+            .map_err(db)
     }
 
     async fn list_products(&self, query: &CatalogueQuery) -> Result<ProductPage> {
@@ -130,7 +144,9 @@ impl Store for SqliteStore {
             .fetch_optional(&mut *conn)
             .await
             .map_err(db)?;
-        let Some(product) = product else { return Ok(None) };
+        let Some(product) = product else {
+            return Ok(None);
+        };
         let variants: Vec<sql::VariantRow> = sqlx::query_as(sql::VARIANTS_OF_PRODUCT)
             .bind(&product.id)
             .fetch_all(&mut *conn)
@@ -168,7 +184,11 @@ impl Store for SqliteStore {
     async fn begin(&self) -> Result<Box<dyn Tx>> {
         // IMMEDIATE takes the write lock at once, so a transaction never fails half-way
         // on a lock upgrade.
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        let tx = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db)?;
         Ok(Box::new(SqliteTx { tx }))
     }
 
@@ -326,7 +346,10 @@ impl Tx for SqliteTx {
     }
 
     async fn bump_catalogue_version(&mut self) -> Result<()> {
-        sqlx::query(sql::BUMP_CATALOGUE_VERSION).execute(&mut *self.tx).await.map_err(db)?;
+        sqlx::query(sql::BUMP_CATALOGUE_VERSION)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 

@@ -46,8 +46,16 @@ pub fn fulltext_query(q: &str, dialect: Dialect) -> Option<String> {
         return None;
     }
     Some(match dialect {
-        Dialect::Sqlite => terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" "),
-        Dialect::Postgres => terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & "),
+        Dialect::Sqlite => terms
+            .iter()
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Dialect::Postgres => terms
+            .iter()
+            .map(|t| format!("{t}:*"))
+            .collect::<Vec<_>>()
+            .join(" & "),
     })
 }
 
@@ -104,7 +112,10 @@ fn filters(b: &mut Built, q: &CatalogueQuery, dialect: Dialect) -> String {
 
 /// One page (plus one row, to know whether another page follows).
 pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
-    let mut b = Built { sql: String::new(), args: Vec::new() };
+    let mut b = Built {
+        sql: String::new(),
+        args: Vec::new(),
+    };
     let mut where_ = filters(&mut b, q, dialect);
     if let Some(after) = q.after {
         let arg = b.push(Arg::Int(after));
@@ -123,7 +134,10 @@ pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
 
 /// Facet counts over every product matching the filters.
 pub fn facets(q: &CatalogueQuery, dialect: Dialect) -> Built {
-    let mut b = Built { sql: String::new(), args: Vec::new() };
+    let mut b = Built {
+        sql: String::new(),
+        args: Vec::new(),
+    };
     let where_ = filters(&mut b, q, dialect);
     b.sql = format!(
         "WITH f AS (SELECT p.id, p.collection, {AVAILABILITY} AS availability FROM products p WHERE {where_}) \
@@ -227,7 +241,11 @@ impl SummaryRow {
             kind: self.kind,
             collection: self.collection,
             category: Category::parse(&self.category).unwrap_or(Category::InStock),
-            name: Localized { fr: self.name_fr, en: self.name_en, it: self.name_it },
+            name: Localized {
+                fr: self.name_fr,
+                en: self.name_en,
+                it: self.name_it,
+            },
             price_from: self.price_from.unwrap_or(0),
             availability: Availability::parse(&self.availability).unwrap_or(Availability::SoldOut),
             lead_time_days: self.lead_time_days,
@@ -250,7 +268,10 @@ pub fn into_page(rows: Vec<SummaryRow>, page_size: u32, facets: Vec<FacetRow>) -
     let mut f = Facets::default();
     let mut total = 0;
     for row in facets {
-        let count = FacetCount { value: row.value.unwrap_or_default(), count: row.n };
+        let count = FacetCount {
+            value: row.value.unwrap_or_default(),
+            count: row.n,
+        };
         match row.facet.as_str() {
             "collection" => f.collection.push(count),
             "material" => f.material.push(count),
@@ -261,10 +282,20 @@ pub fn into_page(rows: Vec<SummaryRow>, page_size: u32, facets: Vec<FacetRow>) -
             }
         }
     }
-    for list in [&mut f.collection, &mut f.material, &mut f.stone, &mut f.availability] {
+    for list in [
+        &mut f.collection,
+        &mut f.material,
+        &mut f.stone,
+        &mut f.availability,
+    ] {
         list.sort_by(|a, b| a.value.cmp(&b.value));
     }
-    ProductPage { items, facets: f, total, next_after }
+    ProductPage {
+        items,
+        facets: f,
+        total,
+        next_after,
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -310,7 +341,11 @@ pub struct PricePointRow {
     pub from_ms: i64,
 }
 
-pub fn into_detail(p: ProductRow, variants: Vec<VariantRow>, prices: Vec<PricePointRow>) -> ProductDetail {
+pub fn into_detail(
+    p: ProductRow,
+    variants: Vec<VariantRow>,
+    prices: Vec<PricePointRow>,
+) -> ProductDetail {
     let category = Category::parse(&p.category).unwrap_or(Category::InStock);
     let variants = variants
         .into_iter()
@@ -319,7 +354,10 @@ pub fn into_detail(p: ProductRow, variants: Vec<VariantRow>, prices: Vec<PricePo
             price_history: prices
                 .iter()
                 .filter(|h| h.sku == v.sku)
-                .map(|h| PricePoint { price: h.price, from_ms: h.from_ms })
+                .map(|h| PricePoint {
+                    price: h.price,
+                    from_ms: h.from_ms,
+                })
                 .collect(),
             sku: v.sku,
             metal: v.metal,
@@ -339,7 +377,11 @@ pub fn into_detail(p: ProductRow, variants: Vec<VariantRow>, prices: Vec<PricePo
         category,
         lead_time_days: p.lead_time_days,
         personalisable: p.personalisable,
-        name: Localized { fr: p.name_fr, en: p.name_en, it: p.name_it },
+        name: Localized {
+            fr: p.name_fr,
+            en: p.name_en,
+            it: p.name_it,
+        },
         description: Localized {
             fr: p.description_fr,
             en: p.description_en,
@@ -366,7 +408,11 @@ impl From<ReferenceRow> for Reference {
         Reference {
             slug: r.slug,
             position: r.position,
-            name: Localized { fr: r.name_fr, en: r.name_en, it: r.name_it },
+            name: Localized {
+                fr: r.name_fr,
+                en: r.name_en,
+                it: r.name_it,
+            },
             description: Localized {
                 fr: r.description_fr,
                 en: r.description_en,
@@ -392,7 +438,11 @@ impl From<TermsRow> for TermsVersion {
             version: r.version,
             effective_from_ms: r.effective_from_ms,
             published_at_ms: r.published_at_ms,
-            body: Localized { fr: r.body_fr, en: r.body_en, it: r.body_it },
+            body: Localized {
+                fr: r.body_fr,
+                en: r.body_en,
+                it: r.body_it,
+            },
         }
     }
 }

@@ -37,7 +37,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), detail: detail.into(), errors: Vec::new() }
+        Self {
+            status,
+            code: code.to_owned(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
     }
 
     pub fn not_found() -> Self {
@@ -52,7 +57,10 @@ impl ApiError {
             detail: format!("Invalid value for: {}.", fields.join(", ")),
             errors: errors
                 .into_iter()
-                .map(|e| FieldProblem { field: e.field, code: e.reason.to_owned() })
+                .map(|e| FieldProblem {
+                    field: e.field,
+                    code: e.reason.to_owned(),
+                })
                 .collect(),
         }
     }
@@ -70,7 +78,9 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => ApiError::not_found(),
-            AppError::Refused(r) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.detail),
+            AppError::Refused(r) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.detail)
+            }
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error");
                 ApiError::internal()
@@ -105,7 +115,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = problem_response(self.status, &self.code, self.detail, self.errors);
         if self.status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -118,6 +130,10 @@ pub fn rejection(status: StatusCode, text: String) -> ApiError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         _ => "validation_failed",
     };
-    let status = if status.is_server_error() { StatusCode::BAD_REQUEST } else { status };
+    let status = if status.is_server_error() {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
     ApiError::new(status, code, text)
 }

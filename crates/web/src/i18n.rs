@@ -105,7 +105,7 @@ pub fn negotiate(profile: &Profile, chosen: Option<&str>, accept_language: Optio
             .filter(|(_, l)| profile.speaks(*l))
             .collect();
         // Stable: among equal weights the header's order wins.
-        ranked.sort_by(|a, b| b.0.cmp(&a.0));
+        ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
         if let Some((_, lang)) = ranked.first() {
             return *lang;
         }

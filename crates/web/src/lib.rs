@@ -61,7 +61,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -83,7 +85,11 @@ impl Application {
             recorder,
             metrics,
         }));
-        Ok(Application { listener, router: router(state), port })
+        Ok(Application {
+            listener,
+            router: router(state),
+            port,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -96,7 +102,8 @@ impl Application {
     ) -> std::io::Result<()> {
         axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
@@ -110,6 +117,9 @@ fn router(state: AppState) -> Router {
         .merge(storefront::routes())
         .fallback(storefront::not_found_fallback)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::record_metrics));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::record_metrics,
+        ));
     ops::wrap(router).with_state(state)
 }

@@ -6,7 +6,9 @@ use percent_encoding::percent_decode;
 
 /// Decoded `key=value` pairs. At most 64 pairs are read.
 pub fn parse(raw: Option<&str>) -> Result<Vec<(String, String)>, Vec<FieldError>> {
-    let Some(raw) = raw else { return Ok(Vec::new()) };
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
     let mut pairs = Vec::new();
     let mut errors = Vec::new();
     for part in raw.split('&').filter(|p| !p.is_empty()).take(64) {
@@ -15,16 +17,29 @@ pub fn parse(raw: Option<&str>) -> Result<Vec<(String, String)>, Vec<FieldError>
         let value = decode(v);
         match (key, value) {
             (Some(k), Some(v)) => pairs.push((k, v)),
-            (Some(k), None) => errors.push(FieldError { field: k, reason: "invalid_utf8" }),
-            (None, _) => errors.push(FieldError { field: "(query)".into(), reason: "invalid_utf8" }),
+            (Some(k), None) => errors.push(FieldError {
+                field: k,
+                reason: "invalid_utf8",
+            }),
+            (None, _) => errors.push(FieldError {
+                field: "(query)".into(),
+                reason: "invalid_utf8",
+            }),
         }
     }
-    if errors.is_empty() { Ok(pairs) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(pairs)
+    } else {
+        Err(errors)
+    }
 }
 
 fn decode(s: &str) -> Option<String> {
     let plus = s.replace('+', " ");
-    percent_decode(plus.as_bytes()).decode_utf8().ok().map(|c| c.into_owned())
+    percent_decode(plus.as_bytes())
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 #[cfg(test)]

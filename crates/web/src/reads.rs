@@ -42,8 +42,14 @@ pub(crate) async fn references(state: &AppState) -> Result<Arc<[Vec<Reference>; 
         return Ok(r);
     }
     let store = &state.app.store;
-    let r = Arc::new([store.collections().await?, store.materials().await?, store.stones().await?]);
-    state.cache.put("references".to_owned(), Entry::References(r.clone()));
+    let r = Arc::new([
+        store.collections().await?,
+        store.materials().await?,
+        store.stones().await?,
+    ]);
+    state
+        .cache
+        .put("references".to_owned(), Entry::References(r.clone()));
     Ok(r)
 }
 

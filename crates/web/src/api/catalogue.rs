@@ -21,7 +21,10 @@ pub struct MoneyDto {
 }
 
 fn money(amount: i64) -> MoneyDto {
-    MoneyDto { amount, currency: "EUR" }
+    MoneyDto {
+        amount,
+        currency: "EUR",
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -124,7 +127,11 @@ pub struct ProductDto {
 fn facet(values: &[FacetCount], labels: impl Fn(&str) -> String) -> Vec<FacetValue> {
     values
         .iter()
-        .map(|f| FacetValue { value: f.value.clone(), label: labels(&f.value), count: f.count })
+        .map(|f| FacetValue {
+            value: f.value.clone(),
+            label: labels(&f.value),
+            count: f.count,
+        })
         .collect()
 }
 
@@ -137,7 +144,9 @@ fn with_language(lang: Lang, body: impl IntoResponse) -> Response {
 }
 
 fn accept_language(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
 }
 
 /// The catalogue, filtered and searched (CAT-5).
@@ -194,7 +203,9 @@ pub(crate) async fn list_products(
     let body = ProductList {
         items,
         facets: FacetsDto {
-            collection: facet(&page.facets.collection, |v| reads::label(collections, v, lang)),
+            collection: facet(&page.facets.collection, |v| {
+                reads::label(collections, v, lang)
+            }),
             material: facet(&page.facets.material, |v| reads::label(materials, v, lang)),
             stone: facet(&page.facets.stone, |v| reads::label(stones, v, lang)),
             availability: facet(&page.facets.availability, |v| v.to_owned()),
@@ -232,7 +243,9 @@ pub(crate) async fn get_product(
         return Err(ApiError::not_found());
     }
     let product = reads::product(&state, &slug).await?;
-    let Some(p) = product.as_ref() else { return Err(ApiError::not_found()) };
+    let Some(p) = product.as_ref() else {
+        return Err(ApiError::not_found());
+    };
     let refs = reads::references(&state).await?;
     let [collections, materials, stones] = refs.as_ref();
     let now = state.app.clock.now_ms();

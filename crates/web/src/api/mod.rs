@@ -64,7 +64,14 @@ where
 }
 
 /// The API's language: `?lang=`, then `Accept-Language`, then the profile's default.
-pub(crate) fn api_lang(profile: &Profile, pairs: &[(String, String)], parts_accept: Option<&str>) -> Lang {
-    let chosen = pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| v.as_str());
+pub(crate) fn api_lang(
+    profile: &Profile,
+    pairs: &[(String, String)],
+    parts_accept: Option<&str>,
+) -> Lang {
+    let chosen = pairs
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.as_str());
     crate::i18n::negotiate(profile, chosen, parts_accept)
 }

@@ -21,6 +21,8 @@ use utoipa::OpenApi;
 pub struct ApiDoc;
 
 pub(crate) async fn openapi_json() -> impl IntoResponse {
-    let body = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
+    let body = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned());
     ([(header::CONTENT_TYPE, "application/json")], body)
 }

@@ -3,10 +3,10 @@
 use super::ApiJson;
 use crate::AppState;
 use crate::error::ApiError;
-use ecrin_app::Clock;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use ecrin_app::Clock;
 use jiff::{SignedDuration, Span, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,10 @@ pub struct ClockResponse {
 }
 
 fn invalid(field: &str, code: &'static str) -> ApiError {
-    ApiError::validation(vec![ecrin_core::query::FieldError { field: field.to_owned(), reason: code }])
+    ApiError::validation(vec![ecrin_core::query::FieldError {
+        field: field.to_owned(),
+        reason: code,
+    }])
 }
 
 /// Moves the test clock; every deadline, job and e-mail date follows it.
@@ -50,17 +53,23 @@ pub(crate) async fn set_clock(
     };
     match (&req.advance, &req.set) {
         (Some(advance), None) => {
-            let span: Span = advance.parse().map_err(|_| invalid("advance", "invalid_duration"))?;
+            let span: Span = advance
+                .parse()
+                .map_err(|_| invalid("advance", "invalid_duration"))?;
             // Calendar units (days, months) are measured from now in the merchant's zone.
             let tz = jiff::tz::TimeZone::get(&state.app.profile.time_zone)
                 .unwrap_or(jiff::tz::TimeZone::UTC);
             let now = clock.now().to_zoned(tz);
-            let later = now.checked_add(span).map_err(|_| invalid("advance", "out_of_range"))?;
+            let later = now
+                .checked_add(span)
+                .map_err(|_| invalid("advance", "out_of_range"))?;
             let by: SignedDuration = later.timestamp().duration_since(now.timestamp());
             clock.advance(by);
         }
         (None, Some(set)) => {
-            let at: Timestamp = set.parse().map_err(|_| invalid("set", "invalid_datetime"))?;
+            let at: Timestamp = set
+                .parse()
+                .map_err(|_| invalid("set", "invalid_datetime"))?;
             clock.set(at);
         }
         _ => {
@@ -72,5 +81,7 @@ pub(crate) async fn set_clock(
         }
     }
     state.cache.invalidate();
-    Ok(Json(ClockResponse { now: clock.now().to_string() }))
+    Ok(Json(ClockResponse {
+        now: clock.now().to_string(),
+    }))
 }

@@ -24,8 +24,14 @@ fn blocks(text: &str) -> Vec<Block> {
         .map(str::trim)
         .filter(|b| !b.is_empty())
         .map(|b| match b.strip_prefix("## ") {
-            Some(h) => Block { heading: true, text: h.to_owned() },
-            None => Block { heading: false, text: b.to_owned() },
+            Some(h) => Block {
+                heading: true,
+                text: h.to_owned(),
+            },
+            None => Block {
+                heading: false,
+                text: b.to_owned(),
+            },
         })
         .collect()
 }
@@ -34,7 +40,9 @@ fn blocks(text: &str) -> Vec<Block> {
 /// in English, in the merchant's time zone.
 pub(crate) fn date(ms: i64, lang: Lang, tz: &str) -> String {
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else { return String::new() };
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
     let d = ts.to_zoned(zone).date();
     match lang {
         Lang::En => d.strftime("%-d %B %Y").to_string(),
@@ -91,7 +99,10 @@ async fn terms_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response,
                     ],
                 )),
                 blocks(body),
-                t.with("legal-terms-fingerprint", &[("hash", ecrin_app::terms::sha256(body))]),
+                t.with(
+                    "legal-terms-fingerprint",
+                    &[("hash", ecrin_app::terms::sha256(body))],
+                ),
             )
         }
         None => (None, Vec::new(), String::new()),
@@ -118,7 +129,9 @@ pub(crate) async fn terms_download(
         let profile = &state.app.profile;
         let lang = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang()))?;
         let t = Tr::new(lang);
-        let v = terms_in_force(&state, lang).await?.ok_or(PageError::NotFound(lang))?;
+        let v = terms_in_force(&state, lang)
+            .await?
+            .ok_or(PageError::NotFound(lang))?;
         let body = format!(
             "{} — {}\n{}\n\n{}",
             profile.shop_name,
@@ -133,9 +146,12 @@ pub(crate) async fn terms_download(
             v.body.get(lang)
         );
         let filename = format!("terms-{}-{}-{}.txt", profile.id, v.version, lang.code());
-        let mut response = ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+        let mut response =
+            ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
         if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-            response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, value);
         }
         Ok(response)
     }
@@ -156,30 +172,50 @@ pub(crate) async fn privacy(
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let profile = &state.app.profile;
-    let result = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang())).map(|lang| {
-        let t = Tr::new(lang);
-        let days = profile.privacy.security_log_retention_days.to_string();
-        let cookie_days = profile.privacy.cookie_retention_days.to_string();
-        let p = |text: String| Block { heading: false, text };
-        let h = |key: &str| Block { heading: true, text: t.t(key) };
-        let blocks = vec![
-            p(t.with("privacy-intro", &[("merchant", profile.merchant.legal_name.clone())])),
-            h("privacy-collected-title"),
-            p(t.t("privacy-collected")),
-            h("privacy-security-title"),
-            p(t.with("privacy-security", &[("days", days.clone())])),
-            h("privacy-marketing-title"),
-            p(t.t("privacy-marketing")),
-            h("privacy-friend-title"),
-            p(t.t("privacy-friend")),
-            h("privacy-rights-title"),
-            p(t.t("privacy-rights")),
-            h("privacy-retention-title"),
-            p(t.with("privacy-retention", &[("days", days), ("cookie_days", cookie_days)])),
-            p(t.with("privacy-contact", &[("email", profile.merchant.email.clone())])),
-        ];
-        render(&PrivacyPage { layout: Layout::new(profile, lang, &uri, t.t("legal-privacy-title")), blocks })
-    });
+    let result = url_lang(profile, &lang)
+        .ok_or(PageError::NotFound(profile.default_lang()))
+        .map(|lang| {
+            let t = Tr::new(lang);
+            let days = profile.privacy.security_log_retention_days.to_string();
+            let cookie_days = profile.privacy.cookie_retention_days.to_string();
+            let p = |text: String| Block {
+                heading: false,
+                text,
+            };
+            let h = |key: &str| Block {
+                heading: true,
+                text: t.t(key),
+            };
+            let blocks = vec![
+                p(t.with(
+                    "privacy-intro",
+                    &[("merchant", profile.merchant.legal_name.clone())],
+                )),
+                h("privacy-collected-title"),
+                p(t.t("privacy-collected")),
+                h("privacy-security-title"),
+                p(t.with("privacy-security", &[("days", days.clone())])),
+                h("privacy-marketing-title"),
+                p(t.t("privacy-marketing")),
+                h("privacy-friend-title"),
+                p(t.t("privacy-friend")),
+                h("privacy-rights-title"),
+                p(t.t("privacy-rights")),
+                h("privacy-retention-title"),
+                p(t.with(
+                    "privacy-retention",
+                    &[("days", days), ("cookie_days", cookie_days)],
+                )),
+                p(t.with(
+                    "privacy-contact",
+                    &[("email", profile.merchant.email.clone())],
+                )),
+            ];
+            render(&PrivacyPage {
+                layout: Layout::new(profile, lang, &uri, t.t("legal-privacy-title")),
+                blocks,
+            })
+        });
     PageResult(result, state)
 }
 
@@ -205,28 +241,34 @@ pub(crate) async fn cookies(
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let profile = &state.app.profile;
-    let result = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang())).map(|lang| {
-        let t = Tr::new(lang);
-        let rows = cookies::ALL
-            .iter()
-            .map(|c| CookieRow {
-                name: c.name,
-                purpose: t.t(c.purpose),
-                category: match c.category {
-                    CookieCategory::StrictlyNecessary => t.t("cookies-category-necessary"),
-                },
-                duration: match c.max_age_days {
-                    Some(d) => t.count("cookies-duration-days", "days", i64::from(d)),
-                    None => t.t("cookies-duration-session"),
-                },
+    let result = url_lang(profile, &lang)
+        .ok_or(PageError::NotFound(profile.default_lang()))
+        .map(|lang| {
+            let t = Tr::new(lang);
+            let rows = cookies::ALL
+                .iter()
+                .map(|c| CookieRow {
+                    name: c.name,
+                    purpose: t.t(c.purpose),
+                    category: match c.category {
+                        CookieCategory::StrictlyNecessary => t.t("cookies-category-necessary"),
+                    },
+                    duration: match c.max_age_days {
+                        Some(d) => t.count("cookies-duration-days", "days", i64::from(d)),
+                        None => t.t("cookies-duration-session"),
+                    },
+                })
+                .collect();
+            let intro = t.with(
+                "cookies-intro",
+                &[("days", profile.privacy.cookie_retention_days.to_string())],
+            );
+            render(&CookiesPage {
+                layout: Layout::new(profile, lang, &uri, t.t("legal-cookies-title")),
+                intro,
+                cookies: rows,
             })
-            .collect();
-        let intro = t.with(
-            "cookies-intro",
-            &[("days", profile.privacy.cookie_retention_days.to_string())],
-        );
-        render(&CookiesPage { layout: Layout::new(profile, lang, &uri, t.t("legal-cookies-title")), intro, cookies: rows })
-    });
+        });
     PageResult(result, state)
 }
 
@@ -243,21 +285,29 @@ pub(crate) async fn notice(
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let profile = &state.app.profile;
-    let result = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang())).map(|lang| {
-        let t = Tr::new(lang);
-        let m = &profile.merchant;
-        let rows = vec![
-            (t.t("notice-publisher"), format!("{} — {}", m.legal_name, m.legal_form)),
-            (t.t("notice-office"), m.registered_office.clone()),
-            (t.t("notice-company"), m.company_number.clone()),
-            (t.t("notice-vat"), m.vat_number.clone()),
-            (t.t("notice-capital"), m.share_capital.clone()),
-            (t.t("notice-director"), m.publication_director.clone()),
-            (t.t("notice-contact"), format!("{} — {}", m.email, m.phone)),
-            (t.t("notice-host"), m.host.clone()),
-            (t.t("notice-mediator"), m.mediator.clone()),
-        ];
-        render(&NoticePage { layout: Layout::new(profile, lang, &uri, t.t("legal-notice-title")), rows })
-    });
+    let result = url_lang(profile, &lang)
+        .ok_or(PageError::NotFound(profile.default_lang()))
+        .map(|lang| {
+            let t = Tr::new(lang);
+            let m = &profile.merchant;
+            let rows = vec![
+                (
+                    t.t("notice-publisher"),
+                    format!("{} — {}", m.legal_name, m.legal_form),
+                ),
+                (t.t("notice-office"), m.registered_office.clone()),
+                (t.t("notice-company"), m.company_number.clone()),
+                (t.t("notice-vat"), m.vat_number.clone()),
+                (t.t("notice-capital"), m.share_capital.clone()),
+                (t.t("notice-director"), m.publication_director.clone()),
+                (t.t("notice-contact"), format!("{} — {}", m.email, m.phone)),
+                (t.t("notice-host"), m.host.clone()),
+                (t.t("notice-mediator"), m.mediator.clone()),
+            ];
+            render(&NoticePage {
+                layout: Layout::new(profile, lang, &uri, t.t("legal-notice-title")),
+                rows,
+            })
+        });
     PageResult(result, state)
 }

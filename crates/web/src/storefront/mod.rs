@@ -81,7 +81,11 @@ impl Layout {
                 LangLink {
                     code: l.code(),
                     name: l.endonym(),
-                    href: format!("/language/{}?next={}", l.code(), urlencoding::encode(&target)),
+                    href: format!(
+                        "/language/{}?next={}",
+                        l.code(),
+                        urlencoding::encode(&target)
+                    ),
                     path: target,
                     current: *l == lang,
                 }
@@ -130,20 +134,39 @@ impl PageError {
         let (lang, status, heading, text) = match self {
             PageError::NotFound(l) => {
                 let t = Tr::new(l);
-                (l, StatusCode::NOT_FOUND, t.t("error-not-found-title"), t.t("error-not-found-text"))
+                (
+                    l,
+                    StatusCode::NOT_FOUND,
+                    t.t("error-not-found-title"),
+                    t.t("error-not-found-text"),
+                )
             }
             PageError::BadRequest(l, detail) => {
                 let t = Tr::new(l);
                 let text = t.with("error-bad-request-text", &[("detail", detail)]);
-                (l, StatusCode::BAD_REQUEST, t.t("error-bad-request-title"), text)
+                (
+                    l,
+                    StatusCode::BAD_REQUEST,
+                    t.t("error-bad-request-title"),
+                    text,
+                )
             }
             PageError::Internal(l) => {
                 let t = Tr::new(l);
-                (l, StatusCode::INTERNAL_SERVER_ERROR, t.t("error-server-title"), t.t("error-server-text"))
+                (
+                    l,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    t.t("error-server-title"),
+                    t.t("error-server-text"),
+                )
             }
         };
         let uri = Uri::from_static("/");
-        let page = ErrorPage { layout: Layout::new(profile, lang, &uri, heading.clone()), heading, text };
+        let page = ErrorPage {
+            layout: Layout::new(profile, lang, &uri, heading.clone()),
+            heading,
+            text,
+        };
         (status, render(&page)).into_response()
     }
 }
@@ -154,7 +177,11 @@ pub(crate) fn render(t: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The page could not be shown.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The page could not be shown.",
+            )
+                .into_response()
         }
     }
 }
@@ -172,11 +199,16 @@ impl IntoResponse for PageResult {
 }
 
 fn cookie_header(headers: &HeaderMap) -> &str {
-    headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 fn accept_language(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
 }
 
 /// The visitor's language when the URL does not say it.
@@ -187,7 +219,10 @@ fn visitor_lang(profile: &Profile, headers: &HeaderMap) -> Lang {
 
 /// The language of a `/{lang}/…` URL, when the shop speaks it.
 fn url_lang(profile: &Profile, segment: &str) -> Option<Lang> {
-    segment.parse::<Lang>().ok().filter(|l| profile.speaks(*l) && segment.len() == 2)
+    segment
+        .parse::<Lang>()
+        .ok()
+        .filter(|l| profile.speaks(*l) && segment.len() == 2)
 }
 
 async fn root(State(state): State<AppState>, headers: HeaderMap) -> Redirect {
@@ -209,7 +244,9 @@ async fn choose_language(
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v))
         // Only a page of this shop in the chosen language: never an open redirect.
-        .filter(|n| n.starts_with(&format!("/{}/", lang.code())) && !n.contains("//") && !n.contains('\\'))
+        .filter(|n| {
+            n.starts_with(&format!("/{}/", lang.code())) && !n.contains("//") && !n.contains('\\')
+        })
         .unwrap_or_else(|| format!("/{}/", lang.code()));
     let mut response = Redirect::to(&next).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookies::LANGUAGE.set(lang.code())) {
@@ -229,7 +266,10 @@ async fn static_file(Path(file): Path<String>) -> Response {
         _ => "application/octet-stream",
     };
     (
-        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         Body::from(asset.data.into_owned()),
     )
         .into_response()
@@ -260,7 +300,10 @@ async fn product_picture(State(state): State<AppState>, Path(file): Path<String>
     );
     match picture.render() {
         Ok(svg) => (
-            [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=3600")],
+            [
+                (header::CONTENT_TYPE, "image/svg+xml"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
             svg,
         )
             .into_response(),
@@ -324,10 +367,14 @@ async fn home_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, 
     let profile = &state.app.profile;
     let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
     let t = Tr::new(lang);
-    let refs = reads::references(state).await.map_err(|e| PageError::from_app(lang, e))?;
+    let refs = reads::references(state)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
     let mut query = CatalogueQuery::new();
     query.page_size = 100;
-    let all = reads::product_page(state, &query).await.map_err(|e| PageError::from_app(lang, e))?;
+    let all = reads::product_page(state, &query)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
     let collections = refs[0]
         .iter()
         .map(|c| CollectionCard {
@@ -364,7 +411,11 @@ async fn home_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, 
     let page = HomePage {
         layout: Layout::new(profile, lang, uri, t.t("home-title")),
         collections,
-        featured: featured.into_iter().take(8).map(|p| card(t, p, &refs[0])).collect(),
+        featured: featured
+            .into_iter()
+            .take(8)
+            .map(|p| card(t, p, &refs[0]))
+            .collect(),
     };
     Ok(render(&page))
 }
@@ -410,21 +461,36 @@ fn page_pairs(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, Vec<F
                 }
                 match v.parse::<i64>() {
                     Ok(euros) if (0..=100_000_000).contains(&euros) => {
-                        let key = if k == "price_min" { "min_price" } else { "max_price" };
+                        let key = if k == "price_min" {
+                            "min_price"
+                        } else {
+                            "max_price"
+                        };
                         out.push((key.to_owned(), (euros * 100).to_string()));
                     }
-                    _ => errors.push(FieldError { field: k.clone(), reason: "invalid_amount" }),
+                    _ => errors.push(FieldError {
+                        field: k.clone(),
+                        reason: "invalid_amount",
+                    }),
                 }
             }
             "min_price" | "max_price" => {}
             _ => out.push((k.clone(), v.clone())),
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 fn describe_errors(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("{} ({})", e.field, e.reason)).collect::<Vec<_>>().join(", ")
+    errors
+        .iter()
+        .map(|e| format!("{} ({})", e.field, e.reason))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn catalogue(
@@ -449,18 +515,30 @@ async fn catalogue_page(
     let bad = |e: Vec<FieldError>| PageError::BadRequest(lang, describe_errors(&e));
     let pairs = rawquery::parse(raw).map_err(bad)?;
     let pairs = page_pairs(&pairs).map_err(bad)?;
-    let mut query = CatalogueQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(bad)?;
+    let mut query =
+        CatalogueQuery::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(bad)?;
     if !pairs.iter().any(|(k, _)| k == "page[size]") {
         query.page_size = 24;
     }
-    let page = reads::product_page(state, &query).await.map_err(|e| PageError::from_app(lang, e))?;
-    let refs = reads::references(state).await.map_err(|e| PageError::from_app(lang, e))?;
+    let page = reads::product_page(state, &query)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
+    let refs = reads::references(state)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
     let [collections, materials, stones] = refs.as_ref();
     let count_of = |facet: &[ecrin_store::FacetCount], value: &str| {
-        facet.iter().find(|f| f.value == value).map(|f| f.count).unwrap_or(0)
+        facet
+            .iter()
+            .find(|f| f.value == value)
+            .map(|f| f.count)
+            .unwrap_or(0)
     };
-    let select = |name: &'static str, label: &str, list: &[Reference], facet: &[ecrin_store::FacetCount], current: Option<&str>| Select {
+    let select = |name: &'static str,
+                  label: &str,
+                  list: &[Reference],
+                  facet: &[ecrin_store::FacetCount],
+                  current: Option<&str>| Select {
         name,
         label: t.t(label),
         options: list
@@ -487,9 +565,27 @@ async fn catalogue_page(
             .collect(),
     };
     let selects = vec![
-        select("collection", "filter-collection", collections, &page.facets.collection, query.collection.as_ref().map(Slug::as_str)),
-        select("material", "filter-material", materials, &page.facets.material, query.material.as_ref().map(Slug::as_str)),
-        select("stone", "filter-stone", stones, &page.facets.stone, query.stone.as_ref().map(Slug::as_str)),
+        select(
+            "collection",
+            "filter-collection",
+            collections,
+            &page.facets.collection,
+            query.collection.as_ref().map(Slug::as_str),
+        ),
+        select(
+            "material",
+            "filter-material",
+            materials,
+            &page.facets.material,
+            query.material.as_ref().map(Slug::as_str),
+        ),
+        select(
+            "stone",
+            "filter-stone",
+            stones,
+            &page.facets.stone,
+            query.stone.as_ref().map(Slug::as_str),
+        ),
         availability,
     ];
     let next_href = page.next_after.map(|after| {
@@ -498,7 +594,10 @@ async fn catalogue_page(
             .filter(|(k, _)| k != "page[after]" && k != "min_price" && k != "max_price")
             .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
             .collect();
-        for (k, v) in [("price_min", query.min_price), ("price_max", query.max_price)] {
+        for (k, v) in [
+            ("price_min", query.min_price),
+            ("price_max", query.max_price),
+        ] {
             if let Some(v) = v {
                 qs.push(format!("{k}={}", v / 100));
             }
@@ -513,8 +612,14 @@ async fn catalogue_page(
         result_count: t.count("catalogue-results", "count", page.total),
         layout,
         selects,
-        price_min: query.min_price.map(|c| (c / 100).to_string()).unwrap_or_default(),
-        price_max: query.max_price.map(|c| (c / 100).to_string()).unwrap_or_default(),
+        price_min: query
+            .min_price
+            .map(|c| (c / 100).to_string())
+            .unwrap_or_default(),
+        price_max: query
+            .max_price
+            .map(|c| (c / 100).to_string())
+            .unwrap_or_default(),
         products: page.items.iter().map(|p| card(t, p, collections)).collect(),
         next_href,
     };
@@ -575,9 +680,13 @@ async fn product_page(
     if Slug::parse(slug).is_none() {
         return Err(PageError::NotFound(lang));
     }
-    let product = reads::product(state, slug).await.map_err(|e| PageError::from_app(lang, e))?;
+    let product = reads::product(state, slug)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
     let p = product.as_ref().as_ref().ok_or(PageError::NotFound(lang))?;
-    let refs = reads::references(state).await.map_err(|e| PageError::from_app(lang, e))?;
+    let refs = reads::references(state)
+        .await
+        .map_err(|e| PageError::from_app(lang, e))?;
     let [collections, materials, stones] = refs.as_ref();
     let now = state.app.clock.now_ms();
     let days = profile.catalogue.reference_price_days;
@@ -589,15 +698,24 @@ async fn product_page(
             let availability_label = match v.availability {
                 Availability::InStock => t.count("product-in-stock", "count", v.on_hand),
                 Availability::SoldOut => t.t("product-sold-out"),
-                Availability::MadeToOrder => t.count("lead-time", "days", p.lead_time_days.unwrap_or(0)),
+                Availability::MadeToOrder => {
+                    t.count("lead-time", "days", p.lead_time_days.unwrap_or(0))
+                }
             };
             VariantRow {
                 sku: v.sku.clone(),
                 metal: reads::label(materials, &v.metal, lang),
-                stone: v.stone.as_deref().map(|s| reads::label(stones, s, lang)).unwrap_or_default(),
+                stone: v
+                    .stone
+                    .as_deref()
+                    .map(|s| reads::label(stones, s, lang))
+                    .unwrap_or_default(),
                 size: v.size.clone().unwrap_or_else(|| t.t("product-no-size")),
                 price: t.money(v.price),
-                list_price: v.list_price.filter(|lp| *lp > v.price).map(|lp| t.money(lp)),
+                list_price: v
+                    .list_price
+                    .filter(|lp| *lp > v.price)
+                    .map(|lp| t.money(lp)),
                 lowest: lowest.map(|l| t.with("product-lowest-30", &[("price", t.money(l))])),
                 availability: v.availability.as_str(),
                 availability_label,
@@ -615,9 +733,11 @@ async fn product_page(
     let availability_line = match availability {
         Availability::InStock => t.t("availability-in_stock"),
         Availability::SoldOut => t.t("product-sold-out"),
-        Availability::MadeToOrder => {
-            t.count("product-made-to-order", "days", p.lead_time_days.unwrap_or(0))
-        }
+        Availability::MadeToOrder => t.count(
+            "product-made-to-order",
+            "days",
+            p.lead_time_days.unwrap_or(0),
+        ),
     };
     let name = p.name.get(lang).to_owned();
     let collection_name = reads::label(collections, &p.collection, lang);

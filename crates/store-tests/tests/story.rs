@@ -1,0 +1,364 @@
+//! The storage story: every store function, run against SQLite and against PostgreSQL,
+//! with the same expectations, so the two backends never drift.
+
+use ecrin_app::{App, TestClock};
+use ecrin_core::catalogue::{Availability, Category, Slug};
+use ecrin_core::query::CatalogueQuery;
+use ecrin_store::{Store, StoreError};
+use ecrin_store_tests::{BOTH, Db, Fresh};
+use std::sync::Arc;
+
+async fn demo_shop(db: Db) -> (Fresh, Arc<dyn Store>, App) {
+    let fresh = Fresh::new(db).await;
+    let store = fresh.open().await;
+    let profile = ecrin_app::profiles::load("paris").unwrap_or_else(|e| panic!("{e}"));
+    let app = App {
+        store: store.clone(),
+        profile: Arc::new(profile),
+        clock: Arc::new(TestClock::new()),
+    };
+    let n = ecrin_app::catalogue::seed_demo(&app)
+        .await
+        .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+    assert_eq!(n, 63);
+    (fresh, store, app)
+}
+
+fn q(pairs: &[(&str, &str)]) -> CatalogueQuery {
+    CatalogueQuery::parse(pairs.iter().copied()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+async fn slugs(store: &dyn Store, pairs: &[(&str, &str)]) -> Vec<String> {
+    let mut query = q(pairs);
+    query.page_size = 100;
+    let page = store
+        .list_products(&query)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    page.items.into_iter().map(|p| p.slug).collect()
+}
+
+#[tokio::test]
+async fn cat_5_pages_walk_the_whole_catalogue_once() {
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        assert_eq!(store.count_products().await.ok(), Some(63));
+        let mut query = q(&[("page[size]", "24")]);
+        let mut seen = Vec::new();
+        loop {
+            let page = store
+                .list_products(&query)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(page.total, 63, "{db:?}");
+            assert!(page.items.len() <= 24);
+            seen.extend(page.items.iter().map(|p| p.slug.clone()));
+            match page.next_after {
+                Some(after) => query.after = Some(after),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(seen.len(), 63, "{db:?}");
+        assert_eq!(unique.len(), 63, "{db:?}");
+    }
+}
+
+#[tokio::test]
+async fn cat_5_filters_and_facets_agree() {
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        let all = store
+            .list_products(&q(&[]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Facet counts are what filtering by that value returns.
+        for f in &all.facets.collection {
+            let n = slugs(store.as_ref(), &[("collection", &f.value)])
+                .await
+                .len() as i64;
+            assert_eq!(n, f.count, "{db:?} collection {}", f.value);
+        }
+        for f in &all.facets.material {
+            let n = slugs(store.as_ref(), &[("material", &f.value)]).await.len() as i64;
+            assert_eq!(n, f.count, "{db:?} material {}", f.value);
+        }
+        for f in &all.facets.stone {
+            let n = slugs(store.as_ref(), &[("stone", &f.value)]).await.len() as i64;
+            assert_eq!(n, f.count, "{db:?} stone {}", f.value);
+        }
+        let total: i64 = all.facets.availability.iter().map(|f| f.count).sum();
+        assert_eq!(total, 63);
+
+        // CAT-2: the signature collection is custom-made, made to order.
+        let mut sig = q(&[("collection", "signature")]);
+        sig.page_size = 100;
+        let page = store
+            .list_products(&sig)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.items.len(), 10);
+        assert!(
+            page.items.iter().all(|p| p.category == Category::CustomMade
+                && p.availability == Availability::MadeToOrder)
+        );
+
+        // Price range on the lowest variant price, inclusive.
+        let mut ranged = q(&[("min_price", "100000"), ("max_price", "200000")]);
+        ranged.page_size = 100;
+        let page = store
+            .list_products(&ranged)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!page.items.is_empty());
+        assert!(
+            page.items
+                .iter()
+                .all(|p| (100_000..=200_000).contains(&p.price_from)),
+            "{db:?}"
+        );
+
+        // CAT-3: the sold-out piece is listed as sold out.
+        let sold = slugs(store.as_ref(), &[("availability", "sold_out")]).await;
+        assert!(
+            sold.contains(&"solitaire-ovale-lumiere".to_owned()),
+            "{db:?} {sold:?}"
+        );
+        let mto = slugs(store.as_ref(), &[("availability", "made_to_order")]).await;
+        assert!(mto.len() >= 18, "{db:?} {}", mto.len());
+    }
+}
+
+#[tokio::test]
+async fn cat_5_full_text_search_ignores_case_and_accents_on_both_backends() {
+    let mut results = Vec::new();
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        let s = store.as_ref();
+        let emerald = slugs(s, &[("q", "émeraude")]).await;
+        assert!(
+            emerald.contains(&"bague-emeraude-heritage".to_owned()),
+            "{db:?} {emerald:?}"
+        );
+        assert_eq!(slugs(s, &[("q", "EMERAUDE")]).await, emerald, "{db:?}");
+        assert_eq!(
+            slugs(s, &[("q", "emerald")]).await.len(),
+            emerald.len(),
+            "{db:?}"
+        );
+        // Prefix search and several words (all must match).
+        let sapph = slugs(s, &[("q", "saph")]).await;
+        assert!(
+            sapph.contains(&"bague-saphir-heritage".to_owned()),
+            "{db:?}"
+        );
+        let both = slugs(s, &[("q", "bague saphir")]).await;
+        assert!(both.iter().all(|x| sapph.contains(x)));
+        assert!(both.len() < sapph.len(), "{db:?}");
+        // Search and filters combine.
+        let pearl_gold = slugs(s, &[("q", "perle"), ("material", "white-gold")]).await;
+        assert!(!pearl_gold.is_empty());
+        // Hostile input finds nothing and breaks nothing.
+        assert!(
+            slugs(s, &[("q", "\"'*) OR xyzzy=1; DROP TABLE products --")])
+                .await
+                .is_empty(),
+            "{db:?}"
+        );
+        assert!(slugs(s, &[("q", "zzzzqqq")]).await.is_empty());
+        results.push((emerald, sapph, both, pearl_gold));
+    }
+    assert_eq!(
+        results[0], results[1],
+        "SQLite and PostgreSQL must find the same pieces"
+    );
+}
+
+#[tokio::test]
+async fn cat_1_cat_4_cat_7_products_carry_variants_and_price_history() {
+    for db in BOTH {
+        let (_f, store, app) = demo_shop(db).await;
+        let p = store
+            .product_by_slug("solitaire-lumiere")
+            .await
+            .ok()
+            .flatten();
+        let Some(p) = p else {
+            panic!("{db:?}: solitaire missing")
+        };
+        assert_eq!(p.variants.len(), 8, "two metals in four sizes");
+        assert!(p.variants.iter().all(|v| v.weight_grams > 0 && v.price > 0));
+        assert!(
+            p.description.fr.contains("Platine 950") || p.description.fr.contains("platine 950")
+        );
+        assert!(
+            store
+                .product_by_slug("no-such-piece")
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+        );
+
+        // A reduced piece: list price kept, two prices in the history, and CAT-7's
+        // reference price is the list price.
+        let view = ecrin_app::catalogue::show_product(&app, "demi-alliance-lumiere")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let v = &view.variants[0];
+        assert_eq!(v.variant.price_history.len(), 2, "{db:?}");
+        let list = v.variant.list_price.unwrap_or_default();
+        assert!(list > v.variant.price);
+        assert_eq!(v.reference_price, Some(list));
+    }
+}
+
+#[tokio::test]
+async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        let before = store.catalogue_version().await.unwrap_or_default();
+        let sku = "LUM-001-RG-PT-50";
+        let p = store
+            .product_by_slug("solitaire-lumiere")
+            .await
+            .ok()
+            .flatten();
+        let real_sku = p
+            .as_ref()
+            .map(|p| p.variants[0].sku.clone())
+            .unwrap_or(sku.to_owned());
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.set_stock(&real_sku, 0)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.set_price(&real_sku, 300_000, Some(345_000), 1_900_000_000_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.bump_catalogue_version()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            store.catalogue_version().await.ok(),
+            Some(before + 1),
+            "{db:?}"
+        );
+        let p = store
+            .product_by_slug("solitaire-lumiere")
+            .await
+            .ok()
+            .flatten();
+        let v = p.map(|p| p.variants[0].clone());
+        assert_eq!(
+            v.as_ref().map(|v| v.availability),
+            Some(Availability::SoldOut)
+        );
+        assert_eq!(v.as_ref().map(|v| v.price), Some(300_000));
+
+        // An unknown SKU is NotFound, and a rolled-back transaction leaves nothing.
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            tx.set_stock("NO-SUCH-SKU", 3).await,
+            Err(StoreError::NotFound)
+        ));
+        tx.set_stock(&real_sku, 7)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        drop(tx);
+        let p = store
+            .product_by_slug("solitaire-lumiere")
+            .await
+            .ok()
+            .flatten();
+        assert_eq!(
+            p.map(|p| p.variants[0].on_hand),
+            Some(0),
+            "{db:?}: rollback"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cat_1_a_second_product_with_the_same_slug_is_a_named_constraint() {
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        let mut dup = ecrin_app::demo::products()[0].product.clone();
+        dup.id = "prd_dup".into();
+        dup.position = 99_999;
+        for v in &mut dup.variants {
+            v.sku = format!("DUP-{}", v.sku);
+        }
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let err = tx.insert_product(&dup, 0).await.err();
+        match err {
+            Some(StoreError::Constraint { constraint }) => {
+                assert!(constraint.contains("slug"), "{db:?}: {constraint}")
+            }
+            other => panic!("{db:?}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn gts_1_chk_8_the_terms_in_force_follow_their_effective_date() {
+    for db in BOTH {
+        let (_f, store, app) = demo_shop(db).await;
+        let now = ecrin_app::Clock::now_ms(app.clock.as_ref());
+        let v1 = store.terms_in_force(now).await.ok().flatten();
+        assert_eq!(
+            v1.as_ref().map(|v| v.version.as_str()),
+            Some("1.0"),
+            "{db:?}"
+        );
+        assert!(v1.as_ref().is_some_and(|v| v.body.fr.contains("Article 1")));
+        let mut v2 = ecrin_app::terms::first_version(&app.profile, now + 86_400_000);
+        v2.version = "2.0".into();
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.insert_terms_version(&v2)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        let today = store
+            .terms_in_force(now)
+            .await
+            .ok()
+            .flatten()
+            .map(|v| v.version);
+        let tomorrow = store
+            .terms_in_force(now + 2 * 86_400_000)
+            .await
+            .ok()
+            .flatten()
+            .map(|v| v.version);
+        assert_eq!(today.as_deref(), Some("1.0"), "{db:?}");
+        assert_eq!(tomorrow.as_deref(), Some("2.0"), "{db:?}");
+        // Before anything was published there are no terms.
+        assert!(store.terms_in_force(0).await.ok().flatten().is_none());
+    }
+}
+
+#[tokio::test]
+async fn references_list_collections_materials_and_stones_in_order() {
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        let c = store.collections().await.unwrap_or_default();
+        assert_eq!(
+            c.iter().map(|r| r.slug.as_str()).collect::<Vec<_>>(),
+            [
+                "lumiere",
+                "rivage",
+                "constellation",
+                "heritage",
+                "trait",
+                "signature"
+            ]
+        );
+        assert_eq!(store.materials().await.unwrap_or_default().len(), 5);
+        assert_eq!(store.stones().await.unwrap_or_default().len(), 8);
+        assert!(c.iter().all(|r| Slug::parse(&r.slug).is_some()));
+        store.ping().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+}

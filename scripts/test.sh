@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every check and every test of Écrin, installing what they need first:
+# Chromium and ChromeDriver for the browser tests, poppler for PDF checks. PostgreSQL 15's
+# binaries come with the machine (/usr/lib/postgresql/15/bin); the tests start their own
+# throwaway cluster, or use ECRIN_TEST_PG_URL when it is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ -z "${ECRIN_TEST_PG_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  step "Installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+step "Formatting (cargo fmt --check)"
+cargo fmt --all --check
+
+step "Lints (cargo clippy -D warnings)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "The rules crate stays free of I/O (no sqlx, axum or tokio in ecrin-core)"
+for forbidden in sqlx axum tokio; do
+  if cargo tree -p ecrin-core -e normal -i "$forbidden" --locked >/dev/null 2>&1; then
+    echo "ecrin-core depends on $forbidden" >&2
+    exit 1
+  fi
+done
+echo "ok"
+
+step "Tests (unit, storage story on SQLite and PostgreSQL, HTTP, browser)"
+export ECRIN_BROWSER_TESTS=1
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
+passed=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ | bc)
+failed=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ | bc)
+
+coverage=../shared/tools/terms-coverage
+if [ -x "$coverage" ]; then
+  step "Rules of TERMS.md with a test naming them"
+  "$coverage" . | tail -n 1
+fi
+
+echo
+echo "${passed} passed, ${failed} failed"
