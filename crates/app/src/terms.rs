@@ -327,27 +327,3 @@ pub fn text(p: &Profile, lang: Lang) -> String {
     }
     s
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gts_1_the_terms_state_the_profiles_values() {
-        for name in crate::profiles::NAMES {
-            let p = crate::profiles::load(name).unwrap_or_else(|e| panic!("{e}"));
-            for lang in p.languages.clone() {
-                let t = text(&p, lang);
-                assert!(t.contains(&p.merchant.vat_number), "{name} {lang}");
-                assert!(t.contains(&p.basket.max_identical.to_string()));
-                assert!(t.lines().filter(|l| l.starts_with("## ")).count() >= 12);
-            }
-        }
-        let paris = crate::profiles::load("paris").unwrap_or_else(|e| panic!("{e}"));
-        assert!(text(&paris, Lang::Fr).contains("14 jours ouvrés"));
-        assert!(text(&paris, Lang::Fr).contains("la version française prévaut"));
-        let milano = crate::profiles::load("milano").unwrap_or_else(|e| panic!("{e}"));
-        assert!(text(&milano, Lang::It).contains("5 giorni lavorativi"));
-        assert!(text(&milano, Lang::En).contains("Italian version prevails"));
-    }
-}

@@ -659,27 +659,3 @@ impl fmt::Display for Zone {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_drops_trailing_zeros() {
-        assert_eq!(percent(2000), "20");
-        assert_eq!(percent(2200), "22");
-        assert_eq!(percent(550), "5.5");
-        assert_eq!(percent(1725), "17.25");
-    }
-
-    #[test]
-    fn chk_3_zones_follow_the_merchants_country() {
-        assert_eq!(Zone::of("FR", "FR"), Zone::Domestic);
-        assert_eq!(Zone::of("FR", "MC"), Zone::Domestic);
-        assert_eq!(Zone::of("FR", "DE"), Zone::Eu);
-        assert_eq!(Zone::of("FR", "GP"), Zone::Overseas);
-        assert_eq!(Zone::of("FR", "CH"), Zone::World);
-        assert_eq!(Zone::of("IT", "FR"), Zone::Eu);
-        assert_eq!(Zone::of("IT", "IT"), Zone::Domestic);
-    }
-}

@@ -13,18 +13,18 @@ fn load(name: &str) -> Profile {
 }
 
 #[test]
-fn bsk_1_bsk_2_bsk_3_bsk_5_basket_limits_are_the_seeds() {
+fn basket_limits_and_windows_are_the_seeds() {
     for name in ["paris", "atelier", "milano"] {
         let p = load(name);
         assert_eq!(p.basket.max_identical, 20, "{name}");
         assert_eq!(p.basket.max_items, 50, "{name}");
         assert_eq!(p.basket.ttl_minutes, 45, "{name}");
         assert_eq!(p.basket.quote_threshold_items, 60, "{name}");
-        assert_eq!(p.documents.archive_threshold, 12_000, "INV-4 {name}");
-        assert_eq!(p.privacy.cookie_retention_days, 365, "PRV-6 {name}");
-        assert_eq!(p.catalogue.made_to_order_lead_weeks, 6, "CAT-2 {name}");
-        assert_eq!(p.delivery.max_parcel_kg, 30, "CHK-4 {name}");
-        assert_eq!(p.after_sales.damage_report_working_days, 3, "DLV-7 {name}");
+        assert_eq!(p.documents.archive_threshold, 12_000, "{name}");
+        assert_eq!(p.privacy.cookie_retention_days, 365, "{name}");
+        assert_eq!(p.catalogue.made_to_order_lead_weeks, 6, "{name}");
+        assert_eq!(p.delivery.max_parcel_kg, 30, "{name}");
+        assert_eq!(p.after_sales.damage_report_working_days, 3, "{name}");
     }
 }
 
@@ -38,7 +38,7 @@ fn gts_2_languages_per_profile() {
 }
 
 #[test]
-fn chk_1_served_countries() {
+fn served_countries_are_the_seeds() {
     let paris = load("paris");
     assert!(paris.delivery.countries.len() >= 85);
     assert!(paris.delivery.countries.iter().any(|c| c == "VA"));
@@ -56,7 +56,7 @@ fn chk_1_served_countries() {
 }
 
 #[test]
-fn chk_3_atelier_charges_12_15_35() {
+fn atelier_charges_are_12_15_35() {
     let p = load("atelier");
     let dhl = &p.delivery.methods[0];
     let amount = |zone| {
@@ -73,7 +73,7 @@ fn chk_3_atelier_charges_12_15_35() {
 }
 
 #[test]
-fn wdr_1_pay_4_withdrawal_windows_and_payment_methods() {
+fn withdrawal_windows_and_payment_methods_are_the_seeds() {
     let paris = load("paris");
     assert_eq!(paris.withdrawal.period.count, 14);
     assert_eq!(paris.withdrawal.period.unit, DayUnit::WorkingDays);
@@ -154,5 +154,28 @@ fn a_bad_value_names_its_key_on_one_line() {
         let line = err.to_string();
         assert!(!line.contains('\n'), "{line}");
         assert!(line.starts_with("profile `paris`: `"), "{line}");
+    }
+}
+
+mod units {
+    use ecrin_core::profile::{Zone, percent};
+
+    #[test]
+    fn percent_drops_trailing_zeros() {
+        assert_eq!(percent(2000), "20");
+        assert_eq!(percent(2200), "22");
+        assert_eq!(percent(550), "5.5");
+        assert_eq!(percent(1725), "17.25");
+    }
+
+    #[test]
+    fn zones_follow_the_merchants_country() {
+        assert_eq!(Zone::of("FR", "FR"), Zone::Domestic);
+        assert_eq!(Zone::of("FR", "MC"), Zone::Domestic);
+        assert_eq!(Zone::of("FR", "DE"), Zone::Eu);
+        assert_eq!(Zone::of("FR", "GP"), Zone::Overseas);
+        assert_eq!(Zone::of("FR", "CH"), Zone::World);
+        assert_eq!(Zone::of("IT", "FR"), Zone::Eu);
+        assert_eq!(Zone::of("IT", "IT"), Zone::Domestic);
     }
 }

@@ -303,7 +303,7 @@ async fn cat_1_a_second_product_with_the_same_slug_is_a_named_constraint() {
 }
 
 #[tokio::test]
-async fn gts_1_chk_8_the_terms_in_force_follow_their_effective_date() {
+async fn gts_1_the_terms_in_force_follow_their_effective_date() {
     for db in BOTH {
         let (_f, store, app) = demo_shop(db).await;
         let now = ecrin_app::Clock::now_ms(app.clock.as_ref());

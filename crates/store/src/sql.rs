@@ -446,21 +446,3 @@ impl From<TermsRow> for TermsVersion {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cat_5_search_words_become_prefix_queries_on_each_backend() {
-        assert_eq!(
-            fulltext_query("Bague SAPHIR", Dialect::Sqlite).as_deref(),
-            Some("\"bague\"* \"saphir\"*")
-        );
-        assert_eq!(
-            fulltext_query("Bague SAPHIR", Dialect::Postgres).as_deref(),
-            Some("bague:* & saphir:*")
-        );
-        assert_eq!(fulltext_query("\"'*", Dialect::Sqlite), None);
-    }
-}

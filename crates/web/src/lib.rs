@@ -110,12 +110,21 @@ impl Application {
     }
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This method is not allowed on this resource.",
+    )
+}
+
 fn router(state: AppState) -> Router {
     let router = Router::new()
         .merge(ops::routes())
         .merge(api::routes(state.test_mode))
         .merge(storefront::routes())
         .fallback(storefront::not_found_fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

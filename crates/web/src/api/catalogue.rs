@@ -208,7 +208,9 @@ pub(crate) async fn list_products(
             }),
             material: facet(&page.facets.material, |v| reads::label(materials, v, lang)),
             stone: facet(&page.facets.stone, |v| reads::label(stones, v, lang)),
-            availability: facet(&page.facets.availability, |v| v.to_owned()),
+            availability: facet(&page.facets.availability, |v| {
+                crate::i18n::Tr::new(lang).t(&format!("availability-{v}"))
+            }),
         },
         total: page.total,
         next: page.next_after.map(encode_cursor),

@@ -1,0 +1,219 @@
+//! A real browser (headless Chromium driven through ChromeDriver) walks the shop as a
+//! customer: home page, catalogue filter, product page, on a desktop and a phone screen.
+//! Screenshots are kept in `target/screenshots/`.
+
+use crate::support::TestApp;
+use ecrin_store_tests::Db;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// ChromeDriver on a free port, or `None` when the machine has none and browser tests
+/// were not asked for (`ECRIN_BROWSER_TESTS=1`, set by the test script, makes them
+/// mandatory).
+fn driver() -> Option<Driver> {
+    let required = std::env::var("ECRIN_BROWSER_TESTS").as_deref() == Ok("1");
+    let found = Command::new("chromedriver")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !found {
+        assert!(
+            !required,
+            "chromedriver is missing: `apt-get install chromium chromium-driver`"
+        );
+        eprintln!("browser tests skipped: chromedriver not installed");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .ok()?;
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let profile = tempfile::tempdir().ok()?;
+    Some(Driver {
+        child,
+        port,
+        _profile: profile,
+    })
+}
+
+async fn browser(d: &Driver, width: u32, height: u32) -> Client {
+    let mut caps = serde_json::Map::new();
+    let args = vec![
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--no-first-run".to_owned(),
+        "--disable-quic".to_owned(),
+        format!("--window-size={width},{height}"),
+        format!(
+            "--user-data-dir={}",
+            d._profile.path().join(format!("{width}")).display()
+        ),
+    ];
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }),
+    );
+    let url = format!("http://127.0.0.1:{}", d.port);
+    for attempt in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) if attempt < 49 => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("cannot start Chromium through ChromeDriver: {e}"),
+        }
+    }
+    unreachable!("the loop returns or panics")
+}
+
+fn shots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c
+        .screenshot()
+        .await
+        .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+    assert!(png.len() > 1000, "{name}: empty screenshot");
+    let _ = std::fs::write(shots().join(format!("{name}.png")), png);
+}
+
+#[tokio::test]
+async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
+    let Some(d) = driver() else { return };
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let c = browser(&d, 1280, 900).await;
+    c.goto(&app.url("/fr/"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        h1.text().await.unwrap_or_default(),
+        "Joaillerie façonnée à la main"
+    );
+    shot(&c, "paris-home-desktop").await;
+
+    // The catalogue through the main navigation, then a filter, without any script.
+    c.find(Locator::Css(".main-nav a[href$='/catalogue']"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let select = c
+        .find(Locator::Css("#f-material"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    select
+        .select_by_value("platinum")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css(".filters button[type=submit]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = c.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(url.as_str().contains("material=platinum"), "{url}");
+    let count = c
+        .find(Locator::Css(".count"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    let expected = app.get_json("/api/v1/products?material=platinum").await["total"]
+        .as_i64()
+        .unwrap_or(-1);
+    assert_eq!(count, format!("{expected} pièces"));
+    shot(&c, "paris-catalogue-platinum").await;
+
+    // Open the first piece.
+    let card = c
+        .find(Locator::Css(".results .card a"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    card.click().await.unwrap_or_else(|e| panic!("{e}"));
+    let url = c.current_url().await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(url.path().starts_with("/fr/products/"), "{url}");
+    let notices = c
+        .find(Locator::Css(".notices"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(notices.contains("ne sont pas contractuelles"), "{notices}");
+    let rows = c
+        .find_all(Locator::Css("table.variants tbody tr"))
+        .await
+        .unwrap_or_default();
+    assert!(!rows.is_empty());
+    shot(&c, "paris-product-desktop").await;
+    let _ = c.close().await;
+
+    // A phone: the same pages fit the screen (no horizontal scrolling of the page).
+    let phone = browser(&d, 390, 844).await;
+    phone
+        .goto(&app.url("/en/products/solitaire-lumiere"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let overflow = phone
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap_or_default();
+    assert!(
+        overflow.as_i64().is_some_and(|o| o <= 0),
+        "page wider than the phone: {overflow}"
+    );
+    shot(&phone, "paris-product-phone").await;
+    phone
+        .goto(&app.url("/en/catalogue"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    shot(&phone, "paris-catalogue-phone").await;
+    let _ = phone.close().await;
+}

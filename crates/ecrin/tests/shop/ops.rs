@@ -1,0 +1,94 @@
+//! Operations endpoints, security headers (GTS-3), OpenAPI.
+
+use crate::support::TestApp;
+use ecrin_store_tests::Db;
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        assert_eq!(app.get_text("/healthz").await.0, 200);
+        let (status, _, body) = app.get_text("/readyz").await;
+        assert_eq!((status, body.as_str()), (200, "ready\n"));
+        app.get("/api/v1/products").await;
+        app.get("/fr/").await;
+        let (status, headers, metrics) = app.get_text("/metrics").await;
+        assert_eq!(status, 200);
+        assert!(
+            headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|c| c.starts_with("text/plain"))
+        );
+        assert!(
+            metrics.contains(
+                "http_requests_total{method=\"GET\",route=\"/api/v1/products\",status=\"200\"} 1"
+            ),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("http_request_duration_seconds_bucket"),
+            "{metrics}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn gts_3_no_response_can_be_framed_and_every_one_carries_a_request_id() {
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    for path in [
+        "/fr/",
+        "/api/v1/products",
+        "/api/v1/products/nothing",
+        "/fr/nowhere",
+        "/static/app.css",
+        "/healthz",
+        "/",
+    ] {
+        let res = app.get(path).await;
+        let h = res.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(
+            h.get("x-frame-options").and_then(|v| v.to_str().ok()),
+            Some("DENY"),
+            "{path}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+        assert!(h.get("x-request-id").is_some(), "{path}");
+    }
+    // A request id sent by a proxy is kept.
+    let res = app
+        .get_with("/healthz", &[("x-request-id", "edge-42")])
+        .await;
+    assert_eq!(
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("edge-42")
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_catalogue() {
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let doc = app.get_json("/api/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/products",
+        "/api/v1/products/{slug}",
+        "/api/v1/test/clock",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
+    for schema in ["ProductList", "ProductDto", "VariantDto", "Problem"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+}

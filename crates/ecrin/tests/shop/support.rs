@@ -1,0 +1,171 @@
+//! `TestApp`: a fresh database, a profile, the app on a random port, a client.
+
+use ecrin_app::{App, TestClock};
+use ecrin_store_tests::{Db, Fresh};
+use ecrin_web::{Application, WebSettings};
+use reqwest::header::HeaderMap;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub profile: &'static str,
+    _fresh: Fresh,
+    _stop: oneshot::Sender<()>,
+}
+
+pub struct Options {
+    pub test_mode: bool,
+    pub demo: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            test_mode: true,
+            demo: true,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(db: Db, profile: &'static str) -> TestApp {
+        Self::with(db, profile, Options::default()).await
+    }
+
+    pub async fn with(db: Db, profile: &'static str, options: Options) -> TestApp {
+        let fresh = Fresh::new(db).await;
+        let store = fresh.open().await;
+        let profile_data = ecrin_app::profiles::load(profile).unwrap_or_else(|e| panic!("{e}"));
+        let clock: Arc<dyn ecrin_app::Clock> = if options.test_mode {
+            Arc::new(TestClock::new())
+        } else {
+            Arc::new(ecrin_app::SystemClock)
+        };
+        let app = App {
+            store,
+            profile: Arc::new(profile_data),
+            clock,
+        };
+        if options.demo {
+            ecrin_app::catalogue::seed_demo(&app)
+                .await
+                .unwrap_or_else(|e| panic!("seed: {e}"));
+        }
+        let settings = WebSettings {
+            addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
+            test_mode: options.test_mode,
+        };
+        let server = Application::build(&settings, app)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let base = format!("http://127.0.0.1:{}", server.port());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(server.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        TestApp {
+            base,
+            client,
+            db,
+            profile,
+            _fresh: fresh,
+            _stop: stop,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let res = self.get(path).await;
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        assert_eq!(
+            status, 200,
+            "GET {path} on {:?}/{}: {body}",
+            self.db, self.profile
+        );
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, HeaderMap, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap_or_default())
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+        )
+    }
+}
+
+/// Every profile on every backend.
+pub fn matrix() -> Vec<(Db, &'static str)> {
+    let mut m = Vec::new();
+    for db in ecrin_store_tests::BOTH {
+        for p in ecrin_app::profiles::NAMES {
+            m.push((db, p));
+        }
+    }
+    m
+}
+
+/// A problem+json answer: its status, content type and code.
+pub async fn problem(res: reqwest::Response) -> (u16, String, serde_json::Value) {
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = res.text().await.unwrap_or_default();
+    (
+        status,
+        ct,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+    )
+}
