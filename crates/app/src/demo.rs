@@ -448,7 +448,7 @@ fn find<'a>(list: &'a [Reference], slug: &str) -> Option<&'a Reference> {
     list.iter().find(|r| r.slug == slug)
 }
 
-fn describe(p: &Piece, index: usize) -> Localized {
+fn description_of(p: &Piece, index: usize) -> Localized {
     let mats = materials();
     let sts = stones();
     let metal_names = |lang: fn(&Localized) -> &str, and: &str| {
@@ -622,7 +622,7 @@ pub fn products() -> Vec<DemoProduct> {
                     lead_time_days: lead_time_days(p.category, index),
                     personalisable: p.category == Category::CustomMade,
                     name: l(p.name[0], p.name[1], p.name[2]),
-                    description: describe(p, index),
+                    description: description_of(p, index),
                     variants,
                     keywords,
                 },

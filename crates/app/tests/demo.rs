@@ -4,6 +4,7 @@ use ecrin_app::demo::*;
 use ecrin_core::catalogue::Category;
 use std::collections::HashSet;
 
+/// Checks CAT-2.
 #[test]
 fn cat_2_the_demo_catalogue_has_real_variety() {
     let all = products();
@@ -34,6 +35,7 @@ fn cat_2_the_demo_catalogue_has_real_variety() {
     );
 }
 
+/// Checks CAT-1.
 #[test]
 fn cat_1_every_variant_has_its_own_sku_and_every_slug_is_unique() {
     let all = products();

@@ -3,6 +3,7 @@
 use ecrin_app::terms::text;
 use ecrin_core::Lang;
 
+/// Checks GTS-1.
 #[test]
 fn gts_1_the_terms_state_the_profiles_values() {
     for name in ecrin_app::profiles::NAMES {

@@ -71,6 +71,7 @@ impl Money {
 mod tests {
     use super::*;
 
+    /// Checks GTS-2.
     #[test]
     fn gts_2_amounts_are_written_in_the_readers_convention() {
         let m = Money::eur(123_456);

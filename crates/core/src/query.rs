@@ -130,6 +130,7 @@ pub fn decode_cursor(s: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
+    /// Checks CAT-5.
     #[test]
     fn cat_5_filters_are_parsed_from_the_query_string() {
         let q = CatalogueQuery::parse([
@@ -154,12 +155,14 @@ mod tests {
         assert_eq!(q.after, Some(12));
     }
 
+    /// Checks CAT-5.
     #[test]
     fn cat_5_empty_form_fields_mean_no_filter() {
         let q = CatalogueQuery::parse([("q", ""), ("collection", ""), ("min_price", " ")]);
         assert_eq!(q, Ok(CatalogueQuery::new()));
     }
 
+    /// Checks CAT-5.
     #[test]
     fn cat_5_bad_values_name_their_field() {
         let errors = CatalogueQuery::parse([

@@ -44,6 +44,7 @@ pub fn terms(query: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Checks CAT-5.
     #[test]
     fn cat_5_search_ignores_case_and_accents() {
         assert_eq!(fold("Émeraude Bâguette ŒIL"), "emeraude baguette oeil");

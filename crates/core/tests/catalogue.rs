@@ -4,6 +4,7 @@ use ecrin_core::catalogue::*;
 
 const DAY_MS: i64 = 86_400_000;
 
+/// Checks CAT-3.
 #[test]
 fn cat_3_sold_out_stock_cannot_be_bought_but_made_to_order_can() {
     assert_eq!(
@@ -26,6 +27,7 @@ fn cat_3_sold_out_stock_cannot_be_bought_but_made_to_order_can() {
     assert!(Availability::MadeToOrder.can_be_bought());
 }
 
+/// Checks CAT-2.
 #[test]
 fn cat_2_a_product_is_as_available_as_its_best_variant() {
     use Availability::*;
@@ -35,6 +37,7 @@ fn cat_2_a_product_is_as_available_as_its_best_variant() {
     assert_eq!(product_availability([]), SoldOut);
 }
 
+/// Checks CAT-1.
 #[test]
 fn cat_1_skus_and_slugs_are_parsed_not_trusted() {
     assert!(Sku::parse("RNG-SOL-750Y-52").is_some());
@@ -50,6 +53,7 @@ fn cat_1_skus_and_slugs_are_parsed_not_trusted() {
 
 const NOW: i64 = 1_800_000_000_000;
 
+/// Checks CAT-7.
 #[test]
 fn cat_7_a_reduction_shows_the_lowest_price_of_the_30_days_before_it() {
     let history = [
@@ -75,6 +79,7 @@ fn cat_7_a_reduction_shows_the_lowest_price_of_the_30_days_before_it() {
     assert_eq!(reference_price(&history, NOW, 30), Some(90_000));
 }
 
+/// Checks CAT-7.
 #[test]
 fn cat_7_a_price_above_the_30_day_low_is_no_reduction() {
     let history = [
@@ -94,6 +99,7 @@ fn cat_7_a_price_above_the_30_day_low_is_no_reduction() {
     assert_eq!(reference_price(&history, NOW, 30), None);
 }
 
+/// Checks CAT-7.
 #[test]
 fn cat_7_prices_older_than_the_window_do_not_count() {
     let history = [

@@ -28,6 +28,7 @@ fn basket_limits_and_windows_are_the_seeds() {
     }
 }
 
+/// Checks GTS-2.
 #[test]
 fn gts_2_languages_per_profile() {
     assert_eq!(load("paris").languages, [Lang::Fr, Lang::En]);

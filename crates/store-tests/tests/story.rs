@@ -38,6 +38,7 @@ async fn slugs(store: &dyn Store, pairs: &[(&str, &str)]) -> Vec<String> {
     page.items.into_iter().map(|p| p.slug).collect()
 }
 
+/// Checks CAT-5.
 #[tokio::test]
 async fn cat_5_pages_walk_the_whole_catalogue_once() {
     for db in BOTH {
@@ -66,6 +67,7 @@ async fn cat_5_pages_walk_the_whole_catalogue_once() {
     }
 }
 
+/// Checks CAT-5.
 #[tokio::test]
 async fn cat_5_filters_and_facets_agree() {
     for db in BOTH {
@@ -131,6 +133,7 @@ async fn cat_5_filters_and_facets_agree() {
     }
 }
 
+/// Checks CAT-5.
 #[tokio::test]
 async fn cat_5_full_text_search_ignores_case_and_accents_on_both_backends() {
     let mut results = Vec::new();
@@ -176,6 +179,7 @@ async fn cat_5_full_text_search_ignores_case_and_accents_on_both_backends() {
     );
 }
 
+/// Checks CAT-1, CAT-4, CAT-7.
 #[tokio::test]
 async fn cat_1_cat_4_cat_7_products_carry_variants_and_price_history() {
     for db in BOTH {
@@ -215,6 +219,7 @@ async fn cat_1_cat_4_cat_7_products_carry_variants_and_price_history() {
     }
 }
 
+/// Checks CAT-4.
 #[tokio::test]
 async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
     for db in BOTH {
@@ -281,6 +286,7 @@ async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
     }
 }
 
+/// Checks CAT-1.
 #[tokio::test]
 async fn cat_1_a_second_product_with_the_same_slug_is_a_named_constraint() {
     for db in BOTH {
@@ -302,6 +308,7 @@ async fn cat_1_a_second_product_with_the_same_slug_is_a_named_constraint() {
     }
 }
 
+/// Checks GTS-1.
 #[tokio::test]
 async fn gts_1_the_terms_in_force_follow_their_effective_date() {
     for db in BOTH {

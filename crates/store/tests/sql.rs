@@ -2,6 +2,7 @@
 
 use ecrin_store::sql::{Dialect, fulltext_query};
 
+/// Checks CAT-5.
 #[test]
 fn cat_5_search_words_become_prefix_queries_on_each_backend() {
     assert_eq!(

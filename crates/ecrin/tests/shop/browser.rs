@@ -114,6 +114,7 @@ async fn shot(c: &Client, name: &str) {
     let _ = std::fs::write(shots().join(format!("{name}.png")), png);
 }
 
+/// Checks CAT-5, CAT-6.
 #[tokio::test]
 async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
     let Some(d) = driver() else { return };

@@ -3,6 +3,7 @@
 use crate::support::{TestApp, matrix};
 use ecrin_store_tests::Db;
 
+/// Checks CAT-5.
 #[tokio::test]
 async fn cat_5_the_catalogue_api_lists_filters_and_pages_on_every_profile_and_backend() {
     for (db, profile) in matrix() {
@@ -70,6 +71,7 @@ async fn cat_5_the_catalogue_api_lists_filters_and_pages_on_every_profile_and_ba
     }
 }
 
+/// Checks CAT-1, CAT-4, CAT-7.
 #[tokio::test]
 async fn cat_1_cat_4_cat_7_a_product_has_variants_prices_vat_and_the_30_day_low() {
     for (db, profile, vat) in [
@@ -130,6 +132,7 @@ async fn cat_1_cat_4_cat_7_a_product_has_variants_prices_vat_and_the_30_day_low(
     }
 }
 
+/// Checks CAT-3.
 #[tokio::test]
 async fn cat_3_a_sold_out_piece_says_so() {
     let app = TestApp::spawn(Db::Sqlite, "paris").await;
@@ -143,6 +146,7 @@ async fn cat_3_a_sold_out_piece_says_so() {
     assert!(html.contains("Sold out"));
 }
 
+/// Checks GTS-2.
 #[tokio::test]
 async fn gts_2_the_api_answers_in_the_requested_language() {
     let app = TestApp::spawn(Db::Sqlite, "milano").await;

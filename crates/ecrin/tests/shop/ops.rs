@@ -33,6 +33,7 @@ async fn health_readiness_and_metrics() {
     }
 }
 
+/// Checks GTS-3.
 #[tokio::test]
 async fn gts_3_no_response_can_be_framed_and_every_one_carries_a_request_id() {
     let app = TestApp::spawn(Db::Sqlite, "paris").await;

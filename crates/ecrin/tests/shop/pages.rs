@@ -4,6 +4,7 @@
 use crate::support::TestApp;
 use ecrin_store_tests::Db;
 
+/// Checks GTS-2.
 #[tokio::test]
 async fn gts_2_the_language_comes_from_the_url_then_the_choice_then_accept_language() {
     let app = TestApp::spawn(Db::Sqlite, "paris").await;
@@ -73,6 +74,7 @@ async fn gts_2_the_language_comes_from_the_url_then_the_choice_then_accept_langu
     assert_eq!(to(&milano.get("/").await), "/it/");
 }
 
+/// Checks GTS-2.
 #[tokio::test]
 async fn gts_2_every_message_exists_in_every_language() {
     let keys = |lang: &str| -> Vec<String> {
@@ -98,6 +100,7 @@ async fn gts_2_every_message_exists_in_every_language() {
     }
 }
 
+/// Checks CAT-5.
 #[tokio::test]
 async fn cat_5_the_catalogue_page_searches_and_filters_without_javascript() {
     let app = TestApp::spawn(Db::Postgres, "atelier").await;
@@ -131,6 +134,7 @@ async fn cat_5_the_catalogue_page_searches_and_filters_without_javascript() {
     assert!(html.contains("Aucune pièce ne correspond à votre recherche."));
 }
 
+/// Checks CAT-6, CAT-7.
 #[tokio::test]
 async fn cat_6_cat_7_the_product_page_shows_price_notices_and_the_30_day_low() {
     let app = TestApp::spawn(Db::Sqlite, "paris").await;
@@ -156,6 +160,7 @@ async fn cat_6_cat_7_the_product_page_shows_price_notices_and_the_30_day_low() {
     assert!(res.text().await.unwrap_or_default().starts_with("<svg"));
 }
 
+/// Checks GTS-1.
 #[tokio::test]
 async fn gts_1_the_terms_are_versioned_dated_downloadable_and_say_which_language_prevails() {
     for (profile, lang, prevails) in [
@@ -190,6 +195,7 @@ async fn gts_1_the_terms_are_versioned_dated_downloadable_and_say_which_language
     }
 }
 
+/// Checks GTS-4.
 #[tokio::test]
 async fn gts_4_the_legal_notice_names_publisher_office_number_vat_and_host() {
     let app = TestApp::spawn(Db::Sqlite, "milano").await;
@@ -207,6 +213,7 @@ async fn gts_4_the_legal_notice_names_publisher_office_number_vat_and_host() {
     }
 }
 
+/// Checks PRV-6.
 #[tokio::test]
 async fn prv_6_only_necessary_cookies_and_the_policy_lists_every_cookie() {
     let app = TestApp::spawn(Db::Sqlite, "paris").await;

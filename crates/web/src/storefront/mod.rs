@@ -485,7 +485,7 @@ fn page_pairs(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, Vec<F
     }
 }
 
-fn describe_errors(errors: &[FieldError]) -> String {
+fn field_errors_text(errors: &[FieldError]) -> String {
     errors
         .iter()
         .map(|e| format!("{} ({})", e.field, e.reason))
@@ -512,7 +512,7 @@ async fn catalogue_page(
     let profile = &state.app.profile;
     let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
     let t = Tr::new(lang);
-    let bad = |e: Vec<FieldError>| PageError::BadRequest(lang, describe_errors(&e));
+    let bad = |e: Vec<FieldError>| PageError::BadRequest(lang, field_errors_text(&e));
     let pairs = rawquery::parse(raw).map_err(bad)?;
     let pairs = page_pairs(&pairs).map_err(bad)?;
     let mut query =
