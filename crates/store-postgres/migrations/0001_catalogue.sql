@@ -39,6 +39,11 @@ CREATE TABLE products (
     description_fr TEXT NOT NULL, description_en TEXT NOT NULL, description_it TEXT NOT NULL,
     published BOOLEAN NOT NULL DEFAULT TRUE,
     created_at BIGINT NOT NULL,
+    -- Kept by the triggers on variants, so catalogue queries filter on plain columns.
+    price_from BIGINT NOT NULL DEFAULT 0,
+    stock_units BIGINT NOT NULL DEFAULT 0,
+    metal TEXT,
+    stone TEXT,
     CONSTRAINT products_slug_key UNIQUE (slug),
     CONSTRAINT products_position_key UNIQUE (position)
 );
@@ -59,6 +64,22 @@ CREATE TABLE variants (
 CREATE INDEX variants_product ON variants (product_id, position);
 CREATE INDEX variants_metal ON variants (metal, product_id);
 CREATE INDEX variants_stone ON variants (stone, product_id);
+
+CREATE FUNCTION variants_keep_product() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE products SET
+        price_from = (SELECT MIN(price) FROM variants WHERE product_id = NEW.product_id),
+        stock_units = (SELECT SUM(on_hand) FROM variants WHERE product_id = NEW.product_id),
+        metal = (SELECT metal FROM variants WHERE product_id = NEW.product_id ORDER BY position LIMIT 1),
+        stone = (SELECT stone FROM variants WHERE product_id = NEW.product_id ORDER BY position LIMIT 1)
+    WHERE id = NEW.product_id;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER variants_keep_product_on_insert AFTER INSERT ON variants
+    FOR EACH ROW EXECUTE FUNCTION variants_keep_product();
+CREATE TRIGGER variants_keep_product_on_update AFTER UPDATE OF price, on_hand ON variants
+    FOR EACH ROW EXECUTE FUNCTION variants_keep_product();
 
 -- CAT-7: every price a variant carried, kept to show the 30-day lowest beside a reduction.
 CREATE TABLE price_history (

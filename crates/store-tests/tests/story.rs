@@ -262,6 +262,33 @@ async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
             Some(Availability::SoldOut)
         );
         assert_eq!(v.as_ref().map(|v| v.price), Some(300_000));
+        // The list follows: a price below every other makes the product's "from" price,
+        // and a piece with no unit left in any variant is sold out.
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.set_price(&real_sku, 1_000, None, 1_900_000_000_001)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let pearl = store
+            .product_by_slug("bague-perle-rivage")
+            .await
+            .ok()
+            .flatten();
+        for v in pearl.map(|p| p.variants).unwrap_or_default() {
+            tx.set_stock(&v.sku, 0)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            slugs(store.as_ref(), &[("max_price", "1000")]).await,
+            ["solitaire-lumiere"],
+            "{db:?}"
+        );
+        let sold = slugs(store.as_ref(), &[("availability", "sold_out")]).await;
+        assert!(
+            sold.contains(&"bague-perle-rivage".to_owned()),
+            "{db:?}: {sold:?}"
+        );
 
         // An unknown SKU is NotFound, and a rolled-back transaction leaves nothing.
         let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));

@@ -33,11 +33,11 @@ impl Built {
 }
 
 /// CAT-2, CAT-3: a product's availability, computed from its category and stock.
+/// `stock_units` and `price_from` are kept on the product by triggers on `variants`.
 const AVAILABILITY: &str = "CASE WHEN p.category <> 'in_stock' THEN 'made_to_order' \
-     WHEN EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.on_hand > 0) \
-     THEN 'in_stock' ELSE 'sold_out' END";
+     WHEN p.stock_units > 0 THEN 'in_stock' ELSE 'sold_out' END";
 
-const PRICE_FROM: &str = "(SELECT MIN(v.price) FROM variants v WHERE v.product_id = p.id)";
+const PRICE_FROM: &str = "p.price_from";
 
 /// The full-text query for `q`, or `None` when it holds no word at all.
 pub fn fulltext_query(q: &str, dialect: Dialect) -> Option<String> {
@@ -124,9 +124,8 @@ pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
     let limit = b.push(Arg::Int(i64::from(q.page_size) + 1));
     b.sql = format!(
         "SELECT p.id, p.slug, p.position, p.kind, p.collection, p.category, p.lead_time_days, \
-         p.name_fr, p.name_en, p.name_it, {PRICE_FROM} AS price_from, {AVAILABILITY} AS availability, \
-         (SELECT v.metal FROM variants v WHERE v.product_id = p.id ORDER BY v.position LIMIT 1) AS metal, \
-         (SELECT v.stone FROM variants v WHERE v.product_id = p.id ORDER BY v.position LIMIT 1) AS stone \
+         p.name_fr, p.name_en, p.name_it, p.price_from, {AVAILABILITY} AS availability, \
+         p.metal, p.stone \
          FROM products p WHERE {where_} ORDER BY p.position LIMIT {limit}"
     );
     b

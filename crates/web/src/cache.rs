@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 /// How often the catalogue version is read again from the database.
 pub const RECHECK: Duration = Duration::from_millis(500);
 /// Entries kept at most; the cache is emptied when full (the catalogue is small).
-const MAX_ENTRIES: usize = 4096;
+const MAX_ENTRIES: usize = 512;
 
 #[derive(Debug, Clone)]
 pub enum Entry {

@@ -62,7 +62,11 @@ async fn unknown_slugs_and_paths_are_404_problems_or_pages() {
         assert_eq!(body["code"], "not_found", "{path}");
     }
     let (status, _, html) = app.get_text("/fr/products/%FF%FE").await;
-    assert_eq!(status, 400, "bad UTF-8 in a page's path: {html}");
+    assert_eq!(status, 400, "bad UTF-8 in a page path: {html}");
+    assert!(
+        html.contains("Cette demande ne peut pas être lue"),
+        "{html}"
+    );
     for path in [
         "/fr/products/no-such-piece",
         "/fr/nowhere",

@@ -82,3 +82,55 @@ fn help_lists_the_commands() {
         assert!(stdout.contains(c), "{c}: {stdout}");
     }
 }
+
+#[test]
+fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+        .env("ECRIN_DATABASE_URL", &db)
+        .env("ECRIN_ADDR", "127.0.0.1:0")
+        .env("ECRIN_PROFILE", "atelier")
+        .env_remove("ECRIN_TEST_MODE")
+        .env_remove("ECRIN_DEMO_DATA")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines();
+    let mut printed = Vec::new();
+    let mut addr = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        if let Some(rest) = line.split("http://").nth(1)
+            && addr.is_none()
+        {
+            addr = rest.split('/').next().map(str::to_owned);
+        }
+        let done = line.contains("Ready in");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    assert!(text.contains("Demo catalogue loaded: 63 pieces."), "{text}");
+    assert!(text.contains("Atelier Sillon (profile atelier)"), "{text}");
+    let addr = addr.unwrap_or_else(|| panic!("no address printed: {text}"));
+    let mut stream = TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    let _ = stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // SIGTERM: the shop finishes what it serves and exits cleanly.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(status.is_ok_and(|s| s.success()));
+    let exit = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(exit.success(), "{exit:?}");
+    assert!(dir.path().join("shop.db").exists());
+}

@@ -1,12 +1,12 @@
 //! GTS-1, GTS-4, PRV-6: the terms of sale (versioned, downloadable), the privacy policy,
 //! the cookie policy (from the list the code uses) and the legal notice.
 
-use super::{Layout, PageError, PageResult, render, url_lang};
+use super::{Layout, PageError, PagePath, PageResult, render, url_lang};
 use crate::AppState;
 use crate::cookies::{self, CookieCategory};
 use crate::i18n::Tr;
 use askama::Template;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ecrin_core::Lang;
@@ -75,7 +75,7 @@ async fn terms_in_force(state: &AppState, lang: Lang) -> Result<Option<TermsVers
 
 pub(crate) async fn terms(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let result = terms_page(&state, &lang, &uri).await;
@@ -123,7 +123,7 @@ async fn terms_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response,
 /// The exact text of the terms in force, as a file to keep.
 pub(crate) async fn terms_download(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
 ) -> PageResult {
     let result = async {
         let profile = &state.app.profile;
@@ -168,7 +168,7 @@ struct PrivacyPage {
 
 pub(crate) async fn privacy(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let profile = &state.app.profile;
@@ -237,7 +237,7 @@ struct CookiesPage {
 
 pub(crate) async fn cookies(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let profile = &state.app.profile;
@@ -281,7 +281,7 @@ struct NoticePage {
 
 pub(crate) async fn notice(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let profile = &state.app.profile;

@@ -186,6 +186,38 @@ pub(crate) fn render(t: &impl Template) -> Response {
     }
 }
 
+/// A path parameter of a page whose rejection (bad UTF-8) is an error page, not text.
+pub(crate) struct PagePath<T>(pub T);
+
+impl<T> axum::extract::FromRequestParts<AppState> for PagePath<T>
+where
+    Path<T>: axum::extract::FromRequestParts<
+            AppState,
+            Rejection = axum::extract::rejection::PathRejection,
+        >,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(PagePath(v)),
+            Err(e) => {
+                let profile = &state.app.profile;
+                let lang = parts
+                    .uri
+                    .path()
+                    .get(1..3)
+                    .and_then(|seg| url_lang(profile, seg))
+                    .unwrap_or_else(|| profile.default_lang());
+                Err(PageError::BadRequest(lang, e.body_text()).render(profile))
+            }
+        }
+    }
+}
+
 /// A page handler's result: the page, or an error page.
 pub(crate) struct PageResult(Result<Response, PageError>, AppState);
 
@@ -356,7 +388,7 @@ struct HomePage {
 
 async fn home(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let result = home_page(&state, &lang, &uri).await;
@@ -495,7 +527,7 @@ fn field_errors_text(errors: &[FieldError]) -> String {
 
 async fn catalogue(
     State(state): State<AppState>,
-    Path(lang): Path<String>,
+    PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
@@ -661,7 +693,7 @@ struct ProductPage {
 
 async fn product(
     State(state): State<AppState>,
-    Path((lang, slug)): Path<(String, String)>,
+    PagePath((lang, slug)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> PageResult {
     let result = product_page(&state, &lang, &slug, &uri).await;
