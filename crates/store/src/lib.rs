@@ -6,13 +6,20 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod macros;
 mod rows;
 pub mod sql;
+
+pub use async_trait::async_trait;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use ecrin_core::query::CatalogueQuery;
+}
 
 pub use error::StoreError;
 pub use rows::*;
 
-use async_trait::async_trait;
 use ecrin_core::query::CatalogueQuery;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,340 @@
+//! The parts of a backend that are the same SQL and the same binding on SQLite and on
+//! PostgreSQL, written once. Each backend crate expands them for its own sqlx types;
+//! only what really differs (pools, transaction start, the search document) stays in
+//! the backend.
+
+/// Implements [`crate::Store`] for a backend store, given the pool it reads from, the
+/// backend's error mapping, SQL dialect and argument builder, and its own methods that
+/// begin a write transaction and close the pools.
+#[macro_export]
+macro_rules! impl_store {
+    (
+        $store:ty,
+        backend = $backend:expr,
+        pool = $pool:ident,
+        err = $err:path,
+        dialect = $dialect:expr,
+        args = $args:path,
+        begin = $begin:ident,
+        close = $close:ident
+    ) => {
+        #[$crate::async_trait]
+        impl $crate::Store for $store {
+            fn backend(&self) -> $crate::Backend {
+                $backend
+            }
+
+            async fn ping(&self) -> $crate::Result<()> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn catalogue_version(&self) -> $crate::Result<i64> {
+                self.read_scalar($crate::sql::CATALOGUE_VERSION).await
+            }
+
+            async fn count_products(&self) -> $crate::Result<i64> {
+                self.read_scalar($crate::sql::COUNT_PRODUCTS).await
+            }
+
+            async fn list_products(
+                &self,
+                query: &$crate::__private::CatalogueQuery,
+            ) -> $crate::Result<$crate::ProductPage> {
+                self.read_list_products(query).await
+            }
+
+            async fn product_by_slug(
+                &self,
+                slug: &str,
+            ) -> $crate::Result<Option<$crate::ProductDetail>> {
+                self.read_product_by_slug(slug).await
+            }
+
+            async fn collections(&self) -> $crate::Result<Vec<$crate::Reference>> {
+                self.read_references($crate::sql::COLLECTIONS).await
+            }
+
+            async fn materials(&self) -> $crate::Result<Vec<$crate::Reference>> {
+                self.read_references($crate::sql::MATERIALS).await
+            }
+
+            async fn stones(&self) -> $crate::Result<Vec<$crate::Reference>> {
+                self.read_references($crate::sql::STONES).await
+            }
+
+            async fn terms_in_force(
+                &self,
+                at_ms: i64,
+            ) -> $crate::Result<Option<$crate::TermsVersion>> {
+                self.read_terms_in_force(at_ms).await
+            }
+
+            async fn begin(&self) -> $crate::Result<Box<dyn $crate::Tx>> {
+                self.$begin().await
+            }
+
+            async fn close(&self) {
+                self.$close().await
+            }
+        }
+
+        impl $store {
+            async fn read_list_products(
+                &self,
+                query: &$crate::__private::CatalogueQuery,
+            ) -> $crate::Result<$crate::ProductPage> {
+                use $crate::sql;
+                let list = sql::list_products(query, $dialect);
+                let facets = sql::facets(query, $dialect);
+                let rows: Vec<sql::SummaryRow> =
+                    sqlx::query_as_with(sqlx::AssertSqlSafe(list.sql), $args(&list.args)?)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                let facet_rows: Vec<sql::FacetRow> =
+                    sqlx::query_as_with(sqlx::AssertSqlSafe(facets.sql), $args(&facets.args)?)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(sql::into_page(rows, query.page_size, facet_rows))
+            }
+
+            async fn read_product_by_slug(
+                &self,
+                slug: &str,
+            ) -> $crate::Result<Option<$crate::ProductDetail>> {
+                use $crate::sql;
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                let product: Option<sql::ProductRow> = sqlx::query_as(sql::PRODUCT_BY_SLUG)
+                    .bind(slug)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err($err)?;
+                let Some(product) = product else {
+                    return Ok(None);
+                };
+                let variants: Vec<sql::VariantRow> = sqlx::query_as(sql::VARIANTS_OF_PRODUCT)
+                    .bind(&product.id)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err($err)?;
+                let prices: Vec<sql::PricePointRow> = sqlx::query_as(sql::PRICE_HISTORY_OF_PRODUCT)
+                    .bind(&product.id)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err($err)?;
+                Ok(Some(sql::into_detail(product, variants, prices)))
+            }
+
+            async fn read_references(
+                &self,
+                query: &'static str,
+            ) -> $crate::Result<Vec<$crate::Reference>> {
+                let rows: Vec<$crate::sql::ReferenceRow> = sqlx::query_as(query)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn read_terms_in_force(
+                &self,
+                at_ms: i64,
+            ) -> $crate::Result<Option<$crate::TermsVersion>> {
+                let row: Option<$crate::sql::TermsRow> =
+                    sqlx::query_as($crate::sql::TERMS_IN_FORCE)
+                        .bind(at_ms)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn read_scalar(&self, query: &'static str) -> $crate::Result<i64> {
+                sqlx::query_scalar(query)
+                    .fetch_one(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+        }
+    };
+}
+
+/// Implements [`crate::Tx`] for a backend's transaction wrapper (a struct whose field
+/// `tx` is a `sqlx::Transaction`), given the backend's error mapping and the statement
+/// that stores a product's search document (`$1` product id, `$2` folded text).
+#[macro_export]
+macro_rules! impl_tx {
+    ($tx:ty, err = $err:path, insert_search = $insert_search:expr) => {
+        impl $tx {
+            async fn insert_reference(
+                &mut self,
+                query: &'static str,
+                r: &$crate::Reference,
+            ) -> $crate::Result<()> {
+                sqlx::query(query)
+                    .bind(&r.slug)
+                    .bind(r.position)
+                    .bind(&r.name.fr)
+                    .bind(&r.name.en)
+                    .bind(&r.name.it)
+                    .bind(&r.description.fr)
+                    .bind(&r.description.en)
+                    .bind(&r.description.it)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn add_price_point(
+                &mut self,
+                sku: &str,
+                price: i64,
+                from_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_PRICE_POINT)
+                    .bind(sku)
+                    .bind(price)
+                    .bind(from_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+        }
+
+        #[$crate::async_trait]
+        impl $crate::Tx for $tx {
+            async fn insert_collection(&mut self, c: &$crate::Reference) -> $crate::Result<()> {
+                self.insert_reference($crate::sql::INSERT_COLLECTION, c)
+                    .await
+            }
+
+            async fn insert_material(&mut self, m: &$crate::Reference) -> $crate::Result<()> {
+                self.insert_reference($crate::sql::INSERT_MATERIAL, m).await
+            }
+
+            async fn insert_stone(&mut self, s: &$crate::Reference) -> $crate::Result<()> {
+                self.insert_reference($crate::sql::INSERT_STONE, s).await
+            }
+
+            async fn insert_product(
+                &mut self,
+                p: &$crate::NewProduct,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                use $crate::sql;
+                sqlx::query(sql::INSERT_PRODUCT)
+                    .bind(&p.id)
+                    .bind(&p.slug)
+                    .bind(p.position)
+                    .bind(&p.kind)
+                    .bind(&p.collection)
+                    .bind(p.category.as_str())
+                    .bind(p.lead_time_days)
+                    .bind(p.personalisable)
+                    .bind(&p.name.fr)
+                    .bind(&p.name.en)
+                    .bind(&p.name.it)
+                    .bind(&p.description.fr)
+                    .bind(&p.description.en)
+                    .bind(&p.description.it)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                for (position, v) in p.variants.iter().enumerate() {
+                    sqlx::query(sql::INSERT_VARIANT)
+                        .bind(&v.sku)
+                        .bind(&p.id)
+                        .bind(position as i64)
+                        .bind(&v.metal)
+                        .bind(&v.stone)
+                        .bind(&v.size)
+                        .bind(v.price)
+                        .bind(v.list_price)
+                        .bind(v.on_hand)
+                        .bind(v.weight_grams)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                    self.add_price_point(&v.sku, v.price, now_ms).await?;
+                }
+                sqlx::query($insert_search)
+                    .bind(&p.id)
+                    .bind(sql::search_document(p))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn set_price(
+                &mut self,
+                sku: &str,
+                price: i64,
+                list_price: Option<i64>,
+                from_ms: i64,
+            ) -> $crate::Result<()> {
+                let done = sqlx::query($crate::sql::UPDATE_PRICE)
+                    .bind(sku)
+                    .bind(price)
+                    .bind(list_price)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                self.add_price_point(sku, price, from_ms).await
+            }
+
+            async fn set_stock(&mut self, sku: &str, on_hand: i64) -> $crate::Result<()> {
+                let done = sqlx::query($crate::sql::UPDATE_STOCK)
+                    .bind(sku)
+                    .bind(on_hand)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn insert_terms_version(
+                &mut self,
+                t: &$crate::TermsVersion,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_TERMS_VERSION)
+                    .bind(&t.version)
+                    .bind(t.effective_from_ms)
+                    .bind(t.published_at_ms)
+                    .bind(&t.body.fr)
+                    .bind(&t.body.en)
+                    .bind(&t.body.it)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn bump_catalogue_version(&mut self) -> $crate::Result<()> {
+                sqlx::query($crate::sql::BUMP_CATALOGUE_VERSION)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn commit(self: Box<Self>) -> $crate::Result<()> {
+                self.tx.commit().await.map_err($err)
+            }
+        }
+    };
+}
