@@ -5,7 +5,9 @@
 pub mod catalogue;
 pub mod clock;
 pub mod demo;
+pub mod passwords;
 pub mod profiles;
+pub mod staff;
 pub mod terms;
 
 pub use clock::{Clock, SystemClock, TestClock};
@@ -38,4 +40,7 @@ pub enum AppError {
     NotFound,
     #[error(transparent)]
     Store(#[from] ecrin_store::StoreError),
+    /// A failure that is nobody's input: logged, never shown.
+    #[error("internal: {0}")]
+    Internal(String),
 }

@@ -4,6 +4,7 @@
 //! profile, the data and the current time in, and get a value or a [`Refusal`] back.
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod catalogue;
 pub mod country;
 pub mod lang;

@@ -32,6 +32,24 @@ enum Command {
     Migrate,
     /// Load the demo catalogue into an empty database.
     Seed,
+    /// Staff accounts and other administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a member of staff. The password is read from the first line of standard
+    /// input: `printf '%s\n' "$PASSWORD" | ecrin admin create-staff --email … --name … --role …`.
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, customer_service, warehouse or accountant.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -66,6 +84,9 @@ fn main() -> std::process::ExitCode {
             Command::Serve => serve(settings, profile).await,
             Command::Migrate => migrate(&settings).await,
             Command::Seed => seed(settings, profile).await,
+            Command::Admin(AdminCommand::CreateStaff { email, name, role }) => {
+                create_staff(settings, profile, &email, &name, &role).await
+            }
         }
     });
     match result {
@@ -143,6 +164,40 @@ async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resul
     Ok(())
 }
 
+async fn create_staff(
+    settings: Settings,
+    profile: ecrin_core::Profile,
+    email: &str,
+    name: &str,
+    role: &str,
+) -> anyhow::Result<()> {
+    let role = ecrin_core::account::Role::parse(role).with_context(|| {
+        format!("--role: `{role}` is not one of admin, customer_service, warehouse, accountant")
+    })?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        anyhow::bail!(
+            "no password on standard input: printf '%s\\n' \"$PASSWORD\" | ecrin admin create-staff …"
+        );
+    }
+    let store = open_store(&settings.database_url).await?;
+    let app = app(store.clone(), profile, false);
+    let result = ecrin_app::staff::create_staff(&app, email, name, role, password).await;
+    store.close().await;
+    let staff = result.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "Created {} ({}) with the role {}.",
+        staff.name,
+        staff.email,
+        staff.role.as_str()
+    );
+    Ok(())
+}
+
 async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = open_store(&settings.database_url).await?;
@@ -153,6 +208,18 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     if settings.demo_data.unwrap_or(empty) && empty {
         let n = ecrin_app::catalogue::seed_demo(&app).await?;
         println!("Demo catalogue loaded: {n} pieces.");
+    }
+    let created = ecrin_app::staff::ensure_first_admin(
+        &app,
+        &settings.admin_email,
+        settings.admin_password.expose(),
+    )
+    .await
+    .map_err(|e| {
+        anyhow::anyhow!("ECRIN_ADMIN_PASSWORD: the first admin could not be created: {e}")
+    })?;
+    if created {
+        tracing::info!("first admin account created");
     }
     let web = WebSettings {
         addr: settings.addr,
@@ -168,6 +235,15 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     );
     println!("  Shop:          {url}/");
     println!("  API:           {url}/api/v1/products   (OpenAPI: {url}/api/openapi.json)");
+    let shown_password = if settings.admin_password.expose() == settings::DEMO_ADMIN_PASSWORD {
+        settings::DEMO_ADMIN_PASSWORD
+    } else {
+        "(the one in ECRIN_ADMIN_PASSWORD)"
+    };
+    println!(
+        "  Staff login:   {} / {shown_password}",
+        settings.admin_email
+    );
     if settings.test_mode {
         println!("  Test mode:     on (movable clock, /api/v1/test/*)");
     }

@@ -37,10 +37,8 @@ pub struct Settings {
 
 /// A secret that never shows in `Debug` or logs.
 #[derive(Clone)]
-#[allow(dead_code)] // Validated at start; the staff accounts are created from it.
 pub struct Secret(String);
 
-#[allow(dead_code)]
 impl Secret {
     pub fn expose(&self) -> &str {
         &self.0

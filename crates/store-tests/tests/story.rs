@@ -396,3 +396,88 @@ async fn references_list_collections_materials_and_stones_in_order() {
         store.ping().await.unwrap_or_else(|e| panic!("{e}"));
     }
 }
+
+/// Checks PRV-8.
+#[tokio::test]
+async fn prv_8_staff_accounts_have_one_role_and_one_address() {
+    use ecrin_core::account::Role;
+    for db in BOTH {
+        let (_f, store, app) = demo_shop(db).await;
+        assert_eq!(store.count_staff().await.ok(), Some(0));
+        assert!(
+            ecrin_app::staff::ensure_first_admin(
+                &app,
+                "Admin@Maison.example",
+                "a long admin secret"
+            )
+            .await
+            .unwrap_or(false)
+        );
+        assert!(
+            !ecrin_app::staff::ensure_first_admin(&app, "admin@maison.example", "another secret!!")
+                .await
+                .unwrap_or(true),
+            "created once"
+        );
+        let clerk = ecrin_app::staff::create_staff(
+            &app,
+            "clerk@maison.example",
+            "Léa Martin",
+            Role::Warehouse,
+            "parcel-and-tape-42",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        assert_eq!(clerk.role, Role::Warehouse);
+        assert!(
+            clerk
+                .password_hash
+                .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            clerk.password_hash
+        );
+        let again = ecrin_app::staff::create_staff(
+            &app,
+            "CLERK@maison.example",
+            "Other",
+            Role::Admin,
+            "parcel-and-tape-43",
+        )
+        .await;
+        assert!(
+            matches!(again, Err(ecrin_app::AppError::Refused(ref r)) if r.code == "conflict"),
+            "{again:?}"
+        );
+        let weak = ecrin_app::staff::create_staff(
+            &app,
+            "new@maison.example",
+            "New",
+            Role::Accountant,
+            "short",
+        )
+        .await;
+        assert!(
+            matches!(weak, Err(ecrin_app::AppError::Refused(ref r)) if r.code == "weak_password")
+        );
+        assert_eq!(store.count_staff().await.ok(), Some(2), "{db:?}");
+        let ok = ecrin_app::staff::authenticate(&app, "clerk@MAISON.example", "parcel-and-tape-42")
+            .await
+            .ok()
+            .flatten();
+        assert_eq!(ok.map(|s| s.role), Some(Role::Warehouse));
+        assert!(
+            ecrin_app::staff::authenticate(&app, "clerk@maison.example", "parcel-and-tape-41")
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+        );
+        assert!(
+            ecrin_app::staff::authenticate(&app, "nobody@maison.example", "parcel-and-tape-42")
+                .await
+                .ok()
+                .flatten()
+                .is_none()
+        );
+    }
+}

@@ -57,6 +57,11 @@ pub trait Store: Send + Sync + 'static {
     /// GTS-1: the terms version in force at `at_ms`, if any was published.
     async fn terms_in_force(&self, at_ms: i64) -> Result<Option<TermsVersion>>;
 
+    /// PRV-8: a member of staff by the key of their e-mail address.
+    async fn staff_by_email(&self, email_key: &str) -> Result<Option<Staff>>;
+
+    async fn count_staff(&self) -> Result<i64>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// Closes the pools, waiting for running queries.
@@ -81,6 +86,8 @@ pub trait Tx: Send {
     ) -> Result<()>;
     async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
     async fn insert_terms_version(&mut self, t: &TermsVersion) -> Result<()>;
+    /// PRV-8. `email_key` is the address in lower case (one account per address).
+    async fn insert_staff(&mut self, staff: &Staff, email_key: &str) -> Result<()>;
     /// Marks the catalogue as changed for every process's caches.
     async fn bump_catalogue_version(&mut self) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;

@@ -73,6 +73,23 @@ macro_rules! impl_store {
                 self.read_terms_in_force(at_ms).await
             }
 
+            async fn staff_by_email(
+                &self,
+                email_key: &str,
+            ) -> $crate::Result<Option<$crate::Staff>> {
+                let row: Option<$crate::sql::StaffRow> =
+                    sqlx::query_as($crate::sql::STAFF_BY_EMAIL)
+                        .bind(email_key)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.and_then($crate::sql::StaffRow::into_staff))
+            }
+
+            async fn count_staff(&self) -> $crate::Result<i64> {
+                self.read_scalar($crate::sql::COUNT_STAFF).await
+            }
+
             async fn begin(&self) -> $crate::Result<Box<dyn $crate::Tx>> {
                 self.$begin().await
             }
@@ -318,6 +335,25 @@ macro_rules! impl_tx {
                     .bind(&t.body.fr)
                     .bind(&t.body.en)
                     .bind(&t.body.it)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn insert_staff(
+                &mut self,
+                staff: &$crate::Staff,
+                email_key: &str,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_STAFF)
+                    .bind(&staff.id)
+                    .bind(&staff.email)
+                    .bind(email_key)
+                    .bind(&staff.name)
+                    .bind(staff.role.as_str())
+                    .bind(&staff.password_hash)
+                    .bind(staff.created_at_ms)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -139,3 +139,15 @@ pub struct TermsVersion {
     pub published_at_ms: i64,
     pub body: Localized,
 }
+
+/// PRV-8: a member of staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: ecrin_core::account::Role,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at_ms: i64,
+}

@@ -199,6 +199,12 @@ pub const TERMS_IN_FORCE: &str = "SELECT version, effective_from_ms, published_a
 pub const INSERT_TERMS_VERSION: &str = "INSERT INTO terms_versions (version, effective_from_ms, \
      published_at_ms, body_fr, body_en, body_it) VALUES ($1, $2, $3, $4, $5, $6)";
 
+pub const STAFF_BY_EMAIL: &str = "SELECT id, email, name, role, password_hash, disabled, created_at \
+     FROM staff WHERE email_key = $1";
+pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM staff";
+pub const INSERT_STAFF: &str = "INSERT INTO staff (id, email, email_key, name, role, password_hash, \
+     disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {
@@ -443,5 +449,30 @@ impl From<TermsRow> for TermsVersion {
                 it: r.body_it,
             },
         }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct StaffRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl StaffRow {
+    pub fn into_staff(self) -> Option<Staff> {
+        Some(Staff {
+            role: ecrin_core::account::Role::parse(&self.role)?,
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            password_hash: self.password_hash,
+            disabled: self.disabled,
+            created_at_ms: self.created_at,
+        })
     }
 }

@@ -85,6 +85,10 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = ?e, "store error");
                 ApiError::internal()
             }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                ApiError::internal()
+            }
         }
     }
 }

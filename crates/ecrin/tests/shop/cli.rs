@@ -119,6 +119,10 @@ fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
     let text = printed.join("\n");
     assert!(text.contains("Demo catalogue loaded: 63 pieces."), "{text}");
     assert!(text.contains("Atelier Sillon (profile atelier)"), "{text}");
+    assert!(
+        text.contains("Staff login:   admin@ecrin.example / ecrin-demo-admin"),
+        "{text}"
+    );
     let addr = addr.unwrap_or_else(|| panic!("no address printed: {text}"));
     let mut stream = TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
     let _ = stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
@@ -133,4 +137,59 @@ fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
     let exit = child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(exit.success(), "{exit:?}");
     assert!(dir.path().join("shop.db").exists());
+}
+
+/// Checks PRV-8.
+#[test]
+fn prv_8_staff_are_created_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let run = |email: &str, role: &str, password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+            .args([
+                "admin",
+                "create-staff",
+                "--email",
+                email,
+                "--name",
+                "Léa Martin",
+                "--role",
+                role,
+            ])
+            .env("ECRIN_DATABASE_URL", &db)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = writeln!(stdin, "{password}");
+        }
+        let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(
+        "lea@maison.example",
+        "customer_service",
+        "a good long secret",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("with the role customer_service"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run("lea@maison.example", "warehouse", "a good long secret");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("conflict"), "{stderr}");
+    let (code, _, stderr) = run("tom@maison.example", "janitor", "a good long secret");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--role"), "{stderr}");
+    let (code, _, stderr) = run("tom@maison.example", "warehouse", "short");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("weak_password"), "{stderr}");
 }

@@ -127,6 +127,10 @@ impl PageError {
                 tracing::error!(error = ?e, "store error on a page");
                 PageError::Internal(lang)
             }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error on a page");
+                PageError::Internal(lang)
+            }
         }
     }
 
