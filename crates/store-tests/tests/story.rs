@@ -481,3 +481,17 @@ async fn prv_8_staff_accounts_have_one_role_and_one_address() {
         );
     }
 }
+
+/// SQLite runs in WAL mode, so readers never wait for the writer.
+#[tokio::test]
+async fn sqlite_files_are_in_wal_mode() {
+    let fresh = Fresh::new(Db::Sqlite).await;
+    let store = fresh.open().await;
+    store.close().await;
+    let path = fresh.url.trim_start_matches("sqlite://").to_owned();
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA journal_mode').fetchone()[0])", &path])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "wal");
+}

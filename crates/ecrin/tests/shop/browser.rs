@@ -191,6 +191,30 @@ async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
         .unwrap_or_default();
     assert!(!rows.is_empty());
     shot(&c, "paris-product-desktop").await;
+
+    // Accessibility basics on every page walked: a language, a main landmark, alt text on
+    // every image, a label for every form control, and the skip link first in tab order.
+    for path in ["/fr/", "/fr/catalogue", "/fr/products/solitaire-lumiere", "/fr/legal/terms", "/fr/legal/cookies"] {
+        c.goto(&app.url(path)).await.unwrap_or_else(|e| panic!("{e}"));
+        let problems = c
+            .execute(
+                r#"const p = [];
+                if (!document.documentElement.lang) p.push('no lang');
+                if (!document.querySelector('main')) p.push('no main');
+                document.querySelectorAll('img').forEach(i => { if (!i.hasAttribute('alt')) p.push('img without alt: ' + i.src); });
+                document.querySelectorAll('input:not([type=hidden]), select, textarea').forEach(f => {
+                  const labelled = (f.id && document.querySelector('label[for="' + f.id + '"]')) || f.getAttribute('aria-label') || f.closest('label');
+                  if (!labelled) p.push('control without label: ' + (f.name || f.id));
+                });
+                const first = document.querySelector('a, button, input, select');
+                if (!first || !first.classList.contains('skip')) p.push('skip link is not first');
+                return p;"#,
+                vec![],
+            )
+            .await
+            .unwrap_or_default();
+        assert_eq!(problems, serde_json::json!([]), "{path}");
+    }
     let _ = c.close().await;
 
     // A phone: the same pages fit the screen (no horizontal scrolling of the page).
