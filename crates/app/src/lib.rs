@@ -4,7 +4,10 @@
 
 pub mod catalogue;
 pub mod clock;
+pub mod customers;
 pub mod demo;
+pub mod emails;
+pub mod i18n;
 pub mod passwords;
 pub mod profiles;
 pub mod staff;
@@ -22,6 +25,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub profile: Arc<Profile>,
     pub clock: Arc<dyn Clock>,
+    /// The shop's address as customers reach it (links in e-mails), without a final `/`.
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for App {
@@ -38,6 +43,9 @@ pub enum AppError {
     Refused(#[from] ecrin_core::Refusal),
     #[error("not found")]
     NotFound,
+    /// Fields that could not be understood, each with a reason code.
+    #[error("invalid input")]
+    Invalid(Vec<ecrin_core::query::FieldError>),
     #[error(transparent)]
     Store(#[from] ecrin_store::StoreError),
     /// A failure that is nobody's input: logged, never shown.

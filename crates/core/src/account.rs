@@ -236,3 +236,40 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
+
+/// Where an account stands (ACC-3, ACC-7, ACC-8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountStatus {
+    /// Signed up, activation link not yet followed: cannot order.
+    Pending,
+    Active,
+    /// Suspended by the merchant: cannot log in or order.
+    Suspended,
+    /// Locked after the customer reported misuse, pending review.
+    Locked,
+    Closed,
+}
+
+impl AccountStatus {
+    pub const ALL: [AccountStatus; 5] = [
+        AccountStatus::Pending,
+        AccountStatus::Active,
+        AccountStatus::Suspended,
+        AccountStatus::Locked,
+        AccountStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Pending => "pending",
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Locked => "locked",
+            AccountStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccountStatus> {
+        AccountStatus::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}

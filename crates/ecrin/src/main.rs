@@ -137,8 +137,8 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, test_mode: bool) -> App {
-    let clock: Arc<dyn Clock> = if test_mode {
+fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, settings: &Settings) -> App {
+    let clock: Arc<dyn Clock> = if settings.test_mode {
         Arc::new(TestClock::new())
     } else {
         Arc::new(SystemClock)
@@ -147,12 +147,13 @@ fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, test_mode: bool) -> 
         store,
         profile: Arc::new(profile),
         clock,
+        public_url: settings.public_url.clone(),
     }
 }
 
 async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
     let store = open_store(&settings.database_url).await?;
-    let app = app(store.clone(), profile, false);
+    let app = app(store.clone(), profile, &settings);
     if store.count_products().await? > 0 {
         anyhow::bail!(
             "the catalogue is not empty: the demo catalogue loads only into an empty database"
@@ -185,7 +186,7 @@ async fn create_staff(
         );
     }
     let store = open_store(&settings.database_url).await?;
-    let app = app(store.clone(), profile, false);
+    let app = app(store.clone(), profile, &settings);
     let result = ecrin_app::staff::create_staff(&app, email, name, role, password).await;
     store.close().await;
     let staff = result.map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -203,7 +204,7 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     let store = open_store(&settings.database_url).await?;
     let shop_name = profile.shop_name.clone();
     let profile_id = profile.id.clone();
-    let app = app(store.clone(), profile, settings.test_mode);
+    let app = app(store.clone(), profile, &settings);
     let empty = store.count_products().await? == 0;
     if settings.demo_data.unwrap_or(empty) && empty {
         let n = ecrin_app::catalogue::seed_demo(&app).await?;

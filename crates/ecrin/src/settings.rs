@@ -17,6 +17,7 @@ struct FileSettings {
     admin_password: Option<String>,
     smtp_url: Option<String>,
     test_mode: Option<bool>,
+    public_url: Option<String>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -33,6 +34,8 @@ pub struct Settings {
     pub admin_password: Secret,
     pub smtp_url: Option<String>,
     pub test_mode: bool,
+    /// The address customers reach the shop at, for links in e-mails.
+    pub public_url: String,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -62,6 +65,7 @@ impl fmt::Debug for Settings {
             .field("admin_password", &self.admin_password)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("test_mode", &self.test_mode)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -178,7 +182,18 @@ impl Settings {
             )));
         }
 
+        let public_url = pick("ECRIN_PUBLIC_URL", file.public_url)
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(SettingsError(format!(
+                "ECRIN_PUBLIC_URL: `{public_url}` must start with http:// or https://"
+            )));
+        }
+
         Ok(Settings {
+            public_url,
             addr,
             database_url,
             profile,

@@ -16,6 +16,7 @@ async fn demo_shop(db: Db) -> (Fresh, Arc<dyn Store>, App) {
         store: store.clone(),
         profile: Arc::new(profile),
         clock: Arc::new(TestClock::new()),
+        public_url: "http://shop.test".into(),
     };
     let n = ecrin_app::catalogue::seed_demo(&app)
         .await

@@ -62,6 +62,16 @@ pub trait Store: Send + Sync + 'static {
 
     async fn count_staff(&self) -> Result<i64>;
 
+    /// ACC-2: a customer by the key of their e-mail address.
+    async fn customer_by_email(&self, email_key: &str) -> Result<Option<Customer>>;
+    async fn customer_by_id(&self, id: &str) -> Result<Option<Customer>>;
+
+    /// Who holds a bearer token (by its SHA-256), if it is neither expired nor revoked.
+    async fn api_token_subject(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>>;
+
+    /// The outbox, newest first, optionally only the e-mails to one address.
+    async fn outbox(&self, to: Option<&str>, limit: i64) -> Result<Vec<Email>>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// Closes the pools, waiting for running queries.
@@ -88,6 +98,48 @@ pub trait Tx: Send {
     async fn insert_terms_version(&mut self, t: &TermsVersion) -> Result<()>;
     /// PRV-8. `email_key` is the address in lower case (one account per address).
     async fn insert_staff(&mut self, staff: &Staff, email_key: &str) -> Result<()>;
+    async fn insert_customer(&mut self, c: &Customer, email_key: &str) -> Result<()>;
+    async fn set_customer_status(
+        &mut self,
+        id: &str,
+        status: ecrin_core::account::AccountStatus,
+        now_ms: i64,
+    ) -> Result<()>;
+    async fn insert_account_token(
+        &mut self,
+        token_hash: &str,
+        customer_id: &str,
+        purpose: TokenPurpose,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<()>;
+    /// Marks a single-use token used; the customer it belongs to, or `None` when it is
+    /// unknown, expired or already used.
+    async fn use_account_token(
+        &mut self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now_ms: i64,
+    ) -> Result<Option<String>>;
+    async fn insert_api_token(
+        &mut self,
+        token_hash: &str,
+        subject: &Subject,
+        now_ms: i64,
+        expires_at_ms: i64,
+    ) -> Result<()>;
+    async fn revoke_api_token(&mut self, token_hash: &str, now_ms: i64) -> Result<()>;
+    /// PRV-3: a consent given or withdrawn, with the wording the customer saw.
+    async fn record_consent(
+        &mut self,
+        customer_id: &str,
+        purpose: &str,
+        granted: bool,
+        wording: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+    /// An e-mail to send once this transaction commits.
+    async fn enqueue_email(&mut self, email: &Email) -> Result<()>;
     /// Marks the catalogue as changed for every process's caches.
     async fn bump_catalogue_version(&mut self) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;

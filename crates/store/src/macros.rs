@@ -86,6 +86,68 @@ macro_rules! impl_store {
                 Ok(row.and_then($crate::sql::StaffRow::into_staff))
             }
 
+            async fn customer_by_email(
+                &self,
+                email_key: &str,
+            ) -> $crate::Result<Option<$crate::Customer>> {
+                let row: Option<$crate::sql::CustomerRow> =
+                    sqlx::query_as($crate::sql::CUSTOMER_BY_EMAIL)
+                        .bind(email_key)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.and_then($crate::sql::CustomerRow::into_customer))
+            }
+
+            async fn customer_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Customer>> {
+                let row: Option<$crate::sql::CustomerRow> =
+                    sqlx::query_as($crate::sql::CUSTOMER_BY_ID)
+                        .bind(id)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.and_then($crate::sql::CustomerRow::into_customer))
+            }
+
+            async fn api_token_subject(
+                &self,
+                token_hash: &str,
+                now_ms: i64,
+            ) -> $crate::Result<Option<$crate::Subject>> {
+                let row: Option<$crate::sql::TokenSubjectRow> =
+                    sqlx::query_as($crate::sql::API_TOKEN_SUBJECT)
+                        .bind(token_hash)
+                        .bind(now_ms)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.and_then($crate::sql::TokenSubjectRow::into_subject))
+            }
+
+            async fn outbox(
+                &self,
+                to: Option<&str>,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::Email>> {
+                let rows: Vec<$crate::sql::EmailRow> = match to {
+                    Some(to) => {
+                        sqlx::query_as($crate::sql::OUTBOX_TO)
+                            .bind(limit)
+                            .bind(to)
+                            .fetch_all(&self.$pool)
+                            .await
+                    }
+                    None => {
+                        sqlx::query_as($crate::sql::OUTBOX_ALL)
+                            .bind(limit)
+                            .fetch_all(&self.$pool)
+                            .await
+                    }
+                }
+                .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn count_staff(&self) -> $crate::Result<i64> {
                 self.read_scalar($crate::sql::COUNT_STAFF).await
             }
@@ -354,6 +416,156 @@ macro_rules! impl_tx {
                     .bind(staff.role.as_str())
                     .bind(&staff.password_hash)
                     .bind(staff.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn insert_customer(
+                &mut self,
+                c: &$crate::Customer,
+                email_key: &str,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_CUSTOMER)
+                    .bind(&c.id)
+                    .bind(&c.email)
+                    .bind(email_key)
+                    .bind(&c.password_hash)
+                    .bind(&c.title)
+                    .bind(&c.given_name)
+                    .bind(&c.family_name)
+                    .bind(&c.phone)
+                    .bind(&c.language)
+                    .bind(c.status.as_str())
+                    .bind(c.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn set_customer_status(
+                &mut self,
+                id: &str,
+                status: ecrin_core::account::AccountStatus,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                let activated =
+                    (status == ecrin_core::account::AccountStatus::Active).then_some(now_ms);
+                let done = sqlx::query($crate::sql::SET_CUSTOMER_STATUS)
+                    .bind(id)
+                    .bind(status.as_str())
+                    .bind(activated)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn insert_account_token(
+                &mut self,
+                token_hash: &str,
+                customer_id: &str,
+                purpose: $crate::TokenPurpose,
+                now_ms: i64,
+                expires_at_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_ACCOUNT_TOKEN)
+                    .bind(token_hash)
+                    .bind(customer_id)
+                    .bind(purpose.as_str())
+                    .bind(now_ms)
+                    .bind(expires_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn use_account_token(
+                &mut self,
+                token_hash: &str,
+                purpose: $crate::TokenPurpose,
+                now_ms: i64,
+            ) -> $crate::Result<Option<String>> {
+                sqlx::query_scalar($crate::sql::USE_ACCOUNT_TOKEN)
+                    .bind(token_hash)
+                    .bind(purpose.as_str())
+                    .bind(now_ms)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn insert_api_token(
+                &mut self,
+                token_hash: &str,
+                subject: &$crate::Subject,
+                now_ms: i64,
+                expires_at_ms: i64,
+            ) -> $crate::Result<()> {
+                let (kind, id) = match subject {
+                    $crate::Subject::Customer(id) => ("customer", id),
+                    $crate::Subject::Staff(id) => ("staff", id),
+                };
+                sqlx::query($crate::sql::INSERT_API_TOKEN)
+                    .bind(token_hash)
+                    .bind(kind)
+                    .bind(id)
+                    .bind(now_ms)
+                    .bind(expires_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn revoke_api_token(
+                &mut self,
+                token_hash: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::REVOKE_API_TOKEN)
+                    .bind(token_hash)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn record_consent(
+                &mut self,
+                customer_id: &str,
+                purpose: &str,
+                granted: bool,
+                wording: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_CONSENT)
+                    .bind(customer_id)
+                    .bind(purpose)
+                    .bind(granted)
+                    .bind(wording)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn enqueue_email(&mut self, email: &$crate::Email) -> $crate::Result<()> {
+                sqlx::query($crate::sql::ENQUEUE_EMAIL)
+                    .bind(&email.id)
+                    .bind(&email.to)
+                    .bind(&email.subject)
+                    .bind(&email.text_body)
+                    .bind(&email.html_body)
+                    .bind(email.created_at_ms)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -151,3 +151,55 @@ pub struct Staff {
     pub disabled: bool,
     pub created_at_ms: i64,
 }
+
+/// A customer account (ACC-1 … ACC-8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customer {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub title: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub phone: String,
+    pub language: String,
+    pub status: ecrin_core::account::AccountStatus,
+    pub created_at_ms: i64,
+    pub activated_at_ms: Option<i64>,
+}
+
+/// What an e-mailed single-use token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Activation,
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Activation => "activation",
+            TokenPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// Who an API token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Customer(String),
+    Staff(String),
+}
+
+/// An e-mail waiting in, or sent from, the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at_ms: i64,
+    pub sent_at_ms: Option<i64>,
+    pub attempts: i64,
+}

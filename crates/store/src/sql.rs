@@ -205,6 +205,36 @@ pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM staff";
 pub const INSERT_STAFF: &str = "INSERT INTO staff (id, email, email_key, name, role, password_hash, \
      disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7)";
 
+pub const CUSTOMER_BY_EMAIL: &str = "SELECT id, email, password_hash, title, given_name, family_name, \
+     phone, language, status, created_at, activated_at FROM customers WHERE email_key = $1";
+pub const CUSTOMER_BY_ID: &str = "SELECT id, email, password_hash, title, given_name, family_name, \
+     phone, language, status, created_at, activated_at FROM customers WHERE id = $1";
+pub const INSERT_CUSTOMER: &str = "INSERT INTO customers (id, email, email_key, password_hash, title, \
+     given_name, family_name, phone, language, status, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+pub const SET_CUSTOMER_STATUS: &str =
+    "UPDATE customers SET status = $2, activated_at = COALESCE(activated_at, $3) WHERE id = $1";
+pub const INSERT_ACCOUNT_TOKEN: &str = "INSERT INTO account_tokens (token_hash, customer_id, purpose, \
+     created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+/// Single use: the row count decides, so two clicks on one link cannot both succeed.
+pub const USE_ACCOUNT_TOKEN: &str = "UPDATE account_tokens SET used_at = $3 WHERE token_hash = $1 \
+     AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING customer_id";
+pub const INSERT_API_TOKEN: &str = "INSERT INTO api_tokens (token_hash, subject_kind, subject_id, \
+     created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+pub const API_TOKEN_SUBJECT: &str = "SELECT subject_kind, subject_id FROM api_tokens \
+     WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
+pub const REVOKE_API_TOKEN: &str =
+    "UPDATE api_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL";
+pub const INSERT_CONSENT: &str =
+    "INSERT INTO consents (customer_id, purpose, granted, wording, at) VALUES ($1, $2, $3, $4, $5)";
+pub const ENQUEUE_EMAIL: &str = "INSERT INTO outbox (id, to_address, subject, text_body, html_body, \
+     created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+pub const OUTBOX_ALL: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
+     sent_at, attempts FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
+pub const OUTBOX_TO: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
+     sent_at, attempts FROM outbox WHERE LOWER(to_address) = LOWER($2) \
+     ORDER BY created_at DESC, id DESC LIMIT $1";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {
@@ -474,5 +504,81 @@ impl StaffRow {
             disabled: self.disabled,
             created_at_ms: self.created_at,
         })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CustomerRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub title: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub phone: String,
+    pub language: String,
+    pub status: String,
+    pub created_at: i64,
+    pub activated_at: Option<i64>,
+}
+
+impl CustomerRow {
+    pub fn into_customer(self) -> Option<Customer> {
+        Some(Customer {
+            status: ecrin_core::account::AccountStatus::parse(&self.status)?,
+            id: self.id,
+            email: self.email,
+            password_hash: self.password_hash,
+            title: self.title,
+            given_name: self.given_name,
+            family_name: self.family_name,
+            phone: self.phone,
+            language: self.language,
+            created_at_ms: self.created_at,
+            activated_at_ms: self.activated_at,
+        })
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TokenSubjectRow {
+    pub subject_kind: String,
+    pub subject_id: String,
+}
+
+impl TokenSubjectRow {
+    pub fn into_subject(self) -> Option<Subject> {
+        match self.subject_kind.as_str() {
+            "customer" => Some(Subject::Customer(self.subject_id)),
+            "staff" => Some(Subject::Staff(self.subject_id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct EmailRow {
+    pub id: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub attempts: i64,
+}
+
+impl From<EmailRow> for Email {
+    fn from(r: EmailRow) -> Self {
+        Email {
+            id: r.id,
+            to: r.to_address,
+            subject: r.subject,
+            text_body: r.text_body,
+            html_body: r.html_body,
+            created_at_ms: r.created_at,
+            sent_at_ms: r.sent_at,
+            attempts: r.attempts,
+        }
     }
 }

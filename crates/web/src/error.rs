@@ -78,8 +78,15 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => ApiError::not_found(),
+            AppError::Invalid(errors) => ApiError::validation(errors),
             AppError::Refused(r) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.code, r.detail)
+                let status = match r.code {
+                    "conflict" => StatusCode::CONFLICT,
+                    "invalid_credentials" => StatusCode::UNAUTHORIZED,
+                    "validation_failed" => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                };
+                ApiError::new(status, r.code, r.detail)
             }
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error");
@@ -134,7 +141,9 @@ pub fn rejection(status: StatusCode, text: String) -> ApiError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         _ => "validation_failed",
     };
-    let status = if status.is_server_error() {
+    // A body that is not the expected JSON is the client's mistake: 400, whatever axum
+    // would have said (it answers 422 for a well-formed body of the wrong shape).
+    let status = if status.is_server_error() || status == StatusCode::UNPROCESSABLE_ENTITY {
         StatusCode::BAD_REQUEST
     } else {
         status

@@ -6,7 +6,7 @@ pub mod api;
 mod cache;
 pub mod cookies;
 mod error;
-pub mod i18n;
+pub use ecrin_app::i18n;
 mod ops;
 mod picture;
 mod rawquery;

@@ -194,8 +194,16 @@ async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
 
     // Accessibility basics on every page walked: a language, a main landmark, alt text on
     // every image, a label for every form control, and the skip link first in tab order.
-    for path in ["/fr/", "/fr/catalogue", "/fr/products/solitaire-lumiere", "/fr/legal/terms", "/fr/legal/cookies"] {
-        c.goto(&app.url(path)).await.unwrap_or_else(|e| panic!("{e}"));
+    for path in [
+        "/fr/",
+        "/fr/catalogue",
+        "/fr/products/solitaire-lumiere",
+        "/fr/legal/terms",
+        "/fr/legal/cookies",
+    ] {
+        c.goto(&app.url(path))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let problems = c
             .execute(
                 r#"const p = [];

@@ -79,7 +79,7 @@ async fn gts_2_the_language_comes_from_the_url_then_the_choice_then_accept_langu
 async fn gts_2_every_message_exists_in_every_language() {
     let keys = |lang: &str| -> Vec<String> {
         let path = format!(
-            "{}/../web/locales/{lang}/main.ftl",
+            "{}/../app/locales/{lang}/main.ftl",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read_to_string(path)

@@ -48,12 +48,16 @@ impl TestApp {
             store,
             profile: Arc::new(profile_data),
             clock,
+            public_url: "http://shop.test".into(),
         };
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
                 .await
                 .unwrap_or_else(|e| panic!("seed: {e}"));
         }
+        ecrin_app::staff::ensure_first_admin(&app, "admin@maison.test", "the admin secret")
+            .await
+            .unwrap_or_else(|e| panic!("first admin: {e}"));
         let settings = WebSettings {
             addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             test_mode: options.test_mode,

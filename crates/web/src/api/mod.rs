@@ -1,5 +1,6 @@
 //! The JSON API of API.md, and its OpenAPI document.
 
+mod accounts;
 mod catalogue;
 mod openapi;
 mod test_mode;
@@ -19,10 +20,20 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
     let mut r = Router::new()
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/products", get(catalogue::list_products))
-        .route("/api/v1/products/{slug}", get(catalogue::get_product));
+        .route("/api/v1/products/{slug}", get(catalogue::get_product))
+        .route("/api/v1/accounts", post(accounts::sign_up))
+        .route("/api/v1/accounts/activate", post(accounts::activate))
+        .route("/api/v1/sessions", post(accounts::log_in))
+        .route(
+            "/api/v1/sessions/current",
+            axum::routing::delete(accounts::log_out),
+        )
+        .route("/api/v1/me", get(accounts::me));
     // Test mode only: without it these paths do not exist (404), whatever is sent.
     if test_mode {
-        r = r.route("/api/v1/test/clock", post(test_mode::set_clock));
+        r = r
+            .route("/api/v1/test/clock", post(test_mode::set_clock))
+            .route("/api/v1/test/outbox", get(test_mode::outbox));
     }
     r
 }

@@ -14,6 +14,12 @@ use utoipa::OpenApi;
         super::catalogue::list_products,
         super::catalogue::get_product,
         super::test_mode::set_clock,
+        super::test_mode::outbox,
+        super::accounts::sign_up,
+        super::accounts::activate,
+        super::accounts::log_in,
+        super::accounts::log_out,
+        super::accounts::me,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
     tags((name = "catalogue", description = "Products, variants, search and facets"))

@@ -85,3 +85,64 @@ pub(crate) async fn set_clock(
         now: clock.now().to_string(),
     }))
 }
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OutboxItem {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// Every link of the text body, in order.
+    pub links: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    pub sent: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OutboxList {
+    pub items: Vec<OutboxItem>,
+}
+
+/// The e-mails the shop wrote, newest first (`?to=` for one address).
+#[utoipa::path(get, path = "/api/v1/test/outbox",
+    params(("to" = Option<String>, Query, description = "Only e-mails to this address")),
+    responses((status = 200, body = OutboxList)), tag = "test mode")]
+pub(crate) async fn outbox(
+    State(state): State<AppState>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Json<OutboxList>, ApiError> {
+    let pairs = crate::rawquery::parse(raw.as_deref()).map_err(ApiError::validation)?;
+    let to = pairs
+        .iter()
+        .find(|(k, _)| k == "to")
+        .map(|(_, v)| v.as_str());
+    let emails = state
+        .app
+        .store
+        .outbox(to, 200)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
+    let items = emails
+        .into_iter()
+        .map(|e| OutboxItem {
+            links: e
+                .text_body
+                .split_whitespace()
+                .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+                .map(str::to_owned)
+                .collect(),
+            created_at: Timestamp::from_millisecond(e.created_at_ms)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            sent: e.sent_at_ms.is_some(),
+            id: e.id,
+            to: e.to,
+            subject: e.subject,
+            text: e.text_body,
+            html: e.html_body,
+        })
+        .collect();
+    Ok(Json(OutboxList { items }))
+}

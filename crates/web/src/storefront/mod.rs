@@ -122,6 +122,7 @@ impl PageError {
     fn from_app(lang: Lang, e: AppError) -> PageError {
         match e {
             AppError::NotFound => PageError::NotFound(lang),
+            AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
             AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error on a page");

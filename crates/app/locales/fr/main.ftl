@@ -137,3 +137,14 @@ error-bad-request-title = Cette demande ne peut pas être lue
 error-bad-request-text = Un élément de l'adresse n'a pas pu être compris : { $detail }
 error-server-title = Un incident est survenu
 error-server-text = La boutique n'a pas pu répondre pour l'instant. Merci de réessayer dans un moment.
+
+email-signature = L'équipe { $shop }
+email-greeting = Bonjour { $name },
+email-activation-subject = Activez votre compte { $shop }
+email-activation-text = Merci d'avoir créé votre compte. Suivez le lien ci-dessous pour l'activer ; vous pourrez ensuite commander et suivre vos commandes.
+email-activation-expiry = Le lien ne fonctionne qu'une fois et expire dans 72 heures. Si vous n'avez pas demandé de compte, ignorez ce message : rien ne sera créé.
+email-activation-button = Activer mon compte
+email-already-subject = Votre compte { $shop }
+email-already-text = Quelqu'un, peut-être vous, a tenté de créer un compte avec cette adresse. Vous en avez déjà un : connectez-vous, ou réinitialisez votre mot de passe si vous l'avez oublié. Rien n'a été modifié.
+email-already-button = Me connecter
+consent-marketing-wording = Je souhaite recevoir les actualités de la maison par e-mail.

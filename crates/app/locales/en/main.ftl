@@ -137,3 +137,14 @@ error-bad-request-title = This request cannot be read
 error-bad-request-text = Something in the address could not be understood: { $detail }
 error-server-title = Something went wrong
 error-server-text = The shop could not answer just now. Please try again in a moment.
+
+email-signature = The { $shop } team
+email-greeting = Hello { $name },
+email-activation-subject = Activate your { $shop } account
+email-activation-text = Thank you for creating your account. Follow the link below to activate it; you can then order and follow your orders.
+email-activation-expiry = The link works once and expires in 72 hours. If you did not ask for an account, ignore this e-mail: nothing will be created.
+email-activation-button = Activate my account
+email-already-subject = Your { $shop } account
+email-already-text = Someone, perhaps you, tried to create an account with this address. You already have one: log in, or reset your password if you have forgotten it. Nothing was changed.
+email-already-button = Log in
+consent-marketing-wording = I would like to receive the house's news by e-mail.

@@ -137,3 +137,14 @@ error-bad-request-title = Questa richiesta non può essere letta
 error-bad-request-text = Una parte dell'indirizzo non è stata compresa: { $detail }
 error-server-title = Si è verificato un problema
 error-server-text = Il negozio non ha potuto rispondere. Riprovate tra un momento.
+
+email-signature = Il team { $shop }
+email-greeting = Gentile { $name },
+email-activation-subject = Attivate il vostro account { $shop }
+email-activation-text = Grazie per aver creato il vostro account. Seguite il link qui sotto per attivarlo; potrete poi ordinare e seguire i vostri ordini.
+email-activation-expiry = Il link funziona una sola volta e scade tra 72 ore. Se non avete chiesto un account, ignorate questo messaggio: non sarà creato nulla.
+email-activation-button = Attiva il mio account
+email-already-subject = Il vostro account { $shop }
+email-already-text = Qualcuno, forse voi, ha provato a creare un account con questo indirizzo. Ne avete già uno: accedete, o reimpostate la password se l'avete dimenticata. Non è stato modificato nulla.
+email-already-button = Accedi
+consent-marketing-wording = Desidero ricevere le novità della maison via e-mail.

@@ -1,0 +1,297 @@
+//! Customer accounts: sign-up (ACC-1 … ACC-4), activation by e-mailed link, login and
+//! logout with bearer tokens (ACC-3, ACC-7), the customer's own record (ACC-5).
+
+use crate::emails::{self, Message};
+use crate::i18n::Tr;
+use crate::{App, AppError, passwords, staff};
+use ecrin_core::Refusal;
+use ecrin_core::account::{AccountStatus, Email, check_password};
+use ecrin_core::{Lang, query::FieldError};
+use ecrin_store::{Customer, Subject, TokenPurpose};
+use sha2::{Digest, Sha256};
+
+const HOUR_MS: i64 = 3_600_000;
+/// How long an activation link stays valid.
+pub const ACTIVATION_TTL_MS: i64 = 72 * HOUR_MS;
+/// How long a bearer token stays valid.
+pub const API_TOKEN_TTL_MS: i64 = 30 * 24 * HOUR_MS;
+
+/// Random bytes as hex: identifiers and tokens.
+pub fn random_hex(bytes: usize) -> Result<String, AppError> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("random: {e}")))?;
+    Ok(hex::encode(buf))
+}
+
+/// Tokens are kept as their SHA-256 only: a stolen database holds no usable token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignUp {
+    pub email: String,
+    pub password: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub title: String,
+    pub phone: String,
+    pub declares_adult_consumer: bool,
+    pub marketing_opt_in: bool,
+    pub lang: Option<Lang>,
+}
+
+fn printable(s: &str) -> bool {
+    !s.chars().any(char::is_control)
+}
+
+fn check_fields(s: &SignUp) -> Result<Email, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut fail = |field: &str, reason: &'static str| {
+        errors.push(FieldError {
+            field: field.into(),
+            reason,
+        })
+    };
+    let email = Email::parse(&s.email);
+    if email.is_none() {
+        fail("email", "invalid_email");
+    }
+    for (field, value, required) in [
+        ("given_name", &s.given_name, true),
+        ("family_name", &s.family_name, true),
+        ("title", &s.title, false),
+    ] {
+        let v = value.trim();
+        if required && v.is_empty() {
+            fail(field, "required");
+        } else if v.chars().count() > 100 {
+            fail(field, "too_long");
+        } else if !printable(v) {
+            fail(field, "control_characters");
+        }
+    }
+    let phone = s.phone.trim();
+    if phone.chars().count() > 30
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+    {
+        fail("phone", "invalid_phone");
+    }
+    match email {
+        Some(e) if errors.is_empty() => Ok(e),
+        _ => Err(errors),
+    }
+}
+
+/// ACC-1 … ACC-4. A known address creates nothing, changes nothing and e-mails its owner;
+/// the answer is the same as for a new account, so nobody can probe who is a customer.
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(app: &App, s: SignUp) -> Result<(), AppError> {
+    let email = check_fields(&s).map_err(AppError::Invalid)?;
+    if !s.declares_adult_consumer {
+        return Err(Refusal::new(
+            "not_eligible",
+            "the shop sells to adults buying for themselves; businesses may ask for a quote",
+        )
+        .into());
+    }
+    check_password(&app.profile, &s.password, Some(&email))?;
+    let lang = s
+        .lang
+        .filter(|l| app.profile.speaks(*l))
+        .unwrap_or(app.profile.default_lang());
+    let t = Tr::new(lang);
+    // Hash in both cases: the time taken must not tell the answer either.
+    let hash = passwords::hash(s.password.clone()).await?;
+    let key = email.key();
+    let now = app.clock.now_ms();
+    let existing = app.store.customer_by_email(&key).await?;
+    let mut tx = app.store.begin().await?;
+    if let Some(owner) = existing {
+        let owner_lang = owner.language.parse().unwrap_or(lang);
+        let t = Tr::new(owner_lang);
+        let message = Message {
+            to: owner.email.clone(),
+            lang: owner_lang,
+            subject: t.with(
+                "email-already-subject",
+                &[("shop", app.profile.shop_name.clone())],
+            ),
+            greeting: t.with("email-greeting", &[("name", owner.given_name.clone())]),
+            paragraphs: vec![t.t("email-already-text")],
+            button: Some((
+                t.t("email-already-button"),
+                format!("{}/{}/account/login", app.public_url, owner_lang.code()),
+            )),
+        };
+        tx.enqueue_email(&emails::render(
+            &app.profile,
+            message,
+            format!("eml_{}", random_hex(10)?),
+            now,
+        )?)
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let customer = Customer {
+        id: format!("cus_{}", random_hex(10)?),
+        email: email.as_str().to_owned(),
+        password_hash: hash,
+        title: s.title.trim().to_owned(),
+        given_name: s.given_name.trim().to_owned(),
+        family_name: s.family_name.trim().to_owned(),
+        phone: s.phone.trim().to_owned(),
+        language: lang.code().to_owned(),
+        status: AccountStatus::Pending,
+        created_at_ms: now,
+        activated_at_ms: None,
+    };
+    let token = random_hex(32)?;
+    tx.insert_customer(&customer, &key).await?;
+    tx.insert_account_token(
+        &token_hash(&token),
+        &customer.id,
+        TokenPurpose::Activation,
+        now,
+        now + ACTIVATION_TTL_MS,
+    )
+    .await?;
+    tx.record_consent(
+        &customer.id,
+        "marketing_email",
+        s.marketing_opt_in,
+        &t.t("consent-marketing-wording"),
+        now,
+    )
+    .await?;
+    let message = Message {
+        to: customer.email.clone(),
+        lang,
+        subject: t.with(
+            "email-activation-subject",
+            &[("shop", app.profile.shop_name.clone())],
+        ),
+        greeting: t.with("email-greeting", &[("name", customer.given_name.clone())]),
+        paragraphs: vec![t.t("email-activation-text"), t.t("email-activation-expiry")],
+        button: Some((
+            t.t("email-activation-button"),
+            format!(
+                "{}/{}/account/activate?token={token}",
+                app.public_url,
+                lang.code()
+            ),
+        )),
+    };
+    tx.enqueue_email(&emails::render(
+        &app.profile,
+        message,
+        format!("eml_{}", random_hex(10)?),
+        now,
+    )?)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// ACC-3: follows an activation link once; an unknown, used or expired token is refused.
+pub async fn activate(app: &App, token: &str) -> Result<Customer, AppError> {
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    let id = tx
+        .use_account_token(&token_hash(token.trim()), TokenPurpose::Activation, now)
+        .await?
+        .ok_or_else(|| {
+            Refusal::new(
+                "invalid_token",
+                "this link is unknown, already used or expired",
+            )
+        })?;
+    tx.set_customer_status(&id, AccountStatus::Active, now)
+        .await?;
+    tx.commit().await?;
+    app.store
+        .customer_by_id(&id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A bearer token and what it opens.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub subject: Subject,
+    pub role: Option<ecrin_core::account::Role>,
+    pub expires_at_ms: i64,
+}
+
+/// Customers and staff log in alike. A wrong address or password is always
+/// `invalid_credentials`; the state of the account is said only to the right password.
+pub async fn log_in(app: &App, email: &str, password: &str) -> Result<Session, AppError> {
+    let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
+    let now = app.clock.now_ms();
+    let (subject, role) = match app.store.customer_by_email(&key).await? {
+        Some(c) => {
+            if !passwords::verify(password.to_owned(), c.password_hash.clone()).await {
+                return Err(invalid_credentials());
+            }
+            match c.status {
+                AccountStatus::Active => {}
+                AccountStatus::Pending => {
+                    return Err(Refusal::new(
+                        "account_not_activated",
+                        "follow the link e-mailed at sign-up",
+                    )
+                    .into());
+                }
+                AccountStatus::Suspended | AccountStatus::Locked => {
+                    return Err(Refusal::new(
+                        "account_suspended",
+                        "this account is suspended; customer service can help",
+                    )
+                    .into());
+                }
+                AccountStatus::Closed => return Err(invalid_credentials()),
+            }
+            (Subject::Customer(c.id), None)
+        }
+        None => match staff::authenticate(app, email, password).await? {
+            Some(s) => (Subject::Staff(s.id), Some(s.role)),
+            None => return Err(invalid_credentials()),
+        },
+    };
+    let token = random_hex(32)?;
+    let expires = now + API_TOKEN_TTL_MS;
+    let mut tx = app.store.begin().await?;
+    tx.insert_api_token(&token_hash(&token), &subject, now, expires)
+        .await?;
+    tx.commit().await?;
+    Ok(Session {
+        token,
+        subject,
+        role,
+        expires_at_ms: expires,
+    })
+}
+
+fn invalid_credentials() -> AppError {
+    Refusal::new("invalid_credentials", "wrong e-mail address or password").into()
+}
+
+/// Who a bearer token belongs to, if it is valid now.
+pub async fn subject_of(app: &App, token: &str) -> Result<Option<Subject>, AppError> {
+    Ok(app
+        .store
+        .api_token_subject(&token_hash(token), app.clock.now_ms())
+        .await?)
+}
+
+pub async fn log_out(app: &App, token: &str) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    tx.revoke_api_token(&token_hash(token), app.clock.now_ms())
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! E-mails: each one a subject, a text body and an HTML body in the customer's language,
+//! rendered from one layout and the Fluent messages of the e-mail, and written to the
+//! outbox in the transaction of the change that sends it.
+
+use crate::i18n::Tr;
+use askama::Template;
+use ecrin_core::{Lang, Profile};
+use ecrin_store::Email;
+
+#[derive(Template)]
+#[template(path = "emails/layout.html")]
+struct Html<'a> {
+    lang: &'a str,
+    shop: &'a str,
+    subject: &'a str,
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    button: Option<(String, String)>,
+    signature: &'a str,
+    footer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/layout.txt", escape = "none")]
+struct Text<'a> {
+    greeting: &'a str,
+    paragraphs: &'a [String],
+    button: Option<(String, String)>,
+    signature: &'a str,
+    footer: &'a str,
+}
+
+/// What an e-mail says, before it is laid out.
+pub struct Message {
+    pub to: String,
+    pub lang: Lang,
+    pub subject: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    /// A call to action: its label and link.
+    pub button: Option<(String, String)>,
+}
+
+pub fn render(
+    profile: &Profile,
+    m: Message,
+    id: String,
+    now_ms: i64,
+) -> Result<Email, crate::AppError> {
+    let t = Tr::new(m.lang);
+    let signature = t.with("email-signature", &[("shop", profile.shop_name.clone())]);
+    let footer = format!(
+        "{} — {} — {}",
+        profile.merchant.legal_name, profile.merchant.registered_office, profile.merchant.email
+    );
+    let html = Html {
+        lang: m.lang.code(),
+        shop: &profile.shop_name,
+        subject: &m.subject,
+        greeting: &m.greeting,
+        paragraphs: &m.paragraphs,
+        button: m.button.clone(),
+        signature: &signature,
+        footer: &footer,
+    }
+    .render()
+    .map_err(|e| crate::AppError::Internal(format!("e-mail template: {e}")))?;
+    let text = Text {
+        greeting: &m.greeting,
+        paragraphs: &m.paragraphs,
+        button: m.button,
+        signature: &signature,
+        footer: &footer,
+    }
+    .render()
+    .map_err(|e| crate::AppError::Internal(format!("e-mail template: {e}")))?;
+    Ok(Email {
+        id,
+        to: m.to,
+        subject: m.subject,
+        text_body: text,
+        html_body: html,
+        created_at_ms: now_ms,
+        sent_at_ms: None,
+        attempts: 0,
+    })
+}

@@ -1,0 +1,324 @@
+//! Accounts over the API: sign-up, activation by e-mailed link, login, logout (ACC-1 …
+//! ACC-5), and bad input in every field.
+
+use crate::support::TestApp;
+use ecrin_store_tests::{BOTH, Db};
+use serde_json::{Value, json};
+
+fn sign_up_body(email: &str, password: &str) -> Value {
+    json!({
+        "email": email, "password": password, "given_name": "Claire", "family_name": "Dupont",
+        "title": "Mme", "phone": "+33 6 12 34 56 78", "declares_adult_consumer": true,
+        "marketing_opt_in": false, "language": "fr"
+    })
+}
+
+async fn outbox(app: &TestApp, to: &str) -> Vec<Value> {
+    let v = app
+        .get_json(&format!("/api/v1/test/outbox?to={}", urlencoding(to)))
+        .await;
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn urlencoding(s: &str) -> String {
+    s.replace('@', "%40").replace('+', "%2B")
+}
+
+async fn bearer_get(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Checks ACC-2, ACC-3.
+#[tokio::test]
+async fn acc_3_sign_up_activate_by_the_emailed_link_then_log_in_and_out() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let (status, body) = app
+            .post_json(
+                "/api/v1/accounts",
+                &sign_up_body("claire@example.fr", "saphir et perles"),
+            )
+            .await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (201, Some("pending_activation")),
+            "{db:?}: {body}"
+        );
+        let mails = outbox(&app, "claire@example.fr").await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0]["subject"], "Activez votre compte Maison Vauclair");
+        assert!(
+            mails[0]["html"]
+                .as_str()
+                .is_some_and(|h| h.contains("Activer mon compte"))
+        );
+        let link = mails[0]["links"][0].as_str().unwrap_or_default().to_owned();
+        assert!(
+            link.starts_with("http://shop.test/fr/account/activate?token="),
+            "{link}"
+        );
+        let token = link.split("token=").nth(1).unwrap_or_default().to_owned();
+
+        // ACC-3: the right password on a pending account says so; a wrong one never does.
+        let (status, body) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "claire@example.fr", "password": "wrong password"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("invalid_credentials"))
+        );
+        let (status, body) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "claire@example.fr", "password": "saphir et perles"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("account_not_activated")),
+            "{body}"
+        );
+
+        let (status, body) = app
+            .post_json("/api/v1/accounts/activate", &json!({"token": token}))
+            .await;
+        assert_eq!(
+            (status, body["status"].as_str()),
+            (200, Some("active")),
+            "{body}"
+        );
+        let (status, body) = app
+            .post_json("/api/v1/accounts/activate", &json!({"token": token}))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("invalid_token")),
+            "single use"
+        );
+
+        let (status, body) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "CLAIRE@example.fr", "password": "saphir et perles"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["kind"], "customer");
+        let bearer = body["token"].as_str().unwrap_or_default().to_owned();
+        let me: Value = bearer_get(&app, "/api/v1/me", &bearer)
+            .await
+            .json()
+            .await
+            .unwrap_or_default();
+        assert_eq!(me["email"], "claire@example.fr");
+        assert_eq!(me["given_name"], "Claire");
+        assert_eq!(me["status"], "active");
+
+        let res = app
+            .client
+            .delete(app.url("/api/v1/sessions/current"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 204);
+        let res = bearer_get(&app, "/api/v1/me", &bearer).await;
+        assert_eq!(res.status(), 401, "{db:?}: a revoked token opens nothing");
+    }
+}
+
+/// Checks ACC-2.
+#[tokio::test]
+async fn acc_2_a_known_address_gets_the_same_answer_and_its_owner_an_email() {
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let first = app
+        .post_json(
+            "/api/v1/accounts",
+            &sign_up_body("lea@example.fr", "rubis et onyx"),
+        )
+        .await;
+    let second = app
+        .post_json(
+            "/api/v1/accounts",
+            &sign_up_body("  LEA@Example.FR ", "another password here"),
+        )
+        .await;
+    assert_eq!(
+        first, second,
+        "the same answer, whether the address is new or known"
+    );
+    let mails = outbox(&app, "lea@example.fr").await;
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[0]["subject"], "Votre compte Maison Vauclair");
+    assert!(
+        mails[0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Vous en avez déjà un"))
+    );
+    // Nothing changed: the second password opens nothing.
+    let link = mails[1]["links"][0].as_str().unwrap_or_default().to_owned();
+    let token = link.split("token=").nth(1).unwrap_or_default();
+    app.post_json("/api/v1/accounts/activate", &json!({"token": token}))
+        .await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "lea@example.fr", "password": "another password here"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "lea@example.fr", "password": "rubis et onyx"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+}
+
+/// Checks ACC-1, ACC-4.
+#[tokio::test]
+async fn acc_1_acc_4_only_adult_consumers_with_a_sound_password() {
+    let app = TestApp::spawn(Db::Sqlite, "milano").await;
+    let mut body = sign_up_body("marco@example.it", "smeraldo e oro");
+    body["declares_adult_consumer"] = json!(false);
+    let (status, res) = app.post_json("/api/v1/accounts", &body).await;
+    assert_eq!((status, res["code"].as_str()), (422, Some("not_eligible")));
+    for weak in ["short", "password123", "1234567890", "marco@example.it"] {
+        let (status, res) = app
+            .post_json("/api/v1/accounts", &sign_up_body("marco@example.it", weak))
+            .await;
+        assert_eq!(
+            (status, res["code"].as_str()),
+            (422, Some("weak_password")),
+            "{weak}"
+        );
+    }
+    assert!(
+        outbox(&app, "marco@example.it").await.is_empty(),
+        "nothing sent for a refused sign-up"
+    );
+}
+
+/// Bad input in every field: refused with `validation_failed` naming the field, or
+/// stored and shown back exactly.
+#[tokio::test]
+async fn sign_up_fields_are_refused_by_name_or_kept_exactly() {
+    let app = TestApp::spawn(Db::Postgres, "paris").await;
+    let long = "x".repeat(10_000);
+    for (field, value, code) in [
+        ("email", json!("not an address"), "invalid_email"),
+        (
+            "email",
+            json!(format!("{long}@example.fr")),
+            "invalid_email",
+        ),
+        ("given_name", json!(long), "too_long"),
+        ("family_name", json!(""), "required"),
+        ("family_name", json!("Du\u{0}pont"), "control_characters"),
+        ("phone", json!("call me maybe"), "invalid_phone"),
+    ] {
+        let mut body = sign_up_body("bad@example.fr", "rubis et onyx");
+        body[field] = value;
+        let (status, res) = app.post_json("/api/v1/accounts", &body).await;
+        assert_eq!(
+            (status, res["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{field}: {res}"
+        );
+        let named = res["errors"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["field"] == field && e["code"] == code));
+        assert!(named, "{field}: {res}");
+    }
+    let (status, res) = app
+        .post_json("/api/v1/accounts", &json!({"email": 42}))
+        .await;
+    assert_eq!(
+        (status, res["code"].as_str()),
+        (400, Some("validation_failed")),
+        "{res}"
+    );
+
+    // Names that look like code, or are not Latin, are a person's names: kept exactly.
+    let mut body = sign_up_body("zoe@example.fr", "rubis et onyx");
+    body["given_name"] = json!("Zoé 💎 <b>\"'; DROP TABLE customers; --");
+    body["family_name"] = json!("渡辺 O'Brien-Ñúñez");
+    let (status, _) = app.post_json("/api/v1/accounts", &body).await;
+    assert_eq!(status, 201);
+    let mails = outbox(&app, "zoe@example.fr").await;
+    let html = mails[0]["html"].as_str().unwrap_or_default();
+    assert!(
+        html.contains("Zoé 💎 &#60;b&#62;&#34;&#39;; DROP TABLE customers; --")
+            || html.contains("Zoé 💎 &lt;b&gt;"),
+        "escaped in HTML: {html}"
+    );
+    let token = mails[0]["links"][0]
+        .as_str()
+        .unwrap_or_default()
+        .split("token=")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    app.post_json("/api/v1/accounts/activate", &json!({"token": token}))
+        .await;
+    let (_, login) = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "zoe@example.fr", "password": "rubis et onyx"}),
+        )
+        .await;
+    let me: Value = bearer_get(
+        &app,
+        "/api/v1/me",
+        login["token"].as_str().unwrap_or_default(),
+    )
+    .await
+    .json()
+    .await
+    .unwrap_or_default();
+    assert_eq!(me["given_name"], "Zoé 💎 <b>\"'; DROP TABLE customers; --");
+    assert_eq!(me["family_name"], "渡辺 O'Brien-Ñúñez");
+}
+
+/// Checks PRV-8.
+#[tokio::test]
+async fn prv_8_staff_log_in_with_their_role_and_have_no_customer_record() {
+    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "admin@maison.test", "password": "the admin secret"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["kind"].as_str(), body["role"].as_str()),
+        (201, Some("staff"), Some("admin")),
+        "{body}"
+    );
+    let res = bearer_get(
+        &app,
+        "/api/v1/me",
+        body["token"].as_str().unwrap_or_default(),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    for header in ["", "Bearer", "Bearer nonsense", "Basic abc"] {
+        let res = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .header("authorization", header)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 401, "{header:?}");
+    }
+}

@@ -1,0 +1,230 @@
+//! Accounts and sessions of the API (ACC-1 … ACC-5, ACC-7).
+
+use super::ApiJson;
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::{StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use ecrin_app::customers::{self, SignUp};
+use ecrin_store::Subject;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SignUpRequest {
+    pub email: String,
+    pub password: String,
+    pub given_name: String,
+    pub family_name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub phone: String,
+    /// ACC-1: the customer declares being an adult buying as a consumer.
+    #[serde(default)]
+    pub declares_adult_consumer: bool,
+    /// PRV-3: news by e-mail, off unless asked for.
+    #[serde(default)]
+    pub marketing_opt_in: bool,
+    /// `fr`, `en` or `it`: the language of the e-mails.
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignUpResponse {
+    /// Always `pending_activation`: a new and a known address get the same answer (ACC-2).
+    pub status: &'static str,
+}
+
+/// Sign up; an activation e-mail follows.
+#[utoipa::path(post, path = "/api/v1/accounts", request_body = SignUpRequest,
+    responses((status = 201, body = SignUpResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "not_eligible, weak_password", body = crate::Problem, content_type = "application/problem+json")),
+    tag = "accounts")]
+pub(crate) async fn sign_up(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<SignUpRequest>,
+) -> Result<Response, ApiError> {
+    let s = SignUp {
+        email: req.email,
+        password: req.password,
+        given_name: req.given_name,
+        family_name: req.family_name,
+        title: req.title,
+        phone: req.phone,
+        declares_adult_consumer: req.declares_adult_consumer,
+        marketing_opt_in: req.marketing_opt_in,
+        lang: req.language.and_then(|l| l.parse().ok()),
+    };
+    customers::sign_up(&state.app, s).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SignUpResponse {
+            status: "pending_activation",
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActivateRequest {
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActivateResponse {
+    pub status: &'static str,
+}
+
+/// Follow the activation link's token (single use, expiring).
+#[utoipa::path(post, path = "/api/v1/accounts/activate", request_body = ActivateRequest,
+    responses((status = 200, body = ActivateResponse),
+        (status = 422, description = "invalid_token", body = crate::Problem, content_type = "application/problem+json")),
+    tag = "accounts")]
+pub(crate) async fn activate(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ActivateRequest>,
+) -> Result<Json<ActivateResponse>, ApiError> {
+    customers::activate(&state.app, &req.token).await?;
+    Ok(Json(ActivateResponse { status: "active" }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub token_type: &'static str,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// `customer` or `staff`.
+    pub kind: &'static str,
+    /// Staff only: admin, customer_service, warehouse or accountant.
+    pub role: Option<&'static str>,
+}
+
+/// Log in (customers and staff); returns a bearer token.
+#[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginRequest,
+    responses((status = 201, body = LoginResponse),
+        (status = 401, description = "invalid_credentials", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "account_not_activated, account_suspended", body = crate::Problem, content_type = "application/problem+json")),
+    tag = "accounts")]
+pub(crate) async fn log_in(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let session = customers::log_in(&state.app, &req.email, &req.password).await?;
+    let body = LoginResponse {
+        token: session.token,
+        token_type: "Bearer",
+        expires_at: jiff::Timestamp::from_millisecond(session.expires_at_ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        kind: match session.subject {
+            Subject::Customer(_) => "customer",
+            Subject::Staff(_) => "staff",
+        },
+        role: session.role.map(|r| r.as_str()),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// A valid bearer token and who holds it.
+pub(crate) struct Bearer {
+    pub token: String,
+    pub subject: Subject,
+}
+
+impl FromRequestParts<AppState> for Bearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "A valid bearer token is required.",
+            )
+        };
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .ok_or_else(unauthorized)?
+            .to_owned();
+        let subject = customers::subject_of(&state.app, &token)
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(Bearer { token, subject })
+    }
+}
+
+/// Log out: the token is revoked at once.
+#[utoipa::path(delete, path = "/api/v1/sessions/current",
+    responses((status = 204), (status = 401, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn log_out(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<StatusCode, ApiError> {
+    customers::log_out(&state.app, &bearer.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    pub id: String,
+    pub email: String,
+    pub title: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub phone: String,
+    pub language: String,
+    pub status: &'static str,
+}
+
+/// The customer's own record (ACC-5).
+#[utoipa::path(get, path = "/api/v1/me",
+    responses((status = 200, body = MeResponse), (status = 401, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<MeResponse>, ApiError> {
+    let Subject::Customer(id) = bearer.subject else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This is a customer's resource.",
+        ));
+    };
+    let c = state
+        .app
+        .store
+        .customer_by_id(&id)
+        .await
+        .map_err(ecrin_app::AppError::from)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(MeResponse {
+        id: c.id,
+        email: c.email,
+        title: c.title,
+        given_name: c.given_name,
+        family_name: c.family_name,
+        phone: c.phone,
+        language: c.language,
+        status: c.status.as_str(),
+    }))
+}
