@@ -8,6 +8,7 @@ pub mod customers;
 pub mod demo;
 pub mod emails;
 pub mod i18n;
+pub mod mailer;
 pub mod passwords;
 pub mod profiles;
 pub mod staff;

@@ -222,6 +222,25 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     if created {
         tracing::info!("first admin account created");
     }
+    // E-mails wait in the outbox; with an SMTP server they are delivered from it.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let outbox = match &settings.smtp_url {
+        Some(url) => {
+            let mailer = ecrin_app::mailer::SmtpMailer::new(
+                url,
+                &app.profile.shop_name,
+                &app.profile.merchant.email,
+            )
+            .map_err(|e| anyhow::anyhow!("ECRIN_SMTP_URL: {e}"))?;
+            Some(tokio::spawn(ecrin_app::mailer::run_outbox(
+                app.clone(),
+                Arc::new(mailer),
+                std::time::Duration::from_secs(1),
+                stop_rx,
+            )))
+        }
+        None => None,
+    };
     let web = WebSettings {
         addr: settings.addr,
         test_mode: settings.test_mode,
@@ -245,6 +264,10 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         "  Staff login:   {} / {shown_password}",
         settings.admin_email
     );
+    match &settings.smtp_url {
+        Some(url) => println!("  E-mail:        delivered through {}", redact_url(url)),
+        None => println!("  E-mail:        kept in the outbox (set ECRIN_SMTP_URL to deliver)"),
+    }
     if settings.test_mode {
         println!("  Test mode:     on (movable clock, /api/v1/test/*)");
     }
@@ -253,6 +276,10 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         started.elapsed().as_millis()
     );
     server.run_until_stopped(shutdown_signal()).await?;
+    let _ = stop_tx.send(true);
+    if let Some(task) = outbox {
+        let _ = task.await;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -174,10 +174,10 @@ impl Settings {
 
         let smtp_url = pick("ECRIN_SMTP_URL", file.smtp_url).filter(|s| !s.trim().is_empty());
         if let Some(url) = &smtp_url
-            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+            && !url.starts_with("smtp://")
         {
             return Err(SettingsError(format!(
-                "ECRIN_SMTP_URL: `{}` must start with smtp:// or smtps://",
+                "ECRIN_SMTP_URL: `{}` must start with smtp:// (a relay reached without TLS, such as a local MTA)",
                 redact_url(url)
             )));
         }

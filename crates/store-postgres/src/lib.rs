@@ -95,6 +95,7 @@ struct PgTx {
 ecrin_store::impl_tx!(
     PgTx,
     err = db,
+    dialect = Dialect::Postgres,
     insert_search =
         "INSERT INTO product_search (product_id, document) VALUES ($1, to_tsvector('simple', $2))"
 );

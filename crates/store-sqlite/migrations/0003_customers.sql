@@ -58,6 +58,8 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     sent_at INTEGER,
+    -- A delivery in progress: another process leaves it alone until then.
+    lease_until INTEGER,
     last_error TEXT
 );
 CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at);

@@ -127,5 +127,6 @@ struct SqliteTx {
 ecrin_store::impl_tx!(
     SqliteTx,
     err = db,
+    dialect = Dialect::Sqlite,
     insert_search = "INSERT INTO product_search (product_id, document) VALUES ($1, $2)"
 );

@@ -140,6 +140,15 @@ pub trait Tx: Send {
     ) -> Result<()>;
     /// An e-mail to send once this transaction commits.
     async fn enqueue_email(&mut self, email: &Email) -> Result<()>;
+    /// Takes up to `limit` due e-mails for delivery, leased until `now_ms + lease_ms`.
+    async fn claim_due_emails(
+        &mut self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Email>>;
+    async fn mark_email_sent(&mut self, id: &str, now_ms: i64) -> Result<()>;
+    async fn mark_email_failed(&mut self, id: &str, retry_at_ms: i64, error: &str) -> Result<()>;
     /// Marks the catalogue as changed for every process's caches.
     async fn bump_catalogue_version(&mut self) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;

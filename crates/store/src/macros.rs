@@ -248,7 +248,7 @@ macro_rules! impl_store {
 /// that stores a product's search document (`$1` product id, `$2` folded text).
 #[macro_export]
 macro_rules! impl_tx {
-    ($tx:ty, err = $err:path, insert_search = $insert_search:expr) => {
+    ($tx:ty, err = $err:path, dialect = $dialect:expr, insert_search = $insert_search:expr) => {
         impl $tx {
             async fn insert_reference(
                 &mut self,
@@ -566,6 +566,49 @@ macro_rules! impl_tx {
                     .bind(&email.text_body)
                     .bind(&email.html_body)
                     .bind(email.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn claim_due_emails(
+                &mut self,
+                now_ms: i64,
+                lease_ms: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::Email>> {
+                let rows: Vec<$crate::sql::EmailRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::claim_emails($dialect)))
+                        .bind(now_ms)
+                        .bind(lease_ms)
+                        .bind(limit)
+                        .fetch_all(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn mark_email_sent(&mut self, id: &str, now_ms: i64) -> $crate::Result<()> {
+                sqlx::query($crate::sql::MARK_EMAIL_SENT)
+                    .bind(id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn mark_email_failed(
+                &mut self,
+                id: &str,
+                retry_at_ms: i64,
+                error: &str,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::MARK_EMAIL_FAILED)
+                    .bind(id)
+                    .bind(retry_at_ms)
+                    .bind(error)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -235,6 +235,25 @@ pub const OUTBOX_TO: &str = "SELECT id, to_address, subject, text_body, html_bod
      sent_at, attempts FROM outbox WHERE LOWER(to_address) = LOWER($2) \
      ORDER BY created_at DESC, id DESC LIMIT $1";
 
+const CLAIM_EMAILS: &str = "UPDATE outbox SET lease_until = $1 + $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
+     AND (lease_until IS NULL OR lease_until < $1) ORDER BY created_at, id LIMIT $3{lock}) \
+     RETURNING id, to_address, subject, text_body, html_body, created_at, sent_at, attempts";
+
+/// Claims due e-mails for delivery: a lease, so a process that dies mid-way leaves them
+/// to another after the lease. PostgreSQL skips rows another process is claiming.
+pub fn claim_emails(dialect: Dialect) -> String {
+    let lock = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    CLAIM_EMAILS.replace("{lock}", lock)
+}
+pub const MARK_EMAIL_SENT: &str =
+    "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1";
+pub const MARK_EMAIL_FAILED: &str =
+    "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {

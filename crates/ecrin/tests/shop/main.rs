@@ -6,6 +6,8 @@ mod bad_input;
 mod browser;
 mod catalogue;
 mod cli;
+mod email;
 mod ops;
 mod pages;
+mod smtp_sink;
 mod support;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 pub struct TestApp {
+    pub app: App,
     pub base: String,
     pub client: reqwest::Client,
     pub db: Db,
@@ -62,7 +63,7 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             test_mode: options.test_mode,
         };
-        let server = Application::build(&settings, app)
+        let server = Application::build(&settings, app.clone())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let base = format!("http://127.0.0.1:{}", server.port());
@@ -75,6 +76,7 @@ impl TestApp {
             .build()
             .unwrap_or_else(|e| panic!("{e}"));
         TestApp {
+            app,
             base,
             client,
             db,
