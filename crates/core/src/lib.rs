@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod basket;
 pub mod catalogue;
 pub mod country;
 pub mod lang;
