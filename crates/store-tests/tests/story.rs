@@ -496,3 +496,84 @@ async fn sqlite_files_are_in_wal_mode() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "wal");
 }
+
+/// Checks BSK-4: a basket is saved whole, and a stale version never overwrites a newer one.
+#[tokio::test]
+async fn bsk_4_baskets_are_saved_by_compare_and_set() {
+    use ecrin_core::basket::{Basket, Line};
+    use ecrin_store::StoredBasket;
+    for db in BOTH {
+        let (_f, store, app) = demo_shop(db).await;
+        let signup = ecrin_app::customers::SignUp {
+            email: "ana@example.fr".into(),
+            password: "rubis et onyx".into(),
+            given_name: "Ana".into(),
+            family_name: "Lima".into(),
+            declares_adult_consumer: true,
+            ..Default::default()
+        };
+        ecrin_app::customers::sign_up(&app, signup)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let customer = store
+            .customer_by_email("ana@example.fr")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("customer"));
+        let sku = store
+            .product_by_slug("jonc-trait")
+            .await
+            .ok()
+            .flatten()
+            .map(|p| p.variants[0].sku.clone())
+            .unwrap_or_default();
+        let line = |id: &str, q: u32| Line {
+            id: id.into(),
+            sku: sku.clone(),
+            quantity: q,
+            personalisation: None,
+        };
+        let first = StoredBasket {
+            id: "bsk_1".into(),
+            customer_id: customer.id.clone(),
+            version: 0,
+            basket: Basket {
+                lines: vec![line("l1", 1)],
+                last_added_ms: Some(1),
+            },
+        };
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(tx.save_basket(&first, 1).await.unwrap_or(false));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        let loaded = store
+            .basket_of_customer(&customer.id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("basket"));
+        assert_eq!(loaded.version, 1);
+        assert_eq!(loaded.basket, first.basket, "{db:?}");
+        // Two writers read version 1; the first wins, the second is told it lost.
+        let mut a = loaded.clone();
+        a.basket.lines.push(line("l2", 2));
+        let mut b = loaded.clone();
+        b.basket.lines[0].quantity = 9;
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(tx.save_basket(&a, 2).await.unwrap_or(false));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !tx.save_basket(&b, 3).await.unwrap_or(true),
+            "{db:?}: stale write refused"
+        );
+        drop(tx);
+        let now = store
+            .basket_of_customer(&customer.id)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.basket);
+        assert_eq!(now.map(|b| b.units()), Some(3), "{db:?}");
+    }
+}

@@ -72,6 +72,12 @@ pub trait Store: Send + Sync + 'static {
     /// The outbox, newest first, optionally only the e-mails to one address.
     async fn outbox(&self, to: Option<&str>, limit: i64) -> Result<Vec<Email>>;
 
+    /// A variant by SKU, with its product's name and rules, if it is on sale.
+    async fn variant_info(&self, sku: &str) -> Result<Option<VariantInfo>>;
+
+    /// BSK-4: the customer's basket, if they have one.
+    async fn basket_of_customer(&self, customer_id: &str) -> Result<Option<StoredBasket>>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// Closes the pools, waiting for running queries.
@@ -140,6 +146,9 @@ pub trait Tx: Send {
     ) -> Result<()>;
     /// An e-mail to send once this transaction commits.
     async fn enqueue_email(&mut self, email: &Email) -> Result<()>;
+    /// Saves a basket: creates it when `version` is 0, else only if it is still at
+    /// `version` (compare-and-set); `false` when another request changed it first.
+    async fn save_basket(&mut self, basket: &StoredBasket, now_ms: i64) -> Result<bool>;
     /// Takes up to `limit` due e-mails for delivery, leased until `now_ms + lease_ms`.
     async fn claim_due_emails(
         &mut self,

@@ -148,6 +148,37 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn variant_info(&self, sku: &str) -> $crate::Result<Option<$crate::VariantInfo>> {
+                let row: Option<$crate::sql::VariantInfoRow> =
+                    sqlx::query_as($crate::sql::VARIANTS_BY_SKU)
+                        .bind(sku)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn basket_of_customer(
+                &self,
+                customer_id: &str,
+            ) -> $crate::Result<Option<$crate::StoredBasket>> {
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                let row: Option<$crate::sql::BasketRow> =
+                    sqlx::query_as($crate::sql::BASKET_OF_CUSTOMER)
+                        .bind(customer_id)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err($err)?;
+                let Some(row) = row else { return Ok(None) };
+                let lines: Vec<$crate::sql::BasketLineRow> =
+                    sqlx::query_as($crate::sql::BASKET_LINES)
+                        .bind(&row.id)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err($err)?;
+                Ok(Some($crate::sql::into_basket(row, lines)))
+            }
+
             async fn count_staff(&self) -> $crate::Result<i64> {
                 self.read_scalar($crate::sql::COUNT_STAFF).await
             }
@@ -570,6 +601,54 @@ macro_rules! impl_tx {
                     .await
                     .map_err($err)?;
                 Ok(())
+            }
+
+            async fn save_basket(
+                &mut self,
+                b: &$crate::StoredBasket,
+                now_ms: i64,
+            ) -> $crate::Result<bool> {
+                use $crate::sql;
+                if b.version == 0 {
+                    sqlx::query(sql::INSERT_BASKET)
+                        .bind(&b.id)
+                        .bind(&b.customer_id)
+                        .bind(b.basket.last_added_ms)
+                        .bind(now_ms)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                } else {
+                    let done = sqlx::query(sql::UPDATE_BASKET)
+                        .bind(&b.id)
+                        .bind(b.version)
+                        .bind(b.basket.last_added_ms)
+                        .bind(now_ms)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    sqlx::query(sql::DELETE_BASKET_LINES)
+                        .bind(&b.id)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                }
+                for (position, l) in b.basket.lines.iter().enumerate() {
+                    sqlx::query(sql::INSERT_BASKET_LINE)
+                        .bind(&l.id)
+                        .bind(&b.id)
+                        .bind(position as i64)
+                        .bind(&l.sku)
+                        .bind(i64::from(l.quantity))
+                        .bind(&l.personalisation)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                }
+                Ok(true)
             }
 
             async fn claim_due_emails(

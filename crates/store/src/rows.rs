@@ -203,3 +203,27 @@ pub struct Email {
     pub sent_at_ms: Option<i64>,
     pub attempts: i64,
 }
+
+/// A stored basket: the core's basket plus its identity and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBasket {
+    pub id: String,
+    pub customer_id: String,
+    pub version: i64,
+    pub basket: ecrin_core::basket::Basket,
+}
+
+/// A variant with what the basket and the pages need of its product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantInfo {
+    pub sku: String,
+    pub product_slug: String,
+    pub name: Localized,
+    pub category: Category,
+    pub personalisable: bool,
+    pub price: i64,
+    pub availability: Availability,
+    pub weight_grams: i64,
+    pub metal: String,
+    pub size: Option<String>,
+}

@@ -254,6 +254,22 @@ pub const MARK_EMAIL_SENT: &str =
 pub const MARK_EMAIL_FAILED: &str =
     "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1";
 
+pub const BASKET_OF_CUSTOMER: &str =
+    "SELECT id, customer_id, version, last_added_at FROM baskets WHERE customer_id = $1";
+pub const BASKET_LINES: &str = "SELECT id, sku, quantity, personalisation FROM basket_lines \
+     WHERE basket_id = $1 ORDER BY position";
+pub const INSERT_BASKET: &str = "INSERT INTO baskets (id, customer_id, version, last_added_at, updated_at) \
+     VALUES ($1, $2, 1, $3, $4)";
+/// Compare-and-set: the row count says whether the basket was still at `$2`.
+pub const UPDATE_BASKET: &str = "UPDATE baskets SET version = version + 1, last_added_at = $3, \
+     updated_at = $4 WHERE id = $1 AND version = $2";
+pub const DELETE_BASKET_LINES: &str = "DELETE FROM basket_lines WHERE basket_id = $1";
+pub const INSERT_BASKET_LINE: &str = "INSERT INTO basket_lines (id, basket_id, position, sku, quantity, \
+     personalisation) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const VARIANTS_BY_SKU: &str = "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, \
+     p.personalisable, v.price, v.on_hand, v.weight_grams, v.metal, v.size \
+     FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1 AND p.published = TRUE";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {
@@ -598,6 +614,80 @@ impl From<EmailRow> for Email {
             created_at_ms: r.created_at,
             sent_at_ms: r.sent_at,
             attempts: r.attempts,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct BasketRow {
+    pub id: String,
+    pub customer_id: String,
+    pub version: i64,
+    pub last_added_at: Option<i64>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct BasketLineRow {
+    pub id: String,
+    pub sku: String,
+    pub quantity: i64,
+    pub personalisation: Option<String>,
+}
+
+pub fn into_basket(b: BasketRow, lines: Vec<BasketLineRow>) -> StoredBasket {
+    StoredBasket {
+        id: b.id,
+        customer_id: b.customer_id,
+        version: b.version,
+        basket: ecrin_core::basket::Basket {
+            lines: lines
+                .into_iter()
+                .map(|l| ecrin_core::basket::Line {
+                    id: l.id,
+                    sku: l.sku,
+                    quantity: u32::try_from(l.quantity).unwrap_or(0),
+                    personalisation: l.personalisation,
+                })
+                .collect(),
+            last_added_ms: b.last_added_at,
+        },
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct VariantInfoRow {
+    pub sku: String,
+    pub slug: String,
+    pub name_fr: String,
+    pub name_en: String,
+    pub name_it: String,
+    pub category: String,
+    pub personalisable: bool,
+    pub price: i64,
+    pub on_hand: i64,
+    pub weight_grams: i64,
+    pub metal: String,
+    pub size: Option<String>,
+}
+
+impl From<VariantInfoRow> for VariantInfo {
+    fn from(r: VariantInfoRow) -> Self {
+        let category = Category::parse(&r.category).unwrap_or(Category::InStock);
+        VariantInfo {
+            availability: ecrin_core::catalogue::variant_availability(category, r.on_hand),
+            sku: r.sku,
+            product_slug: r.slug,
+            name: Localized {
+                fr: r.name_fr,
+                en: r.name_en,
+                it: r.name_it,
+            },
+            category,
+            personalisable: r.personalisable,
+            price: r.price,
+            weight_grams: r.weight_grams,
+            metal: r.metal,
+            size: r.size,
         }
     }
 }

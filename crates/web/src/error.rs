@@ -82,6 +82,7 @@ impl From<AppError> for ApiError {
             AppError::Refused(r) => {
                 let status = match r.code {
                     "conflict" => StatusCode::CONFLICT,
+                    "not_found" => StatusCode::NOT_FOUND,
                     "invalid_credentials" => StatusCode::UNAUTHORIZED,
                     "validation_failed" => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bad_input;
+mod basket;
 mod browser;
 mod catalogue;
 mod cli;

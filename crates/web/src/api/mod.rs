@@ -1,6 +1,7 @@
 //! The JSON API of API.md, and its OpenAPI document.
 
 mod accounts;
+mod basket;
 mod catalogue;
 mod openapi;
 mod test_mode;
@@ -28,7 +29,13 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/sessions/current",
             axum::routing::delete(accounts::log_out),
         )
-        .route("/api/v1/me", get(accounts::me));
+        .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/basket", get(basket::get_basket))
+        .route("/api/v1/basket/items", post(basket::add_item))
+        .route(
+            "/api/v1/basket/items/{id}",
+            axum::routing::patch(basket::set_quantity).delete(basket::remove_item),
+        );
     // Test mode only: without it these paths do not exist (404), whatever is sent.
     if test_mode {
         r = r

@@ -20,6 +20,10 @@ use utoipa::OpenApi;
         super::accounts::log_in,
         super::accounts::log_out,
         super::accounts::me,
+        super::basket::get_basket,
+        super::basket::add_item,
+        super::basket::set_quantity,
+        super::basket::remove_item,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
     tags((name = "catalogue", description = "Products, variants, search and facets"))

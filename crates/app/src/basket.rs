@@ -1,0 +1,144 @@
+//! Basket use cases for a logged-in customer (BSK-1 … BSK-5, CAT-3). The rules are in
+//! `ecrin_core::basket`; here the basket is loaded, changed and saved with a
+//! compare-and-set, retried when two requests race.
+
+use crate::customers::random_hex;
+use crate::{App, AppError};
+use ecrin_core::Refusal;
+use ecrin_core::basket::{self, Basket, Item};
+use ecrin_store::{StoredBasket, VariantInfo};
+
+#[derive(Debug, Clone)]
+pub struct LineView {
+    pub id: String,
+    pub quantity: u32,
+    pub personalisation: Option<String>,
+    pub variant: VariantInfo,
+    pub line_total: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct BasketView {
+    pub lines: Vec<LineView>,
+    pub units: u32,
+    pub total: i64,
+    pub expires_at_ms: Option<i64>,
+}
+
+async fn load(app: &App, customer_id: &str) -> Result<StoredBasket, AppError> {
+    Ok(app
+        .store
+        .basket_of_customer(customer_id)
+        .await?
+        .unwrap_or_else(|| StoredBasket {
+            id: String::new(),
+            customer_id: customer_id.to_owned(),
+            version: 0,
+            basket: Basket::default(),
+        }))
+}
+
+async fn view(app: &App, basket: &Basket) -> Result<BasketView, AppError> {
+    if basket.is_expired(&app.profile, app.clock.now_ms()) {
+        return Ok(BasketView {
+            lines: Vec::new(),
+            units: 0,
+            total: 0,
+            expires_at_ms: None,
+        });
+    }
+    let mut lines = Vec::with_capacity(basket.lines.len());
+    for l in &basket.lines {
+        // A piece withdrawn from sale since it was added simply leaves the basket.
+        if let Some(variant) = app.store.variant_info(&l.sku).await? {
+            lines.push(LineView {
+                id: l.id.clone(),
+                quantity: l.quantity,
+                personalisation: l.personalisation.clone(),
+                line_total: variant.price * i64::from(l.quantity),
+                variant,
+            });
+        }
+    }
+    Ok(BasketView {
+        units: lines.iter().map(|l| l.quantity).sum(),
+        total: lines.iter().map(|l| l.line_total).sum(),
+        expires_at_ms: basket.expires_at(&app.profile),
+        lines,
+    })
+}
+
+pub async fn basket_of(app: &App, customer_id: &str) -> Result<BasketView, AppError> {
+    let stored = load(app, customer_id).await?;
+    view(app, &stored.basket).await
+}
+
+/// Applies `change` to the customer's basket and saves it; retried when another request
+/// saved the basket in between.
+async fn change(
+    app: &App,
+    customer_id: &str,
+    change: impl Fn(&Basket, i64) -> Result<Basket, Refusal>,
+) -> Result<BasketView, AppError> {
+    for _ in 0..5 {
+        let mut stored = load(app, customer_id).await?;
+        let now = app.clock.now_ms();
+        let next = change(&stored.basket, now)?;
+        if stored.id.is_empty() {
+            stored.id = format!("bsk_{}", random_hex(10)?);
+        }
+        stored.basket = next;
+        let mut tx = app.store.begin().await?;
+        if tx.save_basket(&stored, now).await? {
+            tx.commit().await?;
+            return view(app, &stored.basket).await;
+        }
+    }
+    Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
+}
+
+/// BSK-1 … BSK-5, CAT-3.
+pub async fn add_item(
+    app: &App,
+    customer_id: &str,
+    sku: &str,
+    quantity: u32,
+    personalisation: Option<&str>,
+) -> Result<BasketView, AppError> {
+    let variant = app
+        .store
+        .variant_info(sku)
+        .await?
+        .ok_or_else(|| Refusal::new("unavailable", "no piece on sale has this reference"))?;
+    let line_id = format!("lin_{}", random_hex(8)?);
+    let item = Item {
+        sku,
+        availability: variant.availability,
+        personalisable: variant.personalisable,
+    };
+    change(app, customer_id, |b, now| {
+        basket::add(
+            &app.profile,
+            b,
+            item,
+            quantity,
+            personalisation,
+            line_id.clone(),
+            now,
+        )
+    })
+    .await
+}
+
+/// BSK-4: a new quantity for a line; 0 removes it.
+pub async fn set_quantity(
+    app: &App,
+    customer_id: &str,
+    line_id: &str,
+    quantity: u32,
+) -> Result<BasketView, AppError> {
+    change(app, customer_id, |b, now| {
+        basket::set_quantity(&app.profile, b, line_id, quantity, now)
+    })
+    .await
+}
