@@ -232,35 +232,15 @@ pub struct Session {
 pub async fn log_in(app: &App, email: &str, password: &str) -> Result<Session, AppError> {
     let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
     let now = app.clock.now_ms();
-    let (subject, role) = match app.store.customer_by_email(&key).await? {
-        Some(c) => {
-            if !passwords::verify(password.to_owned(), c.password_hash.clone()).await {
-                return Err(invalid_credentials());
-            }
-            match c.status {
-                AccountStatus::Active => {}
-                AccountStatus::Pending => {
-                    return Err(Refusal::new(
-                        "account_not_activated",
-                        "follow the link e-mailed at sign-up",
-                    )
-                    .into());
-                }
-                AccountStatus::Suspended | AccountStatus::Locked => {
-                    return Err(Refusal::new(
-                        "account_suspended",
-                        "this account is suspended; customer service can help",
-                    )
-                    .into());
-                }
-                AccountStatus::Closed => return Err(invalid_credentials()),
-            }
-            (Subject::Customer(c.id), None)
-        }
-        None => match staff::authenticate(app, email, password).await? {
+    let is_customer = app.store.customer_by_email(&key).await?.is_some();
+    let (subject, role) = if is_customer {
+        let c = crate::sessions::check_customer(app, email, password).await?;
+        (Subject::Customer(c.id), None)
+    } else {
+        match staff::authenticate(app, email, password).await? {
             Some(s) => (Subject::Staff(s.id), Some(s.role)),
             None => return Err(invalid_credentials()),
-        },
+        }
     };
     let token = random_hex(32)?;
     let expires = now + API_TOKEN_TTL_MS;

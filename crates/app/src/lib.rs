@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod mailer;
 pub mod passwords;
 pub mod profiles;
+pub mod sessions;
 pub mod staff;
 pub mod terms;
 

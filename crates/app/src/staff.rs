@@ -89,4 +89,4 @@ pub async fn authenticate(
 }
 
 /// A valid Argon2id hash of a random string, verified against when the address is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$QH0hIwkx6N6TiPMzQYvmx5m8rJfXYo8Yb4dRJQxNq2A";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$QH0hIwkx6N6TiPMzQYvmx5m8rJfXYo8Yb4dRJQxNq2A";

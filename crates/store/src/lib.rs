@@ -78,6 +78,9 @@ pub trait Store: Send + Sync + 'static {
     /// BSK-4: the customer's basket, if they have one.
     async fn basket_of_customer(&self, customer_id: &str) -> Result<Option<StoredBasket>>;
 
+    /// A live page session by the SHA-256 of its cookie.
+    async fn web_session(&self, id_hash: &str, now_ms: i64) -> Result<Option<WebSession>>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// Closes the pools, waiting for running queries.
@@ -149,6 +152,13 @@ pub trait Tx: Send {
     /// Saves a basket: creates it when `version` is 0, else only if it is still at
     /// `version` (compare-and-set); `false` when another request changed it first.
     async fn save_basket(&mut self, basket: &StoredBasket, now_ms: i64) -> Result<bool>;
+    async fn insert_web_session(
+        &mut self,
+        id_hash: &str,
+        session: &WebSession,
+        now_ms: i64,
+    ) -> Result<()>;
+    async fn delete_web_session(&mut self, id_hash: &str) -> Result<()>;
     /// Takes up to `limit` due e-mails for delivery, leased until `now_ms + lease_ms`.
     async fn claim_due_emails(
         &mut self,

@@ -179,6 +179,21 @@ macro_rules! impl_store {
                 Ok(Some($crate::sql::into_basket(row, lines)))
             }
 
+            async fn web_session(
+                &self,
+                id_hash: &str,
+                now_ms: i64,
+            ) -> $crate::Result<Option<$crate::WebSession>> {
+                let row: Option<$crate::sql::WebSessionRow> =
+                    sqlx::query_as($crate::sql::WEB_SESSION)
+                        .bind(id_hash)
+                        .bind(now_ms)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.map(Into::into))
+            }
+
             async fn count_staff(&self) -> $crate::Result<i64> {
                 self.read_scalar($crate::sql::COUNT_STAFF).await
             }
@@ -649,6 +664,33 @@ macro_rules! impl_tx {
                         .map_err($err)?;
                 }
                 Ok(true)
+            }
+
+            async fn insert_web_session(
+                &mut self,
+                id_hash: &str,
+                session: &$crate::WebSession,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_WEB_SESSION)
+                    .bind(id_hash)
+                    .bind(&session.customer_id)
+                    .bind(&session.csrf)
+                    .bind(now_ms)
+                    .bind(session.expires_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn delete_web_session(&mut self, id_hash: &str) -> $crate::Result<()> {
+                sqlx::query($crate::sql::DELETE_WEB_SESSION)
+                    .bind(id_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
             }
 
             async fn claim_due_emails(

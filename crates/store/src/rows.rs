@@ -227,3 +227,11 @@ pub struct VariantInfo {
     pub metal: String,
     pub size: Option<String>,
 }
+
+/// A page session: its CSRF token and, once logged in, its customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    pub customer_id: Option<String>,
+    pub csrf: String,
+    pub expires_at_ms: i64,
+}

@@ -26,7 +26,16 @@ pub const LANGUAGE: CookieSpec = CookieSpec {
     max_age_days: Some(365),
 };
 
-pub const ALL: &[CookieSpec] = &[LANGUAGE];
+/// The page session: login and the CSRF token of forms (PRV-6: strictly necessary). It
+/// has no expiry, so it ends when the browser closes (BSK-3).
+pub const SESSION: CookieSpec = CookieSpec {
+    name: "ecrin_session",
+    purpose: "cookie-purpose-session",
+    category: CookieCategory::StrictlyNecessary,
+    max_age_days: None,
+};
+
+pub const ALL: &[CookieSpec] = &[SESSION, LANGUAGE];
 
 impl CookieSpec {
     /// The `Set-Cookie` value for `value`.
@@ -36,6 +45,11 @@ impl CookieSpec {
             .map(|d| format!("; Max-Age={}", u64::from(d) * 86_400))
             .unwrap_or_default();
         format!("{}={value}; Path=/; HttpOnly; SameSite=Lax{age}", self.name)
+    }
+
+    /// The `Set-Cookie` value that deletes this cookie.
+    pub fn clear(&self) -> String {
+        format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", self.name)
     }
 
     /// This cookie's value in a `Cookie` request header.

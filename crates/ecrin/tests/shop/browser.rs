@@ -250,3 +250,115 @@ async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
     shot(&phone, "paris-catalogue-phone").await;
     let _ = phone.close().await;
 }
+
+/// Checks ACC-3, ACC-5.
+#[tokio::test]
+async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser() {
+    let Some(d) = driver() else { return };
+    let app = TestApp::spawn(Db::Postgres, "milano").await;
+    let c = browser(&d, 1280, 900).await;
+    let fill = |id: &'static str, value: &'static str| {
+        let c = c.clone();
+        async move {
+            let field = c
+                .find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+            field
+                .send_keys(value)
+                .await
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+    };
+    c.goto(&app.url("/it/"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css(".nav-account a"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css(".account-form a[href$='/account/sign-up']"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill("f-given_name", "Giulia").await;
+    fill("f-family_name", "Bianchi").await;
+    fill("f-email", "giulia@example.it").await;
+    fill("f-password", "smeraldo e oro").await;
+    c.find(Locator::Id("f-declares_adult_consumer"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    shot(&c, "milano-sign-up").await;
+    c.find(Locator::Css(".account-form button[type=submit]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(h1, "Controllate la vostra e-mail");
+
+    let mails = app
+        .get_json("/api/v1/test/outbox?to=giulia%40example.it")
+        .await;
+    assert_eq!(
+        mails["items"][0]["subject"],
+        "Attivate il vostro account Casa Brera"
+    );
+    let link = mails["items"][0]["links"][0]
+        .as_str()
+        .unwrap_or_default()
+        .replace("http://shop.test", &app.base);
+    c.goto(&link).await.unwrap_or_else(|e| panic!("{e}"));
+    c.find(Locator::Css(".account-form button[type=submit]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(h1, "Il vostro account è attivo");
+    c.find(Locator::Css(".account-form a.button"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill("f-email", "giulia@example.it").await;
+    fill("f-password", "smeraldo e oro").await;
+    c.find(Locator::Css(".account-form button[type=submit]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let greeting = c
+        .find(Locator::Css(".account-home .lede"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    assert_eq!(greeting, "Benvenuti, Giulia.");
+    shot(&c, "milano-my-account").await;
+    let _ = c.close().await;
+}

@@ -1,6 +1,7 @@
 //! Black-box tests of the whole shop: the app on a random port over HTTP, a headless
 //! browser, and the binary's command line. One test binary, one fixture.
 
+mod account_pages;
 mod accounts;
 mod bad_input;
 mod basket;

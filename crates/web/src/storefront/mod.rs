@@ -1,6 +1,7 @@
 //! The storefront: server-rendered pages that work without JavaScript (CAT-5, CAT-6,
 //! GTS-1, GTS-2, GTS-4).
 
+mod account;
 mod legal;
 
 use crate::cookies;
@@ -40,6 +41,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/privacy", get(legal::privacy))
         .route("/{lang}/legal/cookies", get(legal::cookies))
         .route("/{lang}/legal/notice", get(legal::notice))
+        .route("/{lang}/account", get(account::home))
+        .route(
+            "/{lang}/account/sign-up",
+            get(account::sign_up_form).post(account::sign_up),
+        )
+        .route(
+            "/{lang}/account/activate",
+            get(account::activate_form).post(account::activate),
+        )
+        .route(
+            "/{lang}/account/login",
+            get(account::login_form).post(account::login),
+        )
+        .route(
+            "/{lang}/account/logout",
+            axum::routing::post(account::logout),
+        )
 }
 
 /// A link to the same page in another language.
@@ -119,7 +137,7 @@ struct ErrorPage {
 }
 
 impl PageError {
-    fn from_app(lang: Lang, e: AppError) -> PageError {
+    pub(crate) fn from_app(lang: Lang, e: AppError) -> PageError {
         match e {
             AppError::NotFound => PageError::NotFound(lang),
             AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
@@ -135,7 +153,7 @@ impl PageError {
         }
     }
 
-    fn render(self, profile: &Profile) -> Response {
+    pub(crate) fn render(self, profile: &Profile) -> Response {
         let (lang, status, heading, text) = match self {
             PageError::NotFound(l) => {
                 let t = Tr::new(l);

@@ -1,0 +1,117 @@
+//! Cookie sessions of the pages: created when a form needs a CSRF token or at login,
+//! rotated at login (a new identifier, the old one deleted), ended at logout. The cookie
+//! holds a random identifier; the database holds its SHA-256.
+
+use crate::customers::{random_hex, token_hash};
+use crate::{App, AppError, passwords};
+use ecrin_core::Refusal;
+use ecrin_core::account::{AccountStatus, Email};
+use ecrin_store::{Customer, WebSession};
+
+/// A page session lasts at most this long on the server, whatever the browser keeps.
+pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
+
+#[derive(Debug, Clone)]
+pub struct PageSession {
+    /// The cookie's value.
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub csrf: String,
+}
+
+pub async fn load(app: &App, cookie: &str) -> Result<Option<PageSession>, AppError> {
+    if cookie.is_empty() || cookie.len() > 128 {
+        return Ok(None);
+    }
+    let found = app
+        .store
+        .web_session(&token_hash(cookie), app.clock.now_ms())
+        .await?;
+    Ok(found.map(|s| PageSession {
+        id: cookie.to_owned(),
+        customer_id: s.customer_id,
+        csrf: s.csrf,
+    }))
+}
+
+/// A new session, for a visitor (`None`) or a customer who just logged in.
+pub async fn start(app: &App, customer_id: Option<String>) -> Result<PageSession, AppError> {
+    let id = random_hex(32)?;
+    let csrf = random_hex(24)?;
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    tx.insert_web_session(
+        &token_hash(&id),
+        &WebSession {
+            customer_id: customer_id.clone(),
+            csrf: csrf.clone(),
+            expires_at_ms: now + SESSION_TTL_MS,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PageSession {
+        id,
+        customer_id,
+        csrf,
+    })
+}
+
+pub async fn end(app: &App, id: &str) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    tx.delete_web_session(&token_hash(id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// ACC-3, ACC-7: a customer's credentials. A wrong address or password is always
+/// `invalid_credentials`; the account's state is said only to the right password.
+pub async fn check_customer(app: &App, email: &str, password: &str) -> Result<Customer, AppError> {
+    let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
+    let customer = app.store.customer_by_email(&key).await?;
+    let phc = customer
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| crate::staff::DUMMY_HASH.to_owned());
+    let ok = passwords::verify(password.to_owned(), phc).await;
+    let invalid = || Refusal::new("invalid_credentials", "wrong e-mail address or password");
+    let customer = customer.filter(|_| ok).ok_or_else(invalid)?;
+    match customer.status {
+        AccountStatus::Active => Ok(customer),
+        AccountStatus::Pending => Err(Refusal::new(
+            "account_not_activated",
+            "follow the link e-mailed at sign-up",
+        )
+        .into()),
+        AccountStatus::Suspended | AccountStatus::Locked => Err(Refusal::new(
+            "account_suspended",
+            "this account is suspended; customer service can help",
+        )
+        .into()),
+        AccountStatus::Closed => Err(invalid().into()),
+    }
+}
+
+/// Logs a customer in on the pages: the old session is dropped and a new one begins.
+pub async fn log_in(
+    app: &App,
+    old: Option<&PageSession>,
+    email: &str,
+    password: &str,
+) -> Result<PageSession, AppError> {
+    let customer = check_customer(app, email, password).await?;
+    if let Some(old) = old {
+        end(app, &old.id).await?;
+    }
+    start(app, Some(customer.id)).await
+}

@@ -1,0 +1,567 @@
+//! The customer's pages: sign-up, activation, login, "My Account", logout (ACC-1 …
+//! ACC-5), with a cookie session rotated at login and a CSRF token on every form.
+
+use super::{Layout, PageError, PagePath, render, url_lang};
+use crate::AppState;
+use crate::cookies;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Form;
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use ecrin_app::sessions::{self, PageSession};
+use ecrin_app::{AppError, customers};
+use ecrin_core::Lang;
+use serde::Deserialize;
+
+fn cookie_of(headers: &HeaderMap) -> String {
+    let header = headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    cookies::SESSION.read(header).unwrap_or("").to_owned()
+}
+
+fn session_cookie(state: &AppState, id: &str) -> String {
+    let secure = if state.app.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{}{secure}", cookies::SESSION.set(id))
+}
+
+fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(c) = cookie
+        && let Ok(v) = HeaderValue::from_str(&c)
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The visitor's session, started when there is none; the second value is the cookie to
+/// set when it was started now.
+async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(PageSession, Option<String>), AppError> {
+    if let Some(s) = sessions::load(&state.app, &cookie_of(headers)).await? {
+        return Ok((s, None));
+    }
+    let s = sessions::start(&state.app, None).await?;
+    let cookie = session_cookie(state, &s.id);
+    Ok((s, Some(cookie)))
+}
+
+fn lang_of(state: &AppState, segment: &str) -> Result<Lang, PageError> {
+    url_lang(&state.app.profile, segment)
+        .ok_or(PageError::NotFound(state.app.profile.default_lang()))
+}
+
+fn fail(state: &AppState, e: PageError) -> Response {
+    e.render(&state.app.profile)
+}
+
+/// A form sent without the session's token (forged, or from an expired page).
+fn csrf_ok(session: &PageSession, sent: &str) -> bool {
+    sessions::same_secret(&session.csrf, sent)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SignUpForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    declares_adult_consumer: Option<String>,
+    #[serde(default)]
+    marketing_opt_in: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct SignUpValues {
+    title: String,
+    given_name: String,
+    family_name: String,
+    email: String,
+    phone: String,
+    declares_adult_consumer: bool,
+    marketing_opt_in: bool,
+}
+
+#[derive(Debug)]
+struct FieldMessage {
+    field: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/sign_up.html")]
+struct SignUpPage {
+    layout: Layout,
+    csrf: String,
+    form: SignUpValues,
+    errors: Vec<FieldMessage>,
+    password_hint: String,
+}
+
+fn sign_up_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    csrf: String,
+    form: SignUpValues,
+    errors: Vec<FieldMessage>,
+) -> SignUpPage {
+    let t = Tr::new(lang);
+    SignUpPage {
+        layout: Layout::new(&state.app.profile, lang, uri, t.t("signup-title")),
+        csrf,
+        form,
+        errors,
+        password_hint: t.with(
+            "password-hint",
+            &[(
+                "min",
+                state.app.profile.accounts.password_min_len.to_string(),
+            )],
+        ),
+    }
+}
+
+pub(crate) async fn sign_up_form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    match session(&state, &headers).await {
+        Ok((s, cookie)) => with_cookie(
+            render(&sign_up_page(
+                &state,
+                lang,
+                &uri,
+                s.csrf,
+                SignUpValues::default(),
+                Vec::new(),
+            )),
+            cookie,
+        ),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+pub(crate) async fn sign_up(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<SignUpForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let values = SignUpValues {
+        title: form.title.clone(),
+        given_name: form.given_name.clone(),
+        family_name: form.family_name.clone(),
+        email: form.email.clone(),
+        phone: form.phone.clone(),
+        declares_adult_consumer: form.declares_adult_consumer.is_some(),
+        marketing_opt_in: form.marketing_opt_in.is_some(),
+    };
+    let again = |errors: Vec<FieldMessage>, status: StatusCode, values: SignUpValues| {
+        let page = sign_up_page(&state, lang, &uri, s.csrf.clone(), values, errors);
+        (status, render(&page)).into_response()
+    };
+    if !csrf_ok(&s, &form.csrf) {
+        let e = vec![FieldMessage {
+            field: "email".into(),
+            text: t.t("error-form-expired"),
+        }];
+        return with_cookie(again(e, StatusCode::FORBIDDEN, values), cookie);
+    }
+    let signup = customers::SignUp {
+        email: form.email,
+        password: form.password,
+        given_name: form.given_name,
+        family_name: form.family_name,
+        title: form.title,
+        phone: form.phone,
+        declares_adult_consumer: values.declares_adult_consumer,
+        marketing_opt_in: values.marketing_opt_in,
+        lang: Some(lang),
+    };
+    let response = match customers::sign_up(&state.app, signup).await {
+        Ok(()) => {
+            let page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("signup-sent-title"),
+                vec![t.t("signup-sent-text")],
+            );
+            render(&page)
+        }
+        Err(AppError::Invalid(errors)) => {
+            let messages = errors
+                .iter()
+                .map(|e| FieldMessage {
+                    field: e.field.clone(),
+                    text: t.t(&format!("error-field-{}", e.field)),
+                })
+                .collect();
+            again(messages, StatusCode::BAD_REQUEST, values)
+        }
+        Err(AppError::Refused(r)) => {
+            let field = if r.code == "weak_password" {
+                "password"
+            } else {
+                "declares_adult_consumer"
+            };
+            let text = t.with(
+                &format!("error-{}", r.code),
+                &[("detail", r.detail.clone())],
+            );
+            again(
+                vec![FieldMessage {
+                    field: field.into(),
+                    text,
+                }],
+                StatusCode::UNPROCESSABLE_ENTITY,
+                values,
+            )
+        }
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    with_cookie(response, cookie)
+}
+
+#[derive(Template)]
+#[template(path = "account/message.html")]
+struct MessagePage {
+    layout: Layout,
+    heading: String,
+    paragraphs: Vec<String>,
+    csrf: String,
+    form: Option<(String, String)>,
+    hidden: Vec<(String, String)>,
+    link: Option<(String, String)>,
+}
+
+impl MessagePage {
+    fn new(
+        state: &AppState,
+        lang: Lang,
+        uri: &Uri,
+        heading: String,
+        paragraphs: Vec<String>,
+    ) -> MessagePage {
+        MessagePage {
+            layout: Layout::new(&state.app.profile, lang, uri, heading.clone()),
+            heading,
+            paragraphs,
+            csrf: String::new(),
+            form: None,
+            hidden: Vec::new(),
+            link: None,
+        }
+    }
+}
+
+/// The link of the activation e-mail: a page with one button, so that a mail scanner
+/// following links never activates an account by itself.
+pub(crate) async fn activate_form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let token = crate::rawquery::parse(raw.as_deref())
+        .ok()
+        .and_then(|p| p.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v))
+        .unwrap_or_default();
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let mut page = MessagePage::new(
+        &state,
+        lang,
+        &uri,
+        t.t("activate-title"),
+        vec![t.t("activate-text")],
+    );
+    page.csrf = s.csrf;
+    page.form = Some((
+        format!("/{}/account/activate", lang.code()),
+        t.t("activate-submit"),
+    ));
+    page.hidden = vec![("token".into(), token)];
+    with_cookie(render(&page), cookie)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+pub(crate) async fn activate(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    if !s.as_ref().is_some_and(|s| csrf_ok(s, &form.csrf)) {
+        let page = MessagePage::new(
+            &state,
+            lang,
+            &uri,
+            t.t("activate-failed-title"),
+            vec![t.t("error-form-expired")],
+        );
+        return (StatusCode::FORBIDDEN, render(&page)).into_response();
+    }
+    let login = (
+        format!("/{}/account/login", lang.code()),
+        t.t("login-title"),
+    );
+    match customers::activate(&state.app, &form.token).await {
+        Ok(_) => {
+            let mut page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("activated-title"),
+                vec![t.t("activated-text")],
+            );
+            page.link = Some(login);
+            render(&page)
+        }
+        Err(AppError::Refused(_)) => {
+            let mut page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("activate-failed-title"),
+                vec![t.t("activate-failed-text")],
+            );
+            page.link = Some(login);
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+struct LoginPage {
+    layout: Layout,
+    csrf: String,
+    email: String,
+    error: Option<String>,
+}
+
+pub(crate) async fn login_form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    match session(&state, &headers).await {
+        Ok((s, cookie)) => {
+            let page = LoginPage {
+                layout: Layout::new(&state.app.profile, lang, &uri, t.t("login-title")),
+                csrf: s.csrf,
+                email: String::new(),
+                error: None,
+            };
+            with_cookie(render(&page), cookie)
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// ACC-3, ACC-7: logs in and rotates the session (a new identifier).
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let again = |error: String, status: StatusCode| {
+        let page = LoginPage {
+            layout: Layout::new(&state.app.profile, lang, &uri, t.t("login-title")),
+            csrf: s.csrf.clone(),
+            email: form.email.clone(),
+            error: Some(error),
+        };
+        with_cookie((status, render(&page)).into_response(), cookie.clone())
+    };
+    if !csrf_ok(&s, &form.csrf) {
+        return again(t.t("error-form-expired"), StatusCode::FORBIDDEN);
+    }
+    match sessions::log_in(&state.app, Some(&s), &form.email, &form.password).await {
+        Ok(new) => {
+            let response = Redirect::to(&format!("/{}/account", lang.code())).into_response();
+            with_cookie(response, Some(session_cookie(&state, &new.id)))
+        }
+        Err(AppError::Refused(r)) => {
+            let status = if r.code == "invalid_credentials" {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            again(t.t(&format!("error-{}", r.code)), status)
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/home.html")]
+struct AccountPage {
+    layout: Layout,
+    greeting: String,
+    rows: Vec<(String, String)>,
+    csrf: String,
+}
+
+/// ACC-5: "My Account". Without a logged-in session, the login page.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
+        Ok(s) => s,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let Some((s, id)) = s.and_then(|s| s.customer_id.clone().map(|id| (s, id))) else {
+        return Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
+    };
+    let customer = match state.app.store.customer_by_id(&id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
+        }
+        Err(e) => return fail(&state, PageError::from_app(lang, e.into())),
+    };
+    let rows = vec![
+        (t.t("field-title"), customer.title.clone()),
+        (t.t("field-given-name"), customer.given_name.clone()),
+        (t.t("field-family-name"), customer.family_name.clone()),
+        (t.t("field-email"), customer.email.clone()),
+        (t.t("field-phone"), customer.phone.clone()),
+    ];
+    let page = AccountPage {
+        layout: Layout::new(&state.app.profile, lang, &uri, t.t("account-title")),
+        greeting: t.with("account-greeting", &[("name", customer.given_name)]),
+        rows,
+        csrf: s.csrf,
+    };
+    let mut response = render(&page);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    if let Ok(Some(s)) = sessions::load(&state.app, &cookie_of(&headers)).await
+        && csrf_ok(&s, &form.csrf)
+        && let Err(e) = sessions::end(&state.app, &s.id).await
+    {
+        return fail(&state, PageError::from_app(lang, e));
+    }
+    let response = Redirect::to(&format!("/{}/", lang.code())).into_response();
+    with_cookie(response, Some(cookies::SESSION.clear()))
+}
