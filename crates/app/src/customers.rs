@@ -275,3 +275,110 @@ pub async fn log_out(app: &App, token: &str) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// How long a password-reset link stays valid.
+pub const RESET_TTL_MS: i64 = HOUR_MS;
+
+/// ACC-8: e-mails a single-use reset link to a known address. The answer is the same for
+/// any address, known or not.
+pub async fn request_password_reset(app: &App, email: &str) -> Result<(), AppError> {
+    let Some(email) = Email::parse(email) else {
+        return Ok(());
+    };
+    let Some(c) = app.store.customer_by_email(&email.key()).await? else {
+        return Ok(());
+    };
+    if matches!(
+        c.status,
+        AccountStatus::Closed | AccountStatus::Suspended | AccountStatus::Locked
+    ) {
+        return Ok(());
+    }
+    let lang: Lang = c.language.parse().unwrap_or(app.profile.default_lang());
+    let t = Tr::new(lang);
+    let now = app.clock.now_ms();
+    let token = random_hex(32)?;
+    let mut tx = app.store.begin().await?;
+    tx.insert_account_token(
+        &token_hash(&token),
+        &c.id,
+        TokenPurpose::PasswordReset,
+        now,
+        now + RESET_TTL_MS,
+    )
+    .await?;
+    let message = Message {
+        to: c.email.clone(),
+        lang,
+        subject: t.with(
+            "email-reset-subject",
+            &[("shop", app.profile.shop_name.clone())],
+        ),
+        greeting: t.with("email-greeting", &[("name", c.given_name.clone())]),
+        paragraphs: vec![t.t("email-reset-text"), t.t("email-reset-not-you")],
+        button: Some((
+            t.t("email-reset-button"),
+            format!(
+                "{}/{}/account/reset?token={token}",
+                app.public_url,
+                lang.code()
+            ),
+        )),
+    };
+    tx.enqueue_email(&emails::render(
+        &app.profile,
+        message,
+        format!("eml_{}", random_hex(10)?),
+        now,
+    )?)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// ACC-8: sets a new password with a reset token (single use, one hour). Every session of
+/// the account ends.
+pub async fn reset_password(app: &App, token: &str, password: &str) -> Result<(), AppError> {
+    let now = app.clock.now_ms();
+    // A refused password rolls the transaction back: the link stays usable.
+    let hash_of_token = token_hash(token.trim());
+    let mut tx = app.store.begin().await?;
+    let id = tx
+        .use_account_token(&hash_of_token, TokenPurpose::PasswordReset, now)
+        .await?
+        .ok_or_else(|| {
+            Refusal::new(
+                "invalid_token",
+                "this link is unknown, already used or expired",
+            )
+        })?;
+    let customer = app
+        .store
+        .customer_by_id(&id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let email = Email::parse(&customer.email);
+    check_password(&app.profile, password, email.as_ref())?;
+    let hash = passwords::hash(password.to_owned()).await?;
+    tx.set_customer_password(&id, &hash).await?;
+    tx.end_customer_sessions(&id, now).await?;
+    if customer.status == AccountStatus::Pending {
+        // Following a link sent to the address proves it, as activation does.
+        tx.set_customer_status(&id, AccountStatus::Active, now)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// ACC-8: the customer reports that someone else uses their identity: the account is
+/// locked pending review and every session ends.
+pub async fn report_misuse(app: &App, customer_id: &str) -> Result<(), AppError> {
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    tx.set_customer_status(customer_id, AccountStatus::Locked, now)
+        .await?;
+    tx.end_customer_sessions(customer_id, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -159,6 +159,10 @@ pub trait Tx: Send {
         now_ms: i64,
     ) -> Result<()>;
     async fn delete_web_session(&mut self, id_hash: &str) -> Result<()>;
+    async fn set_customer_password(&mut self, id: &str, password_hash: &str) -> Result<()>;
+    /// Ends every API token and page session of a customer (password changed, account
+    /// locked or suspended).
+    async fn end_customer_sessions(&mut self, id: &str, now_ms: i64) -> Result<()>;
     /// Takes up to `limit` due e-mails for delivery, leased until `now_ms + lease_ms`.
     async fn claim_due_emails(
         &mut self,

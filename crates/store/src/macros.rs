@@ -693,6 +693,35 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn set_customer_password(
+                &mut self,
+                id: &str,
+                password_hash: &str,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::SET_CUSTOMER_PASSWORD)
+                    .bind(id)
+                    .bind(password_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn end_customer_sessions(&mut self, id: &str, now_ms: i64) -> $crate::Result<()> {
+                sqlx::query($crate::sql::REVOKE_CUSTOMER_API_TOKENS)
+                    .bind(id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                sqlx::query($crate::sql::DELETE_CUSTOMER_WEB_SESSIONS)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
             async fn claim_due_emails(
                 &mut self,
                 now_ms: i64,

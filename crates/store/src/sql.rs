@@ -276,6 +276,11 @@ pub const INSERT_WEB_SESSION: &str = "INSERT INTO web_sessions (id_hash, custome
      expires_at) VALUES ($1, $2, $3, $4, $5)";
 pub const DELETE_WEB_SESSION: &str = "DELETE FROM web_sessions WHERE id_hash = $1";
 
+pub const SET_CUSTOMER_PASSWORD: &str = "UPDATE customers SET password_hash = $2 WHERE id = $1";
+pub const REVOKE_CUSTOMER_API_TOKENS: &str = "UPDATE api_tokens SET revoked_at = $2 \
+     WHERE subject_kind = 'customer' AND subject_id = $1 AND revoked_at IS NULL";
+pub const DELETE_CUSTOMER_WEB_SESSIONS: &str = "DELETE FROM web_sessions WHERE customer_id = $1";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {

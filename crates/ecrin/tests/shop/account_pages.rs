@@ -239,3 +239,73 @@ async fn acc_3_acc_5_sign_up_activate_log_in_and_out_on_the_pages() {
         .await;
     assert_eq!(res.status(), 303);
 }
+
+/// Checks ACC-8.
+#[tokio::test]
+async fn acc_8_a_forgotten_password_is_reset_through_the_pages() {
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    crate::basket::customer_token(&app, "iris@example.fr").await;
+    let res = app.get("/en/account/login").await;
+    let session = cookie_value(&res, "ecrin_session").unwrap_or_default();
+    let html = res.text().await.unwrap_or_default();
+    assert!(html.contains("href=\"/en/account/forgot\""));
+    let csrf = csrf_of(&html);
+    let res = post_form(
+        &app,
+        "/en/account/forgot",
+        &session,
+        &[("csrf", &csrf), ("email", "iris@example.fr")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let mails = app
+        .get_json("/api/v1/test/outbox?to=iris%40example.fr")
+        .await;
+    let link = mails["items"][0]["links"][0]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("http://shop.test")
+        .to_owned();
+    let (status, _, html) = app.get_text(&link).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("name=\"token\""));
+    let token = link.split("token=").nth(1).unwrap_or_default();
+    let res = post_form(
+        &app,
+        "/en/account/reset",
+        &session,
+        &[("csrf", &csrf), ("token", token), ("password", "qwerty")],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap_or_default()
+            .contains("This password is too weak")
+    );
+    let res = post_form(
+        &app,
+        "/en/account/reset",
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("token", token),
+            ("password", "a brand new secret"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = post_form(
+        &app,
+        "/en/account/login",
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("email", "iris@example.fr"),
+            ("password", "a brand new secret"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+}

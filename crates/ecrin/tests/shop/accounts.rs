@@ -322,3 +322,138 @@ async fn prv_8_staff_log_in_with_their_role_and_have_no_customer_record() {
         assert_eq!(res.status(), 401, "{header:?}");
     }
 }
+
+/// Checks ACC-8.
+#[tokio::test]
+async fn acc_8_a_password_is_reset_by_a_single_use_link_and_misuse_locks_the_account() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "atelier").await;
+        let token = crate::basket::customer_token(&app, "remi@example.fr").await;
+        // The same answer whether the address is known or not, and mail only to a known one.
+        let known = app
+            .post_json(
+                "/api/v1/accounts/password-reset",
+                &json!({"email": "Remi@example.fr"}),
+            )
+            .await;
+        let unknown = app
+            .post_json(
+                "/api/v1/accounts/password-reset",
+                &json!({"email": "nobody@example.fr"}),
+            )
+            .await;
+        assert_eq!(known, unknown);
+        assert_eq!(known.0, 202);
+        assert!(outbox(&app, "nobody@example.fr").await.is_empty());
+        let mails = outbox(&app, "remi@example.fr").await;
+        assert_eq!(
+            mails[0]["subject"],
+            "Réinitialisez votre mot de passe Atelier Sillon"
+        );
+        let link = mails[0]["links"][0].as_str().unwrap_or_default().to_owned();
+        assert!(
+            link.starts_with("http://shop.test/fr/account/reset?token="),
+            "{link}"
+        );
+        let reset = link.split("token=").nth(1).unwrap_or_default().to_owned();
+
+        // A weak password is refused and the link still works afterwards.
+        let (status, body) = app
+            .post_json(
+                "/api/v1/accounts/password-reset/confirm",
+                &json!({"token": reset, "password": "123456"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("weak_password"))
+        );
+        let (status, _) = app
+            .post_json(
+                "/api/v1/accounts/password-reset/confirm",
+                &json!({"token": reset, "password": "un nouveau secret"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{db:?}");
+        let (status, body) = app
+            .post_json(
+                "/api/v1/accounts/password-reset/confirm",
+                &json!({"token": reset, "password": "encore un autre"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("invalid_token")),
+            "single use"
+        );
+        // Every session ended; the old password no longer works, the new one does.
+        assert_eq!(
+            bearer_get(&app, "/api/v1/me", &token).await.status(),
+            401,
+            "{db:?}"
+        );
+        let (status, _) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "remi@example.fr", "password": "rubis et onyx"}),
+            )
+            .await;
+        assert_eq!(status, 401);
+        let (status, login) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "remi@example.fr", "password": "un nouveau secret"}),
+            )
+            .await;
+        assert_eq!(status, 201);
+
+        // A link expires after an hour.
+        app.post_json(
+            "/api/v1/accounts/password-reset",
+            &json!({"email": "remi@example.fr"}),
+        )
+        .await;
+        let late = outbox(&app, "remi@example.fr").await[0]["links"][0]
+            .as_str()
+            .unwrap_or_default()
+            .split("token=")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        app.post_json("/api/v1/test/clock", &json!({"advance": "PT61M"}))
+            .await;
+        let (status, body) = app
+            .post_json(
+                "/api/v1/accounts/password-reset/confirm",
+                &json!({"token": late, "password": "trop tard pour ça"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("invalid_token"))
+        );
+
+        // Reporting misuse locks the account: no session, no login, not even with the password.
+        let bearer = login["token"].as_str().unwrap_or_default().to_owned();
+        let res = app
+            .client
+            .post(app.url("/api/v1/me/report-misuse"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        assert_eq!(bearer_get(&app, "/api/v1/me", &bearer).await.status(), 401);
+        let (status, body) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "remi@example.fr", "password": "un nouveau secret"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("account_suspended")),
+            "{db:?}"
+        );
+    }
+}

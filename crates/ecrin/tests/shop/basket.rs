@@ -5,7 +5,7 @@ use ecrin_store_tests::BOTH;
 use serde_json::{Value, json};
 
 /// A new activated customer's bearer token.
-pub async fn customer_token(app: &TestApp, email: &str) -> String {
+pub(crate) async fn customer_token(app: &TestApp, email: &str) -> String {
     let body = json!({"email": email, "password": "rubis et onyx", "given_name": "Ana", "family_name": "Lima",
                       "declares_adult_consumer": true});
     let (status, _) = app.post_json("/api/v1/accounts", &body).await;

@@ -228,3 +228,70 @@ pub(crate) async fn me(
         status: c.status.as_str(),
     }))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StatusResponse {
+    pub status: &'static str,
+}
+
+/// ACC-8: e-mails a reset link; the same answer for any address.
+#[utoipa::path(post, path = "/api/v1/accounts/password-reset", request_body = ResetRequest,
+    responses((status = 202, body = StatusResponse)), tag = "accounts")]
+pub(crate) async fn request_reset(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ResetRequest>,
+) -> Result<Response, ApiError> {
+    customers::request_password_reset(&state.app, &req.email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(StatusResponse {
+            status: "sent_if_known",
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResetConfirmRequest {
+    pub token: String,
+    pub password: String,
+}
+
+/// ACC-8: a new password with the e-mailed token; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/accounts/password-reset/confirm", request_body = ResetConfirmRequest,
+    responses((status = 200, body = StatusResponse),
+        (status = 422, description = "invalid_token, weak_password", body = crate::Problem, content_type = "application/problem+json")),
+    tag = "accounts")]
+pub(crate) async fn confirm_reset(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ResetConfirmRequest>,
+) -> Result<Json<StatusResponse>, ApiError> {
+    customers::reset_password(&state.app, &req.token, &req.password).await?;
+    Ok(Json(StatusResponse {
+        status: "password_changed",
+    }))
+}
+
+/// ACC-8: reports identity misuse: the account is locked pending review.
+#[utoipa::path(post, path = "/api/v1/me/report-misuse",
+    responses((status = 200, body = StatusResponse), (status = 401, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn report_misuse(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<StatusResponse>, ApiError> {
+    let Subject::Customer(id) = bearer.subject else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This is a customer's resource.",
+        ));
+    };
+    customers::report_misuse(&state.app, &id).await?;
+    Ok(Json(StatusResponse { status: "locked" }))
+}

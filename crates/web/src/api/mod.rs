@@ -24,6 +24,15 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route("/api/v1/products/{slug}", get(catalogue::get_product))
         .route("/api/v1/accounts", post(accounts::sign_up))
         .route("/api/v1/accounts/activate", post(accounts::activate))
+        .route(
+            "/api/v1/accounts/password-reset",
+            post(accounts::request_reset),
+        )
+        .route(
+            "/api/v1/accounts/password-reset/confirm",
+            post(accounts::confirm_reset),
+        )
+        .route("/api/v1/me/report-misuse", post(accounts::report_misuse))
         .route("/api/v1/sessions", post(accounts::log_in))
         .route(
             "/api/v1/sessions/current",

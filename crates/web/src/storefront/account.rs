@@ -565,3 +565,253 @@ pub(crate) async fn logout(
     let response = Redirect::to(&format!("/{}/", lang.code())).into_response();
     with_cookie(response, Some(cookies::SESSION.clear()))
 }
+
+#[derive(Template)]
+#[template(path = "account/single_field.html")]
+struct SingleFieldPage {
+    layout: Layout,
+    heading: String,
+    paragraphs: Vec<String>,
+    error: Option<String>,
+    action: String,
+    csrf: String,
+    hidden: Vec<(String, String)>,
+    field_name: &'static str,
+    field_label: String,
+    field_type: &'static str,
+    autocomplete: &'static str,
+    submit: String,
+}
+
+fn forgot_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    csrf: String,
+    error: Option<String>,
+) -> SingleFieldPage {
+    let t = Tr::new(lang);
+    SingleFieldPage {
+        layout: Layout::new(&state.app.profile, lang, uri, t.t("forgot-title")),
+        heading: t.t("forgot-title"),
+        paragraphs: vec![t.t("forgot-text")],
+        error,
+        action: format!("/{}/account/forgot", lang.code()),
+        csrf,
+        hidden: Vec::new(),
+        field_name: "email",
+        field_label: t.t("field-email"),
+        field_type: "email",
+        autocomplete: "email",
+        submit: t.t("forgot-submit"),
+    }
+}
+
+/// ACC-8: asks for a reset link.
+pub(crate) async fn forgot_form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    match session(&state, &headers).await {
+        Ok((s, cookie)) => with_cookie(
+            render(&forgot_page(&state, lang, &uri, s.csrf, None)),
+            cookie,
+        ),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+pub(crate) async fn forgot(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<EmailForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    if !csrf_ok(&s, &form.csrf) {
+        let page = forgot_page(
+            &state,
+            lang,
+            &uri,
+            s.csrf.clone(),
+            Some(t.t("error-form-expired")),
+        );
+        return with_cookie(
+            (StatusCode::FORBIDDEN, render(&page)).into_response(),
+            cookie,
+        );
+    }
+    if let Err(e) = customers::request_password_reset(&state.app, &form.email).await {
+        return fail(&state, PageError::from_app(lang, e));
+    }
+    let page = MessagePage::new(
+        &state,
+        lang,
+        &uri,
+        t.t("signup-sent-title"),
+        vec![t.t("forgot-sent")],
+    );
+    with_cookie(render(&page), cookie)
+}
+
+fn reset_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    csrf: String,
+    token: String,
+    error: Option<String>,
+) -> SingleFieldPage {
+    let t = Tr::new(lang);
+    SingleFieldPage {
+        layout: Layout::new(&state.app.profile, lang, uri, t.t("reset-title")),
+        heading: t.t("reset-title"),
+        paragraphs: vec![t.with(
+            "password-hint",
+            &[(
+                "min",
+                state.app.profile.accounts.password_min_len.to_string(),
+            )],
+        )],
+        error,
+        action: format!("/{}/account/reset", lang.code()),
+        csrf,
+        hidden: vec![("token".into(), token)],
+        field_name: "password",
+        field_label: t.t("reset-field"),
+        field_type: "password",
+        autocomplete: "new-password",
+        submit: t.t("reset-submit"),
+    }
+}
+
+/// ACC-8: the reset link of the e-mail: a form for the new password.
+pub(crate) async fn reset_form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let token = crate::rawquery::parse(raw.as_deref())
+        .ok()
+        .and_then(|p| p.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v))
+        .unwrap_or_default();
+    match session(&state, &headers).await {
+        Ok((s, cookie)) => with_cookie(
+            render(&reset_page(&state, lang, &uri, s.csrf, token, None)),
+            cookie,
+        ),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ResetForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn reset(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let again = |error: String, status: StatusCode| {
+        let page = reset_page(
+            &state,
+            lang,
+            &uri,
+            s.csrf.clone(),
+            form.token.clone(),
+            Some(error),
+        );
+        with_cookie((status, render(&page)).into_response(), cookie.clone())
+    };
+    if !csrf_ok(&s, &form.csrf) {
+        return again(t.t("error-form-expired"), StatusCode::FORBIDDEN);
+    }
+    match customers::reset_password(&state.app, &form.token, &form.password).await {
+        Ok(()) => {
+            let mut page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("reset-done-title"),
+                vec![t.t("reset-done-text")],
+            );
+            page.link = Some((
+                format!("/{}/account/login", lang.code()),
+                t.t("login-title"),
+            ));
+            with_cookie(render(&page), cookie)
+        }
+        Err(AppError::Refused(r)) if r.code == "invalid_token" => {
+            let mut page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("activate-failed-title"),
+                vec![t.t("reset-failed-text")],
+            );
+            page.link = Some((
+                format!("/{}/account/forgot", lang.code()),
+                t.t("forgot-title"),
+            ));
+            with_cookie(
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response(),
+                cookie,
+            )
+        }
+        Err(AppError::Refused(r)) => again(
+            t.with(
+                &format!("error-{}", r.code),
+                &[("detail", r.detail.clone())],
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}

@@ -58,6 +58,14 @@ pub(crate) fn routes() -> Router<AppState> {
             "/{lang}/account/logout",
             axum::routing::post(account::logout),
         )
+        .route(
+            "/{lang}/account/forgot",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/{lang}/account/reset",
+            get(account::reset_form).post(account::reset),
+        )
 }
 
 /// A link to the same page in another language.
