@@ -244,6 +244,7 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     let web = WebSettings {
         addr: settings.addr,
         test_mode: settings.test_mode,
+        auth_attempts_per_minute: settings.auth_attempts_per_minute,
     };
     let server = Application::build(&web, app)
         .await

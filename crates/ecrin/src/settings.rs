@@ -18,6 +18,7 @@ struct FileSettings {
     smtp_url: Option<String>,
     test_mode: Option<bool>,
     public_url: Option<String>,
+    auth_attempts_per_minute: Option<u32>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -36,6 +37,8 @@ pub struct Settings {
     pub test_mode: bool,
     /// The address customers reach the shop at, for links in e-mails.
     pub public_url: String,
+    /// Login, sign-up and password-reset attempts per client address and minute.
+    pub auth_attempts_per_minute: u32,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -192,7 +195,17 @@ impl Settings {
             )));
         }
 
+        let auth_attempts_per_minute = match env("ECRIN_AUTH_ATTEMPTS_PER_MINUTE") {
+            Some(v) => v.trim().parse::<u32>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                SettingsError(format!(
+                    "ECRIN_AUTH_ATTEMPTS_PER_MINUTE: `{v}` is not a number of attempts (1 or more)"
+                ))
+            })?,
+            None => file.auth_attempts_per_minute.unwrap_or(10),
+        };
+
         Ok(Settings {
+            auth_attempts_per_minute,
             public_url,
             addr,
             database_url,

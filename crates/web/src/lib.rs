@@ -9,6 +9,7 @@ mod error;
 pub use ecrin_app::i18n;
 mod ops;
 mod picture;
+mod ratelimit;
 mod rawquery;
 mod reads;
 mod storefront;
@@ -32,6 +33,8 @@ pub struct WebSettings {
     pub addr: SocketAddr,
     /// `ECRIN_TEST_MODE=1`: the movable clock and `/api/v1/test/*`.
     pub test_mode: bool,
+    /// Login, sign-up and reset attempts allowed per client address and minute.
+    pub auth_attempts_per_minute: u32,
 }
 
 pub(crate) struct Inner {
@@ -40,6 +43,7 @@ pub(crate) struct Inner {
     pub cache: cache::CatalogueCache,
     pub recorder: PrometheusRecorder,
     pub metrics: PrometheusHandle,
+    pub rate_limiter: ratelimit::RateLimiter,
 }
 
 #[derive(Clone)]
@@ -84,6 +88,7 @@ impl Application {
             cache: cache::CatalogueCache::default(),
             recorder,
             metrics,
+            rate_limiter: ratelimit::RateLimiter::new(settings.auth_attempts_per_minute),
         }));
         Ok(Application {
             listener,
@@ -123,6 +128,14 @@ fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(api::routes(state.test_mode))
         .merge(storefront::routes())
+        .merge(
+            api::guarded_routes()
+                .merge(storefront::guarded_routes())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    ratelimit::limit,
+                )),
+        )
         .fallback(storefront::not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -457,3 +457,62 @@ async fn acc_8_a_password_is_reset_by_a_single_use_link_and_misuse_locks_the_acc
         );
     }
 }
+
+/// Login, sign-up and reset are limited per client address: 429 with `Retry-After`.
+#[tokio::test]
+async fn guessing_is_rate_limited_per_address() {
+    use crate::support::Options;
+    let app = TestApp::with(
+        Db::Sqlite,
+        "paris",
+        Options {
+            auth_attempts_per_minute: 3,
+            ..Options::default()
+        },
+    )
+    .await;
+    for _ in 0..3 {
+        let (status, _) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "x@example.fr", "password": "guess guess"}),
+            )
+            .await;
+        assert_eq!(status, 401);
+    }
+    let res = app
+        .client
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"email": "x@example.fr", "password": "guess"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!((1..=60).contains(&wait), "{wait}");
+    let body: Value = res.json().await.unwrap_or_default();
+    assert_eq!(body["code"], "rate_limited");
+    // The same address is limited on the pages too; reading a form stays free.
+    let res = app
+        .client
+        .post(app.url("/fr/account/login"))
+        .form(&[("email", "x"), ("password", "y")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 429);
+    assert_eq!(app.get("/fr/account/login").await.status(), 200);
+    // Every guarded route shares the address's budget.
+    let (status, _) = app
+        .post_json(
+            "/api/v1/accounts/password-reset",
+            &json!({"email": "x@example.fr"}),
+        )
+        .await;
+    assert_eq!(status, 429);
+}

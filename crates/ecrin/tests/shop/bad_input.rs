@@ -160,7 +160,7 @@ async fn the_test_clock_exists_only_in_test_mode() {
         "paris",
         Options {
             test_mode: false,
-            demo: true,
+            ..Options::default()
         },
     )
     .await;

@@ -20,6 +20,9 @@ pub struct TestApp {
 pub struct Options {
     pub test_mode: bool,
     pub demo: bool,
+    /// Login, sign-up and reset attempts per address and minute; the tests all come from
+    /// 127.0.0.1, so the default is generous.
+    pub auth_attempts_per_minute: u32,
 }
 
 impl Default for Options {
@@ -27,6 +30,7 @@ impl Default for Options {
         Options {
             test_mode: true,
             demo: true,
+            auth_attempts_per_minute: 1000,
         }
     }
 }
@@ -62,6 +66,7 @@ impl TestApp {
         let settings = WebSettings {
             addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             test_mode: options.test_mode,
+            auth_attempts_per_minute: options.auth_attempts_per_minute,
         };
         let server = Application::build(&settings, app.clone())
             .await

@@ -22,18 +22,12 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/v1/products", get(catalogue::list_products))
         .route("/api/v1/products/{slug}", get(catalogue::get_product))
-        .route("/api/v1/accounts", post(accounts::sign_up))
         .route("/api/v1/accounts/activate", post(accounts::activate))
-        .route(
-            "/api/v1/accounts/password-reset",
-            post(accounts::request_reset),
-        )
         .route(
             "/api/v1/accounts/password-reset/confirm",
             post(accounts::confirm_reset),
         )
         .route("/api/v1/me/report-misuse", post(accounts::report_misuse))
-        .route("/api/v1/sessions", post(accounts::log_in))
         .route(
             "/api/v1/sessions/current",
             axum::routing::delete(accounts::log_out),
@@ -52,6 +46,17 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             .route("/api/v1/test/outbox", get(test_mode::outbox));
     }
     r
+}
+
+/// The routes that guess credentials or send e-mail: rate-limited per client address.
+pub(crate) fn guarded_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/accounts", post(accounts::sign_up))
+        .route(
+            "/api/v1/accounts/password-reset",
+            post(accounts::request_reset),
+        )
+        .route("/api/v1/sessions", post(accounts::log_in))
 }
 
 /// A JSON body whose rejections (malformed, too large, wrong type) are problems.

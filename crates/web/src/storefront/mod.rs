@@ -43,28 +43,33 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/notice", get(legal::notice))
         .route("/{lang}/account", get(account::home))
         .route(
-            "/{lang}/account/sign-up",
-            get(account::sign_up_form).post(account::sign_up),
-        )
-        .route(
             "/{lang}/account/activate",
             get(account::activate_form).post(account::activate),
-        )
-        .route(
-            "/{lang}/account/login",
-            get(account::login_form).post(account::login),
         )
         .route(
             "/{lang}/account/logout",
             axum::routing::post(account::logout),
         )
         .route(
-            "/{lang}/account/forgot",
-            get(account::forgot_form).post(account::forgot),
-        )
-        .route(
             "/{lang}/account/reset",
             get(account::reset_form).post(account::reset),
+        )
+}
+
+/// The pages that guess credentials or send e-mail: rate-limited per client address.
+pub(crate) fn guarded_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{lang}/account/sign-up",
+            get(account::sign_up_form).post(account::sign_up),
+        )
+        .route(
+            "/{lang}/account/login",
+            get(account::login_form).post(account::login),
+        )
+        .route(
+            "/{lang}/account/forgot",
+            get(account::forgot_form).post(account::forgot),
         )
 }
 
