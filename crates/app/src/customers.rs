@@ -232,16 +232,17 @@ pub struct Session {
 pub async fn log_in(app: &App, email: &str, password: &str) -> Result<Session, AppError> {
     let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
     let now = app.clock.now_ms();
-    let is_customer = app.store.customer_by_email(&key).await?.is_some();
-    let (subject, role) = if is_customer {
-        let c = crate::sessions::check_customer(app, email, password).await?;
-        (Subject::Customer(c.id), None)
-    } else {
-        match staff::authenticate(app, email, password).await? {
-            Some(s) => (Subject::Staff(s.id), Some(s.role)),
-            None => return Err(invalid_credentials()),
+    let (subject, role) = crate::sessions::throttled(app, email, async {
+        if app.store.customer_by_email(&key).await?.is_some() {
+            let c = crate::sessions::check_customer(app, email, password).await?;
+            return Ok((Subject::Customer(c.id), None));
         }
-    };
+        match staff::authenticate(app, email, password).await? {
+            Some(s) => Ok((Subject::Staff(s.id), Some(s.role))),
+            None => Err(invalid_credentials()),
+        }
+    })
+    .await?;
     let token = random_hex(32)?;
     let expires = now + API_TOKEN_TTL_MS;
     let mut tx = app.store.begin().await?;

@@ -102,6 +102,50 @@ pub async fn check_customer(app: &App, email: &str, password: &str) -> Result<Cu
     }
 }
 
+/// Failed logins allowed per address in [`FAILURE_WINDOW_MS`]; then `rate_limited`,
+/// whatever the password, for known and unknown addresses alike.
+pub const MAX_FAILURES: i64 = 5;
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+
+/// Runs a credential check under the per-account limit: refused when the address has had
+/// too many failures lately; a failure is counted, a success forgets them.
+pub async fn throttled<T>(
+    app: &App,
+    email: &str,
+    check: impl Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    let key = Email::parse(email)
+        .map(|e| e.key())
+        .unwrap_or_else(|| email.trim().to_lowercase());
+    let now = app.clock.now_ms();
+    if app
+        .store
+        .login_failures(&key, now - FAILURE_WINDOW_MS)
+        .await?
+        >= MAX_FAILURES
+    {
+        return Err(Refusal::new(
+            "rate_limited",
+            "too many failed logins for this address; wait 15 minutes",
+        )
+        .into());
+    }
+    let result = check.await;
+    let mut tx = app.store.begin().await?;
+    match &result {
+        Err(AppError::Refused(r)) if r.code == "invalid_credentials" => {
+            tx.record_login_failure(&key, now).await?
+        }
+        Ok(_) => {
+            tx.clear_login_failures(&key, now - FAILURE_WINDOW_MS)
+                .await?
+        }
+        Err(_) => {}
+    }
+    tx.commit().await?;
+    result
+}
+
 /// Logs a customer in on the pages: the old session is dropped and a new one begins.
 pub async fn log_in(
     app: &App,
@@ -109,7 +153,7 @@ pub async fn log_in(
     email: &str,
     password: &str,
 ) -> Result<PageSession, AppError> {
-    let customer = check_customer(app, email, password).await?;
+    let customer = throttled(app, email, check_customer(app, email, password)).await?;
     if let Some(old) = old {
         end(app, &old.id).await?;
     }

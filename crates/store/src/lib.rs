@@ -81,6 +81,9 @@ pub trait Store: Send + Sync + 'static {
     /// A live page session by the SHA-256 of its cookie.
     async fn web_session(&self, id_hash: &str, now_ms: i64) -> Result<Option<WebSession>>;
 
+    /// Failed logins for an address since `since_ms`.
+    async fn login_failures(&self, email_key: &str, since_ms: i64) -> Result<i64>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// Closes the pools, waiting for running queries.
@@ -163,6 +166,9 @@ pub trait Tx: Send {
     /// Ends every API token and page session of a customer (password changed, account
     /// locked or suspended).
     async fn end_customer_sessions(&mut self, id: &str, now_ms: i64) -> Result<()>;
+    async fn record_login_failure(&mut self, email_key: &str, now_ms: i64) -> Result<()>;
+    /// Forgets an address's failures, and everyone's older than `before_ms`.
+    async fn clear_login_failures(&mut self, email_key: &str, before_ms: i64) -> Result<()>;
     /// Takes up to `limit` due e-mails for delivery, leased until `now_ms + lease_ms`.
     async fn claim_due_emails(
         &mut self,

@@ -194,6 +194,15 @@ macro_rules! impl_store {
                 Ok(row.map(Into::into))
             }
 
+            async fn login_failures(&self, email_key: &str, since_ms: i64) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::COUNT_LOGIN_FAILURES)
+                    .bind(email_key)
+                    .bind(since_ms)
+                    .fetch_one(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
             async fn count_staff(&self) -> $crate::Result<i64> {
                 self.read_scalar($crate::sql::COUNT_STAFF).await
             }
@@ -716,6 +725,34 @@ macro_rules! impl_tx {
                     .map_err($err)?;
                 sqlx::query($crate::sql::DELETE_CUSTOMER_WEB_SESSIONS)
                     .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn record_login_failure(
+                &mut self,
+                email_key: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_LOGIN_FAILURE)
+                    .bind(email_key)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(
+                &mut self,
+                email_key: &str,
+                before_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::CLEAR_LOGIN_FAILURES)
+                    .bind(email_key)
+                    .bind(before_ms)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -281,6 +281,11 @@ pub const REVOKE_CUSTOMER_API_TOKENS: &str = "UPDATE api_tokens SET revoked_at =
      WHERE subject_kind = 'customer' AND subject_id = $1 AND revoked_at IS NULL";
 pub const DELETE_CUSTOMER_WEB_SESSIONS: &str = "DELETE FROM web_sessions WHERE customer_id = $1";
 
+pub const COUNT_LOGIN_FAILURES: &str =
+    "SELECT COUNT(*) AS n FROM login_failures WHERE email_key = $1 AND at > $2";
+pub const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (email_key, at) VALUES ($1, $2)";
+pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE email_key = $1 OR at < $2";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {

@@ -83,6 +83,7 @@ impl From<AppError> for ApiError {
                 let status = match r.code {
                     "conflict" => StatusCode::CONFLICT,
                     "not_found" => StatusCode::NOT_FOUND,
+                    "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
                     "invalid_credentials" => StatusCode::UNAUTHORIZED,
                     "validation_failed" => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
@@ -129,7 +130,7 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::TOO_MANY_REQUESTS {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
         response
     }

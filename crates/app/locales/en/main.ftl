@@ -204,3 +204,4 @@ reset-submit = Save the new password
 reset-done-title = Your password is changed
 reset-done-text = Every session of your account has ended; log in with the new password.
 reset-failed-text = This link is unknown, already used or expired. Ask for a new one.
+error-rate_limited = Too many failed attempts for this address. Wait 15 minutes, or reset your password.

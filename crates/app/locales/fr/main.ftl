@@ -204,3 +204,4 @@ reset-submit = Enregistrer le nouveau mot de passe
 reset-done-title = Votre mot de passe est changé
 reset-done-text = Toutes les sessions de votre compte sont fermées ; connectez-vous avec le nouveau mot de passe.
 reset-failed-text = Ce lien est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau.
+error-rate_limited = Trop de tentatives échouées pour cette adresse. Patientez 15 minutes, ou réinitialisez votre mot de passe.

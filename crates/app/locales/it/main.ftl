@@ -204,3 +204,4 @@ reset-submit = Salva la nuova password
 reset-done-title = La password è stata cambiata
 reset-done-text = Tutte le sessioni dell'account sono state chiuse; accedete con la nuova password.
 reset-failed-text = Questo link è sconosciuto, già usato o scaduto. Chiedetene uno nuovo.
+error-rate_limited = Troppi tentativi falliti per questo indirizzo. Attendete 15 minuti, o reimpostate la password.

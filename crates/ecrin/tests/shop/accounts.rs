@@ -516,3 +516,59 @@ async fn guessing_is_rate_limited_per_address() {
         .await;
     assert_eq!(status, 429);
 }
+
+/// Failed logins are also limited per account address, in the database (so across every
+/// process): after five, even the right password waits 15 minutes.
+#[tokio::test]
+async fn failed_logins_are_limited_per_account_across_processes() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        crate::basket::customer_token(&app, "luca@example.it").await;
+        for _ in 0..5 {
+            let (status, _) = app
+                .post_json(
+                    "/api/v1/sessions",
+                    &json!({"email": "luca@example.it", "password": "not the one"}),
+                )
+                .await;
+            assert_eq!(status, 401);
+        }
+        let (status, body) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "LUCA@example.it", "password": "rubis et onyx"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (429, Some("rate_limited")),
+            "{db:?}: {body}"
+        );
+        // Unknown addresses are treated alike: nothing tells them apart.
+        for _ in 0..5 {
+            app.post_json(
+                "/api/v1/sessions",
+                &json!({"email": "ghost@example.it", "password": "x"}),
+            )
+            .await;
+        }
+        let (status, _) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "ghost@example.it", "password": "x"}),
+            )
+            .await;
+        assert_eq!(status, 429);
+        let (status, _) = app
+            .post_json("/api/v1/test/clock", &json!({"advance": "PT16M"}))
+            .await;
+        assert_eq!(status, 200);
+        let (status, _) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "luca@example.it", "password": "rubis et onyx"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{db:?}");
+    }
+}

@@ -474,7 +474,9 @@ pub(crate) async fn login(
             with_cookie(response, Some(session_cookie(&state, &new.id)))
         }
         Err(AppError::Refused(r)) => {
-            let status = if r.code == "invalid_credentials" {
+            let status = if r.code == "rate_limited" {
+                StatusCode::TOO_MANY_REQUESTS
+            } else if r.code == "invalid_credentials" {
                 StatusCode::UNAUTHORIZED
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
