@@ -61,6 +61,9 @@ pub trait Store: Send + Sync + 'static {
     async fn staff_by_email(&self, email_key: &str) -> Result<Option<Staff>>;
 
     async fn count_staff(&self) -> Result<i64>;
+    async fn staff_by_id(&self, id: &str) -> Result<Option<Staff>>;
+    /// PRV-8: who of the staff looked at or changed this customer's data, oldest first.
+    async fn staff_access_of(&self, customer_id: &str) -> Result<Vec<StaffAccess>>;
 
     /// ACC-2: a customer by the key of their e-mail address.
     async fn customer_by_email(&self, email_key: &str) -> Result<Option<Customer>>;
@@ -169,6 +172,14 @@ pub trait Tx: Send {
     async fn record_login_failure(&mut self, email_key: &str, now_ms: i64) -> Result<()>;
     /// Forgets an address's failures, and everyone's older than `before_ms`.
     async fn clear_login_failures(&mut self, email_key: &str, before_ms: i64) -> Result<()>;
+    /// PRV-8: records a staff access to a customer's data.
+    async fn log_staff_access(
+        &mut self,
+        staff_id: &str,
+        customer_id: &str,
+        action: &str,
+        now_ms: i64,
+    ) -> Result<()>;
     /// Takes up to `limit` due e-mails for delivery, leased until `now_ms + lease_ms`.
     async fn claim_due_emails(
         &mut self,

@@ -203,6 +203,28 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn staff_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Staff>> {
+                let row: Option<$crate::sql::StaffRow> = sqlx::query_as($crate::sql::STAFF_BY_ID)
+                    .bind(id)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(row.and_then($crate::sql::StaffRow::into_staff))
+            }
+
+            async fn staff_access_of(
+                &self,
+                customer_id: &str,
+            ) -> $crate::Result<Vec<$crate::StaffAccess>> {
+                let rows: Vec<$crate::sql::AccessRow> =
+                    sqlx::query_as($crate::sql::STAFF_ACCESS_OF_CUSTOMER)
+                        .bind(customer_id)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn count_staff(&self) -> $crate::Result<i64> {
                 self.read_scalar($crate::sql::COUNT_STAFF).await
             }
@@ -753,6 +775,24 @@ macro_rules! impl_tx {
                 sqlx::query($crate::sql::CLEAR_LOGIN_FAILURES)
                     .bind(email_key)
                     .bind(before_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn log_staff_access(
+                &mut self,
+                staff_id: &str,
+                customer_id: &str,
+                action: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::LOG_STAFF_ACCESS)
+                    .bind(staff_id)
+                    .bind(customer_id)
+                    .bind(action)
+                    .bind(now_ms)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

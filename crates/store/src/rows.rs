@@ -235,3 +235,12 @@ pub struct WebSession {
     pub csrf: String,
     pub expires_at_ms: i64,
 }
+
+/// PRV-8: one access of a member of staff to a customer's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccess {
+    pub staff_id: String,
+    pub customer_id: String,
+    pub action: String,
+    pub at_ms: i64,
+}

@@ -286,6 +286,13 @@ pub const COUNT_LOGIN_FAILURES: &str =
 pub const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (email_key, at) VALUES ($1, $2)";
 pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE email_key = $1 OR at < $2";
 
+pub const STAFF_BY_ID: &str = "SELECT id, email, name, role, password_hash, disabled, created_at \
+     FROM staff WHERE id = $1";
+pub const LOG_STAFF_ACCESS: &str =
+    "INSERT INTO staff_access_log (staff_id, customer_id, action, at) VALUES ($1, $2, $3, $4)";
+pub const STAFF_ACCESS_OF_CUSTOMER: &str = "SELECT staff_id, customer_id, action, at FROM staff_access_log \
+     WHERE customer_id = $1 ORDER BY at, staff_id";
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {
@@ -721,6 +728,25 @@ impl From<WebSessionRow> for WebSession {
             customer_id: r.customer_id,
             csrf: r.csrf,
             expires_at_ms: r.expires_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AccessRow {
+    pub staff_id: String,
+    pub customer_id: String,
+    pub action: String,
+    pub at: i64,
+}
+
+impl From<AccessRow> for StaffAccess {
+    fn from(r: AccessRow) -> Self {
+        StaffAccess {
+            staff_id: r.staff_id,
+            customer_id: r.customer_id,
+            action: r.action,
+            at_ms: r.at,
         }
     }
 }

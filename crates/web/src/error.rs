@@ -84,6 +84,7 @@ impl From<AppError> for ApiError {
                     "conflict" => StatusCode::CONFLICT,
                     "not_found" => StatusCode::NOT_FOUND,
                     "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
+                    "forbidden" => StatusCode::FORBIDDEN,
                     "invalid_credentials" => StatusCode::UNAUTHORIZED,
                     "validation_failed" => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -205,3 +205,7 @@ reset-done-title = Your password is changed
 reset-done-text = Every session of your account has ended; log in with the new password.
 reset-failed-text = This link is unknown, already used or expired. Ask for a new one.
 error-rate_limited = Too many failed attempts for this address. Wait 15 minutes, or reset your password.
+email-suspended-subject = Your { $shop } account is suspended
+email-suspended-text = We have suspended your account: you can no longer log in or order.
+email-suspended-reason = The reason: { $reason }
+email-suspended-contact = To discuss it, write to { $email }.

@@ -205,3 +205,7 @@ reset-done-title = Votre mot de passe est changé
 reset-done-text = Toutes les sessions de votre compte sont fermées ; connectez-vous avec le nouveau mot de passe.
 reset-failed-text = Ce lien est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau.
 error-rate_limited = Trop de tentatives échouées pour cette adresse. Patientez 15 minutes, ou réinitialisez votre mot de passe.
+email-suspended-subject = Votre compte { $shop } est suspendu
+email-suspended-text = Nous avons suspendu votre compte : vous ne pouvez plus vous connecter ni commander.
+email-suspended-reason = Le motif : { $reason }
+email-suspended-contact = Pour en parler, écrivez à { $email }.

@@ -205,3 +205,7 @@ reset-done-title = La password è stata cambiata
 reset-done-text = Tutte le sessioni dell'account sono state chiuse; accedete con la nuova password.
 reset-failed-text = Questo link è sconosciuto, già usato o scaduto. Chiedetene uno nuovo.
 error-rate_limited = Troppi tentativi falliti per questo indirizzo. Attendete 15 minuti, o reimpostate la password.
+email-suspended-subject = Il vostro account { $shop } è sospeso
+email-suspended-text = Abbiamo sospeso il vostro account: non potete più accedere né ordinare.
+email-suspended-reason = Il motivo: { $reason }
+email-suspended-contact = Per parlarne, scrivete a { $email }.

@@ -572,3 +572,117 @@ async fn failed_logins_are_limited_per_account_across_processes() {
         assert_eq!(status, 201, "{db:?}");
     }
 }
+
+/// Checks PRV-8, ACC-7.
+#[tokio::test]
+async fn acc_7_prv_8_customer_service_suspends_an_account_and_every_access_is_logged() {
+    use ecrin_core::account::Role;
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let customer = crate::basket::customer_token(&app, "hugo@example.fr").await;
+        let me: Value = bearer_get(&app, "/api/v1/me", &customer)
+            .await
+            .json()
+            .await
+            .unwrap_or_default();
+        let id = me["id"].as_str().unwrap_or_default().to_owned();
+        for (email, role) in [
+            ("cs@maison.test", Role::CustomerService),
+            ("dock@maison.test", Role::Warehouse),
+        ] {
+            ecrin_app::staff::create_staff(&app.app, email, "Staff", role, "a long staff secret")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let token = |email: &'static str| {
+            let app = &app;
+            async move {
+                let (_, b) = app
+                    .post_json(
+                        "/api/v1/sessions",
+                        &json!({"email": email, "password": "a long staff secret"}),
+                    )
+                    .await;
+                b["token"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        let cs = token("cs@maison.test").await;
+        let dock = token("dock@maison.test").await;
+        let path = format!("/api/v1/admin/customers/{id}");
+        let res = bearer_get(&app, &path, &cs).await;
+        assert_eq!(res.status(), 200, "{db:?}");
+        let record: Value = res.json().await.unwrap_or_default();
+        assert_eq!(record["email"], "hugo@example.fr");
+        assert_eq!(
+            bearer_get(&app, &path, &dock).await.status(),
+            403,
+            "the warehouse does not see customers"
+        );
+        assert_eq!(bearer_get(&app, &path, &customer).await.status(), 403);
+        assert_eq!(
+            bearer_get(&app, "/api/v1/admin/customers/cus_nobody", &cs)
+                .await
+                .status(),
+            404
+        );
+
+        let suspend = |t: String, body: Value| {
+            let app = &app;
+            let path = format!("{path}/suspend");
+            async move {
+                let res = app
+                    .client
+                    .post(app.url(&path))
+                    .bearer_auth(t)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                res.status().as_u16()
+            }
+        };
+        assert_eq!(suspend(dock.clone(), json!({"reason": "x"})).await, 403);
+        assert_eq!(suspend(cs.clone(), json!({"reason": "  "})).await, 400);
+        assert_eq!(
+            suspend(
+                cs.clone(),
+                json!({"reason": "Commandes répétées avec des cartes volées."})
+            )
+            .await,
+            200
+        );
+        let mails = outbox(&app, "hugo@example.fr").await;
+        assert_eq!(
+            mails[0]["subject"],
+            "Votre compte Maison Vauclair est suspendu"
+        );
+        assert!(
+            mails[0]["text"].as_str().is_some_and(
+                |t| t.contains("Le motif : Commandes répétées avec des cartes volées.")
+            )
+        );
+        assert_eq!(
+            bearer_get(&app, "/api/v1/me", &customer).await.status(),
+            401,
+            "sessions ended"
+        );
+        let (status, body) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "hugo@example.fr", "password": "rubis et onyx"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("account_suspended"))
+        );
+
+        let log = app.app.store.staff_access_of(&id).await.unwrap_or_default();
+        let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["view", "suspend"],
+            "{db:?}: refused attempts read nothing"
+        );
+    }
+}

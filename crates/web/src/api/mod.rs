@@ -1,6 +1,7 @@
 //! The JSON API of API.md, and its OpenAPI document.
 
 mod accounts;
+mod admin;
 mod basket;
 mod catalogue;
 mod openapi;
@@ -33,6 +34,11 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             axum::routing::delete(accounts::log_out),
         )
         .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/admin/customers/{id}", get(admin::get_customer))
+        .route(
+            "/api/v1/admin/customers/{id}/suspend",
+            post(admin::suspend_customer),
+        )
         .route("/api/v1/basket", get(basket::get_basket))
         .route("/api/v1/basket/items", post(basket::add_item))
         .route(

@@ -20,6 +20,8 @@ use utoipa::OpenApi;
         super::accounts::log_in,
         super::accounts::log_out,
         super::accounts::me,
+        super::admin::get_customer,
+        super::admin::suspend_customer,
         super::accounts::request_reset,
         super::accounts::confirm_reset,
         super::accounts::report_misuse,

@@ -1,0 +1,72 @@
+//! Staff routes of the API (`/api/v1/admin`), role-checked (PRV-8).
+
+use super::accounts::{Bearer, MeResponse};
+use super::{ApiJson, ApiPath};
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use ecrin_app::backoffice;
+use ecrin_store::{Customer, Subject};
+use serde::Deserialize;
+
+fn staff_id(bearer: &Bearer) -> Result<&str, ApiError> {
+    match &bearer.subject {
+        Subject::Staff(id) => Ok(id),
+        Subject::Customer(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Staff only.",
+        )),
+    }
+}
+
+fn record(c: Customer) -> MeResponse {
+    MeResponse {
+        id: c.id,
+        email: c.email,
+        title: c.title,
+        given_name: c.given_name,
+        family_name: c.family_name,
+        phone: c.phone,
+        language: c.language,
+        status: c.status.as_str(),
+    }
+}
+
+/// A customer's record (admin, customer service); the read is logged.
+#[utoipa::path(get, path = "/api/v1/admin/customers/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = MeResponse), (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn get_customer(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let c = backoffice::view_customer(&state.app, staff_id(&bearer)?, &id).await?;
+    Ok(Json(record(c)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendRequest {
+    /// Told to the customer by e-mail (ACC-7).
+    pub reason: String,
+}
+
+/// ACC-7: suspends a customer's account (admin, customer service).
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/suspend", params(("id" = String, Path)),
+    request_body = SuspendRequest,
+    responses((status = 200, body = MeResponse), (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn suspend_customer(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<SuspendRequest>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let c = backoffice::suspend_customer(&state.app, staff_id(&bearer)?, &id, &req.reason).await?;
+    Ok(Json(record(c)))
+}
