@@ -1,7 +1,6 @@
 //! What staff do with customers, by role (PRV-8), and the suspension of an account with
 //! its reason e-mailed (ACC-7). Every read or change of a customer's data is logged.
 
-use crate::customers::random_hex;
 use crate::emails::{self, Message};
 use crate::i18n::Tr;
 use crate::{App, AppError};
@@ -106,13 +105,7 @@ pub async fn suspend_customer(
         ],
         button: None,
     };
-    tx.enqueue_email(&emails::render(
-        &app.profile,
-        message,
-        format!("eml_{}", random_hex(10)?),
-        now,
-    )?)
-    .await?;
+    emails::enqueue(tx.as_mut(), app, message).await?;
     tx.commit().await?;
     Ok(Customer {
         status: AccountStatus::Suspended,

@@ -126,13 +126,7 @@ pub async fn sign_up(app: &App, s: SignUp) -> Result<(), AppError> {
                 format!("{}/{}/account/login", app.public_url, owner_lang.code()),
             )),
         };
-        tx.enqueue_email(&emails::render(
-            &app.profile,
-            message,
-            format!("eml_{}", random_hex(10)?),
-            now,
-        )?)
-        .await?;
+        emails::enqueue(tx.as_mut(), app, message).await?;
         tx.commit().await?;
         return Ok(());
     }
@@ -185,13 +179,7 @@ pub async fn sign_up(app: &App, s: SignUp) -> Result<(), AppError> {
             ),
         )),
     };
-    tx.enqueue_email(&emails::render(
-        &app.profile,
-        message,
-        format!("eml_{}", random_hex(10)?),
-        now,
-    )?)
-    .await?;
+    emails::enqueue(tx.as_mut(), app, message).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -326,13 +314,7 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<(), AppErr
             ),
         )),
     };
-    tx.enqueue_email(&emails::render(
-        &app.profile,
-        message,
-        format!("eml_{}", random_hex(10)?),
-        now,
-    )?)
-    .await?;
+    emails::enqueue(tx.as_mut(), app, message).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -85,3 +85,15 @@ pub fn render(
         attempts: 0,
     })
 }
+
+/// Renders `message` and writes it to the outbox of `tx`: it leaves once `tx` commits.
+pub async fn enqueue(
+    tx: &mut dyn ecrin_store::Tx,
+    app: &crate::App,
+    message: Message,
+) -> Result<(), crate::AppError> {
+    let id = format!("eml_{}", crate::customers::random_hex(10)?);
+    let email = render(&app.profile, message, id, app.clock.now_ms())?;
+    tx.enqueue_email(&email).await?;
+    Ok(())
+}

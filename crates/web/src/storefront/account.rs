@@ -55,6 +55,20 @@ async fn session(
     Ok((s, Some(cookie)))
 }
 
+/// The page's language and the visitor's session (started if needed, with the cookie to
+/// set), or the error page to answer.
+async fn visit(
+    state: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+) -> Result<(Lang, PageSession, Option<String>), Response> {
+    let lang = lang_of(state, segment).map_err(|e| fail(state, e))?;
+    let (s, cookie) = session(state, headers)
+        .await
+        .map_err(|e| fail(state, PageError::from_app(lang, e)))?;
+    Ok((lang, s, cookie))
+}
+
 fn lang_of(state: &AppState, segment: &str) -> Result<Lang, PageError> {
     url_lang(&state.app.profile, segment)
         .ok_or(PageError::NotFound(state.app.profile.default_lang()))
@@ -175,15 +189,11 @@ pub(crate) async fn sign_up(
     headers: HeaderMap,
     Form(form): Form<SignUpForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
+    let (lang, s, cookie) = match visit(&state, &lang, &headers).await {
+        Ok(v) => v,
+        Err(response) => return response,
     };
     let t = Tr::new(lang);
-    let (s, cookie) = match session(&state, &headers).await {
-        Ok(v) => v,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
     let values = SignUpValues {
         title: form.title.clone(),
         given_name: form.given_name.clone(),
@@ -447,15 +457,11 @@ pub(crate) async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
+    let (lang, s, cookie) = match visit(&state, &lang, &headers).await {
+        Ok(v) => v,
+        Err(response) => return response,
     };
     let t = Tr::new(lang);
-    let (s, cookie) = match session(&state, &headers).await {
-        Ok(v) => v,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
     let again = |error: String, status: StatusCode| {
         let page = LoginPage {
             layout: Layout::new(&state.app.profile, lang, &uri, t.t("login-title")),
@@ -644,15 +650,11 @@ pub(crate) async fn forgot(
     headers: HeaderMap,
     Form(form): Form<EmailForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
+    let (lang, s, cookie) = match visit(&state, &lang, &headers).await {
+        Ok(v) => v,
+        Err(response) => return response,
     };
     let t = Tr::new(lang);
-    let (s, cookie) = match session(&state, &headers).await {
-        Ok(v) => v,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
     if !csrf_ok(&s, &form.csrf) {
         let page = forgot_page(
             &state,
@@ -752,15 +754,11 @@ pub(crate) async fn reset(
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
+    let (lang, s, cookie) = match visit(&state, &lang, &headers).await {
+        Ok(v) => v,
+        Err(response) => return response,
     };
     let t = Tr::new(lang);
-    let (s, cookie) = match session(&state, &headers).await {
-        Ok(v) => v,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
     let again = |error: String, status: StatusCode| {
         let page = reset_page(
             &state,
