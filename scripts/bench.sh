@@ -13,6 +13,8 @@ DURATION=${DURATION:-15s}
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-1}
 DBS=${DBS:-"sqlite postgres"}
+CUSTOMERS=${CUSTOMERS:-1000}
+BASKET_DURATION=${BASKET_DURATION:-8s}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 command -v wrk >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk >/dev/null; }
@@ -45,7 +47,8 @@ start_server() {
   local url=$1
   port=$(free_port)
   local t0; t0=$(now_ms)
-  ECRIN_DATABASE_URL=$url ECRIN_ADDR=127.0.0.1:$port RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
+  ECRIN_DATABASE_URL=$url ECRIN_ADDR=127.0.0.1:$port RUST_LOG=warn ECRIN_TEST_MODE=${BENCH_TEST_MODE:-0} \
+    ECRIN_AUTH_ATTEMPTS_PER_MINUTE=1000000000 "$bin" serve >"$work/server.log" 2>&1 &
   server_pid=$!
   until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
     sleep 0.005
@@ -128,7 +131,18 @@ for db in $DBS; do
   load "$db" "GET /fr/catalogue?q=bague&material=platinum (page)" "/fr/catalogue?q=bague&material=platinum"
   load "$db" "GET /api/v1/products?min_price=…&max_price=… (every request a cache miss)" "/" "$work/uncached.lua"
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
-  echo "$db: server peak RSS after the runs: $((rss / 1024)) MB" | tee -a "$summary"
+  echo "$db: server peak RSS after the catalogue runs: $((rss / 1024)) MB" | tee -a "$summary"
+  stop_server
+
+  # Accounts: the same database, in test mode to read the activation e-mails.
+  echo "==> $db: signing up $CUSTOMERS customers for the login and basket loads"
+  BENCH_TEST_MODE=1 start_server "$url"
+  python3 scripts/bench_accounts.py "http://127.0.0.1:$port" "$CUSTOMERS" "$work"
+  load "$db" "POST /api/v1/sessions (login, Argon2id m=19 MiB t=2 p=1)" "/" "$work/login.lua"
+  # 50 additions per customer at most (BSK-2): the run stops well before that.
+  DURATION=$BASKET_DURATION load "$db" "POST /api/v1/basket/items (add to basket)" "/" "$work/basket.lua"
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+  echo "$db: server peak RSS after the account runs: $((rss / 1024)) MB" | tee -a "$summary"
   stop_server
 done
 
