@@ -47,19 +47,25 @@ async fn view(app: &App, basket: &Basket) -> Result<BasketView, AppError> {
             expires_at_ms: None,
         });
     }
-    let mut lines = Vec::with_capacity(basket.lines.len());
-    for l in &basket.lines {
-        // A piece withdrawn from sale since it was added simply leaves the basket.
-        if let Some(variant) = app.store.variant_info(&l.sku).await? {
-            lines.push(LineView {
+    let mut skus: Vec<String> = basket.lines.iter().map(|l| l.sku.clone()).collect();
+    skus.sort();
+    skus.dedup();
+    let variants = app.store.variants_info(&skus).await?;
+    // A piece withdrawn from sale since it was added simply leaves the basket.
+    let lines: Vec<LineView> = basket
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let variant = variants.iter().find(|v| v.sku == l.sku)?.clone();
+            Some(LineView {
                 id: l.id.clone(),
                 quantity: l.quantity,
                 personalisation: l.personalisation.clone(),
                 line_total: variant.price * i64::from(l.quantity),
                 variant,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     Ok(BasketView {
         units: lines.iter().map(|l| l.quantity).sum(),
         total: lines.iter().map(|l| l.line_total).sum(),

@@ -577,3 +577,39 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
         assert_eq!(now.map(|b| b.units()), Some(3), "{db:?}");
     }
 }
+
+/// Checks BSK-4: a basket's variants are read in one query; unknown SKUs are left out.
+#[tokio::test]
+async fn bsk_4_variants_are_read_together() {
+    for db in BOTH {
+        let (_f, store, _) = demo_shop(db).await;
+        let p = store
+            .product_by_slug("solitaire-lumiere")
+            .await
+            .ok()
+            .flatten();
+        let skus: Vec<String> = p
+            .map(|p| p.variants.iter().take(3).map(|v| v.sku.clone()).collect())
+            .unwrap_or_default();
+        let mut asked = skus.clone();
+        asked.push("NO-SUCH-SKU".into());
+        let found = store.variants_info(&asked).await.unwrap_or_default();
+        let mut got: Vec<String> = found.iter().map(|v| v.sku.clone()).collect();
+        got.sort();
+        let mut want = skus.clone();
+        want.sort();
+        assert_eq!(got, want, "{db:?}");
+        assert!(
+            found
+                .iter()
+                .all(|v| v.product_slug == "solitaire-lumiere" && v.price > 0)
+        );
+        assert!(
+            store
+                .variants_info(&[])
+                .await
+                .unwrap_or_default()
+                .is_empty()
+        );
+    }
+}

@@ -77,6 +77,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// A variant by SKU, with its product's name and rules, if it is on sale.
     async fn variant_info(&self, sku: &str) -> Result<Option<VariantInfo>>;
+    /// The same for several SKUs at once; SKUs not on sale are left out.
+    async fn variants_info(&self, skus: &[String]) -> Result<Vec<VariantInfo>>;
 
     /// BSK-4: the customer's basket, if they have one.
     async fn basket_of_customer(&self, customer_id: &str) -> Result<Option<StoredBasket>>;

@@ -158,6 +158,23 @@ macro_rules! impl_store {
                 Ok(row.map(Into::into))
             }
 
+            async fn variants_info(
+                &self,
+                skus: &[String],
+            ) -> $crate::Result<Vec<$crate::VariantInfo>> {
+                if skus.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = $crate::sql::variants_by_skus(skus.len());
+                let mut query =
+                    sqlx::query_as::<_, $crate::sql::VariantInfoRow>(sqlx::AssertSqlSafe(sql));
+                for sku in skus {
+                    query = query.bind(sku.clone());
+                }
+                let rows = query.fetch_all(&self.$pool).await.map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn basket_of_customer(
                 &self,
                 customer_id: &str,

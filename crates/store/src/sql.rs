@@ -293,6 +293,19 @@ pub const LOG_STAFF_ACCESS: &str =
 pub const STAFF_ACCESS_OF_CUSTOMER: &str = "SELECT staff_id, customer_id, action, at FROM staff_access_log \
      WHERE customer_id = $1 ORDER BY at, staff_id";
 
+/// The variants of a list of SKUs, in one query (`$1` … `$n`).
+pub fn variants_by_skus(n: usize) -> String {
+    let list = (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, p.personalisable, \
+         v.price, v.on_hand, v.weight_grams, v.metal, v.size FROM variants v \
+         JOIN products p ON p.id = v.product_id WHERE v.sku IN ({list}) AND p.published = TRUE"
+    )
+}
+
 /// The text a product is found by: its names and descriptions in every language and its
 /// keywords, folded like the queries are.
 pub fn search_document(p: &NewProduct) -> String {
