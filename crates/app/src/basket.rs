@@ -1,12 +1,12 @@
-//! Basket use cases for a logged-in customer (BSK-1 … BSK-5, CAT-3). The rules are in
-//! `ecrin_core::basket`; here the basket is loaded, changed and saved with a
-//! compare-and-set, retried when two requests race.
+//! Basket use cases (BSK-1 … BSK-5, CAT-3, ACC-6), for a customer or for a visitor's page
+//! session. The rules are in `ecrin_core::basket`; here the basket is loaded, changed and
+//! saved with a compare-and-set, retried when two requests race.
 
 use crate::customers::random_hex;
 use crate::{App, AppError};
 use ecrin_core::Refusal;
 use ecrin_core::basket::{self, Basket, Item};
-use ecrin_store::{StoredBasket, VariantInfo};
+use ecrin_store::{BasketOwner, StoredBasket, VariantInfo};
 
 #[derive(Debug, Clone)]
 pub struct LineView {
@@ -17,7 +17,7 @@ pub struct LineView {
     pub line_total: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BasketView {
     pub lines: Vec<LineView>,
     pub units: u32,
@@ -25,14 +25,14 @@ pub struct BasketView {
     pub expires_at_ms: Option<i64>,
 }
 
-async fn load(app: &App, customer_id: &str) -> Result<StoredBasket, AppError> {
+async fn load(app: &App, owner: &BasketOwner) -> Result<StoredBasket, AppError> {
     Ok(app
         .store
-        .basket_of_customer(customer_id)
+        .basket_of(owner)
         .await?
         .unwrap_or_else(|| StoredBasket {
             id: String::new(),
-            customer_id: customer_id.to_owned(),
+            owner: owner.clone(),
             version: 0,
             basket: Basket::default(),
         }))
@@ -74,8 +74,8 @@ async fn view(app: &App, basket: &Basket) -> Result<BasketView, AppError> {
     })
 }
 
-pub async fn basket_of(app: &App, customer_id: &str) -> Result<BasketView, AppError> {
-    let stored = load(app, customer_id).await?;
+pub async fn basket_of(app: &App, owner: &BasketOwner) -> Result<BasketView, AppError> {
+    let stored = load(app, owner).await?;
     view(app, &stored.basket).await
 }
 
@@ -83,11 +83,11 @@ pub async fn basket_of(app: &App, customer_id: &str) -> Result<BasketView, AppEr
 /// saved the basket in between.
 async fn change(
     app: &App,
-    customer_id: &str,
+    owner: &BasketOwner,
     change: impl Fn(&Basket, i64) -> Result<Basket, Refusal>,
 ) -> Result<BasketView, AppError> {
     for _ in 0..5 {
-        let mut stored = load(app, customer_id).await?;
+        let mut stored = load(app, owner).await?;
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now)?;
         if stored.id.is_empty() {
@@ -106,7 +106,7 @@ async fn change(
 /// BSK-1 … BSK-5, CAT-3.
 pub async fn add_item(
     app: &App,
-    customer_id: &str,
+    owner: &BasketOwner,
     sku: &str,
     quantity: u32,
     personalisation: Option<&str>,
@@ -122,7 +122,7 @@ pub async fn add_item(
         availability: variant.availability,
         personalisable: variant.personalisable,
     };
-    change(app, customer_id, |b, now| {
+    change(app, owner, |b, now| {
         basket::add(
             &app.profile,
             b,
@@ -139,12 +139,44 @@ pub async fn add_item(
 /// BSK-4: a new quantity for a line; 0 removes it.
 pub async fn set_quantity(
     app: &App,
-    customer_id: &str,
+    owner: &BasketOwner,
     line_id: &str,
     quantity: u32,
 ) -> Result<BasketView, AppError> {
-    change(app, customer_id, |b, now| {
+    change(app, owner, |b, now| {
         basket::set_quantity(&app.profile, b, line_id, quantity, now)
     })
     .await
+}
+
+/// ACC-6: at login, the visitor's basket (of the page session being left) joins the
+/// customer's, within the limits; the visitor's basket is then gone. Returns the units
+/// that could not join.
+pub async fn merge_at_login(
+    app: &App,
+    session_hash: &str,
+    customer_id: &str,
+) -> Result<u32, AppError> {
+    let visitor_owner = BasketOwner::Session(session_hash.to_owned());
+    let Some(visitor) = app.store.basket_of(&visitor_owner).await? else {
+        return Ok(0);
+    };
+    let owner = BasketOwner::Customer(customer_id.to_owned());
+    for _ in 0..5 {
+        let mut stored = load(app, &owner).await?;
+        let now = app.clock.now_ms();
+        let merged = basket::merge(&app.profile, &stored.basket, &visitor.basket, now);
+        if stored.id.is_empty() {
+            stored.id = format!("bsk_{}", random_hex(10)?);
+        }
+        // The visitor's lines keep their identifiers: they are unique across baskets.
+        stored.basket = merged.basket;
+        let mut tx = app.store.begin().await?;
+        tx.delete_basket(&visitor.id).await?;
+        if tx.save_basket(&stored, now).await? {
+            tx.commit().await?;
+            return Ok(merged.left_out);
+        }
+    }
+    Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
 }

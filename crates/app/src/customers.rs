@@ -2,6 +2,7 @@
 //! logout with bearer tokens (ACC-3, ACC-7), the customer's own record (ACC-5).
 
 use crate::emails::{self, Message};
+use crate::fields::Checks;
 use crate::i18n::Tr;
 use crate::{App, AppError, passwords, staff};
 use ecrin_core::Refusal;
@@ -41,48 +42,15 @@ pub struct SignUp {
     pub lang: Option<Lang>,
 }
 
-fn printable(s: &str) -> bool {
-    !s.chars().any(char::is_control)
-}
-
 fn check_fields(s: &SignUp) -> Result<Email, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut fail = |field: &str, reason: &'static str| {
-        errors.push(FieldError {
-            field: field.into(),
-            reason,
-        })
-    };
-    let email = Email::parse(&s.email);
-    if email.is_none() {
-        fail("email", "invalid_email");
-    }
-    for (field, value, required) in [
-        ("given_name", &s.given_name, true),
-        ("family_name", &s.family_name, true),
-        ("title", &s.title, false),
-    ] {
-        let v = value.trim();
-        if required && v.is_empty() {
-            fail(field, "required");
-        } else if v.chars().count() > 100 {
-            fail(field, "too_long");
-        } else if !printable(v) {
-            fail(field, "control_characters");
-        }
-    }
-    let phone = s.phone.trim();
-    if phone.chars().count() > 30
-        || !phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-    {
-        fail("phone", "invalid_phone");
-    }
-    match email {
-        Some(e) if errors.is_empty() => Ok(e),
-        _ => Err(errors),
-    }
+    let mut c = Checks::new();
+    let email = c.email("email", &s.email);
+    c.line("given_name", &s.given_name, true, 100);
+    c.line("family_name", &s.family_name, true, 100);
+    c.line("title", &s.title, false, 100);
+    c.phone("phone", &s.phone);
+    c.finish()?;
+    email.ok_or_else(Vec::new)
 }
 
 /// ACC-1 … ACC-4. A known address creates nothing, changes nothing and e-mails its owner;

@@ -57,6 +57,15 @@ impl Tr {
         LOCALES.lookup_with_args(id(self.lang), key, &map)
     }
 
+    /// Like [`Tr::with`], or `None` when the language has no such message.
+    pub fn try_with(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned((*k).to_owned()), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.try_lookup_with_args(id(self.lang), key, &map)
+    }
+
     /// A message with one numeric argument (plural rules apply).
     pub fn count(&self, key: &str, name: &str, n: i64) -> String {
         let mut map: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();

@@ -146,7 +146,8 @@ pub async fn throttled<T>(
     result
 }
 
-/// Logs a customer in on the pages: the old session is dropped and a new one begins.
+/// Logs a customer in on the pages: the old session is dropped and a new one begins; the
+/// visitor's basket joins the account's (ACC-6).
 pub async fn log_in(
     app: &App,
     old: Option<&PageSession>,
@@ -155,6 +156,8 @@ pub async fn log_in(
 ) -> Result<PageSession, AppError> {
     let customer = throttled(app, email, check_customer(app, email, password)).await?;
     if let Some(old) = old {
+        // ACC-6: what the visitor put in the basket joins the account's basket.
+        crate::basket::merge_at_login(app, &token_hash(&old.id), &customer.id).await?;
         end(app, &old.id).await?;
     }
     start(app, Some(customer.id)).await

@@ -190,3 +190,60 @@ pub fn set_quantity(
     basket.lines[index].quantity = quantity;
     Ok(basket)
 }
+
+/// What a merge kept and what it could not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    pub basket: Basket,
+    /// Units of the visitor's basket left out because the limits were reached.
+    pub left_out: u32,
+}
+
+/// ACC-6: the basket a visitor filled before logging in joins the account's basket. Each
+/// visitor line is added as an addition would be (same piece and engraving join a line),
+/// reduced to what the limits still allow (BSK-1, BSK-2); an expired basket on either side
+/// counts as empty (BSK-3). The merged basket's clock restarts when anything was added.
+pub fn merge(profile: &Profile, account: &Basket, visitor: &Basket, now_ms: i64) -> Merged {
+    let mut basket = if account.is_expired(profile, now_ms) {
+        Basket::default()
+    } else {
+        account.clone()
+    };
+    if visitor.is_expired(profile, now_ms) {
+        return Merged {
+            basket,
+            left_out: 0,
+        };
+    }
+    let rules = &profile.basket;
+    let ceiling = rules.max_items.min(rules.quote_threshold_items);
+    let mut left_out = 0;
+    let mut added = false;
+    for line in &visitor.lines {
+        let room_sku = rules
+            .max_identical
+            .saturating_sub(basket.units_of(&line.sku, None));
+        let room_total = ceiling.saturating_sub(basket.units());
+        let take = line.quantity.min(room_sku).min(room_total);
+        left_out += line.quantity - take;
+        if take == 0 {
+            continue;
+        }
+        added = true;
+        match basket
+            .lines
+            .iter_mut()
+            .find(|l| l.sku == line.sku && l.personalisation == line.personalisation)
+        {
+            Some(l) => l.quantity += take,
+            None => basket.lines.push(Line {
+                quantity: take,
+                ..line.clone()
+            }),
+        }
+    }
+    if added {
+        basket.last_added_ms = Some(now_ms);
+    }
+    Merged { basket, left_out }
+}

@@ -1,7 +1,7 @@
 //! The basket's rules (BSK-1 … BSK-5, CAT-3).
 
 use ecrin_core::Profile;
-use ecrin_core::basket::{Basket, Item, add, set_quantity};
+use ecrin_core::basket::{Basket, Item, add, merge, set_quantity};
 use ecrin_core::catalogue::Availability;
 
 fn paris() -> Profile {
@@ -167,4 +167,41 @@ fn cat_3_a_sold_out_piece_cannot_be_added() {
         code(add(&p, &Basket::default(), sold, 1, None, "l".into(), T0)),
         "unavailable"
     );
+}
+
+/// Checks ACC-6, BSK-1, BSK-2, BSK-3.
+#[test]
+fn acc_6_a_visitors_basket_joins_the_account_within_the_limits() {
+    let p = paris();
+    let account = add(&p, &Basket::default(), RING, 15, None, "a1".into(), T0).unwrap_or_default();
+    let visitor = add(&p, &Basket::default(), RING, 8, None, "v1".into(), T0).unwrap_or_default();
+    let visitor = add(&p, &visitor, MEDAL, 2, Some("Léa"), "v2".into(), T0).unwrap_or_default();
+    let merged = merge(&p, &account, &visitor, T0 + MIN);
+    // 15 + 8 rings would pass the 20 of one piece: 5 join, 3 are left out.
+    assert_eq!(merged.left_out, 3);
+    assert_eq!(merged.basket.units(), 22);
+    assert_eq!(merged.basket.lines.len(), 2);
+    assert_eq!(merged.basket.lines[0].quantity, 20);
+    assert_eq!(
+        merged.basket.lines[1].personalisation.as_deref(),
+        Some("Léa")
+    );
+    assert_eq!(merged.basket.last_added_ms, Some(T0 + MIN));
+
+    // An expired account basket counts as empty; an expired visitor basket adds nothing.
+    let later = T0 + 46 * MIN;
+    let fresh = add(&p, &Basket::default(), MEDAL, 1, None, "v3".into(), later).unwrap_or_default();
+    let m = merge(&p, &account, &fresh, later);
+    assert_eq!(m.basket.units(), 1);
+    let m = merge(&p, &fresh, &visitor, later);
+    assert_eq!((m.basket.units(), m.left_out), (1, 0));
+
+    // BSK-2: the total stops at 50 pieces.
+    let mut big = Basket::default();
+    for (i, sku) in ["A-1", "A-2", "A-3"].iter().enumerate() {
+        let item = Item { sku, ..RING };
+        big = add(&p, &big, item, 16, None, format!("b{i}"), T0).unwrap_or_default();
+    }
+    let m = merge(&p, &big, &visitor, T0 + MIN);
+    assert_eq!((m.basket.units(), m.left_out), (50, 8));
 }

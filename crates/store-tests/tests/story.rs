@@ -4,7 +4,7 @@
 use ecrin_app::{App, TestClock};
 use ecrin_core::catalogue::{Availability, Category, Slug};
 use ecrin_core::query::CatalogueQuery;
-use ecrin_store::{Store, StoreError};
+use ecrin_store::{BasketOwner, Store, StoreError};
 use ecrin_store_tests::{BOTH, Db, Fresh};
 use std::sync::Arc;
 
@@ -536,7 +536,7 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
         };
         let first = StoredBasket {
             id: "bsk_1".into(),
-            customer_id: customer.id.clone(),
+            owner: BasketOwner::Customer(customer.id.clone()),
             version: 0,
             basket: Basket {
                 lines: vec![line("l1", 1)],
@@ -547,7 +547,7 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
         assert!(tx.save_basket(&first, 1).await.unwrap_or(false));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         let loaded = store
-            .basket_of_customer(&customer.id)
+            .basket_of(&BasketOwner::Customer(customer.id.clone()))
             .await
             .ok()
             .flatten()
@@ -569,12 +569,35 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
         );
         drop(tx);
         let now = store
-            .basket_of_customer(&customer.id)
+            .basket_of(&BasketOwner::Customer(customer.id.clone()))
             .await
             .ok()
             .flatten()
             .map(|s| s.basket);
         assert_eq!(now.map(|b| b.units()), Some(3), "{db:?}");
+
+        // ACC-6: a visitor's basket is held by the session, and deleted once merged.
+        let visitor = BasketOwner::Session("ab".repeat(32));
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let vb = StoredBasket {
+            id: "bsk_v".into(),
+            owner: visitor.clone(),
+            version: 0,
+            basket: Basket {
+                lines: vec![line("v1", 1)],
+                last_added_ms: Some(5),
+            },
+        };
+        assert!(tx.save_basket(&vb, 5).await.unwrap_or(false));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        let got = store.basket_of(&visitor).await.ok().flatten();
+        assert_eq!(got.map(|b| b.owner), Some(visitor.clone()), "{db:?}");
+        let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        tx.delete_basket("bsk_v")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.basket_of(&visitor).await.ok().flatten(), None);
     }
 }
 

@@ -81,7 +81,9 @@ pub trait Store: Send + Sync + 'static {
     async fn variants_info(&self, skus: &[String]) -> Result<Vec<VariantInfo>>;
 
     /// BSK-4: the customer's basket, if they have one.
-    async fn basket_of_customer(&self, customer_id: &str) -> Result<Option<StoredBasket>>;
+    async fn basket_of(&self, owner: &BasketOwner) -> Result<Option<StoredBasket>>;
+    /// BSK-5: the newest quote requests first.
+    async fn quote_requests(&self, limit: i64) -> Result<Vec<QuoteRequest>>;
 
     /// A live page session by the SHA-256 of its cookie.
     async fn web_session(&self, id_hash: &str, now_ms: i64) -> Result<Option<WebSession>>;
@@ -160,6 +162,8 @@ pub trait Tx: Send {
     /// Saves a basket: creates it when `version` is 0, else only if it is still at
     /// `version` (compare-and-set); `false` when another request changed it first.
     async fn save_basket(&mut self, basket: &StoredBasket, now_ms: i64) -> Result<bool>;
+    async fn delete_basket(&mut self, id: &str) -> Result<()>;
+    async fn insert_quote_request(&mut self, q: &QuoteRequest) -> Result<()>;
     async fn insert_web_session(
         &mut self,
         id_hash: &str,

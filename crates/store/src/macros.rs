@@ -175,17 +175,20 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn basket_of_customer(
+            async fn basket_of(
                 &self,
-                customer_id: &str,
+                owner: &$crate::BasketOwner,
             ) -> $crate::Result<Option<$crate::StoredBasket>> {
+                let (sql, key) = match owner {
+                    $crate::BasketOwner::Customer(id) => ($crate::sql::BASKET_OF_CUSTOMER, id),
+                    $crate::BasketOwner::Session(h) => ($crate::sql::BASKET_OF_SESSION, h),
+                };
                 let mut conn = self.$pool.acquire().await.map_err($err)?;
-                let row: Option<$crate::sql::BasketRow> =
-                    sqlx::query_as($crate::sql::BASKET_OF_CUSTOMER)
-                        .bind(customer_id)
-                        .fetch_optional(&mut *conn)
-                        .await
-                        .map_err($err)?;
+                let row: Option<$crate::sql::BasketRow> = sqlx::query_as(sql)
+                    .bind(key)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err($err)?;
                 let Some(row) = row else { return Ok(None) };
                 let lines: Vec<$crate::sql::BasketLineRow> =
                     sqlx::query_as($crate::sql::BASKET_LINES)
@@ -194,6 +197,19 @@ macro_rules! impl_store {
                         .await
                         .map_err($err)?;
                 Ok(Some($crate::sql::into_basket(row, lines)))
+            }
+
+            async fn quote_requests(
+                &self,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::QuoteRequest>> {
+                let rows: Vec<$crate::sql::QuoteRequestRow> =
+                    sqlx::query_as($crate::sql::QUOTE_REQUESTS)
+                        .bind(limit)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             async fn web_session(
@@ -675,7 +691,8 @@ macro_rules! impl_tx {
                 if b.version == 0 {
                     sqlx::query(sql::INSERT_BASKET)
                         .bind(&b.id)
-                        .bind(&b.customer_id)
+                        .bind(b.owner.customer_id())
+                        .bind(b.owner.session_hash())
                         .bind(b.basket.last_added_ms)
                         .bind(now_ms)
                         .execute(&mut *self.tx)
@@ -712,6 +729,38 @@ macro_rules! impl_tx {
                         .map_err($err)?;
                 }
                 Ok(true)
+            }
+
+            async fn delete_basket(&mut self, id: &str) -> $crate::Result<()> {
+                for sql in [$crate::sql::DELETE_BASKET_LINES, $crate::sql::DELETE_BASKET] {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                }
+                Ok(())
+            }
+
+            async fn insert_quote_request(
+                &mut self,
+                q: &$crate::QuoteRequest,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_QUOTE_REQUEST)
+                    .bind(&q.id)
+                    .bind(&q.customer_id)
+                    .bind(&q.email)
+                    .bind(&q.name)
+                    .bind(&q.company)
+                    .bind(&q.phone)
+                    .bind(&q.message)
+                    .bind(&q.lines)
+                    .bind(&q.language)
+                    .bind(q.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
             }
 
             async fn insert_web_session(

@@ -204,11 +204,49 @@ pub struct Email {
     pub attempts: i64,
 }
 
+/// Whose basket: a customer's, or a visitor's page session (by the cookie's SHA-256).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BasketOwner {
+    Customer(String),
+    Session(String),
+}
+
+impl BasketOwner {
+    pub fn customer_id(&self) -> Option<&str> {
+        match self {
+            BasketOwner::Customer(id) => Some(id),
+            BasketOwner::Session(_) => None,
+        }
+    }
+
+    pub fn session_hash(&self) -> Option<&str> {
+        match self {
+            BasketOwner::Customer(_) => None,
+            BasketOwner::Session(h) => Some(h),
+        }
+    }
+}
+
+/// BSK-5: a quote request, with the lines as the visitor saw them (JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteRequest {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    pub phone: String,
+    pub message: String,
+    pub lines: String,
+    pub language: String,
+    pub created_at_ms: i64,
+}
+
 /// A stored basket: the core's basket plus its identity and version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBasket {
     pub id: String,
-    pub customer_id: String,
+    pub owner: BasketOwner,
     pub version: i64,
     pub basket: ecrin_core::basket::Basket,
 }

@@ -254,12 +254,20 @@ pub const MARK_EMAIL_SENT: &str =
 pub const MARK_EMAIL_FAILED: &str =
     "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1";
 
-pub const BASKET_OF_CUSTOMER: &str =
-    "SELECT id, customer_id, version, last_added_at FROM baskets WHERE customer_id = $1";
+pub const BASKET_OF_CUSTOMER: &str = "SELECT id, customer_id, session_hash, version, last_added_at \
+     FROM baskets WHERE customer_id = $1";
+pub const BASKET_OF_SESSION: &str = "SELECT id, customer_id, session_hash, version, last_added_at \
+     FROM baskets WHERE session_hash = $1";
+pub const DELETE_BASKET: &str = "DELETE FROM baskets WHERE id = $1";
+pub const INSERT_QUOTE_REQUEST: &str = "INSERT INTO quote_requests (id, customer_id, email, name, \
+     company, phone, message, lines, language, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+pub const QUOTE_REQUESTS: &str = "SELECT id, customer_id, email, name, company, phone, message, \
+     lines, language, created_at FROM quote_requests ORDER BY created_at DESC, id LIMIT $1";
 pub const BASKET_LINES: &str = "SELECT id, sku, quantity, personalisation FROM basket_lines \
      WHERE basket_id = $1 ORDER BY position";
-pub const INSERT_BASKET: &str = "INSERT INTO baskets (id, customer_id, version, last_added_at, updated_at) \
-     VALUES ($1, $2, 1, $3, $4)";
+pub const INSERT_BASKET: &str = "INSERT INTO baskets (id, customer_id, session_hash, version, \
+     last_added_at, updated_at) VALUES ($1, $2, $3, 1, $4, $5)";
 /// Compare-and-set: the row count says whether the basket was still at `$2`.
 pub const UPDATE_BASKET: &str = "UPDATE baskets SET version = version + 1, last_added_at = $3, \
      updated_at = $4 WHERE id = $1 AND version = $2";
@@ -657,7 +665,8 @@ impl From<EmailRow> for Email {
 #[derive(Debug, sqlx::FromRow)]
 pub struct BasketRow {
     pub id: String,
-    pub customer_id: String,
+    pub customer_id: Option<String>,
+    pub session_hash: Option<String>,
     pub version: i64,
     pub last_added_at: Option<i64>,
 }
@@ -673,7 +682,10 @@ pub struct BasketLineRow {
 pub fn into_basket(b: BasketRow, lines: Vec<BasketLineRow>) -> StoredBasket {
     StoredBasket {
         id: b.id,
-        customer_id: b.customer_id,
+        owner: match (b.customer_id, b.session_hash) {
+            (Some(c), _) => BasketOwner::Customer(c),
+            (None, s) => BasketOwner::Session(s.unwrap_or_default()),
+        },
         version: b.version,
         basket: ecrin_core::basket::Basket {
             lines: lines
@@ -760,6 +772,37 @@ impl From<AccessRow> for StaffAccess {
             customer_id: r.customer_id,
             action: r.action,
             at_ms: r.at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct QuoteRequestRow {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub email: String,
+    pub name: String,
+    pub company: String,
+    pub phone: String,
+    pub message: String,
+    pub lines: String,
+    pub language: String,
+    pub created_at: i64,
+}
+
+impl From<QuoteRequestRow> for QuoteRequest {
+    fn from(r: QuoteRequestRow) -> Self {
+        QuoteRequest {
+            id: r.id,
+            customer_id: r.customer_id,
+            email: r.email,
+            name: r.name,
+            company: r.company,
+            phone: r.phone,
+            message: r.message,
+            lines: r.lines,
+            language: r.language,
+            created_at_ms: r.created_at,
         }
     }
 }

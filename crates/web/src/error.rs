@@ -74,23 +74,25 @@ impl ApiError {
     }
 }
 
+/// The HTTP status of a refusal's code: a rule refusal is 422, the generic codes their own.
+pub fn status_of(code: &str) -> StatusCode {
+    match code {
+        "conflict" => StatusCode::CONFLICT,
+        "not_found" => StatusCode::NOT_FOUND,
+        "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
+        "forbidden" | "form_expired" => StatusCode::FORBIDDEN,
+        "invalid_credentials" => StatusCode::UNAUTHORIZED,
+        "validation_failed" => StatusCode::BAD_REQUEST,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => ApiError::not_found(),
             AppError::Invalid(errors) => ApiError::validation(errors),
-            AppError::Refused(r) => {
-                let status = match r.code {
-                    "conflict" => StatusCode::CONFLICT,
-                    "not_found" => StatusCode::NOT_FOUND,
-                    "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-                    "forbidden" => StatusCode::FORBIDDEN,
-                    "invalid_credentials" => StatusCode::UNAUTHORIZED,
-                    "validation_failed" => StatusCode::BAD_REQUEST,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                };
-                ApiError::new(status, r.code, r.detail)
-            }
+            AppError::Refused(r) => ApiError::new(status_of(r.code), r.code, r.detail),
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error");
                 ApiError::internal()

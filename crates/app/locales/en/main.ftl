@@ -209,3 +209,68 @@ email-suspended-subject = Your { $shop } account is suspended
 email-suspended-text = We have suspended your account: you can no longer log in or order.
 email-suspended-reason = The reason: { $reason }
 email-suspended-contact = To discuss it, write to { $email }.
+nav-basket = Basket
+basket-title = Your basket
+basket-pieces = { $count ->
+    [one] One piece
+   *[other] { $count } pieces
+}
+basket-line-detail = { $metal }, size { $size }
+basket-expiry = { $minutes ->
+   *[other] Your basket is kept { $minutes } minutes after the last piece you add, and ends when you close your browser.
+}
+basket-merge-left-out = { $count } piece(s) chosen before you logged in could not join your basket: its limits were reached.
+basket-empty = Your basket is empty.
+basket-browse = Discover the jewellery
+basket-engraving = Engraving:
+basket-unit-price = Unit price incl. VAT:
+basket-quantity = Quantity
+basket-update = Update
+basket-remove = Remove
+basket-total = Total incl. VAT, before delivery
+basket-login-to-order = Log in to order
+basket-continue = Continue shopping
+basket-business = Buying for a business, or more pieces? Ask for a quote
+basket-ask-quote = Ask for a quote
+basket-add-title = Add to the basket
+basket-choose-model = Model
+basket-engraving-field = Engraving (optional)
+basket-engraving-hint = { $max ->
+   *[other] At most { $max } characters. An engraved piece is made for you and cannot be returned under the right of withdrawal.
+}
+basket-add = Add to the basket
+basket-view = See the basket
+error-basket_limit_identical = At most { $max_identical } of one piece in a basket.
+error-basket_limit_total = A basket holds at most { $max_items } pieces.
+error-quote_required = For this many pieces the house prepares a quote rather than an order.
+error-basket_expired = Your basket has expired; add the pieces again.
+error-unavailable = This piece is not available.
+error-not_personalisable = This piece cannot be engraved.
+error-personalisation_too_long = An engraving holds at most { $engraving_max } characters.
+error-personalisation_invalid = The engraving may hold printable characters only.
+error-validation_failed = Please check the quantity.
+error-not_found = This line is no longer in your basket.
+error-form_expired = The form had expired; please send it again.
+quote-title = Ask for a quote
+quote-intro = For a business, or beyond the number of pieces a basket holds, the house prepares a quote. Tell us what you are looking for; the pieces of your basket are joined to the request.
+quote-pieces = Pieces of your basket
+quote-submit = Send the request
+quote-sent = Thank you. Your request { $reference } is with our customer service, who will answer by e-mail.
+field-name = Name
+field-company = Company
+field-message = Your message
+error-field = { $field }: { $reason }
+reason-required = this field is required
+reason-too_long = too long
+reason-control_characters = control characters are not accepted
+reason-invalid_email = not a valid e-mail address
+reason-invalid_phone = digits, spaces and + - ( ) only
+email-quote-subject = Your quote request to { $shop }
+email-quote-text = We have received your request { $reference }. Our customer service studies it and answers you by e-mail.
+email-quote-pieces = { $count ->
+    [0] No piece of the basket was joined.
+    [one] One piece of the basket is joined to it.
+   *[other] { $count } pieces of the basket are joined to it.
+}
+email-quote-house-subject = Quote request { $reference }
+email-quote-house-greeting = A quote request has arrived:

@@ -209,3 +209,68 @@ email-suspended-subject = Votre compte { $shop } est suspendu
 email-suspended-text = Nous avons suspendu votre compte : vous ne pouvez plus vous connecter ni commander.
 email-suspended-reason = Le motif : { $reason }
 email-suspended-contact = Pour en parler, écrivez à { $email }.
+nav-basket = Panier
+basket-title = Votre panier
+basket-pieces = { $count ->
+    [one] Une pièce
+   *[other] { $count } pièces
+}
+basket-line-detail = { $metal }, taille { $size }
+basket-expiry = { $minutes ->
+   *[other] Votre panier est conservé { $minutes } minutes après le dernier ajout et prend fin à la fermeture du navigateur.
+}
+basket-merge-left-out = { $count } pièce(s) choisie(s) avant la connexion n’ont pas pu rejoindre votre panier : ses limites étaient atteintes.
+basket-empty = Votre panier est vide.
+basket-browse = Découvrir les bijoux
+basket-engraving = Gravure :
+basket-unit-price = Prix unitaire TTC :
+basket-quantity = Quantité
+basket-update = Mettre à jour
+basket-remove = Retirer
+basket-total = Total TTC, hors livraison
+basket-login-to-order = Se connecter pour commander
+basket-continue = Continuer mes achats
+basket-business = Achat professionnel ou en nombre ? Demandez un devis
+basket-ask-quote = Demander un devis
+basket-add-title = Ajouter au panier
+basket-choose-model = Modèle
+basket-engraving-field = Gravure (facultative)
+basket-engraving-hint = { $max ->
+   *[other] { $max } caractères au plus. Une pièce gravée est faite pour vous et ne peut pas être retournée au titre du droit de rétractation.
+}
+basket-add = Ajouter au panier
+basket-view = Voir le panier
+error-basket_limit_identical = Un panier accepte au plus { $max_identical } exemplaires d’une même pièce.
+error-basket_limit_total = Un panier contient au plus { $max_items } pièces.
+error-quote_required = Pour autant de pièces, la maison établit un devis plutôt qu’une commande.
+error-basket_expired = Votre panier a expiré ; ajoutez de nouveau les pièces.
+error-unavailable = Cette pièce n’est pas disponible.
+error-not_personalisable = Cette pièce ne peut pas être gravée.
+error-personalisation_too_long = Une gravure compte au plus { $engraving_max } caractères.
+error-personalisation_invalid = La gravure ne peut contenir que des caractères imprimables.
+error-validation_failed = Vérifiez la quantité.
+error-not_found = Cette ligne n’est plus dans votre panier.
+error-form_expired = Le formulaire avait expiré ; envoyez-le de nouveau.
+quote-title = Demander un devis
+quote-intro = Pour un achat professionnel, ou au-delà du nombre de pièces qu’un panier accepte, la maison établit un devis. Dites-nous ce que vous cherchez ; les pièces de votre panier sont jointes à la demande.
+quote-pieces = Pièces de votre panier
+quote-submit = Envoyer la demande
+quote-sent = Merci. Votre demande { $reference } est entre les mains de notre service client, qui vous répondra par e-mail.
+field-name = Nom
+field-company = Société
+field-message = Votre message
+error-field = { $field } : { $reason }
+reason-required = ce champ est obligatoire
+reason-too_long = trop long
+reason-control_characters = les caractères de contrôle ne sont pas acceptés
+reason-invalid_email = adresse e-mail non valide
+reason-invalid_phone = chiffres, espaces et + - ( ) seulement
+email-quote-subject = Votre demande de devis à { $shop }
+email-quote-text = Nous avons bien reçu votre demande { $reference }. Notre service client l’étudie et vous répond par e-mail.
+email-quote-pieces = { $count ->
+    [0] Aucune pièce du panier n’y est jointe.
+    [one] Une pièce du panier y est jointe.
+   *[other] { $count } pièces du panier y sont jointes.
+}
+email-quote-house-subject = Demande de devis { $reference }
+email-quote-house-greeting = Une demande de devis est arrivée :

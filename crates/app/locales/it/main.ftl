@@ -209,3 +209,68 @@ email-suspended-subject = Il vostro account { $shop } è sospeso
 email-suspended-text = Abbiamo sospeso il vostro account: non potete più accedere né ordinare.
 email-suspended-reason = Il motivo: { $reason }
 email-suspended-contact = Per parlarne, scrivete a { $email }.
+nav-basket = Carrello
+basket-title = Il tuo carrello
+basket-pieces = { $count ->
+    [one] Un gioiello
+   *[other] { $count } gioielli
+}
+basket-line-detail = { $metal }, misura { $size }
+basket-expiry = { $minutes ->
+   *[other] Il carrello è conservato { $minutes } minuti dopo l’ultima aggiunta e termina alla chiusura del browser.
+}
+basket-merge-left-out = { $count } gioiello/i scelto/i prima dell’accesso non è/sono potuto/i entrare nel carrello: i limiti erano raggiunti.
+basket-empty = Il carrello è vuoto.
+basket-browse = Scopri i gioielli
+basket-engraving = Incisione:
+basket-unit-price = Prezzo unitario IVA inclusa:
+basket-quantity = Quantità
+basket-update = Aggiorna
+basket-remove = Rimuovi
+basket-total = Totale IVA inclusa, spedizione esclusa
+basket-login-to-order = Accedi per ordinare
+basket-continue = Continua gli acquisti
+basket-business = Acquisto aziendale o in quantità? Chiedi un preventivo
+basket-ask-quote = Chiedi un preventivo
+basket-add-title = Aggiungi al carrello
+basket-choose-model = Modello
+basket-engraving-field = Incisione (facoltativa)
+basket-engraving-hint = { $max ->
+   *[other] Al massimo { $max } caratteri. Un gioiello inciso è realizzato per te e non può essere restituito con il diritto di recesso.
+}
+basket-add = Aggiungi al carrello
+basket-view = Vedi il carrello
+error-basket_limit_identical = Al massimo { $max_identical } esemplari dello stesso gioiello in un carrello.
+error-basket_limit_total = Un carrello contiene al massimo { $max_items } gioielli.
+error-quote_required = Per così tanti gioielli la maison prepara un preventivo invece di un ordine.
+error-basket_expired = Il carrello è scaduto; aggiungi di nuovo i gioielli.
+error-unavailable = Questo gioiello non è disponibile.
+error-not_personalisable = Questo gioiello non può essere inciso.
+error-personalisation_too_long = Un’incisione ha al massimo { $engraving_max } caratteri.
+error-personalisation_invalid = L’incisione può contenere solo caratteri stampabili.
+error-validation_failed = Controlla la quantità.
+error-not_found = Questa riga non è più nel carrello.
+error-form_expired = Il modulo era scaduto; invialo di nuovo.
+quote-title = Richiedi un preventivo
+quote-intro = Per un’azienda, o oltre il numero di gioielli che un carrello accetta, la maison prepara un preventivo. Dicci cosa cerchi; i gioielli del carrello sono allegati alla richiesta.
+quote-pieces = Gioielli del tuo carrello
+quote-submit = Invia la richiesta
+quote-sent = Grazie. La tua richiesta { $reference } è al nostro servizio clienti, che risponderà via e-mail.
+field-name = Nome
+field-company = Azienda
+field-message = Il tuo messaggio
+error-field = { $field }: { $reason }
+reason-required = questo campo è obbligatorio
+reason-too_long = troppo lungo
+reason-control_characters = i caratteri di controllo non sono accettati
+reason-invalid_email = indirizzo e-mail non valido
+reason-invalid_phone = solo cifre, spazi e + - ( )
+email-quote-subject = La tua richiesta di preventivo a { $shop }
+email-quote-text = Abbiamo ricevuto la tua richiesta { $reference }. Il nostro servizio clienti la esamina e ti risponde via e-mail.
+email-quote-pieces = { $count ->
+    [0] Nessun gioiello del carrello è allegato.
+    [one] Un gioiello del carrello è allegato.
+   *[other] { $count } gioielli del carrello sono allegati.
+}
+email-quote-house-subject = Richiesta di preventivo { $reference }
+email-quote-house-greeting = È arrivata una richiesta di preventivo:

@@ -4,7 +4,7 @@
 use crate::support::TestApp;
 use ecrin_store_tests::Db;
 
-fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
     res.headers()
         .get_all("set-cookie")
         .iter()
@@ -19,7 +19,7 @@ fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
         })
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     html.split("name=\"csrf\" value=\"")
         .nth(1)
         .and_then(|r| r.split('"').next())
@@ -27,7 +27,7 @@ fn csrf_of(html: &str) -> String {
         .to_owned()
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     path: &str,
     session: &str,

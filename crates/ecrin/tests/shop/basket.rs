@@ -35,7 +35,7 @@ pub(crate) async fn customer_token(app: &TestApp, email: &str) -> String {
     login["token"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: &str,
     path: &str,
@@ -58,7 +58,7 @@ async fn call(
 }
 
 /// The first variant of a product that can be bought (or the first one, when `sold_out`).
-async fn sku(app: &TestApp, slug: &str, _index: usize) -> String {
+pub(crate) async fn sku(app: &TestApp, slug: &str, _index: usize) -> String {
     let p = app.get_json(&format!("/api/v1/products/{slug}")).await;
     let variants = p["variants"].as_array().cloned().unwrap_or_default();
     variants

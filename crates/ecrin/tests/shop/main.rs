@@ -5,6 +5,7 @@ mod account_pages;
 mod accounts;
 mod bad_input;
 mod basket;
+mod basket_pages;
 mod browser;
 mod catalogue;
 mod cli;

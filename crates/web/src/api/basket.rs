@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecrin_app::basket::{self, BasketView};
-use ecrin_store::Subject;
+use ecrin_store::{BasketOwner, Subject};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -72,9 +72,9 @@ fn dto(state: &AppState, v: BasketView) -> BasketDto {
     }
 }
 
-fn customer(bearer: &Bearer) -> Result<&str, ApiError> {
+fn customer(bearer: &Bearer) -> Result<BasketOwner, ApiError> {
     match &bearer.subject {
-        Subject::Customer(id) => Ok(id),
+        Subject::Customer(id) => Ok(BasketOwner::Customer(id.clone())),
         Subject::Staff(_) => Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -90,7 +90,7 @@ pub(crate) async fn get_basket(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> Result<Json<BasketDto>, ApiError> {
-    let v = basket::basket_of(&state.app, customer(&bearer)?).await?;
+    let v = basket::basket_of(&state.app, &customer(&bearer)?).await?;
     Ok(Json(dto(&state, v)))
 }
 
@@ -115,7 +115,7 @@ pub(crate) async fn add_item(
 ) -> Result<Response, ApiError> {
     let v = basket::add_item(
         &state.app,
-        customer(&bearer)?,
+        &customer(&bearer)?,
         &req.sku,
         req.quantity,
         req.personalisation.as_deref(),
@@ -141,7 +141,7 @@ pub(crate) async fn set_quantity(
     ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<SetQuantityRequest>,
 ) -> Result<Json<BasketDto>, ApiError> {
-    let v = basket::set_quantity(&state.app, customer(&bearer)?, &id, req.quantity).await?;
+    let v = basket::set_quantity(&state.app, &customer(&bearer)?, &id, req.quantity).await?;
     Ok(Json(dto(&state, v)))
 }
 
@@ -154,6 +154,6 @@ pub(crate) async fn remove_item(
     bearer: Bearer,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<BasketDto>, ApiError> {
-    let v = basket::set_quantity(&state.app, customer(&bearer)?, &id, 0).await?;
+    let v = basket::set_quantity(&state.app, &customer(&bearer)?, &id, 0).await?;
     Ok(Json(dto(&state, v)))
 }

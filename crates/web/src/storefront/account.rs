@@ -15,7 +15,7 @@ use ecrin_app::{AppError, customers};
 use ecrin_core::Lang;
 use serde::Deserialize;
 
-fn cookie_of(headers: &HeaderMap) -> String {
+pub(super) fn cookie_of(headers: &HeaderMap) -> String {
     let header = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -23,7 +23,7 @@ fn cookie_of(headers: &HeaderMap) -> String {
     cookies::SESSION.read(header).unwrap_or("").to_owned()
 }
 
-fn session_cookie(state: &AppState, id: &str) -> String {
+pub(super) fn session_cookie(state: &AppState, id: &str) -> String {
     let secure = if state.app.public_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -32,7 +32,7 @@ fn session_cookie(state: &AppState, id: &str) -> String {
     format!("{}{secure}", cookies::SESSION.set(id))
 }
 
-fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(c) = cookie
         && let Ok(v) = HeaderValue::from_str(&c)
     {
@@ -43,7 +43,7 @@ fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
 
 /// The visitor's session, started when there is none; the second value is the cookie to
 /// set when it was started now.
-async fn session(
+pub(super) async fn session(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(PageSession, Option<String>), AppError> {
@@ -57,7 +57,7 @@ async fn session(
 
 /// The page's language and the visitor's session (started if needed, with the cookie to
 /// set), or the error page to answer.
-async fn visit(
+pub(super) async fn visit(
     state: &AppState,
     segment: &str,
     headers: &HeaderMap,
@@ -69,17 +69,17 @@ async fn visit(
     Ok((lang, s, cookie))
 }
 
-fn lang_of(state: &AppState, segment: &str) -> Result<Lang, PageError> {
+pub(super) fn lang_of(state: &AppState, segment: &str) -> Result<Lang, PageError> {
     url_lang(&state.app.profile, segment)
         .ok_or(PageError::NotFound(state.app.profile.default_lang()))
 }
 
-fn fail(state: &AppState, e: PageError) -> Response {
+pub(super) fn fail(state: &AppState, e: PageError) -> Response {
     e.render(&state.app.profile)
 }
 
 /// A form sent without the session's token (forged, or from an expired page).
-fn csrf_ok(session: &PageSession, sent: &str) -> bool {
+pub(super) fn csrf_ok(session: &PageSession, sent: &str) -> bool {
     sessions::same_secret(&session.csrf, sent)
 }
 
@@ -316,10 +316,7 @@ pub(crate) async fn activate_form(
         Err(e) => return fail(&state, e),
     };
     let t = Tr::new(lang);
-    let token = crate::rawquery::parse(raw.as_deref())
-        .ok()
-        .and_then(|p| p.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v))
-        .unwrap_or_default();
+    let token = query_param(raw.as_deref(), "token").unwrap_or_default();
     let (s, cookie) = match session(&state, &headers).await {
         Ok(v) => v,
         Err(e) => return fail(&state, PageError::from_app(lang, e)),
@@ -412,6 +409,28 @@ struct LoginPage {
     csrf: String,
     email: String,
     error: Option<String>,
+    /// Where to go once logged in (the basket, when ordering asked for a login).
+    next: String,
+}
+
+/// A page of this shop to return to after login: a path under the language, nothing else.
+pub(super) fn safe_next(lang: Lang, next: &str) -> Option<String> {
+    let prefix = format!("/{}/", lang.code());
+    (next.starts_with(&prefix)
+        && next.len() < 300
+        && !next.contains("//")
+        && !next.contains('\\')
+        && next.chars().all(|c| c.is_ascii_graphic()))
+    .then(|| next.to_owned())
+}
+
+/// One parameter of a query string, decoded.
+pub(super) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+    crate::rawquery::parse(raw)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 pub(crate) async fn login_form(
@@ -419,6 +438,7 @@ pub(crate) async fn login_form(
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Response {
     let lang = match lang_of(&state, &lang) {
         Ok(l) => l,
@@ -432,6 +452,9 @@ pub(crate) async fn login_form(
                 csrf: s.csrf,
                 email: String::new(),
                 error: None,
+                next: query_param(query.as_deref(), "next")
+                    .and_then(|n| safe_next(lang, &n))
+                    .unwrap_or_default(),
             };
             with_cookie(render(&page), cookie)
         }
@@ -447,6 +470,8 @@ pub(crate) struct LoginForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// ACC-3, ACC-7: logs in and rotates the session (a new identifier).
@@ -468,6 +493,7 @@ pub(crate) async fn login(
             csrf: s.csrf.clone(),
             email: form.email.clone(),
             error: Some(error),
+            next: safe_next(lang, &form.next).unwrap_or_default(),
         };
         with_cookie((status, render(&page)).into_response(), cookie.clone())
     };
@@ -476,7 +502,9 @@ pub(crate) async fn login(
     }
     match sessions::log_in(&state.app, Some(&s), &form.email, &form.password).await {
         Ok(new) => {
-            let response = Redirect::to(&format!("/{}/account", lang.code())).into_response();
+            let to =
+                safe_next(lang, &form.next).unwrap_or_else(|| format!("/{}/account", lang.code()));
+            let response = Redirect::to(&to).into_response();
             with_cookie(response, Some(session_cookie(&state, &new.id)))
         }
         Err(AppError::Refused(r)) => {
@@ -724,10 +752,7 @@ pub(crate) async fn reset_form(
         Ok(l) => l,
         Err(e) => return fail(&state, e),
     };
-    let token = crate::rawquery::parse(raw.as_deref())
-        .ok()
-        .and_then(|p| p.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v))
-        .unwrap_or_default();
+    let token = query_param(raw.as_deref(), "token").unwrap_or_default();
     match session(&state, &headers).await {
         Ok((s, cookie)) => with_cookie(
             render(&reset_page(&state, lang, &uri, s.csrf, token, None)),

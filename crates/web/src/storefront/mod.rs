@@ -2,6 +2,7 @@
 //! GTS-1, GTS-2, GTS-4).
 
 mod account;
+mod basket;
 mod legal;
 
 use crate::cookies;
@@ -14,7 +15,7 @@ use axum::body::Body;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use ecrin_app::AppError;
 use ecrin_core::catalogue::{Availability, Category, Slug, product_availability, reference_price};
 use ecrin_core::query::{CatalogueQuery, FieldError, encode_cursor};
@@ -42,14 +43,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/cookies", get(legal::cookies))
         .route("/{lang}/legal/notice", get(legal::notice))
         .route("/{lang}/account", get(account::home))
+        .route("/{lang}/basket", get(basket::page))
+        .route("/{lang}/basket/items", post(basket::add))
+        .route("/{lang}/basket/lines/{line}", post(basket::change_line))
         .route(
             "/{lang}/account/activate",
             get(account::activate_form).post(account::activate),
         )
-        .route(
-            "/{lang}/account/logout",
-            axum::routing::post(account::logout),
-        )
+        .route("/{lang}/account/logout", post(account::logout))
         .route(
             "/{lang}/account/reset",
             get(account::reset_form).post(account::reset),
@@ -71,6 +72,7 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
             "/{lang}/account/forgot",
             get(account::forgot_form).post(account::forgot),
         )
+        .route("/{lang}/quote", get(basket::quote_form).post(basket::quote))
 }
 
 /// A link to the same page in another language.
@@ -705,6 +707,9 @@ struct VariantRow {
     lowest: Option<String>,
     availability: &'static str,
     availability_label: String,
+    /// The option's text in the add-to-basket choice.
+    option: String,
+    buyable: bool,
 }
 
 #[derive(Template)]
@@ -725,14 +730,32 @@ struct ProductPage {
     custom_made: bool,
     has_stone: bool,
     variants: Vec<VariantRow>,
+    /// The add-to-basket form: the session's token, empty for a visitor without one.
+    csrf: String,
+    personalisable: bool,
+    engraving_max: u32,
+    engraving_hint: String,
+    max_quantity: u32,
+    any_buyable: bool,
 }
 
 async fn product(
     State(state): State<AppState>,
     PagePath((lang, slug)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> PageResult {
-    let result = product_page(&state, &lang, &slug, &uri).await;
+    // Only a visitor who already has a session gets its token; none is started to look.
+    let cookie = cookies::SESSION.read(cookie_header(&headers)).unwrap_or("");
+    let csrf = match ecrin_app::sessions::load(&state.app, cookie).await {
+        Ok(s) => s.map(|s| s.csrf).unwrap_or_default(),
+        Err(e) => {
+            let lang =
+                url_lang(&state.app.profile, &lang).unwrap_or(state.app.profile.default_lang());
+            return PageResult(Err(PageError::from_app(lang, e)), state);
+        }
+    };
+    let result = product_page(&state, &lang, &slug, &uri, csrf).await;
     PageResult(result, state)
 }
 
@@ -741,6 +764,7 @@ async fn product_page(
     lang: &str,
     slug: &str,
     uri: &Uri,
+    csrf: String,
 ) -> Result<Response, PageError> {
     let profile = &state.app.profile;
     let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
@@ -770,15 +794,25 @@ async fn product_page(
                     t.count("lead-time", "days", p.lead_time_days.unwrap_or(0))
                 }
             };
+            let metal = reads::label(materials, &v.metal, lang);
+            let stone = v
+                .stone
+                .as_deref()
+                .map(|s| reads::label(stones, s, lang))
+                .unwrap_or_default();
+            let size = v.size.clone().unwrap_or_else(|| t.t("product-no-size"));
+            let option = [metal.as_str(), stone.as_str(), size.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · ");
             VariantRow {
                 sku: v.sku.clone(),
-                metal: reads::label(materials, &v.metal, lang),
-                stone: v
-                    .stone
-                    .as_deref()
-                    .map(|s| reads::label(stones, s, lang))
-                    .unwrap_or_default(),
-                size: v.size.clone().unwrap_or_else(|| t.t("product-no-size")),
+                option: format!("{option} — {}", t.money(v.price)),
+                buyable: v.availability.can_be_bought(),
+                metal,
+                stone,
+                size,
                 price: t.money(v.price),
                 list_price: v
                     .list_price
@@ -826,7 +860,17 @@ async fn product_page(
         availability_line,
         custom_made: p.category == Category::CustomMade,
         has_stone: p.variants.iter().any(|v| v.stone.is_some()),
+        any_buyable: variants.iter().any(|v| v.buyable),
         variants,
+        csrf,
+        personalisable: p.personalisable,
+        engraving_max: profile.catalogue.engraving_max_chars,
+        engraving_hint: t.count(
+            "basket-engraving-hint",
+            "max",
+            i64::from(profile.catalogue.engraving_max_chars),
+        ),
+        max_quantity: profile.basket.max_identical,
     };
     Ok(render(&page))
 }
