@@ -4,6 +4,7 @@
 
 pub mod api;
 mod cache;
+mod consent;
 pub mod cookies;
 mod error;
 pub use ecrin_app::i18n;
@@ -139,6 +140,10 @@ fn router(state: AppState) -> Router {
         .fallback(storefront::not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            consent::banner,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::record_metrics,

@@ -362,3 +362,140 @@ async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser()
     shot(&c, "milano-my-account").await;
     let _ = c.close().await;
 }
+
+async fn click(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+async fn cookie_names(c: &Client) -> Vec<String> {
+    let mut names: Vec<String> = c
+        .get_all_cookies()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .map(|k| k.name().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Waits until the consent cookie holds the choice starting with `prefix`.
+async fn consent_becomes(c: &Client, prefix: &str) {
+    let mut chosen = String::new();
+    for _ in 0..50 {
+        chosen = c
+            .get_named_cookie("ecrin_consent")
+            .await
+            .map(|k| k.value().to_owned())
+            .unwrap_or_default();
+        if chosen.starts_with(prefix) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the consent cookie is `{chosen}`, not `{prefix}…`");
+}
+
+/// Waits until the element's text contains `want`; returns the text.
+async fn text_within(c: &Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..50 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            last = e.text().await.unwrap_or_default();
+            if last.contains(want) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: `{want}` never appeared; last text `{last}`")
+}
+
+/// Checks PRV-6, BSK-4: a visitor adds a piece without leaving its page, no cookie but
+/// the session's before a choice, then refuses, then accepts one purpose.
+#[tokio::test]
+async fn prv_6_bsk_4_a_visitor_fills_a_basket_and_chooses_cookies_in_the_browser() {
+    let Some(d) = driver() else { return };
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let c = browser(&d, 1280, 900).await;
+    let product = app.url("/fr/products/solitaire-lumiere");
+    c.goto(&product).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(cookie_names(&c).await.is_empty(), "no cookie on arrival");
+    let banner = c
+        .find(Locator::Css(".consent-banner"))
+        .await
+        .unwrap_or_else(|e| panic!("banner: {e}"));
+    assert!(banner.is_displayed().await.unwrap_or(false));
+    shot(&c, "paris-consent-banner").await;
+
+    // The add-to-basket form is sent in the background: the page stays.
+    let quantity = c
+        .find(Locator::Id("f-quantity"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    quantity.clear().await.unwrap_or_else(|e| panic!("{e}"));
+    quantity
+        .send_keys("2")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, ".add-to-basket button[type=submit]").await;
+    let status = text_within(&c, ".add-to-basket #basket-status", "2 pièces").await;
+    assert!(status.contains("Voir le panier"), "{status}");
+    assert_eq!(
+        c.current_url().await.map(|u| u.to_string()).ok(),
+        Some(product.clone())
+    );
+    assert_eq!(cookie_names(&c).await, vec!["ecrin_session"]);
+    shot(&c, "paris-added-to-basket").await;
+
+    // Refuse all: the choice is remembered, nothing else is set.
+    click(&c, "#consent-refuse").await;
+    consent_becomes(&c, "p0.a0.").await;
+    assert_eq!(
+        cookie_names(&c).await,
+        vec!["ecrin_consent", "ecrin_session"]
+    );
+    assert!(c.find(Locator::Css(".consent-banner")).await.is_err());
+    c.goto(&product).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        cookie_names(&c).await,
+        vec!["ecrin_consent", "ecrin_session"]
+    );
+
+    // Change of mind on the cookie page: preferences only.
+    c.goto(&app.url("/fr/legal/cookies"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    click(&c, "#consent-preferences").await;
+    click(&c, "#consent-save").await;
+    consent_becomes(&c, "p1.a0.").await;
+    c.goto(&product).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        cookie_names(&c).await,
+        vec!["ecrin_consent", "ecrin_recent", "ecrin_session"]
+    );
+
+    // The basket page, on a phone: the quantity changes in place.
+    c.set_window_size(390, 844)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.goto(&app.url("/fr/basket"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    text_within(&c, "#basket-status", "2 pièces").await;
+    let q = c
+        .find(Locator::Css(".basket-line-form input[name=quantity]"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    q.clear().await.unwrap_or_else(|e| panic!("{e}"));
+    q.send_keys("3").await.unwrap_or_else(|e| panic!("{e}"));
+    click(&c, ".basket-line-form button[name=update]").await;
+    text_within(&c, "#basket-status", "3 pièces").await;
+    shot(&c, "paris-basket-phone").await;
+    let _ = c.close().await;
+}

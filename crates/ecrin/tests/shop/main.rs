@@ -9,6 +9,7 @@ mod basket_pages;
 mod browser;
 mod catalogue;
 mod cli;
+mod consent;
 mod email;
 mod ops;
 mod pages;

@@ -24,12 +24,7 @@ pub(super) fn cookie_of(headers: &HeaderMap) -> String {
 }
 
 pub(super) fn session_cookie(state: &AppState, id: &str) -> String {
-    let secure = if state.app.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{}{secure}", cookies::SESSION.set(id))
+    cookies::SESSION.set(cookies::Setting::of(state), id)
 }
 
 pub(super) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {

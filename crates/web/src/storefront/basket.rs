@@ -5,7 +5,7 @@
 //! redirect); `basket.js` sends the same forms in the background and swaps the answer in.
 
 use super::account::{cookie_of, csrf_ok, fail, lang_of, query_param, session, with_cookie};
-use super::{Layout, PageError, PagePath, render};
+use super::{Layout, PageError, PagePath, render, same_site};
 use crate::i18n::Tr;
 use crate::{AppState, reads};
 use askama::Template;
@@ -27,22 +27,6 @@ pub(crate) fn owner_of(s: &PageSession) -> BasketOwner {
     match &s.customer_id {
         Some(id) => BasketOwner::Customer(id.clone()),
         None => BasketOwner::Session(token_hash(&s.id)),
-    }
-}
-
-/// A form posted by a page of this shop: browsers say where a form came from, and a post
-/// from another site is refused. Used where a visitor has no session yet, so no token.
-fn same_site(headers: &HeaderMap) -> bool {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if get("sec-fetch-site").is_some_and(|s| s == "cross-site") {
-        return false;
-    }
-    match (get("origin"), get("host")) {
-        (Some(origin), Some(host)) => origin
-            .split_once("://")
-            .is_some_and(|(_, rest)| rest == host),
-        (Some(_), None) => false,
-        (None, _) => true,
     }
 }
 

@@ -233,13 +233,18 @@ struct CookiesPage {
     layout: Layout,
     intro: String,
     cookies: Vec<CookieRow>,
+    /// PRV-6: the choice form, to give or change one's choice at any time.
+    settings: String,
+    chosen: Option<String>,
 }
 
 pub(crate) async fn cookies(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
+    headers: axum::http::HeaderMap,
 ) -> PageResult {
+    let current = crate::consent::of(&state, &headers);
     let profile = &state.app.profile;
     let result = url_lang(profile, &lang)
         .ok_or(PageError::NotFound(profile.default_lang()))
@@ -252,8 +257,10 @@ pub(crate) async fn cookies(
                     purpose: t.t(c.purpose),
                     category: match c.category {
                         CookieCategory::StrictlyNecessary => t.t("cookies-category-necessary"),
+                        CookieCategory::Preferences => t.t("consent-preferences"),
+                        CookieCategory::Analytics => t.t("consent-analytics"),
                     },
-                    duration: match c.max_age_days {
+                    duration: match c.max_age_days(profile.privacy.cookie_retention_days) {
                         Some(d) => t.count("cookies-duration-days", "days", i64::from(d)),
                         None => t.t("cookies-duration-session"),
                     },
@@ -263,10 +270,19 @@ pub(crate) async fn cookies(
                 "cookies-intro",
                 &[("days", profile.privacy.cookie_retention_days.to_string())],
             );
+            let chosen = current.map(|c| {
+                let day = c.day * 86_400_000;
+                t.with(
+                    "consent-chosen",
+                    &[("date", date(day, lang, &profile.time_zone))],
+                )
+            });
             render(&CookiesPage {
                 layout: Layout::new(profile, lang, &uri, t.t("legal-cookies-title")),
                 intro,
                 cookies: rows,
+                settings: crate::consent::ConsentForm::new(lang, false, uri.path(), current).html(),
+                chosen,
             })
         });
     PageResult(result, state)

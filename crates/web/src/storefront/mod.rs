@@ -31,6 +31,7 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .route("/language/{lang}", get(choose_language))
+        .route("/consent", post(crate::consent::choose))
         .route("/static/{file}", get(static_file))
         .route("/media/products/{file}", get(product_picture))
         .route("/{lang}", get(home))
@@ -281,6 +282,22 @@ fn accept_language(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
+/// A form posted by a page of this shop: browsers say where a form came from, and a post
+/// from another site is refused. Used where a visitor has no session yet, so no token.
+pub(crate) fn same_site(headers: &HeaderMap) -> bool {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if get("sec-fetch-site").is_some_and(|s| s == "cross-site") {
+        return false;
+    }
+    match (get("origin"), get("host")) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
 /// The visitor's language when the URL does not say it.
 fn visitor_lang(profile: &Profile, headers: &HeaderMap) -> Lang {
     let chosen = cookies::LANGUAGE.read(cookie_header(headers));
@@ -288,7 +305,7 @@ fn visitor_lang(profile: &Profile, headers: &HeaderMap) -> Lang {
 }
 
 /// The language of a `/{lang}/…` URL, when the shop speaks it.
-fn url_lang(profile: &Profile, segment: &str) -> Option<Lang> {
+pub(crate) fn url_lang(profile: &Profile, segment: &str) -> Option<Lang> {
     segment
         .parse::<Lang>()
         .ok()
@@ -319,7 +336,9 @@ async fn choose_language(
         })
         .unwrap_or_else(|| format!("/{}/", lang.code()));
     let mut response = Redirect::to(&next).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookies::LANGUAGE.set(lang.code())) {
+    if let Ok(v) =
+        HeaderValue::from_str(&cookies::LANGUAGE.set(cookies::Setting::of(&state), lang.code()))
+    {
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
     response
@@ -422,18 +441,31 @@ struct HomePage {
     layout: Layout,
     collections: Vec<CollectionCard>,
     featured: Vec<Card>,
+    /// The pieces seen lately (a preferences cookie, with consent).
+    recent: Vec<Card>,
 }
 
 async fn home(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> PageResult {
-    let result = home_page(&state, &lang, &uri).await;
+    // PRV-6: the recently seen pieces are read only with the visitor's consent.
+    let recent = crate::consent::of(&state, &headers)
+        .filter(|c| c.preferences)
+        .map(|_| recent_slugs(&headers))
+        .unwrap_or_default();
+    let result = home_page(&state, &lang, &uri, &recent).await;
     PageResult(result, state)
 }
 
-async fn home_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, PageError> {
+async fn home_page(
+    state: &AppState,
+    lang: &str,
+    uri: &Uri,
+    recent: &[String],
+) -> Result<Response, PageError> {
     let profile = &state.app.profile;
     let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
     let t = Tr::new(lang);
@@ -484,6 +516,11 @@ async fn home_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, 
         featured: featured
             .into_iter()
             .take(8)
+            .map(|p| card(t, p, &refs[0]))
+            .collect(),
+        recent: recent
+            .iter()
+            .filter_map(|slug| all.items.iter().find(|p| &p.slug == slug))
             .map(|p| card(t, p, &refs[0]))
             .collect(),
     };
@@ -755,7 +792,9 @@ async fn product(
             return PageResult(Err(PageError::from_app(lang, e)), state);
         }
     };
-    let result = product_page(&state, &lang, &slug, &uri, csrf).await;
+    let result = product_page(&state, &lang, &slug, &uri, csrf)
+        .await
+        .map(|r| remember_visit(&state, &headers, &slug, r));
     PageResult(result, state)
 }
 
@@ -873,6 +912,50 @@ async fn product_page(
         max_quantity: profile.basket.max_identical,
     };
     Ok(render(&page))
+}
+
+/// The pieces seen lately, newest first, from the [`cookies::RECENT`] cookie.
+fn recent_slugs(headers: &HeaderMap) -> Vec<String> {
+    cookies::RECENT
+        .read(cookie_header(headers))
+        .unwrap_or("")
+        .split('.')
+        .filter_map(Slug::parse)
+        .map(|s| s.as_str().to_owned())
+        .take(4)
+        .collect()
+}
+
+/// PRV-6: with the visitor's consent only, a product page remembers the piece among the
+/// recently seen (preferences) and counts the visitor once in the audience (analytics).
+fn remember_visit(state: &AppState, headers: &HeaderMap, slug: &str, mut r: Response) -> Response {
+    let Some(consent) = crate::consent::of(state, headers) else {
+        return r;
+    };
+    let setting = cookies::Setting::of(state);
+    let mut set = Vec::new();
+    if consent.preferences && r.status().is_success() {
+        let mut recent = recent_slugs(headers);
+        recent.retain(|s| s != slug);
+        recent.insert(0, slug.to_owned());
+        recent.truncate(4);
+        set.push(cookies::RECENT.set(setting, &recent.join(".")));
+    }
+    if consent.analytics
+        && cookies::AUDIENCE.read(cookie_header(headers)).is_none()
+        && let Ok(id) = ecrin_app::customers::random_hex(12)
+    {
+        set.push(cookies::AUDIENCE.set(setting, &id));
+        metrics::with_local_recorder(&state.recorder, || {
+            metrics::counter!("ecrin_audience_visitors_total").increment(1);
+        });
+    }
+    for c in set {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r
 }
 
 /// Anything unrouted: a problem under `/api`, a page elsewhere.
