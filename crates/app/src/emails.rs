@@ -83,6 +83,7 @@ pub fn render(
         created_at_ms: now_ms,
         sent_at_ms: None,
         attempts: 0,
+        unsubscribe_url: None,
     })
 }
 
@@ -92,8 +93,20 @@ pub async fn enqueue(
     app: &crate::App,
     message: Message,
 ) -> Result<(), crate::AppError> {
+    enqueue_with(tx, app, message, None).await
+}
+
+/// Like [`enqueue`], for a marketing e-mail: `unsubscribe_url` goes in its
+/// `List-Unsubscribe` header (PRV-3).
+pub async fn enqueue_with(
+    tx: &mut dyn ecrin_store::Tx,
+    app: &crate::App,
+    message: Message,
+    unsubscribe_url: Option<String>,
+) -> Result<(), crate::AppError> {
     let id = format!("eml_{}", crate::customers::random_hex(10)?);
-    let email = render(&app.profile, message, id, app.clock.now_ms())?;
+    let mut email = render(&app.profile, message, id, app.clock.now_ms())?;
+    email.unsubscribe_url = unsubscribe_url;
     tx.enqueue_email(&email).await?;
     Ok(())
 }

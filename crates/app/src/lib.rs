@@ -13,6 +13,7 @@ pub mod fields;
 pub mod i18n;
 pub mod mailer;
 pub mod passwords;
+pub mod privacy;
 pub mod profiles;
 pub mod quotes;
 pub mod sessions;

@@ -62,11 +62,27 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &Email) -> Result<(), String> {
         let to: Mailbox = email.to.parse().map_err(|e| format!("recipient: {e}"))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
-            .message_id(Some(format!("<{}@ecrin>", email.id)))
+            .message_id(Some(format!("<{}@ecrin>", email.id)));
+        // PRV-3, RFC 8058: the mail client's own one-click unsubscribe.
+        if let Some(url) = &email.unsubscribe_url {
+            for (name, value) in [
+                ("List-Unsubscribe", format!("<{url}>")),
+                (
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ),
+            ] {
+                builder = builder.raw_header(lettre::message::header::HeaderValue::new(
+                    lettre::message::header::HeaderName::new_from_ascii_str(name),
+                    value,
+                ));
+            }
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
                 email.text_body.clone(),
                 email.html_body.clone(),

@@ -82,6 +82,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// BSK-4: the customer's basket, if they have one.
     async fn basket_of(&self, owner: &BasketOwner) -> Result<Option<StoredBasket>>;
+    /// PRV-3: every consent of a customer, oldest first.
+    async fn consents_of(&self, customer_id: &str) -> Result<Vec<ConsentRecord>>;
+    /// PRV-3: the customers who currently accept marketing e-mail.
+    async fn marketing_audience(&self) -> Result<Vec<String>>;
+    async fn unsubscribe_customer(&self, token_hash: &str) -> Result<Option<String>>;
     /// BSK-5: the newest quote requests first.
     async fn quote_requests(&self, limit: i64) -> Result<Vec<QuoteRequest>>;
 
@@ -159,6 +164,12 @@ pub trait Tx: Send {
     ) -> Result<()>;
     /// An e-mail to send once this transaction commits.
     async fn enqueue_email(&mut self, email: &Email) -> Result<()>;
+    async fn insert_unsubscribe_link(
+        &mut self,
+        token_hash: &str,
+        customer_id: &str,
+        now_ms: i64,
+    ) -> Result<()>;
     /// Saves a basket: creates it when `version` is 0, else only if it is still at
     /// `version` (compare-and-set); `false` when another request changed it first.
     async fn save_basket(&mut self, basket: &StoredBasket, now_ms: i64) -> Result<bool>;
@@ -171,6 +182,8 @@ pub trait Tx: Send {
         now_ms: i64,
     ) -> Result<()>;
     async fn delete_web_session(&mut self, id_hash: &str) -> Result<()>;
+    /// PRV-2: rectification of title, names and phone.
+    async fn update_customer_identity(&mut self, c: &Customer) -> Result<()>;
     async fn set_customer_password(&mut self, id: &str, password_hash: &str) -> Result<()>;
     /// Ends every API token and page session of a customer (password changed, account
     /// locked or suspended).

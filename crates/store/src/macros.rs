@@ -199,6 +199,36 @@ macro_rules! impl_store {
                 Ok(Some($crate::sql::into_basket(row, lines)))
             }
 
+            async fn consents_of(
+                &self,
+                customer_id: &str,
+            ) -> $crate::Result<Vec<$crate::ConsentRecord>> {
+                let rows: Vec<$crate::sql::ConsentRow> = sqlx::query_as($crate::sql::CONSENTS_OF)
+                    .bind(customer_id)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn marketing_audience(&self) -> $crate::Result<Vec<String>> {
+                sqlx::query_scalar($crate::sql::MARKETING_AUDIENCE)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn unsubscribe_customer(
+                &self,
+                token_hash: &str,
+            ) -> $crate::Result<Option<String>> {
+                sqlx::query_scalar($crate::sql::UNSUBSCRIBE_CUSTOMER)
+                    .bind(token_hash)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
             async fn quote_requests(
                 &self,
                 limit: i64,
@@ -668,6 +698,22 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn insert_unsubscribe_link(
+                &mut self,
+                token_hash: &str,
+                customer_id: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_UNSUBSCRIBE_LINK)
+                    .bind(token_hash)
+                    .bind(customer_id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
             async fn enqueue_email(&mut self, email: &$crate::Email) -> $crate::Result<()> {
                 sqlx::query($crate::sql::ENQUEUE_EMAIL)
                     .bind(&email.id)
@@ -676,6 +722,7 @@ macro_rules! impl_tx {
                     .bind(&email.text_body)
                     .bind(&email.html_body)
                     .bind(email.created_at_ms)
+                    .bind(&email.unsubscribe_url)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
@@ -784,6 +831,22 @@ macro_rules! impl_tx {
             async fn delete_web_session(&mut self, id_hash: &str) -> $crate::Result<()> {
                 sqlx::query($crate::sql::DELETE_WEB_SESSION)
                     .bind(id_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn update_customer_identity(
+                &mut self,
+                c: &$crate::Customer,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::UPDATE_CUSTOMER_IDENTITY)
+                    .bind(&c.id)
+                    .bind(&c.title)
+                    .bind(&c.given_name)
+                    .bind(&c.family_name)
+                    .bind(&c.phone)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -202,6 +202,17 @@ pub struct Email {
     pub created_at_ms: i64,
     pub sent_at_ms: Option<i64>,
     pub attempts: i64,
+    /// PRV-3: a marketing e-mail's one-click unsubscribe link (`List-Unsubscribe`).
+    pub unsubscribe_url: Option<String>,
+}
+
+/// PRV-3: one consent given or withdrawn, with the wording the customer saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub purpose: String,
+    pub granted: bool,
+    pub wording: String,
+    pub at_ms: i64,
 }
 
 /// Whose basket: a customer's, or a visitor's page session (by the cookie's SHA-256).

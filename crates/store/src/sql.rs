@@ -225,20 +225,32 @@ pub const API_TOKEN_SUBJECT: &str = "SELECT subject_kind, subject_id FROM api_to
      WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2";
 pub const REVOKE_API_TOKEN: &str =
     "UPDATE api_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL";
-pub const INSERT_CONSENT: &str =
-    "INSERT INTO consents (customer_id, purpose, granted, wording, at) VALUES ($1, $2, $3, $4, $5)";
+pub const INSERT_CONSENT: &str = "INSERT INTO consents (customer_id, purpose, granted, wording, at, seq) \
+     VALUES ($1, $2, $3, $4, $5, \
+     (SELECT COALESCE(MAX(seq), 0) + 1 FROM consents WHERE customer_id = $1))";
+pub const CONSENTS_OF: &str = "SELECT purpose, granted, wording, at FROM consents \
+     WHERE customer_id = $1 ORDER BY at, COALESCE(seq, 0)";
+/// PRV-3: active customers whose latest word on marketing e-mail is yes.
+pub const MARKETING_AUDIENCE: &str = "SELECT c.id FROM customers c WHERE c.status = 'active' \
+     AND (SELECT k.granted FROM consents k WHERE k.customer_id = c.id AND k.purpose = 'marketing_email' \
+     ORDER BY k.at DESC, COALESCE(k.seq, 0) DESC LIMIT 1) = TRUE ORDER BY c.created_at, c.id";
+pub const INSERT_UNSUBSCRIBE_LINK: &str =
+    "INSERT INTO unsubscribe_links (token_hash, customer_id, created_at) VALUES ($1, $2, $3)";
+pub const UNSUBSCRIBE_CUSTOMER: &str =
+    "SELECT customer_id FROM unsubscribe_links WHERE token_hash = $1";
 pub const ENQUEUE_EMAIL: &str = "INSERT INTO outbox (id, to_address, subject, text_body, html_body, \
-     created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+     created_at, next_attempt_at, unsubscribe_url) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
 pub const OUTBOX_ALL: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
-     sent_at, attempts FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
+     sent_at, attempts, unsubscribe_url FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
 pub const OUTBOX_TO: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
-     sent_at, attempts FROM outbox WHERE LOWER(to_address) = LOWER($2) \
+     sent_at, attempts, unsubscribe_url FROM outbox WHERE LOWER(to_address) = LOWER($2) \
      ORDER BY created_at DESC, id DESC LIMIT $1";
 
 const CLAIM_EMAILS: &str = "UPDATE outbox SET lease_until = $1 + $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
      AND (lease_until IS NULL OR lease_until < $1) ORDER BY created_at, id LIMIT $3{lock}) \
-     RETURNING id, to_address, subject, text_body, html_body, created_at, sent_at, attempts";
+     RETURNING id, to_address, subject, text_body, html_body, created_at, sent_at, attempts, \
+     unsubscribe_url";
 
 /// Claims due e-mails for delivery: a lease, so a process that dies mid-way leaves them
 /// to another after the lease. PostgreSQL skips rows another process is claiming.
@@ -284,6 +296,8 @@ pub const INSERT_WEB_SESSION: &str = "INSERT INTO web_sessions (id_hash, custome
      expires_at) VALUES ($1, $2, $3, $4, $5)";
 pub const DELETE_WEB_SESSION: &str = "DELETE FROM web_sessions WHERE id_hash = $1";
 
+pub const UPDATE_CUSTOMER_IDENTITY: &str = "UPDATE customers SET title = $2, given_name = $3, \
+     family_name = $4, phone = $5 WHERE id = $1";
 pub const SET_CUSTOMER_PASSWORD: &str = "UPDATE customers SET password_hash = $2 WHERE id = $1";
 pub const REVOKE_CUSTOMER_API_TOKENS: &str = "UPDATE api_tokens SET revoked_at = $2 \
      WHERE subject_kind = 'customer' AND subject_id = $1 AND revoked_at IS NULL";
@@ -645,6 +659,7 @@ pub struct EmailRow {
     pub created_at: i64,
     pub sent_at: Option<i64>,
     pub attempts: i64,
+    pub unsubscribe_url: Option<String>,
 }
 
 impl From<EmailRow> for Email {
@@ -655,6 +670,7 @@ impl From<EmailRow> for Email {
             subject: r.subject,
             text_body: r.text_body,
             html_body: r.html_body,
+            unsubscribe_url: r.unsubscribe_url,
             created_at_ms: r.created_at,
             sent_at_ms: r.sent_at,
             attempts: r.attempts,
@@ -803,6 +819,25 @@ impl From<QuoteRequestRow> for QuoteRequest {
             lines: r.lines,
             language: r.language,
             created_at_ms: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ConsentRow {
+    pub purpose: String,
+    pub granted: bool,
+    pub wording: String,
+    pub at: i64,
+}
+
+impl From<ConsentRow> for ConsentRecord {
+    fn from(r: ConsentRow) -> Self {
+        ConsentRecord {
+            purpose: r.purpose,
+            granted: r.granted,
+            wording: r.wording,
+            at_ms: r.at,
         }
     }
 }

@@ -13,5 +13,6 @@ mod consent;
 mod email;
 mod ops;
 mod pages;
+mod privacy;
 mod smtp_sink;
 mod support;

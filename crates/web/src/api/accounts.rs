@@ -8,6 +8,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use ecrin_app::customers::{self, SignUp};
+use ecrin_app::privacy;
 use ecrin_store::Subject;
 use serde::{Deserialize, Serialize};
 
@@ -193,6 +194,139 @@ pub struct MeResponse {
     pub phone: String,
     pub language: String,
     pub status: &'static str,
+    /// PRV-3: the standing consents (the customer's own record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consents: Option<ConsentsDto>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ConsentsDto {
+    pub marketing_email: bool,
+    /// Sharing with partners: a consent of its own.
+    pub partners: bool,
+}
+
+fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
+    match &bearer.subject {
+        Subject::Customer(id) => Ok(id),
+        Subject::Staff(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This is a customer's resource.",
+        )),
+    }
+}
+
+async fn me_response(state: &AppState, c: ecrin_store::Customer) -> Result<MeResponse, ApiError> {
+    let k = privacy::consents(&state.app, &c.id).await?;
+    Ok(MeResponse {
+        id: c.id,
+        email: c.email,
+        title: c.title,
+        given_name: c.given_name,
+        family_name: c.family_name,
+        phone: c.phone,
+        language: c.language,
+        status: c.status.as_str(),
+        consents: Some(ConsentsDto {
+            marketing_email: k.marketing_email,
+            partners: k.partners,
+        }),
+    })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    pub title: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub phone: Option<String>,
+    pub consents: Option<ConsentsPatch>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentsPatch {
+    pub marketing_email: Option<bool>,
+    pub partners: Option<bool>,
+}
+
+/// PRV-2, PRV-3: corrects the customer's identity and gives or withdraws consents.
+#[utoipa::path(patch, path = "/api/v1/me", request_body = MePatch,
+    responses((status = 200, body = MeResponse), (status = 400, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn patch_me(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(req): ApiJson<MePatch>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let id = customer_id(&bearer)?;
+    let c = privacy::rectify(
+        &state.app,
+        id,
+        privacy::Rectification {
+            title: req.title,
+            given_name: req.given_name,
+            family_name: req.family_name,
+            phone: req.phone,
+        },
+    )
+    .await?;
+    if let Some(k) = req.consents {
+        for (purpose, granted) in [
+            (privacy::Purpose::MarketingEmail, k.marketing_email),
+            (privacy::Purpose::Partners, k.partners),
+        ] {
+            if let Some(g) = granted {
+                privacy::set_consent(&state.app, id, purpose, g, privacy::Channel::Account).await?;
+            }
+        }
+    }
+    Ok(Json(me_response(&state, c).await?))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsentRecordDto {
+    pub purpose: String,
+    pub granted: bool,
+    /// The sentence the customer agreed to or withdrew from.
+    pub wording: String,
+    pub at: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsentHistory {
+    pub items: Vec<ConsentRecordDto>,
+}
+
+fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// PRV-3: every consent given or withdrawn, oldest first, with its wording.
+#[utoipa::path(get, path = "/api/v1/me/consents",
+    responses((status = 200, body = ConsentHistory)),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn my_consents(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<ConsentHistory>, ApiError> {
+    let k = privacy::consents(&state.app, customer_id(&bearer)?).await?;
+    Ok(Json(ConsentHistory {
+        items: k
+            .history
+            .into_iter()
+            .map(|r| ConsentRecordDto {
+                purpose: r.purpose,
+                granted: r.granted,
+                wording: r.wording,
+                at: rfc3339(r.at_ms),
+            })
+            .collect(),
+    }))
 }
 
 /// The customer's own record (ACC-5).
@@ -203,30 +337,15 @@ pub(crate) async fn me(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> Result<Json<MeResponse>, ApiError> {
-    let Subject::Customer(id) = bearer.subject else {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "This is a customer's resource.",
-        ));
-    };
+    let id = customer_id(&bearer)?;
     let c = state
         .app
         .store
-        .customer_by_id(&id)
+        .customer_by_id(id)
         .await
         .map_err(ecrin_app::AppError::from)?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(MeResponse {
-        id: c.id,
-        email: c.email,
-        title: c.title,
-        given_name: c.given_name,
-        family_name: c.family_name,
-        phone: c.phone,
-        language: c.language,
-        status: c.status.as_str(),
-    }))
+    Ok(Json(me_response(&state, c).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

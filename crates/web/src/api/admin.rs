@@ -32,7 +32,41 @@ fn record(c: Customer) -> MeResponse {
         phone: c.phone,
         language: c.language,
         status: c.status.as_str(),
+        consents: None,
     }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewsletterRequest {
+    pub subject: String,
+    /// Paragraphs separated by a blank line.
+    pub text: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NewsletterResponse {
+    /// How many customers who accept marketing e-mail it was sent to.
+    pub sent: usize,
+}
+
+/// PRV-3: the house's news, to the customers who accept marketing e-mail only (admin).
+#[utoipa::path(post, path = "/api/v1/admin/newsletters", request_body = NewsletterRequest,
+    responses((status = 202, body = NewsletterResponse), (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn send_newsletter(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(req): ApiJson<NewsletterRequest>,
+) -> Result<(StatusCode, Json<NewsletterResponse>), ApiError> {
+    let sent = ecrin_app::privacy::send_newsletter(
+        &state.app,
+        staff_id(&bearer)?,
+        &req.subject,
+        &req.text,
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(NewsletterResponse { sent })))
 }
 
 /// A customer's record (admin, customer service); the read is logged.

@@ -33,7 +33,9 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/sessions/current",
             axum::routing::delete(accounts::log_out),
         )
-        .route("/api/v1/me", get(accounts::me))
+        .route("/api/v1/me", get(accounts::me).patch(accounts::patch_me))
+        .route("/api/v1/me/consents", get(accounts::my_consents))
+        .route("/api/v1/admin/newsletters", post(admin::send_newsletter))
         .route("/api/v1/admin/customers/{id}", get(admin::get_customer))
         .route(
             "/api/v1/admin/customers/{id}/suspend",

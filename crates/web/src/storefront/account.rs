@@ -523,6 +523,11 @@ struct AccountPage {
     greeting: String,
     rows: Vec<(String, String)>,
     csrf: String,
+    /// PRV-3: (field, label, given).
+    consents: Vec<(&'static str, String, bool)>,
+    /// PRV-3: (date, sentence, given).
+    history: Vec<(String, String, bool)>,
+    notice: Option<String>,
 }
 
 /// ACC-5: "My Account". Without a logged-in session, the login page.
@@ -530,6 +535,7 @@ pub(crate) async fn home(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let lang = match lang_of(&state, &lang) {
@@ -558,11 +564,31 @@ pub(crate) async fn home(
         (t.t("field-email"), customer.email.clone()),
         (t.t("field-phone"), customer.phone.clone()),
     ];
+    let k = match ecrin_app::privacy::consents(&state.app, &customer.id).await {
+        Ok(k) => k,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let tz = &state.app.profile.time_zone;
     let page = AccountPage {
         layout: Layout::new(&state.app.profile, lang, &uri, t.t("account-title")),
         greeting: t.with("account-greeting", &[("name", customer.given_name)]),
         rows,
         csrf: s.csrf,
+        consents: vec![
+            (
+                "marketing_email",
+                t.t("consent-marketing-wording"),
+                k.marketing_email,
+            ),
+            ("partners", t.t("consent-partners-wording"), k.partners),
+        ],
+        history: k
+            .history
+            .into_iter()
+            .rev()
+            .map(|r| (super::legal::date(r.at_ms, lang, tz), r.wording, r.granted))
+            .collect(),
+        notice: query_param(query.as_deref(), "saved").map(|_| t.t("account-consents-saved")),
     };
     let mut response = render(&page);
     response
@@ -834,4 +860,121 @@ pub(crate) async fn reset(
         ),
         Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
+}
+
+/// PRV-3: the page of a marketing e-mail's unsubscribe link: one button, so that a mail
+/// scanner following links withdraws nothing by itself.
+pub(crate) async fn unsubscribe_form(
+    State(state): State<AppState>,
+    PagePath((lang, _token)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let mut page = MessagePage::new(
+        &state,
+        lang,
+        &uri,
+        t.t("unsubscribe-title"),
+        vec![t.t("unsubscribe-text")],
+    );
+    page.form = Some((uri.path().to_owned(), t.t("unsubscribe-submit")));
+    no_store(render(&page))
+}
+
+/// PRV-3: the withdrawal itself, from the page's button or from the mail client's own
+/// one-click unsubscribe (RFC 8058), which posts without any cookie: the link's token is
+/// the authority, and a second post changes nothing.
+pub(crate) async fn unsubscribe(
+    State(state): State<AppState>,
+    PagePath((lang, token)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    match ecrin_app::privacy::unsubscribe(&state.app, &token).await {
+        Ok(_) => {
+            let mut page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("unsubscribe-done-title"),
+                vec![t.t("unsubscribe-done-text")],
+            );
+            page.link = Some((format!("/{}/", lang.code()), t.t("error-back-home")));
+            no_store(render(&page))
+        }
+        Err(AppError::NotFound) => {
+            let page = MessagePage::new(
+                &state,
+                lang,
+                &uri,
+                t.t("unsubscribe-title"),
+                vec![t.t("unsubscribe-unknown")],
+            );
+            (StatusCode::NOT_FOUND, render(&page)).into_response()
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ConsentsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    marketing_email: Option<String>,
+    #[serde(default)]
+    partners: Option<String>,
+}
+
+/// PRV-3: gives or withdraws consents from "My Account".
+pub(crate) async fn save_consents(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    headers: HeaderMap,
+    Form(form): Form<ConsentsForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let login = Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
+    let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return login,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let Some(id) = s.customer_id.clone() else {
+        return login;
+    };
+    if !csrf_ok(&s, &form.csrf) {
+        return fail(
+            &state,
+            PageError::BadRequest(lang, Tr::new(lang).t("error-form-expired")),
+        );
+    }
+    use ecrin_app::privacy::{Channel, Purpose, set_consent};
+    for (purpose, given) in [
+        (Purpose::MarketingEmail, form.marketing_email.is_some()),
+        (Purpose::Partners, form.partners.is_some()),
+    ] {
+        if let Err(e) = set_consent(&state.app, &id, purpose, given, Channel::Account).await {
+            return fail(&state, PageError::from_app(lang, e));
+        }
+    }
+    Redirect::to(&format!("/{}/account?saved=1#consents", lang.code())).into_response()
 }

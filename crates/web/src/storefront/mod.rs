@@ -44,6 +44,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/cookies", get(legal::cookies))
         .route("/{lang}/legal/notice", get(legal::notice))
         .route("/{lang}/account", get(account::home))
+        .route(
+            "/{lang}/unsubscribe/{token}",
+            get(account::unsubscribe_form).post(account::unsubscribe),
+        )
+        .route("/{lang}/account/consents", post(account::save_consents))
         .route("/{lang}/basket", get(basket::page))
         .route("/{lang}/basket/items", post(basket::add))
         .route("/{lang}/basket/lines/{line}", post(basket::change_line))
