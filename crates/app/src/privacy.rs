@@ -11,22 +11,34 @@ use crate::i18n::Tr;
 use crate::{App, AppError};
 use ecrin_core::Lang;
 use ecrin_core::account::Role;
-use ecrin_store::{ConsentRecord, Customer};
+use ecrin_store::{Address, ConsentRecord, Customer};
 
 /// A purpose a customer consents to, and the Fluent id of the sentence they agree to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     MarketingEmail,
     Partners,
+    /// PRV-2: the customer asks that their data be kept but no longer used (GDPR art. 18).
+    Restriction,
+    /// PRV-2: the customer objects to processing for the house's interests, direct
+    /// marketing included (GDPR art. 21).
+    Objection,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 2] = [Purpose::MarketingEmail, Purpose::Partners];
+    pub const ALL: [Purpose; 4] = [
+        Purpose::MarketingEmail,
+        Purpose::Partners,
+        Purpose::Restriction,
+        Purpose::Objection,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::MarketingEmail => "marketing_email",
             Purpose::Partners => "partners",
+            Purpose::Restriction => "restriction",
+            Purpose::Objection => "objection",
         }
     }
 
@@ -38,6 +50,8 @@ impl Purpose {
         match self {
             Purpose::MarketingEmail => "consent-marketing-wording",
             Purpose::Partners => "consent-partners-wording",
+            Purpose::Restriction => "consent-restriction-wording",
+            Purpose::Objection => "consent-objection-wording",
         }
     }
 }
@@ -53,7 +67,20 @@ pub enum Channel {
 pub struct Consents {
     pub marketing_email: bool,
     pub partners: bool,
+    pub restriction: bool,
+    pub objection: bool,
     pub history: Vec<ConsentRecord>,
+}
+
+impl Consents {
+    pub fn get(&self, p: Purpose) -> bool {
+        match p {
+            Purpose::MarketingEmail => self.marketing_email,
+            Purpose::Partners => self.partners,
+            Purpose::Restriction => self.restriction,
+            Purpose::Objection => self.objection,
+        }
+    }
 }
 
 fn lang_of(app: &App, c: &Customer) -> Lang {
@@ -77,6 +104,8 @@ pub async fn consents(app: &App, customer_id: &str) -> Result<Consents, AppError
     Ok(Consents {
         marketing_email: latest(Purpose::MarketingEmail),
         partners: latest(Purpose::Partners),
+        restriction: latest(Purpose::Restriction),
+        objection: latest(Purpose::Objection),
         history,
     })
 }
@@ -96,27 +125,36 @@ pub async fn set_consent(
         .await?
         .ok_or(AppError::NotFound)?;
     let current = consents(app, customer_id).await?;
-    let now_granted = match purpose {
-        Purpose::MarketingEmail => current.marketing_email,
-        Purpose::Partners => current.partners,
-    };
-    if now_granted == granted {
+    if current.get(purpose) == granted {
         return Ok(current);
+    }
+    let blocked = current.restriction || current.objection;
+    if granted && blocked && matches!(purpose, Purpose::MarketingEmail | Purpose::Partners) {
+        return Err(ecrin_core::Refusal::new(
+            "processing_restricted",
+            "lift the restriction or objection before consenting again",
+        )
+        .into());
     }
     let t = Tr::new(lang_of(app, &customer));
     let mut wording = t.t(purpose.wording_key());
     if channel == Channel::UnsubscribeLink {
         wording = format!("{wording} — {}", t.t("consent-via-unsubscribe"));
     }
+    let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
-    tx.record_consent(
-        customer_id,
-        purpose.as_str(),
-        granted,
-        &wording,
-        app.clock.now_ms(),
-    )
-    .await?;
+    tx.record_consent(customer_id, purpose.as_str(), granted, &wording, now)
+        .await?;
+    // A restriction or an objection ends marketing and partner sharing with it.
+    if granted && matches!(purpose, Purpose::Restriction | Purpose::Objection) {
+        for p in [Purpose::MarketingEmail, Purpose::Partners] {
+            if current.get(p) {
+                let wording = format!("{} — {}", t.t(p.wording_key()), t.t(purpose.wording_key()));
+                tx.record_consent(customer_id, p.as_str(), false, &wording, now)
+                    .await?;
+            }
+        }
+    }
     tx.commit().await?;
     consents(app, customer_id).await
 }
@@ -240,4 +278,218 @@ pub async fn rectify(app: &App, customer_id: &str, r: Rectification) -> Result<C
     tx.update_customer_identity(&customer).await?;
     tx.commit().await?;
     Ok(customer)
+}
+
+/// ACC-5: an address as typed; checked before it is kept.
+#[derive(Debug, Clone, Default)]
+pub struct AddressForm {
+    pub label: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub company: String,
+    pub line1: String,
+    pub line2: String,
+    pub postcode: String,
+    pub city: String,
+    pub region: String,
+    pub country: String,
+    pub phone: String,
+    pub is_default: bool,
+}
+
+fn checked_address(f: &AddressForm) -> Result<Address, AppError> {
+    let mut c = Checks::new();
+    let country = f.country.trim().to_ascii_uppercase();
+    if !ecrin_core::country::is_iso_code(&country) {
+        c.fail("country", "unknown_country");
+    }
+    let a = Address {
+        label: c.line("label", &f.label, false, 60),
+        given_name: c.line("given_name", &f.given_name, true, 100),
+        family_name: c.line("family_name", &f.family_name, true, 100),
+        company: c.line("company", &f.company, false, 200),
+        line1: c.line("line1", &f.line1, true, 200),
+        line2: c.line("line2", &f.line2, false, 200),
+        postcode: c.line("postcode", &f.postcode, true, 20),
+        city: c.line("city", &f.city, true, 100),
+        region: c.line("region", &f.region, false, 100),
+        country,
+        phone: c.phone("phone", &f.phone),
+        is_default: f.is_default,
+        ..Address::default()
+    };
+    c.finish().map_err(AppError::Invalid)?;
+    Ok(a)
+}
+
+/// At most this many addresses per customer.
+pub const MAX_ADDRESSES: usize = 20;
+
+/// ACC-5: adds an address; the first one, or one marked so, becomes the default delivery
+/// address.
+pub async fn add_address(
+    app: &App,
+    customer_id: &str,
+    f: AddressForm,
+) -> Result<Address, AppError> {
+    let mut a = checked_address(&f)?;
+    let existing = app.store.addresses_of(customer_id).await?;
+    if existing.len() >= MAX_ADDRESSES {
+        return Err(ecrin_core::Refusal::new(
+            "too_many_addresses",
+            format!("at most {MAX_ADDRESSES} addresses"),
+        )
+        .into());
+    }
+    a.id = format!("adr_{}", random_hex(8)?);
+    a.customer_id = customer_id.to_owned();
+    a.created_at_ms = app.clock.now_ms();
+    a.is_default = a.is_default || existing.is_empty();
+    let mut tx = app.store.begin().await?;
+    tx.insert_address(&Address {
+        is_default: false,
+        ..a.clone()
+    })
+    .await?;
+    if a.is_default {
+        tx.set_default_address(customer_id, &a.id).await?;
+    }
+    tx.commit().await?;
+    Ok(a)
+}
+
+/// ACC-5: changes an address; another customer's address is `not_found`.
+pub async fn update_address(
+    app: &App,
+    customer_id: &str,
+    id: &str,
+    f: AddressForm,
+) -> Result<Address, AppError> {
+    let mut a = checked_address(&f)?;
+    a.id = id.to_owned();
+    a.customer_id = customer_id.to_owned();
+    let mut tx = app.store.begin().await?;
+    if !tx.update_address(&a).await? {
+        return Err(AppError::NotFound);
+    }
+    if a.is_default {
+        tx.set_default_address(customer_id, id).await?;
+    }
+    tx.commit().await?;
+    app.store
+        .addresses_of(customer_id)
+        .await?
+        .into_iter()
+        .find(|x| x.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+/// ACC-5: removes an address; when it was the default, the oldest left takes its place.
+pub async fn delete_address(app: &App, customer_id: &str, id: &str) -> Result<(), AppError> {
+    let mut tx = app.store.begin().await?;
+    if !tx.delete_address(customer_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.commit().await?;
+    let left = app.store.addresses_of(customer_id).await?;
+    if !left.iter().any(|a| a.is_default)
+        && let Some(first) = left.iter().min_by_key(|a| (a.created_at_ms, a.id.clone()))
+    {
+        let mut tx = app.store.begin().await?;
+        tx.set_default_address(customer_id, &first.id).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// PRV-2: everything held about the customer, machine-readable.
+pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, AppError> {
+    use serde_json::json;
+    let c = app
+        .store
+        .customer_by_id(customer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let time = |ms: i64| {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_string())
+            .unwrap_or_default()
+    };
+    let k = consents(app, customer_id).await?;
+    let addresses = app.store.addresses_of(customer_id).await?;
+    let basket = crate::basket::basket_of(
+        app,
+        &ecrin_store::BasketOwner::Customer(customer_id.to_owned()),
+    )
+    .await?;
+    let quotes = app.store.quote_requests_of(customer_id).await?;
+    let access = app.store.staff_access_of(customer_id).await?;
+    let lang = lang_of(app, &c);
+    Ok(json!({
+        "exported_at": time(app.clock.now_ms()),
+        "controller": {
+            "name": app.profile.merchant.legal_name,
+            "email": app.profile.merchant.email,
+        },
+        "account": {
+            "id": c.id,
+            "email": c.email,
+            "title": c.title,
+            "given_name": c.given_name,
+            "family_name": c.family_name,
+            "phone": c.phone,
+            "language": c.language,
+            "status": c.status.as_str(),
+            "created_at": time(c.created_at_ms),
+            "activated_at": c.activated_at_ms.map(time),
+        },
+        "addresses": addresses.iter().map(|a| json!({
+            "id": a.id, "label": a.label, "given_name": a.given_name,
+            "family_name": a.family_name, "company": a.company, "line1": a.line1,
+            "line2": a.line2, "postcode": a.postcode, "city": a.city, "region": a.region,
+            "country": a.country, "phone": a.phone, "default_delivery": a.is_default,
+        })).collect::<Vec<_>>(),
+        "consents": {
+            "marketing_email": k.marketing_email,
+            "partners": k.partners,
+            "restriction": k.restriction,
+            "objection": k.objection,
+            "history": k.history.iter().map(|r| json!({
+                "purpose": r.purpose, "granted": r.granted, "wording": r.wording,
+                "at": time(r.at_ms),
+            })).collect::<Vec<_>>(),
+        },
+        "basket": basket.lines.iter().map(|l| json!({
+            "sku": l.variant.sku, "name": l.variant.name.get(lang),
+            "quantity": l.quantity, "personalisation": l.personalisation,
+        })).collect::<Vec<_>>(),
+        "quote_requests": quotes.iter().map(|q| json!({
+            "id": q.id, "company": q.company, "message": q.message,
+            "lines": serde_json::from_str::<serde_json::Value>(&q.lines).unwrap_or_default(),
+            "at": time(q.created_at_ms),
+        })).collect::<Vec<_>>(),
+        "staff_access": access.iter().map(|a| json!({
+            "action": a.action, "at": time(a.at_ms),
+        })).collect::<Vec<_>>(),
+        "orders": [],
+    }))
+}
+
+/// PRV-2: erasure. The person is anonymised: their e-mail address, names, phone,
+/// password, sessions, tokens, basket and e-mails go; what the law requires stays
+/// (the account's row for the records that cite it, and of each address the city,
+/// postcode and country, for VAT). The account is closed; the address may sign up anew.
+pub async fn erase(app: &App, customer_id: &str) -> Result<(), AppError> {
+    let c = app
+        .store
+        .customer_by_id(customer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let anonymous = format!("erased-{}@invalid", c.id);
+    let mut tx = app.store.begin().await?;
+    tx.erase_customer(&c.id, &c.email, &anonymous, app.clock.now_ms())
+        .await?;
+    tx.commit().await?;
+    tracing::info!(customer = %c.id, "customer erased on request");
+    Ok(())
 }

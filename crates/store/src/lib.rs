@@ -87,6 +87,9 @@ pub trait Store: Send + Sync + 'static {
     /// PRV-3: the customers who currently accept marketing e-mail.
     async fn marketing_audience(&self) -> Result<Vec<String>>;
     async fn unsubscribe_customer(&self, token_hash: &str) -> Result<Option<String>>;
+    /// ACC-5: the default delivery address first.
+    async fn addresses_of(&self, customer_id: &str) -> Result<Vec<Address>>;
+    async fn quote_requests_of(&self, customer_id: &str) -> Result<Vec<QuoteRequest>>;
     /// BSK-5: the newest quote requests first.
     async fn quote_requests(&self, limit: i64) -> Result<Vec<QuoteRequest>>;
 
@@ -182,6 +185,21 @@ pub trait Tx: Send {
         now_ms: i64,
     ) -> Result<()>;
     async fn delete_web_session(&mut self, id_hash: &str) -> Result<()>;
+    async fn insert_address(&mut self, a: &Address) -> Result<()>;
+    /// False when the customer has no such address.
+    async fn update_address(&mut self, a: &Address) -> Result<bool>;
+    async fn delete_address(&mut self, customer_id: &str, id: &str) -> Result<bool>;
+    async fn set_default_address(&mut self, customer_id: &str, id: &str) -> Result<()>;
+    /// PRV-2: anonymises the customer: sessions, tokens, links, basket and e-mails go;
+    /// addresses keep city, postcode and country; the row stays, closed, for the records
+    /// the law keeps.
+    async fn erase_customer(
+        &mut self,
+        id: &str,
+        email: &str,
+        anonymous_email: &str,
+        now_ms: i64,
+    ) -> Result<()>;
     /// PRV-2: rectification of title, names and phone.
     async fn update_customer_identity(&mut self, c: &Customer) -> Result<()>;
     async fn set_customer_password(&mut self, id: &str, password_hash: &str) -> Result<()>;

@@ -229,6 +229,32 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn addresses_of(
+                &self,
+                customer_id: &str,
+            ) -> $crate::Result<Vec<$crate::Address>> {
+                let sql = $crate::sql::addresses_of();
+                let rows: Vec<$crate::sql::AddressRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(customer_id)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn quote_requests_of(
+                &self,
+                customer_id: &str,
+            ) -> $crate::Result<Vec<$crate::QuoteRequest>> {
+                let rows: Vec<$crate::sql::QuoteRequestRow> =
+                    sqlx::query_as($crate::sql::QUOTE_REQUESTS_OF)
+                        .bind(customer_id)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn quote_requests(
                 &self,
                 limit: i64,
@@ -831,6 +857,118 @@ macro_rules! impl_tx {
             async fn delete_web_session(&mut self, id_hash: &str) -> $crate::Result<()> {
                 sqlx::query($crate::sql::DELETE_WEB_SESSION)
                     .bind(id_hash)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn insert_address(&mut self, a: &$crate::Address) -> $crate::Result<()> {
+                let sql = $crate::sql::insert_address();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&a.id)
+                    .bind(&a.customer_id)
+                    .bind(&a.label)
+                    .bind(&a.given_name)
+                    .bind(&a.family_name)
+                    .bind(&a.company)
+                    .bind(&a.line1)
+                    .bind(&a.line2)
+                    .bind(&a.postcode)
+                    .bind(&a.city)
+                    .bind(&a.region)
+                    .bind(&a.country)
+                    .bind(&a.phone)
+                    .bind(a.is_default)
+                    .bind(a.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn update_address(&mut self, a: &$crate::Address) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::UPDATE_ADDRESS)
+                    .bind(&a.id)
+                    .bind(&a.customer_id)
+                    .bind(&a.label)
+                    .bind(&a.given_name)
+                    .bind(&a.family_name)
+                    .bind(&a.company)
+                    .bind(&a.line1)
+                    .bind(&a.line2)
+                    .bind(&a.postcode)
+                    .bind(&a.city)
+                    .bind(&a.region)
+                    .bind(&a.country)
+                    .bind(&a.phone)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn delete_address(
+                &mut self,
+                customer_id: &str,
+                id: &str,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::DELETE_ADDRESS)
+                    .bind(id)
+                    .bind(customer_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_default_address(
+                &mut self,
+                customer_id: &str,
+                id: &str,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::SET_DEFAULT_ADDRESS)
+                    .bind(customer_id)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn erase_customer(
+                &mut self,
+                id: &str,
+                email: &str,
+                anonymous_email: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                for sql in $crate::sql::ERASE_STATEMENTS {
+                    sqlx::query(sql)
+                        .bind(id)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                }
+                sqlx::query($crate::sql::REVOKE_ALL_CUSTOMER_TOKENS)
+                    .bind(id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                sqlx::query($crate::sql::DELETE_OUTBOX_TO)
+                    .bind(email)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                sqlx::query($crate::sql::ANONYMISE_ADDRESSES)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                sqlx::query($crate::sql::ANONYMISE_CUSTOMER)
+                    .bind(id)
+                    .bind(anonymous_email)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -168,6 +168,28 @@ pub struct Customer {
     pub activated_at_ms: Option<i64>,
 }
 
+/// ACC-5: one of a customer's addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    pub id: String,
+    pub customer_id: String,
+    pub label: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub company: String,
+    pub line1: String,
+    pub line2: String,
+    pub postcode: String,
+    pub city: String,
+    pub region: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub phone: String,
+    /// The default delivery address.
+    pub is_default: bool,
+    pub created_at_ms: i64,
+}
+
 /// What an e-mailed single-use token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {

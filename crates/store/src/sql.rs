@@ -298,6 +298,50 @@ pub const DELETE_WEB_SESSION: &str = "DELETE FROM web_sessions WHERE id_hash = $
 
 pub const UPDATE_CUSTOMER_IDENTITY: &str = "UPDATE customers SET title = $2, given_name = $3, \
      family_name = $4, phone = $5 WHERE id = $1";
+const ADDRESS_COLUMNS: &str = "id, customer_id, label, given_name, family_name, company, line1, \
+     line2, postcode, city, region, country, phone, is_default, created_at";
+pub fn addresses_of() -> String {
+    format!(
+        "SELECT {ADDRESS_COLUMNS} FROM addresses WHERE customer_id = $1 \
+         ORDER BY is_default DESC, created_at, id"
+    )
+}
+pub fn insert_address() -> String {
+    format!(
+        "INSERT INTO addresses ({ADDRESS_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    )
+}
+pub const UPDATE_ADDRESS: &str = "UPDATE addresses SET label = $3, given_name = $4, family_name = $5, \
+     company = $6, line1 = $7, line2 = $8, postcode = $9, city = $10, region = $11, country = $12, \
+     phone = $13 WHERE id = $1 AND customer_id = $2";
+pub const DELETE_ADDRESS: &str = "DELETE FROM addresses WHERE id = $1 AND customer_id = $2";
+/// ACC-5: one default delivery address: the chosen one on, every other off.
+pub const SET_DEFAULT_ADDRESS: &str =
+    "UPDATE addresses SET is_default = (id = $2) WHERE customer_id = $1";
+/// PRV-2: what erasure keeps of an address (city, postcode, country, for VAT).
+pub const ANONYMISE_ADDRESSES: &str = "UPDATE addresses SET label = '', given_name = '', \
+     family_name = '', company = '', line1 = '', line2 = '', region = '', phone = '' \
+     WHERE customer_id = $1";
+/// PRV-2: the person behind an erased account is gone; the row remains for the records
+/// the law keeps (invoices, contracts) that refer to it.
+pub const ANONYMISE_CUSTOMER: &str = "UPDATE customers SET email = $2, email_key = $2, \
+     password_hash = '!', title = '', given_name = '', family_name = '', phone = '', \
+     status = 'closed' WHERE id = $1";
+pub const ERASE_STATEMENTS: [&str; 6] = [
+    "DELETE FROM web_sessions WHERE customer_id = $1",
+    "DELETE FROM account_tokens WHERE customer_id = $1",
+    "DELETE FROM unsubscribe_links WHERE customer_id = $1",
+    "DELETE FROM basket_lines WHERE basket_id IN (SELECT id FROM baskets WHERE customer_id = $1)",
+    "DELETE FROM baskets WHERE customer_id = $1",
+    "UPDATE quote_requests SET email = '', name = '', company = '', phone = '', message = '' \
+     WHERE customer_id = $1",
+];
+pub const REVOKE_ALL_CUSTOMER_TOKENS: &str = "UPDATE api_tokens SET revoked_at = $2 \
+     WHERE subject_kind = 'customer' AND subject_id = $1 AND revoked_at IS NULL";
+pub const DELETE_OUTBOX_TO: &str = "DELETE FROM outbox WHERE LOWER(to_address) = LOWER($1)";
+pub const QUOTE_REQUESTS_OF: &str = "SELECT id, customer_id, email, name, company, phone, message, \
+     lines, language, created_at FROM quote_requests WHERE customer_id = $1 ORDER BY created_at";
 pub const SET_CUSTOMER_PASSWORD: &str = "UPDATE customers SET password_hash = $2 WHERE id = $1";
 pub const REVOKE_CUSTOMER_API_TOKENS: &str = "UPDATE api_tokens SET revoked_at = $2 \
      WHERE subject_kind = 'customer' AND subject_id = $1 AND revoked_at IS NULL";
@@ -838,6 +882,47 @@ impl From<ConsentRow> for ConsentRecord {
             granted: r.granted,
             wording: r.wording,
             at_ms: r.at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AddressRow {
+    pub id: String,
+    pub customer_id: String,
+    pub label: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub company: String,
+    pub line1: String,
+    pub line2: String,
+    pub postcode: String,
+    pub city: String,
+    pub region: String,
+    pub country: String,
+    pub phone: String,
+    pub is_default: bool,
+    pub created_at: i64,
+}
+
+impl From<AddressRow> for Address {
+    fn from(r: AddressRow) -> Self {
+        Address {
+            id: r.id,
+            customer_id: r.customer_id,
+            label: r.label,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            company: r.company,
+            line1: r.line1,
+            line2: r.line2,
+            postcode: r.postcode,
+            city: r.city,
+            region: r.region,
+            country: r.country,
+            phone: r.phone,
+            is_default: r.is_default,
+            created_at_ms: r.created_at,
         }
     }
 }

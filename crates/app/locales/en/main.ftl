@@ -307,3 +307,5 @@ account-consents-saved = Your choices are saved.
 account-consents-history = History of your choices
 account-consent-given = given
 account-consent-withdrawn = withdrawn
+consent-restriction-wording = I ask that my data be kept but no longer used, except where the law requires it.
+consent-objection-wording = I object to the use of my data for the house's own interests, direct marketing included.

@@ -307,3 +307,5 @@ account-consents-saved = Vos choix sont enregistrés.
 account-consents-history = Historique de vos choix
 account-consent-given = donné
 account-consent-withdrawn = retiré
+consent-restriction-wording = Je demande que mes données soient conservées mais plus utilisées, sauf obligation légale.
+consent-objection-wording = Je m’oppose à l’utilisation de mes données dans l’intérêt de la maison, prospection comprise.

@@ -307,3 +307,5 @@ account-consents-saved = Le tue scelte sono salvate.
 account-consents-history = Cronologia delle tue scelte
 account-consent-given = dato
 account-consent-withdrawn = revocato
+consent-restriction-wording = Chiedo che i miei dati siano conservati ma non più utilizzati, salvo obbligo di legge.
+consent-objection-wording = Mi oppongo all’uso dei miei dati nell’interesse della maison, marketing diretto compreso.

@@ -45,6 +45,7 @@ pub(crate) async fn call(
     let mut req = match method {
         "POST" => app.client.post(app.url(path)),
         "PATCH" => app.client.patch(app.url(path)),
+        "PUT" => app.client.put(app.url(path)),
         "DELETE" => app.client.delete(app.url(path)),
         _ => app.client.get(app.url(path)),
     }

@@ -57,7 +57,7 @@ async fn prv_3_news_only_with_consent_and_withdrawn_in_one_click() {
         let (_, me) = call(&app, "GET", "/api/v1/me", &yes, None).await;
         assert_eq!(
             me["consents"],
-            json!({"marketing_email": false, "partners": false})
+            json!({"marketing_email": false, "partners": false, "restriction": false, "objection": false})
         );
         assert_eq!(newsletter(&app, &admin, "Hiver").await, 0, "{db:?}");
 
@@ -73,7 +73,7 @@ async fn prv_3_news_only_with_consent_and_withdrawn_in_one_click() {
         assert_eq!(status, 200, "{me}");
         assert_eq!(
             me["consents"],
-            json!({"marketing_email": true, "partners": false})
+            json!({"marketing_email": true, "partners": false, "restriction": false, "objection": false})
         );
         assert_eq!(newsletter(&app, &admin, "Hiver").await, 1);
         assert!(
@@ -276,7 +276,7 @@ async fn prv_2_prv_3_a_customer_corrects_and_chooses_in_my_account() {
     let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
     assert_eq!(
         me["consents"],
-        json!({"marketing_email": true, "partners": true})
+        json!({"marketing_email": true, "partners": true, "restriction": false, "objection": false})
     );
     let html = app
         .get_with(
@@ -292,4 +292,210 @@ async fn prv_2_prv_3_a_customer_corrects_and_chooses_in_my_account() {
         html.contains("id=\"c-partners\" name=\"partners\" type=\"checkbox\" value=\"1\" checked")
     );
     assert!(html.contains("<q>J’accepte que la maison communique"));
+}
+
+fn address(city: &str) -> Value {
+    json!({"given_name": "Inès", "family_name": "Roy", "line1": "12 rue de la Paix",
+           "postcode": "75002", "city": city, "country": "fr", "phone": "+33 1 23 45 67 89"})
+}
+
+/// Checks ACC-5: several addresses, one default delivery address, another customer's is 404.
+#[tokio::test]
+async fn acc_5_addresses_with_one_default_delivery_address() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let token = customer_token(&app, "ines@example.fr").await;
+        let other = customer_token(&app, "autre@example.fr").await;
+        let (status, first) = call(
+            &app,
+            "POST",
+            "/api/v1/me/addresses",
+            &token,
+            Some(address("Paris")),
+        )
+        .await;
+        assert_eq!(status, 201, "{first}");
+        assert_eq!(first["default_delivery"], true, "the first is the default");
+        assert_eq!(first["country"], "FR");
+        let mut second = address("Lyon");
+        second["default_delivery"] = json!(true);
+        let (_, second) = call(&app, "POST", "/api/v1/me/addresses", &token, Some(second)).await;
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        let list = me["addresses"].as_array().cloned().unwrap_or_default();
+        assert_eq!(list.len(), 2, "{db:?}");
+        assert_eq!(list[0]["city"], "Lyon");
+        assert_eq!(
+            list.iter()
+                .filter(|a| a["default_delivery"] == true)
+                .count(),
+            1
+        );
+
+        let path = format!(
+            "/api/v1/me/addresses/{}",
+            second["id"].as_str().unwrap_or("")
+        );
+        let (status, _) = call(&app, "DELETE", &path, &other, None).await;
+        assert_eq!(status, 404, "another customer's address");
+        let (status, _) = call(&app, "PUT", &path, &other, Some(address("Nice"))).await;
+        assert_eq!(status, 404);
+        let (status, _) = call(&app, "DELETE", &path, &token, None).await;
+        assert_eq!(status, 204);
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(me["addresses"][0]["city"], "Paris");
+        assert_eq!(
+            me["addresses"][0]["default_delivery"], true,
+            "the default moves"
+        );
+
+        for (body, field) in [
+            (json!({"country": "XX"}), "country"),
+            (json!({"line1": "x".repeat(5_000)}), "line1"),
+            (json!({"city": ""}), "city"),
+            (json!({"postcode": "75\u{0000}02"}), "postcode"),
+        ] {
+            let mut a = address("Paris");
+            if let (Some(a), Some(b)) = (a.as_object_mut(), body.as_object()) {
+                a.extend(b.clone());
+            }
+            let (status, problem) =
+                call(&app, "POST", "/api/v1/me/addresses", &token, Some(a)).await;
+            assert_eq!(
+                (status, problem["errors"][0]["field"].as_str()),
+                (400, Some(field))
+            );
+        }
+    }
+}
+
+/// Checks PRV-2: download of everything held, restriction, objection, erasure.
+#[tokio::test]
+async fn prv_2_export_restrict_object_and_erase() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let token = customer_token(&app, "zoe@example.fr").await;
+        call(
+            &app,
+            "POST",
+            "/api/v1/me/addresses",
+            &token,
+            Some(address("Paris")),
+        )
+        .await;
+        call(
+            &app,
+            "PATCH",
+            "/api/v1/me",
+            &token,
+            Some(json!({"consents": {"marketing_email": true}})),
+        )
+        .await;
+        let res = app
+            .client
+            .get(app.url("/api/v1/me/export"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("attachment; filename=\"my-data-"))
+        );
+        let data: Value = res.json().await.unwrap_or_default();
+        assert_eq!(data["account"]["email"], "zoe@example.fr", "{db:?}");
+        assert_eq!(data["addresses"][0]["line1"], "12 rue de la Paix");
+        assert_eq!(data["consents"]["marketing_email"], true);
+        assert!(
+            data["consents"]["history"]
+                .as_array()
+                .is_some_and(|h| h.len() == 2)
+        );
+
+        // Objection ends marketing; consenting again is refused while it stands.
+        let (_, me) = call(
+            &app,
+            "PATCH",
+            "/api/v1/me",
+            &token,
+            Some(json!({"consents": {"objection": true}})),
+        )
+        .await;
+        assert_eq!(
+            me["consents"],
+            json!({"marketing_email": false, "partners": false, "restriction": false, "objection": true})
+        );
+        let (status, problem) = call(
+            &app,
+            "PATCH",
+            "/api/v1/me",
+            &token,
+            Some(json!({"consents": {"marketing_email": true}})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (422, Some("processing_restricted"))
+        );
+        let (_, me) = call(
+            &app,
+            "PATCH",
+            "/api/v1/me",
+            &token,
+            Some(json!({"consents": {"restriction": true}})),
+        )
+        .await;
+        assert_eq!(me["consents"]["restriction"], true);
+
+        // Erasure: the person is gone, the city/postcode/country stay, the address is free.
+        let (status, _) = call(&app, "DELETE", "/api/v1/me", &token, None).await;
+        assert_eq!(status, 204);
+        let (status, _) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(status, 401, "every token revoked");
+        let (status, _) = app
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "zoe@example.fr", "password": "rubis et onyx"}),
+            )
+            .await;
+        assert_eq!(status, 401);
+        assert!(
+            outbox(&app, "zoe@example.fr").await.is_empty(),
+            "e-mails deleted"
+        );
+        let id = data["account"]["id"].as_str().unwrap_or_default();
+        let kept = app
+            .app
+            .store
+            .customer_by_id(id)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("the row stays"));
+        assert_eq!(
+            (
+                kept.given_name.as_str(),
+                kept.family_name.as_str(),
+                kept.phone.as_str()
+            ),
+            ("", "", "")
+        );
+        assert!(!kept.email.contains("zoe"));
+        let addresses = app.app.store.addresses_of(id).await.unwrap_or_default();
+        assert_eq!(
+            (
+                addresses[0].line1.as_str(),
+                addresses[0].given_name.as_str(),
+                addresses[0].city.as_str(),
+                addresses[0].postcode.as_str(),
+                addresses[0].country.as_str()
+            ),
+            ("", "", "Paris", "75002", "FR")
+        );
+        // The address may be used for a new account.
+        let again = customer_token(&app, "zoe@example.fr").await;
+        assert!(!again.is_empty());
+    }
 }

@@ -197,6 +197,9 @@ pub struct MeResponse {
     /// PRV-3: the standing consents (the customer's own record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consents: Option<ConsentsDto>,
+    /// ACC-5: the default delivery address first (the customer's own record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<Vec<AddressDto>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -204,6 +207,176 @@ pub struct ConsentsDto {
     pub marketing_email: bool,
     /// Sharing with partners: a consent of its own.
     pub partners: bool,
+    /// PRV-2: processing restricted at the customer's request.
+    pub restriction: bool,
+    /// PRV-2: the customer objects to processing for the house's interests.
+    pub objection: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AddressDto {
+    pub id: String,
+    pub label: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub company: String,
+    pub line1: String,
+    pub line2: String,
+    pub postcode: String,
+    pub city: String,
+    pub region: String,
+    pub country: String,
+    pub phone: String,
+    pub default_delivery: bool,
+}
+
+impl From<ecrin_store::Address> for AddressDto {
+    fn from(a: ecrin_store::Address) -> Self {
+        AddressDto {
+            id: a.id,
+            label: a.label,
+            given_name: a.given_name,
+            family_name: a.family_name,
+            company: a.company,
+            line1: a.line1,
+            line2: a.line2,
+            postcode: a.postcode,
+            city: a.city,
+            region: a.region,
+            country: a.country,
+            phone: a.phone,
+            default_delivery: a.is_default,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddressRequest {
+    #[serde(default)]
+    pub label: String,
+    pub given_name: String,
+    pub family_name: String,
+    #[serde(default)]
+    pub company: String,
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub postcode: String,
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    pub country: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub default_delivery: bool,
+}
+
+impl From<AddressRequest> for privacy::AddressForm {
+    fn from(r: AddressRequest) -> Self {
+        privacy::AddressForm {
+            label: r.label,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            company: r.company,
+            line1: r.line1,
+            line2: r.line2,
+            postcode: r.postcode,
+            city: r.city,
+            region: r.region,
+            country: r.country,
+            phone: r.phone,
+            is_default: r.default_delivery,
+        }
+    }
+}
+
+/// ACC-5: adds an address; the first becomes the default delivery address.
+#[utoipa::path(post, path = "/api/v1/me/addresses", request_body = AddressRequest,
+    responses((status = 201, body = AddressDto), (status = 400, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn add_address(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(req): ApiJson<AddressRequest>,
+) -> Result<(StatusCode, Json<AddressDto>), ApiError> {
+    let a = privacy::add_address(&state.app, customer_id(&bearer)?, req.into()).await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+/// ACC-5: replaces an address; another customer's is 404.
+#[utoipa::path(put, path = "/api/v1/me/addresses/{id}", request_body = AddressRequest,
+    params(("id" = String, Path)),
+    responses((status = 200, body = AddressDto), (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn update_address(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    super::ApiPath(id): super::ApiPath<String>,
+    ApiJson(req): ApiJson<AddressRequest>,
+) -> Result<Json<AddressDto>, ApiError> {
+    let a = privacy::update_address(&state.app, customer_id(&bearer)?, &id, req.into()).await?;
+    Ok(Json(a.into()))
+}
+
+/// ACC-5: removes an address; another customer's is 404.
+#[utoipa::path(delete, path = "/api/v1/me/addresses/{id}", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn delete_address(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    super::ApiPath(id): super::ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    privacy::delete_address(&state.app, customer_id(&bearer)?, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// PRV-2: everything held about the customer, as one JSON document.
+#[utoipa::path(get, path = "/api/v1/me/export",
+    responses((status = 200, description = "the customer's data", content_type = "application/json")),
+    security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Response, ApiError> {
+    let data = privacy::export(&state.app, customer_id(&bearer)?).await?;
+    Ok(export_response(&data))
+}
+
+/// The export as a download named after the day.
+pub(crate) fn export_response(data: &serde_json::Value) -> Response {
+    let day = data["exported_at"]
+        .as_str()
+        .unwrap_or("")
+        .get(..10)
+        .unwrap_or("")
+        .to_owned();
+    let body = serde_json::to_string_pretty(data).unwrap_or_default();
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"my-data-{day}.json\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// PRV-2: erasure; the account is closed and the person anonymised.
+#[utoipa::path(delete, path = "/api/v1/me",
+    responses((status = 204)), security(("bearer" = [])), tag = "accounts")]
+pub(crate) async fn erase(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<StatusCode, ApiError> {
+    privacy::erase(&state.app, customer_id(&bearer)?).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
@@ -219,6 +392,12 @@ fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
 
 async fn me_response(state: &AppState, c: ecrin_store::Customer) -> Result<MeResponse, ApiError> {
     let k = privacy::consents(&state.app, &c.id).await?;
+    let addresses = state
+        .app
+        .store
+        .addresses_of(&c.id)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
     Ok(MeResponse {
         id: c.id,
         email: c.email,
@@ -231,7 +410,10 @@ async fn me_response(state: &AppState, c: ecrin_store::Customer) -> Result<MeRes
         consents: Some(ConsentsDto {
             marketing_email: k.marketing_email,
             partners: k.partners,
+            restriction: k.restriction,
+            objection: k.objection,
         }),
+        addresses: Some(addresses.into_iter().map(Into::into).collect()),
     })
 }
 
@@ -250,6 +432,8 @@ pub struct MePatch {
 pub struct ConsentsPatch {
     pub marketing_email: Option<bool>,
     pub partners: Option<bool>,
+    pub restriction: Option<bool>,
+    pub objection: Option<bool>,
 }
 
 /// PRV-2, PRV-3: corrects the customer's identity and gives or withdraws consents.
@@ -274,7 +458,10 @@ pub(crate) async fn patch_me(
     )
     .await?;
     if let Some(k) = req.consents {
+        // Restriction and objection first: they end marketing with them.
         for (purpose, granted) in [
+            (privacy::Purpose::Restriction, k.restriction),
+            (privacy::Purpose::Objection, k.objection),
             (privacy::Purpose::MarketingEmail, k.marketing_email),
             (privacy::Purpose::Partners, k.partners),
         ] {

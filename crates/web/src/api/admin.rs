@@ -33,6 +33,7 @@ fn record(c: Customer) -> MeResponse {
         language: c.language,
         status: c.status.as_str(),
         consents: None,
+        addresses: None,
     }
 }
 

@@ -33,7 +33,18 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/sessions/current",
             axum::routing::delete(accounts::log_out),
         )
-        .route("/api/v1/me", get(accounts::me).patch(accounts::patch_me))
+        .route(
+            "/api/v1/me",
+            get(accounts::me)
+                .patch(accounts::patch_me)
+                .delete(accounts::erase),
+        )
+        .route("/api/v1/me/export", get(accounts::export))
+        .route("/api/v1/me/addresses", post(accounts::add_address))
+        .route(
+            "/api/v1/me/addresses/{id}",
+            axum::routing::put(accounts::update_address).delete(accounts::delete_address),
+        )
         .route("/api/v1/me/consents", get(accounts::my_consents))
         .route("/api/v1/admin/newsletters", post(admin::send_newsletter))
         .route("/api/v1/admin/customers/{id}", get(admin::get_customer))
