@@ -493,3 +493,20 @@ pub async fn erase(app: &App, customer_id: &str) -> Result<(), AppError> {
     tracing::info!(customer = %c.id, "customer erased on request");
     Ok(())
 }
+
+/// ACC-5: makes one of the customer's addresses the default delivery address.
+pub async fn set_default_address(app: &App, customer_id: &str, id: &str) -> Result<(), AppError> {
+    let owned = app
+        .store
+        .addresses_of(customer_id)
+        .await?
+        .iter()
+        .any(|a| a.id == id);
+    if !owned {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = app.store.begin().await?;
+    tx.set_default_address(customer_id, id).await?;
+    tx.commit().await?;
+    Ok(())
+}

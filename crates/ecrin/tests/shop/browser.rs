@@ -78,7 +78,14 @@ async fn browser(d: &Driver, width: u32, height: u32) -> Client {
     ];
     caps.insert(
         "goog:chromeOptions".to_owned(),
-        serde_json::json!({ "args": args, "binary": "/usr/bin/chromium" }),
+        serde_json::json!({
+            "args": args,
+            "binary": "/usr/bin/chromium",
+            "prefs": {
+                "download.default_directory": downloads(d).display().to_string(),
+                "download.prompt_for_download": false,
+            },
+        }),
     );
     let url = format!("http://127.0.0.1:{}", d.port);
     for attempt in 0..50 {
@@ -97,6 +104,13 @@ async fn browser(d: &Driver, width: u32, height: u32) -> Client {
         }
     }
     unreachable!("the loop returns or panics")
+}
+
+/// Where the browser saves downloaded files.
+fn downloads(d: &Driver) -> PathBuf {
+    let dir = d._profile.path().join("downloads");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
 }
 
 fn shots() -> PathBuf {
@@ -497,5 +511,58 @@ async fn prv_6_bsk_4_a_visitor_fills_a_basket_and_chooses_cookies_in_the_browser
     click(&c, ".basket-line-form button[name=update]").await;
     text_within(&c, "#basket-status", "3 pièces").await;
     shot(&c, "paris-basket-phone").await;
+    let _ = c.close().await;
+}
+
+/// Checks PRV-2: a customer downloads everything held about them from My Account.
+#[tokio::test]
+async fn prv_2_a_customer_downloads_their_data_in_the_browser() {
+    let Some(d) = driver() else { return };
+    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    crate::basket::customer_token(&app, "sacha@example.fr").await;
+    let c = browser(&d, 1280, 900).await;
+    c.goto(&app.url("/fr/account/login"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (id, value) in [
+        ("f-email", "sacha@example.fr"),
+        ("f-password", "rubis et onyx"),
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"))
+            .send_keys(value)
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+    click(&c, ".account-form button[type=submit]").await;
+    text_within(&c, ".account-home .lede", "Ana").await;
+    click(&c, "#download-data").await;
+    let dir = downloads(&d);
+    let mut found = None;
+    for _ in 0..50 {
+        found = std::fs::read_dir(&dir)
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("my-data-") && n.ends_with(".json"))
+            });
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let file = found.unwrap_or_else(|| panic!("no download in {}", dir.display()));
+    let data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default())
+            .unwrap_or_default();
+    assert_eq!(data["account"]["email"], "sacha@example.fr");
+    assert_eq!(data["account"]["given_name"], "Ana");
+    shot(&c, "atelier-my-account").await;
     let _ = c.close().await;
 }

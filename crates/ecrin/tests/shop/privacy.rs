@@ -499,3 +499,159 @@ async fn prv_2_export_restrict_object_and_erase() {
         assert!(!again.is_empty());
     }
 }
+
+/// A customer logged in on the pages: the session cookie.
+async fn page_login(app: &TestApp, email: &str) -> String {
+    let login = app.get("/fr/account/login").await;
+    let session = crate::account_pages::cookie_value(&login, "ecrin_session").unwrap_or_default();
+    let csrf = csrf_of(&login.text().await.unwrap_or_default());
+    let res = post_form(
+        app,
+        "/fr/account/login",
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("email", email),
+            ("password", "rubis et onyx"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    crate::account_pages::cookie_value(&res, "ecrin_session").unwrap_or_default()
+}
+
+async fn account_html(app: &TestApp, session: &str) -> String {
+    app.get_with(
+        "/fr/account",
+        &[("cookie", &format!("ecrin_session={session}"))],
+    )
+    .await
+    .text()
+    .await
+    .unwrap_or_default()
+}
+
+/// Checks ACC-5, PRV-2: addresses, the data download and erasure on the pages.
+#[tokio::test]
+async fn acc_5_prv_2_my_account_pages_keep_addresses_and_erase_on_request() {
+    let app = TestApp::spawn(Db::Postgres, "paris").await;
+    customer_token(&app, "jade@example.fr").await;
+    let s = page_login(&app, "jade@example.fr").await;
+    let html = account_html(&app, &s).await;
+    let csrf = csrf_of(&html);
+    for section in [
+        "id=\"identity\"",
+        "id=\"addresses\"",
+        "id=\"basket\"",
+        "id=\"orders\"",
+        "id=\"consents\"",
+        "id=\"data\"",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+    let fields = |country: &'static str, city: &'static str| {
+        vec![
+            ("given_name", "Jade"),
+            ("family_name", "Martin"),
+            ("line1", "3 quai <Voltaire>"),
+            ("postcode", "75007"),
+            ("city", city),
+            ("country", country),
+        ]
+    };
+    let mut bad = fields("XX", "Paris");
+    bad.push(("csrf", &csrf));
+    let res = post_form(&app, "/fr/account/addresses", &s, &bad).await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap_or_default();
+    assert!(
+        html.contains("href=\"#f-a-country\""),
+        "the error names the field"
+    );
+    assert!(
+        html.contains("value=\"3 quai &#60;Voltaire&#62;\"")
+            || html.contains("value=\"3 quai &lt;Voltaire&gt;\"")
+    );
+    for city in ["Paris", "Lyon"] {
+        let mut ok = fields("FR", city);
+        ok.push(("csrf", &csrf));
+        let res = post_form(&app, "/fr/account/addresses", &s, &ok).await;
+        assert_eq!(res.status(), 303);
+    }
+    let html = account_html(&app, &s).await;
+    assert_eq!(html.matches("class=\"address-card\"").count(), 2);
+    assert_eq!(html.matches("Adresse de livraison par défaut").count(), 1);
+    let second = html
+        .split("/fr/account/addresses/")
+        .nth(2)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let res = post_form(
+        &app,
+        &format!("/fr/account/addresses/{second}"),
+        &s,
+        &[("csrf", &csrf), ("action", "default")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = account_html(&app, &s).await;
+    let first_card = html
+        .split("class=\"address-card\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(first_card.contains("Lyon") && first_card.contains("Adresse de livraison par défaut"));
+
+    // The download of everything held.
+    let res = app
+        .get_with(
+            "/fr/account/export",
+            &[("cookie", &format!("ecrin_session={s}"))],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let data: Value = res.json().await.unwrap_or_default();
+    assert_eq!(data["addresses"].as_array().map(Vec::len), Some(2));
+    assert_eq!(data["addresses"][0]["line1"], "3 quai <Voltaire>");
+
+    // Erasure asks for the password.
+    let res = post_form(
+        &app,
+        "/fr/account/erase",
+        &s,
+        &[("csrf", &csrf), ("password", "wrong")],
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.text()
+            .await
+            .unwrap_or_default()
+            .contains("rien n’a été effacé")
+    );
+    let res = post_form(
+        &app,
+        "/fr/account/erase",
+        &s,
+        &[("csrf", &csrf), ("password", "rubis et onyx")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let cleared = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("ecrin_session=;") && c.contains("Max-Age=0"));
+    assert!(cleared);
+    assert!(
+        res.text()
+            .await
+            .unwrap_or_default()
+            .contains("Votre compte est effacé")
+    );
+    let res = app
+        .get_with("/fr/account", &[("cookie", &format!("ecrin_session={s}"))])
+        .await;
+    assert_eq!(res.status(), 303, "the session ended with the account");
+}

@@ -1,6 +1,6 @@
 //! The JSON API of API.md, and its OpenAPI document.
 
-mod accounts;
+pub(crate) mod accounts;
 mod admin;
 mod basket;
 mod catalogue;

@@ -267,18 +267,18 @@ pub(crate) async fn sign_up(
 
 #[derive(Template)]
 #[template(path = "account/message.html")]
-struct MessagePage {
+pub(super) struct MessagePage {
     layout: Layout,
     heading: String,
     paragraphs: Vec<String>,
     csrf: String,
     form: Option<(String, String)>,
     hidden: Vec<(String, String)>,
-    link: Option<(String, String)>,
+    pub(super) link: Option<(String, String)>,
 }
 
 impl MessagePage {
-    fn new(
+    pub(super) fn new(
         state: &AppState,
         lang: Lang,
         uri: &Uri,
@@ -514,87 +514,6 @@ pub(crate) async fn login(
         }
         Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
-}
-
-#[derive(Template)]
-#[template(path = "account/home.html")]
-struct AccountPage {
-    layout: Layout,
-    greeting: String,
-    rows: Vec<(String, String)>,
-    csrf: String,
-    /// PRV-3: (field, label, given).
-    consents: Vec<(&'static str, String, bool)>,
-    /// PRV-3: (date, sentence, given).
-    history: Vec<(String, String, bool)>,
-    notice: Option<String>,
-}
-
-/// ACC-5: "My Account". Without a logged-in session, the login page.
-pub(crate) async fn home(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let t = Tr::new(lang);
-    let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
-        Ok(s) => s,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
-    let Some((s, id)) = s.and_then(|s| s.customer_id.clone().map(|id| (s, id))) else {
-        return Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
-    };
-    let customer = match state.app.store.customer_by_id(&id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
-        }
-        Err(e) => return fail(&state, PageError::from_app(lang, e.into())),
-    };
-    let rows = vec![
-        (t.t("field-title"), customer.title.clone()),
-        (t.t("field-given-name"), customer.given_name.clone()),
-        (t.t("field-family-name"), customer.family_name.clone()),
-        (t.t("field-email"), customer.email.clone()),
-        (t.t("field-phone"), customer.phone.clone()),
-    ];
-    let k = match ecrin_app::privacy::consents(&state.app, &customer.id).await {
-        Ok(k) => k,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
-    let tz = &state.app.profile.time_zone;
-    let page = AccountPage {
-        layout: Layout::new(&state.app.profile, lang, &uri, t.t("account-title")),
-        greeting: t.with("account-greeting", &[("name", customer.given_name)]),
-        rows,
-        csrf: s.csrf,
-        consents: vec![
-            (
-                "marketing_email",
-                t.t("consent-marketing-wording"),
-                k.marketing_email,
-            ),
-            ("partners", t.t("consent-partners-wording"), k.partners),
-        ],
-        history: k
-            .history
-            .into_iter()
-            .rev()
-            .map(|r| (super::legal::date(r.at_ms, lang, tz), r.wording, r.granted))
-            .collect(),
-        notice: query_param(query.as_deref(), "saved").map(|_| t.t("account-consents-saved")),
-    };
-    let mut response = render(&page);
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -924,57 +843,9 @@ pub(crate) async fn unsubscribe(
     }
 }
 
-fn no_store(mut response: Response) -> Response {
+pub(super) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ConsentsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    marketing_email: Option<String>,
-    #[serde(default)]
-    partners: Option<String>,
-}
-
-/// PRV-3: gives or withdraws consents from "My Account".
-pub(crate) async fn save_consents(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    headers: HeaderMap,
-    Form(form): Form<ConsentsForm>,
-) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let login = Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
-    let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return login,
-        Err(e) => return fail(&state, PageError::from_app(lang, e)),
-    };
-    let Some(id) = s.customer_id.clone() else {
-        return login;
-    };
-    if !csrf_ok(&s, &form.csrf) {
-        return fail(
-            &state,
-            PageError::BadRequest(lang, Tr::new(lang).t("error-form-expired")),
-        );
-    }
-    use ecrin_app::privacy::{Channel, Purpose, set_consent};
-    for (purpose, given) in [
-        (Purpose::MarketingEmail, form.marketing_email.is_some()),
-        (Purpose::Partners, form.partners.is_some()),
-    ] {
-        if let Err(e) = set_consent(&state.app, &id, purpose, given, Channel::Account).await {
-            return fail(&state, PageError::from_app(lang, e));
-        }
-    }
-    Redirect::to(&format!("/{}/account?saved=1#consents", lang.code())).into_response()
 }

@@ -4,6 +4,7 @@
 mod account;
 mod basket;
 mod legal;
+mod my_account;
 
 use crate::cookies;
 use crate::i18n::{Tr, negotiate};
@@ -43,12 +44,20 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/privacy", get(legal::privacy))
         .route("/{lang}/legal/cookies", get(legal::cookies))
         .route("/{lang}/legal/notice", get(legal::notice))
-        .route("/{lang}/account", get(account::home))
+        .route("/{lang}/account", get(my_account::home))
+        .route("/{lang}/account/identity", post(my_account::save_identity))
+        .route("/{lang}/account/addresses", post(my_account::add_address))
+        .route(
+            "/{lang}/account/addresses/{id}",
+            post(my_account::address_action),
+        )
+        .route("/{lang}/account/export", get(my_account::export))
+        .route("/{lang}/account/erase", post(my_account::erase))
         .route(
             "/{lang}/unsubscribe/{token}",
             get(account::unsubscribe_form).post(account::unsubscribe),
         )
-        .route("/{lang}/account/consents", post(account::save_consents))
+        .route("/{lang}/account/consents", post(my_account::save_choices))
         .route("/{lang}/basket", get(basket::page))
         .route("/{lang}/basket/items", post(basket::add))
         .route("/{lang}/basket/lines/{line}", post(basket::change_line))
