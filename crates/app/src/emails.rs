@@ -84,6 +84,7 @@ pub fn render(
         sent_at_ms: None,
         attempts: 0,
         unsubscribe_url: None,
+        forget_after_send: false,
     })
 }
 

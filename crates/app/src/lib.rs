@@ -6,6 +6,7 @@ pub mod backoffice;
 pub mod basket;
 pub mod catalogue;
 pub mod clock;
+pub mod contact;
 pub mod customers;
 pub mod demo;
 pub mod emails;

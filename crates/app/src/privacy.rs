@@ -424,6 +424,7 @@ pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, A
     .await?;
     let quotes = app.store.quote_requests_of(customer_id).await?;
     let access = app.store.staff_access_of(customer_id).await?;
+    let tickets = app.store.tickets_of(customer_id).await?;
     let lang = lang_of(app, &c);
     Ok(json!({
         "exported_at": time(app.clock.now_ms()),
@@ -467,6 +468,11 @@ pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, A
             "id": q.id, "company": q.company, "message": q.message,
             "lines": serde_json::from_str::<serde_json::Value>(&q.lines).unwrap_or_default(),
             "at": time(q.created_at_ms),
+        })).collect::<Vec<_>>(),
+        "messages": tickets.iter().map(|t| json!({
+            "reference": t.id, "subject": t.subject, "message": t.message,
+            "at": time(t.created_at_ms), "answer": t.answer,
+            "answered_at": t.answered_at_ms.map(time),
         })).collect::<Vec<_>>(),
         "staff_access": access.iter().map(|a| json!({
             "action": a.action, "at": time(a.at_ms),

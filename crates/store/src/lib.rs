@@ -90,6 +90,12 @@ pub trait Store: Send + Sync + 'static {
     /// ACC-5: the default delivery address first.
     async fn addresses_of(&self, customer_id: &str) -> Result<Vec<Address>>;
     async fn quote_requests_of(&self, customer_id: &str) -> Result<Vec<QuoteRequest>>;
+    /// Events of `key` after `since_ms` (limits shared by every process).
+    async fn rate_events(&self, key: &str, since_ms: i64) -> Result<i64>;
+    /// PRV-9: open questions first.
+    async fn tickets(&self, limit: i64) -> Result<Vec<Ticket>>;
+    async fn ticket_by_id(&self, id: &str) -> Result<Option<Ticket>>;
+    async fn tickets_of(&self, customer_id: &str) -> Result<Vec<Ticket>>;
     /// BSK-5: the newest quote requests first.
     async fn quote_requests(&self, limit: i64) -> Result<Vec<QuoteRequest>>;
 
@@ -167,6 +173,16 @@ pub trait Tx: Send {
     ) -> Result<()>;
     /// An e-mail to send once this transaction commits.
     async fn enqueue_email(&mut self, email: &Email) -> Result<()>;
+    async fn record_rate_event(&mut self, key: &str, now_ms: i64) -> Result<()>;
+    async fn insert_ticket(&mut self, t: &Ticket) -> Result<()>;
+    /// False when the ticket is unknown or already answered.
+    async fn answer_ticket(
+        &mut self,
+        id: &str,
+        answer: &str,
+        staff_id: &str,
+        now_ms: i64,
+    ) -> Result<bool>;
     async fn insert_unsubscribe_link(
         &mut self,
         token_hash: &str,

@@ -255,6 +255,45 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn rate_events(&self, key: &str, since_ms: i64) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::COUNT_RATE_EVENTS)
+                    .bind(key)
+                    .bind(since_ms)
+                    .fetch_one(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn tickets(&self, limit: i64) -> $crate::Result<Vec<$crate::Ticket>> {
+                let rows: Vec<$crate::sql::TicketRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::tickets()))
+                        .bind(limit)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn ticket_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Ticket>> {
+                let row: Option<$crate::sql::TicketRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::ticket_by_id()))
+                        .bind(id)
+                        .fetch_optional(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn tickets_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Ticket>> {
+                let rows: Vec<$crate::sql::TicketRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::tickets_of()))
+                        .bind(customer_id)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn quote_requests(
                 &self,
                 limit: i64,
@@ -724,6 +763,50 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn record_rate_event(&mut self, key: &str, now_ms: i64) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_RATE_EVENT)
+                    .bind(key)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn insert_ticket(&mut self, t: &$crate::Ticket) -> $crate::Result<()> {
+                sqlx::query(sqlx::AssertSqlSafe($crate::sql::insert_ticket()))
+                    .bind(&t.id)
+                    .bind(&t.customer_id)
+                    .bind(&t.email)
+                    .bind(&t.name)
+                    .bind(&t.subject)
+                    .bind(&t.message)
+                    .bind(&t.language)
+                    .bind(t.created_at_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn answer_ticket(
+                &mut self,
+                id: &str,
+                answer: &str,
+                staff_id: &str,
+                now_ms: i64,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::ANSWER_TICKET)
+                    .bind(id)
+                    .bind(answer)
+                    .bind(staff_id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn insert_unsubscribe_link(
                 &mut self,
                 token_hash: &str,
@@ -749,6 +832,7 @@ macro_rules! impl_tx {
                     .bind(&email.html_body)
                     .bind(email.created_at_ms)
                     .bind(&email.unsubscribe_url)
+                    .bind(email.forget_after_send)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
@@ -1084,6 +1168,11 @@ macro_rules! impl_tx {
             }
 
             async fn mark_email_sent(&mut self, id: &str, now_ms: i64) -> $crate::Result<()> {
+                sqlx::query($crate::sql::FORGET_SENT_EMAIL)
+                    .bind(id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
                 sqlx::query($crate::sql::MARK_EMAIL_SENT)
                     .bind(id)
                     .bind(now_ms)

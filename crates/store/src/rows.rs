@@ -226,6 +226,24 @@ pub struct Email {
     pub attempts: i64,
     /// PRV-3: a marketing e-mail's one-click unsubscribe link (`List-Unsubscribe`).
     pub unsubscribe_url: Option<String>,
+    /// PRV-4: deleted once sent (a message to a friend: the address is not kept).
+    pub forget_after_send: bool,
+}
+
+/// PRV-9: a question from the contact form, and customer service's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub email: String,
+    pub name: String,
+    pub subject: String,
+    pub message: String,
+    pub language: String,
+    pub created_at_ms: i64,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at_ms: Option<i64>,
 }
 
 /// PRV-3: one consent given or withdrawn, with the wording the customer saw.

@@ -239,18 +239,19 @@ pub const INSERT_UNSUBSCRIBE_LINK: &str =
 pub const UNSUBSCRIBE_CUSTOMER: &str =
     "SELECT customer_id FROM unsubscribe_links WHERE token_hash = $1";
 pub const ENQUEUE_EMAIL: &str = "INSERT INTO outbox (id, to_address, subject, text_body, html_body, \
-     created_at, next_attempt_at, unsubscribe_url) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)";
+     created_at, next_attempt_at, unsubscribe_url, forget_after_send) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
 pub const OUTBOX_ALL: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
-     sent_at, attempts, unsubscribe_url FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
+     sent_at, attempts, unsubscribe_url, forget_after_send FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
 pub const OUTBOX_TO: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
-     sent_at, attempts, unsubscribe_url FROM outbox WHERE LOWER(to_address) = LOWER($2) \
+     sent_at, attempts, unsubscribe_url, forget_after_send FROM outbox WHERE LOWER(to_address) = LOWER($2) \
      ORDER BY created_at DESC, id DESC LIMIT $1";
 
 const CLAIM_EMAILS: &str = "UPDATE outbox SET lease_until = $1 + $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
      AND (lease_until IS NULL OR lease_until < $1) ORDER BY created_at, id LIMIT $3{lock}) \
      RETURNING id, to_address, subject, text_body, html_body, created_at, sent_at, attempts, \
-     unsubscribe_url";
+     unsubscribe_url, forget_after_send";
 
 /// Claims due e-mails for delivery: a lease, so a process that dies mid-way leaves them
 /// to another after the lease. PostgreSQL skips rows another process is claiming.
@@ -261,6 +262,34 @@ pub fn claim_emails(dialect: Dialect) -> String {
     };
     CLAIM_EMAILS.replace("{lock}", lock)
 }
+/// PRV-4: a message to a friend leaves no trace once sent.
+pub const FORGET_SENT_EMAIL: &str = "DELETE FROM outbox WHERE id = $1 AND forget_after_send = TRUE";
+pub const COUNT_RATE_EVENTS: &str = "SELECT COUNT(*) FROM rate_events WHERE key = $1 AND at > $2";
+pub const INSERT_RATE_EVENT: &str = "INSERT INTO rate_events (key, at) VALUES ($1, $2)";
+const TICKET_COLUMNS: &str = "id, customer_id, email, name, subject, message, language, created_at, \
+     answer, answered_by, answered_at";
+pub fn insert_ticket() -> String {
+    format!(
+        "INSERT INTO tickets ({TICKET_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL)"
+    )
+}
+/// Open questions first, oldest first; then the answered ones, newest first.
+pub fn tickets() -> String {
+    format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets \
+         ORDER BY CASE WHEN answered_at IS NULL THEN 0 ELSE 1 END, \
+         CASE WHEN answered_at IS NULL THEN created_at ELSE -answered_at END, id LIMIT $1"
+    )
+}
+pub fn ticket_by_id() -> String {
+    format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1")
+}
+pub fn tickets_of() -> String {
+    format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE customer_id = $1 ORDER BY created_at")
+}
+pub const ANSWER_TICKET: &str = "UPDATE tickets SET answer = $2, answered_by = $3, answered_at = $4 \
+     WHERE id = $1 AND answered_at IS NULL";
 pub const MARK_EMAIL_SENT: &str =
     "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1";
 pub const MARK_EMAIL_FAILED: &str =
@@ -328,7 +357,9 @@ pub const ANONYMISE_ADDRESSES: &str = "UPDATE addresses SET label = '', given_na
 pub const ANONYMISE_CUSTOMER: &str = "UPDATE customers SET email = $2, email_key = $2, \
      password_hash = '!', title = '', given_name = '', family_name = '', phone = '', \
      status = 'closed' WHERE id = $1";
-pub const ERASE_STATEMENTS: [&str; 6] = [
+pub const ERASE_STATEMENTS: [&str; 7] = [
+    "UPDATE tickets SET email = '', name = '', subject = '', message = '', answer = NULL \
+     WHERE customer_id = $1",
     "DELETE FROM web_sessions WHERE customer_id = $1",
     "DELETE FROM account_tokens WHERE customer_id = $1",
     "DELETE FROM unsubscribe_links WHERE customer_id = $1",
@@ -704,6 +735,7 @@ pub struct EmailRow {
     pub sent_at: Option<i64>,
     pub attempts: i64,
     pub unsubscribe_url: Option<String>,
+    pub forget_after_send: bool,
 }
 
 impl From<EmailRow> for Email {
@@ -715,6 +747,7 @@ impl From<EmailRow> for Email {
             text_body: r.text_body,
             html_body: r.html_body,
             unsubscribe_url: r.unsubscribe_url,
+            forget_after_send: r.forget_after_send,
             created_at_ms: r.created_at,
             sent_at_ms: r.sent_at,
             attempts: r.attempts,
@@ -923,6 +956,39 @@ impl From<AddressRow> for Address {
             phone: r.phone,
             is_default: r.is_default,
             created_at_ms: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TicketRow {
+    pub id: String,
+    pub customer_id: Option<String>,
+    pub email: String,
+    pub name: String,
+    pub subject: String,
+    pub message: String,
+    pub language: String,
+    pub created_at: i64,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+impl From<TicketRow> for Ticket {
+    fn from(r: TicketRow) -> Self {
+        Ticket {
+            id: r.id,
+            customer_id: r.customer_id,
+            email: r.email,
+            name: r.name,
+            subject: r.subject,
+            message: r.message,
+            language: r.language,
+            created_at_ms: r.created_at,
+            answer: r.answer,
+            answered_by: r.answered_by,
+            answered_at_ms: r.answered_at,
         }
     }
 }

@@ -655,3 +655,303 @@ async fn acc_5_prv_2_my_account_pages_keep_addresses_and_erase_on_request() {
         .await;
     assert_eq!(res.status(), 303, "the session ended with the account");
 }
+
+/// Checks PRV-4: a piece and the house sent to a friend; the friend's address leaves no
+/// trace once the e-mail is sent; limited per customer.
+#[tokio::test]
+async fn prv_4_a_friend_receives_one_email_and_is_forgotten() {
+    for db in BOTH {
+        let sink = SmtpSink::start().await;
+        let mailer = SmtpMailer::new(&sink.url, "Maison Vauclair", "service@vauclair.example")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let app = TestApp::spawn(db, "paris").await;
+        let token = customer_token(&app, "hugo@example.fr").await;
+        while deliver_due(&app.app, &mailer).await.unwrap_or(0) > 0 {}
+
+        let (status, body) = app
+            .post_json(
+                "/api/v1/share/product",
+                &json!({"product": "solitaire-lumiere", "friend_email": "ami@example.fr"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("unauthorized")),
+            "log in first"
+        );
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/share/product",
+            &token,
+            Some(
+                json!({"product": "solitaire-lumiere", "friend_email": "ami@example.fr",
+                        "friend_name": "Léo", "message": "Pour ton anniversaire ? 💍"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 202, "{body}");
+        let mails = outbox(&app, "ami@example.fr").await;
+        assert_eq!(mails.len(), 1);
+        let text = mails[0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("Pour ton anniversaire ? 💍"), "{text}");
+        assert!(text.contains("n’est pas conservée"));
+        assert!(mails[0]["links"].as_array().is_some_and(|l| {
+            l.iter()
+                .any(|u| u == "http://shop.test/fr/products/solitaire-lumiere")
+        }));
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/api/v1/share/recommend",
+            &token,
+            Some(json!({"friend_email": "amie@example.fr"})),
+        )
+        .await;
+        assert_eq!(status, 202);
+
+        // Delivered, then gone: nothing of the friends' addresses remains.
+        while deliver_due(&app.app, &mailer).await.unwrap_or(0) > 0 {}
+        let delivered = sink
+            .messages()
+            .iter()
+            .map(|m| unfold(m))
+            .collect::<Vec<_>>();
+        assert!(
+            delivered.iter().any(|m| m.contains("To: ami@example.fr")),
+            "{db:?}"
+        );
+        assert!(delivered.iter().any(|m| m.contains("To: amie@example.fr")));
+        assert!(
+            outbox(&app, "ami@example.fr").await.is_empty(),
+            "{db:?}: forgotten"
+        );
+        assert!(outbox(&app, "amie@example.fr").await.is_empty());
+        assert_eq!(
+            outbox(&app, "hugo@example.fr").await.len(),
+            1,
+            "service e-mails stay"
+        );
+
+        // Bad input and the per-customer limit.
+        for (body, field) in [
+            (
+                json!({"product": "no-such-piece", "friend_email": "a@example.fr"}),
+                "product",
+            ),
+            (
+                json!({"product": "solitaire-lumiere", "friend_email": "not an address"}),
+                "friend_email",
+            ),
+            (
+                json!({"product": "solitaire-lumiere", "friend_email": "a@example.fr", "message": "x".repeat(501)}),
+                "message",
+            ),
+        ] {
+            let (status, problem) =
+                call(&app, "POST", "/api/v1/share/product", &token, Some(body)).await;
+            assert_eq!(
+                (status, problem["errors"][0]["field"].as_str()),
+                (400, Some(field))
+            );
+        }
+        for _ in 0..8 {
+            call(
+                &app,
+                "POST",
+                "/api/v1/share/recommend",
+                &token,
+                Some(json!({"friend_email": "b@example.fr"})),
+            )
+            .await;
+        }
+        let (status, problem) = call(
+            &app,
+            "POST",
+            "/api/v1/share/recommend",
+            &token,
+            Some(json!({"friend_email": "c@example.fr"})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (429, Some("rate_limited"))
+        );
+    }
+}
+
+/// Checks PRV-9: the contact form is kept as a ticket that customer service answers.
+#[tokio::test]
+async fn prv_9_a_question_becomes_a_ticket_and_is_answered() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let (status, body) = app
+            .post_json(
+                "/api/v1/contact",
+                &json!({"name": "Marta <script>", "email": "marta@example.it", "subject": "Taglia",
+                        "message": "Che misura per un anello?\nGrazie", "language": "it"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let reference = body["reference"].as_str().unwrap_or_default().to_owned();
+        let ack = outbox(&app, "marta@example.it").await;
+        assert!(
+            ack[0]["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&reference)
+        );
+        for (patch, field) in [("email", "email"), ("message", "message"), ("name", "name")] {
+            let mut bad =
+                json!({"name": "M", "email": "m@example.it", "subject": "s", "message": "m"});
+            bad[patch] = json!("");
+            let (status, problem) = app.post_json("/api/v1/contact", &bad).await;
+            assert_eq!(
+                (status, problem["errors"][0]["field"].as_str()),
+                (400, Some(field))
+            );
+        }
+
+        let admin = admin_token(&app).await;
+        let (status, list) = call(&app, "GET", "/api/v1/admin/tickets", &admin, None).await;
+        assert_eq!(status, 200);
+        assert_eq!(list["items"][0]["id"], reference.as_str(), "{db:?}");
+        assert_eq!(list["items"][0]["name"], "Marta <script>");
+        assert_eq!(
+            list["items"][0]["message"],
+            "Che misura per un anello?\nGrazie"
+        );
+        let path = format!("/api/v1/admin/tickets/{reference}/answer");
+        let (status, t) = call(
+            &app,
+            "POST",
+            &path,
+            &admin,
+            Some(json!({"answer": "La 52, di solito."})),
+        )
+        .await;
+        assert_eq!(status, 200, "{t}");
+        assert!(t["answered_at"].is_string());
+        let (status, _) = call(
+            &app,
+            "POST",
+            &path,
+            &admin,
+            Some(json!({"answer": "Again"})),
+        )
+        .await;
+        assert_eq!(status, 409, "answered once");
+        let mails = outbox(&app, "marta@example.it").await;
+        assert!(
+            mails[0]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("La 52, di solito.")
+        );
+        assert!(
+            mails[0]["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("La nostra risposta")
+        );
+
+        // Five messages an hour from one address.
+        for i in 0..4 {
+            app.post_json(
+                "/api/v1/contact",
+                &json!({"name": "M", "email": "marta@example.it", "subject": format!("{i}"), "message": "m"}),
+            )
+            .await;
+        }
+        let (status, problem) = app
+            .post_json(
+                "/api/v1/contact",
+                &json!({"name": "M", "email": "MARTA@example.it", "subject": "6", "message": "m"}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (429, Some("rate_limited"))
+        );
+    }
+}
+
+/// Checks PRV-9, PRV-4 on the pages: the contact form and the friend form.
+#[tokio::test]
+async fn prv_9_prv_4_the_contact_and_friend_pages() {
+    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    let res = app.get("/fr/contact").await;
+    assert_eq!(res.status(), 200);
+    let s = crate::account_pages::cookie_value(&res, "ecrin_session").unwrap_or_default();
+    let csrf = csrf_of(&res.text().await.unwrap_or_default());
+    let res = post_form(
+        &app,
+        "/fr/contact",
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("name", "Al"),
+            ("email", "x"),
+            ("subject", ""),
+            ("message", ""),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let html = res.text().await.unwrap_or_default();
+    assert!(html.contains("href=\"#f-email\"") && html.contains("href=\"#f-subject\""));
+    let res = post_form(
+        &app,
+        "/fr/contact",
+        &s,
+        &[
+            ("csrf", &csrf),
+            ("name", "Al"),
+            ("email", "al@example.fr"),
+            ("subject", "Bague"),
+            ("message", "Une question."),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap_or_default()
+            .contains("Votre message tkt_")
+    );
+
+    // The friend form asks a visitor to log in first, then sends.
+    let res = app.get("/fr/products/solitaire-lumiere/share").await;
+    assert_eq!(res.status(), 303);
+    customer_token(&app, "ana@example.fr").await;
+    let session = page_login(&app, "ana@example.fr").await;
+    let html = app
+        .get_with(
+            "/fr/products/solitaire-lumiere/share",
+            &[("cookie", &format!("ecrin_session={session}"))],
+        )
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(html.contains("Solitaire Lumière"));
+    let res = post_form(
+        &app,
+        "/fr/products/solitaire-lumiere/share",
+        &session,
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("friend_email", "lou@example.fr"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap_or_default()
+            .contains("n’a pas été conservée")
+    );
+    assert_eq!(outbox(&app, "lou@example.fr").await.len(), 1);
+}

@@ -172,6 +172,26 @@ impl FromRequestParts<AppState> for Bearer {
     }
 }
 
+/// A bearer token when one is sent (and then it must be valid), or nobody.
+pub(crate) struct MaybeBearer(pub Option<Bearer>);
+
+impl FromRequestParts<AppState> for MaybeBearer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            Ok(MaybeBearer(Some(
+                Bearer::from_request_parts(parts, state).await?,
+            )))
+        } else {
+            Ok(MaybeBearer(None))
+        }
+    }
+}
+
 /// Log out: the token is revoked at once.
 #[utoipa::path(delete, path = "/api/v1/sessions/current",
     responses((status = 204), (status = 401, body = crate::Problem, content_type = "application/problem+json")),
@@ -379,7 +399,7 @@ pub(crate) async fn erase(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
+pub(crate) fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
     match &bearer.subject {
         Subject::Customer(id) => Ok(id),
         Subject::Staff(_) => Err(ApiError::new(

@@ -4,6 +4,7 @@ pub(crate) mod accounts;
 mod admin;
 mod basket;
 mod catalogue;
+mod messages;
 mod openapi;
 mod test_mode;
 
@@ -47,6 +48,8 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         )
         .route("/api/v1/me/consents", get(accounts::my_consents))
         .route("/api/v1/admin/newsletters", post(admin::send_newsletter))
+        .route("/api/v1/admin/tickets", get(messages::tickets))
+        .route("/api/v1/admin/tickets/{id}/answer", post(messages::answer))
         .route("/api/v1/admin/customers/{id}", get(admin::get_customer))
         .route(
             "/api/v1/admin/customers/{id}/suspend",
@@ -76,6 +79,9 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
             post(accounts::request_reset),
         )
         .route("/api/v1/sessions", post(accounts::log_in))
+        .route("/api/v1/share/product", post(messages::share_product))
+        .route("/api/v1/share/recommend", post(messages::recommend))
+        .route("/api/v1/contact", post(messages::contact))
 }
 
 /// A JSON body whose rejections (malformed, too large, wrong type) are problems.

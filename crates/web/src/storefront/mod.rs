@@ -4,6 +4,7 @@
 mod account;
 mod basket;
 mod legal;
+mod messages;
 mod my_account;
 
 use crate::cookies;
@@ -88,6 +89,18 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
             get(account::forgot_form).post(account::forgot),
         )
         .route("/{lang}/quote", get(basket::quote_form).post(basket::quote))
+        .route(
+            "/{lang}/contact",
+            get(messages::contact_form).post(messages::contact),
+        )
+        .route(
+            "/{lang}/products/{slug}/share",
+            get(messages::share_form).post(messages::share),
+        )
+        .route(
+            "/{lang}/recommend",
+            get(messages::recommend_form).post(messages::recommend),
+        )
 }
 
 /// A link to the same page in another language.
