@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod privacy;
 pub mod profiles;
 pub mod quotes;
+pub mod retention;
 pub mod sessions;
 pub mod staff;
 pub mod terms;

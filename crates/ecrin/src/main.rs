@@ -32,6 +32,10 @@ enum Command {
     Migrate,
     /// Load the demo catalogue into an empty database.
     Seed,
+    /// Delete what has outlived its purpose now (`serve` also does it every hour): the
+    /// security log past the profile's retention, ended sessions and visitors' baskets,
+    /// spent tokens.
+    Purge,
     /// Staff accounts and other administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -84,6 +88,7 @@ fn main() -> std::process::ExitCode {
             Command::Serve => serve(settings, profile).await,
             Command::Migrate => migrate(&settings).await,
             Command::Seed => seed(settings, profile).await,
+            Command::Purge => purge(settings, profile).await,
             Command::Admin(AdminCommand::CreateStaff { email, name, role }) => {
                 create_staff(settings, profile, &email, &name, &role).await
             }
@@ -125,6 +130,17 @@ async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
             .with_context(|| format!("ECRIN_DATABASE_URL: cannot open {shown}"))?;
         Ok(Arc::new(store))
     }
+}
+
+async fn purge(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url).await?;
+    let app = app(store.clone(), profile, &settings);
+    let purged = ecrin_app::retention::purge(&app).await?;
+    for (what, n) in purged {
+        println!("{what:<22} {n:>8} deleted");
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -241,6 +257,12 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         }
         None => None,
     };
+    // PRV-7: what has outlived its purpose is deleted at start and every hour.
+    let purge = tokio::spawn(ecrin_app::retention::run(
+        app.clone(),
+        std::time::Duration::from_secs(3600),
+        stop_tx.subscribe(),
+    ));
     let web = WebSettings {
         addr: settings.addr,
         test_mode: settings.test_mode,
@@ -281,6 +303,7 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     if let Some(task) = outbox {
         let _ = task.await;
     }
+    let _ = purge.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -90,6 +90,10 @@ pub trait Store: Send + Sync + 'static {
     /// ACC-5: the default delivery address first.
     async fn addresses_of(&self, customer_id: &str) -> Result<Vec<Address>>;
     async fn quote_requests_of(&self, customer_id: &str) -> Result<Vec<QuoteRequest>>;
+    /// PRV-5: attempts per day, route and status since `since_ms`.
+    async fn security_counts(&self, since_ms: i64) -> Result<Vec<SecurityCount>>;
+    /// PRV-5: the newest events, for an investigation inside the system.
+    async fn security_events(&self, limit: i64) -> Result<Vec<SecurityEvent>>;
     /// Events of `key` after `since_ms` (limits shared by every process).
     async fn rate_events(&self, key: &str, since_ms: i64) -> Result<i64>;
     /// PRV-9: open questions first.
@@ -174,6 +178,9 @@ pub trait Tx: Send {
     /// An e-mail to send once this transaction commits.
     async fn enqueue_email(&mut self, email: &Email) -> Result<()>;
     async fn record_rate_event(&mut self, key: &str, now_ms: i64) -> Result<()>;
+    async fn record_security_event(&mut self, e: &SecurityEvent) -> Result<()>;
+    /// PRV-7: deletes what has outlived its purpose, per kind of data.
+    async fn purge_expired(&mut self, now_ms: i64, security_before_ms: i64) -> Result<Purged>;
     async fn insert_ticket(&mut self, t: &Ticket) -> Result<()>;
     /// False when the ticket is unknown or already answered.
     async fn answer_ticket(

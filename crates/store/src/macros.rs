@@ -255,6 +255,32 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn security_counts(
+                &self,
+                since_ms: i64,
+            ) -> $crate::Result<Vec<$crate::SecurityCount>> {
+                let rows: Vec<$crate::sql::SecurityCountRow> =
+                    sqlx::query_as($crate::sql::SECURITY_COUNTS)
+                        .bind(since_ms)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn security_events(
+                &self,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::SecurityEvent>> {
+                let rows: Vec<$crate::sql::SecurityEventRow> =
+                    sqlx::query_as($crate::sql::SECURITY_EVENTS)
+                        .bind(limit)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
             async fn rate_events(&self, key: &str, since_ms: i64) -> $crate::Result<i64> {
                 sqlx::query_scalar($crate::sql::COUNT_RATE_EVENTS)
                     .bind(key)
@@ -761,6 +787,48 @@ macro_rules! impl_tx {
                     .await
                     .map_err($err)?;
                 Ok(())
+            }
+
+            async fn record_security_event(
+                &mut self,
+                e: &$crate::SecurityEvent,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_SECURITY_EVENT)
+                    .bind(e.at_ms)
+                    .bind(&e.kind)
+                    .bind(e.status)
+                    .bind(&e.ip)
+                    .bind(&e.user_agent)
+                    .bind(&e.referrer)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn purge_expired(
+                &mut self,
+                now_ms: i64,
+                security_before_ms: i64,
+            ) -> $crate::Result<$crate::Purged> {
+                let mut purged = Vec::new();
+                use $crate::sql::Before;
+                for (what, before, sql) in $crate::sql::PURGES {
+                    let limit = match before {
+                        Before::Now => Some(now_ms),
+                        Before::SecurityLimit => Some(security_before_ms),
+                        Before::DayAgo => Some(now_ms - 86_400_000),
+                        Before::WeekAgo => Some(now_ms - 7 * 86_400_000),
+                        Before::Orphans => None,
+                    };
+                    let mut query = sqlx::query(sql);
+                    if let Some(limit) = limit {
+                        query = query.bind(limit);
+                    }
+                    let done = query.execute(&mut *self.tx).await.map_err($err)?;
+                    purged.push((what, done.rows_affected()));
+                }
+                Ok(purged)
             }
 
             async fn record_rate_event(&mut self, key: &str, now_ms: i64) -> $crate::Result<()> {

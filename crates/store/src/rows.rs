@@ -230,6 +230,31 @@ pub struct Email {
     pub forget_after_send: bool,
 }
 
+/// PRV-5: one attempt on a sensitive form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityEvent {
+    pub at_ms: i64,
+    /// The route, `POST /api/v1/sessions`.
+    pub kind: String,
+    pub status: i64,
+    pub ip: String,
+    pub user_agent: String,
+    pub referrer: String,
+}
+
+/// PRV-5: the aggregate that may leave the system: attempts per day, route and status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityCount {
+    /// Days since 1970-01-01.
+    pub day: i64,
+    pub kind: String,
+    pub status: i64,
+    pub count: i64,
+}
+
+/// PRV-7: how many rows a purge removed, per kind of data.
+pub type Purged = Vec<(&'static str, u64)>;
+
 /// PRV-9: a question from the contact form, and customer service's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {

@@ -290,6 +290,75 @@ pub fn tickets_of() -> String {
 }
 pub const ANSWER_TICKET: &str = "UPDATE tickets SET answer = $2, answered_by = $3, answered_at = $4 \
      WHERE id = $1 AND answered_at IS NULL";
+pub const INSERT_SECURITY_EVENT: &str = "INSERT INTO security_events (at, kind, status, ip, \
+     user_agent, referrer) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const SECURITY_COUNTS: &str = "SELECT at / 86400000 AS day, kind, status, COUNT(*) AS count \
+     FROM security_events WHERE at >= $1 GROUP BY at / 86400000, kind, status \
+     ORDER BY day, kind, status";
+pub const SECURITY_EVENTS: &str = "SELECT at, kind, status, ip, user_agent, referrer \
+     FROM security_events ORDER BY at DESC LIMIT $1";
+/// PRV-7: the moment before which a kind of data has outlived its purpose.
+#[derive(Debug, Clone, Copy)]
+pub enum Before {
+    Now,
+    SecurityLimit,
+    DayAgo,
+    WeekAgo,
+    /// Rows whose owner is gone (no time involved).
+    Orphans,
+}
+
+/// PRV-7: every retention, each statement with its kind of data and its limit (`$1`).
+pub const PURGES: [(&str, Before, &str); 9] = [
+    (
+        "security_events",
+        Before::SecurityLimit,
+        "DELETE FROM security_events WHERE at < $1",
+    ),
+    (
+        "web_sessions",
+        Before::Now,
+        "DELETE FROM web_sessions WHERE expires_at < $1",
+    ),
+    (
+        "visitor_basket_lines",
+        Before::Orphans,
+        "DELETE FROM basket_lines WHERE basket_id IN \
+       (SELECT id FROM baskets WHERE session_hash IS NOT NULL \
+       AND session_hash NOT IN (SELECT id_hash FROM web_sessions))",
+    ),
+    (
+        "visitor_baskets",
+        Before::Orphans,
+        "DELETE FROM baskets WHERE session_hash IS NOT NULL \
+       AND session_hash NOT IN (SELECT id_hash FROM web_sessions)",
+    ),
+    (
+        "rate_events",
+        Before::DayAgo,
+        "DELETE FROM rate_events WHERE at < $1",
+    ),
+    (
+        "login_failures",
+        Before::DayAgo,
+        "DELETE FROM login_failures WHERE at < $1",
+    ),
+    (
+        "account_tokens",
+        Before::Now,
+        "DELETE FROM account_tokens WHERE expires_at < $1",
+    ),
+    (
+        "api_tokens",
+        Before::Now,
+        "DELETE FROM api_tokens WHERE expires_at < $1 OR revoked_at IS NOT NULL",
+    ),
+    (
+        "friend_emails",
+        Before::WeekAgo,
+        "DELETE FROM outbox WHERE forget_after_send = TRUE AND created_at < $1",
+    ),
+];
 pub const MARK_EMAIL_SENT: &str =
     "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1";
 pub const MARK_EMAIL_FAILED: &str =
@@ -989,6 +1058,48 @@ impl From<TicketRow> for Ticket {
             answer: r.answer,
             answered_by: r.answered_by,
             answered_at_ms: r.answered_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SecurityCountRow {
+    pub day: i64,
+    pub kind: String,
+    pub status: i64,
+    pub count: i64,
+}
+
+impl From<SecurityCountRow> for SecurityCount {
+    fn from(r: SecurityCountRow) -> Self {
+        SecurityCount {
+            day: r.day,
+            kind: r.kind,
+            status: r.status,
+            count: r.count,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SecurityEventRow {
+    pub at: i64,
+    pub kind: String,
+    pub status: i64,
+    pub ip: String,
+    pub user_agent: String,
+    pub referrer: String,
+}
+
+impl From<SecurityEventRow> for SecurityEvent {
+    fn from(r: SecurityEventRow) -> Self {
+        SecurityEvent {
+            at_ms: r.at,
+            kind: r.kind,
+            status: r.status,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            referrer: r.referrer,
         }
     }
 }

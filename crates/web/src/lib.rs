@@ -13,6 +13,7 @@ mod picture;
 mod ratelimit;
 mod rawquery;
 mod reads;
+mod seclog;
 mod storefront;
 
 pub use error::{ApiError, Problem};
@@ -135,6 +136,10 @@ fn router(state: AppState) -> Router {
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     ratelimit::limit,
+                ))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    seclog::log,
                 )),
         )
         .fallback(storefront::not_found_fallback)

@@ -955,3 +955,129 @@ async fn prv_9_prv_4_the_contact_and_friend_pages() {
     );
     assert_eq!(outbox(&app, "lou@example.fr").await.len(), 1);
 }
+
+/// Checks PRV-5: attempts on the sensitive forms are logged with address and browser;
+/// only daily counts leave the system.
+#[tokio::test]
+async fn prv_5_sensitive_forms_are_logged_and_only_counts_leave() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        for password in ["wrong one", "wrong two"] {
+            let res = app
+                .client
+                .post(app.url("/api/v1/sessions"))
+                .header("user-agent", "Mozilla/5.0 (iPhone)\tSafari")
+                .header("referer", "https://shop.test/fr/account/login")
+                .json(&json!({"email": "nobody@example.fr", "password": password}))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(res.status(), 401);
+        }
+        let events = app.app.store.security_events(10).await.unwrap_or_default();
+        assert_eq!(events.len(), 2, "{db:?}");
+        assert_eq!(events[0].kind, "POST /api/v1/sessions");
+        assert_eq!(events[0].status, 401);
+        assert_eq!(events[0].ip, "127.0.0.1");
+        assert_eq!(
+            events[0].user_agent, "Mozilla/5.0 (iPhone)Safari",
+            "control characters dropped"
+        );
+        assert_eq!(events[0].referrer, "https://shop.test/fr/account/login");
+        // Reading the catalogue is not logged.
+        app.get("/api/v1/products").await;
+        assert_eq!(
+            app.app
+                .store
+                .security_events(10)
+                .await
+                .unwrap_or_default()
+                .len(),
+            2
+        );
+
+        let admin = admin_token(&app).await;
+        let (status, stats) = call(&app, "GET", "/api/v1/admin/security-stats", &admin, None).await;
+        assert_eq!(status, 200);
+        let items = stats["items"].as_array().cloned().unwrap_or_default();
+        let failed = items
+            .iter()
+            .find(|i| i["kind"] == "POST /api/v1/sessions" && i["status"] == 401)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(failed["count"], 2, "{stats}");
+        let text = stats.to_string();
+        assert!(
+            !text.contains("127.0.0.1") && !text.contains("iPhone"),
+            "counts only"
+        );
+    }
+}
+
+/// Checks PRV-7: retention periods are purged: the security log after the profile's
+/// days, ended sessions with their visitors' baskets, spent tokens.
+#[tokio::test]
+async fn prv_7_what_outlives_its_purpose_is_purged() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "atelier").await;
+        let ring = crate::basket::sku(&app, "jonc-trait", 0).await;
+        let visitor = post_form(
+            &app,
+            "/fr/basket/items",
+            "",
+            &[("sku", &ring), ("quantity", "1")],
+        )
+        .await;
+        assert_eq!(visitor.status(), 303);
+        app.post_json(
+            "/api/v1/sessions",
+            &json!({"email": "x@example.fr", "password": "nope"}),
+        )
+        .await;
+        let nothing = ecrin_app::retention::purge(&app.app)
+            .await
+            .unwrap_or_default();
+        assert!(
+            nothing
+                .iter()
+                .all(|(what, n)| *n == 0 || *what == "api_tokens"),
+            "{db:?}: nothing is due yet: {nothing:?}"
+        );
+
+        // A day later the session (12 hours) has ended and its basket goes with it.
+        let (status, _) = app
+            .post_json("/api/v1/test/clock", &json!({"advance": "P1D"}))
+            .await;
+        assert_eq!(status, 200);
+        let purged = ecrin_app::retention::purge(&app.app)
+            .await
+            .unwrap_or_default();
+        let count = |p: &ecrin_store::Purged, what: &str| {
+            p.iter()
+                .find(|(w, _)| *w == what)
+                .map(|(_, n)| *n)
+                .unwrap_or(0)
+        };
+        assert!(count(&purged, "web_sessions") >= 1, "{db:?}: {purged:?}");
+        assert_eq!(count(&purged, "visitor_baskets"), 1);
+        assert_eq!(count(&purged, "visitor_basket_lines"), 1);
+        assert_eq!(count(&purged, "security_events"), 0, "kept 365 days");
+
+        let (status, _) = app
+            .post_json("/api/v1/test/clock", &json!({"advance": "P365D"}))
+            .await;
+        assert_eq!(status, 200);
+        let purged = ecrin_app::retention::purge(&app.app)
+            .await
+            .unwrap_or_default();
+        assert_eq!(count(&purged, "security_events"), 1, "{db:?}: {purged:?}");
+        assert!(
+            app.app
+                .store
+                .security_events(10)
+                .await
+                .unwrap_or_default()
+                .is_empty()
+        );
+    }
+}

@@ -105,3 +105,54 @@ pub(crate) async fn suspend_customer(
     let c = backoffice::suspend_customer(&state.app, staff_id(&bearer)?, &id, &req.reason).await?;
     Ok(Json(record(c)))
 }
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SecurityCountDto {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// The form's route, `POST /api/v1/sessions`.
+    pub kind: String,
+    pub status: i64,
+    pub count: i64,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SecurityStats {
+    pub items: Vec<SecurityCountDto>,
+}
+
+/// PRV-5: attempts on the sensitive forms per day, route and answer over the last 30 days
+/// (admin). Only these counts leave the system: no address, no browser.
+#[utoipa::path(get, path = "/api/v1/admin/security-stats",
+    responses((status = 200, body = SecurityStats), (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn security_stats(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<SecurityStats>, ApiError> {
+    let s = backoffice::staff(&state.app, staff_id(&bearer)?).await?;
+    backoffice::require(&s, &[ecrin_core::account::Role::Admin])?;
+    let since = state.app.clock.now_ms() - 30 * 86_400_000;
+    let counts = state
+        .app
+        .store
+        .security_counts(since)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
+    let day = |d: i64| {
+        jiff::Timestamp::from_millisecond(d * 86_400_000)
+            .map(|t| t.to_string().get(..10).unwrap_or("").to_owned())
+            .unwrap_or_default()
+    };
+    Ok(Json(SecurityStats {
+        items: counts
+            .into_iter()
+            .map(|c| SecurityCountDto {
+                day: day(c.day),
+                kind: c.kind,
+                status: c.status,
+                count: c.count,
+            })
+            .collect(),
+    }))
+}

@@ -49,6 +49,7 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route("/api/v1/me/consents", get(accounts::my_consents))
         .route("/api/v1/admin/newsletters", post(admin::send_newsletter))
         .route("/api/v1/admin/tickets", get(messages::tickets))
+        .route("/api/v1/admin/security-stats", get(admin::security_stats))
         .route("/api/v1/admin/tickets/{id}/answer", post(messages::answer))
         .route("/api/v1/admin/customers/{id}", get(admin::get_customer))
         .route(

@@ -30,6 +30,7 @@ use utoipa::OpenApi;
         super::admin::get_customer,
         super::admin::suspend_customer,
         super::admin::send_newsletter,
+        super::admin::security_stats,
         super::messages::share_product,
         super::messages::recommend,
         super::messages::contact,
