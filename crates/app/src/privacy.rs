@@ -516,3 +516,18 @@ pub async fn set_default_address(app: &App, customer_id: &str, id: &str) -> Resu
     tx.commit().await?;
     Ok(())
 }
+
+/// PRV-1: every personal field the shop collects and the Fluent id of its purpose; the
+/// privacy page is generated from this list. Card data is not among them: the payment
+/// provider holds it.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("field-title", "purpose-title"),
+    ("field-given-name", "purpose-names"),
+    ("field-family-name", "purpose-names"),
+    ("field-email", "purpose-email"),
+    ("field-phone", "purpose-phone"),
+    ("privacy-field-delivery-address", "purpose-delivery-address"),
+    ("privacy-field-billing-address", "purpose-billing-address"),
+    ("privacy-field-orders", "purpose-orders"),
+    ("privacy-field-connection", "purpose-connection"),
+];

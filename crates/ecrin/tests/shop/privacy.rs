@@ -1081,3 +1081,41 @@ async fn prv_7_what_outlives_its_purpose_is_purged() {
         );
     }
 }
+
+/// Checks PRV-1: the privacy page states each field's purpose, from the list the code
+/// keeps; no table of the schema holds card data.
+#[tokio::test]
+async fn prv_1_each_field_has_its_purpose_and_no_card_data_is_kept() {
+    let app = TestApp::spawn(Db::Sqlite, "milano").await;
+    let html = app
+        .get("/it/legal/privacy")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(html.contains("<caption>Ogni dato e a cosa serve</caption>"));
+    let t = ecrin_app::i18n::Tr::new(ecrin_core::Lang::It);
+    for (field, purpose) in ecrin_app::privacy::FIELDS {
+        let row = format!(
+            "<th scope=\"row\">{}</th><td>{}</td>",
+            t.t(field),
+            t.t(purpose)
+        );
+        assert!(
+            html.contains(&row.replace('’', "&#8217;")) || html.contains(&row),
+            "{row}"
+        );
+    }
+    for backend in ["store-sqlite", "store-postgres"] {
+        let dir = format!("{}/../{backend}/migrations", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = entry.map(|e| e.path()).unwrap_or_default();
+            let sql = std::fs::read_to_string(&path)
+                .unwrap_or_default()
+                .to_lowercase();
+            for word in ["card_number", "pan ", "cvv", "cvc", "expiry_month"] {
+                assert!(!sql.contains(word), "{}: {word}", path.display());
+            }
+        }
+    }
+}

@@ -164,6 +164,8 @@ pub(crate) async fn terms_download(
 struct PrivacyPage {
     layout: Layout,
     blocks: Vec<Block>,
+    /// PRV-1: each personal field and its purpose.
+    fields: Vec<(String, String)>,
 }
 
 pub(crate) async fn privacy(
@@ -214,6 +216,10 @@ pub(crate) async fn privacy(
             render(&PrivacyPage {
                 layout: Layout::new(profile, lang, &uri, t.t("legal-privacy-title")),
                 blocks,
+                fields: ecrin_app::privacy::FIELDS
+                    .iter()
+                    .map(|(field, purpose)| (t.t(field), t.t(purpose)))
+                    .collect(),
             })
         });
     PageResult(result, state)
