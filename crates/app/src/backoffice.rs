@@ -61,8 +61,33 @@ pub async fn suspend_customer(
     customer_id: &str,
     reason: &str,
 ) -> Result<Customer, AppError> {
+    end_account(app, staff_id, customer_id, reason, AccountStatus::Suspended).await
+}
+
+/// ACC-7: closes an account for good (misuse, breach of the terms); as for a suspension,
+/// sessions end and the reason is e-mailed. Only an admin closes.
+pub async fn close_customer(
+    app: &App,
+    staff_id: &str,
+    customer_id: &str,
+    reason: &str,
+) -> Result<Customer, AppError> {
+    end_account(app, staff_id, customer_id, reason, AccountStatus::Closed).await
+}
+
+async fn end_account(
+    app: &App,
+    staff_id: &str,
+    customer_id: &str,
+    reason: &str,
+    status: AccountStatus,
+) -> Result<Customer, AppError> {
     let s = staff(app, staff_id).await?;
-    require(&s, CUSTOMER_DATA)?;
+    if status == AccountStatus::Closed {
+        require(&s, &[Role::Admin])?;
+    } else {
+        require(&s, CUSTOMER_DATA)?;
+    }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
@@ -82,21 +107,23 @@ pub async fn suspend_customer(
         .unwrap_or(app.profile.default_lang());
     let t = Tr::new(lang);
     let mut tx = app.store.begin().await?;
-    tx.set_customer_status(customer_id, AccountStatus::Suspended, now)
-        .await?;
+    let (action, key) = match status {
+        AccountStatus::Closed => ("close", "email-closed"),
+        _ => ("suspend", "email-suspended"),
+    };
+    tx.set_customer_status(customer_id, status, now).await?;
     tx.end_customer_sessions(customer_id, now).await?;
-    tx.log_staff_access(&s.id, customer_id, "suspend", now)
-        .await?;
+    tx.log_staff_access(&s.id, customer_id, action, now).await?;
     let message = Message {
         to: customer.email.clone(),
         lang,
         subject: t.with(
-            "email-suspended-subject",
+            &format!("{key}-subject"),
             &[("shop", app.profile.shop_name.clone())],
         ),
         greeting: t.with("email-greeting", &[("name", customer.given_name.clone())]),
         paragraphs: vec![
-            t.t("email-suspended-text"),
+            t.t(&format!("{key}-text")),
             t.with("email-suspended-reason", &[("reason", reason.to_owned())]),
             t.with(
                 "email-suspended-contact",
@@ -107,8 +134,5 @@ pub async fn suspend_customer(
     };
     emails::enqueue(tx.as_mut(), app, message).await?;
     tx.commit().await?;
-    Ok(Customer {
-        status: AccountStatus::Suspended,
-        ..customer
-    })
+    Ok(Customer { status, ..customer })
 }

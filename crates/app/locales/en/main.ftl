@@ -391,3 +391,5 @@ purpose-delivery-address = To deliver your orders.
 purpose-billing-address = To make out invoices, which the law requires us to keep (city, postcode and country are kept for VAT even after erasure).
 purpose-orders = To perform the contract: preparation, delivery, withdrawal, warranty.
 purpose-connection = For the security of logins and forms, kept for a limited time; only daily counts are used for statistics.
+email-closed-subject = Your { $shop } account is closed
+email-closed-text = We have closed your account: you can no longer log in or order.

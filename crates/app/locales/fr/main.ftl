@@ -391,3 +391,5 @@ purpose-delivery-address = Pour livrer vos commandes.
 purpose-billing-address = Pour établir les factures, que la loi nous oblige à conserver (ville, code postal et pays sont gardés pour la TVA même après effacement).
 purpose-orders = Pour exécuter le contrat : préparation, livraison, rétractation, garantie.
 purpose-connection = Pour la sécurité des connexions et des formulaires, conservées un temps limité ; seuls des décomptes quotidiens servent aux statistiques.
+email-closed-subject = Votre compte { $shop } est fermé
+email-closed-text = Nous avons fermé votre compte : vous ne pouvez plus vous connecter ni commander.

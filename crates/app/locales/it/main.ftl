@@ -391,3 +391,5 @@ purpose-delivery-address = Per consegnare gli ordini.
 purpose-billing-address = Per intestare le fatture, che la legge ci obbliga a conservare (città, CAP e paese restano per l’IVA anche dopo la cancellazione).
 purpose-orders = Per eseguire il contratto: preparazione, consegna, recesso, garanzia.
 purpose-connection = Per la sicurezza di accessi e moduli, conservati per un tempo limitato; solo conteggi giornalieri servono alle statistiche.
+email-closed-subject = Il tuo account { $shop } è chiuso
+email-closed-text = Abbiamo chiuso il tuo account: non puoi più accedere né ordinare.

@@ -1119,3 +1119,64 @@ async fn prv_1_each_field_has_its_purpose_and_no_card_data_is_kept() {
         }
     }
 }
+
+/// Checks ACC-7: an admin closes an account; the customer is told why and can no longer
+/// log in; customer service may suspend but not close.
+#[tokio::test]
+async fn acc_7_an_admin_closes_an_account_with_the_reason_emailed() {
+    let app = TestApp::spawn(Db::Sqlite, "milano").await;
+    let token = customer_token(&app, "rocco@example.it").await;
+    let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+    let id = me["id"].as_str().unwrap_or_default().to_owned();
+    ecrin_app::staff::create_staff(
+        &app.app,
+        "cs@maison.test",
+        "Service",
+        ecrin_core::account::Role::CustomerService,
+        "a long staff secret",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (_, cs) = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "cs@maison.test", "password": "a long staff secret"}),
+        )
+        .await;
+    let path = format!("/api/v1/admin/customers/{id}/close");
+    let reason = json!({"reason": "Reventes répétées <contraires aux conditions>"});
+    let (status, _) = call(
+        &app,
+        "POST",
+        &path,
+        cs["token"].as_str().unwrap_or(""),
+        Some(reason.clone()),
+    )
+    .await;
+    assert_eq!(status, 403, "customer service does not close");
+    let admin = admin_token(&app).await;
+    let (status, record) = call(&app, "POST", &path, &admin, Some(reason)).await;
+    assert_eq!((status, record["status"].as_str()), (200, Some("closed")));
+    let (status, _) = call(&app, "GET", "/api/v1/me", &token, None).await;
+    assert_eq!(status, 401, "sessions ended");
+    let (status, _) = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "rocco@example.it", "password": "rubis et onyx"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let mail = outbox(&app, "rocco@example.it").await[0].clone();
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("chiuso")
+    );
+    assert!(
+        mail["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Reventes répétées <contraires aux conditions>")
+    );
+}

@@ -91,6 +91,21 @@ pub struct SuspendRequest {
     pub reason: String,
 }
 
+/// ACC-7: closes a customer's account for good, with the reason e-mailed (admin).
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/close", params(("id" = String, Path)),
+    request_body = SuspendRequest,
+    responses((status = 200, body = MeResponse), (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn close_customer(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<SuspendRequest>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let c = backoffice::close_customer(&state.app, staff_id(&bearer)?, &id, &req.reason).await?;
+    Ok(Json(record(c)))
+}
+
 /// ACC-7: suspends a customer's account (admin, customer service).
 #[utoipa::path(post, path = "/api/v1/admin/customers/{id}/suspend", params(("id" = String, Path)),
     request_body = SuspendRequest,

@@ -56,6 +56,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/admin/customers/{id}/suspend",
             post(admin::suspend_customer),
         )
+        .route(
+            "/api/v1/admin/customers/{id}/close",
+            post(admin::close_customer),
+        )
         .route("/api/v1/basket", get(basket::get_basket))
         .route("/api/v1/basket/items", post(basket::add_item))
         .route(

@@ -29,6 +29,7 @@ use utoipa::OpenApi;
         super::accounts::erase,
         super::admin::get_customer,
         super::admin::suspend_customer,
+        super::admin::close_customer,
         super::admin::send_newsletter,
         super::admin::security_stats,
         super::messages::share_product,
