@@ -35,22 +35,30 @@ async fn load(app: &App, owner: &BasketOwner) -> Result<StoredBasket, AppError> 
             owner: owner.clone(),
             version: 0,
             basket: Basket::default(),
+            stored_lines: Vec::new(),
         }))
 }
 
-async fn view(app: &App, basket: &Basket) -> Result<BasketView, AppError> {
-    if basket.is_expired(&app.profile, app.clock.now_ms()) {
-        return Ok(BasketView {
-            lines: Vec::new(),
-            units: 0,
-            total: 0,
-            expires_at_ms: None,
-        });
-    }
+/// The variants of `basket`'s lines and of `extra` pieces, in one query.
+async fn variants_of(
+    app: &App,
+    basket: &Basket,
+    extra: Option<&str>,
+) -> Result<Vec<VariantInfo>, AppError> {
     let mut skus: Vec<String> = basket.lines.iter().map(|l| l.sku.clone()).collect();
+    skus.extend(extra.map(str::to_owned));
     skus.sort();
     skus.dedup();
-    let variants = app.store.variants_info(&skus).await?;
+    if skus.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(app.store.variants_info(&skus).await?)
+}
+
+fn view_with(app: &App, basket: &Basket, variants: &[VariantInfo]) -> BasketView {
+    if basket.is_expired(&app.profile, app.clock.now_ms()) {
+        return BasketView::default();
+    }
     // A piece withdrawn from sale since it was added simply leaves the basket.
     let lines: Vec<LineView> = basket
         .lines
@@ -66,30 +74,37 @@ async fn view(app: &App, basket: &Basket) -> Result<BasketView, AppError> {
             })
         })
         .collect();
-    Ok(BasketView {
+    BasketView {
         units: lines.iter().map(|l| l.quantity).sum(),
         total: lines.iter().map(|l| l.line_total).sum(),
         expires_at_ms: basket.expires_at(&app.profile),
         lines,
-    })
+    }
 }
 
 pub async fn basket_of(app: &App, owner: &BasketOwner) -> Result<BasketView, AppError> {
     let stored = load(app, owner).await?;
-    view(app, &stored.basket).await
+    if stored.basket.is_expired(&app.profile, app.clock.now_ms()) {
+        return Ok(BasketView::default());
+    }
+    let variants = variants_of(app, &stored.basket, None).await?;
+    Ok(view_with(app, &stored.basket, &variants))
 }
 
-/// Applies `change` to the customer's basket and saves it; retried when another request
-/// saved the basket in between.
+/// Applies `change` to the basket and saves it; retried when another request saved the
+/// basket in between. The variants of the lines and of `extra` are read once, for the
+/// change and for the answer.
 async fn change(
     app: &App,
     owner: &BasketOwner,
-    change: impl Fn(&Basket, i64) -> Result<Basket, Refusal>,
+    extra: Option<&str>,
+    change: impl Fn(&Basket, i64, &[VariantInfo]) -> Result<Basket, Refusal>,
 ) -> Result<BasketView, AppError> {
     for _ in 0..5 {
         let mut stored = load(app, owner).await?;
+        let variants = variants_of(app, &stored.basket, extra).await?;
         let now = app.clock.now_ms();
-        let next = change(&stored.basket, now)?;
+        let next = change(&stored.basket, now, &variants)?;
         if stored.id.is_empty() {
             stored.id = format!("bsk_{}", random_hex(10)?);
         }
@@ -97,7 +112,7 @@ async fn change(
         let mut tx = app.store.begin().await?;
         if tx.save_basket(&stored, now).await? {
             tx.commit().await?;
-            return view(app, &stored.basket).await;
+            return Ok(view_with(app, &stored.basket, &variants));
         }
     }
     Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
@@ -111,18 +126,17 @@ pub async fn add_item(
     quantity: u32,
     personalisation: Option<&str>,
 ) -> Result<BasketView, AppError> {
-    let variant = app
-        .store
-        .variant_info(sku)
-        .await?
-        .ok_or_else(|| Refusal::new("unavailable", "no piece on sale has this reference"))?;
     let line_id = format!("lin_{}", random_hex(8)?);
-    let item = Item {
-        sku,
-        availability: variant.availability,
-        personalisable: variant.personalisable,
-    };
-    change(app, owner, |b, now| {
+    change(app, owner, Some(sku), |b, now, variants| {
+        let variant = variants
+            .iter()
+            .find(|v| v.sku == sku)
+            .ok_or_else(|| Refusal::new("unavailable", "no piece on sale has this reference"))?;
+        let item = Item {
+            sku,
+            availability: variant.availability,
+            personalisable: variant.personalisable,
+        };
         basket::add(
             &app.profile,
             b,
@@ -143,7 +157,7 @@ pub async fn set_quantity(
     line_id: &str,
     quantity: u32,
 ) -> Result<BasketView, AppError> {
-    change(app, owner, |b, now| {
+    change(app, owner, None, |b, now, _| {
         basket::set_quantity(&app.profile, b, line_id, quantity, now)
     })
     .await

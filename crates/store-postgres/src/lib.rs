@@ -80,7 +80,7 @@ ecrin_store::impl_store!(
 impl PgStore {
     async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
         let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(PgTx { tx }))
+        Ok(Box::new(PgTx { tx: PgHeld(tx) }))
     }
 
     async fn close_pools(&self) {
@@ -89,7 +89,29 @@ impl PgStore {
 }
 
 struct PgTx {
-    tx: Transaction<'static, Postgres>,
+    tx: PgHeld,
+}
+
+/// The transaction of one request; PostgreSQL groups concurrent commits itself.
+struct PgHeld(Transaction<'static, Postgres>);
+
+impl std::ops::Deref for PgHeld {
+    type Target = sqlx::PgConnection;
+    fn deref(&self) -> &sqlx::PgConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for PgHeld {
+    fn deref_mut(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.0
+    }
+}
+
+impl PgHeld {
+    async fn commit(self) -> Result<()> {
+        self.0.commit().await.map_err(db)
+    }
 }
 
 ecrin_store::impl_tx!(

@@ -2,15 +2,18 @@
 //!
 //! WAL journal, `synchronous=FULL` (an acknowledged write survives a power cut), foreign
 //! keys on, a pool of readers and exactly one writer connection: SQLite allows one writer
-//! at a time, and queueing writers in the pool is cheaper than retrying on `SQLITE_BUSY`.
+//! at a time, and queueing writers is cheaper than retrying on `SQLITE_BUSY`. Concurrent
+//! write transactions share one disk sync (see [`group`]).
 #![forbid(unsafe_code)]
+
+mod group;
 
 use ecrin_store::sql::{Arg, Dialect};
 use ecrin_store::*;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Arguments, Sqlite, SqlitePool, Transaction};
+use sqlx::{Arguments, Connection, SqliteConnection, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -19,7 +22,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct SqliteStore {
     readers: SqlitePool,
-    writer: SqlitePool,
+    writer: group::Writer,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -59,16 +62,12 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .statement_cache_capacity(256);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone())
-            .await
-            .map_err(db)?;
+        let mut conn = SqliteConnection::connect_with(&options).await.map_err(db)?;
         MIGRATOR
-            .run(&writer)
+            .run(&mut conn)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let writer = group::Writer::new(conn);
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
@@ -104,24 +103,20 @@ ecrin_store::impl_store!(
 
 impl SqliteStore {
     async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
-        // IMMEDIATE takes the write lock at once, so a transaction never fails half-way
-        // on a lock upgrade.
-        let tx = self
-            .writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(db)?;
+        // The group's outer transaction is BEGIN IMMEDIATE: it takes the write lock at
+        // once, so a transaction never fails half-way on a lock upgrade.
+        let tx = self.writer.begin().await?;
         Ok(Box::new(SqliteTx { tx }))
     }
 
     async fn close_pools(&self) {
+        self.writer.flush().await;
         self.readers.close().await;
-        self.writer.close().await;
     }
 }
 
 struct SqliteTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: group::Held,
 }
 
 ecrin_store::impl_tx!(

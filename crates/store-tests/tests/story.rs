@@ -538,6 +538,7 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
             id: "bsk_1".into(),
             owner: BasketOwner::Customer(customer.id.clone()),
             version: 0,
+            stored_lines: Vec::new(),
             basket: Basket {
                 lines: vec![line("l1", 1)],
                 last_added_ms: Some(1),
@@ -583,6 +584,7 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
             id: "bsk_v".into(),
             owner: visitor.clone(),
             version: 0,
+            stored_lines: Vec::new(),
             basket: Basket {
                 lines: vec![line("v1", 1)],
                 last_added_ms: Some(5),
@@ -634,5 +636,41 @@ async fn bsk_4_variants_are_read_together() {
                 .unwrap_or_default()
                 .is_empty()
         );
+    }
+}
+
+/// Concurrent write transactions, half of them abandoned: every committed one is kept
+/// (once its commit returns, a reader sees it), no abandoned one leaks, on both backends.
+/// On SQLite they share group commits.
+#[tokio::test]
+async fn concurrent_writers_keep_exactly_what_they_commit() {
+    for db in BOTH {
+        let fresh = Fresh::new(db).await;
+        let store = fresh.open().await;
+        let mut tasks = Vec::new();
+        for i in 0..200_i64 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
+                tx.record_rate_event(&format!("g{i}"), i)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                if i % 2 == 0 {
+                    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+                    // Read back through another connection right after the commit.
+                    let seen = store.rate_events(&format!("g{i}"), -1).await.ok();
+                    assert_eq!(seen, Some(1), "committed event {i} visible");
+                } else {
+                    drop(tx);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        for i in 0..200_i64 {
+            let kept = store.rate_events(&format!("g{i}"), -1).await.ok();
+            assert_eq!(kept, Some(1 - i % 2), "{db:?}: event {i}");
+        }
     }
 }

@@ -180,23 +180,16 @@ macro_rules! impl_store {
                 owner: &$crate::BasketOwner,
             ) -> $crate::Result<Option<$crate::StoredBasket>> {
                 let (sql, key) = match owner {
-                    $crate::BasketOwner::Customer(id) => ($crate::sql::BASKET_OF_CUSTOMER, id),
-                    $crate::BasketOwner::Session(h) => ($crate::sql::BASKET_OF_SESSION, h),
+                    $crate::BasketOwner::Customer(id) => ($crate::sql::basket_of_customer(), id),
+                    $crate::BasketOwner::Session(h) => ($crate::sql::basket_of_session(), h),
                 };
-                let mut conn = self.$pool.acquire().await.map_err($err)?;
-                let row: Option<$crate::sql::BasketRow> = sqlx::query_as(sql)
-                    .bind(key)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err($err)?;
-                let Some(row) = row else { return Ok(None) };
-                let lines: Vec<$crate::sql::BasketLineRow> =
-                    sqlx::query_as($crate::sql::BASKET_LINES)
-                        .bind(&row.id)
-                        .fetch_all(&mut *conn)
+                let rows: Vec<$crate::sql::BasketJoinRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(key)
+                        .fetch_all(&self.$pool)
                         .await
                         .map_err($err)?;
-                Ok(Some($crate::sql::into_basket(row, lines)))
+                Ok($crate::sql::into_basket(rows))
             }
 
             async fn consents_of(
@@ -935,18 +928,41 @@ macro_rules! impl_tx {
                     if done.rows_affected() == 0 {
                         return Ok(false);
                     }
-                    sqlx::query(sql::DELETE_BASKET_LINES)
-                        .bind(&b.id)
-                        .execute(&mut *self.tx)
-                        .await
-                        .map_err($err)?;
+                }
+                // Only the difference with what the database holds is written: an addition
+                // is one insert or one update.
+                let before = if b.version == 0 {
+                    &[][..]
+                } else {
+                    &b.stored_lines[..]
+                };
+                for old in before {
+                    if !b.basket.lines.iter().any(|l| l.id == old.id) {
+                        sqlx::query(sql::DELETE_BASKET_LINE)
+                            .bind(&old.id)
+                            .bind(&b.id)
+                            .execute(&mut *self.tx)
+                            .await
+                            .map_err($err)?;
+                    }
                 }
                 for (position, l) in b.basket.lines.iter().enumerate() {
-                    sqlx::query(sql::INSERT_BASKET_LINE)
+                    let was = before.iter().position(|o| o.id == l.id);
+                    let sql = match was {
+                        None => sql::INSERT_BASKET_LINE,
+                        Some(i) if i == position && before[i] == *l => continue,
+                        Some(_) => sql::UPDATE_BASKET_LINE,
+                    };
+                    let query = sqlx::query(sql)
                         .bind(&l.id)
                         .bind(&b.id)
-                        .bind(position as i64)
-                        .bind(&l.sku)
+                        .bind(position as i64);
+                    let query = if was.is_none() {
+                        query.bind(&l.sku)
+                    } else {
+                        query
+                    };
+                    query
                         .bind(i64::from(l.quantity))
                         .bind(&l.personalisation)
                         .execute(&mut *self.tx)
@@ -1275,7 +1291,7 @@ macro_rules! impl_tx {
             }
 
             async fn commit(self: Box<Self>) -> $crate::Result<()> {
-                self.tx.commit().await.map_err($err)
+                self.tx.commit().await
             }
         }
     };

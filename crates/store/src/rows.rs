@@ -325,6 +325,8 @@ pub struct StoredBasket {
     pub owner: BasketOwner,
     pub version: i64,
     pub basket: ecrin_core::basket::Basket,
+    /// The lines the database holds at `version`: saving writes only the difference.
+    pub stored_lines: Vec<ecrin_core::basket::Line>,
 }
 
 /// A variant with what the basket and the pages need of its product.

@@ -364,24 +364,31 @@ pub const MARK_EMAIL_SENT: &str =
 pub const MARK_EMAIL_FAILED: &str =
     "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1";
 
-pub const BASKET_OF_CUSTOMER: &str = "SELECT id, customer_id, session_hash, version, last_added_at \
-     FROM baskets WHERE customer_id = $1";
-pub const BASKET_OF_SESSION: &str = "SELECT id, customer_id, session_hash, version, last_added_at \
-     FROM baskets WHERE session_hash = $1";
+/// A basket and its lines in one query (no line: one row of NULLs).
+const BASKET_WITH_LINES: &str = "SELECT b.id, b.customer_id, b.session_hash, b.version, \
+     b.last_added_at, l.id AS line_id, l.sku, l.quantity, l.personalisation \
+     FROM baskets b LEFT JOIN basket_lines l ON l.basket_id = b.id";
+pub fn basket_of_customer() -> String {
+    format!("{BASKET_WITH_LINES} WHERE b.customer_id = $1 ORDER BY l.position")
+}
+pub fn basket_of_session() -> String {
+    format!("{BASKET_WITH_LINES} WHERE b.session_hash = $1 ORDER BY l.position")
+}
 pub const DELETE_BASKET: &str = "DELETE FROM baskets WHERE id = $1";
 pub const INSERT_QUOTE_REQUEST: &str = "INSERT INTO quote_requests (id, customer_id, email, name, \
      company, phone, message, lines, language, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 pub const QUOTE_REQUESTS: &str = "SELECT id, customer_id, email, name, company, phone, message, \
      lines, language, created_at FROM quote_requests ORDER BY created_at DESC, id LIMIT $1";
-pub const BASKET_LINES: &str = "SELECT id, sku, quantity, personalisation FROM basket_lines \
-     WHERE basket_id = $1 ORDER BY position";
 pub const INSERT_BASKET: &str = "INSERT INTO baskets (id, customer_id, session_hash, version, \
      last_added_at, updated_at) VALUES ($1, $2, $3, 1, $4, $5)";
 /// Compare-and-set: the row count says whether the basket was still at `$2`.
 pub const UPDATE_BASKET: &str = "UPDATE baskets SET version = version + 1, last_added_at = $3, \
      updated_at = $4 WHERE id = $1 AND version = $2";
 pub const DELETE_BASKET_LINES: &str = "DELETE FROM basket_lines WHERE basket_id = $1";
+pub const DELETE_BASKET_LINE: &str = "DELETE FROM basket_lines WHERE id = $1 AND basket_id = $2";
+pub const UPDATE_BASKET_LINE: &str = "UPDATE basket_lines SET position = $3, quantity = $4, \
+     personalisation = $5 WHERE id = $1 AND basket_id = $2";
 pub const INSERT_BASKET_LINE: &str = "INSERT INTO basket_lines (id, basket_id, position, sku, quantity, \
      personalisation) VALUES ($1, $2, $3, $4, $5, $6)";
 pub const VARIANTS_BY_SKU: &str = "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, \
@@ -825,43 +832,47 @@ impl From<EmailRow> for Email {
 }
 
 #[derive(Debug, sqlx::FromRow)]
-pub struct BasketRow {
+pub struct BasketJoinRow {
     pub id: String,
     pub customer_id: Option<String>,
     pub session_hash: Option<String>,
     pub version: i64,
     pub last_added_at: Option<i64>,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-pub struct BasketLineRow {
-    pub id: String,
-    pub sku: String,
-    pub quantity: i64,
+    pub line_id: Option<String>,
+    pub sku: Option<String>,
+    pub quantity: Option<i64>,
     pub personalisation: Option<String>,
 }
 
-pub fn into_basket(b: BasketRow, lines: Vec<BasketLineRow>) -> StoredBasket {
-    StoredBasket {
-        id: b.id,
-        owner: match (b.customer_id, b.session_hash) {
-            (Some(c), _) => BasketOwner::Customer(c),
-            (None, s) => BasketOwner::Session(s.unwrap_or_default()),
-        },
-        version: b.version,
+/// The basket of the joined rows, if any.
+pub fn into_basket(rows: Vec<BasketJoinRow>) -> Option<StoredBasket> {
+    let first = rows.first()?;
+    let owner = match (&first.customer_id, &first.session_hash) {
+        (Some(c), _) => BasketOwner::Customer(c.clone()),
+        (None, s) => BasketOwner::Session(s.clone().unwrap_or_default()),
+    };
+    let (id, version, last_added_ms) = (first.id.clone(), first.version, first.last_added_at);
+    let lines: Vec<ecrin_core::basket::Line> = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(ecrin_core::basket::Line {
+                id: r.line_id?,
+                sku: r.sku?,
+                quantity: u32::try_from(r.quantity?).unwrap_or(0),
+                personalisation: r.personalisation,
+            })
+        })
+        .collect();
+    Some(StoredBasket {
+        id,
+        owner,
+        version,
         basket: ecrin_core::basket::Basket {
-            lines: lines
-                .into_iter()
-                .map(|l| ecrin_core::basket::Line {
-                    id: l.id,
-                    sku: l.sku,
-                    quantity: u32::try_from(l.quantity).unwrap_or(0),
-                    personalisation: l.personalisation,
-                })
-                .collect(),
-            last_added_ms: b.last_added_at,
+            lines: lines.clone(),
+            last_added_ms,
         },
-    }
+        stored_lines: lines,
+    })
 }
 
 #[derive(Debug, sqlx::FromRow)]
