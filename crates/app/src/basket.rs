@@ -52,7 +52,14 @@ async fn variants_of(
     if skus.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(app.store.variants_info(&skus).await?)
+    let version = app.store.catalogue_version().await?;
+    let (mut found, missing) = app.caches.variants(version, &skus);
+    if !missing.is_empty() {
+        let read = app.store.variants_info(&missing).await?;
+        app.caches.keep_variants(version, &read);
+        found.extend(read);
+    }
+    Ok(found)
 }
 
 fn view_with(app: &App, basket: &Basket, variants: &[VariantInfo]) -> BasketView {
@@ -100,8 +107,18 @@ async fn change(
     extra: Option<&str>,
     change: impl Fn(&Basket, i64, &[VariantInfo]) -> Result<Basket, Refusal>,
 ) -> Result<BasketView, AppError> {
-    for _ in 0..5 {
-        let mut stored = load(app, owner).await?;
+    for attempt in 0..5 {
+        // The basket as this process last saved it; a stale one fails the compare-and-set
+        // below and is read again.
+        let cached = if attempt == 0 {
+            app.caches.basket(owner)
+        } else {
+            None
+        };
+        let mut stored = match cached {
+            Some(b) => b,
+            None => load(app, owner).await?,
+        };
         let variants = variants_of(app, &stored.basket, extra).await?;
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now, &variants)?;
@@ -112,8 +129,13 @@ async fn change(
         let mut tx = app.store.begin().await?;
         if tx.save_basket(&stored, now).await? {
             tx.commit().await?;
-            return Ok(view_with(app, &stored.basket, &variants));
+            let view = view_with(app, &stored.basket, &variants);
+            stored.version += 1;
+            stored.stored_lines = stored.basket.lines.clone();
+            app.caches.keep_basket(owner, Some(stored));
+            return Ok(view);
         }
+        app.caches.keep_basket(owner, None);
     }
     Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
 }
@@ -189,6 +211,8 @@ pub async fn merge_at_login(
         tx.delete_basket(&visitor.id).await?;
         if tx.save_basket(&stored, now).await? {
             tx.commit().await?;
+            app.caches.keep_basket(&owner, None);
+            app.caches.keep_basket(&visitor_owner, None);
             return Ok(merged.left_out);
         }
     }

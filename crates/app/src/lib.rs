@@ -4,6 +4,7 @@
 
 pub mod backoffice;
 pub mod basket;
+pub mod caches;
 pub mod catalogue;
 pub mod clock;
 pub mod contact;
@@ -36,6 +37,24 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The shop's address as customers reach it (links in e-mails), without a final `/`.
     pub public_url: String,
+    pub caches: Arc<caches::Caches>,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        profile: Arc<Profile>,
+        clock: Arc<dyn Clock>,
+        public_url: String,
+    ) -> App {
+        App {
+            store,
+            profile,
+            clock,
+            public_url,
+            caches: Arc::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for App {

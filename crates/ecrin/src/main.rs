@@ -159,12 +159,7 @@ fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, settings: &Settings)
     } else {
         Arc::new(SystemClock)
     };
-    App {
-        store,
-        profile: Arc::new(profile),
-        clock,
-        public_url: settings.public_url.clone(),
-    }
+    App::new(store, Arc::new(profile), clock, settings.public_url.clone())
 }
 
 async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {

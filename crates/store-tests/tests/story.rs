@@ -12,12 +12,12 @@ async fn demo_shop(db: Db) -> (Fresh, Arc<dyn Store>, App) {
     let fresh = Fresh::new(db).await;
     let store = fresh.open().await;
     let profile = ecrin_app::profiles::load("paris").unwrap_or_else(|e| panic!("{e}"));
-    let app = App {
-        store: store.clone(),
-        profile: Arc::new(profile),
-        clock: Arc::new(TestClock::new()),
-        public_url: "http://shop.test".into(),
-    };
+    let app = App::new(
+        store.clone(),
+        Arc::new(profile),
+        Arc::new(TestClock::new()),
+        "http://shop.test".into(),
+    );
     let n = ecrin_app::catalogue::seed_demo(&app)
         .await
         .unwrap_or_else(|e| panic!("{db:?}: {e}"));
@@ -672,5 +672,45 @@ async fn concurrent_writers_keep_exactly_what_they_commit() {
             let kept = store.rate_events(&format!("g{i}"), -1).await.ok();
             assert_eq!(kept, Some(1 - i % 2), "{db:?}: event {i}");
         }
+    }
+}
+
+/// Checks BSK-4: two processes (two apps with their own caches) change one basket in
+/// turn; neither loses the other's addition, on both backends.
+#[tokio::test]
+async fn bsk_4_two_processes_never_lose_each_others_additions() {
+    for db in BOTH {
+        let (_f, store, a) = demo_shop(db).await;
+        let b = App::new(
+            store.clone(),
+            a.profile.clone(),
+            a.clock.clone(),
+            a.public_url.clone(),
+        );
+        let owner = BasketOwner::Session("cd".repeat(32));
+        let skus: Vec<String> = store
+            .product_by_slug("solitaire-lumiere")
+            .await
+            .ok()
+            .flatten()
+            .map(|p| {
+                p.variants
+                    .iter()
+                    .filter(|v| v.on_hand > 0)
+                    .map(|v| v.sku.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (i, app) in [&a, &b, &a, &b, &a].into_iter().enumerate() {
+            let sku = &skus[i % skus.len()];
+            let view = ecrin_app::basket::add_item(app, &owner, sku, 1, None)
+                .await
+                .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+            assert_eq!(view.units, u32::try_from(i + 1).unwrap_or(0), "{db:?}");
+        }
+        let view = ecrin_app::basket::basket_of(&b, &owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(view.units, 5);
     }
 }

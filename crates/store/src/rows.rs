@@ -281,7 +281,7 @@ pub struct ConsentRecord {
 }
 
 /// Whose basket: a customer's, or a visitor's page session (by the cookie's SHA-256).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BasketOwner {
     Customer(String),
     Session(String),

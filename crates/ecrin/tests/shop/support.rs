@@ -49,12 +49,12 @@ impl TestApp {
         } else {
             Arc::new(ecrin_app::SystemClock)
         };
-        let app = App {
+        let app = App::new(
             store,
-            profile: Arc::new(profile_data),
+            Arc::new(profile_data),
             clock,
-            public_url: "http://shop.test".into(),
-        };
+            "http://shop.test".into(),
+        );
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
                 .await
