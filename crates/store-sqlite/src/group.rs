@@ -115,11 +115,14 @@ impl Writer {
         let mut guard = self.state.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         guard.tidy().await?;
-        if !guard.open {
-            exec(&mut guard.conn, "BEGIN IMMEDIATE").await?;
+        // One round trip to the connection's thread either way: the writer is the one
+        // serial path, so every statement saved on it counts.
+        if guard.open {
+            exec(&mut guard.conn, "SAVEPOINT w").await?;
+        } else {
+            exec(&mut guard.conn, "BEGIN IMMEDIATE; SAVEPOINT w").await?;
             guard.open = true;
         }
-        exec(&mut guard.conn, "SAVEPOINT w").await?;
         Ok(Held {
             guard: Some(guard),
             writer: self.clone(),
@@ -163,12 +166,21 @@ impl Held {
         let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::database(sqlx::Error::PoolClosed));
         };
+        let (tell, told) = oneshot::channel();
+        if self.writer.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty() {
+            // Alone in the group: release and commit in one round trip.
+            let outcome = exec(&mut guard.conn, "RELEASE SAVEPOINT w; COMMIT").await;
+            guard.open = false;
+            if outcome.is_err() {
+                let _ = exec(&mut guard.conn, "ROLLBACK").await;
+            }
+            return outcome;
+        }
         if let Err(e) = exec(&mut guard.conn, "RELEASE SAVEPOINT w").await {
             guard.abandoned = true;
             let _ = self.writer.flusher.send(());
             return Err(e);
         }
-        let (tell, told) = oneshot::channel();
         guard.pending.push(tell);
         if self.writer.waiting.load(Ordering::SeqCst) == 0 {
             guard.flush().await;
