@@ -136,3 +136,28 @@ async fn end_account(
     tx.commit().await?;
     Ok(Customer { status, ..customer })
 }
+
+/// PRV-8: finds a customer by e-mail address, for staff whose work needs it.
+pub async fn find_customer(
+    app: &App,
+    staff_id: &str,
+    email: &str,
+) -> Result<Option<String>, AppError> {
+    let s = staff(app, staff_id).await?;
+    require(&s, CUSTOMER_DATA)?;
+    let key = ecrin_core::account::Email::parse(email).map(|e| e.key());
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    Ok(app.store.customer_by_email(&key).await?.map(|c| c.id))
+}
+
+/// BSK-5: the quote requests, newest first, for staff whose work needs them.
+pub async fn quote_requests(
+    app: &App,
+    staff_id: &str,
+) -> Result<Vec<ecrin_store::QuoteRequest>, AppError> {
+    let s = staff(app, staff_id).await?;
+    require(&s, CUSTOMER_DATA)?;
+    Ok(app.store.quote_requests(200).await?)
+}

@@ -16,6 +16,8 @@ pub struct PageSession {
     /// The cookie's value.
     pub id: String,
     pub customer_id: Option<String>,
+    /// PRV-8: a member of staff on the back-office pages.
+    pub staff_id: Option<String>,
     pub csrf: String,
 }
 
@@ -30,12 +32,21 @@ pub async fn load(app: &App, cookie: &str) -> Result<Option<PageSession>, AppErr
     Ok(found.map(|s| PageSession {
         id: cookie.to_owned(),
         customer_id: s.customer_id,
+        staff_id: s.staff_id,
         csrf: s.csrf,
     }))
 }
 
 /// A new session, for a visitor (`None`) or a customer who just logged in.
 pub async fn start(app: &App, customer_id: Option<String>) -> Result<PageSession, AppError> {
+    start_for(app, customer_id, None).await
+}
+
+async fn start_for(
+    app: &App,
+    customer_id: Option<String>,
+    staff_id: Option<String>,
+) -> Result<PageSession, AppError> {
     let id = random_hex(32)?;
     let csrf = random_hex(24)?;
     let now = app.clock.now_ms();
@@ -44,6 +55,7 @@ pub async fn start(app: &App, customer_id: Option<String>) -> Result<PageSession
         &token_hash(&id),
         &WebSession {
             customer_id: customer_id.clone(),
+            staff_id: staff_id.clone(),
             csrf: csrf.clone(),
             expires_at_ms: now + SESSION_TTL_MS,
         },
@@ -54,6 +66,7 @@ pub async fn start(app: &App, customer_id: Option<String>) -> Result<PageSession
     Ok(PageSession {
         id,
         customer_id,
+        staff_id,
         csrf,
     })
 }
@@ -161,4 +174,29 @@ pub async fn log_in(
         end(app, &old.id).await?;
     }
     start(app, Some(customer.id)).await
+}
+
+/// PRV-8: a member of staff logs in on the back-office pages, under the same per-address
+/// limit as customers; the old session is dropped.
+pub async fn log_in_staff(
+    app: &App,
+    old: Option<&PageSession>,
+    email: &str,
+    password: &str,
+) -> Result<PageSession, AppError> {
+    let check = async {
+        crate::staff::authenticate(app, email, password)
+            .await?
+            .ok_or_else(|| {
+                AppError::from(Refusal::new(
+                    "invalid_credentials",
+                    "wrong e-mail address or password",
+                ))
+            })
+    };
+    let staff = throttled(app, email, check).await?;
+    if let Some(old) = old {
+        end(app, &old.id).await?;
+    }
+    start_for(app, None, Some(staff.id)).await
 }

@@ -1016,6 +1016,7 @@ macro_rules! impl_tx {
                     .bind(&session.csrf)
                     .bind(now_ms)
                     .bind(session.expires_at_ms)
+                    .bind(&session.staff_id)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

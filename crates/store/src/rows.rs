@@ -348,6 +348,8 @@ pub struct VariantInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebSession {
     pub customer_id: Option<String>,
+    /// PRV-8: a back-office session.
+    pub staff_id: Option<String>,
     pub csrf: String,
     pub expires_at_ms: i64,
 }

@@ -395,10 +395,10 @@ pub const VARIANTS_BY_SKU: &str = "SELECT v.sku, p.slug, p.name_fr, p.name_en, p
      p.personalisable, v.price, v.on_hand, v.weight_grams, v.metal, v.size \
      FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1 AND p.published = TRUE";
 
-pub const WEB_SESSION: &str = "SELECT customer_id, csrf, expires_at FROM web_sessions \
+pub const WEB_SESSION: &str = "SELECT customer_id, staff_id, csrf, expires_at FROM web_sessions \
      WHERE id_hash = $1 AND expires_at > $2";
 pub const INSERT_WEB_SESSION: &str = "INSERT INTO web_sessions (id_hash, customer_id, csrf, created_at, \
-     expires_at) VALUES ($1, $2, $3, $4, $5)";
+     expires_at, staff_id) VALUES ($1, $2, $3, $4, $5, $6)";
 pub const DELETE_WEB_SESSION: &str = "DELETE FROM web_sessions WHERE id_hash = $1";
 
 pub const UPDATE_CUSTOMER_IDENTITY: &str = "UPDATE customers SET title = $2, given_name = $3, \
@@ -916,6 +916,7 @@ impl From<VariantInfoRow> for VariantInfo {
 #[derive(Debug, sqlx::FromRow)]
 pub struct WebSessionRow {
     pub customer_id: Option<String>,
+    pub staff_id: Option<String>,
     pub csrf: String,
     pub expires_at: i64,
 }
@@ -924,6 +925,7 @@ impl From<WebSessionRow> for WebSession {
     fn from(r: WebSessionRow) -> Self {
         WebSession {
             customer_id: r.customer_id,
+            staff_id: r.staff_id,
             csrf: r.csrf,
             expires_at_ms: r.expires_at,
         }

@@ -15,4 +15,5 @@ mod ops;
 mod pages;
 mod privacy;
 mod smtp_sink;
+mod staff_pages;
 mod support;

@@ -6,6 +6,7 @@ mod basket;
 mod legal;
 mod messages;
 mod my_account;
+mod staff;
 
 use crate::cookies;
 use crate::i18n::{Tr, negotiate};
@@ -59,6 +60,17 @@ pub(crate) fn routes() -> Router<AppState> {
             get(account::unsubscribe_form).post(account::unsubscribe),
         )
         .route("/{lang}/account/consents", post(my_account::save_choices))
+        .route("/{lang}/staff", get(staff::home))
+        .route("/{lang}/staff/customers", get(staff::find))
+        .route("/{lang}/staff/customers/{id}", get(staff::customer))
+        .route(
+            "/{lang}/staff/customers/{id}/{action}",
+            post(staff::end_account),
+        )
+        .route("/{lang}/staff/tickets", get(staff::tickets))
+        .route("/{lang}/staff/tickets/{id}/answer", post(staff::answer))
+        .route("/{lang}/staff/quotes", get(staff::quotes))
+        .route("/{lang}/staff/logout", post(staff::logout))
         .route("/{lang}/basket", get(basket::page))
         .route("/{lang}/basket/items", post(basket::add))
         .route("/{lang}/basket/lines/{line}", post(basket::change_line))
@@ -89,6 +101,10 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
             get(account::forgot_form).post(account::forgot),
         )
         .route("/{lang}/quote", get(basket::quote_form).post(basket::quote))
+        .route(
+            "/{lang}/staff/login",
+            get(staff::login_form).post(staff::login),
+        )
         .route(
             "/{lang}/contact",
             get(messages::contact_form).post(messages::contact),

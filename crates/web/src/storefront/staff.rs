@@ -1,0 +1,518 @@
+//! The back-office pages (PRV-8, ACC-7, PRV-9, BSK-5): staff log in with a page session;
+//! every page checks the role through the same use cases as the API, so a role that may
+//! not see customers gets a 403 page, and every view of a customer is in the access log.
+
+use super::account::{
+    cookie_of, csrf_ok, fail, lang_of, no_store, session, session_cookie, with_cookie,
+};
+use super::{Layout, PageError, PagePath, render};
+use crate::AppState;
+use crate::cookies;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Form;
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use ecrin_app::sessions::{self, PageSession};
+use ecrin_app::{AppError, backoffice, contact};
+use ecrin_core::Lang;
+use ecrin_store::Staff;
+use serde::Deserialize;
+
+struct CustomerView {
+    id: String,
+    rows: Vec<(String, String)>,
+    access: Vec<String>,
+    actions: Vec<(&'static str, String)>,
+}
+
+struct TicketView {
+    id: String,
+    subject: String,
+    meta: String,
+    message: String,
+    answer: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/page.html")]
+struct StaffPage {
+    layout: Layout,
+    csrf: String,
+    staff_name: String,
+    role: String,
+    nav: Vec<(String, String)>,
+    heading: String,
+    message: Option<String>,
+    error: Option<String>,
+    login: bool,
+    search: bool,
+    customer: Option<CustomerView>,
+    tickets: Vec<TicketView>,
+    quotes: Vec<(String, String, String, String, String)>,
+}
+
+impl StaffPage {
+    fn new(state: &AppState, lang: Lang, uri: &Uri, heading: String, csrf: String) -> StaffPage {
+        StaffPage {
+            layout: Layout::new(&state.app.profile, lang, uri, heading.clone()),
+            csrf,
+            staff_name: String::new(),
+            role: String::new(),
+            nav: Vec::new(),
+            heading,
+            message: None,
+            error: None,
+            login: false,
+            search: false,
+            customer: None,
+            tickets: Vec::new(),
+            quotes: Vec::new(),
+        }
+    }
+
+    fn signed(mut self, t: Tr, staff: &Staff) -> StaffPage {
+        let code = t.code();
+        self.staff_name = staff.name.clone();
+        self.role = t.t(&format!("staff-role-{}", staff.role.as_str()));
+        self.nav = vec![
+            (format!("/{code}/staff"), t.t("staff-title")),
+            (format!("/{code}/staff/tickets"), t.t("staff-tickets")),
+            (format!("/{code}/staff/quotes"), t.t("staff-quotes")),
+        ];
+        self
+    }
+}
+
+/// The member of staff of the request, or the staff login page to go to.
+async fn signed_in(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+) -> Result<(PageSession, Staff), Response> {
+    let login = || Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
+    let s = sessions::load(&state.app, &cookie_of(headers))
+        .await
+        .map_err(|e| fail(state, PageError::from_app(lang, e)))?
+        .ok_or_else(login)?;
+    let id = s.staff_id.clone().ok_or_else(login)?;
+    let staff = backoffice::staff(&state.app, &id)
+        .await
+        .map_err(|_| login())?;
+    Ok((s, staff))
+}
+
+/// A refusal of the role or of the input, said on a page with its status.
+fn refused(state: &AppState, lang: Lang, page: StaffPage, e: AppError) -> Response {
+    let t = Tr::new(lang);
+    let (status, text) = match e {
+        AppError::Refused(r) if r.code == "forbidden" => {
+            (StatusCode::FORBIDDEN, t.t("staff-forbidden"))
+        }
+        AppError::Refused(r) => (crate::error::status_of(r.code), r.detail),
+        AppError::NotFound => (StatusCode::NOT_FOUND, t.t("error-not-found-title")),
+        AppError::Invalid(errors) => (
+            StatusCode::BAD_REQUEST,
+            errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.reason))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        other => return fail(state, PageError::from_app(lang, other)),
+    };
+    let page = StaffPage {
+        error: Some(text),
+        ..page
+    };
+    (status, no_store(render(&page))).into_response()
+}
+
+pub(crate) async fn login_form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let t = Tr::new(lang);
+    let mut page = StaffPage::new(&state, lang, &uri, t.t("staff-login-title"), s.csrf);
+    page.login = true;
+    with_cookie(no_store(render(&page)), cookie)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let t = Tr::new(lang);
+    let mut page = StaffPage::new(&state, lang, &uri, t.t("staff-login-title"), s.csrf.clone());
+    page.login = true;
+    if !csrf_ok(&s, &form.csrf) {
+        page.error = Some(t.t("error-form-expired"));
+        return with_cookie(
+            (StatusCode::FORBIDDEN, render(&page)).into_response(),
+            cookie,
+        );
+    }
+    match sessions::log_in_staff(&state.app, Some(&s), &form.email, &form.password).await {
+        Ok(new) => {
+            let to = Redirect::to(&format!("/{}/staff", lang.code())).into_response();
+            with_cookie(to, Some(session_cookie(&state, &new.id)))
+        }
+        Err(AppError::Refused(r)) => {
+            let status = crate::error::status_of(r.code);
+            page.error = Some(t.t(&format!("error-{}", r.code)));
+            with_cookie((status, render(&page)).into_response(), cookie)
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+/// PRV-8: the back office's home: what the role may do.
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let mut page = StaffPage::new(&state, lang, &uri, t.t("staff-title"), s.csrf).signed(t, &staff);
+    page.search = backoffice::require(&staff, backoffice::CUSTOMER_DATA).is_ok();
+    if !page.search {
+        page.message = Some(t.t("staff-nothing-for-role"));
+    }
+    no_store(render(&page))
+}
+
+/// PRV-8: a customer found by e-mail address.
+pub(crate) async fn find(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let email = super::account::query_param(query.as_deref(), "email").unwrap_or_default();
+    let mut page =
+        StaffPage::new(&state, lang, &uri, t.t("staff-find-customer"), s.csrf).signed(t, &staff);
+    page.search = true;
+    match backoffice::find_customer(&state.app, &staff.id, &email).await {
+        Ok(Some(id)) => {
+            Redirect::to(&format!("/{}/staff/customers/{id}", lang.code())).into_response()
+        }
+        Ok(None) => {
+            page.message = Some(t.t("staff-no-customer"));
+            (StatusCode::NOT_FOUND, no_store(render(&page))).into_response()
+        }
+        Err(e) => refused(&state, lang, page, e),
+    }
+}
+
+/// PRV-8: a customer's record; the view is written to the access log.
+pub(crate) async fn customer(
+    State(state): State<AppState>,
+    PagePath((lang, id)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let page = StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf).signed(t, &staff);
+    let c = match backoffice::view_customer(&state.app, &staff.id, &id).await {
+        Ok(c) => c,
+        Err(e) => return refused(&state, lang, page, e),
+    };
+    let tz = &state.app.profile.time_zone;
+    let access = state
+        .app
+        .store
+        .staff_access_of(&c.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|a| {
+            format!(
+                "{} — {} — {}",
+                super::legal::date(a.at_ms, lang, tz),
+                a.staff_id,
+                a.action
+            )
+        })
+        .collect();
+    let mut actions = vec![("suspend", t.t("staff-suspend"))];
+    if staff.role == ecrin_core::account::Role::Admin {
+        actions.push(("close", t.t("staff-close")));
+    }
+    let page = StaffPage {
+        heading: format!("{} {}", c.given_name, c.family_name),
+        customer: Some(CustomerView {
+            rows: vec![
+                (t.t("field-email"), c.email.clone()),
+                (t.t("field-title"), c.title.clone()),
+                (t.t("field-given-name"), c.given_name.clone()),
+                (t.t("field-family-name"), c.family_name.clone()),
+                (t.t("field-phone"), c.phone.clone()),
+                (t.t("staff-status"), c.status.as_str().to_owned()),
+            ],
+            id: c.id,
+            access,
+            actions,
+        }),
+        ..page
+    };
+    no_store(render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ReasonForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// ACC-7: suspend or close, with the reason e-mailed.
+pub(crate) async fn end_account(
+    State(state): State<AppState>,
+    PagePath((lang, id, action)): PagePath<(String, String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<ReasonForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let page =
+        StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf.clone()).signed(t, &staff);
+    if !csrf_ok(&s, &form.csrf) {
+        return refused(
+            &state,
+            lang,
+            page,
+            ecrin_core::Refusal::new("form_expired", t.t("error-form-expired")).into(),
+        );
+    }
+    let done = match action.as_str() {
+        "suspend" => backoffice::suspend_customer(&state.app, &staff.id, &id, &form.reason).await,
+        "close" => backoffice::close_customer(&state.app, &staff.id, &id, &form.reason).await,
+        _ => Err(AppError::NotFound),
+    };
+    match done {
+        Ok(_) => Redirect::to(&format!("/{}/staff/customers/{id}", lang.code())).into_response(),
+        Err(e) => refused(&state, lang, page, e),
+    }
+}
+
+/// PRV-9: the contact form's questions, open ones first.
+pub(crate) async fn tickets(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let page = StaffPage::new(&state, lang, &uri, t.t("staff-tickets"), s.csrf).signed(t, &staff);
+    let list = match contact::tickets(&state.app, &staff.id).await {
+        Ok(l) => l,
+        Err(e) => return refused(&state, lang, page, e),
+    };
+    let tz = &state.app.profile.time_zone;
+    let page = StaffPage {
+        message: list.is_empty().then(|| t.t("staff-no-tickets")),
+        tickets: list
+            .into_iter()
+            .map(|k| TicketView {
+                meta: format!(
+                    "{} — {} <{}> — {}",
+                    k.id,
+                    k.name,
+                    k.email,
+                    super::legal::date(k.created_at_ms, lang, tz)
+                ),
+                id: k.id,
+                subject: k.subject,
+                message: k.message,
+                answer: k.answer,
+            })
+            .collect(),
+        ..page
+    };
+    no_store(render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    answer: String,
+}
+
+/// PRV-9: the answer, e-mailed to the sender.
+pub(crate) async fn answer(
+    State(state): State<AppState>,
+    PagePath((lang, id)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(form): Form<AnswerForm>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let page =
+        StaffPage::new(&state, lang, &uri, t.t("staff-tickets"), s.csrf.clone()).signed(t, &staff);
+    if !csrf_ok(&s, &form.csrf) {
+        return refused(
+            &state,
+            lang,
+            page,
+            ecrin_core::Refusal::new("form_expired", t.t("error-form-expired")).into(),
+        );
+    }
+    match contact::answer(&state.app, &staff.id, &id, &form.answer).await {
+        Ok(_) => Redirect::to(&format!("/{}/staff/tickets", lang.code())).into_response(),
+        Err(e) => refused(&state, lang, page, e),
+    }
+}
+
+/// BSK-5: the quote requests.
+pub(crate) async fn quotes(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, staff) = match signed_in(&state, lang, &headers).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    let page = StaffPage::new(&state, lang, &uri, t.t("staff-quotes"), s.csrf).signed(t, &staff);
+    let list = match backoffice::quote_requests(&state.app, &staff.id).await {
+        Ok(l) => l,
+        Err(e) => return refused(&state, lang, page, e),
+    };
+    let tz = &state.app.profile.time_zone;
+    let page = StaffPage {
+        message: list.is_empty().then(|| t.t("staff-no-quotes")),
+        quotes: list
+            .into_iter()
+            .map(|q| {
+                (
+                    format!("{} {}", super::legal::date(q.created_at_ms, lang, tz), q.id),
+                    q.name,
+                    q.company,
+                    q.email,
+                    q.message,
+                )
+            })
+            .collect(),
+        ..page
+    };
+    no_store(render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    if let Ok(Some(s)) = sessions::load(&state.app, &cookie_of(&headers)).await
+        && csrf_ok(&s, &form.csrf)
+        && let Err(e) = sessions::end(&state.app, &s.id).await
+    {
+        return fail(&state, PageError::from_app(lang, e));
+    }
+    let to = Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
+    with_cookie(to, Some(cookies::SESSION.clear()))
+}
