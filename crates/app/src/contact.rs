@@ -21,7 +21,7 @@ pub const CONTACTS_PER_HOUR: i64 = 5;
 
 /// A limit every process sees: refused with `rate_limited` beyond `max` in the last hour,
 /// else counted. The key holds no address in clear.
-async fn limit(app: &App, key: &str, max: i64) -> Result<(), AppError> {
+pub(crate) async fn limit(app: &App, key: &str, max: i64) -> Result<(), AppError> {
     let key = token_hash(key);
     let now = app.clock.now_ms();
     if app.store.rate_events(&key, now - HOUR_MS).await? >= max {

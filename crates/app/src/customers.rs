@@ -14,6 +14,10 @@ use sha2::{Digest, Sha256};
 const HOUR_MS: i64 = 3_600_000;
 /// How long an activation link stays valid.
 pub const ACTIVATION_TTL_MS: i64 = 72 * HOUR_MS;
+/// Reset links and sign-up e-mails per address and hour, whether the address is known or
+/// not.
+pub const RESETS_PER_HOUR: i64 = 5;
+pub const SIGN_UPS_PER_HOUR: i64 = 5;
 /// How long a bearer token stays valid.
 pub const API_TOKEN_TTL_MS: i64 = 30 * 24 * HOUR_MS;
 
@@ -66,6 +70,7 @@ pub async fn sign_up(app: &App, s: SignUp) -> Result<(), AppError> {
         .into());
     }
     check_password(&app.profile, &s.password, Some(&email))?;
+    crate::contact::limit(app, &format!("signup:{}", email.key()), SIGN_UPS_PER_HOUR).await?;
     let lang = s
         .lang
         .filter(|l| app.profile.speaks(*l))
@@ -242,6 +247,8 @@ pub async fn request_password_reset(app: &App, email: &str) -> Result<(), AppErr
     let Some(email) = Email::parse(email) else {
         return Ok(());
     };
+    // Per address, known or not: nobody can flood an inbox with links.
+    crate::contact::limit(app, &format!("reset:{}", email.key()), RESETS_PER_HOUR).await?;
     let Some(c) = app.store.customer_by_email(&email.key()).await? else {
         return Ok(());
     };

@@ -304,7 +304,7 @@ fn checked_address(f: &AddressForm) -> Result<Address, AppError> {
         c.fail("country", "unknown_country");
     }
     let a = Address {
-        label: c.line("label", &f.label, false, 60),
+        label: c.line("label", &f.label, false, 100),
         given_name: c.line("given_name", &f.given_name, true, 100),
         family_name: c.line("family_name", &f.family_name, true, 100),
         company: c.line("company", &f.company, false, 200),

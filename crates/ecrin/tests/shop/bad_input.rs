@@ -222,3 +222,157 @@ async fn the_test_clock_exists_only_in_test_mode() {
         p["variants"][0]
     );
 }
+
+/// Every text field a customer types, through the API: awkward but valid text (emoji,
+/// markup, SQL, accents) is kept and given back exactly; a 10 kB value, control
+/// characters or a malformed address are refused with `validation_failed` naming the
+/// field. Never a 500.
+#[tokio::test]
+async fn every_text_field_keeps_odd_text_and_names_what_it_refuses() {
+    use serde_json::{Value, json};
+    let app = TestApp::spawn(Db::Postgres, "paris").await;
+    let token = crate::basket::customer_token(&app, "field@example.fr").await;
+    let odd = "Zoë 💎 <script>alert(1)</script> ' OR 1=1; DROP TABLE customers; --";
+    let huge = "x".repeat(10_000);
+    let send = |method: &'static str, path: &'static str, body: Value| {
+        let app = &app;
+        let token = token.clone();
+        async move { crate::basket::call(app, method, path, &token, Some(body)).await }
+    };
+    // (method, path, a valid body, the text fields, the path to read the value back)
+    let address = json!({"given_name": "A", "family_name": "B", "line1": "1 rue", "postcode": "75001",
+                         "city": "Paris", "country": "FR"});
+    let cases: Vec<(&str, &str, Value, Vec<&str>)> = vec![
+        (
+            "PATCH",
+            "/api/v1/me",
+            json!({}),
+            vec!["title", "given_name", "family_name"],
+        ),
+        (
+            "POST",
+            "/api/v1/me/addresses",
+            address.clone(),
+            vec![
+                "label",
+                "given_name",
+                "family_name",
+                "company",
+                "line1",
+                "line2",
+                "city",
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/contact",
+            json!({"name": "N", "email": "n@example.fr", "subject": "S", "message": "M"}),
+            vec!["name", "subject", "message"],
+        ),
+    ];
+    for (method, path, valid, fields) in &cases {
+        for field in fields {
+            let mut body = valid.clone();
+            body[*field] = json!(odd);
+            let (status, answer) = send(method, path, body).await;
+            assert!(
+                status < 300,
+                "{path} {field}: odd text is kept: {status} {answer}"
+            );
+            if *path != "/api/v1/contact" {
+                assert_eq!(answer[*field], odd, "{path} {field}: given back exactly");
+            }
+            for bad in [huge.as_str(), "a\u{0000}b", "a\u{001b}[31mb"] {
+                let mut body = valid.clone();
+                body[*field] = json!(bad);
+                let (status, problem) = send(method, path, body).await;
+                assert_eq!(
+                    (
+                        status,
+                        problem["code"].as_str(),
+                        problem["errors"][0]["field"].as_str()
+                    ),
+                    (400, Some("validation_failed"), Some(*field)),
+                    "{path} {field} {}",
+                    bad.len()
+                );
+            }
+        }
+    }
+    // Addresses that are not e-mail addresses, wherever one is typed.
+    for bad in [
+        "plain",
+        "a@",
+        "@b.fr",
+        "a b@c.fr",
+        "a@b@c.fr",
+        &format!("{huge}@b.fr"),
+    ] {
+        let (status, problem) = app
+            .post_json(
+                "/api/v1/contact",
+                &json!({"name": "N", "email": bad, "subject": "S", "message": "M"}),
+            )
+            .await;
+        assert_eq!(
+            (status, problem["errors"][0]["field"].as_str()),
+            (400, Some("email")),
+            "{bad}"
+        );
+        let (status, problem) = send(
+            "POST",
+            "/api/v1/share/recommend",
+            json!({"friend_email": bad}),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["errors"][0]["field"].as_str()),
+            (400, Some("friend_email")),
+            "{bad}"
+        );
+    }
+    // And the odd text reads back the same from the account's export.
+    let res = app
+        .client
+        .get(app.url("/api/v1/me/export"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let data: Value = res.json().await.unwrap_or_default();
+    assert_eq!(data["account"]["given_name"], odd);
+}
+
+/// Checks ACC-8: reset links and sign-up e-mails are limited per address, known or not,
+/// and the limit answers alike for both.
+#[tokio::test]
+async fn acc_8_reset_links_are_limited_per_address() {
+    use serde_json::json;
+    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    crate::basket::customer_token(&app, "known@example.fr").await;
+    for email in ["known@example.fr", "unknown@example.fr"] {
+        for _ in 0..5 {
+            let (status, _) = app
+                .post_json("/api/v1/accounts/password-reset", &json!({"email": email}))
+                .await;
+            assert_eq!(status, 202);
+        }
+        let res = app
+            .client
+            .post(app.url("/api/v1/accounts/password-reset"))
+            .json(&json!({"email": email.to_uppercase()}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 429, "{email}");
+        assert!(res.headers().contains_key("retry-after"));
+    }
+    let mails = app
+        .get_json("/api/v1/test/outbox?to=known%40example.fr")
+        .await;
+    assert_eq!(
+        mails["items"].as_array().map(Vec::len),
+        Some(6),
+        "activation + 5 links"
+    );
+}

@@ -242,21 +242,25 @@ pub(crate) async fn sign_up(
             again(messages, StatusCode::BAD_REQUEST, values)
         }
         Err(AppError::Refused(r)) => {
-            let field = if r.code == "weak_password" {
-                "password"
-            } else {
-                "declares_adult_consumer"
+            let (field, status) = match r.code {
+                "weak_password" => ("password", StatusCode::UNPROCESSABLE_ENTITY),
+                "rate_limited" => ("email", StatusCode::TOO_MANY_REQUESTS),
+                _ => ("declares_adult_consumer", StatusCode::UNPROCESSABLE_ENTITY),
             };
-            let text = t.with(
-                &format!("error-{}", r.code),
-                &[("detail", r.detail.clone())],
-            );
+            let text = if r.code == "rate_limited" {
+                t.t("error-messages-rate_limited")
+            } else {
+                t.with(
+                    &format!("error-{}", r.code),
+                    &[("detail", r.detail.clone())],
+                )
+            };
             again(
                 vec![FieldMessage {
                     field: field.into(),
                     text,
                 }],
-                StatusCode::UNPROCESSABLE_ENTITY,
+                status,
                 values,
             )
         }
@@ -636,8 +640,23 @@ pub(crate) async fn forgot(
             cookie,
         );
     }
-    if let Err(e) = customers::request_password_reset(&state.app, &form.email).await {
-        return fail(&state, PageError::from_app(lang, e));
+    match customers::request_password_reset(&state.app, &form.email).await {
+        Ok(()) => {}
+        Err(AppError::Refused(r)) if r.code == "rate_limited" => {
+            let page = forgot_page(
+                &state,
+                lang,
+                &uri,
+                s.csrf.clone(),
+                Some(t.t("error-messages-rate_limited")),
+            );
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+            return with_cookie(response, cookie);
+        }
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
     }
     let page = MessagePage::new(
         &state,

@@ -262,7 +262,14 @@ async fn send(
         }
         Err(e) => return fail(state, PageError::from_app(lang, e)),
     };
-    with_cookie((status, no_store(render(&p))).into_response(), cookie)
+    let mut response = (status, no_store(render(&p))).into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("3600"),
+        );
+    }
+    with_cookie(response, cookie)
 }
 
 pub(crate) async fn contact_form(
