@@ -200,3 +200,48 @@ async fn prv_6_the_policy_lists_every_cookie_and_choices_come_from_the_shop() {
     assert!(html.contains("Préférences") && html.contains("Mesure d’audience"));
     assert!(html.contains("id=\"consent-preferences\""));
 }
+
+/// Checks PRV-6, ACC-5: behind TLS every cookie the shop sets is `Secure`, still
+/// `HttpOnly` and `SameSite=Lax`.
+#[tokio::test]
+async fn prv_6_cookies_are_secure_behind_tls() {
+    use crate::support::Options;
+    let app = TestApp::with(
+        Db::Sqlite,
+        "paris",
+        Options {
+            public_url: "https://shop.test",
+            ..Options::default()
+        },
+    )
+    .await;
+    let res = app.get("/fr/account/login").await;
+    let mut set = set_cookies(&res);
+    let res = choose(&app, "choice=all&next=/fr/", "").await;
+    set.extend(set_cookies(&res));
+    let consent = consent_of(&set);
+    let res = app
+        .get_with("/fr/products/solitaire-lumiere", &[("cookie", &consent)])
+        .await;
+    set.extend(set_cookies(&res));
+    let res = app.get("/language/en?next=/en/").await;
+    set.extend(set_cookies(&res));
+    let mut names = names(&set);
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            "ecrin_audience",
+            "ecrin_consent",
+            "ecrin_lang",
+            "ecrin_recent",
+            "ecrin_session"
+        ]
+    );
+    for c in &set {
+        assert!(
+            c.contains("; Secure") && c.contains("HttpOnly") && c.contains("SameSite=Lax"),
+            "{c}"
+        );
+    }
+}

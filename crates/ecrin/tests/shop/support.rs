@@ -23,6 +23,8 @@ pub struct Options {
     /// Login, sign-up and reset attempts per address and minute; the tests all come from
     /// 127.0.0.1, so the default is generous.
     pub auth_attempts_per_minute: u32,
+    /// The shop's public address (links in e-mails; `https` makes cookies `Secure`).
+    pub public_url: &'static str,
 }
 
 impl Default for Options {
@@ -31,6 +33,7 @@ impl Default for Options {
             test_mode: true,
             demo: true,
             auth_attempts_per_minute: 1000,
+            public_url: "http://shop.test",
         }
     }
 }
@@ -53,7 +56,7 @@ impl TestApp {
             store,
             Arc::new(profile_data),
             clock,
-            "http://shop.test".into(),
+            options.public_url.into(),
         );
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
