@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod basket;
+pub mod calendar;
 pub mod catalogue;
 pub mod country;
 pub mod lang;
