@@ -15,6 +15,7 @@ pub mod profile;
 pub mod query;
 pub mod refusal;
 pub mod search;
+pub mod vat;
 
 pub use lang::Lang;
 pub use money::{Currency, Money};
