@@ -9,6 +9,7 @@ pub mod basket;
 pub mod calendar;
 pub mod catalogue;
 pub mod country;
+pub mod delivery;
 pub mod lang;
 pub mod money;
 pub mod profile;
