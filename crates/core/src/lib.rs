@@ -8,6 +8,7 @@ pub mod account;
 pub mod basket;
 pub mod calendar;
 pub mod catalogue;
+pub mod checkout;
 pub mod country;
 pub mod delivery;
 pub mod lang;
