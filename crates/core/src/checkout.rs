@@ -117,3 +117,87 @@ pub fn confirm_prices(summarised: &Summary, now: &Summary) -> Result<(), Refusal
         ))
     }
 }
+
+/// What the shop knows of the customer when an order is placed (CHK-9).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub open_dispute: bool,
+    /// Previous orders not (fully) paid.
+    pub unpaid_orders: u32,
+    /// The last payment of the customer was refused.
+    pub payment_refused: bool,
+    /// Orders placed in the last hour by the account, and from the client's address.
+    pub orders_last_hour: u32,
+    pub orders_last_hour_from_ip: u32,
+}
+
+/// CHK-9: the merchant refuses to validate an order for an open dispute, an unpaid
+/// previous order, a refused payment, suspected fraud, or a quantity beyond personal use.
+pub fn check_standing(
+    profile: &crate::Profile,
+    lines: &[LineInput],
+    s: &Standing,
+) -> Result<(), Refusal> {
+    let f = &profile.fraud;
+    let refuse = |code: &'static str, detail: &str| Err(Refusal::new(code, detail));
+    if s.open_dispute {
+        return refuse(
+            "order_refused:open_dispute",
+            "a dispute with the house is open; customer service can help",
+        );
+    }
+    if s.unpaid_orders > 0 {
+        return refuse(
+            "order_refused:unpaid_order",
+            "a previous order is not fully paid",
+        );
+    }
+    if s.payment_refused {
+        return refuse(
+            "order_refused:payment_refused",
+            "the last payment was refused",
+        );
+    }
+    if s.orders_last_hour >= f.max_orders_per_account_per_hour
+        || s.orders_last_hour_from_ip >= f.max_orders_per_ip_per_hour
+    {
+        return refuse(
+            "order_refused:suspected_fraud",
+            "too many orders in a short time",
+        );
+    }
+    let mut per_sku: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for l in lines {
+        *per_sku.entry(l.sku.as_str()).or_default() += l.quantity;
+    }
+    if per_sku.values().any(|n| *n > f.max_units_per_sku) {
+        return refuse(
+            "order_refused:quantity",
+            "this quantity of one piece goes beyond personal use; ask for a quote",
+        );
+    }
+    Ok(())
+}
+
+/// CHK-7, CHK-8: the terms ticked, the obligation to pay confirmed, and the version the
+/// customer saw still the one in force.
+pub fn check_acceptance(
+    accept_terms: bool,
+    confirm_obligation_to_pay: bool,
+    version_seen: &str,
+    version_in_force: &str,
+) -> Result<(), Refusal> {
+    if !accept_terms || !confirm_obligation_to_pay {
+        return Err(Refusal::new(
+            "terms_not_accepted",
+            "tick \"I agree to the General Terms of Sale\" and confirm the obligation to pay",
+        ));
+    }
+    if version_seen != version_in_force {
+        return Err(Refusal::new(
+            "terms_outdated",
+            "the terms changed since the summary; read the version in force",
+        ));
+    }
+    Ok(())
+}

@@ -50,6 +50,31 @@ pub struct Profile {
     pub after_sales: AfterSales,
     pub documents: Documents,
     pub privacy: Privacy,
+    /// CHK-9: what makes an order suspect.
+    #[serde(default)]
+    pub fraud: Fraud,
+}
+
+/// CHK-9: the limits beyond which an order is refused as suspected fraud.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fraud {
+    /// Units of one piece beyond which personal use is not believable.
+    pub max_units_per_sku: u32,
+    /// Orders placed per account in an hour.
+    pub max_orders_per_account_per_hour: u32,
+    /// Orders placed from one client address in an hour.
+    pub max_orders_per_ip_per_hour: u32,
+}
+
+impl Default for Fraud {
+    fn default() -> Self {
+        Fraud {
+            max_units_per_sku: 10,
+            max_orders_per_account_per_hour: 5,
+            max_orders_per_ip_per_hour: 10,
+        }
+    }
 }
 
 /// The identity a legal notice must give (GTS-4).

@@ -106,3 +106,96 @@ proptest! {
         }
     }
 }
+
+fn profile(name: &str) -> ecrin_core::Profile {
+    let path = format!("{}/../../profiles/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    ecrin_core::Profile::from_toml(name, &std::fs::read_to_string(path).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Checks CHK-9: each reason refuses with its own `order_refused:<reason>` code.
+#[test]
+fn chk_9_orders_are_refused_for_each_reason_with_its_code() {
+    use ecrin_core::checkout::{Standing, check_standing};
+    for name in ["paris", "atelier", "milano"] {
+        let p = profile(name);
+        let lines = vec![line("RING", 2, 345_000, true)];
+        assert!(
+            check_standing(&p, &lines, &Standing::default()).is_ok(),
+            "{name}"
+        );
+        for (standing, code) in [
+            (
+                Standing {
+                    open_dispute: true,
+                    ..Standing::default()
+                },
+                "order_refused:open_dispute",
+            ),
+            (
+                Standing {
+                    unpaid_orders: 1,
+                    ..Standing::default()
+                },
+                "order_refused:unpaid_order",
+            ),
+            (
+                Standing {
+                    payment_refused: true,
+                    ..Standing::default()
+                },
+                "order_refused:payment_refused",
+            ),
+            (
+                Standing {
+                    orders_last_hour: 5,
+                    ..Standing::default()
+                },
+                "order_refused:suspected_fraud",
+            ),
+            (
+                Standing {
+                    orders_last_hour_from_ip: 10,
+                    ..Standing::default()
+                },
+                "order_refused:suspected_fraud",
+            ),
+        ] {
+            assert_eq!(
+                check_standing(&p, &lines, &standing).err().map(|e| e.code),
+                Some(code),
+                "{name}"
+            );
+        }
+        // Eleven of one piece, over two lines (two engravings), is beyond personal use.
+        let many = vec![
+            line("RING", 6, 345_000, true),
+            line("RING", 5, 345_000, false),
+        ];
+        assert_eq!(
+            check_standing(&p, &many, &Standing::default())
+                .err()
+                .map(|e| e.code),
+            Some("order_refused:quantity")
+        );
+    }
+}
+
+/// Checks CHK-7, CHK-8: both boxes, and the version in force.
+#[test]
+fn chk_7_chk_8_the_terms_must_be_accepted_in_their_version_in_force() {
+    use ecrin_core::checkout::check_acceptance;
+    assert!(check_acceptance(true, true, "2026-11-01", "2026-11-01").is_ok());
+    for (terms, pay) in [(false, true), (true, false), (false, false)] {
+        assert_eq!(
+            check_acceptance(terms, pay, "v", "v").err().map(|e| e.code),
+            Some("terms_not_accepted")
+        );
+    }
+    assert_eq!(
+        check_acceptance(true, true, "2026-11-01", "2026-12-01")
+            .err()
+            .map(|e| e.code),
+        Some("terms_outdated")
+    );
+}
