@@ -212,11 +212,9 @@ pub async fn send_newsletter(
     let mut sent = 0;
     for chunk in audience.chunks(200) {
         let mut tx = app.store.begin().await?;
-        for id in chunk {
-            let Some(customer) = app.store.customer_by_id(id).await? else {
-                continue;
-            };
-            let t = Tr::new(lang_of(app, &customer));
+        for customer in chunk {
+            let id = &customer.id;
+            let t = Tr::new(lang_of(app, customer));
             let token = random_hex(24)?;
             tx.insert_unsubscribe_link(&token_hash(&token), id, now)
                 .await?;

@@ -13,24 +13,33 @@ const TABLE: &str = include_str!("../data/vat-eu.txt");
 /// last rate that took effect on or before `day` (the first one for days before the
 /// table starts).
 pub fn standard_rate(country: &str, day: Date) -> Option<u32> {
-    let mut rates: Vec<(Date, u32)> = TABLE
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|line| {
-            let mut parts = line.split_whitespace();
-            (parts.next()? == country).then_some(())?;
-            let from = parts.next()?.parse::<Date>().ok()?;
-            let bp = parts.next()?.parse::<u32>().ok()?;
-            Some((from, bp))
-        })
-        .collect();
-    rates.sort();
+    let rates: Vec<&(String, Date, u32)> = rates().iter().filter(|r| r.0 == country).collect();
     rates
         .iter()
         .rev()
-        .find(|(from, _)| *from <= day)
+        .find(|(_, from, _)| *from <= day)
         .or(rates.first())
-        .map(|(_, bp)| *bp)
+        .map(|(_, _, bp)| *bp)
+}
+
+/// The table, read once: (country, from, basis points), in date order.
+fn rates() -> &'static [(String, Date, u32)] {
+    static RATES: std::sync::OnceLock<Vec<(String, Date, u32)>> = std::sync::OnceLock::new();
+    RATES.get_or_init(|| {
+        let mut rates: Vec<(String, Date, u32)> = TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|line| {
+                let mut parts = line.split_whitespace();
+                let country = parts.next()?.to_owned();
+                let from = parts.next()?.parse::<Date>().ok()?;
+                let bp = parts.next()?.parse::<u32>().ok()?;
+                Some((country, from, bp))
+            })
+            .collect();
+        rates.sort();
+        rates
+    })
 }
 
 /// How a sale is taxed.

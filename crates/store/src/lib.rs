@@ -85,7 +85,7 @@ pub trait Store: Send + Sync + 'static {
     /// PRV-3: every consent of a customer, oldest first.
     async fn consents_of(&self, customer_id: &str) -> Result<Vec<ConsentRecord>>;
     /// PRV-3: the customers who currently accept marketing e-mail.
-    async fn marketing_audience(&self) -> Result<Vec<String>>;
+    async fn marketing_audience(&self) -> Result<Vec<Customer>>;
     async fn unsubscribe_customer(&self, token_hash: &str) -> Result<Option<String>>;
     /// ACC-5: the default delivery address first.
     async fn addresses_of(&self, customer_id: &str) -> Result<Vec<Address>>;

@@ -204,11 +204,16 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            async fn marketing_audience(&self) -> $crate::Result<Vec<String>> {
-                sqlx::query_scalar($crate::sql::MARKETING_AUDIENCE)
-                    .fetch_all(&self.$pool)
-                    .await
-                    .map_err($err)
+            async fn marketing_audience(&self) -> $crate::Result<Vec<$crate::Customer>> {
+                let rows: Vec<$crate::sql::CustomerRow> =
+                    sqlx::query_as($crate::sql::MARKETING_AUDIENCE)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok(rows
+                    .into_iter()
+                    .filter_map($crate::sql::CustomerRow::into_customer)
+                    .collect())
             }
 
             async fn unsubscribe_customer(

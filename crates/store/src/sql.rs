@@ -231,7 +231,9 @@ pub const INSERT_CONSENT: &str = "INSERT INTO consents (customer_id, purpose, gr
 pub const CONSENTS_OF: &str = "SELECT purpose, granted, wording, at FROM consents \
      WHERE customer_id = $1 ORDER BY at, COALESCE(seq, 0)";
 /// PRV-3: active customers whose latest word on marketing e-mail is yes.
-pub const MARKETING_AUDIENCE: &str = "SELECT c.id FROM customers c WHERE c.status = 'active' \
+pub const MARKETING_AUDIENCE: &str = "SELECT c.id, c.email, c.password_hash, c.title, \
+     c.given_name, c.family_name, c.phone, c.language, c.status, c.created_at, c.activated_at \
+     FROM customers c WHERE c.status = 'active' \
      AND (SELECT k.granted FROM consents k WHERE k.customer_id = c.id AND k.purpose = 'marketing_email' \
      ORDER BY k.at DESC, COALESCE(k.seq, 0) DESC LIMIT 1) = TRUE ORDER BY c.created_at, c.id";
 pub const INSERT_UNSUBSCRIBE_LINK: &str =

@@ -11,7 +11,7 @@ use ecrin_app::backoffice;
 use ecrin_store::{Customer, Subject};
 use serde::Deserialize;
 
-fn staff_id(bearer: &Bearer) -> Result<&str, ApiError> {
+pub(crate) fn staff_id(bearer: &Bearer) -> Result<&str, ApiError> {
     match &bearer.subject {
         Subject::Staff(id) => Ok(id),
         Subject::Customer(_) => Err(ApiError::new(

@@ -2,6 +2,7 @@
 //! staff side of the contact form.
 
 use super::accounts::{Bearer, MaybeBearer, customer_id};
+use super::admin::staff_id;
 use super::{ApiJson, ApiPath};
 use crate::AppState;
 use crate::error::ApiError;
@@ -163,17 +164,6 @@ impl From<Ticket> for TicketDto {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketList {
     pub items: Vec<TicketDto>,
-}
-
-fn staff_id(bearer: &Bearer) -> Result<&str, ApiError> {
-    match &bearer.subject {
-        Subject::Staff(id) => Ok(id),
-        Subject::Customer(_) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Staff only.",
-        )),
-    }
 }
 
 /// PRV-9: the questions of the contact form, open ones first (admin, customer service).

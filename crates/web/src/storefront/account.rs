@@ -532,17 +532,29 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
+    end_session(&state, &lang, &headers, &form, "").await
+}
+
+/// Ends the page session (a customer's or staff's) when the form carries its token, clears
+/// the cookie and goes to `/{lang}/{to}`.
+pub(super) async fn end_session(
+    state: &AppState,
+    lang: &str,
+    headers: &HeaderMap,
+    form: &CsrfForm,
+    to: &str,
+) -> Response {
+    let lang = match lang_of(state, lang) {
         Ok(l) => l,
-        Err(e) => return fail(&state, e),
+        Err(e) => return fail(state, e),
     };
-    if let Ok(Some(s)) = sessions::load(&state.app, &cookie_of(&headers)).await
+    if let Ok(Some(s)) = sessions::load(&state.app, &cookie_of(headers)).await
         && csrf_ok(&s, &form.csrf)
         && let Err(e) = sessions::end(&state.app, &s.id).await
     {
-        return fail(&state, PageError::from_app(lang, e));
+        return fail(state, PageError::from_app(lang, e));
     }
-    let response = Redirect::to(&format!("/{}/", lang.code())).into_response();
+    let response = Redirect::to(&format!("/{}/{to}", lang.code())).into_response();
     with_cookie(response, Some(cookies::SESSION.clear()))
 }
 

@@ -4,14 +4,16 @@
 //! login it joins the account's basket. Every form works without JavaScript (post, then
 //! redirect); `basket.js` sends the same forms in the background and swaps the answer in.
 
-use super::account::{cookie_of, csrf_ok, fail, lang_of, query_param, session, with_cookie};
+use super::account::{
+    cookie_of, csrf_ok, fail, lang_of, no_store, query_param, session, with_cookie,
+};
 use super::{Layout, PageError, PagePath, render, same_site};
 use crate::i18n::Tr;
 use crate::{AppState, reads};
 use askama::Template;
 use axum::Form;
 use axum::extract::{OriginalUri, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::AppError;
 use ecrin_app::basket::{self, BasketView};
@@ -116,13 +118,6 @@ async fn basket_page(
         notice: None,
         max_quantity: app.profile.basket.max_identical,
     })
-}
-
-fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// BSK-3, BSK-4: the basket. A visitor without a session sees an empty basket; no session
@@ -472,24 +467,7 @@ pub(crate) async fn quote(
             with_cookie(render(&page), cookie)
         }
         Err(AppError::Invalid(errors)) => {
-            page.errors = errors
-                .iter()
-                .map(|e| {
-                    (
-                        e.field.clone(),
-                        t.with(
-                            "error-field",
-                            &[
-                                (
-                                    "field",
-                                    t.t(&format!("field-{}", e.field.replace('_', "-"))),
-                                ),
-                                ("reason", t.t(&format!("reason-{}", e.reason))),
-                            ],
-                        ),
-                    )
-                })
-                .collect();
+            page.errors = super::field_messages(t, &errors);
             with_cookie(
                 (StatusCode::BAD_REQUEST, render(&page)).into_response(),
                 cookie,

@@ -243,17 +243,7 @@ async fn send(
             (StatusCode::OK, p)
         }
         Err(AppError::Invalid(errors)) => {
-            p.errors = errors
-                .iter()
-                .map(|e| {
-                    let field = t.t(&format!("field-{}", e.field.replace('_', "-")));
-                    let reason = t.t(&format!("reason-{}", e.reason));
-                    (
-                        e.field.clone(),
-                        t.with("error-field", &[("field", field), ("reason", reason)]),
-                    )
-                })
-                .collect();
+            p.errors = super::field_messages(t, &errors);
             (StatusCode::BAD_REQUEST, p)
         }
         Err(AppError::Refused(r)) if r.code == "rate_limited" => {

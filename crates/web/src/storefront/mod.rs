@@ -635,6 +635,22 @@ fn page_pairs(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, Vec<F
     }
 }
 
+/// Refused fields as a form shows them: (the field, "Field: reason" in the visitor's
+/// language).
+pub(crate) fn field_messages(t: Tr, errors: &[FieldError]) -> Vec<(String, String)> {
+    errors
+        .iter()
+        .map(|e| {
+            let field = t.t(&format!("field-{}", e.field.replace('_', "-")));
+            let reason = t.t(&format!("reason-{}", e.reason));
+            (
+                e.field.clone(),
+                t.with("error-field", &[("field", field), ("reason", reason)]),
+            )
+        })
+        .collect()
+}
+
 fn field_errors_text(errors: &[FieldError]) -> String {
     errors
         .iter()

@@ -122,25 +122,6 @@ struct Retry {
     prefix: &'static str,
 }
 
-fn field_errors(t: Tr, errors: &[ecrin_core::query::FieldError]) -> Vec<(String, String)> {
-    errors
-        .iter()
-        .map(|e| {
-            let field = t.t(&format!("field-{}", e.field.replace('_', "-")));
-            (
-                e.field.clone(),
-                t.with(
-                    "error-field",
-                    &[
-                        ("field", field),
-                        ("reason", t.t(&format!("reason-{}", e.reason))),
-                    ],
-                ),
-            )
-        })
-        .collect()
-}
-
 async fn page(
     state: &AppState,
     lang: Lang,
@@ -288,7 +269,7 @@ async fn again(
     let t = Tr::new(lang);
     let status = match &e {
         AppError::Invalid(errors) => {
-            retry.errors = field_errors(t, errors)
+            retry.errors = super::field_messages(t, errors)
                 .into_iter()
                 .map(|(f, text)| (format!("{}{f}", retry.prefix), text))
                 .collect();

@@ -7,7 +7,6 @@ use super::account::{
 };
 use super::{Layout, PageError, PagePath, render};
 use crate::AppState;
-use crate::cookies;
 use crate::i18n::Tr;
 use askama::Template;
 use axum::Form;
@@ -101,6 +100,17 @@ async fn signed_in(
         .await
         .map_err(|_| login())?;
     Ok((s, staff))
+}
+
+/// The page's language and the member of staff of the request, or the page to answer.
+async fn visit(
+    state: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+) -> Result<(Lang, Tr, PageSession, Staff), Response> {
+    let lang = lang_of(state, segment).map_err(|e| fail(state, e))?;
+    let (s, staff) = signed_in(state, lang, headers).await?;
+    Ok((lang, Tr::new(lang), s, staff))
 }
 
 /// A refusal of the role or of the input, said on a page with its status.
@@ -205,15 +215,10 @@ pub(crate) async fn home(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let mut page = StaffPage::new(&state, lang, &uri, t.t("staff-title"), s.csrf).signed(t, &staff);
     page.search = backoffice::require(&staff, backoffice::CUSTOMER_DATA).is_ok();
     if !page.search {
@@ -230,15 +235,10 @@ pub(crate) async fn find(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let email = super::account::query_param(query.as_deref(), "email").unwrap_or_default();
     let mut page =
         StaffPage::new(&state, lang, &uri, t.t("staff-find-customer"), s.csrf).signed(t, &staff);
@@ -262,15 +262,10 @@ pub(crate) async fn customer(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf).signed(t, &staff);
     let c = match backoffice::view_customer(&state.app, &staff.id, &id).await {
         Ok(c) => c,
@@ -334,15 +329,10 @@ pub(crate) async fn end_account(
     headers: HeaderMap,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let page =
         StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf.clone()).signed(t, &staff);
     if !csrf_ok(&s, &form.csrf) {
@@ -371,15 +361,10 @@ pub(crate) async fn tickets(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-tickets"), s.csrf).signed(t, &staff);
     let list = match contact::tickets(&state.app, &staff.id).await {
         Ok(l) => l,
@@ -425,15 +410,10 @@ pub(crate) async fn answer(
     headers: HeaderMap,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let page =
         StaffPage::new(&state, lang, &uri, t.t("staff-tickets"), s.csrf.clone()).signed(t, &staff);
     if !csrf_ok(&s, &form.csrf) {
@@ -457,15 +437,10 @@ pub(crate) async fn quotes(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, staff) = match signed_in(&state, lang, &headers).await {
+    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let t = Tr::new(lang);
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-quotes"), s.csrf).signed(t, &staff);
     let list = match backoffice::quote_requests(&state.app, &staff.id).await {
         Ok(l) => l,
@@ -491,28 +466,11 @@ pub(crate) async fn quotes(
     no_store(render(&page))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub(crate) async fn logout(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     headers: HeaderMap,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<super::account::CsrfForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    if let Ok(Some(s)) = sessions::load(&state.app, &cookie_of(&headers)).await
-        && csrf_ok(&s, &form.csrf)
-        && let Err(e) = sessions::end(&state.app, &s.id).await
-    {
-        return fail(&state, PageError::from_app(lang, e));
-    }
-    let to = Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
-    with_cookie(to, Some(cookies::SESSION.clear()))
+    super::account::end_session(&state, &lang, &headers, &form, "staff/login").await
 }
