@@ -6,6 +6,7 @@ pub mod backoffice;
 pub mod basket;
 pub mod caches;
 pub mod catalogue;
+pub mod checkout;
 pub mod clock;
 pub mod contact;
 pub mod customers;
@@ -74,6 +75,12 @@ pub enum AppError {
     /// Fields that could not be understood, each with a reason code.
     #[error("invalid input")]
     Invalid(Vec<ecrin_core::query::FieldError>),
+    /// CHK-10: a price changed since the summary; here is the fresh one to confirm.
+    #[error("{refusal}")]
+    PriceChanged {
+        refusal: ecrin_core::Refusal,
+        summary: Box<checkout::Summary>,
+    },
     #[error(transparent)]
     Store(#[from] ecrin_store::StoreError),
     /// A failure that is nobody's input: logged, never shown.

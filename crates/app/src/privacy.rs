@@ -297,27 +297,45 @@ pub struct AddressForm {
 
 fn checked_address(f: &AddressForm) -> Result<Address, AppError> {
     let mut c = Checks::new();
-    let country = f.country.trim().to_ascii_uppercase();
-    if !ecrin_core::country::is_iso_code(&country) {
-        c.fail("country", "unknown_country");
-    }
-    let a = Address {
-        label: c.line("label", &f.label, false, 100),
-        given_name: c.line("given_name", &f.given_name, true, 100),
-        family_name: c.line("family_name", &f.family_name, true, 100),
-        company: c.line("company", &f.company, false, 200),
-        line1: c.line("line1", &f.line1, true, 200),
-        line2: c.line("line2", &f.line2, false, 200),
-        postcode: c.line("postcode", &f.postcode, true, 20),
-        city: c.line("city", &f.city, true, 100),
-        region: c.line("region", &f.region, false, 100),
-        country,
-        phone: c.phone("phone", &f.phone),
-        is_default: f.is_default,
-        ..Address::default()
-    };
+    let a = check_address_fields(&mut c, "", f);
     c.finish().map_err(AppError::Invalid)?;
     Ok(a)
+}
+
+/// The checks of an address's fields, each field named after `prefix` (`"delivery_address."`
+/// at checkout, nothing in the address book).
+pub fn check_address_fields(c: &mut Checks, prefix: &str, f: &AddressForm) -> Address {
+    let country = f.country.trim().to_ascii_uppercase();
+    if !ecrin_core::country::is_iso_code(&country) {
+        c.fail(&format!("{prefix}country"), "unknown_country");
+    }
+    let mut line = |name: &str, value: &str, required: bool, max: usize| {
+        c.line(&format!("{prefix}{name}"), value, required, max)
+    };
+    let label = line("label", &f.label, false, 100);
+    let given_name = line("given_name", &f.given_name, true, 100);
+    let family_name = line("family_name", &f.family_name, true, 100);
+    let company = line("company", &f.company, false, 200);
+    let line1 = line("line1", &f.line1, true, 200);
+    let line2 = line("line2", &f.line2, false, 200);
+    let postcode = line("postcode", &f.postcode, true, 20);
+    let city = line("city", &f.city, true, 100);
+    let region = line("region", &f.region, false, 100);
+    Address {
+        label,
+        given_name,
+        family_name,
+        company,
+        line1,
+        line2,
+        postcode,
+        city,
+        region,
+        country,
+        phone: c.phone(&format!("{prefix}phone"), &f.phone),
+        is_default: f.is_default,
+        ..Address::default()
+    }
 }
 
 /// At most this many addresses per customer.

@@ -327,3 +327,61 @@ pub fn text(p: &Profile, lang: Lang) -> String {
     }
     s
 }
+
+/// CHK-7, CHK-8: an admin publishes a new version of the terms, in force from
+/// `effective_from_ms` (now or later). Published versions never change, and placed orders
+/// keep the version they were accepted under.
+pub async fn publish(
+    app: &crate::App,
+    staff_id: &str,
+    version: &str,
+    effective_from_ms: i64,
+    body: Localized,
+) -> Result<TermsVersion, crate::AppError> {
+    use crate::AppError;
+    let s = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(&s, &[ecrin_core::account::Role::Admin])?;
+    let now = app.clock.now_ms();
+    let mut c = crate::fields::Checks::new();
+    let version = c.line("version", version, true, 20);
+    if !version
+        .chars()
+        .all(|ch| ch.is_ascii_alphanumeric() || ".-_".contains(ch))
+    {
+        c.fail("version", "invalid_version");
+    }
+    // A minute's grace for the time the form took to send.
+    if effective_from_ms < now - 60_000 {
+        c.fail("effective_from", "in_the_past");
+    }
+    let fr = c.paragraphs("body.fr", &body.fr, true, 200_000);
+    let en = c.paragraphs("body.en", &body.en, true, 200_000);
+    let it = c.paragraphs("body.it", &body.it, true, 200_000);
+    c.finish().map_err(AppError::Invalid)?;
+    if app.store.terms_version(&version).await?.is_some() {
+        return Err(ecrin_core::Refusal::new(
+            "conflict",
+            format!("version {version} is already published"),
+        )
+        .into());
+    }
+    let t = TermsVersion {
+        version,
+        effective_from_ms: effective_from_ms.max(now),
+        published_at_ms: now,
+        body: Localized { fr, en, it },
+    };
+    let mut tx = app.store.begin().await?;
+    match tx.insert_terms_version(&t).await {
+        Err(ecrin_store::StoreError::Constraint { .. }) => {
+            return Err(ecrin_core::Refusal::new(
+                "conflict",
+                format!("version {} is already published", t.version),
+            )
+            .into());
+        }
+        other => other?,
+    }
+    tx.commit().await?;
+    Ok(t)
+}

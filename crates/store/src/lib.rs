@@ -57,6 +57,37 @@ pub trait Store: Send + Sync + 'static {
     /// GTS-1: the terms version in force at `at_ms`, if any was published.
     async fn terms_in_force(&self, at_ms: i64) -> Result<Option<TermsVersion>>;
 
+    /// CHK-7: a published version by its name.
+    async fn terms_version(&self, version: &str) -> Result<Option<TermsVersion>>;
+    /// Every published version, the newest effective date first.
+    async fn terms_versions(&self) -> Result<Vec<TermsVersion>>;
+
+    /// CHK-5: a priced summary by its id (of any customer: the caller checks the owner).
+    async fn checkout(&self, id: &str) -> Result<Option<Checkout>>;
+    /// An order with its lines.
+    async fn order_by_number(&self, number: &str) -> Result<Option<Order>>;
+    /// A customer's orders, newest first, without their lines.
+    async fn orders_of(&self, customer_id: &str) -> Result<Vec<Order>>;
+    /// Every customer's newest orders, without their lines (staff).
+    async fn recent_orders(&self, limit: i64) -> Result<Vec<Order>>;
+    /// CHK-9: a customer's standing: the flags, orders awaiting payment since before
+    /// `unpaid_before_ms`, and orders since `since_ms` by the account and from `ip`.
+    async fn standing(
+        &self,
+        customer_id: &str,
+        ip: &str,
+        since_ms: i64,
+        unpaid_before_ms: i64,
+    ) -> Result<StandingRow>;
+    /// The order an `Idempotency-Key` of `subject` already created.
+    async fn idempotent_order(&self, subject: &str, key: &str) -> Result<Option<IdempotentOrder>>;
+    /// CHK-9: refused orders, newest first, of one customer or of all.
+    async fn order_refusals(
+        &self,
+        customer_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OrderRefusal>>;
+
     /// PRV-8: a member of staff by the key of their e-mail address.
     async fn staff_by_email(&self, email_key: &str) -> Result<Option<Staff>>;
 
@@ -249,6 +280,28 @@ pub trait Tx: Send {
     ) -> Result<Vec<Email>>;
     async fn mark_email_sent(&mut self, id: &str, now_ms: i64) -> Result<()>;
     async fn mark_email_failed(&mut self, id: &str, retry_at_ms: i64, error: &str) -> Result<()>;
+    async fn insert_checkout(&mut self, c: &Checkout) -> Result<()>;
+    /// Marks a summary as ordered; false when it already was.
+    async fn take_checkout(&mut self, id: &str, order_number: &str) -> Result<bool>;
+    /// The next number of the merchant's one order sequence.
+    async fn next_order_number(&mut self) -> Result<i64>;
+    /// An order and its lines.
+    async fn insert_order(&mut self, o: &Order) -> Result<()>;
+    async fn insert_idempotency_key(
+        &mut self,
+        subject: &str,
+        key: &str,
+        request_sha256: &str,
+        order_number: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+    async fn record_order_refusal(&mut self, r: &OrderRefusal) -> Result<()>;
+    /// CHK-9: opens or closes a dispute with a customer.
+    async fn set_dispute(&mut self, customer_id: &str, open: bool) -> Result<()>;
+    /// CHK-9: the customer's last payment was refused (or, `false`, went through).
+    async fn set_payment_refused(&mut self, customer_id: &str, refused: bool) -> Result<()>;
+    /// CHK-12: customer service confirms a boutique pick-up; false when unknown or done.
+    async fn confirm_pickup(&mut self, number: &str, staff_id: &str, now_ms: i64) -> Result<bool>;
     /// Marks the catalogue as changed for every process's caches.
     async fn bump_catalogue_version(&mut self) -> Result<()>;
     async fn commit(self: Box<Self>) -> Result<()>;

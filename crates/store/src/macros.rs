@@ -73,6 +73,119 @@ macro_rules! impl_store {
                 self.read_terms_in_force(at_ms).await
             }
 
+            async fn terms_version(
+                &self,
+                version: &str,
+            ) -> $crate::Result<Option<$crate::TermsVersion>> {
+                let row: Option<$crate::sql::TermsRow> = sqlx::query_as($crate::sql::TERMS_VERSION)
+                    .bind(version)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn terms_versions(&self) -> $crate::Result<Vec<$crate::TermsVersion>> {
+                let rows: Vec<$crate::sql::TermsRow> = sqlx::query_as($crate::sql::TERMS_VERSIONS)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn checkout(&self, id: &str) -> $crate::Result<Option<$crate::Checkout>> {
+                sqlx::query_as($crate::sql::CHECKOUT)
+                    .bind(id)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn order_by_number(&self, number: &str) -> $crate::Result<Option<$crate::Order>> {
+                let sql = $crate::sql::order_by_number();
+                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(number)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                let Some(mut order) = order else {
+                    return Ok(None);
+                };
+                order.lines = self.read_order_lines(&order.id).await?;
+                Ok(Some(order))
+            }
+
+            async fn orders_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Order>> {
+                let sql = $crate::sql::orders_of();
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(customer_id)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn recent_orders(&self, limit: i64) -> $crate::Result<Vec<$crate::Order>> {
+                let sql = $crate::sql::recent_orders();
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(limit)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn standing(
+                &self,
+                customer_id: &str,
+                ip: &str,
+                since_ms: i64,
+                unpaid_before_ms: i64,
+            ) -> $crate::Result<$crate::StandingRow> {
+                let row: Option<$crate::StandingRow> = sqlx::query_as($crate::sql::STANDING)
+                    .bind(customer_id)
+                    .bind(ip)
+                    .bind(since_ms)
+                    .bind(unpaid_before_ms)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)?;
+                Ok(row.unwrap_or_default())
+            }
+
+            async fn idempotent_order(
+                &self,
+                subject: &str,
+                key: &str,
+            ) -> $crate::Result<Option<$crate::IdempotentOrder>> {
+                sqlx::query_as($crate::sql::IDEMPOTENT_ORDER)
+                    .bind(subject)
+                    .bind(key)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn order_refusals(
+                &self,
+                customer_id: Option<&str>,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::OrderRefusal>> {
+                match customer_id {
+                    Some(id) => {
+                        sqlx::query_as($crate::sql::ORDER_REFUSALS_OF)
+                            .bind(id)
+                            .fetch_all(&self.$pool)
+                            .await
+                    }
+                    None => {
+                        sqlx::query_as($crate::sql::ORDER_REFUSALS)
+                            .bind(limit)
+                            .fetch_all(&self.$pool)
+                            .await
+                    }
+                }
+                .map_err($err)
+            }
+
             async fn staff_by_email(
                 &self,
                 email_key: &str,
@@ -449,6 +562,17 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn read_order_lines(
+                &self,
+                order_id: &str,
+            ) -> $crate::Result<Vec<$crate::OrderLine>> {
+                sqlx::query_as($crate::sql::ORDER_LINES)
+                    .bind(order_id)
+                    .fetch_all(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
             async fn read_terms_in_force(
                 &self,
                 at_ms: i64,
@@ -613,6 +737,165 @@ macro_rules! impl_tx {
                     return Err($crate::StoreError::NotFound);
                 }
                 Ok(())
+            }
+
+            async fn insert_checkout(&mut self, c: &$crate::Checkout) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_CHECKOUT)
+                    .bind(&c.id)
+                    .bind(&c.customer_id)
+                    .bind(c.created_at)
+                    .bind(c.expires_at)
+                    .bind(&c.request)
+                    .bind(&c.summary)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn take_checkout(
+                &mut self,
+                id: &str,
+                order_number: &str,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::TAKE_CHECKOUT)
+                    .bind(id)
+                    .bind(order_number)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn next_order_number(&mut self) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::NEXT_ORDER_NUMBER)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn insert_order(&mut self, o: &$crate::Order) -> $crate::Result<()> {
+                let sql = $crate::sql::insert_order();
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&o.id)
+                    .bind(&o.number)
+                    .bind(&o.customer_id)
+                    .bind(&o.status)
+                    .bind(o.placed_at)
+                    .bind(o.total)
+                    .bind(o.vat_total)
+                    .bind(o.delivery_charge)
+                    .bind(&o.payment_method)
+                    .bind(&o.terms_version)
+                    .bind(&o.terms_sha256)
+                    .bind(&o.terms_language)
+                    .bind(o.accepted_at)
+                    .bind(&o.accepted_ip)
+                    .bind(&o.accepted_user_agent)
+                    .bind(&o.confirmed_by_staff_id)
+                    .bind(o.pickup_confirmed_at)
+                    .bind(&o.pickup_confirmed_by)
+                    .bind(&o.document)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                for l in &o.lines {
+                    sqlx::query($crate::sql::INSERT_ORDER_LINE)
+                        .bind(&o.id)
+                        .bind(l.line_no)
+                        .bind(&l.sku)
+                        .bind(&l.name)
+                        .bind(l.quantity)
+                        .bind(&l.personalisation)
+                        .bind(l.unit_price_incl_vat)
+                        .bind(l.unit_price_excl_vat)
+                        .bind(l.vat_rate_bp)
+                        .bind(l.line_total_incl_vat)
+                        .bind(l.line_total_excl_vat)
+                        .bind(l.line_vat)
+                        .bind(l.withdrawable)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                }
+                Ok(())
+            }
+
+            async fn insert_idempotency_key(
+                &mut self,
+                subject: &str,
+                key: &str,
+                request_sha256: &str,
+                order_number: &str,
+                now_ms: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_IDEMPOTENCY_KEY)
+                    .bind(subject)
+                    .bind(key)
+                    .bind(request_sha256)
+                    .bind(order_number)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn record_order_refusal(
+                &mut self,
+                r: &$crate::OrderRefusal,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_ORDER_REFUSAL)
+                    .bind(&r.customer_id)
+                    .bind(&r.reason)
+                    .bind(&r.detail)
+                    .bind(&r.ip)
+                    .bind(&r.staff_id)
+                    .bind(r.at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn set_dispute(&mut self, customer_id: &str, open: bool) -> $crate::Result<()> {
+                sqlx::query($crate::sql::SET_DISPUTE)
+                    .bind(customer_id)
+                    .bind(open)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn set_payment_refused(
+                &mut self,
+                customer_id: &str,
+                refused: bool,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::SET_PAYMENT_REFUSED)
+                    .bind(customer_id)
+                    .bind(refused)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn confirm_pickup(
+                &mut self,
+                number: &str,
+                staff_id: &str,
+                now_ms: i64,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::CONFIRM_PICKUP)
+                    .bind(number)
+                    .bind(now_ms)
+                    .bind(staff_id)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_terms_version(

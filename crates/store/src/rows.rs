@@ -342,6 +342,8 @@ pub struct VariantInfo {
     pub weight_grams: i64,
     pub metal: String,
     pub size: Option<String>,
+    /// DLV-2: days to make a piece made to order.
+    pub lead_time_days: Option<i64>,
 }
 
 /// A page session: its CSRF token and, once logged in, its customer.
@@ -361,4 +363,91 @@ pub struct StaffAccess {
     pub customer_id: String,
     pub action: String,
     pub at_ms: i64,
+}
+
+/// CHK-5: a priced summary as shown, with the request it answered (both JSON documents
+/// of the application), until it is ordered or expires.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Checkout {
+    pub id: String,
+    pub customer_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub request: String,
+    pub summary: String,
+    pub order_number: Option<String>,
+}
+
+/// An order as placed (CHK-7, CHK-11, CHK-12); `document` holds the summary the customer
+/// accepted (addresses, delivery, gift), as a JSON document of the application.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Order {
+    pub id: String,
+    pub number: String,
+    pub customer_id: String,
+    pub status: String,
+    pub placed_at: i64,
+    pub total: i64,
+    pub vat_total: i64,
+    pub delivery_charge: i64,
+    pub payment_method: String,
+    pub terms_version: String,
+    pub terms_sha256: String,
+    pub terms_language: String,
+    pub accepted_at: i64,
+    pub accepted_ip: String,
+    pub accepted_user_agent: String,
+    pub confirmed_by_staff_id: Option<String>,
+    pub pickup_confirmed_at: Option<i64>,
+    pub pickup_confirmed_by: Option<String>,
+    pub document: String,
+    #[sqlx(skip)]
+    pub lines: Vec<OrderLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderLine {
+    pub line_no: i64,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub personalisation: Option<String>,
+    pub unit_price_incl_vat: i64,
+    pub unit_price_excl_vat: i64,
+    pub vat_rate_bp: i64,
+    pub line_total_incl_vat: i64,
+    pub line_total_excl_vat: i64,
+    pub line_vat: i64,
+    /// WDR-3.
+    pub withdrawable: bool,
+}
+
+/// CHK-9: an order the shop refused, for customer service.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderRefusal {
+    pub customer_id: String,
+    pub reason: String,
+    pub detail: String,
+    pub ip: String,
+    /// A phone order refused while a member of staff entered it.
+    pub staff_id: Option<String>,
+    pub at: i64,
+}
+
+/// CHK-9: what the shop knows of a customer's standing, in one read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct StandingRow {
+    pub dispute_open: bool,
+    pub payment_refused: bool,
+    pub unpaid_orders: i64,
+    pub orders_last_hour: i64,
+    pub orders_last_hour_from_ip: i64,
+}
+
+/// An `Idempotency-Key` already used: the hash of the request it came with and the order
+/// it created.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct IdempotentOrder {
+    pub request_sha256: String,
+    pub order_number: String,
 }

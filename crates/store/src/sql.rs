@@ -196,6 +196,11 @@ pub const TERMS_IN_FORCE: &str = "SELECT version, effective_from_ms, published_a
      body_it FROM terms_versions WHERE effective_from_ms <= $1 \
      ORDER BY effective_from_ms DESC, published_at_ms DESC LIMIT 1";
 
+pub const TERMS_VERSION: &str = "SELECT version, effective_from_ms, published_at_ms, body_fr, body_en, \
+     body_it FROM terms_versions WHERE version = $1";
+pub const TERMS_VERSIONS: &str = "SELECT version, effective_from_ms, published_at_ms, body_fr, body_en, \
+     body_it FROM terms_versions ORDER BY effective_from_ms DESC, published_at_ms DESC";
+
 pub const INSERT_TERMS_VERSION: &str = "INSERT INTO terms_versions (version, effective_from_ms, \
      published_at_ms, body_fr, body_en, body_it) VALUES ($1, $2, $3, $4, $5, $6)";
 
@@ -311,7 +316,12 @@ pub enum Before {
 }
 
 /// PRV-7: every retention, each statement with its kind of data and its limit (`$1`).
-pub const PURGES: [(&str, Before, &str); 9] = [
+pub const PURGES: [(&str, Before, &str); 10] = [
+    (
+        "checkouts",
+        Before::Now,
+        "DELETE FROM checkouts WHERE expires_at < $1 AND order_number IS NULL",
+    ),
     (
         "security_events",
         Before::SecurityLimit,
@@ -394,7 +404,7 @@ pub const UPDATE_BASKET_LINE: &str = "UPDATE basket_lines SET position = $3, qua
 pub const INSERT_BASKET_LINE: &str = "INSERT INTO basket_lines (id, basket_id, position, sku, quantity, \
      personalisation) VALUES ($1, $2, $3, $4, $5, $6)";
 pub const VARIANTS_BY_SKU: &str = "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, \
-     p.personalisable, v.price, v.on_hand, v.weight_grams, v.metal, v.size \
+     p.personalisable, v.price, v.on_hand, v.weight_grams, v.metal, v.size, p.lead_time_days \
      FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1 AND p.published = TRUE";
 
 pub const WEB_SESSION: &str = "SELECT customer_id, staff_id, csrf, expires_at FROM web_sessions \
@@ -435,7 +445,8 @@ pub const ANONYMISE_ADDRESSES: &str = "UPDATE addresses SET label = '', given_na
 pub const ANONYMISE_CUSTOMER: &str = "UPDATE customers SET email = $2, email_key = $2, \
      password_hash = '!', title = '', given_name = '', family_name = '', phone = '', \
      status = 'closed' WHERE id = $1";
-pub const ERASE_STATEMENTS: [&str; 7] = [
+pub const ERASE_STATEMENTS: [&str; 8] = [
+    "DELETE FROM checkouts WHERE customer_id = $1",
     "UPDATE tickets SET email = '', name = '', subject = '', message = '', answer = NULL \
      WHERE customer_id = $1",
     "DELETE FROM web_sessions WHERE customer_id = $1",
@@ -476,7 +487,7 @@ pub fn variants_by_skus(n: usize) -> String {
         .join(", ");
     format!(
         "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, p.personalisable, \
-         v.price, v.on_hand, v.weight_grams, v.metal, v.size FROM variants v \
+         v.price, v.on_hand, v.weight_grams, v.metal, v.size, p.lead_time_days FROM variants v \
          JOIN products p ON p.id = v.product_id WHERE v.sku IN ({list}) AND p.published = TRUE"
     )
 }
@@ -891,6 +902,7 @@ pub struct VariantInfoRow {
     pub weight_grams: i64,
     pub metal: String,
     pub size: Option<String>,
+    pub lead_time_days: Option<i64>,
 }
 
 impl From<VariantInfoRow> for VariantInfo {
@@ -911,6 +923,7 @@ impl From<VariantInfoRow> for VariantInfo {
             weight_grams: r.weight_grams,
             metal: r.metal,
             size: r.size,
+            lead_time_days: r.lead_time_days,
         }
     }
 }
@@ -1118,3 +1131,66 @@ impl From<SecurityEventRow> for SecurityEvent {
         }
     }
 }
+
+// Checkout and orders (CHK-1 … CHK-12).
+pub const INSERT_CHECKOUT: &str = "INSERT INTO checkouts (id, customer_id, created_at, expires_at, \
+     request, summary) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const CHECKOUT: &str = "SELECT id, customer_id, created_at, expires_at, request, summary, \
+     order_number FROM checkouts WHERE id = $1";
+/// A summary is ordered once: the row count says whether this order took it.
+pub const TAKE_CHECKOUT: &str =
+    "UPDATE checkouts SET order_number = $2 WHERE id = $1 AND order_number IS NULL";
+pub const NEXT_ORDER_NUMBER: &str =
+    "UPDATE meta SET value = value + 1 WHERE key = 'order_number' RETURNING value";
+const ORDER_COLUMNS: &str = "id, number, customer_id, status, placed_at, total, vat_total, \
+     delivery_charge, payment_method, terms_version, terms_sha256, terms_language, accepted_at, \
+     accepted_ip, accepted_user_agent, confirmed_by_staff_id, pickup_confirmed_at, \
+     pickup_confirmed_by, document";
+pub fn insert_order() -> String {
+    format!(
+        "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    )
+}
+pub fn order_by_number() -> String {
+    format!("SELECT {ORDER_COLUMNS} FROM orders WHERE number = $1")
+}
+pub fn orders_of() -> String {
+    format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY placed_at DESC, number DESC"
+    )
+}
+pub fn recent_orders() -> String {
+    format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY placed_at DESC, number DESC LIMIT $1")
+}
+pub const INSERT_ORDER_LINE: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, \
+     personalisation, unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
+     line_total_excl_vat, line_vat, withdrawable) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+pub const ORDER_LINES: &str = "SELECT line_no, sku, name, quantity, personalisation, \
+     unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
+     line_total_excl_vat, line_vat, withdrawable FROM order_lines WHERE order_id = $1 ORDER BY line_no";
+/// CHK-9: `$2` the client's address, `$3` an hour ago, `$4` the moment before which an
+/// order still awaiting payment counts as unpaid.
+pub const STANDING: &str = "SELECT c.dispute_open, c.payment_refused, \
+     (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id \
+        AND o.status = 'awaiting_payment' AND o.placed_at < $4) AS unpaid_orders, \
+     (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.placed_at >= $3) \
+        AS orders_last_hour, \
+     (SELECT COUNT(*) FROM orders o WHERE o.accepted_ip = $2 AND o.placed_at >= $3) \
+        AS orders_last_hour_from_ip \
+     FROM customers c WHERE c.id = $1";
+pub const IDEMPOTENT_ORDER: &str = "SELECT request_sha256, order_number FROM idempotency_keys \
+     WHERE subject = $1 AND key = $2";
+pub const INSERT_IDEMPOTENCY_KEY: &str = "INSERT INTO idempotency_keys (subject, key, \
+     request_sha256, order_number, created_at) VALUES ($1, $2, $3, $4, $5)";
+pub const INSERT_ORDER_REFUSAL: &str = "INSERT INTO order_refusals (customer_id, reason, detail, ip, \
+     staff_id, at) VALUES ($1, $2, $3, $4, $5, $6)";
+pub const ORDER_REFUSALS: &str = "SELECT customer_id, reason, detail, ip, staff_id, at \
+     FROM order_refusals ORDER BY at DESC LIMIT $1";
+pub const ORDER_REFUSALS_OF: &str = "SELECT customer_id, reason, detail, ip, staff_id, at \
+     FROM order_refusals WHERE customer_id = $1 ORDER BY at DESC LIMIT 100";
+pub const SET_DISPUTE: &str = "UPDATE customers SET dispute_open = $2 WHERE id = $1";
+pub const SET_PAYMENT_REFUSED: &str = "UPDATE customers SET payment_refused = $2 WHERE id = $1";
+pub const CONFIRM_PICKUP: &str = "UPDATE orders SET pickup_confirmed_at = $2, pickup_confirmed_by = $3 \
+     WHERE number = $1 AND pickup_confirmed_at IS NULL";

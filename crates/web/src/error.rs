@@ -25,6 +25,10 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// CHK-10: with `price_changed`, the fresh summary to confirm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub checkout: Option<serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -33,6 +37,7 @@ pub struct ApiError {
     pub code: String,
     pub detail: String,
     pub errors: Vec<FieldProblem>,
+    pub checkout: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -42,6 +47,7 @@ impl ApiError {
             code: code.to_owned(),
             detail: detail.into(),
             errors: Vec::new(),
+            checkout: None,
         }
     }
 
@@ -62,6 +68,7 @@ impl ApiError {
                     code: e.reason.to_owned(),
                 })
                 .collect(),
+            checkout: None,
         }
     }
 
@@ -93,6 +100,11 @@ impl From<AppError> for ApiError {
             AppError::NotFound => ApiError::not_found(),
             AppError::Invalid(errors) => ApiError::validation(errors),
             AppError::Refused(r) => ApiError::new(status_of(r.code), r.code, r.detail),
+            AppError::PriceChanged { refusal, summary } => {
+                let mut e = ApiError::new(status_of(refusal.code), refusal.code, refusal.detail);
+                e.checkout = Some(crate::api::checkout::summary_json(&summary));
+                e
+            }
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error");
                 ApiError::internal()
@@ -111,6 +123,16 @@ pub fn problem_response(
     detail: String,
     errors: Vec<FieldProblem>,
 ) -> Response {
+    problem_with(status, code, detail, errors, None)
+}
+
+fn problem_with(
+    status: StatusCode,
+    code: &str,
+    detail: String,
+    errors: Vec<FieldProblem>,
+    checkout: Option<serde_json::Value>,
+) -> Response {
     let body = Problem {
         kind: format!("urn:ecrin:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -118,6 +140,7 @@ pub fn problem_response(
         code: code.to_owned(),
         detail,
         errors,
+        checkout,
     };
     let mut response = (status, axum::Json(body)).into_response();
     response.headers_mut().insert(
@@ -129,7 +152,13 @@ pub fn problem_response(
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = problem_response(self.status, &self.code, self.detail, self.errors);
+        let mut response = problem_with(
+            self.status,
+            &self.code,
+            self.detail,
+            self.errors,
+            self.checkout,
+        );
         if self.status == StatusCode::TOO_MANY_REQUESTS {
             response
                 .headers_mut()

@@ -8,6 +8,7 @@ mod basket;
 mod basket_pages;
 mod browser;
 mod catalogue;
+mod checkout;
 mod cli;
 mod consent;
 mod email;

@@ -4,6 +4,7 @@ pub(crate) mod accounts;
 mod admin;
 mod basket;
 mod catalogue;
+pub(crate) mod checkout;
 mod messages;
 mod openapi;
 mod test_mode;
@@ -59,6 +60,35 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route(
             "/api/v1/admin/customers/{id}/close",
             post(admin::close_customer),
+        )
+        .route("/api/v1/checkout", post(checkout::create_checkout))
+        .route("/api/v1/checkout/{id}", get(checkout::get_checkout))
+        .route(
+            "/api/v1/orders",
+            post(checkout::place_order).get(checkout::list_orders),
+        )
+        .route("/api/v1/orders/{number}", get(checkout::get_order))
+        .route("/api/v1/admin/terms", post(checkout::publish_terms))
+        .route("/api/v1/admin/orders", get(checkout::admin_orders))
+        .route(
+            "/api/v1/admin/orders/{number}/confirm-pickup",
+            post(checkout::confirm_pickup),
+        )
+        .route(
+            "/api/v1/admin/order-refusals",
+            get(checkout::order_refusals),
+        )
+        .route(
+            "/api/v1/admin/customers/{id}/dispute",
+            axum::routing::put(checkout::set_dispute),
+        )
+        .route(
+            "/api/v1/admin/customers/{id}/checkout",
+            post(checkout::phone_checkout),
+        )
+        .route(
+            "/api/v1/admin/customers/{id}/orders",
+            post(checkout::phone_order),
         )
         .route("/api/v1/basket", get(basket::get_basket))
         .route("/api/v1/basket/items", post(basket::add_item))

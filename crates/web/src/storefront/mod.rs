@@ -201,6 +201,7 @@ impl PageError {
             AppError::NotFound => PageError::NotFound(lang),
             AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
             AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
+            AppError::PriceChanged { refusal, .. } => PageError::BadRequest(lang, refusal.detail),
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error on a page");
                 PageError::Internal(lang)

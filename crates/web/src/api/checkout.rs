@@ -1,0 +1,708 @@
+//! Checkout and orders over the API (CHK-1 … CHK-12): the priced summary, the order placed
+//! on it with `Idempotency-Key`, the customer's orders, and the staff side (terms versions,
+//! phone orders, disputes, refusals, boutique pick-ups).
+
+use super::accounts::Bearer;
+use super::admin::staff_id;
+use super::{ApiJson, ApiPath};
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ecrin_app::checkout::{
+    self, AddressSource, CheckoutInput, Confirmation, GiftInput, Summary, WantedLine,
+};
+use ecrin_app::privacy::AddressForm;
+use ecrin_core::Lang;
+use ecrin_store::{Order, OrderRefusal, Subject};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// Where a request comes from, as CHK-7 records it.
+pub(crate) struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client {
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+        })
+    }
+}
+
+/// The summary as the API shows it: the application's document, as is.
+pub(crate) fn summary_json(s: &Summary) -> serde_json::Value {
+    serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
+}
+
+fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
+    match &bearer.subject {
+        Subject::Customer(id) => Ok(id),
+        Subject::Staff(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Orders are placed by customers (staff: the phone-order routes).",
+        )),
+    }
+}
+
+/// An address of the checkout: `{"id": …}` for one of the account's, or the fields.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutAddress {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    #[serde(default)]
+    pub postcode: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+impl From<CheckoutAddress> for AddressSource {
+    fn from(a: CheckoutAddress) -> Self {
+        match a.id {
+            Some(id) => AddressSource::Saved(id),
+            None => AddressSource::Typed(Box::new(AddressForm {
+                given_name: a.given_name,
+                family_name: a.family_name,
+                company: a.company,
+                line1: a.line1,
+                line2: a.line2,
+                postcode: a.postcode,
+                city: a.city,
+                region: a.region,
+                country: a.country,
+                phone: a.phone,
+                ..AddressForm::default()
+            })),
+        }
+    }
+}
+
+/// CHK-12: the recipient of a gift.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recipient {
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutRequest {
+    /// Absent: the account's default delivery address (CHK-2).
+    pub delivery_address: Option<CheckoutAddress>,
+    /// Absent: the delivery address.
+    pub billing_address: Option<CheckoutAddress>,
+    /// Absent: the profile's standard method.
+    pub delivery_method: Option<String>,
+    /// CHK-12: a gift to someone else, delivered to `delivery_address`.
+    pub recipient: Option<Recipient>,
+    pub gift_message: Option<String>,
+    #[serde(default)]
+    pub gift_wrapping: bool,
+    /// Prices left off the gift's packing slip (default: hidden).
+    pub hide_prices: Option<bool>,
+    pub pickup_boutique: Option<String>,
+    /// The language of the terms and names shown (default: the account's).
+    #[schema(value_type = Option<String>)]
+    pub lang: Option<Lang>,
+}
+
+impl From<CheckoutRequest> for CheckoutInput {
+    fn from(r: CheckoutRequest) -> Self {
+        let gift = match (r.recipient, r.gift_message, r.gift_wrapping) {
+            (None, None, false) => None,
+            (recipient, message, wrapping) => {
+                let recipient = recipient.unwrap_or(Recipient {
+                    given_name: String::new(),
+                    family_name: String::new(),
+                    email: String::new(),
+                });
+                Some(GiftInput {
+                    given_name: recipient.given_name,
+                    family_name: recipient.family_name,
+                    email: recipient.email,
+                    message: message.unwrap_or_default(),
+                    wrapping,
+                    hide_prices: r.hide_prices.unwrap_or(true),
+                })
+            }
+        };
+        CheckoutInput {
+            delivery_address: r
+                .delivery_address
+                .map(Into::into)
+                .unwrap_or(AddressSource::AccountDefault),
+            billing_address: r.billing_address.map(Into::into),
+            delivery_method: r.delivery_method,
+            pickup_boutique: r.pickup_boutique,
+            gift,
+            lang: r.lang,
+        }
+    }
+}
+
+/// CHK-1 … CHK-6, CHK-12, DLV-2: the priced summary of the basket.
+#[utoipa::path(post, path = "/api/v1/checkout", request_body = CheckoutRequest,
+    responses((status = 201, body = Object, description = "The priced summary"),
+        (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn create_checkout(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(req): ApiJson<CheckoutRequest>,
+) -> Result<Response, ApiError> {
+    let s = checkout::checkout(&state.app, customer_id(&bearer)?, &req.into()).await?;
+    Ok((StatusCode::CREATED, Json(summary_json(&s))).into_response())
+}
+
+/// A summary shown earlier; another customer's is 404.
+#[utoipa::path(get, path = "/api/v1/checkout/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn get_checkout(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let s = checkout::summary_of(&state.app, customer_id(&bearer)?, &id).await?;
+    Ok(Json(summary_json(&s)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRequest {
+    pub checkout_id: String,
+    /// CHK-7: "I agree to the General Terms of Sale".
+    #[serde(default)]
+    pub accept_terms: bool,
+    /// The version shown on the summary.
+    #[serde(default)]
+    pub terms_version: String,
+    /// CHK-7: "I confirm my order and my obligation to pay".
+    #[serde(default)]
+    pub confirm_obligation_to_pay: bool,
+    /// `card` or `bank_transfer`, as the profile offers.
+    pub payment_method: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderLineDto {
+    pub id: String,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub personalisation: Option<String>,
+    pub unit_price_excl_vat: i64,
+    pub unit_price_incl_vat: i64,
+    pub vat_rate: String,
+    pub line_total_excl_vat: i64,
+    pub line_vat: i64,
+    pub line_total_incl_vat: i64,
+    pub withdrawable: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AcceptanceDto {
+    pub terms_version: String,
+    /// SHA-256 of the exact text accepted, in `language`.
+    pub terms_sha256: String,
+    pub language: String,
+    pub accepted_at: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// CHK-11: a phone order, confirmed verbally to this member of staff.
+    pub verbal_confirmation_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PaymentDto {
+    pub method: String,
+    pub amount: i64,
+    /// Bank-transfer instructions (IBAN, reference, due date); null for a card.
+    #[schema(value_type = Option<Object>)]
+    pub next_action: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderDto {
+    pub number: String,
+    pub status: String,
+    pub placed_at: String,
+    pub currency: &'static str,
+    pub lines: Vec<OrderLineDto>,
+    pub delivery_charge: i64,
+    pub vat_total: i64,
+    pub total: i64,
+    pub payment: PaymentDto,
+    pub acceptance: AcceptanceDto,
+    /// The summary accepted: addresses, delivery, gift, estimated date.
+    #[schema(value_type = Object)]
+    pub summary: serde_json::Value,
+    /// CHK-12: when customer service confirmed a boutique pick-up.
+    pub pickup_confirmed_at: Option<String>,
+}
+
+fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
+    let summary = checkout::document(&o)?;
+    let next_action = checkout::transfer_instructions(&state.app, &o)
+        .map(|t| serde_json::json!({ "kind": "bank_transfer", "instructions": t }));
+    Ok(OrderDto {
+        lines: o
+            .lines
+            .iter()
+            .map(|l| OrderLineDto {
+                id: format!("{}-{}", o.number, l.line_no),
+                sku: l.sku.clone(),
+                name: l.name.clone(),
+                quantity: l.quantity,
+                personalisation: l.personalisation.clone(),
+                unit_price_excl_vat: l.unit_price_excl_vat,
+                unit_price_incl_vat: l.unit_price_incl_vat,
+                vat_rate: format!("{}.{:02}", l.vat_rate_bp / 100, l.vat_rate_bp % 100),
+                line_total_excl_vat: l.line_total_excl_vat,
+                line_vat: l.line_vat,
+                line_total_incl_vat: l.line_total_incl_vat,
+                withdrawable: l.withdrawable,
+            })
+            .collect(),
+        placed_at: rfc3339(o.placed_at),
+        currency: "EUR",
+        delivery_charge: o.delivery_charge,
+        vat_total: o.vat_total,
+        total: o.total,
+        payment: PaymentDto {
+            method: o.payment_method.clone(),
+            amount: o.total,
+            next_action,
+        },
+        acceptance: AcceptanceDto {
+            terms_version: o.terms_version.clone(),
+            terms_sha256: o.terms_sha256.clone(),
+            language: o.terms_language.clone(),
+            accepted_at: rfc3339(o.accepted_at),
+            ip: o.accepted_ip.clone(),
+            user_agent: o.accepted_user_agent.clone(),
+            verbal_confirmation_by: o.confirmed_by_staff_id.clone(),
+        },
+        summary: summary_json(&summary),
+        pickup_confirmed_at: o.pickup_confirmed_at.map(rfc3339),
+        number: o.number,
+        status: o.status,
+    })
+}
+
+fn idempotency(headers: &HeaderMap, body: &[u8]) -> Result<Option<(String, String)>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().unwrap_or("").trim().to_owned();
+    if key.is_empty() || key.len() > 200 || key.chars().any(|c| c.is_control()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            "Idempotency-Key: 1 to 200 printable characters.",
+        ));
+    }
+    Ok(Some((key, checkout::request_sha256(body))))
+}
+
+fn parse_json<T: for<'a> Deserialize<'a>>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "validation_failed",
+            format!("The body is not the expected JSON: {e}"),
+        )
+    })
+}
+
+fn placed_response(state: &AppState, placed: checkout::Placed) -> Result<Response, ApiError> {
+    let number = placed.order.number.clone();
+    let dto = order_dto(state, placed.order)?;
+    let mut response = (StatusCode::CREATED, Json(dto)).into_response();
+    if let Ok(v) = format!("/api/v1/orders/{number}").parse() {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    if placed.replayed {
+        response.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(response)
+}
+
+/// CHK-7 … CHK-10: places the order on a summary, in `awaiting_payment`. The same
+/// `Idempotency-Key` gives the first result, never a second order.
+#[utoipa::path(post, path = "/api/v1/orders", request_body = OrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = OrderDto),
+        (status = 422, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn place_order(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    client: Client,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let customer = customer_id(&bearer)?;
+    let idempotency = idempotency(&headers, &body)?;
+    let req: OrderRequest = parse_json(&body)?;
+    let placed = checkout::place_order(
+        &state.app,
+        customer,
+        &Confirmation {
+            checkout_id: req.checkout_id,
+            accept_terms: req.accept_terms,
+            terms_version: req.terms_version,
+            confirm_obligation_to_pay: req.confirm_obligation_to_pay,
+            payment_method: req.payment_method,
+            ip: client.ip,
+            user_agent: client.user_agent,
+            idempotency,
+        },
+    )
+    .await?;
+    placed_response(&state, placed)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderListDto {
+    pub items: Vec<OrderDto>,
+    pub next: Option<String>,
+}
+
+/// The customer's orders, newest first.
+#[utoipa::path(get, path = "/api/v1/orders", responses((status = 200, body = OrderListDto)),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn list_orders(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<OrderListDto>, ApiError> {
+    let orders = checkout::orders_of(&state.app, customer_id(&bearer)?).await?;
+    let items = orders
+        .into_iter()
+        .map(|o| order_dto(&state, o))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(OrderListDto { items, next: None }))
+}
+
+/// One of the customer's orders; another customer's is 404.
+#[utoipa::path(get, path = "/api/v1/orders/{number}", params(("number" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn get_order(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<OrderDto>, ApiError> {
+    let o = checkout::order_of(&state.app, customer_id(&bearer)?, &number).await?;
+    Ok(Json(order_dto(&state, o)?))
+}
+
+// ---- Staff ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TermsBody {
+    pub fr: String,
+    pub en: String,
+    pub it: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishTermsRequest {
+    pub version: String,
+    /// RFC 3339; absent: now.
+    pub effective_from: Option<String>,
+    pub body: TermsBody,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TermsVersionDto {
+    pub version: String,
+    pub effective_from: String,
+    pub published_at: String,
+    /// SHA-256 of each language's text.
+    #[schema(value_type = Object)]
+    pub sha256: serde_json::Value,
+}
+
+/// CHK-7, CHK-8: publishes a new version of the terms (admin); placed orders keep theirs.
+#[utoipa::path(post, path = "/api/v1/admin/terms", request_body = PublishTermsRequest,
+    responses((status = 201, body = TermsVersionDto),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn publish_terms(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(req): ApiJson<PublishTermsRequest>,
+) -> Result<Response, ApiError> {
+    let staff = staff_id(&bearer)?;
+    let effective = match req.effective_from.as_deref() {
+        None => state.app.clock.now_ms(),
+        Some(text) => text
+            .parse::<jiff::Timestamp>()
+            .map_err(|_| {
+                ApiError::validation(vec![ecrin_core::query::FieldError {
+                    field: "effective_from".into(),
+                    reason: "invalid_date",
+                }])
+            })?
+            .as_millisecond(),
+    };
+    let t = ecrin_app::terms::publish(
+        &state.app,
+        staff,
+        &req.version,
+        effective,
+        ecrin_store::Localized {
+            fr: req.body.fr,
+            en: req.body.en,
+            it: req.body.it,
+        },
+    )
+    .await?;
+    let sha = |s: &str| ecrin_app::terms::sha256(s);
+    Ok((
+        StatusCode::CREATED,
+        Json(TermsVersionDto {
+            effective_from: rfc3339(t.effective_from_ms),
+            published_at: rfc3339(t.published_at_ms),
+            sha256: serde_json::json!({
+                "fr": sha(&t.body.fr), "en": sha(&t.body.en), "it": sha(&t.body.it)
+            }),
+            version: t.version,
+        }),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeRequest {
+    pub open: bool,
+}
+
+/// CHK-9: opens or closes a dispute with a customer; an open one refuses new orders.
+#[utoipa::path(put, path = "/api/v1/admin/customers/{id}/dispute", request_body = DisputeRequest,
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn set_dispute(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<DisputeRequest>,
+) -> Result<StatusCode, ApiError> {
+    checkout::set_dispute(&state.app, staff_id(&bearer)?, &id, req.open).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefusalDto {
+    pub customer_id: String,
+    pub code: String,
+    pub detail: String,
+    pub ip: String,
+    pub staff_id: Option<String>,
+    pub at: String,
+}
+
+impl From<OrderRefusal> for RefusalDto {
+    fn from(r: OrderRefusal) -> Self {
+        RefusalDto {
+            customer_id: r.customer_id,
+            code: r.reason,
+            detail: r.detail,
+            ip: r.ip,
+            staff_id: r.staff_id,
+            at: rfc3339(r.at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefusalListDto {
+    pub items: Vec<RefusalDto>,
+}
+
+/// CHK-9: the orders the shop refused, newest first (customer service, admin).
+#[utoipa::path(get, path = "/api/v1/admin/order-refusals",
+    responses((status = 200, body = RefusalListDto)), security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn order_refusals(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<RefusalListDto>, ApiError> {
+    let items = checkout::refusals(&state.app, staff_id(&bearer)?, None).await?;
+    Ok(Json(RefusalListDto {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Every customer's newest orders (staff).
+#[utoipa::path(get, path = "/api/v1/admin/orders",
+    responses((status = 200, body = OrderListDto)), security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn admin_orders(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<OrderListDto>, ApiError> {
+    let orders = checkout::recent_orders(&state.app, staff_id(&bearer)?).await?;
+    let items = orders
+        .into_iter()
+        .map(|o| order_dto(&state, o))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(OrderListDto { items, next: None }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneLine {
+    pub sku: String,
+    pub quantity: u32,
+    pub personalisation: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneCheckoutRequest {
+    pub lines: Vec<PhoneLine>,
+    #[serde(flatten)]
+    pub checkout: CheckoutRequest,
+}
+
+/// CHK-11 (`milano`): customer service prices an order for a customer on the phone.
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/checkout",
+    request_body = PhoneCheckoutRequest, params(("id" = String, Path)),
+    responses((status = 201, body = Object), (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn phone_checkout(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let staff = staff_id(&bearer)?;
+    let req: PhoneCheckoutRequest = parse_json(&body)?;
+    let lines = req
+        .lines
+        .into_iter()
+        .map(|l| WantedLine {
+            sku: l.sku,
+            quantity: l.quantity,
+            personalisation: l.personalisation,
+        })
+        .collect();
+    let s = checkout::phone_checkout(&state.app, staff, &id, lines, &req.checkout.into()).await?;
+    Ok((StatusCode::CREATED, Json(summary_json(&s))).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneOrderRequest {
+    pub checkout_id: String,
+    /// CHK-11: the customer confirmed the order, the terms and the obligation to pay aloud.
+    #[serde(default)]
+    pub verbal_confirmation: bool,
+    #[serde(default)]
+    pub terms_version: String,
+    pub payment_method: String,
+}
+
+/// CHK-11: places the phone order; the verbal confirmation is recorded with the staff id.
+#[utoipa::path(post, path = "/api/v1/admin/customers/{id}/orders", request_body = PhoneOrderRequest,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 201, body = OrderDto), (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn phone_order(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    client: Client,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let staff = staff_id(&bearer)?;
+    let idempotency = idempotency(&headers, &body)?;
+    let req: PhoneOrderRequest = parse_json(&body)?;
+    let placed = checkout::place_phone_order(
+        &state.app,
+        staff,
+        &id,
+        &Confirmation {
+            checkout_id: req.checkout_id,
+            accept_terms: req.verbal_confirmation,
+            terms_version: req.terms_version,
+            confirm_obligation_to_pay: req.verbal_confirmation,
+            payment_method: req.payment_method,
+            ip: client.ip,
+            user_agent: client.user_agent,
+            idempotency,
+        },
+    )
+    .await?;
+    placed_response(&state, placed)
+}
+
+/// CHK-12 (`milano`): customer service confirms a boutique pick-up.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/confirm-pickup",
+    params(("number" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn confirm_pickup(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<OrderDto>, ApiError> {
+    let o = checkout::confirm_pickup(&state.app, staff_id(&bearer)?, &number).await?;
+    Ok(Json(order_dto(&state, o)?))
+}
