@@ -700,6 +700,24 @@ async fn existing(app: &App, number: &str) -> Result<Placed, AppError> {
     })
 }
 
+/// When a request with the same key got to the summary first, its result is this one's,
+/// once its commit is visible (on SQLite, when its group of commits is flushed).
+async fn replay(app: &App, subject: &str, c: &Confirmation) -> Result<Option<Placed>, AppError> {
+    let Some((key, sha)) = &c.idempotency else {
+        return Ok(None);
+    };
+    for _ in 0..40 {
+        if let Some(found) = app.store.idempotent_order(subject, key).await? {
+            if &found.request_sha256 != sha {
+                return Ok(None);
+            }
+            return existing(app, &found.order_number).await.map(Some);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    Ok(None)
+}
+
 /// CHK-7 … CHK-10: places the order on the summary `checkout_id`, in `awaiting_payment`.
 pub async fn place_order(
     app: &App,
@@ -736,6 +754,9 @@ async fn place(
         .filter(|k| k.customer_id == customer_id)
         .ok_or(AppError::NotFound)?;
     if let Some(number) = &stored.order_number {
+        if let Some(first) = replay(app, &subject, c).await? {
+            return Ok(first);
+        }
         return Err(Refusal::new(
             "conflict",
             format!("this summary was already ordered as order {number}"),
@@ -875,15 +896,8 @@ async fn place(
     let number = format!("{:06}", tx.next_order_number().await?);
     if !tx.take_checkout(&stored.id, &number).await? {
         drop(tx);
-        // A request with the same key got there first: its result is this one's, once
-        // its commit is visible (on SQLite, when its group of commits is flushed).
-        if let Some((key, _)) = &c.idempotency {
-            for _ in 0..40 {
-                if let Some(found) = app.store.idempotent_order(&subject, key).await? {
-                    return existing(app, &found.order_number).await;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-            }
+        if let Some(first) = replay(app, &subject, c).await? {
+            return Ok(first);
         }
         return Err(Refusal::new("conflict", "this summary was already ordered").into());
     }

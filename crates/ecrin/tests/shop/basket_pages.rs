@@ -7,7 +7,7 @@ use crate::support::TestApp;
 use ecrin_store_tests::{BOTH, Db};
 use serde_json::json;
 
-async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
     let res = app
         .get_with(path, &[("cookie", &format!("ecrin_session={session}"))])
         .await;
@@ -15,7 +15,7 @@ async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
     (status, res.text().await.unwrap_or_default())
 }
 
-fn location(res: &reqwest::Response) -> String {
+pub(crate) fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -90,7 +90,8 @@ async fn acc_6_a_visitors_basket_joins_the_account_at_login() {
                 || html.contains("&lt;b&gt;Léa&lt;/b&gt; &amp; 💎"),
             "the engraving is shown back exactly and safely"
         );
-        assert!(html.contains("/fr/account/login?next=/fr/basket"));
+        // ACC-6: ordering asks for a login, which comes back to the checkout.
+        assert!(html.contains("/fr/account/login?next=/fr/checkout"));
 
         // ACC-6: logging in joins the two baskets and comes back to the basket.
         let (_, login) = page(&app, "/fr/account/login?next=/fr/basket", &visitor).await;
@@ -117,6 +118,10 @@ async fn acc_6_a_visitors_basket_joins_the_account_at_login() {
         assert_eq!(basket["lines"][1]["personalisation"], "<b>Léa</b> & 💎");
         let (_, html) = page(&app, "/fr/basket", &customer).await;
         assert!(html.contains("4 pièces"));
+        assert!(
+            html.contains("href=\"/fr/checkout\""),
+            "a customer can order"
+        );
         // The visitor's session and basket are gone.
         let (_, html) = page(&app, "/fr/basket", &visitor).await;
         assert!(html.contains("Votre panier est vide"));

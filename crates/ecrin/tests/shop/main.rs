@@ -9,6 +9,7 @@ mod basket_pages;
 mod browser;
 mod catalogue;
 mod checkout;
+mod checkout_pages;
 mod cli;
 mod consent;
 mod email;

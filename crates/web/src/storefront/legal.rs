@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::cookies::{self, CookieCategory};
 use crate::i18n::Tr;
 use askama::Template;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use ecrin_core::Lang;
@@ -64,29 +64,44 @@ struct TermsPage {
     blocks: Vec<Block>,
 }
 
-async fn terms_in_force(state: &AppState, lang: Lang) -> Result<Option<TermsVersion>, PageError> {
-    state
-        .app
-        .store
-        .terms_in_force(state.app.clock.now_ms())
-        .await
-        .map_err(|e| PageError::from_app(lang, e.into()))
+/// CHK-7: the version asked for (`?version=`, as linked from an order summary), else the
+/// version in force.
+async fn terms_in_force(
+    state: &AppState,
+    lang: Lang,
+    query: Option<&str>,
+) -> Result<Option<TermsVersion>, PageError> {
+    let store = &state.app.store;
+    let found = match super::account::query_param(query, "version") {
+        Some(v) => store.terms_version(&v).await,
+        None => store.terms_in_force(state.app.clock.now_ms()).await,
+    };
+    found.map_err(|e| PageError::from_app(lang, e.into()))
 }
 
 pub(crate) async fn terms(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
 ) -> PageResult {
-    let result = terms_page(&state, &lang, &uri).await;
+    let result = terms_page(&state, &lang, &uri, query.as_deref()).await;
     PageResult(result, state)
 }
 
-async fn terms_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response, PageError> {
+async fn terms_page(
+    state: &AppState,
+    lang: &str,
+    uri: &Uri,
+    query: Option<&str>,
+) -> Result<Response, PageError> {
     let profile = &state.app.profile;
     let lang = url_lang(profile, lang).ok_or(PageError::NotFound(profile.default_lang()))?;
     let t = Tr::new(lang);
-    let version = terms_in_force(state, lang).await?;
+    let version = terms_in_force(state, lang, query).await?;
+    if version.is_none() && query.is_some() {
+        return Err(PageError::NotFound(lang));
+    }
     let (version_line, blocks, fingerprint) = match &version {
         Some(v) => {
             let body = v.body.get(lang);
@@ -124,12 +139,13 @@ async fn terms_page(state: &AppState, lang: &str, uri: &Uri) -> Result<Response,
 pub(crate) async fn terms_download(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
+    RawQuery(query): RawQuery,
 ) -> PageResult {
     let result = async {
         let profile = &state.app.profile;
         let lang = url_lang(profile, &lang).ok_or(PageError::NotFound(profile.default_lang()))?;
         let t = Tr::new(lang);
-        let v = terms_in_force(&state, lang)
+        let v = terms_in_force(&state, lang, query.as_deref())
             .await?
             .ok_or(PageError::NotFound(lang))?;
         let body = format!(

@@ -3,6 +3,7 @@
 
 mod account;
 mod basket;
+mod checkout;
 mod legal;
 mod messages;
 mod my_account;
@@ -71,6 +72,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/staff/tickets/{id}/answer", post(staff::answer))
         .route("/{lang}/staff/quotes", get(staff::quotes))
         .route("/{lang}/staff/logout", post(staff::logout))
+        .route(
+            "/{lang}/checkout",
+            get(checkout::form).post(checkout::submit),
+        )
+        .route("/{lang}/checkout/{id}", get(checkout::summary))
+        .route("/{lang}/checkout/{id}/order", post(checkout::place))
+        .route("/{lang}/account/orders/{number}", get(checkout::order_page))
         .route("/{lang}/basket", get(basket::page))
         .route("/{lang}/basket/items", post(basket::add))
         .route("/{lang}/basket/lines/{line}", post(basket::change_line))
@@ -642,7 +650,12 @@ pub(crate) fn field_messages(t: Tr, errors: &[FieldError]) -> Vec<(String, Strin
     errors
         .iter()
         .map(|e| {
-            let field = t.t(&format!("field-{}", e.field.replace('_', "-")));
+            // `delivery_address.line1`: the group, then the field.
+            let label = |name: &str| t.t(&format!("field-{}", name.replace('_', "-")));
+            let field = match e.field.rsplit_once('.') {
+                Some((group, name)) => format!("{} · {}", label(group), label(name)),
+                None => label(&e.field),
+            };
             let reason = t.t(&format!("reason-{}", e.reason));
             (
                 e.field.clone(),

@@ -25,7 +25,23 @@ async fn signed_in(
     lang: Lang,
     headers: &HeaderMap,
 ) -> Result<(PageSession, Customer), Response> {
-    let login = || Redirect::to(&format!("/{}/account/login", lang.code())).into_response();
+    signed_in_then(state, lang, headers, None).await
+}
+
+/// The same, the login page then coming back to `next` (ACC-6: ordering asks for a login).
+pub(super) async fn signed_in_then(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    next: Option<&str>,
+) -> Result<(PageSession, Customer), Response> {
+    let login = || {
+        let to = match next {
+            Some(n) => format!("/{}/account/login?next={n}", lang.code()),
+            None => format!("/{}/account/login", lang.code()),
+        };
+        Redirect::to(&to).into_response()
+    };
     let s = sessions::load(&state.app, &cookie_of(headers))
         .await
         .map_err(|e| fail(state, PageError::from_app(lang, e)))?
@@ -103,6 +119,8 @@ struct AccountPage {
     address_open: bool,
     errors: Vec<(String, String)>,
     basket_line: String,
+    /// (number, one line: date, total, status), newest first.
+    orders: Vec<(String, String)>,
     /// PRV-3: (field, label, given).
     consents: Vec<(&'static str, String, bool)>,
     /// PRV-2: (field, label, in force).
@@ -136,6 +154,7 @@ async fn page(
     let addresses = state.app.store.addresses_of(&c.id).await?;
     let view = basket::basket_of(&state.app, &BasketOwner::Customer(c.id.clone())).await?;
     let tz = &state.app.profile.time_zone;
+    let orders = state.app.store.orders_of(&c.id).await?;
     let address_open = retry.address.is_some() || addresses.is_empty();
     let page = AccountPage {
         layout: Layout::new(&state.app.profile, lang, uri, t.t("account-title")),
@@ -178,6 +197,24 @@ async fn page(
         }),
         address_open,
         errors: retry.errors,
+        orders: orders
+            .iter()
+            .map(|o| {
+                let line = t.with(
+                    "account-order-line",
+                    &[
+                        ("number", o.number.clone()),
+                        ("date", super::legal::date(o.placed_at, lang, tz)),
+                        ("total", t.money(o.total)),
+                        (
+                            "status",
+                            t.t(&format!("order-status-{}", o.status.replace('_', "-"))),
+                        ),
+                    ],
+                );
+                (o.number.clone(), line)
+            })
+            .collect(),
         basket_line: if view.lines.is_empty() {
             t.t("basket-empty")
         } else {

@@ -1,0 +1,759 @@
+//! The checkout's pages (CHK-1 … CHK-12, DLV-2, ACC-6): the choices (delivery method,
+//! addresses, gift), the priced summary with the terms to accept and the button that
+//! confirms the order and the obligation to pay, then the order's page in "My Orders".
+//!
+//! Every form works without JavaScript: post, then redirect to the next page.
+
+use super::account::{csrf_ok, fail, lang_of, no_store};
+use super::my_account::signed_in_then;
+use super::{Layout, PageError, PagePath, field_messages, render};
+use crate::AppState;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Form;
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use ecrin_app::AppError;
+use ecrin_app::basket;
+use ecrin_app::checkout::{
+    self, AddressSource, CheckoutInput, Confirmation, GiftInput, PostalAddress, Summary,
+};
+use ecrin_app::privacy::AddressForm;
+use ecrin_core::Lang;
+use ecrin_core::profile::MethodKind;
+use ecrin_store::{BasketOwner, Customer, Order};
+use serde::Deserialize;
+
+/// The lines of an address as it is written on an envelope.
+pub(crate) fn address_lines(a: &PostalAddress) -> Vec<String> {
+    [
+        format!("{} {}", a.given_name, a.family_name),
+        a.company.clone(),
+        a.line1.clone(),
+        a.line2.clone(),
+        format!("{} {}", a.postcode, a.city),
+        a.region.clone(),
+        a.country.clone(),
+        a.phone.clone(),
+    ]
+    .into_iter()
+    .map(|l| l.trim().to_owned())
+    .filter(|l| !l.is_empty())
+    .collect()
+}
+
+/// A day as its readers write it (see `legal::date`).
+pub(crate) fn civil_date(iso: &str, lang: Lang) -> String {
+    match iso.parse::<jiff::civil::Date>() {
+        Ok(d) => match lang {
+            Lang::En => d.strftime("%-d %B %Y").to_string(),
+            Lang::Fr | Lang::It => d.strftime("%d/%m/%Y").to_string(),
+        },
+        Err(_) => iso.to_owned(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CheckoutFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    boutique: String,
+    /// An address id, or `new`.
+    #[serde(default)]
+    delivery: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    phone: String,
+    /// `same` (as delivery), or an address id.
+    #[serde(default)]
+    billing: String,
+    #[serde(default)]
+    gift: Option<String>,
+    #[serde(default)]
+    recipient_given_name: String,
+    #[serde(default)]
+    recipient_family_name: String,
+    #[serde(default)]
+    recipient_email: String,
+    #[serde(default)]
+    gift_message: String,
+    #[serde(default)]
+    gift_wrapping: Option<String>,
+    #[serde(default)]
+    show_prices: Option<String>,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    hint: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checkout/form.html")]
+struct FormPage {
+    layout: Layout,
+    csrf: String,
+    basket_line: String,
+    methods: Vec<Choice>,
+    boutiques: Vec<Choice>,
+    has_pickup: bool,
+    addresses: Vec<Choice>,
+    new_address: bool,
+    billing: Vec<Choice>,
+    f: CheckoutFields,
+    gift: bool,
+    wrapping_offered: bool,
+    contact: Vec<String>,
+    errors: Vec<(String, String)>,
+}
+
+fn input_of(f: &CheckoutFields, lang: Lang) -> CheckoutInput {
+    let delivery = if f.delivery == "new" {
+        AddressSource::Typed(Box::new(AddressForm {
+            given_name: f.given_name.clone(),
+            family_name: f.family_name.clone(),
+            company: f.company.clone(),
+            line1: f.line1.clone(),
+            line2: f.line2.clone(),
+            postcode: f.postcode.clone(),
+            city: f.city.clone(),
+            country: f.country.clone(),
+            phone: f.phone.clone(),
+            ..AddressForm::default()
+        }))
+    } else if f.delivery.is_empty() {
+        AddressSource::AccountDefault
+    } else {
+        AddressSource::Saved(f.delivery.clone())
+    };
+    let billing = match f.billing.as_str() {
+        "" | "same" => None,
+        id => Some(AddressSource::Saved(id.to_owned())),
+    };
+    let gift = f.gift.is_some().then(|| GiftInput {
+        given_name: f.recipient_given_name.clone(),
+        family_name: f.recipient_family_name.clone(),
+        email: f.recipient_email.clone(),
+        message: f.gift_message.clone(),
+        wrapping: f.gift_wrapping.is_some(),
+        hide_prices: f.show_prices.is_none(),
+    });
+    CheckoutInput {
+        delivery_address: delivery,
+        billing_address: billing,
+        delivery_method: (!f.method.is_empty()).then(|| f.method.clone()),
+        pickup_boutique: (!f.boutique.is_empty()).then(|| f.boutique.clone()),
+        gift,
+        lang: Some(lang),
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    csrf: String,
+    c: &Customer,
+    f: CheckoutFields,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let t = Tr::new(lang);
+    let app = &state.app;
+    let p = &app.profile;
+    let view = basket::basket_of(app, &BasketOwner::Customer(c.id.clone())).await?;
+    if view.lines.is_empty() && errors.is_empty() {
+        return Ok(Redirect::to(&format!("/{}/basket", lang.code())).into_response());
+    }
+    let saved = app.store.addresses_of(&c.id).await?;
+    let method = if f.method.is_empty() {
+        p.delivery.standard_method.clone()
+    } else {
+        f.method.clone()
+    };
+    let methods = p
+        .delivery
+        .methods
+        .iter()
+        .map(|m| Choice {
+            value: m.id.clone(),
+            label: match m.kind {
+                MethodKind::BoutiquePickup => {
+                    t.with("checkout-method-pickup", &[("name", m.carrier.clone())])
+                }
+                MethodKind::Carrier => m.carrier.clone(),
+            },
+            hint: match m.kind {
+                MethodKind::BoutiquePickup => t.t("checkout-method-pickup-hint"),
+                MethodKind::Carrier => t.with(
+                    "checkout-method-transit",
+                    &[
+                        ("min", m.transit_working_days[0].to_string()),
+                        ("max", m.transit_working_days[1].to_string()),
+                    ],
+                ),
+            },
+            checked: m.id == method,
+        })
+        .collect();
+    let boutiques = p
+        .delivery
+        .boutiques
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Choice {
+            value: b.id.clone(),
+            label: b.name.clone(),
+            hint: b.address.clone(),
+            checked: b.id == f.boutique || (f.boutique.is_empty() && i == 0),
+        })
+        .collect();
+    let chosen = if f.delivery.is_empty() {
+        saved
+            .iter()
+            .find(|a| a.is_default)
+            .map(|a| a.id.clone())
+            .unwrap_or_else(|| "new".into())
+    } else {
+        f.delivery.clone()
+    };
+    let addresses = saved
+        .iter()
+        .map(|a| Choice {
+            value: a.id.clone(),
+            label: address_lines(&a.clone().into()).join(", "),
+            hint: String::new(),
+            checked: a.id == chosen,
+        })
+        .collect();
+    let mut billing = vec![Choice {
+        value: "same".into(),
+        label: t.t("checkout-billing-same"),
+        hint: String::new(),
+        checked: f.billing.is_empty() || f.billing == "same",
+    }];
+    billing.extend(saved.iter().map(|a| Choice {
+        value: a.id.clone(),
+        label: address_lines(&a.clone().into()).join(", "),
+        hint: String::new(),
+        checked: a.id == f.billing,
+    }));
+    let page = FormPage {
+        layout: Layout::new(p, lang, uri, t.t("checkout-title")),
+        csrf,
+        basket_line: format!(
+            "{} · {}",
+            t.count("basket-pieces", "count", i64::from(view.units)),
+            t.money(view.total)
+        ),
+        methods,
+        boutiques,
+        has_pickup: p
+            .delivery
+            .methods
+            .iter()
+            .any(|m| m.kind == MethodKind::BoutiquePickup),
+        addresses,
+        new_address: chosen == "new",
+        billing,
+        gift: f.gift.is_some(),
+        wrapping_offered: p.delivery.gift_wrapping,
+        contact: [
+            format!("{} {} {}", c.title, c.given_name, c.family_name),
+            c.email.clone(),
+            c.phone.clone(),
+        ]
+        .into_iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect(),
+        f,
+        errors,
+    };
+    Ok(no_store(render(&page)))
+}
+
+/// CHK-2: the checkout's choices; a visitor logs in first and comes back (ACC-6).
+pub(crate) async fn form(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let next = format!("/{}/checkout", lang.code());
+    let (s, c) = match signed_in_then(&state, lang, &headers, Some(&next)).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match form_page(
+        &state,
+        lang,
+        &uri,
+        s.csrf,
+        &c,
+        CheckoutFields::default(),
+        Vec::new(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+/// CHK-1 … CHK-6: prices the basket with the choices, then shows the summary.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(f): Form<CheckoutFields>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let next = format!("/{}/checkout", lang.code());
+    let (s, c) = match signed_in_then(&state, lang, &headers, Some(&next)).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&s, &f.csrf) {
+        return fail(
+            &state,
+            PageError::BadRequest(lang, Tr::new(lang).t("error-form-expired")),
+        );
+    }
+    let t = Tr::new(lang);
+    match checkout::checkout(&state.app, &c.id, &input_of(&f, lang)).await {
+        Ok(summary) => {
+            Redirect::to(&format!("/{}/checkout/{}", lang.code(), summary.id)).into_response()
+        }
+        Err(e) => {
+            let (status, errors) = match e {
+                AppError::Invalid(errors) => (StatusCode::BAD_REQUEST, field_messages(t, &errors)),
+                AppError::Refused(r) => (
+                    crate::error::status_of(r.code),
+                    vec![(String::new(), refusal_text(t, r.code, &r.detail))],
+                ),
+                other => return fail(&state, PageError::from_app(lang, other)),
+            };
+            match form_page(&state, lang, &uri, s.csrf.clone(), &c, f, errors).await {
+                Ok(r) => (status, r).into_response(),
+                Err(e) => fail(&state, PageError::from_app(lang, e)),
+            }
+        }
+    }
+}
+
+/// The words of a refusal in the page's language when it has some, else its detail.
+fn refusal_text(t: Tr, code: &str, detail: &str) -> String {
+    // Message identifiers cannot hold `:` (`order_refused:quantity`).
+    let key = format!("error-{}", code.replace(':', "-"));
+    t.try_with(&key, &[("detail", detail.to_owned())])
+        .unwrap_or_else(|| detail.to_owned())
+}
+
+struct LineRow {
+    name: String,
+    detail: String,
+    quantity: u32,
+    unit_excl: String,
+    rate: String,
+    unit_incl: String,
+    total_incl: String,
+    withdrawable: bool,
+}
+
+struct OrderInfo {
+    number: String,
+    placed: String,
+    /// Bank-transfer instructions: (term, value).
+    transfer: Vec<(String, String)>,
+    card_note: bool,
+    verbal: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checkout/summary.html")]
+struct SummaryPage {
+    layout: Layout,
+    heading: String,
+    terms_link: String,
+    terms_line: String,
+    csrf: String,
+    id: String,
+    lines: Vec<LineRow>,
+    method: String,
+    delivery_charge: String,
+    total_excl: String,
+    vat_total: String,
+    total: String,
+    duties: bool,
+    arrival: String,
+    delivery: Vec<String>,
+    pickup: Vec<String>,
+    billing: Vec<String>,
+    contact: Vec<String>,
+    gift: Vec<(String, String)>,
+    terms_version: String,
+    terms_url: String,
+    payments: Vec<Choice>,
+    can_order: bool,
+    warnings: Vec<String>,
+    error: Option<String>,
+    notice: Option<String>,
+    order: Option<OrderInfo>,
+}
+
+fn summary_page(
+    state: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    csrf: String,
+    s: &Summary,
+    order: Option<OrderInfo>,
+) -> SummaryPage {
+    let t = Tr::new(lang);
+    let p = &state.app.profile;
+    let title = match &order {
+        Some(o) => t.with("order-title", &[("number", o.number.clone())]),
+        None => t.t("summary-title"),
+    };
+    let lines = s
+        .lines
+        .iter()
+        .map(|l| LineRow {
+            name: l.name.clone(),
+            detail: match &l.personalisation {
+                Some(e) => format!("{} · {} « {e} »", l.sku, t.t("basket-engraving")),
+                None => l.sku.clone(),
+            },
+            quantity: l.quantity,
+            unit_excl: t.money(l.unit_price_excl_vat),
+            rate: format!(
+                "{} %",
+                l.vat_rate.trim_end_matches("00").trim_end_matches('.')
+            ),
+            unit_incl: t.money(l.unit_price_incl_vat),
+            total_incl: t.money(l.line_total_incl_vat),
+            withdrawable: l.withdrawable,
+        })
+        .collect();
+    let mut gift = Vec::new();
+    if let Some(g) = &s.gift {
+        gift.push((
+            t.t("summary-gift-recipient"),
+            format!(
+                "{} {} <{}>",
+                g.recipient_given_name, g.recipient_family_name, g.recipient_email
+            ),
+        ));
+        if !g.message.is_empty() {
+            gift.push((t.t("summary-gift-message"), g.message.clone()));
+        }
+        gift.push((
+            t.t("summary-gift-wrapping"),
+            t.t(if g.wrapping { "yes" } else { "no" }),
+        ));
+        gift.push((
+            t.t("summary-gift-prices"),
+            t.t(if g.hide_prices {
+                "summary-gift-prices-hidden"
+            } else {
+                "summary-gift-prices-shown"
+            }),
+        ));
+    }
+    let chosen = |m: &str| m == "card";
+    SummaryPage {
+        layout: Layout::new(p, lang, uri, title.clone()),
+        heading: title,
+        terms_link: t.with(
+            "summary-accept-link",
+            &[("version", s.terms.version.clone())],
+        ),
+        terms_line: t.with("order-terms", &[("version", s.terms.version.clone())]),
+        csrf,
+        id: s.id.clone(),
+        lines,
+        method: t.with("summary-delivery", &[("method", s.method.carrier.clone())]),
+        delivery_charge: if s.delivery_charge == 0 {
+            t.t("summary-free")
+        } else {
+            t.money(s.delivery_charge)
+        },
+        total_excl: t.money(s.total_excl_vat),
+        vat_total: t.money(s.vat_total),
+        total: t.money(s.total),
+        duties: s.duties_at_customer_charge,
+        arrival: t.with(
+            "summary-arrival",
+            &[("date", civil_date(&s.estimated_delivery_date, lang))],
+        ),
+        delivery: s
+            .delivery_address
+            .as_ref()
+            .map(address_lines)
+            .unwrap_or_default(),
+        pickup: s
+            .pickup_boutique
+            .as_ref()
+            .map(|b| vec![b.name.clone(), b.address.clone()])
+            .unwrap_or_default(),
+        billing: address_lines(&s.billing_address),
+        contact: [
+            format!(
+                "{} {} {}",
+                s.contact.title, s.contact.given_name, s.contact.family_name
+            ),
+            s.contact.email.clone(),
+            s.contact.phone.clone(),
+        ]
+        .into_iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect(),
+        gift,
+        terms_version: s.terms.version.clone(),
+        terms_url: format!("/{}/legal/terms?version={}", lang.code(), s.terms.version),
+        payments: s
+            .payment_methods
+            .iter()
+            .map(|m| Choice {
+                value: m.clone(),
+                label: t.t(&format!("payment-{m}")),
+                hint: t.t(&format!("payment-{m}-hint")),
+                checked: chosen(m) || s.payment_methods.len() == 1,
+            })
+            .collect(),
+        can_order: s.can_order,
+        warnings: s
+            .warnings
+            .iter()
+            .filter(|w| w.code != "duties_at_customer_charge")
+            .map(|w| refusal_text(t, &w.code, &w.detail))
+            .collect(),
+        error: None,
+        notice: None,
+        order,
+    }
+}
+
+/// CHK-5: the priced summary, with the terms to accept (CHK-7).
+pub(crate) async fn summary(
+    State(state): State<AppState>,
+    PagePath((lang, id)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, c) = match signed_in_then(&state, lang, &headers, None).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let summary = match checkout::summary_of(&state.app, &c.id, &id).await {
+        Ok(x) => x,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let mut page = summary_page(&state, lang, &uri, s.csrf, &summary, None);
+    if super::account::query_param(query.as_deref(), "changed").is_some() {
+        page.notice = Some(Tr::new(lang).t("summary-price-changed"));
+    }
+    no_store(render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct OrderFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    terms_version: String,
+    #[serde(default)]
+    accept_terms: Option<String>,
+    /// The button "I confirm my order and my obligation to pay".
+    #[serde(default)]
+    confirm: Option<String>,
+    #[serde(default)]
+    payment_method: String,
+}
+
+/// CHK-7 … CHK-10: places the order, then shows it.
+pub(crate) async fn place(
+    State(state): State<AppState>,
+    PagePath((lang, id)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    client: crate::api::checkout::Client,
+    headers: HeaderMap,
+    Form(f): Form<OrderFields>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, c) = match signed_in_then(&state, lang, &headers, None).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let t = Tr::new(lang);
+    if !csrf_ok(&s, &f.csrf) {
+        return fail(
+            &state,
+            PageError::BadRequest(lang, t.t("error-form-expired")),
+        );
+    }
+    // A summary already ordered (a second click): its order.
+    if let Ok(Some(k)) = state.app.store.checkout(&id).await
+        && k.customer_id == c.id
+        && let Some(number) = k.order_number
+    {
+        return Redirect::to(&format!("/{}/account/orders/{number}", lang.code())).into_response();
+    }
+    let placed = checkout::place_order(
+        &state.app,
+        &c.id,
+        &Confirmation {
+            checkout_id: id.clone(),
+            accept_terms: f.accept_terms.is_some(),
+            terms_version: f.terms_version.clone(),
+            confirm_obligation_to_pay: f.confirm.is_some(),
+            payment_method: f.payment_method.clone(),
+            ip: client.ip,
+            user_agent: client.user_agent,
+            idempotency: None,
+        },
+    )
+    .await;
+    let (status, text) = match placed {
+        Ok(p) => {
+            return Redirect::to(&format!(
+                "/{}/account/orders/{}",
+                lang.code(),
+                p.order.number
+            ))
+            .into_response();
+        }
+        Err(AppError::PriceChanged { summary, .. }) => {
+            return Redirect::to(&format!(
+                "/{}/checkout/{}?changed=1",
+                lang.code(),
+                summary.id
+            ))
+            .into_response();
+        }
+        Err(AppError::Refused(r)) => (
+            crate::error::status_of(r.code),
+            refusal_text(t, r.code, &r.detail),
+        ),
+        Err(AppError::Invalid(errors)) => (
+            StatusCode::BAD_REQUEST,
+            field_messages(t, &errors)
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let summary = match checkout::summary_of(&state.app, &c.id, &id).await {
+        Ok(x) => x,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let mut page = summary_page(&state, lang, &uri, s.csrf.clone(), &summary, None);
+    page.error = Some(text);
+    no_store((status, render(&page)).into_response())
+}
+
+fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
+    let t = Tr::new(lang);
+    let transfer = checkout::transfer_instructions(&state.app, o)
+        .map(|i| {
+            vec![
+                (t.t("transfer-holder"), i.holder),
+                (t.t("transfer-iban"), i.iban),
+                (t.t("transfer-bic"), i.bic),
+                (t.t("transfer-reference"), i.reference),
+                (t.t("transfer-amount"), t.money(i.amount)),
+                (t.t("transfer-due"), civil_date(&i.due_date, lang)),
+            ]
+        })
+        .unwrap_or_default();
+    OrderInfo {
+        number: o.number.clone(),
+        placed: t.with(
+            "order-placed",
+            &[
+                (
+                    "date",
+                    super::legal::date(o.placed_at, lang, &state.app.profile.time_zone),
+                ),
+                (
+                    "status",
+                    t.t(&format!("order-status-{}", o.status.replace('_', "-"))),
+                ),
+            ],
+        ),
+        card_note: o.payment_method == "card" && o.status == "awaiting_payment",
+        verbal: o.confirmed_by_staff_id.is_some(),
+        transfer,
+    }
+}
+
+/// An order of the customer's, as placed; another customer's is not found.
+pub(crate) async fn order_page(
+    State(state): State<AppState>,
+    PagePath((lang, number)): PagePath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, c) = match signed_in_then(&state, lang, &headers, None).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let shown = async {
+        let o = checkout::order_of(&state.app, &c.id, &number).await?;
+        let doc = checkout::document(&o)?;
+        Ok::<_, AppError>((o, doc))
+    }
+    .await;
+    match shown {
+        Ok((o, doc)) => {
+            let info = order_info(&state, lang, &o);
+            let page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
+            no_store(render(&page))
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
