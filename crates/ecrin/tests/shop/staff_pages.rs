@@ -8,7 +8,7 @@ use ecrin_core::account::Role;
 use ecrin_store_tests::{BOTH, Db};
 use serde_json::json;
 
-async fn staff_login(app: &TestApp, lang: &str, email: &str, password: &str) -> String {
+pub(crate) async fn staff_login(app: &TestApp, lang: &str, email: &str, password: &str) -> String {
     let path = format!("/{lang}/staff/login");
     let res = app.get(&path).await;
     let s = cookie_value(&res, "ecrin_session").unwrap_or_default();

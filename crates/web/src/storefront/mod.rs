@@ -68,6 +68,27 @@ pub(crate) fn routes() -> Router<AppState> {
             "/{lang}/staff/customers/{id}/{action}",
             post(staff::end_account),
         )
+        .route(
+            "/{lang}/staff/customers/{id}/dispute",
+            post(staff::orders::dispute),
+        )
+        .route(
+            "/{lang}/staff/customers/{id}/phone-order",
+            get(staff::orders::phone_order_form).post(staff::orders::phone_summary),
+        )
+        .route(
+            "/{lang}/staff/customers/{id}/phone-order/{checkout}",
+            post(staff::orders::phone_place),
+        )
+        .route("/{lang}/staff/orders", get(staff::orders::list))
+        .route(
+            "/{lang}/staff/orders/{number}/confirm-pickup",
+            post(staff::orders::confirm_pickup),
+        )
+        .route(
+            "/{lang}/staff/terms",
+            get(staff::orders::terms).post(staff::orders::publish_terms),
+        )
         .route("/{lang}/staff/tickets", get(staff::tickets))
         .route("/{lang}/staff/tickets/{id}/answer", post(staff::answer))
         .route("/{lang}/staff/quotes", get(staff::quotes))

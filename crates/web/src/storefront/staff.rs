@@ -19,6 +19,8 @@ use ecrin_core::Lang;
 use ecrin_store::Staff;
 use serde::Deserialize;
 
+pub(crate) mod orders;
+
 struct CustomerView {
     id: String,
     rows: Vec<(String, String)>,
@@ -32,6 +34,82 @@ struct TicketView {
     meta: String,
     message: String,
     answer: Option<String>,
+}
+
+/// One cell of a back-office table, a link when it leads somewhere.
+pub(crate) struct Cell {
+    text: String,
+    href: Option<String>,
+}
+
+impl Cell {
+    fn text(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            href: None,
+        }
+    }
+
+    fn link(text: impl Into<String>, href: String) -> Cell {
+        Cell {
+            text: text.into(),
+            href: Some(href),
+        }
+    }
+}
+
+pub(crate) struct StaffTable {
+    title: String,
+    empty: String,
+    head: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+}
+
+/// A field of a back-office form: `kind` is an input type, `textarea`, `select`, `checkbox`
+/// or `hidden`.
+pub(crate) struct FormField {
+    name: &'static str,
+    label: String,
+    kind: &'static str,
+    value: String,
+    options: Vec<(String, String, bool)>,
+    required: bool,
+}
+
+impl FormField {
+    fn new(name: &'static str, label: String, kind: &'static str) -> FormField {
+        FormField {
+            name,
+            label,
+            kind,
+            value: String::new(),
+            options: Vec::new(),
+            required: false,
+        }
+    }
+
+    fn value(mut self, v: impl Into<String>) -> FormField {
+        self.value = v.into();
+        self
+    }
+
+    fn options(mut self, o: Vec<(String, String, bool)>) -> FormField {
+        self.options = o;
+        self
+    }
+
+    fn required(mut self) -> FormField {
+        self.required = true;
+        self
+    }
+}
+
+pub(crate) struct StaffForm {
+    id: String,
+    action: String,
+    title: String,
+    fields: Vec<FormField>,
+    submit: String,
 }
 
 #[derive(Template)]
@@ -50,6 +128,9 @@ struct StaffPage {
     customer: Option<CustomerView>,
     tickets: Vec<TicketView>,
     quotes: Vec<(String, String, String, String, String)>,
+    tables: Vec<StaffTable>,
+    forms: Vec<StaffForm>,
+    links: Vec<(String, String)>,
 }
 
 impl StaffPage {
@@ -68,6 +149,9 @@ impl StaffPage {
             customer: None,
             tickets: Vec::new(),
             quotes: Vec::new(),
+            tables: Vec::new(),
+            forms: Vec::new(),
+            links: Vec::new(),
         }
     }
 
@@ -79,6 +163,8 @@ impl StaffPage {
             (format!("/{code}/staff"), t.t("staff-title")),
             (format!("/{code}/staff/tickets"), t.t("staff-tickets")),
             (format!("/{code}/staff/quotes"), t.t("staff-quotes")),
+            (format!("/{code}/staff/orders"), t.t("staff-orders")),
+            (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];
         self
     }
@@ -293,7 +379,82 @@ pub(crate) async fn customer(
     if staff.role == ecrin_core::account::Role::Admin {
         actions.push(("close", t.t("staff-close")));
     }
+    // CHK-9: the dispute flag, the customer's orders and refused orders.
+    let now = state.app.clock.now_ms();
+    let standing = state
+        .app
+        .store
+        .standing(&c.id, "", now, now)
+        .await
+        .unwrap_or_default();
+    let code = lang.code();
+    let orders = state.app.store.orders_of(&c.id).await.unwrap_or_default();
+    let refusals = state
+        .app
+        .store
+        .order_refusals(Some(&c.id), 100)
+        .await
+        .unwrap_or_default();
+    let tables = vec![
+        StaffTable {
+            title: t.t("account-orders-title"),
+            empty: t.t("staff-no-orders"),
+            head: [
+                "staff-order-number",
+                "staff-quote-when",
+                "summary-total",
+                "staff-status",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows: orders
+                .iter()
+                .map(|o| {
+                    vec![
+                        Cell::text(o.number.clone()),
+                        Cell::text(super::legal::date(o.placed_at, lang, tz)),
+                        Cell::text(t.money(o.total)),
+                        Cell::text(t.t(&format!("order-status-{}", o.status.replace('_', "-")))),
+                    ]
+                })
+                .collect(),
+        },
+        orders::refusal_table(t, lang, tz, &refusals),
+    ];
+    let forms = vec![StaffForm {
+        id: "dispute".into(),
+        action: format!("/{code}/staff/customers/{}/dispute", c.id),
+        title: t.t(if standing.dispute_open {
+            "staff-dispute-open"
+        } else {
+            "staff-dispute-none"
+        }),
+        fields: vec![
+            FormField::new("open", String::new(), "hidden").value(if standing.dispute_open {
+                "0"
+            } else {
+                "1"
+            }),
+        ],
+        submit: t.t(if standing.dispute_open {
+            "staff-dispute-close"
+        } else {
+            "staff-dispute-start"
+        }),
+    }];
+    let phone_link = state
+        .app
+        .profile
+        .payment
+        .phone_orders
+        .then(|| format!("/{code}/staff/customers/{}/phone-order", c.id));
     let page = StaffPage {
+        tables,
+        forms,
+        links: phone_link
+            .map(|l| vec![(l, t.t("staff-phone-order"))])
+            .unwrap_or_default(),
         heading: format!("{} {}", c.given_name, c.family_name),
         customer: Some(CustomerView {
             rows: vec![
