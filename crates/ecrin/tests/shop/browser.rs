@@ -581,3 +581,110 @@ async fn prv_2_a_customer_downloads_their_data_in_the_browser() {
     shot(&c, "atelier-my-account").await;
     let _ = c.close().await;
 }
+
+async fn fill(c: &Client, id: &str, value: &str) {
+    let field = c
+        .find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+    field.clear().await.unwrap_or_else(|e| panic!("{id}: {e}"));
+    field
+        .send_keys(value)
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+}
+
+/// Checks ACC-6, CHK-2, CHK-5, CHK-7, CHK-12 on each profile: from the basket, a customer
+/// logs in, chooses delivery and addresses (a gift on `atelier`, a boutique pick-up on
+/// `milano`), reads the summary, ticks the terms and confirms the order.
+#[tokio::test]
+async fn chk_5_a_customer_goes_from_the_basket_to_the_order_in_the_browser() {
+    let Some(d) = driver() else { return };
+    for (profile, db, lang) in [
+        ("paris", Db::Sqlite, "fr"),
+        ("atelier", Db::Postgres, "fr"),
+        ("milano", Db::Sqlite, "it"),
+    ] {
+        let app = TestApp::spawn(db, profile).await;
+        let email = format!("client@{profile}.example");
+        crate::checkout::ready_customer(&app, &email, "jonc-rivage", 1).await;
+        let c = browser(&d, 1280, 900).await;
+        c.goto(&app.url(&format!("/{lang}/products/jonc-rivage")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The browser's profile outlives one shop: start without its cookies.
+        c.delete_all_cookies()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        c.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+        click(&c, "#consent-refuse").await;
+        consent_becomes(&c, "p0.a0.").await;
+        click(&c, ".add-to-basket button[type=submit]").await;
+        text_within(&c, ".add-to-basket #basket-status", "€").await;
+        c.goto(&app.url(&format!("/{lang}/basket")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // ACC-6: the order button asks a visitor to log in, then comes back.
+        click(&c, ".basket-actions a.button").await;
+        url_within(&c, "/account/login?next=").await;
+        fill(&c, "f-email", &email).await;
+        fill(&c, "f-password", "rubis et onyx").await;
+        click(&c, ".account-form button[type=submit]").await;
+        c.wait()
+            .for_element(Locator::Css(".checkout-form"))
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: no checkout form: {e}"));
+        match profile {
+            "atelier" => {
+                // CHK-12: a gift, delivered to the recipient's address.
+                click(&c, "#d-new").await;
+                fill(&c, "f-delivery_address.given_name", "Lou").await;
+                fill(&c, "f-delivery_address.family_name", "Martin").await;
+                fill(&c, "f-delivery_address.line1", "3 place des Vosges").await;
+                fill(&c, "f-delivery_address.postcode", "75004").await;
+                fill(&c, "f-delivery_address.city", "Paris").await;
+                fill(&c, "f-delivery_address.country", "FR").await;
+                click(&c, "#f-gift").await;
+                fill(&c, "f-recipient.given_name", "Lou").await;
+                fill(&c, "f-recipient.family_name", "Martin").await;
+                fill(&c, "f-recipient.email", "lou@example.fr").await;
+                fill(&c, "f-gift_message", "Joyeux anniversaire").await;
+                click(&c, "#f-gift_wrapping").await;
+            }
+            "milano" => {
+                // CHK-12: collected at a boutique.
+                click(&c, "#m-boutique_pickup").await;
+            }
+            _ => {}
+        }
+        shot(&c, &format!("{profile}-checkout")).await;
+        click(&c, ".checkout-form button[type=submit]").await;
+        url_within(&c, "/checkout/chk_").await;
+        c.wait()
+            .for_element(Locator::Css(".confirm-form"))
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: no summary: {e}"));
+        text_within(&c, "dd.summary-total", "€").await;
+        let page = text_within(&c, "main", "").await;
+        let expected = match profile {
+            "atelier" => "Lou Martin",
+            "milano" => "Casa Brera",
+            _ => "12 rue des Orfèvres",
+        };
+        assert!(page.contains(expected), "{profile}: {page}");
+        shot(&c, &format!("{profile}-summary")).await;
+        // CHK-7: the terms must be ticked, then the button confirms the obligation to pay.
+        click(&c, "#f-accept_terms").await;
+        click(&c, ".confirm-form button[name=confirm]").await;
+        url_within(&c, "/account/orders/").await;
+        let h1 = text_within(&c, "h1", "000001").await;
+        assert!(h1.contains("000001"), "{h1}");
+        shot(&c, &format!("{profile}-order-placed")).await;
+        // The summary on a phone screen.
+        c.set_window_size(390, 844)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        shot(&c, &format!("{profile}-order-placed-phone")).await;
+        let _ = c.close().await;
+    }
+}
