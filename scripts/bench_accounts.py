@@ -3,6 +3,10 @@
 shop running in test mode, follows their activation links, logs them in, picks SKUs that
 can be bought, and writes the wrk Lua scripts that replay logins and basket additions.
 
+Each customer also gets a default delivery address; 200 more customers get a basket of two
+pieces, and a third script replays the priced summary of the checkout (POST
+/api/v1/checkout) over their baskets.
+
 Usage: bench_accounts.py BASE_URL N OUT_DIR
 """
 import json
@@ -12,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 base, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 PASSWORD = "bench rubis onyx"
+CHECKOUT_CUSTOMERS = 200
 
 
 def call(method, path, body=None, token=None):
@@ -31,11 +36,20 @@ def customer(i):
     mails = call("GET", "/api/v1/test/outbox?to=" + email.replace("@", "%40"))
     token = mails["items"][0]["links"][0].split("token=")[1]
     call("POST", "/api/v1/accounts/activate", {"token": token})
-    return email, call("POST", "/api/v1/sessions", {"email": email, "password": PASSWORD})["token"]
+    session = call("POST", "/api/v1/sessions", {"email": email, "password": PASSWORD})["token"]
+    # The default delivery address the checkout load uses (CHK-2).
+    call("POST", "/api/v1/me/addresses", {"given_name": "Bench", "family_name": str(i),
+                                          "line1": "12 rue des Orfèvres", "postcode": "75003",
+                                          "city": "Paris", "country": "FR",
+                                          "phone": "+33 1 23 45 67 89"}, token=session)
+    return email, session
 
 
 with ThreadPoolExecutor(max_workers=8) as pool:
     customers = list(pool.map(customer, range(count)))
+    # Customers of their own for the checkout load, each with a basket of two pieces (a
+    # jewellery order rarely holds more); the basket load leaves the others' baskets full.
+    buyers = list(pool.map(customer, range(count, count + CHECKOUT_CUSTOMERS)))
 
 skus = []
 for item in call("GET", "/api/v1/products?page%5Bsize%5D=100")["items"]:
@@ -45,7 +59,17 @@ for item in call("GET", "/api/v1/products?page%5Bsize%5D=100")["items"]:
             break
 skus = skus[:40]
 
+def fill(buyer):
+    _, token = buyer
+    for sku in skus[:2]:
+        call("POST", "/api/v1/basket/items", {"sku": sku, "quantity": 1}, token=token)
+
+
+with ThreadPoolExecutor(max_workers=8) as pool:
+    list(pool.map(fill, buyers))
+
 emails = ",".join(json.dumps(e) for e, _ in customers)
+buyer_tokens = ",".join(json.dumps(t) for _, t in buyers)
 tokens = ",".join(json.dumps(t) for _, t in customers)
 sku_list = ",".join(json.dumps(s) for s in skus)
 with open(f"{out}/login.lua", "w") as f:
@@ -72,6 +96,16 @@ request = function()
   return wrk.format("POST", "/api/v1/basket/items",
     {{["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[c]}},
     '{{"sku":"' .. sku .. '","quantity":1}}')
+end
+""")
+with open(f"{out}/checkout.lua", "w") as f:
+    f.write(f"""tokens = {{{buyer_tokens}}}
+i = 0
+request = function()
+  i = i + 1
+  local c = (i % #tokens) + 1
+  return wrk.format("POST", "/api/v1/checkout",
+    {{["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[c]}}, '{{}}')
 end
 """)
 print(f"{len(customers)} customers, {len(skus)} pieces")

@@ -25,18 +25,22 @@ pub struct BasketView {
     pub expires_at_ms: Option<i64>,
 }
 
+fn empty(owner: &BasketOwner) -> StoredBasket {
+    StoredBasket {
+        id: String::new(),
+        owner: owner.clone(),
+        version: 0,
+        basket: Basket::default(),
+        stored_lines: Vec::new(),
+    }
+}
+
 async fn load(app: &App, owner: &BasketOwner) -> Result<StoredBasket, AppError> {
     Ok(app
         .store
         .basket_of(owner)
         .await?
-        .unwrap_or_else(|| StoredBasket {
-            id: String::new(),
-            owner: owner.clone(),
-            version: 0,
-            basket: Basket::default(),
-            stored_lines: Vec::new(),
-        }))
+        .unwrap_or_else(|| empty(owner)))
 }
 
 /// The variants of `basket`'s lines and of `extra` pieces, in one query.
@@ -47,6 +51,14 @@ async fn variants_of(
 ) -> Result<Vec<VariantInfo>, AppError> {
     let mut skus: Vec<String> = basket.lines.iter().map(|l| l.sku.clone()).collect();
     skus.extend(extra.map(str::to_owned));
+    variants(app, skus).await
+}
+
+/// Variants on sale by SKU, from the cache while the catalogue's version holds.
+pub(crate) async fn variants(
+    app: &App,
+    mut skus: Vec<String>,
+) -> Result<Vec<VariantInfo>, AppError> {
     skus.sort();
     skus.dedup();
     if skus.is_empty() {
@@ -98,6 +110,31 @@ pub async fn basket_of(app: &App, owner: &BasketOwner) -> Result<BasketView, App
     Ok(view_with(app, &stored.basket, &variants))
 }
 
+/// Tries of a compare-and-set before the change is refused with `conflict`.
+const ATTEMPTS: u32 = 12;
+
+/// A short wait after a lost compare-and-set, longer each time and jittered, so that
+/// requests racing on one basket (several tabs, a double click) take turns.
+async fn back_off(attempt: u32) {
+    let mut b = [0u8; 1];
+    let jitter = getrandom::fill(&mut b)
+        .map(|()| u64::from(b[0] % 4))
+        .unwrap_or(0);
+    let ms = u64::from(attempt.min(6)) + jitter;
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+/// Whether a save went through. Two first additions racing both create the basket: the
+/// second meets the first's row (one basket per owner) and, like a stale version, reads
+/// the basket again.
+fn saved(result: Result<bool, ecrin_store::StoreError>, version: i64) -> Result<bool, AppError> {
+    match result {
+        Ok(done) => Ok(done),
+        Err(ecrin_store::StoreError::Constraint { .. }) if version == 0 => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Applies `change` to the basket and saves it; retried when another request saved the
 /// basket in between. The variants of the lines and of `extra` are read once, for the
 /// change and for the answer.
@@ -107,17 +144,21 @@ async fn change(
     extra: Option<&str>,
     change: impl Fn(&Basket, i64, &[VariantInfo]) -> Result<Basket, Refusal>,
 ) -> Result<BasketView, AppError> {
-    for attempt in 0..5 {
-        // The basket as this process last saved it; a stale one fails the compare-and-set
-        // below and is read again.
-        let cached = if attempt == 0 {
-            app.caches.basket(owner)
+    for attempt in 0..ATTEMPTS {
+        // First the basket as this process last saved it, the transaction begun once the
+        // change is computed; a stale basket fails the compare-and-set below. Then the
+        // basket as the write transaction sees it: on SQLite, whose one writer runs the
+        // transactions in turn, that retry cannot lose again.
+        let (mut tx, mut stored) = if attempt == 0 {
+            let stored = match app.caches.basket(owner) {
+                Some(b) => b,
+                None => load(app, owner).await?,
+            };
+            (None, stored)
         } else {
-            None
-        };
-        let mut stored = match cached {
-            Some(b) => b,
-            None => load(app, owner).await?,
+            let mut tx = app.store.begin().await?;
+            let stored = tx.basket_of(owner).await?.unwrap_or_else(|| empty(owner));
+            (Some(tx), stored)
         };
         let variants = variants_of(app, &stored.basket, extra).await?;
         let now = app.clock.now_ms();
@@ -126,8 +167,11 @@ async fn change(
             stored.id = format!("bsk_{}", random_hex(10)?);
         }
         stored.basket = next;
-        let mut tx = app.store.begin().await?;
-        if tx.save_basket(&stored, now).await? {
+        let mut tx = match tx.take() {
+            Some(tx) => tx,
+            None => app.store.begin().await?,
+        };
+        if saved(tx.save_basket(&stored, now).await, stored.version)? {
             tx.commit().await?;
             let view = view_with(app, &stored.basket, &variants);
             stored.version += 1;
@@ -136,6 +180,7 @@ async fn change(
             return Ok(view);
         }
         app.caches.keep_basket(owner, None);
+        back_off(attempt).await;
     }
     Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
 }
@@ -198,7 +243,7 @@ pub async fn merge_at_login(
         return Ok(0);
     };
     let owner = BasketOwner::Customer(customer_id.to_owned());
-    for _ in 0..5 {
+    for attempt in 0..ATTEMPTS {
         let mut stored = load(app, &owner).await?;
         let now = app.clock.now_ms();
         let merged = basket::merge(&app.profile, &stored.basket, &visitor.basket, now);
@@ -209,12 +254,13 @@ pub async fn merge_at_login(
         stored.basket = merged.basket;
         let mut tx = app.store.begin().await?;
         tx.delete_basket(&visitor.id).await?;
-        if tx.save_basket(&stored, now).await? {
+        if saved(tx.save_basket(&stored, now).await, stored.version)? {
             tx.commit().await?;
             app.caches.keep_basket(&owner, None);
             app.caches.keep_basket(&visitor_owner, None);
             return Ok(merged.left_out);
         }
+        back_off(attempt).await;
     }
     Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
 }

@@ -7,10 +7,13 @@
 //!   usual compare-and-set, so a basket changed meanwhile by another process makes the
 //!   save fail, the basket is read again and the change retried. Reads for display always
 //!   go to the database.
+//! - Terms versions with the SHA-256 of each text, by version: a published version never
+//!   changes (the database refuses it), so the cache is never stale; which version is in
+//!   force is asked of the database every time.
 
-use ecrin_store::{BasketOwner, StoredBasket, VariantInfo};
+use ecrin_store::{BasketOwner, Localized, StoredBasket, TermsVersion, VariantInfo};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Baskets kept at most; beyond, the cache starts again empty.
 const MAX_BASKETS: usize = 20_000;
@@ -19,6 +22,16 @@ const MAX_BASKETS: usize = 20_000;
 pub struct Caches {
     variants: Mutex<VariantCache>,
     baskets: Mutex<HashMap<BasketOwner, StoredBasket>>,
+    terms: Mutex<HashMap<String, Arc<Terms>>>,
+    /// The version in force as last read, and when (for summaries only).
+    terms_in_force: Mutex<Option<(String, i64)>>,
+}
+
+/// A published version of the terms and the SHA-256 of its text in each language.
+#[derive(Debug)]
+pub struct Terms {
+    pub version: TermsVersion,
+    pub sha256: Localized,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +68,40 @@ impl Caches {
             for v in variants {
                 cache.map.insert(v.sku.clone(), v.clone());
             }
+        }
+    }
+
+    pub fn terms(&self, version: &str) -> Option<Arc<Terms>> {
+        self.terms.lock().ok()?.get(version).cloned()
+    }
+
+    pub fn keep_terms(&self, version: TermsVersion) -> Arc<Terms> {
+        let sha = |s: &str| crate::terms::sha256(s);
+        let terms = Arc::new(Terms {
+            sha256: Localized {
+                fr: sha(&version.body.fr),
+                en: sha(&version.body.en),
+                it: sha(&version.body.it),
+            },
+            version,
+        });
+        if let Ok(mut cache) = self.terms.lock() {
+            cache.insert(terms.version.version.clone(), terms.clone());
+        }
+        terms
+    }
+
+    /// The version in force read at most `max_age_ms` before `now_ms`.
+    pub fn terms_in_force(&self, now_ms: i64, max_age_ms: i64) -> Option<String> {
+        let cache = self.terms_in_force.lock().ok()?;
+        let (name, at) = cache.as_ref()?;
+        (now_ms >= *at && now_ms - at <= max_age_ms).then(|| name.clone())
+    }
+
+    /// Keeps (or, `None`, forgets) the version in force read at `now_ms`.
+    pub fn keep_terms_in_force(&self, name: Option<(String, i64)>) {
+        if let Ok(mut cache) = self.terms_in_force.lock() {
+            *cache = name;
         }
     }
 

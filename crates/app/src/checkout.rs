@@ -224,6 +224,30 @@ pub struct Summary {
     pub phone_order_by: Option<String>,
 }
 
+/// The choices a summary answered, to price them again at confirmation (CHK-10).
+impl From<&Summary> for Resolved {
+    fn from(s: &Summary) -> Self {
+        Resolved {
+            lines: s
+                .lines
+                .iter()
+                .map(|l| WantedLine {
+                    sku: l.sku.clone(),
+                    quantity: l.quantity,
+                    personalisation: l.personalisation.clone(),
+                })
+                .collect(),
+            delivery_address: s.delivery_address.clone(),
+            billing_address: s.billing_address.clone(),
+            method: s.method.id.clone(),
+            pickup_boutique: s.pickup_boutique.as_ref().map(|b| b.id.clone()),
+            gift: s.gift.clone(),
+            lang: s.terms.language.parse().unwrap_or(Lang::Fr),
+            phone_order_by: s.phone_order_by.clone(),
+        }
+    }
+}
+
 fn field_error(field: &str, reason: &'static str) -> AppError {
     AppError::Invalid(vec![ecrin_core::query::FieldError {
         field: field.to_owned(),
@@ -243,29 +267,18 @@ async fn active_customer(app: &App, customer_id: &str) -> Result<Customer, AppEr
     Ok(c)
 }
 
-async fn resolve_address(
-    app: &App,
-    customer_id: &str,
+fn resolve_address(
+    saved: &[ecrin_store::Address],
     source: &AddressSource,
     c: &mut Checks,
     prefix: &str,
-) -> Result<Option<PostalAddress>, AppError> {
-    Ok(match source {
-        AddressSource::AccountDefault => app
-            .store
-            .addresses_of(customer_id)
-            .await?
-            .into_iter()
-            .find(|a| a.is_default)
-            .map(Into::into),
+) -> Option<PostalAddress> {
+    match source {
+        AddressSource::AccountDefault => {
+            saved.iter().find(|a| a.is_default).cloned().map(Into::into)
+        }
         AddressSource::Saved(id) => {
-            let found = app
-                .store
-                .addresses_of(customer_id)
-                .await?
-                .into_iter()
-                .find(|a| &a.id == id)
-                .map(Into::into);
+            let found = saved.iter().find(|a| &a.id == id).cloned().map(Into::into);
             if found.is_none() {
                 c.fail(&format!("{prefix}id"), "unknown_address");
             }
@@ -274,13 +287,14 @@ async fn resolve_address(
         AddressSource::Typed(form) => {
             Some(check_address_fields(c, &format!("{prefix}."), form).into())
         }
-    })
+    }
 }
 
 /// Checks and resolves the customer's choices into what a summary is computed from.
 async fn resolve(
     app: &App,
     customer: &Customer,
+    saved: &[ecrin_store::Address],
     input: &CheckoutInput,
     lines: Vec<WantedLine>,
     phone_order_by: Option<String>,
@@ -315,33 +329,20 @@ async fn resolve(
     let delivery = if pickup {
         None
     } else {
-        let a = resolve_address(
-            app,
-            &customer.id,
-            &input.delivery_address,
-            &mut c,
-            "delivery_address",
-        )
-        .await?;
+        let a = resolve_address(saved, &input.delivery_address, &mut c, "delivery_address");
         if a.is_none() && matches!(input.delivery_address, AddressSource::AccountDefault) {
             c.fail("delivery_address", "required");
         }
         a
     };
     let billing = match &input.billing_address {
-        Some(source) => {
-            resolve_address(app, &customer.id, source, &mut c, "billing_address").await?
-        }
-        None if pickup => {
-            resolve_address(
-                app,
-                &customer.id,
-                &AddressSource::AccountDefault,
-                &mut c,
-                "billing_address",
-            )
-            .await?
-        }
+        Some(source) => resolve_address(saved, source, &mut c, "billing_address"),
+        None if pickup => resolve_address(
+            saved,
+            &AddressSource::AccountDefault,
+            &mut c,
+            "billing_address",
+        ),
         None => delivery.clone(),
     };
     if billing.is_none() && c.is_ok() {
@@ -414,13 +415,17 @@ async fn price(
     customer: &Customer,
     r: &Resolved,
     id: String,
+    known: Option<Vec<VariantInfo>>,
 ) -> Result<Summary, AppError> {
     let p = &app.profile;
     let now = app.clock.now_ms();
-    let mut skus: Vec<String> = r.lines.iter().map(|l| l.sku.clone()).collect();
-    skus.sort();
-    skus.dedup();
-    let variants: Vec<VariantInfo> = app.store.variants_info(&skus).await?;
+    let variants: Vec<VariantInfo> = match known {
+        Some(v) => v,
+        None => {
+            let skus = r.lines.iter().map(|l| l.sku.clone()).collect();
+            crate::basket::variants(app, skus).await?
+        }
+    };
     let mut inputs = Vec::with_capacity(r.lines.len());
     let mut grams: u32 = 0;
     let mut lead_days: u32 = 0;
@@ -484,12 +489,9 @@ async fn price(
         });
     }
     let arrival = delivery::estimated_delivery(p, method, app.clock.now(), lead_days);
-    let terms = app
-        .store
-        .terms_in_force(now)
+    let terms = crate::terms::in_force_within(app, crate::terms::SUMMARY_TERMS_MAX_AGE_MS)
         .await?
         .ok_or_else(|| AppError::Internal("no terms of sale are published".into()))?;
-    let body = terms.body.get(r.lang);
     let lines = s
         .lines
         .iter()
@@ -567,10 +569,10 @@ async fn price(
                 "{}/{}/legal/terms?version={}",
                 app.public_url,
                 r.lang.code(),
-                terms.version
+                terms.version.version
             ),
-            version: terms.version.clone(),
-            sha256: crate::terms::sha256(body),
+            version: terms.version.version.clone(),
+            sha256: terms.sha256.get(r.lang).to_owned(),
             language: r.lang.code().to_owned(),
         },
         warnings,
@@ -594,6 +596,14 @@ pub fn payment_method_code(m: PaymentMethod) -> &'static str {
     }
 }
 
+/// An identifier that sorts by creation time (then 80 random bits): rows keyed by it go
+/// in at the end of their index instead of anywhere in it, which keeps each commit to a
+/// few pages however large the table grows.
+fn ordered_id(app: &App, prefix: &str) -> Result<String, AppError> {
+    let ms = u64::try_from(app.clock.now_ms()).unwrap_or(0);
+    Ok(format!("{prefix}_{ms:012x}{}", random_hex(10)?))
+}
+
 fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string(v).map_err(|e| AppError::Internal(format!("json: {e}")))
 }
@@ -602,14 +612,13 @@ fn from_json<T: for<'a> Deserialize<'a>>(s: &str) -> Result<T, AppError> {
     serde_json::from_str(s).map_err(|e| AppError::Internal(format!("json: {e}")))
 }
 
-async fn keep(app: &App, customer_id: &str, r: &Resolved, s: &Summary) -> Result<(), AppError> {
+async fn keep(app: &App, customer_id: &str, s: &Summary) -> Result<(), AppError> {
     let mut tx = app.store.begin().await?;
     tx.insert_checkout(&Checkout {
         id: s.id.clone(),
         customer_id: customer_id.to_owned(),
         created_at: s.created_at_ms,
         expires_at: s.expires_at_ms,
-        request: to_json(r)?,
         summary: to_json(s)?,
         order_number: None,
     })
@@ -622,10 +631,11 @@ async fn summarise_and_keep(
     app: &App,
     customer: &Customer,
     r: &Resolved,
+    known: Option<Vec<VariantInfo>>,
 ) -> Result<Summary, AppError> {
-    let id = format!("chk_{}", random_hex(12)?);
-    let s = price(app, customer, r, id).await?;
-    keep(app, &customer.id, r, &s).await?;
+    let id = ordered_id(app, "chk")?;
+    let s = price(app, customer, r, id, known).await?;
+    keep(app, &customer.id, &s).await?;
     Ok(s)
 }
 
@@ -635,9 +645,24 @@ pub async fn checkout(
     customer_id: &str,
     input: &CheckoutInput,
 ) -> Result<Summary, AppError> {
-    let customer = active_customer(app, customer_id).await?;
-    let view =
-        crate::basket::basket_of(app, &BasketOwner::Customer(customer_id.to_owned())).await?;
+    // The customer with their addresses, and the basket: two reads, at once.
+    let owner = BasketOwner::Customer(customer_id.to_owned());
+    let ((customer, saved), view) = tokio::try_join!(
+        async {
+            let (c, saved) = app
+                .store
+                .customer_with_addresses(customer_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if c.status != AccountStatus::Active {
+                return Err(Refusal::new("forbidden", "this account cannot order").into());
+            }
+            Ok::<_, AppError>((c, saved))
+        },
+        crate::basket::basket_of(app, &owner),
+    )?;
+    // The variants just read for the basket price it: one read of the catalogue.
+    let known: Vec<VariantInfo> = view.lines.iter().map(|l| l.variant.clone()).collect();
     let lines = view
         .lines
         .into_iter()
@@ -647,8 +672,8 @@ pub async fn checkout(
             personalisation: l.personalisation,
         })
         .collect();
-    let r = resolve(app, &customer, input, lines, None).await?;
-    summarise_and_keep(app, &customer, &r).await
+    let r = resolve(app, &customer, &saved, input, lines, None).await?;
+    summarise_and_keep(app, &customer, &r, Some(known)).await
 }
 
 /// A summary the customer was shown; another customer's is `not_found`.
@@ -771,16 +796,14 @@ async fn place(
         )
         .into());
     }
-    let in_force = app
-        .store
-        .terms_in_force(now)
+    let in_force = crate::terms::in_force(app)
         .await?
         .ok_or_else(|| AppError::Internal("no terms of sale are published".into()))?;
     rules::check_acceptance(
         c.accept_terms,
         c.confirm_obligation_to_pay,
         &c.terms_version,
-        &in_force.version,
+        &in_force.version.version,
     )?;
     let method = app
         .profile
@@ -791,9 +814,9 @@ async fn place(
         .find(|m| payment_method_code(*m) == c.payment_method)
         .ok_or_else(|| field_error("payment_method", "not_offered"))?;
     let customer = active_customer(app, customer_id).await?;
-    let resolved: Resolved = from_json(&stored.request)?;
     let shown: Summary = from_json(&stored.summary)?;
-    let fresh = price(app, &customer, &resolved, stored.id.clone()).await?;
+    let resolved = Resolved::from(&shown);
+    let fresh = price(app, &customer, &resolved, stored.id.clone(), None).await?;
     let as_rules = |s: &Summary| rules::Summary {
         lines: s
             .lines
@@ -818,7 +841,7 @@ async fn place(
         duties_at_customer_charge: s.duties_at_customer_charge,
     };
     if let Err(refusal) = rules::confirm_prices(&as_rules(&shown), &as_rules(&fresh)) {
-        let renewed = summarise_and_keep(app, &customer, &resolved).await?;
+        let renewed = summarise_and_keep(app, &customer, &resolved, None).await?;
         return Err(AppError::PriceChanged {
             refusal,
             summary: Box::new(renewed),
@@ -872,7 +895,7 @@ async fn place(
         tx.commit().await?;
         return Err(refusal.into());
     }
-    let order_id = format!("ord_{}", random_hex(10)?);
+    let order_id = ordered_id(app, "ord")?;
     let lines: Vec<OrderLine> = fresh
         .lines
         .iter()
@@ -911,8 +934,8 @@ async fn place(
         vat_total: fresh.vat_total,
         delivery_charge: fresh.delivery_charge,
         payment_method: payment_method_code(method).to_owned(),
-        terms_version: in_force.version.clone(),
-        terms_sha256: crate::terms::sha256(in_force.body.get(resolved.lang)),
+        terms_version: in_force.version.version.clone(),
+        terms_sha256: in_force.sha256.get(resolved.lang).to_owned(),
         terms_language: resolved.lang.code().to_owned(),
         accepted_at: now,
         accepted_ip: c.ip.clone(),
@@ -1055,12 +1078,13 @@ pub async fn phone_checkout(
             now,
         )?;
     }
-    let r = resolve(app, &customer, input, lines, Some(s.id.clone())).await?;
+    let saved = app.store.addresses_of(customer_id).await?;
+    let r = resolve(app, &customer, &saved, input, lines, Some(s.id.clone())).await?;
     let mut tx = app.store.begin().await?;
     tx.log_staff_access(&s.id, customer_id, "phone_checkout", now)
         .await?;
     tx.commit().await?;
-    summarise_and_keep(app, &customer, &r).await
+    summarise_and_keep(app, &customer, &r, None).await
 }
 
 /// CHK-11: places the phone order once the customer confirmed it verbally; the
@@ -1078,7 +1102,7 @@ pub async fn place_phone_order(
         .await?
         .filter(|k| k.customer_id == customer_id)
         .ok_or(AppError::NotFound)?;
-    let resolved: Resolved = from_json(&stored.request)?;
+    let resolved = Resolved::from(&from_json::<Summary>(&stored.summary)?);
     if resolved.phone_order_by.is_none() {
         return Err(AppError::NotFound);
     }

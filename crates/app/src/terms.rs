@@ -383,5 +383,47 @@ pub async fn publish(
         other => other?,
     }
     tx.commit().await?;
+    app.caches.keep_terms_in_force(None);
     Ok(t)
+}
+
+/// CHK-7, CHK-8: the version in force now with the fingerprints of its texts; the version
+/// is asked of the database, its text comes from the cache once read.
+pub async fn in_force(
+    app: &crate::App,
+) -> Result<Option<std::sync::Arc<crate::caches::Terms>>, crate::AppError> {
+    in_force_within(app, 0).await
+}
+
+/// How old the version in force shown on a summary may be. A version published by
+/// another process meanwhile is caught when the order is placed (`terms_outdated`).
+pub const SUMMARY_TERMS_MAX_AGE_MS: i64 = 1_000;
+
+/// The version in force as read at most `max_age_ms` ago.
+pub async fn in_force_within(
+    app: &crate::App,
+    max_age_ms: i64,
+) -> Result<Option<std::sync::Arc<crate::caches::Terms>>, crate::AppError> {
+    let now = app.clock.now_ms();
+    let cached = (max_age_ms > 0)
+        .then(|| app.caches.terms_in_force(now, max_age_ms))
+        .flatten();
+    let name = match cached {
+        Some(name) => name,
+        None => {
+            let Some(name) = app.store.terms_version_in_force(now).await? else {
+                return Ok(None);
+            };
+            app.caches.keep_terms_in_force(Some((name.clone(), now)));
+            name
+        }
+    };
+    if let Some(t) = app.caches.terms(&name) {
+        return Ok(Some(t));
+    }
+    Ok(app
+        .store
+        .terms_version(&name)
+        .await?
+        .map(|v| app.caches.keep_terms(v)))
 }

@@ -110,7 +110,18 @@ impl Writer {
     }
 
     /// A write transaction: the connection, inside a savepoint of the current group.
+    ///
+    /// Runs as a task of its own: a caller that goes away meanwhile (a client that
+    /// disconnects cancels its request) must not leave the connection between a BEGIN and
+    /// the bookkeeping of it; the transaction it would have had is dropped, so rolled back.
     pub(crate) async fn begin(&self) -> Result<Held> {
+        let writer = self.clone();
+        tokio::spawn(async move { writer.begin_here().await })
+            .await
+            .map_err(|e| StoreError::database(sqlx::Error::Protocol(format!("writer: {e}"))))?
+    }
+
+    async fn begin_here(&self) -> Result<Held> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.state.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -162,7 +173,17 @@ impl std::ops::DerefMut for Held {
 
 impl Held {
     /// Keeps this transaction's work and returns once the group holding it is on disk.
-    pub(crate) async fn commit(mut self) -> Result<()> {
+    ///
+    /// Runs as a task of its own, for the same reason as [`Writer::begin`]: a COMMIT sent
+    /// and not accounted for would leave the group's bookkeeping wrong for every later
+    /// transaction.
+    pub(crate) async fn commit(self) -> Result<()> {
+        tokio::spawn(self.commit_here())
+            .await
+            .map_err(|e| StoreError::database(sqlx::Error::Protocol(format!("writer: {e}"))))?
+    }
+
+    async fn commit_here(mut self) -> Result<()> {
         let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::database(sqlx::Error::PoolClosed));
         };

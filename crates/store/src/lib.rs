@@ -57,6 +57,8 @@ pub trait Store: Send + Sync + 'static {
     /// GTS-1: the terms version in force at `at_ms`, if any was published.
     async fn terms_in_force(&self, at_ms: i64) -> Result<Option<TermsVersion>>;
 
+    /// The name of the version in force at `at_ms` (one short row).
+    async fn terms_version_in_force(&self, at_ms: i64) -> Result<Option<String>>;
     /// CHK-7: a published version by its name.
     async fn terms_version(&self, version: &str) -> Result<Option<TermsVersion>>;
     /// Every published version, the newest effective date first.
@@ -99,6 +101,8 @@ pub trait Store: Send + Sync + 'static {
     /// ACC-2: a customer by the key of their e-mail address.
     async fn customer_by_email(&self, email_key: &str) -> Result<Option<Customer>>;
     async fn customer_by_id(&self, id: &str) -> Result<Option<Customer>>;
+    /// A customer and their addresses (the default delivery address first), in one read.
+    async fn customer_with_addresses(&self, id: &str) -> Result<Option<(Customer, Vec<Address>)>>;
 
     /// Who holds a bearer token (by its SHA-256), if it is neither expired nor revoked.
     async fn api_token_subject(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>>;
@@ -227,6 +231,8 @@ pub trait Tx: Send {
         customer_id: &str,
         now_ms: i64,
     ) -> Result<()>;
+    /// The basket as this transaction sees it (with SQLite's single writer, the latest).
+    async fn basket_of(&mut self, owner: &BasketOwner) -> Result<Option<StoredBasket>>;
     /// Saves a basket: creates it when `version` is 0, else only if it is still at
     /// `version` (compare-and-set); `false` when another request changed it first.
     async fn save_basket(&mut self, basket: &StoredBasket, now_ms: i64) -> Result<bool>;

@@ -73,6 +73,14 @@ macro_rules! impl_store {
                 self.read_terms_in_force(at_ms).await
             }
 
+            async fn terms_version_in_force(&self, at_ms: i64) -> $crate::Result<Option<String>> {
+                sqlx::query_scalar($crate::sql::TERMS_VERSION_IN_FORCE)
+                    .bind(at_ms)
+                    .fetch_optional(&self.$pool)
+                    .await
+                    .map_err($err)
+            }
+
             async fn terms_version(
                 &self,
                 version: &str,
@@ -220,6 +228,19 @@ macro_rules! impl_store {
                         .await
                         .map_err($err)?;
                 Ok(row.and_then($crate::sql::CustomerRow::into_customer))
+            }
+
+            async fn customer_with_addresses(
+                &self,
+                id: &str,
+            ) -> $crate::Result<Option<($crate::Customer, Vec<$crate::Address>)>> {
+                let rows: Vec<$crate::sql::CustomerAddressRow> =
+                    sqlx::query_as($crate::sql::CUSTOMER_WITH_ADDRESSES)
+                        .bind(id)
+                        .fetch_all(&self.$pool)
+                        .await
+                        .map_err($err)?;
+                Ok($crate::sql::into_customer_with_addresses(rows))
             }
 
             async fn api_token_subject(
@@ -745,7 +766,6 @@ macro_rules! impl_tx {
                     .bind(&c.customer_id)
                     .bind(c.created_at)
                     .bind(c.expires_at)
-                    .bind(&c.request)
                     .bind(&c.summary)
                     .execute(&mut *self.tx)
                     .await
@@ -1186,6 +1206,23 @@ macro_rules! impl_tx {
                     .await
                     .map_err($err)?;
                 Ok(())
+            }
+
+            async fn basket_of(
+                &mut self,
+                owner: &$crate::BasketOwner,
+            ) -> $crate::Result<Option<$crate::StoredBasket>> {
+                let (sql, key) = match owner {
+                    $crate::BasketOwner::Customer(id) => ($crate::sql::basket_of_customer(), id),
+                    $crate::BasketOwner::Session(h) => ($crate::sql::basket_of_session(), h),
+                };
+                let rows: Vec<$crate::sql::BasketJoinRow> =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(key)
+                        .fetch_all(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                Ok($crate::sql::into_basket(rows))
             }
 
             async fn save_basket(

@@ -365,15 +365,14 @@ pub struct StaffAccess {
     pub at_ms: i64,
 }
 
-/// CHK-5: a priced summary as shown, with the request it answered (both JSON documents
-/// of the application), until it is ordered or expires.
+/// CHK-5: a priced summary as shown (a JSON document of the application, which also
+/// holds the choices it answered), until it is ordered or expires.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Checkout {
     pub id: String,
     pub customer_id: String,
     pub created_at: i64,
     pub expires_at: i64,
-    pub request: String,
     pub summary: String,
     pub order_number: Option<String>,
 }

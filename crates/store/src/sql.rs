@@ -196,6 +196,8 @@ pub const TERMS_IN_FORCE: &str = "SELECT version, effective_from_ms, published_a
      body_it FROM terms_versions WHERE effective_from_ms <= $1 \
      ORDER BY effective_from_ms DESC, published_at_ms DESC LIMIT 1";
 
+pub const TERMS_VERSION_IN_FORCE: &str = "SELECT version FROM terms_versions \
+     WHERE effective_from_ms <= $1 ORDER BY effective_from_ms DESC, published_at_ms DESC LIMIT 1";
 pub const TERMS_VERSION: &str = "SELECT version, effective_from_ms, published_at_ms, body_fr, body_en, \
      body_it FROM terms_versions WHERE version = $1";
 pub const TERMS_VERSIONS: &str = "SELECT version, effective_from_ms, published_at_ms, body_fr, body_en, \
@@ -1134,8 +1136,8 @@ impl From<SecurityEventRow> for SecurityEvent {
 
 // Checkout and orders (CHK-1 … CHK-12).
 pub const INSERT_CHECKOUT: &str = "INSERT INTO checkouts (id, customer_id, created_at, expires_at, \
-     request, summary) VALUES ($1, $2, $3, $4, $5, $6)";
-pub const CHECKOUT: &str = "SELECT id, customer_id, created_at, expires_at, request, summary, \
+     summary) VALUES ($1, $2, $3, $4, $5)";
+pub const CHECKOUT: &str = "SELECT id, customer_id, created_at, expires_at, summary, \
      order_number FROM checkouts WHERE id = $1";
 /// A summary is ordered once: the row count says whether this order took it.
 pub const TAKE_CHECKOUT: &str =
@@ -1194,3 +1196,67 @@ pub const SET_DISPUTE: &str = "UPDATE customers SET dispute_open = $2 WHERE id =
 pub const SET_PAYMENT_REFUSED: &str = "UPDATE customers SET payment_refused = $2 WHERE id = $1";
 pub const CONFIRM_PICKUP: &str = "UPDATE orders SET pickup_confirmed_at = $2, pickup_confirmed_by = $3 \
      WHERE number = $1 AND pickup_confirmed_at IS NULL";
+
+/// A customer and their addresses in one read (the checkout needs both).
+pub const CUSTOMER_WITH_ADDRESSES: &str = "SELECT c.id, c.email, c.password_hash, c.title, \
+     c.given_name, c.family_name, c.phone, c.language, c.status, c.created_at, c.activated_at, \
+     a.id AS a_id, a.label AS a_label, a.given_name AS a_given_name, \
+     a.family_name AS a_family_name, a.company AS a_company, a.line1 AS a_line1, \
+     a.line2 AS a_line2, a.postcode AS a_postcode, a.city AS a_city, a.region AS a_region, \
+     a.country AS a_country, a.phone AS a_phone, a.is_default AS a_is_default, \
+     a.created_at AS a_created_at \
+     FROM customers c LEFT JOIN addresses a ON a.customer_id = c.id WHERE c.id = $1 \
+     ORDER BY a.is_default DESC, a.created_at, a.id";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CustomerAddressRow {
+    #[sqlx(flatten)]
+    pub customer: CustomerRow,
+    pub a_id: Option<String>,
+    pub a_label: Option<String>,
+    pub a_given_name: Option<String>,
+    pub a_family_name: Option<String>,
+    pub a_company: Option<String>,
+    pub a_line1: Option<String>,
+    pub a_line2: Option<String>,
+    pub a_postcode: Option<String>,
+    pub a_city: Option<String>,
+    pub a_region: Option<String>,
+    pub a_country: Option<String>,
+    pub a_phone: Option<String>,
+    pub a_is_default: Option<bool>,
+    pub a_created_at: Option<i64>,
+}
+
+/// The customer of the first row and the address of each (none when the join found none).
+pub fn into_customer_with_addresses(
+    rows: Vec<CustomerAddressRow>,
+) -> Option<(Customer, Vec<Address>)> {
+    let mut addresses = Vec::new();
+    let mut customer = None;
+    for r in rows {
+        if let Some(id) = r.a_id {
+            addresses.push(Address {
+                id,
+                customer_id: r.customer.id.clone(),
+                label: r.a_label.unwrap_or_default(),
+                given_name: r.a_given_name.unwrap_or_default(),
+                family_name: r.a_family_name.unwrap_or_default(),
+                company: r.a_company.unwrap_or_default(),
+                line1: r.a_line1.unwrap_or_default(),
+                line2: r.a_line2.unwrap_or_default(),
+                postcode: r.a_postcode.unwrap_or_default(),
+                city: r.a_city.unwrap_or_default(),
+                region: r.a_region.unwrap_or_default(),
+                country: r.a_country.unwrap_or_default(),
+                phone: r.a_phone.unwrap_or_default(),
+                is_default: r.a_is_default.unwrap_or(false),
+                created_at_ms: r.a_created_at.unwrap_or(0),
+            });
+        }
+        if customer.is_none() {
+            customer = Some(r.customer);
+        }
+    }
+    Some((customer?.into_customer()?, addresses))
+}

@@ -230,3 +230,41 @@ async fn cat_3_only_pieces_on_sale_and_engravings_where_allowed() {
     let (status, _) = call(&app, "GET", "/api/v1/basket", "not-a-token", None).await;
     assert_eq!(status, 401);
 }
+
+/// Checks BSK-4: a customer's first additions sent at once (two tabs, a double click)
+/// create one basket holding every piece; none is refused or lost.
+#[tokio::test]
+async fn bsk_4_first_additions_at_once_make_one_basket() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let token = customer_token(&app, "ana@example.fr").await;
+        let list = app.get_json("/api/v1/products?page%5Bsize%5D=8").await;
+        let mut skus = Vec::new();
+        for item in list["items"].as_array().cloned().unwrap_or_default() {
+            skus.push(sku(&app, item["slug"].as_str().unwrap_or_default(), 0).await);
+        }
+        assert_eq!(skus.len(), 8);
+        let mut tries = tokio::task::JoinSet::new();
+        for piece in skus {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url("/api/v1/basket/items"),
+                token.clone(),
+            );
+            tries.spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"sku": piece, "quantity": 1}))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                res.status().as_u16()
+            });
+        }
+        let statuses = tries.join_all().await;
+        assert!(statuses.iter().all(|s| *s == 201), "{db:?}: {statuses:?}");
+        let (_, basket) = call(&app, "GET", "/api/v1/basket", &token, None).await;
+        assert_eq!(basket["units"], 8, "{db:?}: {basket}");
+    }
+}
