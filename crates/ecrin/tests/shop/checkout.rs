@@ -818,7 +818,7 @@ async fn chk_11_customer_service_places_a_phone_order() {
     }
 }
 
-/// Bad input at checkout: 5 kB address lines, unknown countries, missing fields, another
+/// Checks ACC-6 (a visitor must log in to order). Bad input at checkout: 5 kB address lines, unknown countries, missing fields, another
 /// customer's summary, a stale terms version, an empty basket, a payment method the house
 /// does not take — each refused with its code, never a 500, never an order.
 #[tokio::test]
@@ -994,8 +994,23 @@ async fn checkout_bad_input_is_refused_with_a_code() {
             (422, Some("checkout_expired")),
             "{p}"
         );
-        // Without a token: 401.
-        let (status, _) = app.post_json("/api/v1/checkout", &json!({})).await;
-        assert_eq!(status, 401);
+        // ACC-6: a visitor is asked to log in.
+        let (status, p) = app.post_json("/api/v1/checkout", &json!({})).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (401, Some("login_required")),
+            "{p}"
+        );
+        let (status, p) = app
+            .post_json(
+                "/api/v1/orders",
+                &json!({"checkout_id": "x", "payment_method": "card"}),
+            )
+            .await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (401, Some("login_required")),
+            "{p}"
+        );
     }
 }

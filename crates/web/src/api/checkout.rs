@@ -2,7 +2,7 @@
 //! on it with `Idempotency-Key`, the customer's orders, and the staff side (terms versions,
 //! phone orders, disputes, refusals, boutique pick-ups).
 
-use super::accounts::Bearer;
+use super::accounts::{Bearer, MaybeBearer};
 use super::admin::staff_id;
 use super::{ApiJson, ApiPath};
 use crate::AppState;
@@ -51,6 +51,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 /// The summary as the API shows it: the application's document, as is.
 pub(crate) fn summary_json(s: &Summary) -> serde_json::Value {
     serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
+}
+
+/// ACC-6: ordering needs a logged-in customer; a visitor is told to log in.
+fn ordering(bearer: MaybeBearer) -> Result<Bearer, ApiError> {
+    bearer.0.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "login_required",
+            "Log in (POST /api/v1/sessions) to order; the basket joins the account.",
+        )
+    })
 }
 
 fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
@@ -183,13 +194,15 @@ impl From<CheckoutRequest> for CheckoutInput {
 /// CHK-1 … CHK-6, CHK-12, DLV-2: the priced summary of the basket.
 #[utoipa::path(post, path = "/api/v1/checkout", request_body = CheckoutRequest,
     responses((status = 201, body = Object, description = "The priced summary"),
+        (status = 401, body = crate::Problem, content_type = "application/problem+json", description = "`login_required`"),
         (status = 422, body = crate::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])), tag = "checkout")]
 pub(crate) async fn create_checkout(
     State(state): State<AppState>,
-    bearer: Bearer,
+    bearer: MaybeBearer,
     ApiJson(req): ApiJson<CheckoutRequest>,
 ) -> Result<Response, ApiError> {
+    let bearer = ordering(bearer)?;
     let s = checkout::checkout(&state.app, customer_id(&bearer)?, &req.into()).await?;
     Ok((StatusCode::CREATED, Json(s)).into_response())
 }
@@ -387,11 +400,12 @@ fn placed_response(state: &AppState, placed: checkout::Placed) -> Result<Respons
     security(("bearer" = [])), tag = "checkout")]
 pub(crate) async fn place_order(
     State(state): State<AppState>,
-    bearer: Bearer,
+    bearer: MaybeBearer,
     client: Client,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    let bearer = ordering(bearer)?;
     let customer = customer_id(&bearer)?;
     let idempotency = idempotency(&headers, &body)?;
     let req: OrderRequest = parse_json(&body)?;
