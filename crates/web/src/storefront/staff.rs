@@ -199,6 +199,25 @@ async fn visit(
     Ok((lang, Tr::new(lang), s, staff))
 }
 
+/// A form posted in the back office: the language, the member of staff and the page to
+/// answer on (titled `heading`), once the form's token is checked.
+async fn posted(
+    state: &AppState,
+    segment: &str,
+    headers: &HeaderMap,
+    uri: &Uri,
+    heading: &str,
+    csrf: &str,
+) -> Result<(Lang, Staff, StaffPage), Response> {
+    let (lang, t, s, staff) = visit(state, segment, headers).await?;
+    let page = StaffPage::new(state, lang, uri, t.t(heading), s.csrf.clone()).signed(t, &staff);
+    if !csrf_ok(&s, csrf) {
+        let expired = ecrin_core::Refusal::new("form_expired", t.t("error-form-expired"));
+        return Err(refused(state, lang, page, expired.into()));
+    }
+    Ok((lang, staff, page))
+}
+
 /// A refusal of the role or of the input, said on a page with its status.
 fn refused(state: &AppState, lang: Lang, page: StaffPage, e: AppError) -> Response {
     let t = Tr::new(lang);
@@ -490,20 +509,11 @@ pub(crate) async fn end_account(
     headers: HeaderMap,
     Form(form): Form<ReasonForm>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let page =
-        StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf.clone()).signed(t, &staff);
-    if !csrf_ok(&s, &form.csrf) {
-        return refused(
-            &state,
-            lang,
-            page,
-            ecrin_core::Refusal::new("form_expired", t.t("error-form-expired")).into(),
-        );
-    }
+    let (lang, staff, page) =
+        match posted(&state, &lang, &headers, &uri, "staff-customer", &form.csrf).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
     let done = match action.as_str() {
         "suspend" => backoffice::suspend_customer(&state.app, &staff.id, &id, &form.reason).await,
         "close" => backoffice::close_customer(&state.app, &staff.id, &id, &form.reason).await,
@@ -571,20 +581,11 @@ pub(crate) async fn answer(
     headers: HeaderMap,
     Form(form): Form<AnswerForm>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let page =
-        StaffPage::new(&state, lang, &uri, t.t("staff-tickets"), s.csrf.clone()).signed(t, &staff);
-    if !csrf_ok(&s, &form.csrf) {
-        return refused(
-            &state,
-            lang,
-            page,
-            ecrin_core::Refusal::new("form_expired", t.t("error-form-expired")).into(),
-        );
-    }
+    let (lang, staff, page) =
+        match posted(&state, &lang, &headers, &uri, "staff-tickets", &form.csrf).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
     match contact::answer(&state.app, &staff.id, &id, &form.answer).await {
         Ok(_) => Redirect::to(&format!("/{}/staff/tickets", lang.code())).into_response(),
         Err(e) => refused(&state, lang, page, e),

@@ -2,7 +2,7 @@
 //! pick-ups to confirm, the terms versions and their publication, disputes, and the phone
 //! order entered for a customer. Each page goes through the same use cases as the API.
 
-use super::{Cell, FormField, StaffForm, StaffPage, StaffTable, refused, visit};
+use super::{Cell, FormField, StaffForm, StaffPage, StaffTable, posted, refused, visit};
 use crate::AppState;
 use crate::i18n::Tr;
 use crate::storefront::account::{csrf_ok, no_store};
@@ -177,15 +177,11 @@ pub(crate) async fn confirm_pickup(
     headers: HeaderMap,
     Form(form): Form<CsrfOnly>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let page =
-        StaffPage::new(&state, lang, &uri, t.t("staff-orders"), s.csrf.clone()).signed(t, &staff);
-    if !csrf_ok(&s, &form.csrf) {
-        return refused(&state, lang, page, expired(t));
-    }
+    let (lang, staff, page) =
+        match posted(&state, &lang, &headers, &uri, "staff-orders", &form.csrf).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
     match checkout::confirm_pickup(&state.app, &staff.id, &number).await {
         Ok(_) => Redirect::to(&format!("/{}/staff/orders", lang.code())).into_response(),
         Err(e) => refused(&state, lang, page, e),
@@ -387,15 +383,11 @@ pub(crate) async fn dispute(
     headers: HeaderMap,
     Form(form): Form<DisputeForm>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let page =
-        StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf.clone()).signed(t, &staff);
-    if !csrf_ok(&s, &form.csrf) {
-        return refused(&state, lang, page, expired(t));
-    }
+    let (lang, staff, page) =
+        match posted(&state, &lang, &headers, &uri, "staff-customer", &form.csrf).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
     match checkout::set_dispute(&state.app, &staff.id, &id, form.open == "1").await {
         Ok(()) => Redirect::to(&format!("/{}/staff/customers/{id}", lang.code())).into_response(),
         Err(e) => refused(&state, lang, page, e),
@@ -704,15 +696,11 @@ pub(crate) async fn phone_place(
     headers: HeaderMap,
     Form(form): Form<PhoneConfirmForm>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let page =
-        StaffPage::new(&state, lang, &uri, t.t("staff-orders"), s.csrf.clone()).signed(t, &staff);
-    if !csrf_ok(&s, &form.csrf) {
-        return refused(&state, lang, page, expired(t));
-    }
+    let (lang, staff, page) =
+        match posted(&state, &lang, &headers, &uri, "staff-orders", &form.csrf).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
     let confirmed = form.verbal_confirmation.is_some();
     let placed = checkout::place_phone_order(
         &state.app,
