@@ -32,6 +32,7 @@ fn empty(owner: &BasketOwner) -> StoredBasket {
         version: 0,
         basket: Basket::default(),
         stored_lines: Vec::new(),
+        catalogue_version: None,
     }
 }
 
@@ -48,23 +49,33 @@ async fn variants_of(
     app: &App,
     basket: &Basket,
     extra: Option<&str>,
+    version: Option<i64>,
 ) -> Result<Vec<VariantInfo>, AppError> {
     let mut skus: Vec<String> = basket.lines.iter().map(|l| l.sku.clone()).collect();
     skus.extend(extra.map(str::to_owned));
-    variants(app, skus).await
+    variants_at(app, skus, version).await
 }
 
 /// Variants on sale by SKU, from the cache while the catalogue's version holds.
-pub(crate) async fn variants(
+pub(crate) async fn variants(app: &App, skus: Vec<String>) -> Result<Vec<VariantInfo>, AppError> {
+    variants_at(app, skus, None).await
+}
+
+/// The same, the catalogue's version given when it was just read with something else.
+async fn variants_at(
     app: &App,
     mut skus: Vec<String>,
+    version: Option<i64>,
 ) -> Result<Vec<VariantInfo>, AppError> {
     skus.sort();
     skus.dedup();
     if skus.is_empty() {
         return Ok(Vec::new());
     }
-    let version = app.store.catalogue_version().await?;
+    let version = match version {
+        Some(v) => v,
+        None => app.store.catalogue_version().await?,
+    };
     let (mut found, missing) = app.caches.variants(version, &skus);
     if !missing.is_empty() {
         let read = app.store.variants_info(&missing).await?;
@@ -106,7 +117,7 @@ pub async fn basket_of(app: &App, owner: &BasketOwner) -> Result<BasketView, App
     if stored.basket.is_expired(&app.profile, app.clock.now_ms()) {
         return Ok(BasketView::default());
     }
-    let variants = variants_of(app, &stored.basket, None).await?;
+    let variants = variants_of(app, &stored.basket, None, stored.catalogue_version).await?;
     Ok(view_with(app, &stored.basket, &variants))
 }
 
@@ -160,7 +171,10 @@ async fn change(
             let stored = tx.basket_of(owner).await?.unwrap_or_else(|| empty(owner));
             (Some(tx), stored)
         };
-        let variants = variants_of(app, &stored.basket, extra).await?;
+        // The version read with a basket fresh from the database saves a read; a cached
+        // basket's may be stale.
+        let version = if attempt == 0 { None } else { stored.catalogue_version };
+        let variants = variants_of(app, &stored.basket, extra, version).await?;
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now, &variants)?;
         if stored.id.is_empty() {
@@ -176,6 +190,7 @@ async fn change(
             let view = view_with(app, &stored.basket, &variants);
             stored.version += 1;
             stored.stored_lines = stored.basket.lines.clone();
+            stored.catalogue_version = None;
             app.caches.keep_basket(owner, Some(stored));
             return Ok(view);
         }

@@ -538,6 +538,7 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
             id: "bsk_1".into(),
             owner: BasketOwner::Customer(customer.id.clone()),
             version: 0,
+            catalogue_version: None,
             stored_lines: Vec::new(),
             basket: Basket {
                 lines: vec![line("l1", 1)],
@@ -584,6 +585,7 @@ async fn bsk_4_baskets_are_saved_by_compare_and_set() {
             id: "bsk_v".into(),
             owner: visitor.clone(),
             version: 0,
+            catalogue_version: None,
             stored_lines: Vec::new(),
             basket: Basket {
                 lines: vec![line("v1", 1)],

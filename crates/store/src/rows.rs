@@ -327,6 +327,8 @@ pub struct StoredBasket {
     pub basket: ecrin_core::basket::Basket,
     /// The lines the database holds at `version`: saving writes only the difference.
     pub stored_lines: Vec<ecrin_core::basket::Line>,
+    /// The catalogue's version read with the basket; `None` once it may be stale.
+    pub catalogue_version: Option<i64>,
 }
 
 /// A variant with what the basket and the pages need of its product.

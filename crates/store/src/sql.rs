@@ -379,8 +379,10 @@ pub const MARK_EMAIL_FAILED: &str =
     "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1";
 
 /// A basket and its lines in one query (no line: one row of NULLs).
+/// With the catalogue's version as read in the same statement, for the variant cache.
 const BASKET_WITH_LINES: &str = "SELECT b.id, b.customer_id, b.session_hash, b.version, \
-     b.last_added_at, l.id AS line_id, l.sku, l.quantity, l.personalisation \
+     b.last_added_at, l.id AS line_id, l.sku, l.quantity, l.personalisation, \
+     (SELECT value FROM meta WHERE key = 'catalogue_version') AS catalogue_version \
      FROM baskets b LEFT JOIN basket_lines l ON l.basket_id = b.id";
 pub fn basket_of_customer() -> String {
     format!("{BASKET_WITH_LINES} WHERE b.customer_id = $1 ORDER BY l.position")
@@ -857,6 +859,7 @@ pub struct BasketJoinRow {
     pub sku: Option<String>,
     pub quantity: Option<i64>,
     pub personalisation: Option<String>,
+    pub catalogue_version: i64,
 }
 
 /// The basket of the joined rows, if any.
@@ -867,6 +870,7 @@ pub fn into_basket(rows: Vec<BasketJoinRow>) -> Option<StoredBasket> {
         (None, s) => BasketOwner::Session(s.clone().unwrap_or_default()),
     };
     let (id, version, last_added_ms) = (first.id.clone(), first.version, first.last_added_at);
+    let catalogue_version = Some(first.catalogue_version);
     let lines: Vec<ecrin_core::basket::Line> = rows
         .into_iter()
         .filter_map(|r| {
@@ -882,6 +886,7 @@ pub fn into_basket(rows: Vec<BasketJoinRow>) -> Option<StoredBasket> {
         id,
         owner,
         version,
+        catalogue_version,
         basket: ecrin_core::basket::Basket {
             lines: lines.clone(),
             last_added_ms,
