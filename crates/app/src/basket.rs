@@ -173,7 +173,11 @@ async fn change(
         };
         // The version read with a basket fresh from the database saves a read; a cached
         // basket's may be stale.
-        let version = if attempt == 0 { None } else { stored.catalogue_version };
+        let version = if attempt == 0 {
+            None
+        } else {
+            stored.catalogue_version
+        };
         let variants = variants_of(app, &stored.basket, extra, version).await?;
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now, &variants)?;

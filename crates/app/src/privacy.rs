@@ -441,6 +441,8 @@ pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, A
     let quotes = app.store.quote_requests_of(customer_id).await?;
     let access = app.store.staff_access_of(customer_id).await?;
     let tickets = app.store.tickets_of(customer_id).await?;
+    let orders = app.store.orders_of(customer_id).await?;
+    let refusals = app.store.order_refusals(Some(customer_id), 100).await?;
     let lang = lang_of(app, &c);
     Ok(json!({
         "exported_at": time(app.clock.now_ms()),
@@ -493,7 +495,23 @@ pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, A
         "staff_access": access.iter().map(|a| json!({
             "action": a.action, "at": time(a.at_ms),
         })).collect::<Vec<_>>(),
-        "orders": [],
+        // The orders as placed, with what was accepted and from where (CHK-7), and the
+        // orders the house refused (CHK-9).
+        "orders": orders.iter().map(|o| json!({
+            "number": o.number, "status": o.status, "placed_at": time(o.placed_at),
+            "total": o.total, "vat_total": o.vat_total, "delivery_charge": o.delivery_charge,
+            "payment_method": o.payment_method,
+            "acceptance": {
+                "terms_version": o.terms_version, "terms_sha256": o.terms_sha256,
+                "language": o.terms_language, "at": time(o.accepted_at),
+                "ip": o.accepted_ip, "user_agent": o.accepted_user_agent,
+                "verbal_confirmation_by_staff": o.confirmed_by_staff_id.is_some(),
+            },
+            "summary": serde_json::from_str::<serde_json::Value>(&o.document).unwrap_or_default(),
+        })).collect::<Vec<_>>(),
+        "refused_orders": refusals.iter().map(|r| json!({
+            "reason": r.reason, "detail": r.detail, "ip": r.ip, "at": time(r.at),
+        })).collect::<Vec<_>>(),
     }))
 }
 

@@ -88,7 +88,7 @@ fn amount(v: &Value) -> i64 {
 }
 
 /// Checks CHK-2, CHK-3, CHK-5, CHK-6, CHK-7, DLV-2 and the order placed in
-/// `awaiting_payment`, on every profile and both backends.
+/// `awaiting_payment`, on every profile and both backends; the order in the export (PRV-2).
 #[tokio::test]
 async fn chk_5_the_summary_then_the_order_on_every_profile() {
     for (db, profile) in matrix() {
@@ -178,6 +178,12 @@ async fn chk_5_the_summary_then_the_order_on_every_profile() {
         assert_eq!(mine["number"], number);
         let (_, list) = call(&app, "GET", "/api/v1/orders", &token, None).await;
         assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+        // PRV-2: the customer's export holds the order and what was accepted, from where.
+        let (status, export) = call(&app, "GET", "/api/v1/me/export", &token, None).await;
+        assert_eq!(status, 200);
+        assert_eq!(export["orders"][0]["number"], number);
+        assert_eq!(export["orders"][0]["acceptance"]["ip"], "127.0.0.1");
+        assert_eq!(export["orders"][0]["summary"]["lines"][0]["quantity"], 2);
     }
 }
 
