@@ -272,8 +272,10 @@ async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser()
     let fill = |id: &'static str, value: &'static str| {
         let c = c.clone();
         async move {
+            // Waits for the field: the page it is on may still be loading.
             let field = c
-                .find(Locator::Id(id))
+                .wait()
+                .for_element(Locator::Id(id))
                 .await
                 .unwrap_or_else(|e| panic!("{id}: {e}"));
             field
@@ -314,13 +316,8 @@ async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser()
         .click()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    // The answer page may still be loading: wait for its heading.
+    let h1 = text_within(&c, "h1", "Controllate la vostra e-mail").await;
     assert_eq!(h1, "Controllate la vostra e-mail");
 
     let mails = app
@@ -341,13 +338,7 @@ async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser()
         .click()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let h1 = text_within(&c, "h1", "Il vostro account è attivo").await;
     assert_eq!(h1, "Il vostro account è attivo");
     c.find(Locator::Css(".account-form a.button"))
         .await
@@ -363,20 +354,15 @@ async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser()
         .click()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let greeting = c
-        .find(Locator::Css(".account-home .lede"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let greeting = text_within(&c, ".account-home .lede", "Benvenuti, Giulia.").await;
     assert_eq!(greeting, "Benvenuti, Giulia.");
     shot(&c, "milano-my-account").await;
     let _ = c.close().await;
 }
 
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+    c.wait()
+        .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css}: {e}"))
         .click()
@@ -584,7 +570,8 @@ async fn prv_2_a_customer_downloads_their_data_in_the_browser() {
 
 async fn fill(c: &Client, id: &str, value: &str) {
     let field = c
-        .find(Locator::Id(id))
+        .wait()
+        .for_element(Locator::Id(id))
         .await
         .unwrap_or_else(|e| panic!("{id}: {e}"));
     field.clear().await.unwrap_or_else(|e| panic!("{id}: {e}"));
