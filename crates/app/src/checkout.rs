@@ -118,7 +118,7 @@ pub struct Gift {
 
 /// The checkout's choices once resolved: what a summary is computed from, again at
 /// confirmation (CHK-10).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub lines: Vec<WantedLine>,
     /// `None` for a boutique pick-up.
@@ -291,7 +291,7 @@ fn resolve_address(
 }
 
 /// Checks and resolves the customer's choices into what a summary is computed from.
-async fn resolve(
+fn resolve(
     app: &App,
     customer: &Customer,
     saved: &[ecrin_store::Address],
@@ -477,8 +477,9 @@ async fn price(
         }
         Err(refusal) => return Err(refusal.into()),
     };
-    let treatment = vat::treatment(&p.country, country, postcode, today(app));
-    let merchant_rate = vat::standard_rate(&p.country, today(app)).unwrap_or(0);
+    let day = today(app);
+    let treatment = vat::treatment(&p.country, country, postcode, day);
+    let merchant_rate = vat::standard_rate(&p.country, day).unwrap_or(0);
     let s = rules::summarise(&inputs, delivery_shown, merchant_rate, treatment);
     if s.duties_at_customer_charge {
         warnings.push(Warning {
@@ -672,7 +673,7 @@ pub async fn checkout(
             personalisation: l.personalisation,
         })
         .collect();
-    let r = resolve(app, &customer, &saved, input, lines, None).await?;
+    let r = resolve(app, &customer, &saved, input, lines, None)?;
     summarise_and_keep(app, &customer, &r, Some(known)).await
 }
 
@@ -1079,7 +1080,7 @@ pub async fn phone_checkout(
         )?;
     }
     let saved = app.store.addresses_of(customer_id).await?;
-    let r = resolve(app, &customer, &saved, input, lines, Some(s.id.clone())).await?;
+    let r = resolve(app, &customer, &saved, input, lines, Some(s.id.clone()))?;
     let mut tx = app.store.begin().await?;
     tx.log_staff_access(&s.id, customer_id, "phone_checkout", now)
         .await?;
