@@ -614,17 +614,16 @@ fn from_json<T: for<'a> Deserialize<'a>>(s: &str) -> Result<T, AppError> {
 }
 
 async fn keep(app: &App, customer_id: &str, s: &Summary) -> Result<(), AppError> {
-    let mut tx = app.store.begin().await?;
-    tx.insert_checkout(&Checkout {
-        id: s.id.clone(),
-        customer_id: customer_id.to_owned(),
-        created_at: s.created_at_ms,
-        expires_at: s.expires_at_ms,
-        summary: to_json(s)?,
-        order_number: None,
-    })
-    .await?;
-    tx.commit().await?;
+    app.store
+        .keep_checkout(&Checkout {
+            id: s.id.clone(),
+            customer_id: customer_id.to_owned(),
+            created_at: s.created_at_ms,
+            expires_at: s.expires_at_ms,
+            summary: to_json(s)?,
+            order_number: None,
+        })
+        .await?;
     Ok(())
 }
 
@@ -648,20 +647,46 @@ pub async fn checkout(
 ) -> Result<Summary, AppError> {
     // The customer with their addresses, and the basket: two reads, at once.
     let owner = BasketOwner::Customer(customer_id.to_owned());
-    let ((customer, saved), view) = tokio::try_join!(
-        async {
-            let (c, saved) = app
-                .store
-                .customer_with_addresses(customer_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if c.status != AccountStatus::Active {
-                return Err(Refusal::new("forbidden", "this account cannot order").into());
-            }
-            Ok::<_, AppError>((c, saved))
-        },
+    let (found, view) = tokio::try_join!(
+        async { Ok::<_, AppError>(app.store.customer_with_addresses(customer_id).await?) },
         crate::basket::basket_of(app, &owner),
     )?;
+    let (customer, saved) = found.ok_or(AppError::NotFound)?;
+    summarise_basket(app, &customer, &saved, view, input).await
+}
+
+/// CHK-1 … CHK-6 for the customer holding a bearer token: the token, the customer and
+/// their addresses in one read, then the basket. `None` when the token is no customer's
+/// (unknown, expired, revoked, or a staff member's).
+pub async fn checkout_by_token(
+    app: &App,
+    token: &str,
+    input: &CheckoutInput,
+) -> Result<Option<Summary>, AppError> {
+    let Some((customer, saved)) = app
+        .store
+        .token_customer_with_addresses(&crate::customers::token_hash(token), app.clock.now_ms())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let owner = BasketOwner::Customer(customer.id.clone());
+    let view = crate::basket::basket_of(app, &owner).await?;
+    summarise_basket(app, &customer, &saved, view, input)
+        .await
+        .map(Some)
+}
+
+async fn summarise_basket(
+    app: &App,
+    customer: &Customer,
+    saved: &[ecrin_store::Address],
+    view: crate::basket::BasketView,
+    input: &CheckoutInput,
+) -> Result<Summary, AppError> {
+    if customer.status != AccountStatus::Active {
+        return Err(Refusal::new("forbidden", "this account cannot order").into());
+    }
     // The variants just read for the basket price it: one read of the catalogue.
     let known: Vec<VariantInfo> = view.lines.iter().map(|l| l.variant.clone()).collect();
     let lines = view
@@ -673,8 +698,8 @@ pub async fn checkout(
             personalisation: l.personalisation,
         })
         .collect();
-    let r = resolve(app, &customer, &saved, input, lines, None)?;
-    summarise_and_keep(app, &customer, &r, Some(known)).await
+    let r = resolve(app, customer, saved, input, lines, None)?;
+    summarise_and_keep(app, customer, &r, Some(known)).await
 }
 
 /// A summary the customer was shown; another customer's is `not_found`.

@@ -74,6 +74,7 @@ ecrin_store::impl_store!(
     dialect = Dialect::Postgres,
     args = args,
     begin = begin_tx,
+    single = single_write,
     close = close_pools
 );
 
@@ -81,6 +82,14 @@ impl PgStore {
     async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
         let tx = self.pool.begin().await.map_err(db)?;
         Ok(Box::new(PgTx { tx: PgHeld(tx) }))
+    }
+
+    async fn single_write(&self, sql: &'static str, list: &[Arg]) -> Result<u64> {
+        let done = sqlx::query_with(sql, args(list)?)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(done.rows_affected())
     }
 
     async fn close_pools(&self) {

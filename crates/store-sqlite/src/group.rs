@@ -140,6 +140,94 @@ impl Writer {
         })
     }
 
+    /// A write transaction of one statement, sent with its savepoint and its release in
+    /// one round trip to the connection's thread (three for [`Writer::begin`], the
+    /// statement and [`Held::commit`]); returns the rows it changed once its group is on
+    /// disk. Runs as a task of its own, like [`Writer::begin`].
+    pub(crate) async fn single(
+        &self,
+        sql: &'static str,
+        args: sqlx::sqlite::SqliteArguments,
+    ) -> Result<u64> {
+        let writer = self.clone();
+        tokio::spawn(async move { writer.single_here(sql, args).await })
+            .await
+            .map_err(|e| StoreError::database(sqlx::Error::Protocol(format!("writer: {e}"))))?
+    }
+
+    async fn single_here(
+        &self,
+        sql: &'static str,
+        args: sqlx::sqlite::SqliteArguments,
+    ) -> Result<u64> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut guard = self.state.clone().lock_owned().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        guard.tidy().await?;
+        if !guard.open {
+            exec(&mut guard.conn, "BEGIN IMMEDIATE").await?;
+            guard.open = true;
+        }
+        let wrapped = format!("SAVEPOINT w; {sql}; RELEASE SAVEPOINT w");
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(wrapped), args)
+            .execute(&mut guard.conn)
+            .await;
+        let changed = match done {
+            Ok(r) => r.rows_affected(),
+            Err(e) => {
+                // The statement failed after its savepoint was taken: undo it alone. (Had
+                // the savepoint itself failed, there is nothing to undo and this fails too.)
+                let _ = exec(
+                    &mut guard.conn,
+                    "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w",
+                )
+                .await;
+                // An empty group is not left open for long.
+                let _ = self.flusher.send(());
+                return Err(crate::db(e));
+            }
+        };
+        if self.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty() {
+            // Alone in the group: commit it now.
+            let outcome = exec(&mut guard.conn, "COMMIT").await;
+            guard.open = false;
+            if outcome.is_err() {
+                let _ = exec(&mut guard.conn, "ROLLBACK").await;
+            }
+            return outcome.map(|()| changed);
+        }
+        let told = self.join_group(guard);
+        told.await.map(|()| changed)
+    }
+
+    /// Puts the released work of the connection's holder in the group and returns what
+    /// tells when the group is on disk: the holder flushes it when nobody waits for the
+    /// connection, else the flusher does once they have had their turn.
+    fn join_group(
+        &self,
+        mut guard: OwnedMutexGuard<GroupState>,
+    ) -> impl Future<Output = Result<()>> + use<> {
+        let (tell, told) = oneshot::channel();
+        guard.pending.push(tell);
+        let flush_here = self.waiting.load(Ordering::SeqCst) == 0;
+        let flusher = self.flusher.clone();
+        async move {
+            if flush_here {
+                guard.flush().await;
+            } else {
+                let _ = flusher.send(());
+            }
+            drop(guard);
+            match told.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(StoreError::database(sqlx::Error::Protocol(format!(
+                    "group commit failed: {e}"
+                )))),
+                Err(_) => Err(StoreError::database(sqlx::Error::PoolClosed)),
+            }
+        }
+    }
+
     /// Commits what is pending and closes nothing else: for shutdown.
     pub(crate) async fn flush(&self) {
         self.state.lock().await.flush().await;
@@ -187,7 +275,6 @@ impl Held {
         let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::database(sqlx::Error::PoolClosed));
         };
-        let (tell, told) = oneshot::channel();
         if self.writer.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty() {
             // Alone in the group: release and commit in one round trip.
             let outcome = exec(&mut guard.conn, "RELEASE SAVEPOINT w; COMMIT").await;
@@ -202,20 +289,7 @@ impl Held {
             let _ = self.writer.flusher.send(());
             return Err(e);
         }
-        guard.pending.push(tell);
-        if self.writer.waiting.load(Ordering::SeqCst) == 0 {
-            guard.flush().await;
-        } else {
-            let _ = self.writer.flusher.send(());
-        }
-        drop(guard);
-        match told.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError::database(sqlx::Error::Protocol(format!(
-                "group commit failed: {e}"
-            )))),
-            Err(_) => Err(StoreError::database(sqlx::Error::PoolClosed)),
-        }
+        self.writer.join_group(guard).await
     }
 }
 

@@ -7,13 +7,12 @@
 #![forbid(unsafe_code)]
 
 mod group;
+mod readers;
 
 use ecrin_store::sql::{Arg, Dialect};
 use ecrin_store::*;
-use sqlx::sqlite::{
-    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Arguments, Connection, SqliteConnection, SqlitePool};
+use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Arguments, Connection, SqliteConnection};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    readers: SqlitePool,
+    readers: std::sync::Arc<readers::Readers>,
     writer: group::Writer,
 }
 
@@ -73,12 +72,10 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
         let writer = group::Writer::new(conn);
-        let readers = SqlitePoolOptions::new()
-            .max_connections(4)
-            .min_connections(1)
-            .connect_with(options.read_only(true))
+        let readers = readers::Readers::open(&options.read_only(true), 4)
             .await
             .map_err(db)?;
+        let readers = std::sync::Arc::new(readers);
         Ok(SqliteStore { readers, writer })
     }
 }
@@ -103,6 +100,7 @@ ecrin_store::impl_store!(
     dialect = Dialect::Sqlite,
     args = args,
     begin = begin_tx,
+    single = single_write,
     close = close_pools
 );
 
@@ -112,6 +110,10 @@ impl SqliteStore {
         // once, so a transaction never fails half-way on a lock upgrade.
         let tx = self.writer.begin().await?;
         Ok(Box::new(SqliteTx { tx }))
+    }
+
+    async fn single_write(&self, sql: &'static str, list: &[Arg]) -> Result<u64> {
+        self.writer.single(sql, args(list)?).await
     }
 
     async fn close_pools(&self) {

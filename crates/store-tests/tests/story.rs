@@ -765,3 +765,110 @@ async fn bsk_4_two_processes_never_lose_each_others_additions() {
         assert_eq!(view.units, 5);
     }
 }
+
+/// A summary kept in a write of its own (one statement sent with its savepoint) is kept
+/// whole or not at all wherever its caller goes away, a refused one (the same id twice)
+/// leaves the writes grouped with it intact, and the writer stays usable, on both
+/// backends.
+#[tokio::test]
+async fn single_statement_writes_cancelled_or_refused_leave_the_writer_usable() {
+    for db in BOTH {
+        let fresh = Fresh::new(db).await;
+        let store = fresh.open().await;
+        let customer = ecrin_store::Customer {
+            id: "cus_single".into(),
+            email: "single@example.fr".into(),
+            password_hash: String::new(),
+            title: String::new(),
+            given_name: "Une".into(),
+            family_name: "Cliente".into(),
+            phone: String::new(),
+            language: "fr".into(),
+            status: ecrin_core::account::AccountStatus::Active,
+            created_at_ms: 1,
+            activated_at_ms: Some(1),
+        };
+        let mut tx = store
+            .begin()
+            .await
+            .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        tx.insert_customer(&customer, "single@example.fr")
+            .await
+            .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        let summary = |id: String| ecrin_store::Checkout {
+            id,
+            customer_id: customer.id.clone(),
+            created_at: 1,
+            expires_at: 2,
+            summary: "{}".into(),
+            order_number: None,
+        };
+        for i in 0..200_i64 {
+            let kept = summary(format!("chk_{i}"));
+            let keep = store.keep_checkout(&kept);
+            let cut = async {
+                for _ in 0..i {
+                    tokio::task::yield_now().await;
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = keep => {}
+                () = cut => {}
+            }
+        }
+        // Refused and accepted writes at once: the refusal takes nothing with it.
+        store
+            .keep_checkout(&summary("chk_twice".into()))
+            .await
+            .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        let mut beside = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let (store, c) = (store.clone(), summary(format!("chk_beside_{i}")));
+            beside.spawn(async move { store.keep_checkout(&c).await });
+        }
+        let again = store.keep_checkout(&summary("chk_twice".into())).await;
+        let others = beside.join_all().await;
+        assert!(
+            matches!(again, Err(StoreError::Constraint { .. })),
+            "{db:?}: {again:?}"
+        );
+        for kept in others {
+            kept.unwrap_or_else(|e| panic!("{db:?}: beside: {e}"));
+        }
+        for i in 0..8 {
+            let found = store
+                .checkout(&format!("chk_beside_{i}"))
+                .await
+                .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+            assert!(found.is_some(), "{db:?}: beside {i} lost");
+        }
+        for i in 0..200_i64 {
+            if let Some(c) = store
+                .checkout(&format!("chk_{i}"))
+                .await
+                .unwrap_or_else(|e| panic!("{db:?}: {e}"))
+            {
+                assert_eq!(c.summary, "{}", "{db:?}: summary {i} torn");
+            }
+        }
+        // Still usable, by both kinds of write.
+        store
+            .keep_checkout(&summary("chk_after".into()))
+            .await
+            .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        let mut tx = store
+            .begin()
+            .await
+            .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        tx.record_rate_event("after", 1)
+            .await
+            .unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{db:?}: {e}"));
+        assert!(
+            store.checkout("chk_after").await.ok().flatten().is_some(),
+            "{db:?}"
+        );
+    }
+}

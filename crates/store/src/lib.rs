@@ -103,6 +103,13 @@ pub trait Store: Send + Sync + 'static {
     async fn customer_by_id(&self, id: &str) -> Result<Option<Customer>>;
     /// A customer and their addresses (the default delivery address first), in one read.
     async fn customer_with_addresses(&self, id: &str) -> Result<Option<(Customer, Vec<Address>)>>;
+    /// The customer holding a bearer token (by its SHA-256, neither expired nor revoked)
+    /// and their addresses, in one read; `None` for a staff member's token too.
+    async fn token_customer_with_addresses(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Customer, Vec<Address>)>>;
 
     /// Who holds a bearer token (by its SHA-256), if it is neither expired nor revoked.
     async fn api_token_subject(&self, token_hash: &str, now_ms: i64) -> Result<Option<Subject>>;
@@ -145,6 +152,10 @@ pub trait Store: Send + Sync + 'static {
     async fn login_failures(&self, email_key: &str, since_ms: i64) -> Result<i64>;
 
     async fn begin(&self) -> Result<Box<dyn Tx>>;
+
+    /// CHK-5: keeps a priced summary, a write transaction of its own (one statement, sent
+    /// in one round trip where the backend allows).
+    async fn keep_checkout(&self, c: &Checkout) -> Result<()>;
 
     /// Closes the pools, waiting for running queries.
     async fn close(&self);
@@ -286,7 +297,6 @@ pub trait Tx: Send {
     ) -> Result<Vec<Email>>;
     async fn mark_email_sent(&mut self, id: &str, now_ms: i64) -> Result<()>;
     async fn mark_email_failed(&mut self, id: &str, retry_at_ms: i64, error: &str) -> Result<()>;
-    async fn insert_checkout(&mut self, c: &Checkout) -> Result<()>;
     /// Marks a summary as ordered; false when it already was.
     async fn take_checkout(&mut self, id: &str, order_number: &str) -> Result<bool>;
     /// The next number of the merchant's one order sequence.

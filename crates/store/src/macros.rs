@@ -16,6 +16,7 @@ macro_rules! impl_store {
         dialect = $dialect:expr,
         args = $args:path,
         begin = $begin:ident,
+        single = $single:ident,
         close = $close:ident
     ) => {
         #[$crate::async_trait]
@@ -26,9 +27,25 @@ macro_rules! impl_store {
 
             async fn ping(&self) -> $crate::Result<()> {
                 sqlx::query("SELECT 1")
-                    .execute(&self.$pool)
+                    .execute(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
+                Ok(())
+            }
+
+            async fn keep_checkout(&self, c: &$crate::Checkout) -> $crate::Result<()> {
+                use $crate::sql::Arg;
+                self.$single(
+                    $crate::sql::INSERT_CHECKOUT,
+                    &[
+                        Arg::Text(c.id.clone()),
+                        Arg::Text(c.customer_id.clone()),
+                        Arg::Int(c.created_at),
+                        Arg::Int(c.expires_at),
+                        Arg::Text(c.summary.clone()),
+                    ],
+                )
+                .await?;
                 Ok(())
             }
 
@@ -76,7 +93,7 @@ macro_rules! impl_store {
             async fn terms_version_in_force(&self, at_ms: i64) -> $crate::Result<Option<String>> {
                 sqlx::query_scalar($crate::sql::TERMS_VERSION_IN_FORCE)
                     .bind(at_ms)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -87,7 +104,7 @@ macro_rules! impl_store {
             ) -> $crate::Result<Option<$crate::TermsVersion>> {
                 let row: Option<$crate::sql::TermsRow> = sqlx::query_as($crate::sql::TERMS_VERSION)
                     .bind(version)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(row.map(Into::into))
@@ -95,7 +112,7 @@ macro_rules! impl_store {
 
             async fn terms_versions(&self) -> $crate::Result<Vec<$crate::TermsVersion>> {
                 let rows: Vec<$crate::sql::TermsRow> = sqlx::query_as($crate::sql::TERMS_VERSIONS)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -104,7 +121,7 @@ macro_rules! impl_store {
             async fn checkout(&self, id: &str) -> $crate::Result<Option<$crate::Checkout>> {
                 sqlx::query_as($crate::sql::CHECKOUT)
                     .bind(id)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -113,7 +130,7 @@ macro_rules! impl_store {
                 let sql = $crate::sql::order_by_number();
                 let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(number)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 let Some(mut order) = order else {
@@ -127,7 +144,7 @@ macro_rules! impl_store {
                 let sql = $crate::sql::orders_of();
                 sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(customer_id)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -136,7 +153,7 @@ macro_rules! impl_store {
                 let sql = $crate::sql::recent_orders();
                 sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(limit)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -153,7 +170,7 @@ macro_rules! impl_store {
                     .bind(ip)
                     .bind(since_ms)
                     .bind(unpaid_before_ms)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(row.unwrap_or_default())
@@ -167,7 +184,7 @@ macro_rules! impl_store {
                 sqlx::query_as($crate::sql::IDEMPOTENT_ORDER)
                     .bind(subject)
                     .bind(key)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -181,13 +198,13 @@ macro_rules! impl_store {
                     Some(id) => {
                         sqlx::query_as($crate::sql::ORDER_REFUSALS_OF)
                             .bind(id)
-                            .fetch_all(&self.$pool)
+                            .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
                     }
                     None => {
                         sqlx::query_as($crate::sql::ORDER_REFUSALS)
                             .bind(limit)
-                            .fetch_all(&self.$pool)
+                            .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
                     }
                 }
@@ -201,7 +218,7 @@ macro_rules! impl_store {
                 let row: Option<$crate::sql::StaffRow> =
                     sqlx::query_as($crate::sql::STAFF_BY_EMAIL)
                         .bind(email_key)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.and_then($crate::sql::StaffRow::into_staff))
@@ -214,7 +231,7 @@ macro_rules! impl_store {
                 let row: Option<$crate::sql::CustomerRow> =
                     sqlx::query_as($crate::sql::CUSTOMER_BY_EMAIL)
                         .bind(email_key)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.and_then($crate::sql::CustomerRow::into_customer))
@@ -224,7 +241,7 @@ macro_rules! impl_store {
                 let row: Option<$crate::sql::CustomerRow> =
                     sqlx::query_as($crate::sql::CUSTOMER_BY_ID)
                         .bind(id)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.and_then($crate::sql::CustomerRow::into_customer))
@@ -237,7 +254,22 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::CustomerAddressRow> =
                     sqlx::query_as($crate::sql::CUSTOMER_WITH_ADDRESSES)
                         .bind(id)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                        .await
+                        .map_err($err)?;
+                Ok($crate::sql::into_customer_with_addresses(rows))
+            }
+
+            async fn token_customer_with_addresses(
+                &self,
+                token_hash: &str,
+                now_ms: i64,
+            ) -> $crate::Result<Option<($crate::Customer, Vec<$crate::Address>)>> {
+                let rows: Vec<$crate::sql::CustomerAddressRow> =
+                    sqlx::query_as($crate::sql::TOKEN_CUSTOMER_WITH_ADDRESSES)
+                        .bind(token_hash)
+                        .bind(now_ms)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok($crate::sql::into_customer_with_addresses(rows))
@@ -252,7 +284,7 @@ macro_rules! impl_store {
                     sqlx::query_as($crate::sql::API_TOKEN_SUBJECT)
                         .bind(token_hash)
                         .bind(now_ms)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.and_then($crate::sql::TokenSubjectRow::into_subject))
@@ -268,13 +300,13 @@ macro_rules! impl_store {
                         sqlx::query_as($crate::sql::OUTBOX_TO)
                             .bind(limit)
                             .bind(to)
-                            .fetch_all(&self.$pool)
+                            .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
                     }
                     None => {
                         sqlx::query_as($crate::sql::OUTBOX_ALL)
                             .bind(limit)
-                            .fetch_all(&self.$pool)
+                            .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
                     }
                 }
@@ -286,7 +318,7 @@ macro_rules! impl_store {
                 let row: Option<$crate::sql::VariantInfoRow> =
                     sqlx::query_as($crate::sql::VARIANTS_BY_SKU)
                         .bind(sku)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.map(Into::into))
@@ -305,7 +337,10 @@ macro_rules! impl_store {
                 for sku in skus {
                     query = query.bind(sku.clone());
                 }
-                let rows = query.fetch_all(&self.$pool).await.map_err($err)?;
+                let rows = query
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
@@ -320,7 +355,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::BasketJoinRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe(sql))
                         .bind(key)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok($crate::sql::into_basket(rows))
@@ -332,7 +367,7 @@ macro_rules! impl_store {
             ) -> $crate::Result<Vec<$crate::ConsentRecord>> {
                 let rows: Vec<$crate::sql::ConsentRow> = sqlx::query_as($crate::sql::CONSENTS_OF)
                     .bind(customer_id)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -341,7 +376,7 @@ macro_rules! impl_store {
             async fn marketing_audience(&self) -> $crate::Result<Vec<$crate::Customer>> {
                 let rows: Vec<$crate::sql::CustomerRow> =
                     sqlx::query_as($crate::sql::MARKETING_AUDIENCE)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows
@@ -356,7 +391,7 @@ macro_rules! impl_store {
             ) -> $crate::Result<Option<String>> {
                 sqlx::query_scalar($crate::sql::UNSUBSCRIBE_CUSTOMER)
                     .bind(token_hash)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -368,7 +403,7 @@ macro_rules! impl_store {
                 let sql = $crate::sql::addresses_of();
                 let rows: Vec<$crate::sql::AddressRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(customer_id)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -381,7 +416,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::QuoteRequestRow> =
                     sqlx::query_as($crate::sql::QUOTE_REQUESTS_OF)
                         .bind(customer_id)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -394,7 +429,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::SecurityCountRow> =
                     sqlx::query_as($crate::sql::SECURITY_COUNTS)
                         .bind(since_ms)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -407,7 +442,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::SecurityEventRow> =
                     sqlx::query_as($crate::sql::SECURITY_EVENTS)
                         .bind(limit)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -417,7 +452,7 @@ macro_rules! impl_store {
                 sqlx::query_scalar($crate::sql::COUNT_RATE_EVENTS)
                     .bind(key)
                     .bind(since_ms)
-                    .fetch_one(&self.$pool)
+                    .fetch_one(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -426,7 +461,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::TicketRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::tickets()))
                         .bind(limit)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -436,7 +471,7 @@ macro_rules! impl_store {
                 let row: Option<$crate::sql::TicketRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::ticket_by_id()))
                         .bind(id)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.map(Into::into))
@@ -446,7 +481,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::TicketRow> =
                     sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::tickets_of()))
                         .bind(customer_id)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -459,7 +494,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::QuoteRequestRow> =
                     sqlx::query_as($crate::sql::QUOTE_REQUESTS)
                         .bind(limit)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -474,7 +509,7 @@ macro_rules! impl_store {
                     sqlx::query_as($crate::sql::WEB_SESSION)
                         .bind(id_hash)
                         .bind(now_ms)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.map(Into::into))
@@ -484,7 +519,7 @@ macro_rules! impl_store {
                 sqlx::query_scalar($crate::sql::COUNT_LOGIN_FAILURES)
                     .bind(email_key)
                     .bind(since_ms)
-                    .fetch_one(&self.$pool)
+                    .fetch_one(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -492,7 +527,7 @@ macro_rules! impl_store {
             async fn staff_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Staff>> {
                 let row: Option<$crate::sql::StaffRow> = sqlx::query_as($crate::sql::STAFF_BY_ID)
                     .bind(id)
-                    .fetch_optional(&self.$pool)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(row.and_then($crate::sql::StaffRow::into_staff))
@@ -505,7 +540,7 @@ macro_rules! impl_store {
                 let rows: Vec<$crate::sql::AccessRow> =
                     sqlx::query_as($crate::sql::STAFF_ACCESS_OF_CUSTOMER)
                         .bind(customer_id)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -534,12 +569,12 @@ macro_rules! impl_store {
                 let facets = sql::facets(query, $dialect);
                 let rows: Vec<sql::SummaryRow> =
                     sqlx::query_as_with(sqlx::AssertSqlSafe(list.sql), $args(&list.args)?)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 let facet_rows: Vec<sql::FacetRow> =
                     sqlx::query_as_with(sqlx::AssertSqlSafe(facets.sql), $args(&facets.args)?)
-                        .fetch_all(&self.$pool)
+                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(sql::into_page(rows, query.page_size, facet_rows))
@@ -577,7 +612,7 @@ macro_rules! impl_store {
                 query: &'static str,
             ) -> $crate::Result<Vec<$crate::Reference>> {
                 let rows: Vec<$crate::sql::ReferenceRow> = sqlx::query_as(query)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
@@ -589,7 +624,7 @@ macro_rules! impl_store {
             ) -> $crate::Result<Vec<$crate::OrderLine>> {
                 sqlx::query_as($crate::sql::ORDER_LINES)
                     .bind(order_id)
-                    .fetch_all(&self.$pool)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -601,7 +636,7 @@ macro_rules! impl_store {
                 let row: Option<$crate::sql::TermsRow> =
                     sqlx::query_as($crate::sql::TERMS_IN_FORCE)
                         .bind(at_ms)
-                        .fetch_optional(&self.$pool)
+                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 Ok(row.map(Into::into))
@@ -609,7 +644,7 @@ macro_rules! impl_store {
 
             async fn read_scalar(&self, query: &'static str) -> $crate::Result<i64> {
                 sqlx::query_scalar(query)
-                    .fetch_one(&self.$pool)
+                    .fetch_one(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
@@ -757,19 +792,6 @@ macro_rules! impl_tx {
                 if done.rows_affected() == 0 {
                     return Err($crate::StoreError::NotFound);
                 }
-                Ok(())
-            }
-
-            async fn insert_checkout(&mut self, c: &$crate::Checkout) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_CHECKOUT)
-                    .bind(&c.id)
-                    .bind(&c.customer_id)
-                    .bind(c.created_at)
-                    .bind(c.expires_at)
-                    .bind(&c.summary)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err($err)?;
                 Ok(())
             }
 

@@ -1203,15 +1203,31 @@ pub const CONFIRM_PICKUP: &str = "UPDATE orders SET pickup_confirmed_at = $2, pi
      WHERE number = $1 AND pickup_confirmed_at IS NULL";
 
 /// A customer and their addresses in one read (the checkout needs both).
-pub const CUSTOMER_WITH_ADDRESSES: &str = "SELECT c.id, c.email, c.password_hash, c.title, \
-     c.given_name, c.family_name, c.phone, c.language, c.status, c.created_at, c.activated_at, \
-     a.id AS a_id, a.label AS a_label, a.given_name AS a_given_name, \
-     a.family_name AS a_family_name, a.company AS a_company, a.line1 AS a_line1, \
-     a.line2 AS a_line2, a.postcode AS a_postcode, a.city AS a_city, a.region AS a_region, \
-     a.country AS a_country, a.phone AS a_phone, a.is_default AS a_is_default, \
-     a.created_at AS a_created_at \
-     FROM customers c LEFT JOIN addresses a ON a.customer_id = c.id WHERE c.id = $1 \
-     ORDER BY a.is_default DESC, a.created_at, a.id";
+macro_rules! customer_with_addresses {
+    ($from:literal, $where:literal) => {
+        concat!(
+            "SELECT c.id, c.email, c.password_hash, c.title, \
+             c.given_name, c.family_name, c.phone, c.language, c.status, c.created_at, \
+             c.activated_at, a.id AS a_id, a.label AS a_label, a.given_name AS a_given_name, \
+             a.family_name AS a_family_name, a.company AS a_company, a.line1 AS a_line1, \
+             a.line2 AS a_line2, a.postcode AS a_postcode, a.city AS a_city, \
+             a.region AS a_region, a.country AS a_country, a.phone AS a_phone, \
+             a.is_default AS a_is_default, a.created_at AS a_created_at FROM ",
+            $from,
+            " LEFT JOIN addresses a ON a.customer_id = c.id WHERE ",
+            $where,
+            " ORDER BY a.is_default DESC, a.created_at, a.id"
+        )
+    };
+}
+pub const CUSTOMER_WITH_ADDRESSES: &str = customer_with_addresses!("customers c", "c.id = $1");
+/// The customer holding a bearer token (by its SHA-256, neither expired nor revoked), with
+/// their addresses: a staff member's token finds nobody.
+pub const TOKEN_CUSTOMER_WITH_ADDRESSES: &str = customer_with_addresses!(
+    "api_tokens t JOIN customers c ON c.id = t.subject_id",
+    "t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+     AND t.subject_kind = 'customer'"
+);
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct CustomerAddressRow {

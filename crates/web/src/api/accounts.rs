@@ -142,6 +142,50 @@ pub(crate) struct Bearer {
     pub subject: Subject,
 }
 
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "A valid bearer token is required.",
+    )
+}
+
+/// The bearer token a request sends, not yet looked up: none without an `Authorization`
+/// header, `401 unauthorized` when the header is not a bearer token.
+#[derive(Debug)]
+pub(crate) struct BearerToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(BearerToken(None));
+        };
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .map(|t| BearerToken(Some(t.to_owned())))
+            .ok_or_else(unauthorized)
+    }
+}
+
+impl BearerToken {
+    /// Who holds the token: `401 unauthorized` when nobody does.
+    pub(crate) async fn look_up(self, state: &AppState) -> Result<Option<Bearer>, ApiError> {
+        let Some(token) = self.0 else {
+            return Ok(None);
+        };
+        let subject = customers::subject_of(&state.app, &token)
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(Some(Bearer { token, subject }))
+    }
+}
+
 impl FromRequestParts<AppState> for Bearer {
     type Rejection = ApiError;
 
@@ -149,26 +193,11 @@ impl FromRequestParts<AppState> for Bearer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let unauthorized = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "A valid bearer token is required.",
-            )
-        };
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or_else(unauthorized)?
-            .to_owned();
-        let subject = customers::subject_of(&state.app, &token)
+        BearerToken::from_request_parts(parts, state)
             .await?
-            .ok_or_else(unauthorized)?;
-        Ok(Bearer { token, subject })
+            .look_up(state)
+            .await?
+            .ok_or_else(unauthorized)
     }
 }
 
@@ -182,13 +211,12 @@ impl FromRequestParts<AppState> for MaybeBearer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if parts.headers.contains_key(header::AUTHORIZATION) {
-            Ok(MaybeBearer(Some(
-                Bearer::from_request_parts(parts, state).await?,
-            )))
-        } else {
-            Ok(MaybeBearer(None))
-        }
+        Ok(MaybeBearer(
+            BearerToken::from_request_parts(parts, state)
+                .await?
+                .look_up(state)
+                .await?,
+        ))
     }
 }
 
