@@ -79,3 +79,39 @@ pub async fn show_product(app: &App, slug: &str) -> Result<ProductView, AppError
         .collect();
     Ok(ProductView { product, variants })
 }
+
+/// The most units a variant may be said to hold: beyond, a typing slip.
+pub const MAX_ON_HAND: i64 = 1_000_000;
+
+/// PAY-5: the units of a variant on hand, as counted by the warehouse (admin, warehouse).
+/// Orders already placed keep the units they took; the count is what remains to sell.
+/// Returns the variant's availability as customers now see it (none when not on sale).
+pub async fn set_stock(
+    app: &App,
+    staff_id: &str,
+    sku: &str,
+    on_hand: i64,
+) -> Result<Option<ecrin_core::catalogue::Availability>, AppError> {
+    use ecrin_core::account::Role;
+    let s = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(&s, &[Role::Admin, Role::Warehouse])?;
+    if !(0..=MAX_ON_HAND).contains(&on_hand) {
+        return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
+            field: "on_hand".into(),
+            reason: "out_of_range",
+        }]));
+    }
+    let mut tx = app.store.begin().await?;
+    match tx.set_stock(sku, on_hand).await {
+        Err(ecrin_store::StoreError::NotFound) => return Err(AppError::NotFound),
+        other => other?,
+    }
+    tx.bump_catalogue_version().await?;
+    tx.commit().await?;
+    // What customers now see of it (nothing for a piece not on sale).
+    Ok(crate::basket::variants(app, vec![sku.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+        .map(|v| v.availability))
+}

@@ -150,6 +150,10 @@ pub struct SummaryLine {
     pub line_total_incl_vat: i64,
     /// WDR-3: a piece made to the customer's specification or engraved is not.
     pub withdrawable: bool,
+    /// PAY-5: a piece kept in stock, whose units the order takes (not made to order). Not
+    /// part of what the customer is shown.
+    #[serde(skip)]
+    pub stocked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -513,6 +517,7 @@ async fn price(
                 line_vat: pl.line_vat,
                 line_total_incl_vat: pl.line_total_incl_vat,
                 withdrawable: pl.withdrawable,
+                stocked: v.is_some_and(|v| v.category == Category::InStock),
             }
         })
         .collect();
@@ -842,7 +847,17 @@ async fn place(
     let customer = active_customer(app, customer_id).await?;
     let shown: Summary = from_json(&stored.summary)?;
     let resolved = Resolved::from(&shown);
-    let fresh = price(app, &customer, &resolved, stored.id.clone(), None).await?;
+    // PAY-5: a piece sold out since the summary is a conflict with another buyer.
+    let fresh = price(app, &customer, &resolved, stored.id.clone(), None)
+        .await
+        .map_err(|e| match e {
+            AppError::Refused(r) if r.code == "unavailable" => Refusal::new(
+                "conflict",
+                format!("{}; the order was not placed", r.detail),
+            )
+            .into(),
+            e => e,
+        })?;
     let as_rules = |s: &Summary| rules::Summary {
         lines: s
             .lines
@@ -922,7 +937,7 @@ async fn place(
         return Err(refusal.into());
     }
     let order_id = ordered_id(app, "ord")?;
-    let lines: Vec<OrderLine> = fresh
+    let mut lines: Vec<OrderLine> = fresh
         .lines
         .iter()
         .zip(1..)
@@ -939,9 +954,37 @@ async fn place(
             line_total_excl_vat: l.line_total_excl_vat,
             line_vat: l.line_vat,
             withdrawable: l.withdrawable,
+            reserved: 0,
         })
         .collect();
     let mut tx = app.store.begin().await?;
+    // PAY-5: the units are taken in the order's own transaction, each by one conditional
+    // statement; a piece another buyer has just taken refuses the order and undoes all.
+    // They are taken before the order number, whose counter every order waits for.
+    let mut availability_changed = false;
+    for (line, shown) in lines.iter_mut().zip(&fresh.lines) {
+        if !shown.stocked {
+            continue;
+        }
+        match tx.reserve_stock(&line.sku, line.quantity).await? {
+            Some(left) => {
+                line.reserved = line.quantity;
+                availability_changed |= left == 0;
+            }
+            None => {
+                drop(tx);
+                return Err(Refusal::new(
+                    "conflict",
+                    format!("{} has just sold out; the order was not placed", line.name),
+                )
+                .into());
+            }
+        }
+    }
+    if availability_changed {
+        // The last unit went: pages and baskets read the piece again.
+        tx.bump_catalogue_version().await?;
+    }
     let number = format!("{:06}", tx.next_order_number().await?);
     if !tx.take_checkout(&stored.id, &number).await? {
         drop(tx);
@@ -978,8 +1021,10 @@ async fn place(
             .await?;
     }
     let owner = BasketOwner::Customer(customer_id.to_owned());
+    // Read in the transaction: a second connection, while this one holds the order
+    // counter, could wait for ever behind other orders holding all the others.
     if staff_id.is_none()
-        && let Some(b) = app.store.basket_of(&owner).await?
+        && let Some(b) = tx.basket_of(&owner).await?
     {
         tx.delete_basket(&b.id).await?;
     }

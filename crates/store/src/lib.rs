@@ -178,6 +178,10 @@ pub trait Tx: Send {
         from_ms: i64,
     ) -> Result<()>;
     async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    /// PAY-5: takes `quantity` units if that many remain: the units left, or `None`.
+    async fn reserve_stock(&mut self, sku: &str, quantity: i64) -> Result<Option<i64>>;
+    /// PAY-5: gives back `quantity` units: the units now on hand.
+    async fn release_stock(&mut self, sku: &str, quantity: i64) -> Result<i64>;
     async fn insert_terms_version(&mut self, t: &TermsVersion) -> Result<()>;
     /// PRV-8. `email_key` is the address in lower case (one account per address).
     async fn insert_staff(&mut self, staff: &Staff, email_key: &str) -> Result<()>;

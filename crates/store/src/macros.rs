@@ -795,6 +795,29 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn reserve_stock(
+                &mut self,
+                sku: &str,
+                quantity: i64,
+            ) -> $crate::Result<Option<i64>> {
+                sqlx::query_scalar($crate::sql::RESERVE_STOCK)
+                    .bind(sku)
+                    .bind(quantity)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn release_stock(&mut self, sku: &str, quantity: i64) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::RELEASE_STOCK)
+                    .bind(sku)
+                    .bind(quantity)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)?
+                    .ok_or($crate::StoreError::NotFound)
+            }
+
             async fn take_checkout(
                 &mut self,
                 id: &str,
@@ -856,6 +879,7 @@ macro_rules! impl_tx {
                         .bind(l.line_total_excl_vat)
                         .bind(l.line_vat)
                         .bind(l.withdrawable)
+                        .bind(l.reserved)
                         .execute(&mut *self.tx)
                         .await
                         .map_err($err)?;

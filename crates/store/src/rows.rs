@@ -421,6 +421,8 @@ pub struct OrderLine {
     pub line_vat: i64,
     /// WDR-3.
     pub withdrawable: bool,
+    /// PAY-5: units taken from stock when the order was placed.
+    pub reserved: i64,
 }
 
 /// CHK-9: an order the shop refused, for customer service.

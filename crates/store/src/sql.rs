@@ -1172,11 +1172,19 @@ pub fn recent_orders() -> String {
 }
 pub const INSERT_ORDER_LINE: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, \
      personalisation, unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
-     line_total_excl_vat, line_vat, withdrawable) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+     line_total_excl_vat, line_vat, withdrawable, reserved) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 pub const ORDER_LINES: &str = "SELECT line_no, sku, name, quantity, personalisation, \
      unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
-     line_total_excl_vat, line_vat, withdrawable FROM order_lines WHERE order_id = $1 ORDER BY line_no";
+     line_total_excl_vat, line_vat, withdrawable, reserved FROM order_lines WHERE order_id = $1 \
+     ORDER BY line_no";
+/// PAY-5: takes `$2` units of a variant if that many remain, in one statement: of two
+/// buyers of the last unit, the second finds none. The units left, or no row.
+pub const RESERVE_STOCK: &str = "UPDATE variants SET on_hand = on_hand - $2 \
+     WHERE sku = $1 AND on_hand >= $2 RETURNING on_hand";
+/// PAY-5: gives back `$2` units; the units now on hand.
+pub const RELEASE_STOCK: &str =
+    "UPDATE variants SET on_hand = on_hand + $2 WHERE sku = $1 RETURNING on_hand";
 /// CHK-9: `$2` the client's address, `$3` an hour ago, `$4` the moment before which an
 /// order still awaiting payment counts as unpaid.
 pub const STANDING: &str = "SELECT c.dispute_open, c.payment_refused, \

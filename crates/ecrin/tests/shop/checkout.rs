@@ -18,11 +18,11 @@ pub(crate) fn address(country: &str, postcode: &str, city: &str) -> Value {
            "postcode": postcode, "city": city, "country": country, "phone": "+33 1 23 45 67 89"})
 }
 
-async fn admin_token(app: &TestApp) -> String {
+pub(crate) async fn admin_token(app: &TestApp) -> String {
     staff_token(app, "admin@maison.test", "the admin secret").await
 }
 
-async fn staff_token(app: &TestApp, email: &str, password: &str) -> String {
+pub(crate) async fn staff_token(app: &TestApp, email: &str, password: &str) -> String {
     let (status, body) = app
         .post_json(
             "/api/v1/sessions",
@@ -53,6 +53,7 @@ pub(crate) async fn ready_customer(
     .await;
     assert_eq!(status, 201, "{body}");
     let piece = sku(app, slug, 0).await;
+    restock(app, &piece, 100).await;
     let (status, body) = call(
         app,
         "POST",
@@ -65,7 +66,29 @@ pub(crate) async fn ready_customer(
     token
 }
 
-async fn order(app: &TestApp, token: &str, summary: &Value, key: Option<&str>) -> (u16, Value) {
+/// Sets a piece's units on hand (PAY-5: each order takes its own; the demo holds a few).
+pub(crate) async fn restock(app: &TestApp, piece: &str, on_hand: i64) {
+    let mut tx = app
+        .app
+        .store
+        .begin()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.set_stock(piece, on_hand)
+        .await
+        .unwrap_or_else(|e| panic!("{piece}: {e}"));
+    tx.bump_catalogue_version()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+}
+
+pub(crate) async fn order(
+    app: &TestApp,
+    token: &str,
+    summary: &Value,
+    key: Option<&str>,
+) -> (u16, Value) {
     let body = json!({"checkout_id": summary["id"], "accept_terms": true,
                       "terms_version": summary["terms"]["version"],
                       "confirm_obligation_to_pay": true, "payment_method": "card"});

@@ -18,4 +18,5 @@ mod pages;
 mod privacy;
 mod smtp_sink;
 mod staff_pages;
+mod stock;
 mod support;

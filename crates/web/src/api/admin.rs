@@ -7,9 +7,9 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use ecrin_app::backoffice;
+use ecrin_app::{backoffice, catalogue};
 use ecrin_store::{Customer, Subject};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) fn staff_id(bearer: &Bearer) -> Result<&str, ApiError> {
     match &bearer.subject {
@@ -169,5 +169,48 @@ pub(crate) async fn security_stats(
                 count: c.count,
             })
             .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockRequest {
+    /// Units on hand, 0 to 1,000,000.
+    pub on_hand: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StockResponse {
+    pub sku: String,
+    pub on_hand: i64,
+    /// `in_stock`, `made_to_order` or `sold_out` as customers now see it; null for a
+    /// piece not on sale.
+    pub availability: Option<&'static str>,
+}
+
+/// PAY-5: the units of a variant on hand (admin, warehouse). Orders already placed keep
+/// the units they took.
+#[utoipa::path(put, path = "/api/v1/admin/variants/{sku}/stock", request_body = StockRequest,
+    params(("sku" = String, Path)),
+    responses((status = 200, body = StockResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn set_stock(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(sku): ApiPath<String>,
+    ApiJson(req): ApiJson<StockRequest>,
+) -> Result<Json<StockResponse>, ApiError> {
+    let availability =
+        catalogue::set_stock(&state.app, staff_id(&bearer)?, &sku, req.on_hand).await?;
+    // Staff see their count on the pages at once (other processes within the cache's
+    // recheck interval).
+    state.cache.invalidate();
+    Ok(Json(StockResponse {
+        sku,
+        on_hand: req.on_hand,
+        availability: availability.map(|a| a.as_str()),
     }))
 }

@@ -79,6 +79,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             get(checkout::order_refusals),
         )
         .route(
+            "/api/v1/admin/variants/{sku}/stock",
+            axum::routing::put(admin::set_stock),
+        )
+        .route(
             "/api/v1/admin/customers/{id}/dispute",
             axum::routing::put(checkout::set_dispute),
         )

@@ -51,6 +51,7 @@ use utoipa::OpenApi;
         super::checkout::get_order,
         super::checkout::publish_terms,
         super::checkout::set_dispute,
+        super::admin::set_stock,
         super::checkout::order_refusals,
         super::checkout::admin_orders,
         super::checkout::phone_checkout,
