@@ -1016,6 +1016,15 @@ async fn place(
         lines,
     };
     tx.insert_order(&order).await?;
+    // INV-5: the order's history begins with what was accepted, when and from where.
+    tx.append_order_event(&crate::proof::next_event(
+        None,
+        &order.id,
+        now,
+        "placed",
+        &placed_event(&order),
+    ))
+    .await?;
     if let Some((key, sha)) = &c.idempotency {
         tx.insert_idempotency_key(&subject, key, sha, &number, now)
             .await?;
@@ -1045,6 +1054,33 @@ async fn place(
     Ok(Placed {
         order,
         replayed: false,
+    })
+}
+
+/// INV-5: what the first event of an order's history records: the contract as accepted.
+fn placed_event(o: &Order) -> serde_json::Value {
+    serde_json::json!({
+        "number": o.number,
+        "customer_id": o.customer_id,
+        "total": o.total,
+        "vat_total": o.vat_total,
+        "delivery_charge": o.delivery_charge,
+        "payment_method": o.payment_method,
+        "terms_version": o.terms_version,
+        "terms_sha256": o.terms_sha256,
+        "terms_language": o.terms_language,
+        "accepted_at": o.accepted_at,
+        "accepted_ip": o.accepted_ip,
+        "accepted_user_agent": o.accepted_user_agent,
+        "confirmed_by_staff_id": o.confirmed_by_staff_id,
+        "document_sha256": hex::encode(Sha256::digest(o.document.as_bytes())),
+        "lines": o.lines.iter().map(|l| serde_json::json!({
+            "sku": l.sku,
+            "quantity": l.quantity,
+            "personalisation": l.personalisation,
+            "unit_price_incl_vat": l.unit_price_incl_vat,
+            "line_total_incl_vat": l.line_total_incl_vat,
+        })).collect::<Vec<_>>(),
     })
 }
 

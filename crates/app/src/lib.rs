@@ -18,6 +18,7 @@ pub mod mailer;
 pub mod passwords;
 pub mod privacy;
 pub mod profiles;
+pub mod proof;
 pub mod quotes;
 pub mod retention;
 pub mod sessions;

@@ -36,6 +36,10 @@ enum Command {
     /// security log past the profile's retention, ended sessions and visitors' baskets,
     /// spent tokens.
     Purge,
+    /// Check that no order's history was altered (INV-5): every event is recomputed from
+    /// its fields and the hash of the one before it. Exits 1 naming the first broken link
+    /// of each order whose chain does not hold.
+    Verify,
     /// Staff accounts and other administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -89,6 +93,7 @@ fn main() -> std::process::ExitCode {
             Command::Migrate => migrate(&settings).await,
             Command::Seed => seed(settings, profile).await,
             Command::Purge => purge(settings, profile).await,
+            Command::Verify => verify(settings, profile).await,
             Command::Admin(AdminCommand::CreateStaff { email, name, role }) => {
                 create_staff(settings, profile, &email, &name, &role).await
             }
@@ -141,6 +146,50 @@ async fn purge(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     }
     store.close().await;
     Ok(())
+}
+
+async fn verify(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = open_store(&settings.database_url).await?;
+    let app = app(store.clone(), profile, &settings);
+    eprintln!(
+        "Checking the history of every order in {} …",
+        redact_url(&settings.database_url)
+    );
+    let started = Instant::now();
+    let mut shown = Instant::now();
+    let report = ecrin_app::proof::verify(&app, |events| {
+        if shown.elapsed().as_millis() >= 500 {
+            eprint!("\r  {events} events checked");
+            let _ = std::io::stderr().flush();
+            shown = Instant::now();
+        }
+    })
+    .await?;
+    store.close().await;
+    eprint!("\r");
+    for broken in &report.broken {
+        println!("BROKEN {broken}");
+    }
+    println!(
+        "{} orders, {} events checked in {:.1} s: {}",
+        report.orders,
+        report.events,
+        started.elapsed().as_secs_f64(),
+        if report.broken.is_empty() {
+            "every chain holds.".to_owned()
+        } else {
+            format!("{} broken.", report.broken.len())
+        }
+    );
+    if report.broken.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "the history of {} orders does not hold",
+            report.broken.len()
+        )
+    }
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {

@@ -221,3 +221,28 @@ fn start_cluster() -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     Ok(format!("postgres://postgres@127.0.0.1:{port}"))
 }
+
+/// Runs SQL straight on a test database, as someone with access to its files or its
+/// server could (to alter what the shop must detect): the rows it changed, or the
+/// database's refusal.
+pub async fn raw_sql(url: &str, sql: &str) -> Result<u64, String> {
+    use sqlx::Connection;
+    let done = if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .map(|r| r.rows_affected())
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .map(|r| r.rows_affected())
+    };
+    done.map_err(|e| e.to_string())
+}

@@ -151,6 +151,20 @@ pub trait Store: Send + Sync + 'static {
     /// Failed logins for an address since `since_ms`.
     async fn login_failures(&self, email_key: &str, since_ms: i64) -> Result<i64>;
 
+    /// INV-5: an order's events, first to last.
+    async fn order_events(&self, order_id: &str) -> Result<Vec<OrderEvent>>;
+    /// INV-5: every order's events, ordered by order then sequence, `limit` at a time
+    /// after the event (`order_id`, `seq`) (`""`, 0 to start).
+    async fn order_events_after(
+        &self,
+        order_id: &str,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<OrderEvent>>;
+    /// INV-5: the numbers of orders whose first event is missing.
+    async fn orders_without_history(&self) -> Result<Vec<String>>;
+    async fn order_number_of(&self, order_id: &str) -> Result<Option<String>>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// CHK-5: keeps a priced summary, a write transaction of its own (one statement, sent
@@ -178,6 +192,11 @@ pub trait Tx: Send {
         from_ms: i64,
     ) -> Result<()>;
     async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    /// INV-5: appends an event to its order's history (the database refuses any change
+    /// to one already there).
+    async fn append_order_event(&mut self, e: &OrderEvent) -> Result<()>;
+    /// INV-5: the latest event of an order, to chain the next one to it.
+    async fn last_order_event(&mut self, order_id: &str) -> Result<Option<OrderEvent>>;
     /// PAY-5: takes `quantity` units if that many remain: the units left, or `None`.
     async fn reserve_stock(&mut self, sku: &str, quantity: i64) -> Result<Option<i64>>;
     /// PAY-5: gives back `quantity` units: the units now on hand.

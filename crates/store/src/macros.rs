@@ -33,6 +33,47 @@ macro_rules! impl_store {
                 Ok(())
             }
 
+            async fn order_events(
+                &self,
+                order_id: &str,
+            ) -> $crate::Result<Vec<$crate::OrderEvent>> {
+                sqlx::query_as($crate::sql::ORDER_EVENTS)
+                    .bind(order_id)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn order_events_after(
+                &self,
+                order_id: &str,
+                seq: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::OrderEvent>> {
+                sqlx::query_as($crate::sql::ORDER_EVENTS_AFTER)
+                    .bind(order_id)
+                    .bind(seq)
+                    .bind(limit)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn orders_without_history(&self) -> $crate::Result<Vec<String>> {
+                sqlx::query_scalar($crate::sql::ORDERS_WITHOUT_HISTORY)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn order_number_of(&self, order_id: &str) -> $crate::Result<Option<String>> {
+                sqlx::query_scalar($crate::sql::ORDER_NUMBER_OF)
+                    .bind(order_id)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
             async fn keep_checkout(&self, c: &$crate::Checkout) -> $crate::Result<()> {
                 use $crate::sql::Arg;
                 self.$single(
@@ -793,6 +834,32 @@ macro_rules! impl_tx {
                     return Err($crate::StoreError::NotFound);
                 }
                 Ok(())
+            }
+
+            async fn append_order_event(&mut self, e: &$crate::OrderEvent) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_ORDER_EVENT)
+                    .bind(&e.order_id)
+                    .bind(e.seq)
+                    .bind(e.at)
+                    .bind(&e.kind)
+                    .bind(&e.data)
+                    .bind(&e.prev_sha256)
+                    .bind(&e.sha256)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn last_order_event(
+                &mut self,
+                order_id: &str,
+            ) -> $crate::Result<Option<$crate::OrderEvent>> {
+                sqlx::query_as($crate::sql::LAST_ORDER_EVENT)
+                    .bind(order_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
             }
 
             async fn reserve_stock(

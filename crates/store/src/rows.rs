@@ -425,6 +425,23 @@ pub struct OrderLine {
     pub reserved: i64,
 }
 
+/// INV-5: one event of an order's history, chained to the one before it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrderEvent {
+    pub order_id: String,
+    /// 1 for the first event of an order, then each next one.
+    pub seq: i64,
+    pub at: i64,
+    /// `placed`, `paid`, …
+    pub kind: String,
+    /// What the event records, as JSON.
+    pub data: String,
+    /// The SHA-256 of the event before it (hex), empty for the first.
+    pub prev_sha256: String,
+    /// This event's own SHA-256 (hex), over its fields and `prev_sha256`.
+    pub sha256: String,
+}
+
 /// CHK-9: an order the shop refused, for customer service.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderRefusal {

@@ -1289,3 +1289,18 @@ pub fn into_customer_with_addresses(
     }
     Some((customer?.into_customer()?, addresses))
 }
+
+pub const INSERT_ORDER_EVENT: &str = "INSERT INTO order_events (order_id, seq, at, kind, data, \
+     prev_sha256, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub const ORDER_EVENTS: &str = "SELECT order_id, seq, at, kind, data, prev_sha256, sha256 \
+     FROM order_events WHERE order_id = $1 ORDER BY seq";
+pub const LAST_ORDER_EVENT: &str = "SELECT order_id, seq, at, kind, data, prev_sha256, sha256 \
+     FROM order_events WHERE order_id = $1 ORDER BY seq DESC LIMIT 1";
+/// INV-5: every order's events in turn, `$3` at a time after (`$1`, `$2`).
+pub const ORDER_EVENTS_AFTER: &str = "SELECT order_id, seq, at, kind, data, prev_sha256, \
+     sha256 FROM order_events WHERE order_id > $1 OR (order_id = $1 AND seq > $2) \
+     ORDER BY order_id, seq LIMIT $3";
+/// INV-5: orders whose history does not begin (its first event is missing).
+pub const ORDERS_WITHOUT_HISTORY: &str = "SELECT o.number FROM orders o WHERE NOT EXISTS \
+     (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.seq = 1) ORDER BY o.number";
+pub const ORDER_NUMBER_OF: &str = "SELECT number FROM orders WHERE id = $1";

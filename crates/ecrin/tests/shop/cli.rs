@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-fn ecrin(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+pub(crate) fn ecrin(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let dir = std::env::temp_dir();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecrin"));
     cmd.args(args).current_dir(dir);

@@ -16,6 +16,7 @@ mod email;
 mod ops;
 mod pages;
 mod privacy;
+mod proof;
 mod smtp_sink;
 mod staff_pages;
 mod stock;

@@ -39,6 +39,11 @@ impl Default for Options {
 }
 
 impl TestApp {
+    /// The database's URL, for what the shop cannot do (altering it behind its back).
+    pub fn database_url(&self) -> &str {
+        &self._fresh.url
+    }
+
     pub async fn spawn(db: Db, profile: &'static str) -> TestApp {
         Self::with(db, profile, Options::default()).await
     }

@@ -1,0 +1,293 @@
+//! INV-5: the records of the shop are the proof of each transaction. What happens to an
+//! order (placed, paid, …) is appended to its history, never changed: each event carries
+//! the SHA-256 of the event before it and its own, so altering, removing or inserting one
+//! breaks the chain, and [`verify`] names the first link that no longer holds.
+
+use crate::{App, AppError};
+use ecrin_store::{OrderEvent, Tx};
+use sha2::{Digest, Sha256};
+
+/// The SHA-256 (hex) of an event: every field, each preceded by its length so that no two
+/// different events hash alike, then the previous event's hash.
+pub fn event_sha256(
+    order_id: &str,
+    seq: i64,
+    at: i64,
+    kind: &str,
+    data: &str,
+    prev_sha256: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(b"ecrin order event v1\n");
+    for field in [
+        order_id.as_bytes(),
+        &seq.to_be_bytes(),
+        &at.to_be_bytes(),
+        kind.as_bytes(),
+        data.as_bytes(),
+        prev_sha256.as_bytes(),
+    ] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field);
+    }
+    hex::encode(h.finalize())
+}
+
+/// The event that follows `previous` (none: the first of its order), hashed.
+pub fn next_event(
+    previous: Option<&OrderEvent>,
+    order_id: &str,
+    at: i64,
+    kind: &str,
+    data: &serde_json::Value,
+) -> OrderEvent {
+    let seq = previous.map_or(1, |p| p.seq + 1);
+    let prev_sha256 = previous.map(|p| p.sha256.clone()).unwrap_or_default();
+    let data = data.to_string();
+    OrderEvent {
+        order_id: order_id.to_owned(),
+        seq,
+        at,
+        kind: kind.to_owned(),
+        sha256: event_sha256(order_id, seq, at, kind, &data, &prev_sha256),
+        data,
+        prev_sha256,
+    }
+}
+
+/// Appends an event to an order's history, in the transaction of the change it records.
+pub async fn append(
+    tx: &mut dyn Tx,
+    order_id: &str,
+    at: i64,
+    kind: &str,
+    data: &serde_json::Value,
+) -> Result<OrderEvent, AppError> {
+    let last = tx.last_order_event(order_id).await?;
+    let event = next_event(last.as_ref(), order_id, at, kind, data);
+    tx.append_order_event(&event).await?;
+    Ok(event)
+}
+
+/// Why a link of a chain does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    /// The order has no first event.
+    HistoryMissing,
+    /// An event is missing before this one (its sequence skips).
+    EventMissing,
+    /// The event does not carry the hash of the one before it.
+    Unlinked,
+    /// The event's fields no longer give its hash: it was changed.
+    Altered,
+}
+
+impl Break {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Break::HistoryMissing => "its history is missing",
+            Break::EventMissing => "an event before it is missing",
+            Break::Unlinked => "it does not carry the hash of the event before it",
+            Break::Altered => "it was altered (its fields no longer give its hash)",
+        }
+    }
+}
+
+/// The first link of one order's chain (its events in sequence order) that does not
+/// hold: the event's sequence number and kind, and why.
+pub fn check_chain(events: &[OrderEvent]) -> Option<(i64, String, Break)> {
+    let mut previous: Option<&OrderEvent> = None;
+    for e in events {
+        let expected_seq = previous.map_or(1, |p| p.seq + 1);
+        let expected_prev = previous.map(|p| p.sha256.as_str()).unwrap_or("");
+        let why = if e.seq != expected_seq {
+            Some(Break::EventMissing)
+        } else if e.prev_sha256 != expected_prev {
+            Some(Break::Unlinked)
+        } else if e.sha256
+            != event_sha256(&e.order_id, e.seq, e.at, &e.kind, &e.data, &e.prev_sha256)
+        {
+            Some(Break::Altered)
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Some((e.seq, e.kind.clone(), why));
+        }
+        previous = Some(e);
+    }
+    None
+}
+
+/// One chain that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub order_number: String,
+    pub seq: i64,
+    pub kind: String,
+    pub why: Break,
+}
+
+impl std::fmt::Display for Broken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.why == Break::HistoryMissing {
+            return write!(f, "order {}: {}", self.order_number, self.why.describe());
+        }
+        write!(
+            f,
+            "order {}, event {} ({}): {}",
+            self.order_number,
+            self.seq,
+            self.kind,
+            self.why.describe()
+        )
+    }
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub orders: u64,
+    pub events: u64,
+    /// The first broken link of each chain that has one.
+    pub broken: Vec<Broken>,
+}
+
+/// Events read at a time.
+const PAGE: i64 = 2_000;
+
+/// Recomputes every order's chain, one order at a time; `progress` hears the number of
+/// events checked so far after each page.
+pub async fn verify(app: &App, mut progress: impl FnMut(u64)) -> Result<Report, AppError> {
+    let mut report = Report::default();
+    let mut chain: Vec<OrderEvent> = Vec::new();
+    let (mut after_order, mut after_seq) = (String::new(), 0_i64);
+    loop {
+        let page = app
+            .store
+            .order_events_after(&after_order, after_seq, PAGE)
+            .await?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        (after_order, after_seq) = (last.order_id.clone(), last.seq);
+        let done = i64::try_from(page.len()).unwrap_or(PAGE) < PAGE;
+        for e in page {
+            if chain.first().is_some_and(|c| c.order_id != e.order_id) {
+                finish(app, &mut report, &mut chain).await?;
+            }
+            chain.push(e);
+        }
+        progress(report.events + chain.len() as u64);
+        if done {
+            break;
+        }
+    }
+    finish(app, &mut report, &mut chain).await?;
+    for number in app.store.orders_without_history().await? {
+        report.broken.push(Broken {
+            order_number: number,
+            seq: 1,
+            kind: String::new(),
+            why: Break::HistoryMissing,
+        });
+    }
+    Ok(report)
+}
+
+async fn finish(
+    app: &App,
+    report: &mut Report,
+    chain: &mut Vec<OrderEvent>,
+) -> Result<(), AppError> {
+    let Some(first) = chain.first() else {
+        return Ok(());
+    };
+    report.orders += 1;
+    report.events += chain.len() as u64;
+    if let Some((seq, kind, why)) = check_chain(chain) {
+        let order_number = app
+            .store
+            .order_number_of(&first.order_id)
+            .await?
+            .unwrap_or_else(|| format!("(id {})", first.order_id));
+        report.broken.push(Broken {
+            order_number,
+            seq,
+            kind,
+            why,
+        });
+    }
+    chain.clear();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn chain() -> Vec<OrderEvent> {
+        let a = next_event(None, "ord_1", 10, "placed", &json!({"total": 34900}));
+        let b = next_event(Some(&a), "ord_1", 20, "paid", &json!({"amount": 34900}));
+        let c = next_event(Some(&b), "ord_1", 30, "shipped", &json!({"tracking": "X1"}));
+        vec![a, b, c]
+    }
+
+    /// Checks INV-5: an intact chain holds; each kind of tampering is named at the event
+    /// where it shows.
+    #[test]
+    fn inv_5_each_kind_of_tampering_breaks_the_chain_where_it_is() {
+        let intact = chain();
+        assert_eq!(check_chain(&intact), None);
+        assert_eq!(intact[0].prev_sha256, "");
+        assert_eq!(intact[1].prev_sha256, intact[0].sha256);
+
+        let mut altered = chain();
+        altered[1].data = json!({"amount": 100}).to_string();
+        assert_eq!(
+            check_chain(&altered),
+            Some((2, "paid".into(), Break::Altered))
+        );
+
+        // Altered and rehashed: the next event no longer follows it.
+        let mut rehashed = chain();
+        rehashed[1].data = json!({"amount": 100}).to_string();
+        rehashed[1].sha256 = event_sha256(
+            "ord_1",
+            2,
+            20,
+            "paid",
+            &rehashed[1].data,
+            &rehashed[1].prev_sha256,
+        );
+        assert_eq!(
+            check_chain(&rehashed),
+            Some((3, "shipped".into(), Break::Unlinked))
+        );
+
+        let mut removed = chain();
+        removed.remove(1);
+        assert_eq!(
+            check_chain(&removed),
+            Some((3, "shipped".into(), Break::EventMissing))
+        );
+
+        let mut moved = chain();
+        moved[0].at = 11;
+        assert_eq!(
+            check_chain(&moved),
+            Some((1, "placed".into(), Break::Altered))
+        );
+    }
+
+    /// Fields are hashed with their lengths: moving text from one field to the next
+    /// changes the hash.
+    #[test]
+    fn inv_5_fields_cannot_trade_text() {
+        assert_ne!(
+            event_sha256("ord_1", 1, 1, "paid", "x", ""),
+            event_sha256("ord_1", 1, 1, "pai", "dx", "")
+        );
+    }
+}
