@@ -1016,6 +1016,18 @@ async fn place(
         lines,
     };
     tx.insert_order(&order).await?;
+    // PAY-4: a transfer not received in time cancels the order.
+    if method == PaymentMethod::BankTransfer
+        && let Some((_, after)) = crate::payment::transfer_deadline(app, now)
+    {
+        tx.enqueue_job(
+            &ordered_id(app, "job")?,
+            crate::jobs::BANK_TRANSFER_EXPIRY,
+            &number,
+            after,
+        )
+        .await?;
+    }
     // INV-5: the order's history begins with what was accepted, when and from where.
     tx.append_order_event(&crate::proof::next_event(
         None,
@@ -1113,14 +1125,8 @@ pub fn transfer_instructions(app: &App, order: &Order) -> Option<TransferInstruc
     if order.payment_method != "bank_transfer" || order.status != "awaiting_payment" {
         return None;
     }
-    let p = &app.profile;
-    let account = p.payment.bank_account.as_ref()?;
-    let days = p.payment.bank_transfer_days.unwrap_or(0);
-    let zone = jiff::tz::TimeZone::get(&p.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let placed = jiff::Timestamp::from_millisecond(order.placed_at).ok()?;
-    let country = ecrin_core::calendar::HolidayCountry::from_code(&p.country)
-        .unwrap_or(ecrin_core::calendar::HolidayCountry::France);
-    let due = ecrin_core::calendar::add_working_days(country, placed.to_zoned(zone).date(), days);
+    let account = app.profile.payment.bank_account.as_ref()?;
+    let (due, _) = crate::payment::transfer_deadline(app, order.placed_at)?;
     Some(TransferInstructions {
         holder: account.holder.clone(),
         iban: account.iban.clone(),

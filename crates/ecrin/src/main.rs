@@ -307,6 +307,12 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         std::time::Duration::from_secs(3600),
         stop_tx.subscribe(),
     ));
+    // Work due later (a bank transfer's deadline, …), shared with other processes.
+    let jobs = tokio::spawn(ecrin_app::jobs::run(
+        app.clone(),
+        std::time::Duration::from_secs(1),
+        stop_tx.subscribe(),
+    ));
     let web = WebSettings {
         addr: settings.addr,
         test_mode: settings.test_mode,
@@ -348,6 +354,7 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         let _ = task.await;
     }
     let _ = purge.await;
+    let _ = jobs.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -192,6 +192,19 @@ pub trait Tx: Send {
         from_ms: i64,
     ) -> Result<()>;
     async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    /// Schedules work, unless a job of its kind for its subject exists already.
+    async fn enqueue_job(&mut self, id: &str, kind: &str, subject: &str, due_at: i64)
+    -> Result<()>;
+    /// Claims up to `limit` jobs due at `now_ms` for `lease_ms`.
+    async fn claim_due_jobs(&mut self, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<Job>>;
+    /// Marks a job done; `false` when another process finished it first.
+    async fn finish_job(&mut self, id: &str, now_ms: i64) -> Result<bool>;
+    /// Leaves a failed job to be tried again at `retry_at_ms`.
+    async fn retry_job(&mut self, id: &str, retry_at_ms: i64, error: &str) -> Result<()>;
+    /// An order with its lines, read in this transaction.
+    async fn order_in_tx(&mut self, number: &str) -> Result<Option<Order>>;
+    /// Moves an order from status `from` to `to`; `false` when it was not in `from`.
+    async fn move_order(&mut self, order_id: &str, from: &str, to: &str) -> Result<bool>;
     /// INV-5: appends an event to its order's history (the database refuses any change
     /// to one already there).
     async fn append_order_event(&mut self, e: &OrderEvent) -> Result<()>;

@@ -836,6 +836,99 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn enqueue_job(
+                &mut self,
+                id: &str,
+                kind: &str,
+                subject: &str,
+                due_at: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_JOB)
+                    .bind(id)
+                    .bind(kind)
+                    .bind(subject)
+                    .bind(due_at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn claim_due_jobs(
+                &mut self,
+                now_ms: i64,
+                lease_ms: i64,
+                limit: i64,
+            ) -> $crate::Result<Vec<$crate::Job>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::claim_jobs($dialect)))
+                    .bind(now_ms)
+                    .bind(lease_ms)
+                    .bind(limit)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn finish_job(&mut self, id: &str, now_ms: i64) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::FINISH_JOB)
+                    .bind(id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn retry_job(
+                &mut self,
+                id: &str,
+                retry_at_ms: i64,
+                error: &str,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::RETRY_JOB)
+                    .bind(id)
+                    .bind(retry_at_ms)
+                    .bind(error)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn order_in_tx(&mut self, number: &str) -> $crate::Result<Option<$crate::Order>> {
+                let sql = $crate::sql::order_by_number();
+                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(number)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                let Some(mut order) = order else {
+                    return Ok(None);
+                };
+                order.lines = sqlx::query_as($crate::sql::ORDER_LINES)
+                    .bind(&order.id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(Some(order))
+            }
+
+            async fn move_order(
+                &mut self,
+                order_id: &str,
+                from: &str,
+                to: &str,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::MOVE_ORDER)
+                    .bind(order_id)
+                    .bind(from)
+                    .bind(to)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn append_order_event(&mut self, e: &$crate::OrderEvent) -> $crate::Result<()> {
                 sqlx::query($crate::sql::INSERT_ORDER_EVENT)
                     .bind(&e.order_id)

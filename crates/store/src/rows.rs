@@ -425,6 +425,18 @@ pub struct OrderLine {
     pub reserved: i64,
 }
 
+/// Work due later: one per kind and subject (an order's number, …).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Job {
+    pub id: String,
+    /// `bank_transfer_expiry`, …
+    pub kind: String,
+    pub subject: String,
+    pub due_at: i64,
+    /// Claims so far, this one included.
+    pub attempts: i64,
+}
+
 /// INV-5: one event of an order's history, chained to the one before it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderEvent {

@@ -1304,3 +1304,29 @@ pub const ORDER_EVENTS_AFTER: &str = "SELECT order_id, seq, at, kind, data, prev
 pub const ORDERS_WITHOUT_HISTORY: &str = "SELECT o.number FROM orders o WHERE NOT EXISTS \
      (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.seq = 1) ORDER BY o.number";
 pub const ORDER_NUMBER_OF: &str = "SELECT number FROM orders WHERE id = $1";
+
+/// A job, unless one of its kind for its subject exists already.
+pub const INSERT_JOB: &str = "INSERT INTO jobs (id, kind, subject, due_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (kind, subject) DO NOTHING";
+const CLAIM_JOBS: &str = "UPDATE jobs SET lease_until = $1 + $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND due_at <= $1 \
+     AND (lease_until IS NULL OR lease_until < $1) ORDER BY due_at, id LIMIT $3{lock}) \
+     RETURNING id, kind, subject, due_at, attempts";
+
+/// Claims due jobs for a lease: a process that dies mid-way leaves them to another after
+/// it. PostgreSQL skips rows another process is claiming, so processes share the queue.
+pub fn claim_jobs(dialect: Dialect) -> String {
+    let lock = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    CLAIM_JOBS.replace("{lock}", lock)
+}
+/// Done, by whoever holds it now: no row when another process finished it first.
+pub const FINISH_JOB: &str =
+    "UPDATE jobs SET done_at = $2, lease_until = NULL WHERE id = $1 AND done_at IS NULL";
+pub const RETRY_JOB: &str = "UPDATE jobs SET lease_until = $2, last_error = $3 \
+     WHERE id = $1 AND done_at IS NULL";
+/// An order moves from one status to another only from the one expected: of a payment and
+/// a deadline arriving together, one finds the order already moved.
+pub const MOVE_ORDER: &str = "UPDATE orders SET status = $3 WHERE id = $1 AND status = $2";

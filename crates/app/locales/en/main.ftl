@@ -565,3 +565,9 @@ reason-invalid_version = letters, digits, dots and dashes only
 reason-in_the_past = in the past
 field-effective-from = In force from
 field-version = Version
+
+# PAY-4: a bank transfer not received in time
+email-transfer-expired-subject = Order { $number } cancelled: no transfer received
+email-transfer-expired-text = We did not receive your bank transfer of { $amount } for order { $number } by { $due }, the payment deadline. The order is therefore cancelled and the pieces are back on sale.
+email-transfer-expired-nothing-due = You owe us nothing. If your transfer is on its way, we will refund it as soon as it arrives; to order again, simply go back through your basket.
+email-transfer-expired-button = See the order

@@ -565,3 +565,9 @@ reason-invalid_version = lettres, chiffres, points et tirets seulement
 reason-in_the_past = dans le passé
 field-effective-from = En vigueur à partir du
 field-version = Version
+
+# PAY-4: a bank transfer not received in time
+email-transfer-expired-subject = Commande { $number } annulée : virement non reçu
+email-transfer-expired-text = Nous n'avons pas reçu votre virement de { $amount } pour la commande { $number } au { $due }, date limite de paiement. La commande est donc annulée et les pièces sont remises en vente.
+email-transfer-expired-nothing-due = Vous ne nous devez rien. Si votre virement est en route, nous vous le rembourserons dès réception ; pour commander de nouveau, il suffit de repasser par votre panier.
+email-transfer-expired-button = Voir la commande

@@ -565,3 +565,9 @@ reason-invalid_version = solo lettere, cifre, punti e trattini
 reason-in_the_past = nel passato
 field-effective-from = In vigore dal
 field-version = Versione
+
+# PAY-4: a bank transfer not received in time
+email-transfer-expired-subject = Ordine { $number } annullato: bonifico non ricevuto
+email-transfer-expired-text = Non abbiamo ricevuto il tuo bonifico di { $amount } per l'ordine { $number } entro il { $due }, termine di pagamento. L'ordine è quindi annullato e i pezzi sono di nuovo in vendita.
+email-transfer-expired-nothing-due = Non ci devi nulla. Se il bonifico è in arrivo, te lo rimborseremo appena ricevuto; per ordinare di nuovo basta ripassare dal carrello.
+email-transfer-expired-button = Vedi l'ordine

@@ -15,6 +15,7 @@ mod consent;
 mod email;
 mod ops;
 mod pages;
+mod payment;
 mod privacy;
 mod proof;
 mod smtp_sink;

@@ -104,7 +104,11 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
     if test_mode {
         r = r
             .route("/api/v1/test/clock", post(test_mode::set_clock))
-            .route("/api/v1/test/outbox", get(test_mode::outbox));
+            .route("/api/v1/test/outbox", get(test_mode::outbox))
+            .route(
+                "/api/v1/test/bank-transfers",
+                post(test_mode::bank_transfer),
+            );
     }
     r
 }

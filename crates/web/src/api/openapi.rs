@@ -15,6 +15,7 @@ use utoipa::OpenApi;
         super::catalogue::get_product,
         super::test_mode::set_clock,
         super::test_mode::outbox,
+        super::test_mode::bank_transfer,
         super::accounts::sign_up,
         super::accounts::activate,
         super::accounts::log_in,

@@ -146,3 +146,47 @@ pub(crate) async fn outbox(
         .collect();
     Ok(Json(OutboxList { items }))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankTransferRequest {
+    pub order_number: String,
+    /// Minor units, e.g. `34900` for 349.00 €.
+    pub amount: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BankTransferResponse {
+    pub order_number: String,
+    /// `being_prepared` once the full amount is received.
+    pub status: String,
+}
+
+/// PAY-4: a bank transfer reaches the house's account for an order, as the bank would
+/// report it. Only the full amount of an order awaiting its transfer is taken.
+#[utoipa::path(
+    post,
+    path = "/api/v1/test/bank-transfers",
+    request_body = BankTransferRequest,
+    responses(
+        (status = 200, body = BankTransferResponse),
+        (status = 400, description = "Not the amount due", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Paid already, cancelled, or not paid by transfer", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    tag = "test mode"
+)]
+pub(crate) async fn bank_transfer(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<BankTransferRequest>,
+) -> Result<Json<BankTransferResponse>, ApiError> {
+    if state.app.clock.as_test().is_none() {
+        return Err(ApiError::not_found());
+    }
+    let order =
+        ecrin_app::payment::credit_transfer(&state.app, &req.order_number, req.amount).await?;
+    Ok(Json(BankTransferResponse {
+        order_number: order.number,
+        status: order.status,
+    }))
+}
