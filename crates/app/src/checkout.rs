@@ -1016,6 +1016,10 @@ async fn place(
         lines,
     };
     tx.insert_order(&order).await?;
+    // PAY-1: a card order opens its first attempt at the payment provider.
+    if method == PaymentMethod::Card {
+        crate::payment::open_card_payment(tx.as_mut(), &order.id, order.total, now).await?;
+    }
     // PAY-4: a transfer not received in time cancels the order.
     if method == PaymentMethod::BankTransfer
         && let Some((_, after)) = crate::payment::transfer_deadline(app, now)

@@ -23,6 +23,7 @@ pub mod profiles;
 pub mod proof;
 pub mod quotes;
 pub mod retention;
+pub mod sandbox;
 pub mod sessions;
 pub mod staff;
 pub mod terms;
@@ -42,6 +43,9 @@ pub struct App {
     /// The shop's address as customers reach it (links in e-mails), without a final `/`.
     pub public_url: String,
     pub caches: Arc<caches::Caches>,
+    /// PAY-1: the secret the payment provider signs its links and callbacks with
+    /// (`ECRIN_PAYMENT_SECRET`; a random one per process when not set).
+    pub payment_secret: Arc<[u8]>,
 }
 
 impl App {
@@ -57,7 +61,17 @@ impl App {
             clock,
             public_url,
             caches: Arc::default(),
+            payment_secret: customers::random_hex(32)
+                .unwrap_or_else(|_| format!("{:?}", std::time::SystemTime::now()))
+                .into_bytes()
+                .into(),
         }
+    }
+
+    /// The same app with the payment provider's secret shared by every process.
+    pub fn with_payment_secret(mut self, secret: &str) -> App {
+        self.payment_secret = secret.as_bytes().into();
+        self
     }
 }
 

@@ -6,7 +6,7 @@ use crate::emails::{self, Message};
 use crate::i18n::Tr;
 use crate::{App, AppError, proof};
 use ecrin_core::{Lang, Refusal};
-use ecrin_store::{Customer, Order, Tx};
+use ecrin_store::{Customer, Order, Payment, Tx};
 
 pub const AWAITING_PAYMENT: &str = "awaiting_payment";
 pub const BEING_PREPARED: &str = "being_prepared";
@@ -140,6 +140,7 @@ async fn release_units(tx: &mut dyn Tx, order: &Order) -> Result<Vec<serde_json:
     let mut back_on_sale = false;
     for l in order.lines.iter().filter(|l| l.reserved > 0) {
         let on_hand = tx.release_stock(&l.sku, l.reserved).await?;
+        tx.set_line_reserved(&order.id, l.line_no, 0).await?;
         back_on_sale |= on_hand == l.reserved;
         released.push(serde_json::json!({"sku": l.sku, "quantity": l.reserved}));
     }
@@ -147,4 +148,288 @@ async fn release_units(tx: &mut dyn Tx, order: &Order) -> Result<Vec<serde_json:
         tx.bump_catalogue_version().await?;
     }
     Ok(released)
+}
+
+// ---- Card (PAY-1, PAY-3) ---------------------------------------------------------------
+
+pub const PENDING: &str = "pending";
+pub const CAPTURED: &str = "captured";
+pub const REFUSED: &str = "refused";
+
+/// How old a callback may be: older, it is refused as a possible replay.
+pub const CALLBACK_MAX_AGE_S: i64 = 300;
+
+/// PAY-1: opens an attempt to pay `order_id` by card, in the caller's transaction.
+pub(crate) async fn open_card_payment(
+    tx: &mut dyn Tx,
+    order_id: &str,
+    amount: i64,
+    now: i64,
+) -> Result<Payment, AppError> {
+    let payment = Payment {
+        id: format!("pay_{}", crate::customers::random_hex(12)?),
+        order_id: order_id.to_owned(),
+        provider: crate::sandbox::NAME.to_owned(),
+        amount,
+        status: PENDING.to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    tx.insert_payment(&payment).await?;
+    Ok(payment)
+}
+
+/// PAY-1: the shop's payment link of a card order awaiting payment (signed, so it needs
+/// no session): it leads to the provider's page for the order's open attempt.
+pub fn pay_link(app: &App, order: &Order) -> Option<String> {
+    if order.payment_method != "card" || order.status != AWAITING_PAYMENT {
+        return None;
+    }
+    let sig = crate::sandbox::hmac_hex(&app.payment_secret, &["pay", &order.number]);
+    Some(format!("{}/pay/{}?sig={sig}", app.public_url, order.number))
+}
+
+/// Where a payment link leads: the provider's page for the order's open attempt, or
+/// `None` when there is nothing to pay (paid, cancelled, or the last attempt refused).
+pub async fn provider_page(app: &App, number: &str, sig: &str) -> Result<Option<String>, AppError> {
+    if !crate::sandbox::hmac_matches(&app.payment_secret, &["pay", number], sig) {
+        return Err(AppError::NotFound);
+    }
+    let order = app
+        .store
+        .order_by_number(number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if order.status != AWAITING_PAYMENT {
+        return Ok(None);
+    }
+    let open = app
+        .store
+        .payments_of(&order.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|p| p.status == PENDING);
+    Ok(open.map(|p| provider_link(&order, &p).url(app)))
+}
+
+fn provider_link(order: &Order, p: &Payment) -> crate::sandbox::Link {
+    crate::sandbox::Link {
+        payment_id: p.id.clone(),
+        amount: p.amount,
+        order_number: order.number.clone(),
+        return_url: format!("/{}/account/orders/{}", order.terms_language, order.number),
+    }
+}
+
+/// The provider's page for the open attempt of a customer's order (`POST
+/// /api/v1/test/payments/{number}` drives it as a browser would); another customer's
+/// order is `not_found`.
+pub async fn open_link_of(
+    app: &App,
+    customer_id: &str,
+    number: &str,
+) -> Result<crate::sandbox::Link, AppError> {
+    let order = crate::checkout::order_of(app, customer_id, number).await?;
+    if order.payment_method != "card" {
+        return Err(Refusal::new("conflict", "this order is not paid by card").into());
+    }
+    if order.status != AWAITING_PAYMENT {
+        return Err(Refusal::new("conflict", "this order is not awaiting payment").into());
+    }
+    let open = app
+        .store
+        .payments_of(&order.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|p| p.status == PENDING)
+        .ok_or_else(|| {
+            Refusal::new(
+                "payment_refused",
+                "the last card was refused; start a new attempt",
+            )
+        })?;
+    Ok(provider_link(&order, &open))
+}
+
+/// What a callback did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// The payment moved (paid, or refused).
+    Applied,
+    /// This event was taken before, or the payment had moved already: nothing more.
+    AlreadyTaken,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Callback {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    payment_id: String,
+    amount: i64,
+}
+
+fn unauthorized(detail: &str) -> AppError {
+    Refusal::new("unauthorized", detail.to_owned()).into()
+}
+
+/// PAY-1, PAY-2, PAY-3: a callback from the payment provider. Its signature must hold
+/// for its timestamp and body, it must be under five minutes old, and each event is
+/// taken once. A payment captured for its whole amount puts the order in preparation;
+/// a refused one gives the order's units back (the customer may try again).
+pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result<Taken, AppError> {
+    let body = std::str::from_utf8(body).map_err(|_| unauthorized("the body is not text"))?;
+    let mut t = None;
+    let mut v1 = None;
+    for part in signature.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => t = value.parse::<i64>().ok(),
+            Some(("v1", value)) => v1 = Some(value),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else {
+        return Err(unauthorized("no signature"));
+    };
+    if !crate::sandbox::hmac_matches(&app.payment_secret, &[&t.to_string(), body], v1) {
+        return Err(unauthorized("the signature does not hold"));
+    }
+    let now = app.clock.now_ms();
+    if (now / 1000 - t).abs() > CALLBACK_MAX_AGE_S {
+        return Err(unauthorized("the callback is too old (a replay?)"));
+    }
+    let cb: Callback = serde_json::from_str(body).map_err(|e| {
+        AppError::Invalid(vec![ecrin_core::query::FieldError {
+            field: format!("body: {e}").chars().take(80).collect(),
+            reason: "invalid",
+        }])
+    })?;
+    let mut tx = app.store.begin().await?;
+    if !tx.record_callback(&cb.id, &cb.payment_id, now).await? {
+        return Ok(Taken::AlreadyTaken);
+    }
+    let payment = tx
+        .payment_in_tx(&cb.payment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if cb.amount != payment.amount {
+        return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
+            field: "amount".into(),
+            reason: "not_the_amount_due",
+        }]));
+    }
+    let paid = match cb.kind.as_str() {
+        "payment.succeeded" => true,
+        "payment.refused" => false,
+        _ => {
+            return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
+                field: "type".into(),
+                reason: "unknown",
+            }]));
+        }
+    };
+    let to = if paid { CAPTURED } else { REFUSED };
+    if !tx.move_payment(&payment.id, PENDING, to, now).await? {
+        tx.commit().await?;
+        return Ok(Taken::AlreadyTaken);
+    }
+    let order = tx
+        .order_in_tx(
+            &app.store
+                .order_number_of(&payment.order_id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if paid {
+        // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
+        if !tx
+            .move_order(&order.id, AWAITING_PAYMENT, BEING_PREPARED)
+            .await?
+        {
+            tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
+        }
+        proof::append(
+            tx.as_mut(),
+            &order.id,
+            now,
+            "paid",
+            &serde_json::json!({"method": "card", "provider": payment.provider,
+                                "payment_id": payment.id, "amount": payment.amount}),
+        )
+        .await?;
+    } else {
+        // PAY-3: the attempt ends; the units go back on sale until the next attempt.
+        let released = release_units(tx.as_mut(), &order).await?;
+        proof::append(
+            tx.as_mut(),
+            &order.id,
+            now,
+            "payment_refused",
+            &serde_json::json!({"provider": payment.provider, "payment_id": payment.id,
+                                "released": released}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Taken::Applied)
+}
+
+/// PAY-3: a new attempt to pay a customer's card order whose last card was refused: the
+/// units are taken again (a piece sold out meanwhile refuses it with `conflict`).
+pub async fn retry_card_payment(
+    app: &App,
+    customer_id: &str,
+    number: &str,
+) -> Result<Order, AppError> {
+    let order = crate::checkout::order_of(app, customer_id, number).await?;
+    if order.payment_method != "card" || order.status != AWAITING_PAYMENT {
+        return Err(Refusal::new("conflict", "this order is not awaiting a card payment").into());
+    }
+    let skus = order.lines.iter().map(|l| l.sku.clone()).collect();
+    let variants = crate::basket::variants(app, skus).await?;
+    let open = app
+        .store
+        .payments_of(&order.id)
+        .await?
+        .into_iter()
+        .any(|p| p.status == PENDING || p.status == CAPTURED);
+    if open {
+        return Err(Refusal::new("conflict", "a payment of this order is under way").into());
+    }
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    let mut sold_out = false;
+    for l in &order.lines {
+        let stocked = variants
+            .iter()
+            .find(|v| v.sku == l.sku)
+            .is_some_and(|v| v.category == ecrin_core::catalogue::Category::InStock);
+        if !stocked || l.reserved > 0 {
+            continue;
+        }
+        match tx.reserve_stock(&l.sku, l.quantity).await? {
+            Some(left) => {
+                sold_out |= left == 0;
+                tx.set_line_reserved(&order.id, l.line_no, l.quantity)
+                    .await?;
+            }
+            None => {
+                return Err(Refusal::new(
+                    "conflict",
+                    format!("{} has sold out since; the order cannot be paid", l.name),
+                )
+                .into());
+            }
+        }
+    }
+    if sold_out {
+        tx.bump_catalogue_version().await?;
+    }
+    open_card_payment(tx.as_mut(), &order.id, order.total, now).await?;
+    tx.commit().await?;
+    Ok(order)
 }

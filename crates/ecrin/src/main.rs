@@ -208,7 +208,11 @@ fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, settings: &Settings)
     } else {
         Arc::new(SystemClock)
     };
-    App::new(store, Arc::new(profile), clock, settings.public_url.clone())
+    let app = App::new(store, Arc::new(profile), clock, settings.public_url.clone());
+    match &settings.payment_secret {
+        Some(secret) => app.with_payment_secret(secret.expose()),
+        None => app,
+    }
 }
 
 async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Result<()> {

@@ -19,6 +19,7 @@ struct FileSettings {
     test_mode: Option<bool>,
     public_url: Option<String>,
     auth_attempts_per_minute: Option<u32>,
+    payment_secret: Option<String>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -39,6 +40,9 @@ pub struct Settings {
     pub public_url: String,
     /// Login, sign-up and password-reset attempts per client address and minute.
     pub auth_attempts_per_minute: u32,
+    /// PAY-1: what the payment provider signs its links and callbacks with; every
+    /// process of one shop needs the same. `None`: a random one for this process.
+    pub payment_secret: Option<Secret>,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -204,7 +208,18 @@ impl Settings {
             None => file.auth_attempts_per_minute.unwrap_or(10),
         };
 
+        let payment_secret =
+            pick("ECRIN_PAYMENT_SECRET", file.payment_secret).filter(|s| !s.is_empty());
+        if let Some(secret) = &payment_secret
+            && secret.chars().count() < 32
+        {
+            return Err(SettingsError(
+                "ECRIN_PAYMENT_SECRET: must be at least 32 characters".into(),
+            ));
+        }
+
         Ok(Settings {
+            payment_secret: payment_secret.map(Secret),
             auth_attempts_per_minute,
             public_url,
             addr,
@@ -253,6 +268,7 @@ mod tests {
             ("ECRIN_ADMIN_EMAIL", "nobody"),
             ("ECRIN_ADMIN_PASSWORD", "short"),
             ("ECRIN_SMTP_URL", "http://mail"),
+            ("ECRIN_PAYMENT_SECRET", "too short"),
         ] {
             let err = Settings::load(None, env(&[(var, value)]))
                 .err()

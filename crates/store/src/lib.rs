@@ -165,6 +165,11 @@ pub trait Store: Send + Sync + 'static {
     async fn orders_without_history(&self) -> Result<Vec<String>>;
     async fn order_number_of(&self, order_id: &str) -> Result<Option<String>>;
 
+    /// PAY-1: an order's payment attempts, oldest first.
+    async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>>;
+    /// The sandbox provider's record of a payment.
+    async fn sandbox_charge(&self, payment_id: &str) -> Result<Option<SandboxCharge>>;
+
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
     /// CHK-5: keeps a priced summary, a write transaction of its own (one statement, sent
@@ -192,6 +197,27 @@ pub trait Tx: Send {
         from_ms: i64,
     ) -> Result<()>;
     async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    async fn insert_payment(&mut self, p: &Payment) -> Result<()>;
+    async fn payment_in_tx(&mut self, id: &str) -> Result<Option<Payment>>;
+    /// Moves a payment from `from` to `to`; `false` when it was not in `from`.
+    async fn move_payment(&mut self, id: &str, from: &str, to: &str, now_ms: i64) -> Result<bool>;
+    /// PAY-1: records a callback's event id; `false` when it was taken before.
+    async fn record_callback(
+        &mut self,
+        event_id: &str,
+        payment_id: &str,
+        now_ms: i64,
+    ) -> Result<bool>;
+    /// PAY-3, PAY-5: the units an order line holds.
+    async fn set_line_reserved(
+        &mut self,
+        order_id: &str,
+        line_no: i64,
+        reserved: i64,
+    ) -> Result<()>;
+    /// The sandbox provider records a charge; `false` when the payment was charged or
+    /// refused already.
+    async fn put_sandbox_charge(&mut self, c: &SandboxCharge) -> Result<bool>;
     /// Schedules work, unless a job of its kind for its subject exists already.
     async fn enqueue_job(&mut self, id: &str, kind: &str, subject: &str, due_at: i64)
     -> Result<()>;

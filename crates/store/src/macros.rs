@@ -74,6 +74,25 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn payments_of(&self, order_id: &str) -> $crate::Result<Vec<$crate::Payment>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::payments_of()))
+                    .bind(order_id)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn sandbox_charge(
+                &self,
+                payment_id: &str,
+            ) -> $crate::Result<Option<$crate::SandboxCharge>> {
+                sqlx::query_as($crate::sql::SANDBOX_CHARGE)
+                    .bind(payment_id)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
             async fn keep_checkout(&self, c: &$crate::Checkout) -> $crate::Result<()> {
                 use $crate::sql::Arg;
                 self.$single(
@@ -834,6 +853,94 @@ macro_rules! impl_tx {
                     return Err($crate::StoreError::NotFound);
                 }
                 Ok(())
+            }
+
+            async fn insert_payment(&mut self, p: &$crate::Payment) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_PAYMENT)
+                    .bind(&p.id)
+                    .bind(&p.order_id)
+                    .bind(&p.provider)
+                    .bind(p.amount)
+                    .bind(&p.status)
+                    .bind(p.created_at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn payment_in_tx(&mut self, id: &str) -> $crate::Result<Option<$crate::Payment>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::payment()))
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn move_payment(
+                &mut self,
+                id: &str,
+                from: &str,
+                to: &str,
+                now_ms: i64,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::MOVE_PAYMENT)
+                    .bind(id)
+                    .bind(from)
+                    .bind(to)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_callback(
+                &mut self,
+                event_id: &str,
+                payment_id: &str,
+                now_ms: i64,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::RECORD_CALLBACK)
+                    .bind(event_id)
+                    .bind(payment_id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn set_line_reserved(
+                &mut self,
+                order_id: &str,
+                line_no: i64,
+                reserved: i64,
+            ) -> $crate::Result<()> {
+                sqlx::query($crate::sql::SET_LINE_RESERVED)
+                    .bind(order_id)
+                    .bind(line_no)
+                    .bind(reserved)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn put_sandbox_charge(
+                &mut self,
+                c: &$crate::SandboxCharge,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::PUT_SANDBOX_CHARGE)
+                    .bind(&c.payment_id)
+                    .bind(c.amount)
+                    .bind(&c.status)
+                    .bind(&c.card_last4)
+                    .bind(c.at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn enqueue_job(

@@ -425,6 +425,30 @@ pub struct OrderLine {
     pub reserved: i64,
 }
 
+/// PAY-1, PAY-3: one attempt to pay an order by card.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Payment {
+    pub id: String,
+    pub order_id: String,
+    pub provider: String,
+    pub amount: i64,
+    /// `pending`, `captured`, `refused`.
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What the sandbox payment provider charged (its own record).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SandboxCharge {
+    pub payment_id: String,
+    pub amount: i64,
+    /// `challenge`, `succeeded`, `refused`.
+    pub status: String,
+    pub card_last4: String,
+    pub at: i64,
+}
+
 /// Work due later: one per kind and subject (an order's number, …).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Job {

@@ -1330,3 +1330,28 @@ pub const RETRY_JOB: &str = "UPDATE jobs SET lease_until = $2, last_error = $3 \
 /// An order moves from one status to another only from the one expected: of a payment and
 /// a deadline arriving together, one finds the order already moved.
 pub const MOVE_ORDER: &str = "UPDATE orders SET status = $3 WHERE id = $1 AND status = $2";
+
+pub const INSERT_PAYMENT: &str = "INSERT INTO payments (id, order_id, provider, amount, status, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+const PAYMENT_COLUMNS: &str = "id, order_id, provider, amount, status, created_at, updated_at";
+pub fn payment() -> String {
+    format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1")
+}
+pub fn payments_of() -> String {
+    format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id")
+}
+/// A payment moves only from the status expected: a callback sent twice moves it once.
+pub const MOVE_PAYMENT: &str =
+    "UPDATE payments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2";
+/// PAY-1: a callback's event id, unless it was taken already.
+pub const RECORD_CALLBACK: &str = "INSERT INTO payment_callbacks (event_id, payment_id, received_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING";
+pub const SET_LINE_RESERVED: &str =
+    "UPDATE order_lines SET reserved = $3 WHERE order_id = $1 AND line_no = $2";
+pub const SANDBOX_CHARGE: &str = "SELECT payment_id, amount, status, card_last4, at \
+     FROM sandbox_charges WHERE payment_id = $1";
+/// The sandbox charges a payment once: a new attempt only replaces a pending challenge.
+pub const PUT_SANDBOX_CHARGE: &str = "INSERT INTO sandbox_charges (payment_id, amount, status, \
+     card_last4, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (payment_id) DO UPDATE \
+     SET status = excluded.status, card_last4 = excluded.card_last4, at = excluded.at \
+     WHERE sandbox_charges.status = 'challenge'";

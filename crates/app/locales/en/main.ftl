@@ -571,3 +571,6 @@ email-transfer-expired-subject = Order { $number } cancelled: no transfer receiv
 email-transfer-expired-text = We did not receive your bank transfer of { $amount } for order { $number } by { $due }, the payment deadline. The order is therefore cancelled and the pieces are back on sale.
 email-transfer-expired-nothing-due = You owe us nothing. If your transfer is on its way, we will refund it as soon as it arrives; to order again, simply go back through your basket.
 email-transfer-expired-button = See the order
+
+# PAY-1: the order page's way to the payment provider
+order-pay-card = Pay by card

@@ -571,3 +571,6 @@ email-transfer-expired-subject = Commande { $number } annulée : virement non re
 email-transfer-expired-text = Nous n'avons pas reçu votre virement de { $amount } pour la commande { $number } au { $due }, date limite de paiement. La commande est donc annulée et les pièces sont remises en vente.
 email-transfer-expired-nothing-due = Vous ne nous devez rien. Si votre virement est en route, nous vous le rembourserons dès réception ; pour commander de nouveau, il suffit de repasser par votre panier.
 email-transfer-expired-button = Voir la commande
+
+# PAY-1: the order page's way to the payment provider
+order-pay-card = Payer par carte

@@ -571,3 +571,6 @@ email-transfer-expired-subject = Ordine { $number } annullato: bonifico non rice
 email-transfer-expired-text = Non abbiamo ricevuto il tuo bonifico di { $amount } per l'ordine { $number } entro il { $due }, termine di pagamento. L'ordine è quindi annullato e i pezzi sono di nuovo in vendita.
 email-transfer-expired-nothing-due = Non ci devi nulla. Se il bonifico è in arrivo, te lo rimborseremo appena ricevuto; per ordinare di nuovo basta ripassare dal carrello.
 email-transfer-expired-button = Vedi l'ordine
+
+# PAY-1: the order page's way to the payment provider
+order-pay-card = Paga con carta

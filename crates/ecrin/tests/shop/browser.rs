@@ -583,7 +583,8 @@ async fn fill(c: &Client, id: &str, value: &str) {
 
 /// Checks ACC-6, CHK-2, CHK-5, CHK-7, CHK-12 on each profile: from the basket, a customer
 /// logs in, chooses delivery and addresses (a gift on `atelier`, a boutique pick-up on
-/// `milano`), reads the summary, ticks the terms and confirms the order.
+/// `milano`), reads the summary, ticks the terms and confirms the order, then pays by card
+/// on the payment provider's page (PAY-1; the 3-D Secure challenge on `atelier`).
 #[tokio::test]
 async fn chk_5_a_customer_goes_from_the_basket_to_the_order_in_the_browser() {
     let Some(d) = driver() else { return };
@@ -672,6 +673,48 @@ async fn chk_5_a_customer_goes_from_the_basket_to_the_order_in_the_browser() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         shot(&c, &format!("{profile}-order-placed-phone")).await;
+        // PAY-1: the card, on the payment provider's page; on `atelier`, the card asks for
+        // the 3-D Secure confirmation first.
+        click(&c, "#pay-by-card").await;
+        url_within(&c, "/sandbox/pay/").await;
+        let card = if profile == "atelier" {
+            "4000 0000 0000 3220"
+        } else {
+            "4242 4242 4242 4242"
+        };
+        fill(&c, "card", card).await;
+        fill(&c, "expiry", "12/30").await;
+        fill(&c, "cvc", "123").await;
+        shot(&c, &format!("{profile}-payment-page")).await;
+        click(&c, "form button[type=submit]").await;
+        if profile == "atelier" {
+            url_within(&c, "/challenge").await;
+            shot(&c, &format!("{profile}-3ds-challenge")).await;
+            click(&c, "button[value=pass]").await;
+        }
+        url_within(&c, "/account/orders/000001").await;
+        let page = text_within(&c, "h1", "000001").await;
+        assert_eq!(
+            app_status(&app, "000001").await,
+            "being_prepared",
+            "{profile}: {page}"
+        );
+        assert!(
+            c.find(Locator::Id("pay-by-card")).await.is_err(),
+            "{profile}: still asked to pay"
+        );
+        shot(&c, &format!("{profile}-paid")).await;
         let _ = c.close().await;
     }
+}
+
+async fn app_status(app: &TestApp, number: &str) -> String {
+    app.app
+        .store
+        .order_by_number(number)
+        .await
+        .ok()
+        .flatten()
+        .map(|o| o.status)
+        .unwrap_or_default()
 }

@@ -7,6 +7,7 @@ mod bad_input;
 mod basket;
 mod basket_pages;
 mod browser;
+mod card;
 mod catalogue;
 mod checkout;
 mod checkout_pages;

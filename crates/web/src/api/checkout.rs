@@ -278,7 +278,8 @@ pub struct AcceptanceDto {
 pub struct PaymentDto {
     pub method: String,
     pub amount: i64,
-    /// Bank-transfer instructions (IBAN, reference, due date); null for a card.
+    /// Bank-transfer instructions (IBAN, reference, due date), or for a card the payment
+    /// page to send the customer to (`{"kind": "redirect", "url": …}`); null once paid.
     #[schema(value_type = Option<Object>)]
     pub next_action: Option<serde_json::Value>,
 }
@@ -311,7 +312,13 @@ fn rfc3339(ms: i64) -> String {
 pub(crate) fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
     let summary = checkout::document(&o)?;
     let next_action = checkout::transfer_instructions(&state.app, &o)
-        .map(|t| serde_json::json!({ "kind": "bank_transfer", "instructions": t }));
+        .map(|t| serde_json::json!({ "kind": "bank_transfer", "instructions": t }))
+        .or_else(|| {
+            // PAY-1: the payment provider's page (3-D Secure included), through the
+            // shop's signed payment link.
+            ecrin_app::payment::pay_link(&state.app, &o)
+                .map(|url| serde_json::json!({ "kind": "redirect", "url": url }))
+        });
     Ok(OrderDto {
         lines: o
             .lines
@@ -467,6 +474,59 @@ pub(crate) async fn get_order(
 ) -> Result<Json<OrderDto>, ApiError> {
     let o = checkout::order_of(&state.app, customer_id(&bearer)?, &number).await?;
     Ok(Json(order_dto(&state, o)?))
+}
+
+/// PAY-3: a new attempt to pay a card order whose last card was refused; its units are
+/// taken again (a piece sold out since is a conflict).
+#[utoipa::path(post, path = "/api/v1/orders/{number}/payments", params(("number" = String, Path)),
+    responses((status = 201, body = OrderDto), (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn retry_payment(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let o =
+        ecrin_app::payment::retry_card_payment(&state.app, customer_id(&bearer)?, &number).await?;
+    Ok((StatusCode::CREATED, Json(order_dto(&state, o)?)).into_response())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CallbackTaken {
+    /// `false` when this event was taken before: nothing more was done.
+    pub applied: bool,
+}
+
+/// PAY-1: the payment provider's callback, signed (`Sandbox-Signature: t=…,v1=…`, HMAC-SHA256
+/// of the timestamp and the body). A bad signature or one over five minutes old is 401;
+/// an event sent again is taken once.
+#[utoipa::path(post, path = "/api/v1/payments/callbacks/sandbox",
+    responses((status = 200, body = CallbackTaken),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    tag = "checkout")]
+pub(crate) async fn payment_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CallbackTaken>, ApiError> {
+    let signature = headers
+        .get("sandbox-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match ecrin_app::payment::receive_callback(&state.app, signature, &body).await {
+        Ok(taken) => Ok(Json(CallbackTaken {
+            applied: taken == ecrin_app::payment::Taken::Applied,
+        })),
+        Err(ecrin_app::AppError::Refused(r)) if r.code == "unauthorized" => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            r.detail,
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---- Staff ------------------------------------------------------------------------------

@@ -68,6 +68,14 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(checkout::place_order).get(checkout::list_orders),
         )
         .route("/api/v1/orders/{number}", get(checkout::get_order))
+        .route(
+            "/api/v1/orders/{number}/payments",
+            post(checkout::retry_payment),
+        )
+        .route(
+            "/api/v1/payments/callbacks/sandbox",
+            post(checkout::payment_callback),
+        )
         .route("/api/v1/admin/terms", post(checkout::publish_terms))
         .route("/api/v1/admin/orders", get(checkout::admin_orders))
         .route(
@@ -108,6 +116,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             .route(
                 "/api/v1/test/bank-transfers",
                 post(test_mode::bank_transfer),
+            )
+            .route(
+                "/api/v1/test/payments/{number}",
+                post(test_mode::card_payment),
             );
     }
     r

@@ -190,3 +190,73 @@ pub(crate) async fn bank_transfer(
         status: order.status,
     }))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardPaymentRequest {
+    /// A test card: `4242424242424242` paid, `4000000000000002` refused,
+    /// `4000000000003220` paid after the 3-D Secure challenge.
+    pub card: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CardPaymentResponse {
+    pub order_number: String,
+    /// `being_prepared` once paid.
+    pub status: String,
+}
+
+/// PAY-1: pays a customer's card order at the sandbox provider as the customer would in
+/// the browser: the card on the provider's page, the 3-D Secure challenge passed for the
+/// challenge card; the provider's signed callback reaches the shop. A refused card is
+/// `422 payment_refused`; another customer's order is 404.
+#[utoipa::path(
+    post,
+    path = "/api/v1/test/payments/{number}",
+    params(("number" = String, Path)),
+    request_body = CardPaymentRequest,
+    responses(
+        (status = 200, body = CardPaymentResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The card was refused", body = crate::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+    tag = "test mode"
+)]
+pub(crate) async fn card_payment(
+    State(state): State<AppState>,
+    bearer: super::accounts::Bearer,
+    super::ApiPath(number): super::ApiPath<String>,
+    ApiJson(req): ApiJson<CardPaymentRequest>,
+) -> Result<Json<CardPaymentResponse>, ApiError> {
+    use ecrin_app::sandbox::{self, Step};
+    if state.app.clock.as_test().is_none() {
+        return Err(ApiError::not_found());
+    }
+    let customer = match &bearer.subject {
+        ecrin_store::Subject::Customer(id) => id.clone(),
+        ecrin_store::Subject::Staff(_) => return Err(ApiError::not_found()),
+    };
+    let link = ecrin_app::payment::open_link_of(&state.app, &customer, &number).await?;
+    let mut step = sandbox::submit_card(&state.app, &link, &req.card).await?;
+    if step == Step::Challenge {
+        step = sandbox::answer_challenge(&state.app, &link, true).await?;
+    }
+    match step {
+        Step::Done { paid: true } => {
+            let order = ecrin_app::checkout::order_of(&state.app, &customer, &number).await?;
+            Ok(Json(CardPaymentResponse {
+                order_number: order.number,
+                status: order.status,
+            }))
+        }
+        Step::Done { paid: false } => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "payment_refused",
+            "The card was refused; nothing was charged. The order waits for another card.",
+        )),
+        Step::InvalidCard | Step::Challenge => Err(invalid("card", "invalid_card")),
+    }
+}

@@ -395,6 +395,8 @@ struct OrderInfo {
     /// Bank-transfer instructions: (term, value).
     transfer: Vec<(String, String)>,
     card_note: bool,
+    /// PAY-1: the shop's payment link (to the provider's page), while a card is due.
+    pay_url: Option<String>,
     verbal: bool,
 }
 
@@ -722,6 +724,10 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
             ],
         ),
         card_note: o.payment_method == "card" && o.status == "awaiting_payment",
+        pay_url: ecrin_app::payment::pay_link(&state.app, o).map(|u| {
+            u.trim_start_matches(state.app.public_url.as_str())
+                .to_owned()
+        }),
         verbal: o.confirmed_by_staff_id.is_some(),
         transfer,
     }

@@ -7,6 +7,7 @@ mod checkout;
 mod legal;
 mod messages;
 mod my_account;
+mod sandbox;
 mod staff;
 
 use crate::cookies;
@@ -37,6 +38,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/language/{lang}", get(choose_language))
         .route("/consent", post(crate::consent::choose))
         .route("/static/{file}", get(static_file))
+        .route("/pay/{number}", get(sandbox::pay))
+        .route(
+            "/sandbox/pay/{payment_id}",
+            get(sandbox::page).post(sandbox::submit),
+        )
+        .route(
+            "/sandbox/pay/{payment_id}/challenge",
+            get(sandbox::challenge).post(sandbox::answer),
+        )
         .route("/media/products/{file}", get(product_picture))
         .route("/{lang}", get(home))
         .route("/{lang}/", get(home))

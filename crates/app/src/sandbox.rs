@@ -1,0 +1,254 @@
+//! The sandbox payment service provider (PAY-1): it behaves as a hosted payment page does,
+//! with its own pages (served under `/sandbox/`), its own record of what it charged, the
+//! test cards of the API, a 3-D Secure challenge, and callbacks to the shop signed with
+//! HMAC-SHA256 over a timestamp and the body. The shop sees no card number: only the last
+//! four digits stay, on the provider's side.
+//!
+//! | card | outcome |
+//! |---|---|
+//! | `4242424242424242` | paid |
+//! | `4000000000000002` | refused |
+//! | `4000000000003220` | paid once the 3-D Secure challenge is passed |
+
+use crate::{App, AppError, payment};
+use ecrin_core::Refusal;
+use ecrin_store::SandboxCharge;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+pub const NAME: &str = "sandbox";
+
+pub const CARD_PAID: &str = "4242424242424242";
+pub const CARD_REFUSED: &str = "4000000000000002";
+pub const CARD_CHALLENGE: &str = "4000000000003220";
+
+/// What the provider was asked to charge, as its signed link carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub payment_id: String,
+    pub amount: i64,
+    pub order_number: String,
+    /// Where the customer goes back to the shop.
+    pub return_url: String,
+}
+
+/// HMAC-SHA256 over `parts`, each preceded by its length, so that no two different lists
+/// of parts sign alike.
+fn mac_of(secret: &[u8], parts: &[&str]) -> Option<Hmac<Sha256>> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).ok()?;
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part.as_bytes());
+    }
+    Some(mac)
+}
+
+pub(crate) fn hmac_hex(secret: &[u8], parts: &[&str]) -> String {
+    mac_of(secret, parts)
+        .map(|m| hex::encode(m.finalize().into_bytes()))
+        .unwrap_or_default()
+}
+
+/// Whether `signature_hex` signs `parts`, compared in constant time.
+pub(crate) fn hmac_matches(secret: &[u8], parts: &[&str], signature_hex: &str) -> bool {
+    let Ok(given) = hex::decode(signature_hex) else {
+        return false;
+    };
+    mac_of(secret, parts).is_some_and(|m| m.verify_slice(&given).is_ok())
+}
+
+impl Link {
+    fn parts(&self) -> [String; 4] {
+        [
+            self.payment_id.clone(),
+            self.amount.to_string(),
+            self.order_number.clone(),
+            self.return_url.clone(),
+        ]
+    }
+
+    fn signature(&self, secret: &[u8]) -> String {
+        let parts = self.parts();
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        hmac_hex(secret, &refs)
+    }
+
+    /// The hosted page's address for this payment (a path: the sandbox is served beside
+    /// the shop).
+    pub fn url(&self, app: &App) -> String {
+        let q = |s: &str| urlencoding::encode(s).into_owned();
+        format!(
+            "/sandbox/pay/{}?amount={}&order={}&return={}&sig={}",
+            q(&self.payment_id),
+            self.amount,
+            q(&self.order_number),
+            q(&self.return_url),
+            self.signature(&app.payment_secret)
+        )
+    }
+
+    /// The link of a request to the hosted page, if its signature holds (nobody can
+    /// change the amount or the way back).
+    pub fn verified(
+        app: &App,
+        payment_id: &str,
+        amount: i64,
+        order_number: &str,
+        return_url: &str,
+        sig: &str,
+    ) -> Option<Link> {
+        let link = Link {
+            payment_id: payment_id.to_owned(),
+            amount,
+            order_number: order_number.to_owned(),
+            return_url: return_url.to_owned(),
+        };
+        let parts = link.parts();
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        hmac_matches(&app.payment_secret, &refs, sig).then_some(link)
+    }
+}
+
+/// What the hosted page does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Back to the shop: paid or refused, the shop heard it.
+    Done { paid: bool },
+    /// The card's bank asks the customer to confirm (3-D Secure).
+    Challenge,
+    /// The card number is not one (the page says so and asks again).
+    InvalidCard,
+}
+
+/// Luhn's check of a card number.
+fn luhn(digits: &str) -> bool {
+    if digits.len() < 12 || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// The customer submits a card on the hosted page.
+pub async fn submit_card(app: &App, link: &Link, card: &str) -> Result<Step, AppError> {
+    let digits: String = card
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if !luhn(&digits) {
+        return Ok(Step::InvalidCard);
+    }
+    let last4 = digits[digits.len() - 4..].to_owned();
+    match digits.as_str() {
+        CARD_CHALLENGE => {
+            charge(app, link, "challenge", &last4).await?;
+            Ok(Step::Challenge)
+        }
+        CARD_PAID => settle(app, link, true, &last4).await,
+        // The refused test card, and any other card: the sandbox's bank declines it.
+        _ => settle(app, link, false, &last4).await,
+    }
+}
+
+/// The customer answers the 3-D Secure challenge.
+pub async fn answer_challenge(app: &App, link: &Link, passed: bool) -> Result<Step, AppError> {
+    let charged = app.store.sandbox_charge(&link.payment_id).await?;
+    match charged {
+        Some(c) if c.status == "challenge" => settle(app, link, passed, &c.card_last4).await,
+        Some(c) => Ok(Step::Done {
+            paid: c.status == "succeeded",
+        }),
+        None => Err(Refusal::new("conflict", "no card was submitted for this payment").into()),
+    }
+}
+
+async fn charge(app: &App, link: &Link, status: &str, last4: &str) -> Result<bool, AppError> {
+    let mut tx = app.store.begin().await?;
+    let taken = tx
+        .put_sandbox_charge(&SandboxCharge {
+            payment_id: link.payment_id.clone(),
+            amount: link.amount,
+            status: status.to_owned(),
+            card_last4: last4.to_owned(),
+            at: app.clock.now_ms(),
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// Charges (or declines) once, then tells the shop with a signed callback.
+async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step, AppError> {
+    let status = if paid { "succeeded" } else { "refused" };
+    if !charge(app, link, status, last4).await? {
+        // Charged or declined before: the same answer, and no second charge.
+        let before = app.store.sandbox_charge(&link.payment_id).await?;
+        return Ok(Step::Done {
+            paid: before.is_some_and(|c| c.status == "succeeded"),
+        });
+    }
+    let (signature, body) = callback(app, link, paid)?;
+    // The callback reaches the shop through the same door as one from outside
+    // (`POST /api/v1/payments/callbacks/sandbox`): the shop checks its signature and
+    // its age, and takes each event once.
+    payment::receive_callback(app, &signature, body.as_bytes()).await?;
+    Ok(Step::Done { paid })
+}
+
+/// A signed callback: the `Sandbox-Signature` header (`t=<unix seconds>,v1=<hex>`) and
+/// the JSON body.
+pub fn callback(app: &App, link: &Link, paid: bool) -> Result<(String, String), AppError> {
+    let t = app.clock.now_ms() / 1000;
+    let body = serde_json::json!({
+        "id": format!("evt_{}", crate::customers::random_hex(12)?),
+        "type": if paid { "payment.succeeded" } else { "payment.refused" },
+        "payment_id": link.payment_id,
+        "amount": link.amount,
+        "created": t,
+    })
+    .to_string();
+    Ok((sign(&app.payment_secret, t, &body), body))
+}
+
+/// The signature header of a callback body sent at `t` (unix seconds).
+pub fn sign(secret: &[u8], t: i64, body: &str) -> String {
+    format!("t={t},v1={}", hmac_hex(secret, &[&t.to_string(), body]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_cards_pass_luhn_and_a_typo_does_not() {
+        for card in [CARD_PAID, CARD_REFUSED, CARD_CHALLENGE] {
+            assert!(luhn(card), "{card}");
+        }
+        assert!(!luhn("4242424242424241"));
+        assert!(!luhn("4242"));
+        assert!(!luhn("424242424242424a"));
+    }
+
+    #[test]
+    fn a_signature_holds_for_its_parts_only() {
+        let sig = hmac_hex(b"secret", &["a", "b"]);
+        assert!(hmac_matches(b"secret", &["a", "b"], &sig));
+        assert!(!hmac_matches(b"secret", &["a", "c"], &sig));
+        assert!(!hmac_matches(b"other", &["a", "b"], &sig));
+        assert!(!hmac_matches(b"secret", &["ab"], &sig));
+        assert!(!hmac_matches(b"secret", &["a", "b"], "zz"));
+    }
+}
