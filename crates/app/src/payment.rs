@@ -68,6 +68,7 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         &serde_json::json!({"method": "bank_transfer", "amount": amount, "reference": number}),
     )
     .await?;
+    issue_invoice(app, tx.as_mut(), &order, now).await?;
     tx.commit().await?;
     Ok(Order {
         status: BEING_PREPARED.into(),
@@ -361,6 +362,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
                                 "payment_id": payment.id, "amount": payment.amount}),
         )
         .await?;
+        issue_invoice(app, tx.as_mut(), &order, now).await?;
     } else {
         // PAY-3: the attempt ends; the units go back on sale until the next attempt.
         let released = release_units(tx.as_mut(), &order).await?;
@@ -432,4 +434,35 @@ pub async fn retry_card_payment(
     open_card_payment(tx.as_mut(), &order.id, order.total, now).await?;
     tx.commit().await?;
     Ok(order)
+}
+
+/// INV-2, INV-4: the invoice of an order just paid, in the payment's transaction: its
+/// number is the next of the merchant's sequence, used only if the payment commits. A
+/// contract at or above the profile's threshold is marked for archiving.
+async fn issue_invoice(
+    app: &App,
+    tx: &mut dyn Tx,
+    order: &Order,
+    now: i64,
+) -> Result<ecrin_store::Invoice, AppError> {
+    let seq = tx.next_invoice_seq().await?;
+    let invoice = ecrin_store::Invoice {
+        seq,
+        number: format!("F{seq:06}"),
+        order_id: order.id.clone(),
+        issued_at: now,
+        total: order.total,
+        archive: order.total >= app.profile.documents.archive_threshold,
+    };
+    tx.insert_invoice(&invoice).await?;
+    proof::append(
+        tx,
+        &order.id,
+        now,
+        "invoiced",
+        &serde_json::json!({"invoice": invoice.number, "total": invoice.total,
+                            "archive": invoice.archive}),
+    )
+    .await?;
+    Ok(invoice)
 }

@@ -165,6 +165,10 @@ pub trait Store: Send + Sync + 'static {
     async fn orders_without_history(&self) -> Result<Vec<String>>;
     async fn order_number_of(&self, order_id: &str) -> Result<Option<String>>;
 
+    /// INV-2: an order's invoice, once paid.
+    async fn invoice_of(&self, order_id: &str) -> Result<Option<Invoice>>;
+    /// INV-2: every invoice, in sequence.
+    async fn invoices(&self) -> Result<Vec<Invoice>>;
     /// PAY-1: an order's payment attempts, oldest first.
     async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>>;
     /// The sandbox provider's record of a payment.
@@ -197,6 +201,10 @@ pub trait Tx: Send {
         from_ms: i64,
     ) -> Result<()>;
     async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    /// INV-2: the next number of the merchant's sequence, taken for an invoice written
+    /// in this transaction.
+    async fn next_invoice_seq(&mut self) -> Result<i64>;
+    async fn insert_invoice(&mut self, i: &Invoice) -> Result<()>;
     async fn insert_payment(&mut self, p: &Payment) -> Result<()>;
     async fn payment_in_tx(&mut self, id: &str) -> Result<Option<Payment>>;
     /// Moves a payment from `from` to `to`; `false` when it was not in `from`.

@@ -74,6 +74,21 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn invoice_of(&self, order_id: &str) -> $crate::Result<Option<$crate::Invoice>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::invoice_of()))
+                    .bind(order_id)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn invoices(&self) -> $crate::Result<Vec<$crate::Invoice>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::invoices()))
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
             async fn payments_of(&self, order_id: &str) -> $crate::Result<Vec<$crate::Payment>> {
                 sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::payments_of()))
                     .bind(order_id)
@@ -852,6 +867,27 @@ macro_rules! impl_tx {
                 if done.rows_affected() == 0 {
                     return Err($crate::StoreError::NotFound);
                 }
+                Ok(())
+            }
+
+            async fn next_invoice_seq(&mut self) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::NEXT_INVOICE_SEQ)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn insert_invoice(&mut self, i: &$crate::Invoice) -> $crate::Result<()> {
+                sqlx::query($crate::sql::INSERT_INVOICE)
+                    .bind(i.seq)
+                    .bind(&i.number)
+                    .bind(&i.order_id)
+                    .bind(i.issued_at)
+                    .bind(i.total)
+                    .bind(i.archive)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
                 Ok(())
             }
 

@@ -425,6 +425,18 @@ pub struct OrderLine {
     pub reserved: i64,
 }
 
+/// INV-2: an order's invoice, numbered in the merchant's one unbroken sequence.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Invoice {
+    pub seq: i64,
+    pub number: String,
+    pub order_id: String,
+    pub issued_at: i64,
+    pub total: i64,
+    /// INV-4: a contract kept for archiving (at or above the profile's threshold).
+    pub archive: bool,
+}
+
 /// PAY-1, PAY-3: one attempt to pay an order by card.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Payment {

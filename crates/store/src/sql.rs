@@ -1355,3 +1355,15 @@ pub const PUT_SANDBOX_CHARGE: &str = "INSERT INTO sandbox_charges (payment_id, a
      card_last4, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (payment_id) DO UPDATE \
      SET status = excluded.status, card_last4 = excluded.card_last4, at = excluded.at \
      WHERE sandbox_charges.status = 'challenge'";
+
+pub const NEXT_INVOICE_SEQ: &str =
+    "UPDATE meta SET value = value + 1 WHERE key = 'invoice_number' RETURNING value";
+pub const INSERT_INVOICE: &str = "INSERT INTO invoices (seq, number, order_id, issued_at, total, \
+     archive) VALUES ($1, $2, $3, $4, $5, $6)";
+const INVOICE_COLUMNS: &str = "seq, number, order_id, issued_at, total, archive";
+pub fn invoice_of() -> String {
+    format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE order_id = $1")
+}
+pub fn invoices() -> String {
+    format!("SELECT {INVOICE_COLUMNS} FROM invoices ORDER BY seq")
+}

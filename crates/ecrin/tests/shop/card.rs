@@ -90,7 +90,8 @@ async fn pay_1_pay_2_a_card_order_is_paid_at_the_provider_then_prepared() {
                 "{again}"
             );
         }
-        assert_eq!(history_holds(&app).await, (4, 0), "{db:?} {profile}");
+        // Each order: placed, paid, invoiced.
+        assert_eq!(history_holds(&app).await, (6, 0), "{db:?} {profile}");
     }
 }
 
@@ -153,7 +154,8 @@ async fn pay_3_a_refused_card_gives_the_units_back_and_the_customer_tries_again(
             (200, Some("being_prepared")),
             "{paid}"
         );
-        assert_eq!(history_holds(&app).await, (3, 0), "{db:?}");
+        // Placed, payment refused, paid, invoiced.
+        assert_eq!(history_holds(&app).await, (4, 0), "{db:?}");
     }
 }
 
@@ -277,7 +279,8 @@ async fn pay_1_forged_stale_repeated_and_wrong_callbacks_change_nothing() {
             (200, Some(false)),
             "{answer}"
         );
-        assert_eq!(history_holds(&app).await, (2, 0), "{db:?}");
+        // Placed, paid, invoiced.
+        assert_eq!(history_holds(&app).await, (3, 0), "{db:?}");
 
         // Another customer cannot pay this order through the test door.
         let (eva, _) = card_order(&app, "eva@example.fr").await;

@@ -14,6 +14,7 @@ mod checkout_pages;
 mod cli;
 mod consent;
 mod email;
+mod invoices;
 mod ops;
 mod pages;
 mod payment;
