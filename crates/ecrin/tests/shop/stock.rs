@@ -225,3 +225,105 @@ async fn pay_5_fifty_buyers_for_three_units_make_exactly_three_orders() {
         );
     }
 }
+
+/// An `ecrin serve` process of its own on `database_url`, in test mode; killed when
+/// dropped.
+struct Serve {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Serve {
+    fn start(database_url: &str) -> Serve {
+        use std::io::{BufRead, BufReader};
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecrin"))
+            .env("ECRIN_DATABASE_URL", database_url)
+            .env("ECRIN_ADDR", "127.0.0.1:0")
+            .env("ECRIN_PROFILE", "paris")
+            .env("ECRIN_TEST_MODE", "1")
+            .env("ECRIN_DEMO_DATA", "0")
+            .env("ECRIN_AUTH_ATTEMPTS_PER_MINUTE", "100000")
+            .env("RUST_LOG", "warn")
+            .env_remove("ECRIN_SMTP_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut base = None;
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap_or_default();
+            if base.is_none()
+                && let Some(rest) = line.split("http://").nth(1)
+            {
+                base = rest.split('/').next().map(|a| format!("http://{a}"));
+            }
+            if line.contains("Ready in") {
+                break;
+            }
+        }
+        let base = base.unwrap_or_else(|| panic!("ecrin serve printed no address"));
+        Serve { child, base }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Checks PAY-5 with three `ecrin serve` processes on one PostgreSQL: fifty customers
+/// order the same piece through them at once while three units remain; exactly three
+/// orders are placed.
+#[tokio::test]
+async fn pay_5_three_processes_on_one_postgresql_never_sell_a_unit_twice() {
+    let app = TestApp::spawn(ecrin_store_tests::Db::Postgres, "paris").await;
+    let admin = admin_token(&app).await;
+    let piece = sku(&app, "jonc-rivage", 0).await;
+    let mut ready = tokio::task::JoinSet::new();
+    let shared = std::sync::Arc::new(app);
+    for i in 0..50 {
+        let app = shared.clone();
+        ready.spawn(async move {
+            let token =
+                ready_customer(&app, &format!("buyer{i}@example.fr"), "jonc-rivage", 1).await;
+            let (status, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+            assert_eq!(status, 201, "{s}");
+            (token, s)
+        });
+    }
+    let buyers = ready.join_all().await;
+    let app = shared;
+    let (status, _) = set_stock(&app, &admin, &piece, json!(3)).await;
+    assert_eq!(status, 200);
+    let processes: Vec<Serve> = (0..3).map(|_| Serve::start(app.database_url())).collect();
+    let client = reqwest::Client::new();
+    let mut orders = tokio::task::JoinSet::new();
+    for (i, (token, s)) in buyers.into_iter().enumerate() {
+        let url = format!("{}/api/v1/orders", processes[i % 3].base);
+        let req = client.post(url).bearer_auth(token).json(
+            &json!({"checkout_id": s["id"], "accept_terms": true,
+                          "terms_version": s["terms"]["version"],
+                          "confirm_obligation_to_pay": true, "payment_method": "card"}),
+        );
+        orders.spawn(async move {
+            let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or_default())
+        });
+    }
+    let outcomes = orders.join_all().await;
+    drop(processes);
+    let placed = outcomes.iter().filter(|(status, _)| *status == 201).count();
+    let refused = outcomes
+        .iter()
+        .filter(|(status, body)| *status == 409 && body["code"] == "conflict")
+        .count();
+    assert_eq!((placed, refused), (3, 47), "{outcomes:?}");
+    assert_eq!(
+        availability(&app, "jonc-rivage", &piece, "sold_out").await,
+        "sold_out"
+    );
+}
