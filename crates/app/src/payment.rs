@@ -337,12 +337,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         return Ok(Taken::AlreadyTaken);
     }
     let order = tx
-        .order_in_tx(
-            &app.store
-                .order_number_of(&payment.order_id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        )
+        .order_by_id_in_tx(&payment.order_id)
         .await?
         .ok_or(AppError::NotFound)?;
     if paid {

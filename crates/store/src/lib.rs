@@ -235,8 +235,10 @@ pub trait Tx: Send {
     async fn finish_job(&mut self, id: &str, now_ms: i64) -> Result<bool>;
     /// Leaves a failed job to be tried again at `retry_at_ms`.
     async fn retry_job(&mut self, id: &str, retry_at_ms: i64, error: &str) -> Result<()>;
-    /// An order with its lines, read in this transaction.
+    /// An order with its lines, by number, read in this transaction.
     async fn order_in_tx(&mut self, number: &str) -> Result<Option<Order>>;
+    /// The same by the order's id.
+    async fn order_by_id_in_tx(&mut self, id: &str) -> Result<Option<Order>>;
     /// Moves an order from status `from` to `to`; `false` when it was not in `from`.
     async fn move_order(&mut self, order_id: &str, from: &str, to: &str) -> Result<bool>;
     /// INV-5: appends an event to its order's history (the database refuses any change

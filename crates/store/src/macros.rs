@@ -734,6 +734,27 @@ macro_rules! impl_store {
 macro_rules! impl_tx {
     ($tx:ty, err = $err:path, dialect = $dialect:expr, insert_search = $insert_search:expr) => {
         impl $tx {
+            async fn order_where(
+                &mut self,
+                sql: String,
+                key: &str,
+            ) -> $crate::Result<Option<$crate::Order>> {
+                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(key)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                let Some(mut order) = order else {
+                    return Ok(None);
+                };
+                order.lines = sqlx::query_as($crate::sql::ORDER_LINES)
+                    .bind(&order.id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(Some(order))
+            }
+
             async fn insert_reference(
                 &mut self,
                 query: &'static str,
@@ -1039,21 +1060,11 @@ macro_rules! impl_tx {
             }
 
             async fn order_in_tx(&mut self, number: &str) -> $crate::Result<Option<$crate::Order>> {
-                let sql = $crate::sql::order_by_number();
-                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(number)
-                    .fetch_optional(&mut *self.tx)
-                    .await
-                    .map_err($err)?;
-                let Some(mut order) = order else {
-                    return Ok(None);
-                };
-                order.lines = sqlx::query_as($crate::sql::ORDER_LINES)
-                    .bind(&order.id)
-                    .fetch_all(&mut *self.tx)
-                    .await
-                    .map_err($err)?;
-                Ok(Some(order))
+                self.order_where($crate::sql::order_by_number(), number).await
+            }
+
+            async fn order_by_id_in_tx(&mut self, id: &str) -> $crate::Result<Option<$crate::Order>> {
+                self.order_where($crate::sql::order_by_id(), id).await
             }
 
             async fn move_order(

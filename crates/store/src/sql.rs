@@ -1162,6 +1162,9 @@ pub fn insert_order() -> String {
 pub fn order_by_number() -> String {
     format!("SELECT {ORDER_COLUMNS} FROM orders WHERE number = $1")
 }
+pub fn order_by_id() -> String {
+    format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1")
+}
 pub fn orders_of() -> String {
     format!(
         "SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY placed_at DESC, number DESC"
