@@ -7,6 +7,8 @@
 #   bash scripts/bench.sh              # both databases
 #   DBS=sqlite DURATION=20s bash scripts/bench.sh
 #   ONLY=accounts DBS=sqlite bash scripts/bench.sh   # logins, basket and checkout only
+#   DISK_WRITER=1 ...   # the basket and checkout loads beside a process writing and
+#                       # syncing 256 MB files in a loop (dd), with the fsync rate measured
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +33,7 @@ server_pid=""
 pg_data=""
 
 cleanup() {
+  stop_disk_writer
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   if [ -n "$pg_data" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
@@ -38,6 +41,35 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Single 4 KB write+fsync pairs per second on the bench's disk, measured for two seconds.
+fsync_rate() {
+  python3 - "$work/fsync.probe" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+n, end = 0, time.time() + 2
+while time.time() < end:
+    os.pwrite(fd, b"x" * 4096, 0)
+    os.fsync(fd)
+    n += 1
+os.close(fd)
+print(n // 2)
+PY
+}
+
+disk_writer_pid=""
+start_disk_writer() {
+  ( while :; do dd if=/dev/zero of="$work/dd.bin" bs=1M count=256 conv=fsync status=none; done ) &
+  disk_writer_pid=$!
+}
+stop_disk_writer() {
+  if [ -n "$disk_writer_pid" ]; then
+    kill "$disk_writer_pid" 2>/dev/null || true
+    wait "$disk_writer_pid" 2>/dev/null || true
+    pkill -f "of=$work/dd.bin" 2>/dev/null || true
+    disk_writer_pid=""
+  fi
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -142,10 +174,19 @@ for db in $DBS; do
   BENCH_TEST_MODE=1 start_server "$url"
   python3 scripts/bench_accounts.py "http://127.0.0.1:$port" "$CUSTOMERS" "$work"
   load "$db" "POST /api/v1/sessions (login, Argon2id m=19 MiB t=2 p=1)" "/" "$work/login.lua"
+  beside=""
+  if [ -n "${DISK_WRITER:-}" ]; then
+    echo "$db: fsyncs/s on a quiet disk: $(fsync_rate)" | tee -a "$summary"
+    start_disk_writer
+    sleep 1
+    echo "$db: fsyncs/s beside the disk writer: $(fsync_rate)" | tee -a "$summary"
+    beside=", beside a disk writer"
+  fi
   # 50 additions per customer at most (BSK-2): the run stops well before that.
-  DURATION=$BASKET_DURATION load "$db" "POST /api/v1/basket/items (add to basket)" "/" "$work/basket.lua"
+  DURATION=$BASKET_DURATION load "$db" "POST /api/v1/basket/items (add to basket$beside)" "/" "$work/basket.lua"
   # The baskets just filled, priced with the default address (CHK-1 … CHK-6, DLV-2).
-  DURATION=${CHECKOUT_DURATION:-$BASKET_DURATION} load "$db" "POST /api/v1/checkout (priced summary)" "/" "$work/checkout.lua"
+  DURATION=${CHECKOUT_DURATION:-$BASKET_DURATION} load "$db" "POST /api/v1/checkout (priced summary$beside)" "/" "$work/checkout.lua"
+  stop_disk_writer
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
   echo "$db: server peak RSS after the account runs: $((rss / 1024)) MB" | tee -a "$summary"
   stop_server
