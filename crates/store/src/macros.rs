@@ -1060,10 +1060,14 @@ macro_rules! impl_tx {
             }
 
             async fn order_in_tx(&mut self, number: &str) -> $crate::Result<Option<$crate::Order>> {
-                self.order_where($crate::sql::order_by_number(), number).await
+                self.order_where($crate::sql::order_by_number(), number)
+                    .await
             }
 
-            async fn order_by_id_in_tx(&mut self, id: &str) -> $crate::Result<Option<$crate::Order>> {
+            async fn order_by_id_in_tx(
+                &mut self,
+                id: &str,
+            ) -> $crate::Result<Option<$crate::Order>> {
                 self.order_where($crate::sql::order_by_id(), id).await
             }
 
