@@ -10,6 +10,7 @@
 //! - Terms versions with the SHA-256 of each text, by version: a published version never
 //!   changes (the database refuses it), so the cache is never stale; which version is in
 //!   force is asked of the database every time.
+//! - The terms of a version laid out as PDF, by version and language, for the same reason.
 
 use ecrin_store::{BasketOwner, Localized, StoredBasket, TermsVersion, VariantInfo};
 use std::collections::HashMap;
@@ -25,7 +26,11 @@ pub struct Caches {
     terms: Mutex<HashMap<String, Arc<Terms>>>,
     /// The version in force as last read, and when (for summaries only).
     terms_in_force: Mutex<Option<(String, i64)>>,
+    terms_pdf: Mutex<HashMap<TermsPdfKey, Arc<Vec<u8>>>>,
 }
+
+/// A version of the terms and a language.
+type TermsPdfKey = (String, &'static str);
 
 /// A published version of the terms and the SHA-256 of its text in each language.
 #[derive(Debug)]
@@ -41,6 +46,17 @@ struct VariantCache {
 }
 
 impl Caches {
+    /// The terms of `version` in `lang` as laid out before, if they were.
+    pub fn terms_pdf(&self, version: &str, lang: &'static str) -> Option<Arc<Vec<u8>>> {
+        let map = self.terms_pdf.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&(version.to_owned(), lang)).cloned()
+    }
+
+    pub fn keep_terms_pdf(&self, version: &str, lang: &'static str, pdf: Arc<Vec<u8>>) {
+        let mut map = self.terms_pdf.lock().unwrap_or_else(|e| e.into_inner());
+        map.insert((version.to_owned(), lang), pdf);
+    }
+
     /// The cached variants of `skus` at catalogue `version`, and the SKUs not cached.
     pub fn variants(&self, version: i64, skus: &[String]) -> (Vec<VariantInfo>, Vec<String>) {
         let Ok(mut cache) = self.variants.lock() else {

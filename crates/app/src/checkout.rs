@@ -44,6 +44,26 @@ pub struct PostalAddress {
     pub phone: String,
 }
 
+impl PostalAddress {
+    /// The lines of the address as it is written on an envelope.
+    pub fn lines(&self) -> Vec<String> {
+        [
+            format!("{} {}", self.given_name, self.family_name),
+            self.company.clone(),
+            self.line1.clone(),
+            self.line2.clone(),
+            format!("{} {}", self.postcode, self.city),
+            self.region.clone(),
+            self.country.clone(),
+            self.phone.clone(),
+        ]
+        .into_iter()
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect()
+    }
+}
+
 impl From<ecrin_store::Address> for PostalAddress {
     fn from(a: ecrin_store::Address) -> Self {
         PostalAddress {
@@ -1018,7 +1038,7 @@ async fn place(
     tx.insert_order(&order).await?;
     // PAY-1: a card order opens its first attempt at the payment provider.
     if method == PaymentMethod::Card {
-        crate::payment::open_card_payment(tx.as_mut(), &order.id, order.total, now).await?;
+        crate::payment::open_card_payment(app, tx.as_mut(), &order.id, order.total, now).await?;
     }
     // PAY-4: a transfer not received in time cancels the order.
     if method == PaymentMethod::BankTransfer

@@ -88,6 +88,7 @@ async fn send_to_friend(
     let id = format!("eml_{}", random_hex(10)?);
     let email: Email = Email {
         forget_after_send: true,
+        attachments: "[]".to_owned(),
         ..emails::render(&app.profile, message, id, app.clock.now_ms())?
     };
     let mut tx = app.store.begin().await?;

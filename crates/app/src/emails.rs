@@ -15,6 +15,7 @@ struct Html<'a> {
     subject: &'a str,
     greeting: &'a str,
     paragraphs: &'a [String],
+    sections: &'a [(String, Vec<String>)],
     button: Option<(String, String)>,
     signature: &'a str,
     footer: &'a str,
@@ -25,6 +26,7 @@ struct Html<'a> {
 struct Text<'a> {
     greeting: &'a str,
     paragraphs: &'a [String],
+    sections: &'a [(String, Vec<String>)],
     button: Option<(String, String)>,
     signature: &'a str,
     footer: &'a str,
@@ -47,6 +49,17 @@ pub fn render(
     id: String,
     now_ms: i64,
 ) -> Result<Email, crate::AppError> {
+    render_sections(profile, m, &[], id, now_ms)
+}
+
+/// Like [`render`], with titled sections after the paragraphs (a confirmation's parts).
+pub fn render_sections(
+    profile: &Profile,
+    m: Message,
+    sections: &[(String, Vec<String>)],
+    id: String,
+    now_ms: i64,
+) -> Result<Email, crate::AppError> {
     let t = Tr::new(m.lang);
     let signature = t.with("email-signature", &[("shop", profile.shop_name.clone())]);
     let footer = format!(
@@ -59,6 +72,7 @@ pub fn render(
         subject: &m.subject,
         greeting: &m.greeting,
         paragraphs: &m.paragraphs,
+        sections,
         button: m.button.clone(),
         signature: &signature,
         footer: &footer,
@@ -68,6 +82,7 @@ pub fn render(
     let text = Text {
         greeting: &m.greeting,
         paragraphs: &m.paragraphs,
+        sections,
         button: m.button,
         signature: &signature,
         footer: &footer,
@@ -85,6 +100,7 @@ pub fn render(
         attempts: 0,
         unsubscribe_url: None,
         forget_after_send: false,
+        attachments: "[]".to_owned(),
     })
 }
 
@@ -95,6 +111,37 @@ pub async fn enqueue(
     message: Message,
 ) -> Result<(), crate::AppError> {
     enqueue_with(tx, app, message, None).await
+}
+
+/// A document an e-mail carries (INV-1), named in the outbox and laid out as PDF when the
+/// e-mail is sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Attachment {
+    /// The terms of sale of `version`, in `lang`.
+    Terms { version: String, lang: String },
+    /// The withdrawal form of an order, filled in with its number and date.
+    WithdrawalForm { order_id: String },
+    /// The invoice of a paid order.
+    Invoice { order_id: String },
+    /// INV-3: a credit note of an order, by its number.
+    CreditNote { order_id: String, number: String },
+}
+
+/// Like [`enqueue`], with titled sections and documents attached.
+pub async fn enqueue_attached(
+    tx: &mut dyn ecrin_store::Tx,
+    app: &crate::App,
+    message: Message,
+    sections: &[(String, Vec<String>)],
+    attachments: &[Attachment],
+) -> Result<(), crate::AppError> {
+    let id = format!("eml_{}", crate::customers::random_hex(10)?);
+    let mut email = render_sections(&app.profile, message, sections, id, app.clock.now_ms())?;
+    email.attachments = serde_json::to_string(attachments)
+        .map_err(|e| crate::AppError::Internal(format!("attachments: {e}")))?;
+    tx.enqueue_email(&email).await?;
+    Ok(())
 }
 
 /// Like [`enqueue`], for a marketing e-mail: `unsubscribe_url` goes in its

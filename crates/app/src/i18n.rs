@@ -82,6 +82,31 @@ impl Tr {
     }
 }
 
+/// A date as its readers write it: `21/11/2026` in French and Italian, `21 November 2026`
+/// in English, in the merchant's time zone `tz`.
+pub fn date(ms: i64, lang: Lang, tz: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    day(ts.to_zoned(zone).date(), lang)
+}
+
+/// Like [`date`], for a calendar date written `2026-11-21`; other text is given back as is.
+pub fn civil_date(iso: &str, lang: Lang) -> String {
+    match iso.parse::<jiff::civil::Date>() {
+        Ok(d) => day(d, lang),
+        Err(_) => iso.to_owned(),
+    }
+}
+
+fn day(d: jiff::civil::Date, lang: Lang) -> String {
+    match lang {
+        Lang::En => d.strftime("%-d %B %Y").to_string(),
+        Lang::Fr | Lang::It => d.strftime("%d/%m/%Y").to_string(),
+    }
+}
+
 /// Whether every key of every language file exists in the others (checked by a test).
 pub fn has_message(lang: Lang, key: &str) -> bool {
     LOCALES.try_lookup(id(lang), key).is_some()

@@ -8,9 +8,11 @@ pub mod caches;
 pub mod catalogue;
 pub mod checkout;
 pub mod clock;
+pub mod confirmation;
 pub mod contact;
 pub mod customers;
 pub mod demo;
+pub mod documents;
 pub mod emails;
 pub mod fields;
 pub mod i18n;
@@ -21,7 +23,9 @@ pub mod payment;
 pub mod privacy;
 pub mod profiles;
 pub mod proof;
+pub mod provider;
 pub mod quotes;
+pub mod refunds;
 pub mod retention;
 pub mod sandbox;
 pub mod sessions;
@@ -46,6 +50,8 @@ pub struct App {
     /// PAY-1: the secret the payment provider signs its links and callbacks with
     /// (`ECRIN_PAYMENT_SECRET`; a random one per process when not set).
     pub payment_secret: Arc<[u8]>,
+    /// PAY-1: the payment service provider (the sandbox).
+    pub provider: Arc<dyn provider::PaymentProvider>,
 }
 
 impl App {
@@ -65,6 +71,7 @@ impl App {
                 .unwrap_or_else(|_| format!("{:?}", std::time::SystemTime::now()))
                 .into_bytes()
                 .into(),
+            provider: Arc::new(sandbox::Sandbox),
         }
     }
 

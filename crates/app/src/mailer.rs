@@ -2,17 +2,20 @@
 //! the transaction of their change are sent afterwards, retried with backoff, and never
 //! lost when a process dies (a lease returns them to the queue).
 
+use crate::documents::Pdf;
 use crate::{App, AppError};
 use async_trait::async_trait;
 use ecrin_store::Email;
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
 
 #[async_trait]
 pub trait Mailer: Send + Sync + 'static {
-    /// Hands one e-mail to the mail system; the error says why it was not accepted.
-    async fn send(&self, email: &Email) -> Result<(), String>;
+    /// Hands one e-mail and its attached documents to the mail system; the error says why
+    /// it was not accepted.
+    async fn send(&self, email: &Email, attachments: &[Pdf]) -> Result<(), String>;
 }
 
 /// Delivery through an SMTP server (`smtp://host:port`), e.g. the house's relay.
@@ -60,7 +63,7 @@ impl SmtpMailer {
 
 #[async_trait]
 impl Mailer for SmtpMailer {
-    async fn send(&self, email: &Email) -> Result<(), String> {
+    async fn send(&self, email: &Email, attachments: &[Pdf]) -> Result<(), String> {
         let to: Mailbox = email.to.parse().map_err(|e| format!("recipient: {e}"))?;
         let mut builder = Message::builder()
             .from(self.from.clone())
@@ -82,11 +85,23 @@ impl Mailer for SmtpMailer {
                 ));
             }
         }
+        let body =
+            MultiPart::alternative_plain_html(email.text_body.clone(), email.html_body.clone());
+        let body = if attachments.is_empty() {
+            body
+        } else {
+            // INV-1: the text and its documents, as a mail client expects them.
+            let pdf = ContentType::parse("application/pdf").map_err(|e| format!("{e}"))?;
+            attachments
+                .iter()
+                .fold(MultiPart::mixed().multipart(body), |m, a| {
+                    m.singlepart(
+                        Attachment::new(a.filename.clone()).body(a.bytes.clone(), pdf.clone()),
+                    )
+                })
+        };
         let message = builder
-            .multipart(MultiPart::alternative_plain_html(
-                email.text_body.clone(),
-                email.html_body.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| format!("message: {e}"))?;
         self.transport
             .send(message)
@@ -115,7 +130,10 @@ pub async fn deliver_due(app: &App, mailer: &dyn Mailer) -> Result<usize, AppErr
     tx.commit().await?;
     let mut sent = 0;
     for email in due {
-        let result = mailer.send(&email).await;
+        let result = match crate::documents::attachments(app, &email.attachments).await {
+            Ok(docs) => mailer.send(&email, &docs).await,
+            Err(e) => Err(format!("attachments: {e}")),
+        };
         let now = app.clock.now_ms();
         let mut tx = app.store.begin().await?;
         match result {

@@ -68,7 +68,8 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         &serde_json::json!({"method": "bank_transfer", "amount": amount, "reference": number}),
     )
     .await?;
-    issue_invoice(app, tx.as_mut(), &order, now).await?;
+    let invoice = issue_invoice(app, tx.as_mut(), &order, now).await?;
+    crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     tx.commit().await?;
     Ok(Order {
         status: BEING_PREPARED.into(),
@@ -157,11 +158,11 @@ pub const PENDING: &str = "pending";
 pub const CAPTURED: &str = "captured";
 pub const REFUSED: &str = "refused";
 
-/// How old a callback may be: older, it is refused as a possible replay.
-pub const CALLBACK_MAX_AGE_S: i64 = 300;
+pub use crate::sandbox::CALLBACK_MAX_AGE_S;
 
 /// PAY-1: opens an attempt to pay `order_id` by card, in the caller's transaction.
 pub(crate) async fn open_card_payment(
+    app: &App,
     tx: &mut dyn Tx,
     order_id: &str,
     amount: i64,
@@ -170,7 +171,7 @@ pub(crate) async fn open_card_payment(
     let payment = Payment {
         id: format!("pay_{}", crate::customers::random_hex(12)?),
         order_id: order_id.to_owned(),
-        provider: crate::sandbox::NAME.to_owned(),
+        provider: app.provider.name().to_owned(),
         amount,
         status: PENDING.to_owned(),
         created_at: now,
@@ -204,18 +205,23 @@ pub async fn provider_page(app: &App, number: &str, sig: &str) -> Result<Option<
     if order.status != AWAITING_PAYMENT {
         return Ok(None);
     }
-    let open = app
+    let open = open_attempt(app, &order).await?;
+    Ok(open.map(|p| app.provider.page_url(app, &provider_link(&order, &p))))
+}
+
+/// The attempt of an order still waiting for the provider's word, if any.
+async fn open_attempt(app: &App, order: &Order) -> Result<Option<Payment>, AppError> {
+    Ok(app
         .store
         .payments_of(&order.id)
         .await?
         .into_iter()
         .rev()
-        .find(|p| p.status == PENDING);
-    Ok(open.map(|p| provider_link(&order, &p).url(app)))
+        .find(|p| p.status == PENDING))
 }
 
-fn provider_link(order: &Order, p: &Payment) -> crate::sandbox::Link {
-    crate::sandbox::Link {
+fn provider_link(order: &Order, p: &Payment) -> crate::provider::Attempt {
+    crate::provider::Attempt {
         payment_id: p.id.clone(),
         amount: p.amount,
         order_number: order.number.clone(),
@@ -238,19 +244,12 @@ pub async fn open_link_of(
     if order.status != AWAITING_PAYMENT {
         return Err(Refusal::new("conflict", "this order is not awaiting payment").into());
     }
-    let open = app
-        .store
-        .payments_of(&order.id)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|p| p.status == PENDING)
-        .ok_or_else(|| {
-            Refusal::new(
-                "payment_refused",
-                "the last card was refused; start a new attempt",
-            )
-        })?;
+    let open = open_attempt(app, &order).await?.ok_or_else(|| {
+        Refusal::new(
+            "payment_refused",
+            "the last card was refused; start a new attempt",
+        )
+    })?;
     Ok(provider_link(&order, &open))
 }
 
@@ -263,74 +262,31 @@ pub enum Taken {
     AlreadyTaken,
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Callback {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    payment_id: String,
-    amount: i64,
-}
-
-fn unauthorized(detail: &str) -> AppError {
-    Refusal::new("unauthorized", detail.to_owned()).into()
-}
-
 /// PAY-1, PAY-2, PAY-3: a callback from the payment provider. Its signature must hold
 /// for its timestamp and body, it must be under five minutes old, and each event is
 /// taken once. A payment captured for its whole amount puts the order in preparation;
 /// a refused one gives the order's units back (the customer may try again).
 pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result<Taken, AppError> {
-    let body = std::str::from_utf8(body).map_err(|_| unauthorized("the body is not text"))?;
-    let mut t = None;
-    let mut v1 = None;
-    for part in signature.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", value)) => t = value.parse::<i64>().ok(),
-            Some(("v1", value)) => v1 = Some(value),
-            _ => {}
-        }
-    }
-    let (Some(t), Some(v1)) = (t, v1) else {
-        return Err(unauthorized("no signature"));
-    };
-    if !crate::sandbox::hmac_matches(&app.payment_secret, &[&t.to_string(), body], v1) {
-        return Err(unauthorized("the signature does not hold"));
-    }
     let now = app.clock.now_ms();
-    if (now / 1000 - t).abs() > CALLBACK_MAX_AGE_S {
-        return Err(unauthorized("the callback is too old (a replay?)"));
-    }
-    let cb: Callback = serde_json::from_str(body).map_err(|e| {
-        AppError::Invalid(vec![ecrin_core::query::FieldError {
-            field: format!("body: {e}").chars().take(80).collect(),
-            reason: "invalid",
-        }])
-    })?;
+    let event = app.provider.verify_callback(app, signature, body, now)?;
     let mut tx = app.store.begin().await?;
-    if !tx.record_callback(&cb.id, &cb.payment_id, now).await? {
+    if !tx
+        .record_callback(&event.id, &event.payment_id, now)
+        .await?
+    {
         return Ok(Taken::AlreadyTaken);
     }
     let payment = tx
-        .payment_in_tx(&cb.payment_id)
+        .payment_in_tx(&event.payment_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if cb.amount != payment.amount {
+    if event.amount != payment.amount {
         return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
             field: "amount".into(),
             reason: "not_the_amount_due",
         }]));
     }
-    let paid = match cb.kind.as_str() {
-        "payment.succeeded" => true,
-        "payment.refused" => false,
-        _ => {
-            return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
-                field: "type".into(),
-                reason: "unknown",
-            }]));
-        }
-    };
+    let paid = event.paid;
     let to = if paid { CAPTURED } else { REFUSED };
     if !tx.move_payment(&payment.id, PENDING, to, now).await? {
         tx.commit().await?;
@@ -357,7 +313,9 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
                                 "payment_id": payment.id, "amount": payment.amount}),
         )
         .await?;
-        issue_invoice(app, tx.as_mut(), &order, now).await?;
+        let invoice = issue_invoice(app, tx.as_mut(), &order, now).await?;
+        // INV-1: the confirmation leaves with the commit.
+        crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     } else {
         // PAY-3: the attempt ends; the units go back on sale until the next attempt.
         let released = release_units(tx.as_mut(), &order).await?;
@@ -426,7 +384,7 @@ pub async fn retry_card_payment(
     if sold_out {
         tx.bump_catalogue_version().await?;
     }
-    open_card_payment(tx.as_mut(), &order.id, order.total, now).await?;
+    open_card_payment(app, tx.as_mut(), &order.id, order.total, now).await?;
     tx.commit().await?;
     Ok(order)
 }

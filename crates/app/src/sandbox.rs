@@ -10,9 +10,11 @@
 //! | `4000000000000002` | refused |
 //! | `4000000000003220` | paid once the 3-D Secure challenge is passed |
 
+use crate::provider::{Event, PaymentProvider, Refunded};
 use crate::{App, AppError, payment};
+use async_trait::async_trait;
 use ecrin_core::Refusal;
-use ecrin_store::SandboxCharge;
+use ecrin_store::{SandboxCharge, SandboxRefund};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -23,14 +25,7 @@ pub const CARD_REFUSED: &str = "4000000000000002";
 pub const CARD_CHALLENGE: &str = "4000000000003220";
 
 /// What the provider was asked to charge, as its signed link carries it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub payment_id: String,
-    pub amount: i64,
-    pub order_number: String,
-    /// Where the customer goes back to the shop.
-    pub return_url: String,
-}
+pub use crate::provider::Attempt as Link;
 
 /// HMAC-SHA256 over `parts`, each preceded by its length, so that no two different lists
 /// of parts sign alike.
@@ -226,6 +221,131 @@ pub fn callback(app: &App, link: &Link, paid: bool) -> Result<(String, String), 
 /// The signature header of a callback body sent at `t` (unix seconds).
 pub fn sign(secret: &[u8], t: i64, body: &str) -> String {
     format!("t={t},v1={}", hmac_hex(secret, &[&t.to_string(), body]))
+}
+
+/// How old a callback may be: older, it is refused as a possible replay.
+pub const CALLBACK_MAX_AGE_S: i64 = 300;
+
+/// The sandbox as the shop's payment provider.
+#[derive(Debug, Default)]
+pub struct Sandbox;
+
+fn unauthorized(detail: &str) -> AppError {
+    Refusal::new("unauthorized", detail.to_owned()).into()
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Callback {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    payment_id: String,
+    amount: i64,
+}
+
+#[async_trait]
+impl PaymentProvider for Sandbox {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn page_url(&self, app: &App, attempt: &Link) -> String {
+        attempt.url(app)
+    }
+
+    fn verify_callback(
+        &self,
+        app: &App,
+        signature: &str,
+        body: &[u8],
+        now_ms: i64,
+    ) -> Result<Event, AppError> {
+        let body = std::str::from_utf8(body).map_err(|_| unauthorized("the body is not text"))?;
+        let mut t = None;
+        let mut v1 = None;
+        for part in signature.split(',') {
+            match part.trim().split_once('=') {
+                Some(("t", value)) => t = value.parse::<i64>().ok(),
+                Some(("v1", value)) => v1 = Some(value),
+                _ => {}
+            }
+        }
+        let (Some(t), Some(v1)) = (t, v1) else {
+            return Err(unauthorized("no signature"));
+        };
+        if !hmac_matches(&app.payment_secret, &[&t.to_string(), body], v1) {
+            return Err(unauthorized("the signature does not hold"));
+        }
+        if (now_ms / 1000 - t).abs() > CALLBACK_MAX_AGE_S {
+            return Err(unauthorized("the callback is too old (a replay?)"));
+        }
+        let cb: Callback = serde_json::from_str(body).map_err(|e| {
+            AppError::Invalid(vec![ecrin_core::query::FieldError {
+                field: format!("body: {e}").chars().take(80).collect(),
+                reason: "invalid",
+            }])
+        })?;
+        let paid = match cb.kind.as_str() {
+            "payment.succeeded" => true,
+            "payment.refused" => false,
+            _ => {
+                return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
+                    field: "type".into(),
+                    reason: "unknown",
+                }]));
+            }
+        };
+        Ok(Event {
+            id: cb.id,
+            payment_id: cb.payment_id,
+            amount: cb.amount,
+            paid,
+        })
+    }
+
+    async fn refund(
+        &self,
+        app: &App,
+        payment_id: &str,
+        amount: i64,
+        key: &str,
+    ) -> Result<Refunded, AppError> {
+        let mut tx = app.store.begin().await?;
+        if let Some(done) = tx.sandbox_refund(key).await? {
+            // Asked again: the same refund, not a second one.
+            tx.commit().await?;
+            if done.payment_id != payment_id || done.amount != amount {
+                return Err(Refusal::new("conflict", "this key refunded something else").into());
+            }
+            return Ok(Refunded {
+                id: done.id,
+                amount: done.amount,
+            });
+        }
+        let charged = app
+            .store
+            .sandbox_charge(payment_id)
+            .await?
+            .filter(|c| c.status == "succeeded")
+            .ok_or_else(|| Refusal::new("conflict", "the provider captured nothing to refund"))?;
+        let refunded = tx.sandbox_refunded(payment_id).await?;
+        if amount <= 0 || refunded.saturating_add(amount) > charged.amount {
+            return Err(Refusal::new("conflict", "more than the provider captured").into());
+        }
+        let refund = SandboxRefund {
+            key: key.to_owned(),
+            id: format!("re_{}", crate::customers::random_hex(12)?),
+            payment_id: payment_id.to_owned(),
+            amount,
+            at: app.clock.now_ms(),
+        };
+        tx.put_sandbox_refund(&refund).await?;
+        tx.commit().await?;
+        Ok(Refunded {
+            id: refund.id,
+            amount,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub fn sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-fn period(p: Period, lang: Lang) -> String {
+pub(crate) fn period(p: Period, lang: Lang) -> String {
     let n = p.count;
     match (p.unit, lang) {
         (DayUnit::WorkingDays, Lang::Fr) => format!("{n} jours ouvrés"),

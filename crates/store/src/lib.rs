@@ -173,6 +173,12 @@ pub trait Store: Send + Sync + 'static {
     async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>>;
     /// The sandbox provider's record of a payment.
     async fn sandbox_charge(&self, payment_id: &str) -> Result<Option<SandboxCharge>>;
+    /// PAY-1: an order's refunds, oldest first.
+    async fn refunds_of(&self, order_id: &str) -> Result<Vec<Refund>>;
+    /// INV-3: an order's credit notes, in sequence.
+    async fn credit_notes_of(&self, order_id: &str) -> Result<Vec<CreditNote>>;
+    /// INV-3: every credit note, in sequence.
+    async fn credit_notes(&self) -> Result<Vec<CreditNote>>;
 
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
@@ -226,6 +232,28 @@ pub trait Tx: Send {
     /// The sandbox provider records a charge; `false` when the payment was charged or
     /// refused already.
     async fn put_sandbox_charge(&mut self, c: &SandboxCharge) -> Result<bool>;
+    /// PAY-1: the amount of a captured payment, locking it until the transaction ends (two
+    /// refunds of one payment are weighed one after the other); `None` unless captured.
+    async fn lock_captured_payment(&mut self, id: &str, now_ms: i64) -> Result<Option<i64>>;
+    /// What the refunds of a payment add up to, asked or done.
+    async fn refunded_total(&mut self, payment_id: &str) -> Result<i64>;
+    async fn refund_by_key(&mut self, key: &str) -> Result<Option<Refund>>;
+    async fn insert_refund(&mut self, r: &Refund) -> Result<()>;
+    /// A pending refund the provider made; `false` when it was not pending.
+    async fn settle_refund(
+        &mut self,
+        id: &str,
+        provider_refund_id: &str,
+        now_ms: i64,
+    ) -> Result<bool>;
+    /// INV-3: the next number of the merchant's sequence of credit notes.
+    async fn next_credit_note_seq(&mut self) -> Result<i64>;
+    async fn insert_credit_note(&mut self, c: &CreditNote) -> Result<()>;
+    /// The sandbox's refund of `key`, made once: `false` when it exists already.
+    async fn put_sandbox_refund(&mut self, r: &SandboxRefund) -> Result<bool>;
+    async fn sandbox_refund(&mut self, key: &str) -> Result<Option<SandboxRefund>>;
+    /// What the sandbox refunded of a payment.
+    async fn sandbox_refunded(&mut self, payment_id: &str) -> Result<i64>;
     /// Schedules work, unless a job of its kind for its subject exists already.
     async fn enqueue_job(&mut self, id: &str, kind: &str, subject: &str, due_at: i64)
     -> Result<()>;

@@ -97,6 +97,32 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn refunds_of(&self, order_id: &str) -> $crate::Result<Vec<$crate::Refund>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::refunds_of()))
+                    .bind(order_id)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn credit_notes_of(
+                &self,
+                order_id: &str,
+            ) -> $crate::Result<Vec<$crate::CreditNote>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::credit_notes_of()))
+                    .bind(order_id)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn credit_notes(&self) -> $crate::Result<Vec<$crate::CreditNote>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::credit_notes()))
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)
+            }
+
             async fn sandbox_charge(
                 &self,
                 payment_id: &str,
@@ -984,6 +1010,127 @@ macro_rules! impl_tx {
                 Ok(())
             }
 
+            async fn lock_captured_payment(
+                &mut self,
+                id: &str,
+                now_ms: i64,
+            ) -> $crate::Result<Option<i64>> {
+                sqlx::query_scalar($crate::sql::LOCK_CAPTURED_PAYMENT)
+                    .bind(id)
+                    .bind(now_ms)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn refunded_total(&mut self, payment_id: &str) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::REFUNDED_TOTAL)
+                    .bind(payment_id)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn refund_by_key(&mut self, key: &str) -> $crate::Result<Option<$crate::Refund>> {
+                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::refund_by_key()))
+                    .bind(key)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn insert_refund(&mut self, r: &$crate::Refund) -> $crate::Result<()> {
+                sqlx::query(sqlx::AssertSqlSafe($crate::sql::insert_refund()))
+                    .bind(&r.id)
+                    .bind(&r.key)
+                    .bind(&r.order_id)
+                    .bind(&r.payment_id)
+                    .bind(r.amount)
+                    .bind(&r.reason)
+                    .bind(&r.staff_id)
+                    .bind(&r.status)
+                    .bind(&r.provider_refund_id)
+                    .bind(r.created_at)
+                    .bind(r.updated_at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn settle_refund(
+                &mut self,
+                id: &str,
+                provider_refund_id: &str,
+                now_ms: i64,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::SETTLE_REFUND)
+                    .bind(id)
+                    .bind(provider_refund_id)
+                    .bind(now_ms)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn next_credit_note_seq(&mut self) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::NEXT_CREDIT_NOTE_SEQ)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn insert_credit_note(&mut self, c: &$crate::CreditNote) -> $crate::Result<()> {
+                sqlx::query(sqlx::AssertSqlSafe($crate::sql::insert_credit_note()))
+                    .bind(c.seq)
+                    .bind(&c.number)
+                    .bind(&c.refund_id)
+                    .bind(&c.order_id)
+                    .bind(&c.invoice_number)
+                    .bind(c.amount)
+                    .bind(c.issued_at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn put_sandbox_refund(
+                &mut self,
+                r: &$crate::SandboxRefund,
+            ) -> $crate::Result<bool> {
+                let done = sqlx::query($crate::sql::PUT_SANDBOX_REFUND)
+                    .bind(&r.key)
+                    .bind(&r.id)
+                    .bind(&r.payment_id)
+                    .bind(r.amount)
+                    .bind(r.at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn sandbox_refund(
+                &mut self,
+                key: &str,
+            ) -> $crate::Result<Option<$crate::SandboxRefund>> {
+                sqlx::query_as($crate::sql::SANDBOX_REFUND)
+                    .bind(key)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
+            async fn sandbox_refunded(&mut self, payment_id: &str) -> $crate::Result<i64> {
+                sqlx::query_scalar($crate::sql::SANDBOX_REFUNDED)
+                    .bind(payment_id)
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
             async fn put_sandbox_charge(
                 &mut self,
                 c: &$crate::SandboxCharge,
@@ -1566,6 +1713,7 @@ macro_rules! impl_tx {
                     .bind(email.created_at_ms)
                     .bind(&email.unsubscribe_url)
                     .bind(email.forget_after_send)
+                    .bind(&email.attachments)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -228,6 +228,8 @@ pub struct Email {
     pub unsubscribe_url: Option<String>,
     /// PRV-4: deleted once sent (a message to a friend: the address is not kept).
     pub forget_after_send: bool,
+    /// INV-1: what goes attached, as a JSON list the sender lays out (`[]`: nothing).
+    pub attachments: String,
 }
 
 /// PRV-5: one attempt on a sensitive form.
@@ -448,6 +450,45 @@ pub struct Payment {
     pub status: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// PAY-1: a refund asked of the payment provider, once per idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Refund {
+    pub id: String,
+    pub key: String,
+    pub order_id: String,
+    pub payment_id: String,
+    pub amount: i64,
+    pub reason: String,
+    pub staff_id: String,
+    /// `pending` (asked of the provider), `succeeded`.
+    pub status: String,
+    pub provider_refund_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// INV-3: the credit note of a refund, in the merchant's own sequence of credit notes.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CreditNote {
+    pub seq: i64,
+    pub number: String,
+    pub refund_id: String,
+    pub order_id: String,
+    pub invoice_number: String,
+    pub amount: i64,
+    pub issued_at: i64,
+}
+
+/// The sandbox provider's record of a refund, by the shop's key.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SandboxRefund {
+    pub key: String,
+    pub id: String,
+    pub payment_id: String,
+    pub amount: i64,
+    pub at: i64,
 }
 
 /// What the sandbox payment provider charged (its own record).

@@ -248,19 +248,19 @@ pub const INSERT_UNSUBSCRIBE_LINK: &str =
 pub const UNSUBSCRIBE_CUSTOMER: &str =
     "SELECT customer_id FROM unsubscribe_links WHERE token_hash = $1";
 pub const ENQUEUE_EMAIL: &str = "INSERT INTO outbox (id, to_address, subject, text_body, html_body, \
-     created_at, next_attempt_at, unsubscribe_url, forget_after_send) \
-     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)";
+     created_at, next_attempt_at, unsubscribe_url, forget_after_send, attachments) \
+     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9)";
 pub const OUTBOX_ALL: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
-     sent_at, attempts, unsubscribe_url, forget_after_send FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
+     sent_at, attempts, unsubscribe_url, forget_after_send, attachments FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1";
 pub const OUTBOX_TO: &str = "SELECT id, to_address, subject, text_body, html_body, created_at, \
-     sent_at, attempts, unsubscribe_url, forget_after_send FROM outbox WHERE LOWER(to_address) = LOWER($2) \
+     sent_at, attempts, unsubscribe_url, forget_after_send, attachments FROM outbox WHERE LOWER(to_address) = LOWER($2) \
      ORDER BY created_at DESC, id DESC LIMIT $1";
 
 const CLAIM_EMAILS: &str = "UPDATE outbox SET lease_until = $1 + $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
      AND (lease_until IS NULL OR lease_until < $1) ORDER BY created_at, id LIMIT $3{lock}) \
      RETURNING id, to_address, subject, text_body, html_body, created_at, sent_at, attempts, \
-     unsubscribe_url, forget_after_send";
+     unsubscribe_url, forget_after_send, attachments";
 
 /// Claims due e-mails for delivery: a lease, so a process that dies mid-way leaves them
 /// to another after the lease. PostgreSQL skips rows another process is claiming.
@@ -829,6 +829,7 @@ pub struct EmailRow {
     pub attempts: i64,
     pub unsubscribe_url: Option<String>,
     pub forget_after_send: bool,
+    pub attachments: String,
 }
 
 impl From<EmailRow> for Email {
@@ -841,6 +842,7 @@ impl From<EmailRow> for Email {
             html_body: r.html_body,
             unsubscribe_url: r.unsubscribe_url,
             forget_after_send: r.forget_after_send,
+            attachments: r.attachments,
             created_at_ms: r.created_at,
             sent_at_ms: r.sent_at,
             attempts: r.attempts,
@@ -1370,3 +1372,45 @@ pub fn invoice_of() -> String {
 pub fn invoices() -> String {
     format!("SELECT {INVOICE_COLUMNS} FROM invoices ORDER BY seq")
 }
+
+const REFUND_COLUMNS: &str = "id, key, order_id, payment_id, amount, reason, staff_id, status, \
+     provider_refund_id, created_at, updated_at";
+pub fn refunds_of() -> String {
+    format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, id")
+}
+pub fn refund_by_key() -> String {
+    format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE key = $1")
+}
+pub fn insert_refund() -> String {
+    format!(
+        "INSERT INTO refunds ({REFUND_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )
+}
+/// PAY-1: an update takes the payment's row lock on PostgreSQL until the transaction ends;
+/// on SQLite the transaction holds the only writer already.
+pub const LOCK_CAPTURED_PAYMENT: &str = "UPDATE payments SET updated_at = $2 \
+     WHERE id = $1 AND status = 'captured' RETURNING amount";
+pub const REFUNDED_TOTAL: &str =
+    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE payment_id = $1";
+pub const SETTLE_REFUND: &str = "UPDATE refunds SET status = 'succeeded', provider_refund_id = $2, \
+     updated_at = $3 WHERE id = $1 AND status = 'pending'";
+pub const NEXT_CREDIT_NOTE_SEQ: &str =
+    "UPDATE meta SET value = value + 1 WHERE key = 'credit_note_number' RETURNING value";
+const CREDIT_NOTE_COLUMNS: &str =
+    "seq, number, refund_id, order_id, invoice_number, amount, issued_at";
+pub fn insert_credit_note() -> String {
+    format!("INSERT INTO credit_notes ({CREDIT_NOTE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+}
+pub fn credit_notes_of() -> String {
+    format!("SELECT {CREDIT_NOTE_COLUMNS} FROM credit_notes WHERE order_id = $1 ORDER BY seq")
+}
+pub fn credit_notes() -> String {
+    format!("SELECT {CREDIT_NOTE_COLUMNS} FROM credit_notes ORDER BY seq")
+}
+pub const PUT_SANDBOX_REFUND: &str = "INSERT INTO sandbox_refunds (key, id, payment_id, amount, at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING";
+pub const SANDBOX_REFUND: &str =
+    "SELECT key, id, payment_id, amount, at FROM sandbox_refunds WHERE key = $1";
+pub const SANDBOX_REFUNDED: &str =
+    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM sandbox_refunds WHERE payment_id = $1";

@@ -13,6 +13,7 @@ mod checkout;
 mod checkout_pages;
 mod cli;
 mod consent;
+mod documents;
 mod email;
 mod invoices;
 mod ops;

@@ -301,6 +301,19 @@ pub struct OrderDto {
     pub summary: serde_json::Value,
     /// CHK-12: when customer service confirmed a boutique pick-up.
     pub pickup_confirmed_at: Option<String>,
+    /// INV-2: the invoice, once paid.
+    pub invoice: Option<InvoiceDto>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InvoiceDto {
+    /// In the merchant's one unbroken sequence.
+    pub number: String,
+    /// The PDF (`GET`, with the customer's token).
+    pub url: String,
+    /// INV-4: a contract at or above the profile's threshold, kept until delivery plus ten
+    /// years.
+    pub archive_until_delivery_plus_10_years: bool,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -309,8 +322,27 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
+pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
     let summary = checkout::document(&o)?;
+    // INV-2: an invoice exists once the order is paid.
+    let invoice = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+        None
+    } else {
+        state
+            .app
+            .store
+            .invoice_of(&o.id)
+            .await
+            .map_err(ecrin_app::AppError::from)?
+            .map(|i| InvoiceDto {
+                url: format!(
+                    "{}/api/v1/orders/{}/invoice.pdf",
+                    state.app.public_url, o.number
+                ),
+                number: i.number,
+                archive_until_delivery_plus_10_years: i.archive,
+            })
+    };
     let next_action = checkout::transfer_instructions(&state.app, &o)
         .map(|t| serde_json::json!({ "kind": "bank_transfer", "instructions": t }))
         .or_else(|| {
@@ -359,6 +391,7 @@ pub(crate) fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError
         },
         summary: summary_json(&summary),
         pickup_confirmed_at: o.pickup_confirmed_at.map(rfc3339),
+        invoice,
         number: o.number,
         status: o.status,
     })
@@ -389,9 +422,9 @@ fn parse_json<T: for<'a> Deserialize<'a>>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-fn placed_response(state: &AppState, placed: checkout::Placed) -> Result<Response, ApiError> {
+async fn placed_response(state: &AppState, placed: checkout::Placed) -> Result<Response, ApiError> {
     let number = placed.order.number.clone();
-    let dto = order_dto(state, placed.order)?;
+    let dto = order_dto(state, placed.order).await?;
     let mut response = (StatusCode::CREATED, Json(dto)).into_response();
     if let Ok(v) = format!("/api/v1/orders/{number}").parse() {
         response.headers_mut().insert(header::LOCATION, v);
@@ -439,7 +472,7 @@ pub(crate) async fn place_order(
         },
     )
     .await?;
-    placed_response(&state, placed)
+    placed_response(&state, placed).await
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -456,10 +489,10 @@ pub(crate) async fn list_orders(
     bearer: Bearer,
 ) -> Result<Json<OrderListDto>, ApiError> {
     let orders = checkout::orders_of(&state.app, customer_id(&bearer)?).await?;
-    let items = orders
-        .into_iter()
-        .map(|o| order_dto(&state, o))
-        .collect::<Result<_, _>>()?;
+    let mut items = Vec::with_capacity(orders.len());
+    for o in orders {
+        items.push(order_dto(&state, o).await?);
+    }
     Ok(Json(OrderListDto { items, next: None }))
 }
 
@@ -473,7 +506,7 @@ pub(crate) async fn get_order(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<OrderDto>, ApiError> {
     let o = checkout::order_of(&state.app, customer_id(&bearer)?, &number).await?;
-    Ok(Json(order_dto(&state, o)?))
+    Ok(Json(order_dto(&state, o).await?))
 }
 
 /// PAY-3: a new attempt to pay a card order whose last card was refused; its units are
@@ -489,7 +522,7 @@ pub(crate) async fn retry_payment(
 ) -> Result<Response, ApiError> {
     let o =
         ecrin_app::payment::retry_card_payment(&state.app, customer_id(&bearer)?, &number).await?;
-    Ok((StatusCode::CREATED, Json(order_dto(&state, o)?)).into_response())
+    Ok((StatusCode::CREATED, Json(order_dto(&state, o).await?)).into_response())
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -679,10 +712,10 @@ pub(crate) async fn admin_orders(
     bearer: Bearer,
 ) -> Result<Json<OrderListDto>, ApiError> {
     let orders = checkout::recent_orders(&state.app, staff_id(&bearer)?).await?;
-    let items = orders
-        .into_iter()
-        .map(|o| order_dto(&state, o))
-        .collect::<Result<_, _>>()?;
+    let mut items = Vec::with_capacity(orders.len());
+    for o in orders {
+        items.push(order_dto(&state, o).await?);
+    }
     Ok(Json(OrderListDto { items, next: None }))
 }
 
@@ -772,7 +805,7 @@ pub(crate) async fn phone_order(
         },
     )
     .await?;
-    placed_response(&state, placed)
+    placed_response(&state, placed).await
 }
 
 /// CHK-12 (`milano`): customer service confirms a boutique pick-up.
@@ -786,5 +819,5 @@ pub(crate) async fn confirm_pickup(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<OrderDto>, ApiError> {
     let o = checkout::confirm_pickup(&state.app, staff_id(&bearer)?, &number).await?;
-    Ok(Json(order_dto(&state, o)?))
+    Ok(Json(order_dto(&state, o).await?))
 }

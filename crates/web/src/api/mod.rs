@@ -5,6 +5,8 @@ mod admin;
 mod basket;
 mod catalogue;
 pub(crate) mod checkout;
+mod documents;
+pub(crate) use documents::pdf_response;
 mod messages;
 mod openapi;
 mod test_mode;
@@ -68,6 +70,18 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(checkout::place_order).get(checkout::list_orders),
         )
         .route("/api/v1/orders/{number}", get(checkout::get_order))
+        .route(
+            "/api/v1/orders/{number}/invoice.pdf",
+            get(documents::invoice),
+        )
+        .route(
+            "/api/v1/orders/{number}/withdrawal-form.pdf",
+            get(documents::withdrawal_form),
+        )
+        .route(
+            "/api/v1/admin/orders/{number}/packing-slip.pdf",
+            get(documents::packing_slip),
+        )
         .route(
             "/api/v1/orders/{number}/payments",
             post(checkout::retry_payment),

@@ -98,6 +98,9 @@ pub struct OutboxItem {
     /// RFC 3339.
     pub created_at: String,
     pub sent: bool,
+    /// INV-1: the documents attached (`{"kind": "terms", …}`), laid out when sent.
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: serde_json::Value,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -137,6 +140,7 @@ pub(crate) async fn outbox(
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
             sent: e.sent_at_ms.is_some(),
+            attachments: serde_json::from_str(&e.attachments).unwrap_or_default(),
             id: e.id,
             to: e.to,
             subject: e.subject,

@@ -19,6 +19,7 @@ use ecrin_app::basket;
 use ecrin_app::checkout::{
     self, AddressSource, CheckoutInput, Confirmation, GiftInput, PostalAddress, Summary,
 };
+pub(crate) use ecrin_app::i18n::civil_date;
 use ecrin_app::privacy::AddressForm;
 use ecrin_core::Lang;
 use ecrin_core::profile::MethodKind;
@@ -27,31 +28,7 @@ use serde::Deserialize;
 
 /// The lines of an address as it is written on an envelope.
 pub(crate) fn address_lines(a: &PostalAddress) -> Vec<String> {
-    [
-        format!("{} {}", a.given_name, a.family_name),
-        a.company.clone(),
-        a.line1.clone(),
-        a.line2.clone(),
-        format!("{} {}", a.postcode, a.city),
-        a.region.clone(),
-        a.country.clone(),
-        a.phone.clone(),
-    ]
-    .into_iter()
-    .map(|l| l.trim().to_owned())
-    .filter(|l| !l.is_empty())
-    .collect()
-}
-
-/// A day as its readers write it (see `legal::date`).
-pub(crate) fn civil_date(iso: &str, lang: Lang) -> String {
-    match iso.parse::<jiff::civil::Date>() {
-        Ok(d) => match lang {
-            Lang::En => d.strftime("%-d %B %Y").to_string(),
-            Lang::Fr | Lang::It => d.strftime("%d/%m/%Y").to_string(),
-        },
-        Err(_) => iso.to_owned(),
-    }
+    a.lines()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -398,6 +375,10 @@ struct OrderInfo {
     /// PAY-1: the shop's payment link (to the provider's page), while a card is due.
     pay_url: Option<String>,
     verbal: bool,
+    /// INV-1: once paid, what the contract rests on, section by section.
+    confirmation: Vec<(String, String, Vec<String>)>,
+    /// INV-1, INV-2: the order's documents to download: (id, label, link).
+    documents: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -730,6 +711,8 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         }),
         verbal: o.confirmed_by_staff_id.is_some(),
         transfer,
+        confirmation: Vec::new(),
+        documents: Vec::new(),
     }
 }
 
@@ -751,15 +734,84 @@ pub(crate) async fn order_page(
     let shown = async {
         let o = checkout::order_of(&state.app, &c.id, &number).await?;
         let doc = checkout::document(&o)?;
-        Ok::<_, AppError>((o, doc))
+        let invoice = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+            None
+        } else {
+            state.app.store.invoice_of(&o.id).await?
+        };
+        Ok::<_, AppError>((o, doc, invoice))
     }
     .await;
     match shown {
-        Ok((o, doc)) => {
-            let info = order_info(&state, lang, &o);
+        Ok((o, doc, invoice)) => {
+            let t = Tr::new(lang);
+            let mut info = order_info(&state, lang, &o);
+            let base = format!("/{}/account/orders/{}", lang.code(), o.number);
+            if let Some(invoice) = &invoice {
+                info.confirmation =
+                    ecrin_app::confirmation::sections(&state.app, &o, &doc, invoice)
+                        .into_iter()
+                        .filter(|s| !s.paragraphs.is_empty())
+                        .map(|s| (s.id.to_owned(), s.heading, s.paragraphs))
+                        .collect();
+                info.documents.push((
+                    "invoice".into(),
+                    t.with("order-invoice-pdf", &[("number", invoice.number.clone())]),
+                    format!("{base}/invoice.pdf"),
+                ));
+            }
+            if o.lines.iter().any(|l| l.withdrawable) {
+                info.documents.push((
+                    "withdrawal-form".into(),
+                    t.t("order-withdrawal-pdf"),
+                    format!("{base}/withdrawal-form.pdf"),
+                ));
+            }
+            info.documents.push((
+                "terms".into(),
+                t.with("order-terms-pdf", &[("version", o.terms_version.clone())]),
+                format!("{base}/terms.pdf"),
+            ));
             let page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
             no_store(render(&page))
         }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+/// INV-1, INV-2: one of the documents of a customer's order, as PDF: `invoice.pdf` (once
+/// paid), `withdrawal-form.pdf`, `terms.pdf` (the version accepted, in the order's language).
+pub(crate) async fn order_document(
+    State(state): State<AppState>,
+    PagePath((lang, number, file)): PagePath<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (_, c) = match signed_in_then(&state, lang, &headers, None).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let app = &state.app;
+    let pdf = async {
+        let o = checkout::order_of(app, &c.id, &number).await?;
+        match file.as_str() {
+            "invoice.pdf" => ecrin_app::documents::invoice_pdf(app, &o).await,
+            "withdrawal-form.pdf" => ecrin_app::documents::withdrawal_form_pdf(app, &o)
+                .await?
+                .ok_or(AppError::NotFound),
+            "terms.pdf" => {
+                let order_lang = ecrin_app::documents::order_lang(&app.profile, &o);
+                ecrin_app::documents::terms_pdf(app, &o.terms_version, order_lang).await
+            }
+            _ => Err(AppError::NotFound),
+        }
+    }
+    .await;
+    match pdf {
+        Ok(pdf) => crate::api::pdf_response(pdf),
         Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
 }

@@ -36,19 +36,7 @@ fn blocks(text: &str) -> Vec<Block> {
         .collect()
 }
 
-/// A date as its readers write it: `21/11/2026` in French and Italian, `21 November 2026`
-/// in English, in the merchant's time zone.
-pub(crate) fn date(ms: i64, lang: Lang, tz: &str) -> String {
-    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
-    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
-        return String::new();
-    };
-    let d = ts.to_zoned(zone).date();
-    match lang {
-        Lang::En => d.strftime("%-d %B %Y").to_string(),
-        Lang::Fr | Lang::It => d.strftime("%d/%m/%Y").to_string(),
-    }
-}
+pub(crate) use ecrin_app::i18n::date;
 
 fn language_name(t: Tr, lang: Lang) -> String {
     t.t(&format!("lang-name-{}", lang.code()))

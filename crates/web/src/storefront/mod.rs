@@ -110,6 +110,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/checkout/{id}", get(checkout::summary))
         .route("/{lang}/checkout/{id}/order", post(checkout::place))
         .route("/{lang}/account/orders/{number}", get(checkout::order_page))
+        .route(
+            "/{lang}/account/orders/{number}/{document}",
+            get(checkout::order_document),
+        )
         .route("/{lang}/basket", get(basket::page))
         .route("/{lang}/basket/items", post(basket::add))
         .route("/{lang}/basket/lines/{line}", post(basket::change_line))
