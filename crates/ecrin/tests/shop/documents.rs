@@ -27,7 +27,12 @@ pub(crate) fn pdf_text(pdf: &[u8]) -> String {
 }
 
 /// A customer's paid card order of `slug` (`personalisation` for an engraved piece).
-async fn paid_order(app: &TestApp, email: &str, slug: &str, checkout: Value) -> (String, Value) {
+pub(crate) async fn paid_order(
+    app: &TestApp,
+    email: &str,
+    slug: &str,
+    checkout: Value,
+) -> (String, Value) {
     let token = ready_customer(app, email, slug, 1).await;
     let (status, s) = call(app, "POST", "/api/v1/checkout", &token, Some(checkout)).await;
     assert_eq!(status, 201, "{s}");

@@ -303,6 +303,74 @@ pub struct OrderDto {
     pub pickup_confirmed_at: Option<String>,
     /// INV-2: the invoice, once paid.
     pub invoice: Option<InvoiceDto>,
+    /// PAY-1, INV-3: refunds made, each with its credit note.
+    pub refunds: Vec<RefundDto>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefundDto {
+    pub id: String,
+    pub amount: i64,
+    /// `pending` (asked of the provider) or `succeeded`.
+    pub status: String,
+    pub reason: String,
+    pub created_at: String,
+    pub credit_note: Option<CreditNoteDto>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreditNoteDto {
+    /// In the merchant's own sequence of credit notes.
+    pub number: String,
+    /// The invoice it corrects.
+    pub invoice_number: String,
+    /// The PDF (`GET`, with the customer's token).
+    pub url: String,
+}
+
+/// The refunds of an order with their credit notes, as the API shows them.
+pub(crate) async fn refunds_dto(state: &AppState, o: &Order) -> Result<Vec<RefundDto>, ApiError> {
+    let store = &state.app.store;
+    let refunds = store
+        .refunds_of(&o.id)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
+    if refunds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let notes = store
+        .credit_notes_of(&o.id)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
+    Ok(refunds
+        .into_iter()
+        .map(|r| RefundDto {
+            credit_note: notes
+                .iter()
+                .find(|n| n.refund_id == r.id)
+                .map(|n| credit_note_dto(state, &o.number, n)),
+            created_at: rfc3339(r.created_at),
+            id: r.id,
+            amount: r.amount,
+            status: r.status,
+            reason: r.reason,
+        })
+        .collect())
+}
+
+pub(crate) fn credit_note_dto(
+    state: &AppState,
+    number: &str,
+    n: &ecrin_store::CreditNote,
+) -> CreditNoteDto {
+    CreditNoteDto {
+        url: format!(
+            "{}/api/v1/orders/{}/credit-notes/{}.pdf",
+            state.app.public_url, number, n.number
+        ),
+        number: n.number.clone(),
+        invoice_number: n.invoice_number.clone(),
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -324,7 +392,12 @@ fn rfc3339(ms: i64) -> String {
 
 pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
     let summary = checkout::document(&o)?;
-    // INV-2: an invoice exists once the order is paid.
+    // INV-2: an invoice exists once the order is paid, and refunds only after.
+    let refunds = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+        Vec::new()
+    } else {
+        refunds_dto(state, &o).await?
+    };
     let invoice = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
         None
     } else {
@@ -392,12 +465,16 @@ pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, Ap
         summary: summary_json(&summary),
         pickup_confirmed_at: o.pickup_confirmed_at.map(rfc3339),
         invoice,
+        refunds,
         number: o.number,
         status: o.status,
     })
 }
 
-fn idempotency(headers: &HeaderMap, body: &[u8]) -> Result<Option<(String, String)>, ApiError> {
+pub(crate) fn idempotency(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<(String, String)>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -412,7 +489,7 @@ fn idempotency(headers: &HeaderMap, body: &[u8]) -> Result<Option<(String, Strin
     Ok(Some((key, checkout::request_sha256(body))))
 }
 
-fn parse_json<T: for<'a> Deserialize<'a>>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: for<'a> Deserialize<'a>>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -80,3 +80,95 @@ pub(crate) async fn packing_slip(
     let pdf = documents::packing_slip_pdf(&state.app, staff_id(&bearer)?, &number).await?;
     Ok(pdf_response(pdf))
 }
+
+/// INV-3: a credit note of one of the customer's orders (`A000001.pdf`).
+#[utoipa::path(get, path = "/api/v1/orders/{number}/credit-notes/{file}",
+    params(("number" = String, Path), ("file" = String, Path, description = "The credit note's number and `.pdf`")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn credit_note(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath((number, file)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let order = checkout::order_of(&state.app, customer_id(&bearer)?, &number).await?;
+    let note = file
+        .strip_suffix(".pdf")
+        .ok_or(ecrin_app::AppError::NotFound)?;
+    let pdf = documents::credit_note_pdf(&state.app, &order, note).await?;
+    Ok(pdf_response(pdf))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// In cents, at most what the payment captured less what was refunded already.
+    pub amount: i64,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RefundResponse {
+    pub order_number: String,
+    #[serde(flatten)]
+    pub refund: super::checkout::RefundDto,
+}
+
+/// PAY-1, INV-3: refunds part or all of an order's card payment through the provider, with
+/// a credit note (admin, customer service, accountant). The same `Idempotency-Key` returns
+/// the same refund and never refunds twice.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/refunds", params(("number" = String, Path)),
+    request_body = RefundRequest,
+    responses((status = 201, body = RefundResponse), (status = 200, body = RefundResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn refund(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let staff = staff_id(&bearer)?;
+    let key = super::checkout::idempotency(&headers, &body)?.map(|(k, _)| k);
+    let req: RefundRequest = super::checkout::parse_json(&body)?;
+    let done = ecrin_app::refunds::refund(
+        &state.app,
+        staff,
+        &number,
+        ecrin_app::refunds::RefundInput {
+            amount: req.amount,
+            reason: req.reason,
+            key,
+        },
+    )
+    .await?;
+    let r = done.refund;
+    let body = RefundResponse {
+        refund: super::checkout::RefundDto {
+            credit_note: done
+                .credit_note
+                .as_ref()
+                .map(|n| super::checkout::credit_note_dto(&state, &number, n)),
+            created_at: jiff::Timestamp::from_millisecond(r.created_at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            id: r.id,
+            amount: r.amount,
+            status: r.status,
+            reason: r.reason,
+        },
+        order_number: number,
+    };
+    let status = if done.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(body)).into_response())
+}

@@ -83,6 +83,14 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             get(documents::packing_slip),
         )
         .route(
+            "/api/v1/orders/{number}/credit-notes/{file}",
+            get(documents::credit_note),
+        )
+        .route(
+            "/api/v1/admin/orders/{number}/refunds",
+            post(documents::refund),
+        )
+        .route(
             "/api/v1/orders/{number}/payments",
             post(checkout::retry_payment),
         )

@@ -56,6 +56,8 @@ use utoipa::OpenApi;
         super::documents::invoice,
         super::documents::withdrawal_form,
         super::documents::packing_slip,
+        super::documents::credit_note,
+        super::documents::refund,
         super::checkout::publish_terms,
         super::checkout::set_dispute,
         super::admin::set_stock,

@@ -734,16 +734,19 @@ pub(crate) async fn order_page(
     let shown = async {
         let o = checkout::order_of(&state.app, &c.id, &number).await?;
         let doc = checkout::document(&o)?;
-        let invoice = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
-            None
+        let (invoice, notes) = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+            (None, Vec::new())
         } else {
-            state.app.store.invoice_of(&o.id).await?
+            (
+                state.app.store.invoice_of(&o.id).await?,
+                state.app.store.credit_notes_of(&o.id).await?,
+            )
         };
-        Ok::<_, AppError>((o, doc, invoice))
+        Ok::<_, AppError>((o, doc, invoice, notes))
     }
     .await;
     match shown {
-        Ok((o, doc, invoice)) => {
+        Ok((o, doc, invoice, notes)) => {
             let t = Tr::new(lang);
             let mut info = order_info(&state, lang, &o);
             let base = format!("/{}/account/orders/{}", lang.code(), o.number);
@@ -758,6 +761,13 @@ pub(crate) async fn order_page(
                     "invoice".into(),
                     t.with("order-invoice-pdf", &[("number", invoice.number.clone())]),
                     format!("{base}/invoice.pdf"),
+                ));
+            }
+            for n in notes {
+                info.documents.push((
+                    format!("credit-note-{}", n.number),
+                    t.with("order-credit-note-pdf", &[("number", n.number.clone())]),
+                    format!("{base}/credit-note-{}.pdf", n.number),
                 ));
             }
             if o.lines.iter().any(|l| l.withdrawable) {
@@ -780,7 +790,8 @@ pub(crate) async fn order_page(
 }
 
 /// INV-1, INV-2: one of the documents of a customer's order, as PDF: `invoice.pdf` (once
-/// paid), `withdrawal-form.pdf`, `terms.pdf` (the version accepted, in the order's language).
+/// paid), `credit-note-A000001.pdf`, `withdrawal-form.pdf`, `terms.pdf` (the version
+/// accepted, in the order's language).
 pub(crate) async fn order_document(
     State(state): State<AppState>,
     PagePath((lang, number, file)): PagePath<(String, String, String)>,
@@ -806,7 +817,13 @@ pub(crate) async fn order_document(
                 let order_lang = ecrin_app::documents::order_lang(&app.profile, &o);
                 ecrin_app::documents::terms_pdf(app, &o.terms_version, order_lang).await
             }
-            _ => Err(AppError::NotFound),
+            other => match other
+                .strip_prefix("credit-note-")
+                .and_then(|f| f.strip_suffix(".pdf"))
+            {
+                Some(note) => ecrin_app::documents::credit_note_pdf(app, &o, note).await,
+                None => Err(AppError::NotFound),
+            },
         }
     }
     .await;
