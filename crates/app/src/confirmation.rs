@@ -24,8 +24,21 @@ fn one_line(lines: &[String]) -> String {
     lines.join(", ")
 }
 
+/// Where the confirmation is read: its terms are attached to the e-mail, linked on the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Medium {
+    Page,
+    Email,
+}
+
 /// The sections of a paid order's confirmation, in the order's language.
-pub fn sections(app: &App, order: &Order, summary: &Summary, invoice: &Invoice) -> Vec<Section> {
+pub fn sections(
+    app: &App,
+    order: &Order,
+    summary: &Summary,
+    invoice: &Invoice,
+    medium: Medium,
+) -> Vec<Section> {
     let p = &app.profile;
     let m = &p.merchant;
     let lang = crate::documents::order_lang(p, order);
@@ -110,7 +123,10 @@ pub fn sections(app: &App, order: &Order, summary: &Summary, invoice: &Invoice) 
         id: "terms",
         heading: t.t("confirm-terms-title"),
         paragraphs: vec![t.with(
-            "confirm-terms-text",
+            match medium {
+                Medium::Email => "confirm-terms-text",
+                Medium::Page => "confirm-terms-page",
+            },
             &[("version", order.terms_version.clone())],
         )],
     });
@@ -184,7 +200,7 @@ pub async fn enqueue(
     let summary = crate::checkout::document(order)?;
     let lang = crate::documents::order_lang(&app.profile, order);
     let t = Tr::new(lang);
-    let parts: Vec<(String, Vec<String>)> = sections(app, order, &summary, invoice)
+    let parts: Vec<(String, Vec<String>)> = sections(app, order, &summary, invoice, Medium::Email)
         .into_iter()
         .filter(|s| !s.paragraphs.is_empty())
         .map(|s| (s.heading, s.paragraphs))

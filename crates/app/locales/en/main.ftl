@@ -664,3 +664,4 @@ refund-subject = Refund of { $amount } on your order { $number }
 refund-text = We have refunded { $amount } on your order { $number }, to the card you paid with. Credit note { $note }, which corrects invoice { $invoice }, is attached.
 refund-delay = Depending on your bank, the amount appears on your account within a few working days.
 order-credit-note-pdf = Credit note { $number } (PDF)
+confirm-terms-page = The general terms of sale you accepted, version { $version }, were sent to you by e-mail as PDF and can be downloaded below.

@@ -664,3 +664,4 @@ refund-subject = Remboursement de { $amount } sur votre commande { $number }
 refund-text = Nous avons remboursé { $amount } sur votre commande { $number }, sur la carte utilisée pour le paiement. L'avoir { $note }, qui corrige la facture { $invoice }, est joint.
 refund-delay = Selon votre banque, le montant apparaît sur votre compte sous quelques jours ouvrés.
 order-credit-note-pdf = Avoir { $number } (PDF)
+confirm-terms-page = Les conditions générales de vente que vous avez acceptées, version { $version }, vous ont été envoyées par e-mail en PDF et sont téléchargeables ci-dessous.

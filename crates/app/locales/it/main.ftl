@@ -664,3 +664,4 @@ refund-subject = Rimborso di { $amount } sul tuo ordine { $number }
 refund-text = Abbiamo rimborsato { $amount } sul tuo ordine { $number }, sulla carta usata per il pagamento. In allegato la nota di credito { $note }, che rettifica la fattura { $invoice }.
 refund-delay = A seconda della banca, l'importo compare sul conto entro pochi giorni lavorativi.
 order-credit-note-pdf = Nota di credito { $number } (PDF)
+confirm-terms-page = Le condizioni generali di vendita accettate, versione { $version }, ti sono state inviate per e-mail in PDF e sono scaricabili qui sotto.

@@ -718,3 +718,218 @@ async fn app_status(app: &TestApp, number: &str) -> String {
         .map(|o| o.status)
         .unwrap_or_default()
 }
+
+/// Waits for a file whose name starts with `prefix` in the browser's downloads.
+async fn downloaded(d: &Driver, prefix: &str) -> PathBuf {
+    let dir = downloads(d);
+    for _ in 0..100 {
+        let found = std::fs::read_dir(&dir)
+            .ok()
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(prefix) && n.ends_with(".pdf"))
+            });
+        if let Some(f) = found {
+            return f;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {prefix}… download in {}", dir.display())
+}
+
+/// Checks INV-1, INV-2 on each profile, as a new customer buys: the catalogue, the basket,
+/// sign-up and the activation link, a new address, the summary and the terms, the card with
+/// its 3-D Secure challenge, then the confirmation page with everything INV-1 lists; the
+/// invoice downloaded from the order's page reads back with its number, totals and VAT;
+/// the confirmation e-mail carries the terms and the withdrawal form.
+#[tokio::test]
+async fn inv_1_inv_2_a_new_customer_buys_and_gets_the_confirmation_and_the_invoice() {
+    let Some(d) = driver() else { return };
+    for (profile, db, lang, email) in [
+        ("paris", Db::Sqlite, "fr", "lea@example.fr"),
+        ("atelier", Db::Sqlite, "fr", "noe@example.fr"),
+        ("milano", Db::Postgres, "it", "sara@example.it"),
+    ] {
+        let app = TestApp::spawn(db, profile).await;
+        let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
+        crate::checkout::restock(&app, &piece, 10).await;
+        let c = browser(&d, 1280, 900).await;
+        c.goto(&app.url(&format!("/{lang}/products/jonc-rivage")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        c.delete_all_cookies()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        c.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+        click(&c, "#consent-refuse").await;
+        consent_becomes(&c, "p0.a0.").await;
+        click(&c, ".add-to-basket button[type=submit]").await;
+        text_within(&c, ".add-to-basket #basket-status", "€").await;
+        c.goto(&app.url(&format!("/{lang}/basket")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        click(&c, ".basket-actions a.button").await;
+        url_within(&c, "/account/login").await;
+        // A new customer: sign up, then follow the activation link.
+        click(&c, ".account-form a[href$='/account/sign-up']").await;
+        fill(&c, "f-given_name", "Camille").await;
+        fill(&c, "f-family_name", "Durand").await;
+        fill(&c, "f-email", email).await;
+        fill(&c, "f-password", "saphir et vermeil").await;
+        click(&c, "#f-declares_adult_consumer").await;
+        click(&c, ".account-form button[type=submit]").await;
+        text_within(&c, "h1", "").await;
+        let mails = app
+            .get_json(&format!(
+                "/api/v1/test/outbox?to={}",
+                urlencoding::encode(email)
+            ))
+            .await;
+        let link = mails["items"][0]["links"][0]
+            .as_str()
+            .unwrap_or_default()
+            .replace("http://shop.test", &app.base);
+        c.goto(&link).await.unwrap_or_else(|e| panic!("{e}"));
+        click(&c, ".account-form button[type=submit]").await;
+        click(&c, ".account-form a.button").await;
+        fill(&c, "f-email", email).await;
+        fill(&c, "f-password", "saphir et vermeil").await;
+        click(&c, ".account-form button[type=submit]").await;
+        text_within(&c, ".account-home .lede", "Camille").await;
+        // The basket followed the visitor into the account.
+        c.goto(&app.url(&format!("/{lang}/checkout")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (country, postcode, city) = crate::checkout::home_country(profile);
+        click(&c, "#d-new").await;
+        fill(&c, "f-delivery_address.given_name", "Camille").await;
+        fill(&c, "f-delivery_address.family_name", "Durand").await;
+        fill(&c, "f-delivery_address.line1", "5 rue du Bac").await;
+        fill(&c, "f-delivery_address.postcode", postcode).await;
+        fill(&c, "f-delivery_address.city", city).await;
+        fill(&c, "f-delivery_address.country", country).await;
+        fill(&c, "f-delivery_address.phone", "+33 1 23 45 67 89").await;
+        click(&c, ".checkout-form button[type=submit]").await;
+        if c.wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css("dd.summary-total"))
+            .await
+            .is_err()
+        {
+            let page = text_within(&c, "main", "").await;
+            panic!("{profile}: no summary:\n{page}");
+        }
+        click(&c, "#f-accept_terms").await;
+        click(&c, ".confirm-form button[name=confirm]").await;
+        url_within(&c, "/account/orders/").await;
+        text_within(&c, "h1", "000001").await;
+        // The card asks for the 3-D Secure confirmation on every profile here.
+        click(&c, "#pay-by-card").await;
+        url_within(&c, "/sandbox/pay/").await;
+        fill(&c, "card", "4000 0000 0000 3220").await;
+        fill(&c, "expiry", "12/30").await;
+        fill(&c, "cvc", "123").await;
+        click(&c, "form button[type=submit]").await;
+        url_within(&c, "/challenge").await;
+        click(&c, "button[value=pass]").await;
+        url_within(&c, "/account/orders/000001").await;
+        // INV-1: the confirmation page.
+        for id in [
+            "confirm-payment",
+            "confirm-lines",
+            "confirm-delivery",
+            "confirm-terms",
+            "confirm-withdrawal",
+            "confirm-warranty",
+            "confirm-complaints",
+        ] {
+            let part = text_within(&c, &format!("#{id}"), "").await;
+            assert!(part.len() > 20, "{profile}: {id}: {part:?}");
+        }
+        let payment = text_within(&c, "#confirm-payment", "F000001").await;
+        assert!(payment.contains("000001"), "{profile}: {payment}");
+        let complaints = text_within(&c, "#confirm-complaints", "").await;
+        let merchant = app.app.profile.merchant.complaint_address.clone();
+        assert!(complaints.contains(&merchant), "{profile}: {complaints}");
+        shot(&c, &format!("{profile}-confirmation")).await;
+        c.set_window_size(390, 844)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        shot(&c, &format!("{profile}-confirmation-phone")).await;
+        // INV-2: the invoice from "My Orders".
+        let _ = std::fs::remove_dir_all(downloads(&d));
+        let _ = std::fs::create_dir_all(downloads(&d));
+        click(&c, "#doc-invoice").await;
+        let file = downloaded(&d, "F000001").await;
+        // Kept beside the screenshots, with its first page as an image.
+        let kept = shots().join(format!("{profile}-invoice.pdf"));
+        let _ = std::fs::copy(&file, &kept);
+        let png = Command::new("pdftoppm")
+            .args(["-png", "-r", "70", "-singlefile"])
+            .arg(&kept)
+            .arg(shots().join(format!("{profile}-invoice")))
+            .status()
+            .unwrap_or_else(|e| panic!("pdftoppm (poppler-utils): {e}"));
+        assert!(png.success(), "{profile}: pdftoppm refused the invoice");
+        // Spaces as a reader copies them: no-break spaces become plain ones.
+        let plain = |s: &str| s.replace(['\u{a0}', '\u{202f}'], " ");
+        let text = plain(&crate::documents::pdf_text(
+            &std::fs::read(&file).unwrap_or_default(),
+        ));
+        let o = app
+            .app
+            .store
+            .order_by_number("000001")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{profile}: no order"));
+        let t = ecrin_app::i18n::Tr::new(lang.parse().unwrap_or(ecrin_core::Lang::Fr));
+        for expected in [
+            "F000001".to_owned(),
+            "000001".to_owned(),
+            app.app.profile.merchant.vat_number.clone(),
+            t.money(o.total),
+            t.money(o.vat_total),
+            t.t("doc-col-vat-rate"),
+            "Camille Durand".to_owned(),
+        ] {
+            let expected = plain(&expected);
+            assert!(
+                text.contains(&expected),
+                "{profile}: {expected:?} not in\n{text}"
+            );
+        }
+        // INV-1: the e-mail, with the terms and the withdrawal form attached.
+        let mails = app
+            .get_json(&format!(
+                "/api/v1/test/outbox?to={}",
+                urlencoding::encode(email)
+            ))
+            .await;
+        let confirmation = mails["items"]
+            .as_array()
+            .and_then(|m| {
+                m.iter()
+                    .find(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty()))
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{profile}: no confirmation e-mail in {mails}"));
+        assert!(
+            confirmation["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains("000001")),
+            "{confirmation}"
+        );
+        assert_eq!(
+            confirmation["attachments"][1]["kind"], "withdrawal_form",
+            "{confirmation}"
+        );
+        let _ = c.close().await;
+    }
+}

@@ -105,7 +105,7 @@ struct FormPage {
     errors: Vec<(String, String)>,
 }
 
-fn input_of(f: &CheckoutFields, lang: Lang) -> CheckoutInput {
+fn input_of(f: &CheckoutFields, lang: Lang, profile: &ecrin_core::Profile) -> CheckoutInput {
     let delivery = if f.delivery == "new" {
         AddressSource::Typed(Box::new(AddressForm {
             given_name: f.given_name.clone(),
@@ -140,7 +140,14 @@ fn input_of(f: &CheckoutFields, lang: Lang) -> CheckoutInput {
         delivery_address: delivery,
         billing_address: billing,
         delivery_method: (!f.method.is_empty()).then(|| f.method.clone()),
-        pickup_boutique: (!f.boutique.is_empty()).then(|| f.boutique.clone()),
+        // The boutique list is always sent; it counts only with the pick-up method.
+        pickup_boutique: profile
+            .delivery
+            .methods
+            .iter()
+            .any(|m| m.id == f.method && m.kind == MethodKind::BoutiquePickup)
+            .then(|| f.boutique.clone())
+            .filter(|b| !b.is_empty()),
         gift,
         lang: Some(lang),
     }
@@ -326,7 +333,7 @@ pub(crate) async fn submit(
         );
     }
     let t = Tr::new(lang);
-    match checkout::checkout(&state.app, &c.id, &input_of(&f, lang)).await {
+    match checkout::checkout(&state.app, &c.id, &input_of(&f, lang, &state.app.profile)).await {
         Ok(summary) => {
             Redirect::to(&format!("/{}/checkout/{}", lang.code(), summary.id)).into_response()
         }
@@ -751,12 +758,17 @@ pub(crate) async fn order_page(
             let mut info = order_info(&state, lang, &o);
             let base = format!("/{}/account/orders/{}", lang.code(), o.number);
             if let Some(invoice) = &invoice {
-                info.confirmation =
-                    ecrin_app::confirmation::sections(&state.app, &o, &doc, invoice)
-                        .into_iter()
-                        .filter(|s| !s.paragraphs.is_empty())
-                        .map(|s| (s.id.to_owned(), s.heading, s.paragraphs))
-                        .collect();
+                info.confirmation = ecrin_app::confirmation::sections(
+                    &state.app,
+                    &o,
+                    &doc,
+                    invoice,
+                    ecrin_app::confirmation::Medium::Page,
+                )
+                .into_iter()
+                .filter(|s| !s.paragraphs.is_empty())
+                .map(|s| (s.id.to_owned(), s.heading, s.paragraphs))
+                .collect();
                 info.documents.push((
                     "invoice".into(),
                     t.with("order-invoice-pdf", &[("number", invoice.number.clone())]),
