@@ -7,8 +7,15 @@
 #   bash scripts/bench.sh              # both databases
 #   DBS=sqlite DURATION=20s bash scripts/bench.sh
 #   ONLY=accounts DBS=sqlite bash scripts/bench.sh   # logins, basket and checkout only
-#   DISK_WRITER=1 ...   # the basket and checkout loads beside a process writing and
-#                       # syncing 256 MB files in a loop (dd), with the fsync rate measured
+#   ONLY=purchase DBS=postgres bash scripts/bench.sh  # the whole purchase only
+#   DISK_WRITER=1 ...   # the basket, checkout and purchase loads beside a process writing
+#                       # and syncing 256 MB files in a loop (dd), with the fsync rate measured
+#
+# The whole purchase (basket → summary → order → sandbox card payment → confirmation) runs
+# crates/ecrin/examples/purchase_load.rs: PURCHASE_CONNS virtual customers for
+# PURCHASE_DURATION seconds, on one server, and on PostgreSQL also on three servers sharing
+# the database. One piece has LIMITED_UNITS units and sells out during the run; afterwards
+# the database is asked whether any unit was sold twice and whether invoices run unbroken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,22 +25,31 @@ THREADS=${THREADS:-1}
 DBS=${DBS:-"sqlite postgres"}
 CUSTOMERS=${CUSTOMERS:-1000}
 BASKET_DURATION=${BASKET_DURATION:-8s}
+PURCHASE_CONNS=${PURCHASE_CONNS:-32}
+PURCHASE_DURATION=${PURCHASE_DURATION:-10}
+LIMITED_UNITS=${LIMITED_UNITS:-200}
+# Every server of a run signs the sandbox's links and callbacks alike.
+export ECRIN_PAYMENT_SECRET=${ECRIN_PAYMENT_SECRET:-bench-payment-secret-0123456789abcdef}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 command -v wrk >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
 
-echo "==> Building the release binary"
+echo "==> Building the release binary and the purchase load"
 cargo build --release --locked -q
+cargo build --release --locked -q -p ecrin --example purchase_load
 bin=$PWD/target/release/ecrin
+loadbin=$PWD/target/release/examples/purchase_load
 work=$(mktemp -d)
 out=target/bench
 mkdir -p "$out"
 server_pid=""
 pg_data=""
 
+extra_pids=()
 cleanup() {
   stop_disk_writer
+  for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   if [ -n "$pg_data" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
@@ -71,6 +87,15 @@ stop_disk_writer() {
   fi
 }
 
+# The `paris` profile, with CHK-9's limits on orders per account and per client address
+# raised: every request of the load comes from 127.0.0.1, and each virtual customer orders
+# again and again. Everything else is the profile as shipped.
+bench_profile() {
+  cp profiles/paris.toml "$work/bench-paris.toml"
+  printf '\n[fraud]\nmax_units_per_sku = 10\nmax_orders_per_account_per_hour = 1000000\nmax_orders_per_ip_per_hour = 1000000000\n' >>"$work/bench-paris.toml"
+  echo "$work/bench-paris.toml"
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 now_ms() { date +%s%3N; }
@@ -81,6 +106,7 @@ start_server() {
   port=$(free_port)
   local t0; t0=$(now_ms)
   ECRIN_DATABASE_URL=$url ECRIN_ADDR=127.0.0.1:$port RUST_LOG=warn ECRIN_TEST_MODE=${BENCH_TEST_MODE:-0} \
+    ECRIN_PROFILE=$profile \
     ECRIN_AUTH_ATTEMPTS_PER_MINUTE=1000000000 "$bin" serve >"$work/server.log" 2>&1 &
   server_pid=$!
   until curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
@@ -105,6 +131,83 @@ for unit,f in (("us",0.001),("ms",1),("s",1000)):
         print(f"{float(v[:-len(unit)])*f:.2f}"); break' "$1"
 }
 
+# SQL on the bench's database: one row per line, columns separated by `|`.
+sql() {
+  case $db in
+    sqlite) python3 - "$work/bench.db" "$1" <<'PY'
+import sqlite3, sys
+for row in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]):
+    print("|".join(str(c) for c in row))
+PY
+    ;;
+    postgres) psql -qtA -h 127.0.0.1 -p "$pg_port" -U postgres -d ecrin_bench -c "$1" ;;
+  esac
+}
+
+# The whole purchase on `procs` servers sharing the database (the first one running).
+purchase() {
+  local procs=$1 label=$2
+  local skus; skus=$(cat "$work/purchase_skus.txt")
+  local list; list=$(echo "$skus" | sed "s/,/','/g")
+  if [ ! -f "$work/staff.$db" ]; then
+    printf '%s\n' "bench warehouse secret" | ECRIN_DATABASE_URL=$url "$bin" admin create-staff \
+      --email stock@bench.test --name Stock --role warehouse >/dev/null
+    touch "$work/staff.$db"
+  fi
+  local staff
+  staff=$(curl -fsS -H 'content-type: application/json' \
+    -d '{"email":"stock@bench.test","password":"bench warehouse secret"}' \
+    "http://127.0.0.1:$port/api/v1/sessions" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  local first=1 units
+  for sku in ${skus//,/ }; do
+    units=1000000; [ $first = 1 ] && units=$LIMITED_UNITS; first=0
+    curl -fsS -X PUT -H "authorization: Bearer $staff" -H 'content-type: application/json' \
+      -d "{\"on_hand\": $units}" "http://127.0.0.1:$port/api/v1/admin/variants/$sku/stock" >/dev/null
+  done
+  local reserved_before
+  reserved_before=$(sql "SELECT v.sku, COALESCE((SELECT SUM(l.reserved) FROM order_lines l WHERE l.sku = v.sku), 0) FROM variants v WHERE v.sku IN ('$list') ORDER BY v.sku")
+  local bases="http://127.0.0.1:$port" i p
+  for i in $(seq 2 "$procs"); do
+    p=$(free_port)
+    ECRIN_DATABASE_URL=$url ECRIN_ADDR=127.0.0.1:$p RUST_LOG=warn ECRIN_TEST_MODE=1 ECRIN_PROFILE=$profile \
+      ECRIN_AUTH_ATTEMPTS_PER_MINUTE=1000000000 "$bin" serve >"$work/server$i.log" 2>&1 &
+    extra_pids+=($!)
+    until curl -fsS "http://127.0.0.1:$p/readyz" >/dev/null 2>&1; do sleep 0.05; done
+    bases="$bases,http://127.0.0.1:$p"
+  done
+  echo "==> $db: the whole purchase on $procs server(s)$label, $PURCHASE_CONNS customers, ${PURCHASE_DURATION}s"
+  local ok=0
+  "$loadbin" "$bases" "$work/purchase_tokens.json" "$skus" "$PURCHASE_CONNS" "$PURCHASE_DURATION" \
+    "$work/purchased.jsonl" >"$work/purchase.txt" || ok=$?
+  for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  extra_pids=()
+  {
+    echo
+    echo "#### $db, whole purchase, $procs server(s)$label"
+    echo
+    cat "$work/purchase.txt"
+  } | tee -a "$summary"
+  # PAY-5: the units each piece lost are exactly those the run's orders hold.
+  python3 - "$LIMITED_UNITS" "$skus" "$reserved_before" "$(sql "SELECT v.sku, v.on_hand, COALESCE((SELECT SUM(l.reserved) FROM order_lines l WHERE l.sku = v.sku), 0) FROM variants v WHERE v.sku IN ('$list') ORDER BY v.sku")" <<'PY' | tee -a "$summary"
+import sys
+limited, skus, before, after = int(sys.argv[1]), sys.argv[2].split(","), sys.argv[3], sys.argv[4]
+held_before = {l.split("|")[0]: int(l.split("|")[1]) for l in before.splitlines() if l}
+oversold, lines = 0, []
+for l in after.splitlines():
+    sku, on_hand, held = l.split("|")
+    initial = limited if sku == skus[0] else 1_000_000
+    taken = int(held) - held_before.get(sku, 0)
+    if int(on_hand) < 0 or initial - int(on_hand) != taken:
+        oversold += 1
+    if sku == skus[0]:
+        lines.append(f"limited piece {sku}: {limited} units, {taken} sold, {on_hand} left")
+print("stock: " + "; ".join(lines) + f"; pieces whose units do not add up: {oversold}")
+PY
+  sql "SELECT COUNT(*), MIN(seq), MAX(seq) FROM invoices" | awk -F'|' '{ printf "invoices in the database: %s, numbered %s to %s: %s\n", $1, $2, $3, ($1 == $3 - $2 + 1 && $2 == 1) ? "no gap" : "GAP" }' | tee -a "$summary"
+  [ "$ok" = 0 ] || echo "$db: the purchase load reported errors (exit $ok)" | tee -a "$summary"
+}
+
+profile=$(bench_profile)
 results="$out/results.md"
 {
   echo "| database | endpoint | requests/s | p50 ms | p99 ms | errors |"
@@ -154,7 +257,7 @@ for db in $DBS; do
   start_server "$url"
   first_start=$start_ms
   stop_server
-  if [ "${ONLY:-}" != accounts ]; then
+  if [ "${ONLY:-}" != accounts ] && [ "${ONLY:-}" != purchase ]; then
   start_server "$url"
   echo "$db: cold start to first answer: ${first_start} ms on an empty database, ${start_ms} ms on an existing one" | tee -a "$summary"
   # Warm up, then measure.
@@ -173,7 +276,7 @@ for db in $DBS; do
   echo "==> $db: signing up $CUSTOMERS customers for the login and basket loads"
   BENCH_TEST_MODE=1 start_server "$url"
   python3 scripts/bench_accounts.py "http://127.0.0.1:$port" "$CUSTOMERS" "$work"
-  load "$db" "POST /api/v1/sessions (login, Argon2id m=19 MiB t=2 p=1)" "/" "$work/login.lua"
+  [ "${ONLY:-}" = purchase ] || load "$db" "POST /api/v1/sessions (login, Argon2id m=19 MiB t=2 p=1)" "/" "$work/login.lua"
   beside=""
   if [ -n "${DISK_WRITER:-}" ]; then
     echo "$db: fsyncs/s on a quiet disk: $(fsync_rate)" | tee -a "$summary"
@@ -182,10 +285,16 @@ for db in $DBS; do
     echo "$db: fsyncs/s beside the disk writer: $(fsync_rate)" | tee -a "$summary"
     beside=", beside a disk writer"
   fi
+  if [ "${ONLY:-}" != purchase ]; then
   # 50 additions per customer at most (BSK-2): the run stops well before that.
   DURATION=$BASKET_DURATION load "$db" "POST /api/v1/basket/items (add to basket$beside)" "/" "$work/basket.lua"
   # The baskets just filled, priced with the default address (CHK-1 … CHK-6, DLV-2).
   DURATION=${CHECKOUT_DURATION:-$BASKET_DURATION} load "$db" "POST /api/v1/checkout (priced summary$beside)" "/" "$work/checkout.lua"
+  fi
+  purchase 1 "$beside"
+  if [ "$db" = postgres ]; then
+    purchase 3 "$beside"
+  fi
   stop_disk_writer
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
   echo "$db: server peak RSS after the account runs: $((rss / 1024)) MB" | tee -a "$summary"

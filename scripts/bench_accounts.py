@@ -5,7 +5,9 @@ can be bought, and writes the wrk Lua scripts that replay logins and basket addi
 
 Each customer also gets a default delivery address; 200 more customers get a basket of two
 pieces, and a third script replays the priced summary of the checkout (POST
-/api/v1/checkout) over their baskets.
+/api/v1/checkout) over their baskets. 128 more, with empty baskets, are written to
+purchase_tokens.json for the whole-purchase load (crates/ecrin/examples/purchase_load.rs),
+with the pieces it buys in purchase_skus.txt.
 
 Usage: bench_accounts.py BASE_URL N OUT_DIR
 """
@@ -17,6 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 base, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 PASSWORD = "bench rubis onyx"
 CHECKOUT_CUSTOMERS = 200
+# Customers of the whole-purchase load (scripts/bench.sh, purchase_load): an address each,
+# an empty basket; one virtual customer each.
+PURCHASE_CUSTOMERS = 128
 
 
 def call(method, path, body=None, token=None):
@@ -50,6 +55,8 @@ with ThreadPoolExecutor(max_workers=8) as pool:
     # Customers of their own for the checkout load, each with a basket of two pieces (a
     # jewellery order rarely holds more); the basket load leaves the others' baskets full.
     buyers = list(pool.map(customer, range(count, count + CHECKOUT_CUSTOMERS)))
+    purchasers = list(pool.map(customer, range(count + CHECKOUT_CUSTOMERS,
+                                               count + CHECKOUT_CUSTOMERS + PURCHASE_CUSTOMERS)))
 
 skus = []
 for item in call("GET", "/api/v1/products?page%5Bsize%5D=100")["items"]:
@@ -108,4 +115,9 @@ request = function()
     {{["content-type"] = "application/json", ["authorization"] = "Bearer " .. tokens[c]}}, '{{}}')
 end
 """)
+with open(f"{out}/purchase_tokens.json", "w") as f:
+    json.dump([t for _, t in purchasers], f)
+with open(f"{out}/purchase_skus.txt", "w") as f:
+    # Pieces kept in stock: the whole-purchase load sets their units.
+    f.write(",".join(skus[2:12]))
 print(f"{len(customers)} customers, {len(skus)} pieces")

@@ -1,0 +1,305 @@
+//! The whole purchase as a load, for `scripts/bench.sh`: each virtual customer, again and
+//! again, puts a piece in the basket, asks for the priced summary, places the order,
+//! pays it with the sandbox's test card (`POST /api/v1/test/payments/{number}`, which goes
+//! through the provider's pages and its signed callback as a browser would) and reads the
+//! confirmed order. Requests are spread over several servers when several are given.
+//!
+//! ```text
+//! purchase_load BASES TOKENS_FILE SKUS CONCURRENCY SECONDS OUT_FILE
+//!   BASES        http://127.0.0.1:8080[,http://127.0.0.1:8081…]
+//!   TOKENS_FILE  a JSON list of customers' bearer tokens, each with a default address
+//!   SKUS         pieces to buy, comma-separated
+//!   OUT_FILE     where the completed orders' numbers, invoices and pieces go (JSON lines)
+//! ```
+//!
+//! It prints completed orders per second, the p50/p99 latency of each step and of every
+//! request, and whether the invoice numbers run without a gap.
+
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+const STEPS: [&str; 5] = [
+    "POST /api/v1/basket/items",
+    "POST /api/v1/checkout",
+    "POST /api/v1/orders",
+    "POST /api/v1/test/payments/{number}",
+    "GET /api/v1/orders/{number}",
+];
+
+#[derive(Default)]
+struct Tally {
+    /// Microseconds per request, per step.
+    latencies: [Vec<u32>; 5],
+    completed: u64,
+    sold_out: u64,
+    errors: Vec<String>,
+    /// Completed orders: (number, invoice number, sku).
+    orders: Vec<(String, String, String)>,
+}
+
+struct Customer {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Customer {
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value, u32) {
+        let url = format!("{}{path}", self.base);
+        let req = match method {
+            "GET" => self.client.get(url),
+            "DELETE" => self.client.delete(url),
+            _ => self.client.post(url),
+        }
+        .bearer_auth(&self.token);
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        let t0 = Instant::now();
+        let res = req.send().await;
+        let (status, value) = match res {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                (status, r.json::<Value>().await.unwrap_or(Value::Null))
+            }
+            Err(e) => (0, json!({ "error": e.to_string() })),
+        };
+        let us = u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX);
+        (status, value, us)
+    }
+
+    /// Empties the basket (after a piece sold out under the customer's nose).
+    async fn clear_basket(&self) {
+        let (_, basket, _) = self.call("GET", "/api/v1/basket", None).await;
+        for line in basket["lines"].as_array().cloned().unwrap_or_default() {
+            if let Some(id) = line["id"].as_str() {
+                self.call("DELETE", &format!("/api/v1/basket/items/{id}"), None)
+                    .await;
+            }
+        }
+    }
+}
+
+/// One purchase; `Ok(None)` when the piece sold out on the way (PAY-5 refused it).
+async fn purchase(
+    c: &Customer,
+    sku: &str,
+    latencies: &mut [Vec<u32>; 5],
+) -> Result<Option<(String, String)>, String> {
+    let (s, v, us) = c
+        .call(
+            "POST",
+            "/api/v1/basket/items",
+            Some(json!({"sku": sku, "quantity": 1})),
+        )
+        .await;
+    latencies[0].push(us);
+    if s == 409 || s == 422 {
+        return Ok(None);
+    }
+    if s != 201 {
+        return Err(format!("basket {s}: {v}"));
+    }
+    let (s, summary, us) = c.call("POST", "/api/v1/checkout", Some(json!({}))).await;
+    latencies[1].push(us);
+    if s != 201 {
+        return Err(format!("checkout {s}: {summary}"));
+    }
+    if summary["can_order"] == false {
+        c.clear_basket().await;
+        return Ok(None);
+    }
+    let (s, order, us) = c
+        .call(
+            "POST",
+            "/api/v1/orders",
+            Some(json!({"checkout_id": summary["id"], "accept_terms": true,
+                        "terms_version": summary["terms"]["version"],
+                        "confirm_obligation_to_pay": true, "payment_method": "card"})),
+        )
+        .await;
+    latencies[2].push(us);
+    if s == 409 {
+        c.clear_basket().await;
+        return Ok(None);
+    }
+    if s != 201 {
+        return Err(format!("order {s}: {order}"));
+    }
+    let number = order["number"].as_str().unwrap_or_default().to_owned();
+    let (s, paid, us) = c
+        .call(
+            "POST",
+            &format!("/api/v1/test/payments/{number}"),
+            Some(json!({"card": "4242424242424242"})),
+        )
+        .await;
+    latencies[3].push(us);
+    if s != 200 {
+        return Err(format!("payment {s}: {paid}"));
+    }
+    let (s, seen, us) = c
+        .call("GET", &format!("/api/v1/orders/{number}"), None)
+        .await;
+    latencies[4].push(us);
+    if s != 200 || seen["status"] != "being_prepared" {
+        return Err(format!("confirmation {s}: {}", seen["status"]));
+    }
+    let invoice = seen["invoice"]["number"].as_str().unwrap_or_default();
+    if invoice.is_empty() {
+        return Err(format!("order {number} paid without an invoice"));
+    }
+    Ok(Some((number, invoice.to_owned())))
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[i.min(sorted.len() - 1)]) / 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() != 7 {
+        eprintln!("usage: purchase_load BASES TOKENS_FILE SKUS CONCURRENCY SECONDS OUT_FILE");
+        std::process::exit(2);
+    }
+    let bases: Vec<String> = args[1].split(',').map(str::to_owned).collect();
+    let tokens: Vec<String> = std::fs::read_to_string(&args[2])
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| {
+            eprintln!("{}: not a JSON list of tokens", args[2]);
+            std::process::exit(2);
+        });
+    let skus: Vec<String> = args[3].split(',').map(str::to_owned).collect();
+    let concurrency: usize = args[4].parse().unwrap_or(32).min(tokens.len());
+    let seconds: u64 = args[5].parse().unwrap_or(10);
+    let out_file = args[6].clone();
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(1);
+        });
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..concurrency {
+        let customer = Customer {
+            client: client.clone(),
+            base: bases[i % bases.len()].clone(),
+            token: tokens[i].clone(),
+        };
+        let skus = skus.clone();
+        let tally = tally.clone();
+        tasks.spawn(async move {
+            let mut latencies: [Vec<u32>; 5] = Default::default();
+            let mut done = Vec::new();
+            let (mut sold_out, mut errors) = (0, Vec::new());
+            let mut n = i;
+            while Instant::now() < deadline {
+                let sku = &skus[n % skus.len()];
+                n += 1;
+                match purchase(&customer, sku, &mut latencies).await {
+                    Ok(Some((number, invoice))) => done.push((number, invoice, sku.clone())),
+                    Ok(None) => sold_out += 1,
+                    Err(e) => {
+                        errors.push(e);
+                        customer.clear_basket().await;
+                    }
+                }
+            }
+            let mut t = tally.lock().await;
+            for (all, mine) in t.latencies.iter_mut().zip(latencies) {
+                all.extend(mine);
+            }
+            t.completed += done.len() as u64;
+            t.orders.extend(done);
+            t.sold_out += sold_out;
+            t.errors.extend(errors);
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut t = tally.lock().await;
+
+    let mut all: Vec<u32> = t.latencies.iter().flatten().copied().collect();
+    all.sort_unstable();
+    println!(
+        "completed orders: {} in {:.1} s = {:.0} orders/s ({} requests, {:.0} requests/s); \
+         sold out on the way: {}; errors: {}",
+        t.completed,
+        elapsed,
+        t.completed as f64 / elapsed,
+        all.len(),
+        all.len() as f64 / elapsed,
+        t.sold_out,
+        t.errors.len()
+    );
+    println!("| step | requests | p50 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, lat) in STEPS.iter().zip(t.latencies.iter_mut()) {
+        lat.sort_unstable();
+        println!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} |",
+            lat.len(),
+            percentile(lat, 0.50),
+            percentile(lat, 0.99),
+            percentile(lat, 1.0)
+        );
+    }
+    println!(
+        "| every request | {} | {:.2} | {:.2} | {:.2} |",
+        all.len(),
+        percentile(&all, 0.50),
+        percentile(&all, 0.99),
+        percentile(&all, 1.0)
+    );
+    for e in t.errors.iter().take(5) {
+        println!("error: {e}");
+    }
+    // INV-2: the invoices of this run, in order, without a gap or a duplicate.
+    let mut seqs: Vec<u64> = t
+        .orders
+        .iter()
+        .filter_map(|(_, inv, _)| inv.trim_start_matches('F').parse().ok())
+        .collect();
+    seqs.sort_unstable();
+    let unique = seqs.windows(2).all(|w| w[0] != w[1]);
+    let gapless = seqs.windows(2).all(|w| w[1] == w[0] + 1);
+    println!(
+        "invoices: {} numbered {}…{}, {}",
+        seqs.len(),
+        seqs.first().copied().unwrap_or(0),
+        seqs.last().copied().unwrap_or(0),
+        if unique && gapless {
+            "no gap, no duplicate"
+        } else {
+            "GAP OR DUPLICATE"
+        }
+    );
+    if let Ok(mut f) = std::fs::File::create(&out_file) {
+        for (number, invoice, sku) in &t.orders {
+            let _ = writeln!(
+                f,
+                "{}",
+                json!({"number": number, "invoice": invoice, "sku": sku})
+            );
+        }
+    }
+    if !(unique && gapless) || !t.errors.is_empty() {
+        std::process::exit(1);
+    }
+}
