@@ -1298,7 +1298,7 @@ macro_rules! impl_tx {
             }
 
             async fn next_order_number(&mut self) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::NEXT_ORDER_NUMBER)
+                sqlx::query_scalar($crate::sql::next_order_number($dialect))
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err($err)

@@ -1149,8 +1149,17 @@ pub const CHECKOUT: &str = "SELECT id, customer_id, created_at, expires_at, summ
 /// A summary is ordered once: the row count says whether this order took it.
 pub const TAKE_CHECKOUT: &str =
     "UPDATE checkouts SET order_number = $2 WHERE id = $1 AND order_number IS NULL";
-pub const NEXT_ORDER_NUMBER: &str =
-    "UPDATE meta SET value = value + 1 WHERE key = 'order_number' RETURNING value";
+/// Order numbers need not run without a gap (invoices must): on PostgreSQL a sequence hands
+/// them out, so concurrent orders do not wait for each other's commit on the counter's row
+/// lock; SQLite's one writer takes the counter row.
+pub fn next_order_number(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "UPDATE meta SET value = value + 1 WHERE key = 'order_number' RETURNING value"
+        }
+        Dialect::Postgres => "SELECT nextval('order_numbers')",
+    }
+}
 const ORDER_COLUMNS: &str = "id, number, customer_id, status, placed_at, total, vat_total, \
      delivery_charge, payment_method, terms_version, terms_sha256, terms_language, accepted_at, \
      accepted_ip, accepted_user_agent, confirmed_by_staff_id, pickup_confirmed_at, \

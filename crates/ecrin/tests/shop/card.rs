@@ -34,17 +34,6 @@ async fn get_order(app: &TestApp, token: &str, number: &Value) -> Value {
         .1
 }
 
-async fn availability(app: &TestApp, piece: &str) -> String {
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let p = app.get_json("/api/v1/products/jonc-rivage").await;
-    p["variants"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["sku"] == piece))
-        .and_then(|v| v["availability"].as_str())
-        .unwrap_or("missing")
-        .to_owned()
-}
-
 async fn history_holds(app: &TestApp) -> (u64, usize) {
     let r = ecrin_app::proof::verify(&app.app, |_| {})
         .await
@@ -116,7 +105,11 @@ async fn pay_3_a_refused_card_gives_the_units_back_and_the_customer_tries_again(
             "awaiting_payment"
         );
         // The unit the order held is on sale again.
-        assert_eq!(availability(&app, &piece).await, "in_stock", "{db:?}");
+        assert_eq!(
+            crate::stock::availability(&app, "jonc-rivage", &piece, "in_stock").await,
+            "in_stock",
+            "{db:?}"
+        );
         // No attempt is open until the customer starts one.
         let (status, body) = pay(&app, &token, &number, "4242424242424242").await;
         assert_eq!(
@@ -134,7 +127,11 @@ async fn pay_3_a_refused_card_gives_the_units_back_and_the_customer_tries_again(
         )
         .await;
         assert_eq!(status, 201, "{db:?}: {retried}");
-        assert_eq!(availability(&app, &piece).await, "sold_out", "{db:?}");
+        assert_eq!(
+            crate::stock::availability(&app, "jonc-rivage", &piece, "sold_out").await,
+            "sold_out",
+            "{db:?}"
+        );
         let (status, again) = call(
             &app,
             "POST",

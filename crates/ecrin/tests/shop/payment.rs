@@ -52,18 +52,6 @@ async fn run_jobs(app: &TestApp) -> usize {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-async fn availability(app: &TestApp, piece: &str) -> String {
-    // The page cache follows the catalogue's version within half a second.
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let p = app.get_json("/api/v1/products/jonc-rivage").await;
-    p["variants"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["sku"] == piece))
-        .and_then(|v| v["availability"].as_str())
-        .unwrap_or("missing")
-        .to_owned()
-}
-
 /// Checks PAY-4: a transfer not received within the profile's five working days cancels
 /// the order when the job comes due on the moved clock: the unit goes back on sale, the
 /// customer is e-mailed, the history records it, and a transfer arriving afterwards is
@@ -79,7 +67,11 @@ async fn pay_4_a_transfer_not_received_in_time_cancels_the_order() {
         let number = o["number"].clone();
         let due = o["payment"]["next_action"]["instructions"]["due_date"].clone();
         assert!(due.is_string(), "{o}");
-        assert_eq!(availability(&app, &piece).await, "sold_out", "{db:?}");
+        assert_eq!(
+            crate::stock::availability(&app, "jonc-rivage", &piece, "sold_out").await,
+            "sold_out",
+            "{db:?}"
+        );
 
         let total = o["total"].as_i64().unwrap_or_default();
         for wrong in [total - 1, total + 1, 0, -total] {
@@ -106,7 +98,11 @@ async fn pay_4_a_transfer_not_received_in_time_cancels_the_order() {
             "cancelled",
             "{db:?}"
         );
-        assert_eq!(availability(&app, &piece).await, "in_stock", "{db:?}");
+        assert_eq!(
+            crate::stock::availability(&app, "jonc-rivage", &piece, "in_stock").await,
+            "in_stock",
+            "{db:?}"
+        );
         let mails = app
             .get_json("/api/v1/test/outbox?to=ana%40example.it")
             .await;

@@ -19,7 +19,7 @@ async fn availability_now(app: &TestApp, slug: &str, piece: &str) -> String {
 
 /// The piece's availability once it reads `expected`, or what it reads after the page
 /// cache's recheck interval has passed twice.
-async fn availability(app: &TestApp, slug: &str, piece: &str, expected: &str) -> String {
+pub(crate) async fn availability(app: &TestApp, slug: &str, piece: &str, expected: &str) -> String {
     let mut seen = availability_now(app, slug, piece).await;
     for _ in 0..20 {
         if seen == expected {
