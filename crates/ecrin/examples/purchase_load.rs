@@ -299,7 +299,7 @@ async fn main() {
             );
         }
     }
-    if !(unique && gapless) || !t.errors.is_empty() {
+    if !(unique && gapless && t.errors.is_empty()) {
         std::process::exit(1);
     }
 }
