@@ -146,6 +146,23 @@ fn saved(result: Result<bool, ecrin_store::StoreError>, version: i64) -> Result<
     }
 }
 
+/// BSK-3: a basket just created (its version still 0) gets the job that empties it once
+/// it expires; that job looks again then, as pieces added since move the expiry on.
+async fn schedule_expiry(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    stored: &StoredBasket,
+) -> Result<(), AppError> {
+    if stored.version == 0
+        && let Some(due) = stored.basket.expires_at(&app.profile)
+    {
+        let id = crate::checkout::ordered_id(app, "job")?;
+        tx.enqueue_job(&id, crate::jobs::BASKET_EXPIRY, &stored.id, due)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Applies `change` to the basket and saves it; retried when another request saved the
 /// basket in between. The variants of the lines and of `extra` are read once, for the
 /// change and for the answer.
@@ -190,6 +207,7 @@ async fn change(
             None => app.store.begin().await?,
         };
         if saved(tx.save_basket(&stored, now).await, stored.version)? {
+            schedule_expiry(app, tx.as_mut(), &stored).await?;
             tx.commit().await?;
             let view = view_with(app, &stored.basket, &variants);
             stored.version += 1;
@@ -273,7 +291,10 @@ pub async fn merge_at_login(
         stored.basket = merged.basket;
         let mut tx = app.store.begin().await?;
         tx.delete_basket(&visitor.id).await?;
+        tx.cancel_job(crate::jobs::BASKET_EXPIRY, &visitor.id)
+            .await?;
         if saved(tx.save_basket(&stored, now).await, stored.version)? {
+            schedule_expiry(app, tx.as_mut(), &stored).await?;
             tx.commit().await?;
             app.caches.keep_basket(&owner, None);
             app.caches.keep_basket(&visitor_owner, None);

@@ -625,7 +625,7 @@ pub fn payment_method_code(m: PaymentMethod) -> &'static str {
 /// An identifier that sorts by creation time (then 80 random bits): rows keyed by it go
 /// in at the end of their index instead of anywhere in it, which keeps each commit to a
 /// few pages however large the table grows.
-fn ordered_id(app: &App, prefix: &str) -> Result<String, AppError> {
+pub(crate) fn ordered_id(app: &App, prefix: &str) -> Result<String, AppError> {
     let ms = u64::try_from(app.clock.now_ms()).unwrap_or(0);
     Ok(format!("{prefix}_{ms:012x}{}", random_hex(10)?))
 }
@@ -1072,6 +1072,7 @@ async fn place(
         && let Some(b) = tx.basket_of(&owner).await?
     {
         tx.delete_basket(&b.id).await?;
+        tx.cancel_job(crate::jobs::BASKET_EXPIRY, &b.id).await?;
     }
     match tx.commit().await {
         Ok(()) => {}

@@ -1,5 +1,6 @@
-//! The job runner: work due later (a bank transfer's deadline, and later every legal
-//! deadline), written in the transaction of the change that calls for it and done once.
+//! The job runner: work due later (a bank transfer's deadline, a basket's expiry, and
+//! later every legal deadline), written in the transaction of the change that calls for it
+//! and done once.
 //!
 //! A runner claims due jobs for a lease (on PostgreSQL skipping those another process is
 //! claiming, so several processes share the queue), then does each in a transaction that
@@ -18,6 +19,12 @@ const BATCH: i64 = 20;
 /// PAY-4: cancels an order whose bank transfer has not arrived (subject: the order
 /// number).
 pub const BANK_TRANSFER_EXPIRY: &str = "bank_transfer_expiry";
+
+/// BSK-3: empties a basket 45 minutes (the profile's `basket_ttl_minutes`) after a piece
+/// was last added to it (subject: the basket's id). Scheduled when the basket is created;
+/// a basket added to since waits for its new expiry; one ordered meanwhile takes its job
+/// with it.
+pub const BASKET_EXPIRY: &str = "basket_expiry";
 
 /// Does the jobs due now; returns how many were done. Tests call it after moving the clock.
 pub async fn run_due(app: &App) -> Result<usize, AppError> {
@@ -57,6 +64,24 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
             let mut tx = app.store.begin().await?;
             if let Some(o) = &order {
                 payment::expire_transfer(app, tx.as_mut(), o, customer.as_ref(), now).await?;
+            }
+            if !tx.finish_job(&job.id, now).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
+        BASKET_EXPIRY => {
+            let ttl_ms = i64::from(app.profile.basket.ttl_minutes) * 60_000;
+            let mut tx = app.store.begin().await?;
+            match tx.basket_added_at(&job.subject).await? {
+                Some(Some(added)) if added + ttl_ms > now => {
+                    tx.postpone_job(&job.id, added + ttl_ms).await?;
+                    tx.commit().await?;
+                    return Ok(false);
+                }
+                Some(_) => tx.delete_basket(&job.subject).await?,
+                None => {}
             }
             if !tx.finish_job(&job.id, now).await? {
                 return Ok(false);

@@ -1,7 +1,8 @@
 //! PRV-5, PRV-7: the security log of the sensitive forms, and the purge that deletes what
 //! has outlived its purpose: the security log after the profile's retention, ended
 //! sessions and the baskets of visitors who left, spent tokens, counters of limits, and
-//! messages to friends that could not be delivered within a week.
+//! messages to friends that could not be delivered within a week, and the finished jobs
+//! that emptied expired baskets.
 
 use crate::{App, AppError};
 use ecrin_store::{Purged, SecurityEvent};

@@ -261,6 +261,13 @@ pub trait Tx: Send {
     async fn claim_due_jobs(&mut self, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<Job>>;
     /// Marks a job done; `false` when another process finished it first.
     async fn finish_job(&mut self, id: &str, now_ms: i64) -> Result<bool>;
+    /// Moves a job that is not due after all to `due_at`, free for any process.
+    async fn postpone_job(&mut self, id: &str, due_at: i64) -> Result<()>;
+    /// Removes the pending job of `kind` for `subject`, if any (its subject is gone).
+    async fn cancel_job(&mut self, kind: &str, subject: &str) -> Result<()>;
+    /// When the basket `id` last had a piece added: `None` when there is no such basket,
+    /// `Some(None)` when nothing was ever added to it.
+    async fn basket_added_at(&mut self, id: &str) -> Result<Option<Option<i64>>>;
     /// Leaves a failed job to be tried again at `retry_at_ms`.
     async fn retry_job(&mut self, id: &str, retry_at_ms: i64, error: &str) -> Result<()>;
     /// An order with its lines, by number, read in this transaction.

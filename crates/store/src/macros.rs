@@ -1190,6 +1190,34 @@ macro_rules! impl_tx {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn postpone_job(&mut self, id: &str, due_at: i64) -> $crate::Result<()> {
+                sqlx::query($crate::sql::POSTPONE_JOB)
+                    .bind(id)
+                    .bind(due_at)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn cancel_job(&mut self, kind: &str, subject: &str) -> $crate::Result<()> {
+                sqlx::query($crate::sql::CANCEL_JOB)
+                    .bind(kind)
+                    .bind(subject)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(())
+            }
+
+            async fn basket_added_at(&mut self, id: &str) -> $crate::Result<Option<Option<i64>>> {
+                sqlx::query_scalar($crate::sql::BASKET_ADDED_AT)
+                    .bind(id)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err($err)
+            }
+
             async fn retry_job(
                 &mut self,
                 id: &str,

@@ -318,7 +318,7 @@ pub enum Before {
 }
 
 /// PRV-7: every retention, each statement with its kind of data and its limit (`$1`).
-pub const PURGES: [(&str, Before, &str); 10] = [
+pub const PURGES: [(&str, Before, &str); 11] = [
     (
         "checkouts",
         Before::Now,
@@ -372,6 +372,11 @@ pub const PURGES: [(&str, Before, &str); 10] = [
         Before::WeekAgo,
         "DELETE FROM outbox WHERE forget_after_send = TRUE AND created_at < $1",
     ),
+    (
+        "basket_expiry_jobs",
+        Before::WeekAgo,
+        "DELETE FROM jobs WHERE kind = 'basket_expiry' AND done_at < $1",
+    ),
 ];
 pub const MARK_EMAIL_SENT: &str =
     "UPDATE outbox SET sent_at = $2, lease_until = NULL, last_error = NULL WHERE id = $1";
@@ -391,6 +396,8 @@ pub fn basket_of_session() -> String {
     format!("{BASKET_WITH_LINES} WHERE b.session_hash = $1 ORDER BY l.position")
 }
 pub const DELETE_BASKET: &str = "DELETE FROM baskets WHERE id = $1";
+/// BSK-3: when a basket last had a piece added (none: it never had one).
+pub const BASKET_ADDED_AT: &str = "SELECT last_added_at FROM baskets WHERE id = $1";
 pub const INSERT_QUOTE_REQUEST: &str = "INSERT INTO quote_requests (id, customer_id, email, name, \
      company, phone, message, lines, language, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -1339,6 +1346,12 @@ pub fn claim_jobs(dialect: Dialect) -> String {
 /// Done, by whoever holds it now: no row when another process finished it first.
 pub const FINISH_JOB: &str =
     "UPDATE jobs SET done_at = $2, lease_until = NULL WHERE id = $1 AND done_at IS NULL";
+/// A job that is not due yet after all waits until `$2`.
+pub const POSTPONE_JOB: &str = "UPDATE jobs SET due_at = $2, lease_until = NULL \
+     WHERE id = $1 AND done_at IS NULL";
+/// A job whose subject is gone before its time.
+pub const CANCEL_JOB: &str =
+    "DELETE FROM jobs WHERE kind = $1 AND subject = $2 AND done_at IS NULL";
 pub const RETRY_JOB: &str = "UPDATE jobs SET lease_until = $2, last_error = $3 \
      WHERE id = $1 AND done_at IS NULL";
 /// An order moves from one status to another only from the one expected: of a payment and

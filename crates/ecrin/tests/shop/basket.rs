@@ -268,3 +268,91 @@ async fn bsk_4_first_additions_at_once_make_one_basket() {
         assert_eq!(basket["units"], 8, "{db:?}: {basket}");
     }
 }
+
+/// Checks BSK-3: the job runner empties a basket once it has expired, 45 minutes after the
+/// last piece was added (not the first): due earlier, its job waits for the new expiry. A
+/// basket that became an order takes its job with it.
+#[tokio::test]
+async fn bsk_3_an_expired_basket_is_emptied_by_the_job_runner() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let token = crate::checkout::ready_customer(&app, "ines@example.fr", "jonc-trait", 1).await;
+        let customer = app
+            .app
+            .store
+            .customer_by_email("ines@example.fr")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("{db:?}: no customer"));
+        let owner = ecrin_store::BasketOwner::Customer(customer.id.clone());
+        let stored = || async {
+            app.app
+                .store
+                .basket_of(&owner)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let run_jobs = || async {
+            ecrin_app::jobs::run_due(&app.app)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let advance = |by: &'static str| {
+            let app = &app;
+            async move {
+                let (status, body) = app
+                    .post_json("/api/v1/test/clock", &json!({ "advance": by }))
+                    .await;
+                assert_eq!(status, 200, "{body}");
+            }
+        };
+        let medal = sku(&app, "medaille-gravee-signature", 0).await;
+        let ring = sku(&app, "jonc-trait", 0).await;
+
+        advance("PT30M").await;
+        let (status, b) = call(
+            &app,
+            "POST",
+            "/api/v1/basket/items",
+            &token,
+            Some(json!({"sku": medal, "quantity": 1})),
+        )
+        .await;
+        assert_eq!(status, 201, "{db:?}: {b}");
+        // 50 minutes after the first piece, 20 after the last: not expired, kept.
+        advance("PT20M").await;
+        assert_eq!(run_jobs().await, 0, "{db:?}");
+        let kept = stored()
+            .await
+            .unwrap_or_else(|| panic!("{db:?}: gone early"));
+        assert_eq!(kept.basket.lines.len(), 2, "{db:?}");
+        // 46 minutes after the last: the job empties it.
+        advance("PT26M").await;
+        assert_eq!(run_jobs().await, 1, "{db:?}");
+        assert!(stored().await.is_none(), "{db:?}: still stored");
+        let (status, b) = call(&app, "GET", "/api/v1/basket", &token, None).await;
+        assert_eq!((status, b["units"].as_i64()), (200, Some(0)), "{db:?}: {b}");
+        assert_eq!(run_jobs().await, 0, "{db:?}: done once");
+
+        // A new basket, ordered within its time: nothing is left to expire.
+        let (status, b) = call(
+            &app,
+            "POST",
+            "/api/v1/basket/items",
+            &token,
+            Some(json!({"sku": ring, "quantity": 1})),
+        )
+        .await;
+        assert_eq!(status, 201, "{db:?}: {b}");
+        let (status, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        assert_eq!(status, 201, "{db:?}: {s}");
+        let (status, o) = crate::checkout::order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "{db:?}: {o}");
+        assert!(
+            stored().await.is_none(),
+            "{db:?}: the ordered basket remains"
+        );
+        advance("PT2H").await;
+        assert_eq!(run_jobs().await, 0, "{db:?}: a job outlived its basket");
+    }
+}
