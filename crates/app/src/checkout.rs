@@ -1314,7 +1314,29 @@ pub async fn recent_orders(app: &App, staff_id: &str) -> Result<Vec<Order>, AppE
             Role::Accountant,
         ],
     )?;
-    Ok(app.store.recent_orders(200).await?)
+    Ok(app.store.recent_orders(RECENT_ORDERS).await?)
+}
+
+/// How many of the newest orders staff see.
+const RECENT_ORDERS: i64 = 200;
+
+/// The invoices, refunds and credit notes of `orders`, a list [`recent_orders`] gave
+/// (staff), or of a customer's orders ([`papers_of_customer`]): read once for the list.
+pub async fn papers_of_recent(
+    app: &App,
+    orders: &[Order],
+) -> Result<ecrin_store::Papers, AppError> {
+    match orders.iter().map(|o| o.placed_at).min() {
+        Some(from) => Ok(app.store.papers_placed_from(from).await?),
+        None => Ok(ecrin_store::Papers::default()),
+    }
+}
+
+pub async fn papers_of_customer(
+    app: &App,
+    customer_id: &str,
+) -> Result<ecrin_store::Papers, AppError> {
+    Ok(app.store.papers_of_customer(customer_id).await?)
 }
 
 /// CHK-12 (`milano`): customer service confirms a boutique pick-up to the customer.

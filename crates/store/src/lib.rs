@@ -31,6 +31,14 @@ pub enum Backend {
     Postgres,
 }
 
+/// The papers of a set of orders (INV-2, INV-3, PAY-1), read together.
+#[derive(Debug, Clone, Default)]
+pub struct Papers {
+    pub invoices: Vec<Invoice>,
+    pub refunds: Vec<Refund>,
+    pub credit_notes: Vec<CreditNote>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -179,6 +187,10 @@ pub trait Store: Send + Sync + 'static {
     async fn credit_notes_of(&self, order_id: &str) -> Result<Vec<CreditNote>>;
     /// INV-3: every credit note, in sequence.
     async fn credit_notes(&self) -> Result<Vec<CreditNote>>;
+    /// The invoices, refunds and credit notes of every order of a customer.
+    async fn papers_of_customer(&self, customer_id: &str) -> Result<Papers>;
+    /// The same for the orders placed at or after `placed_from_ms` (a list of the newest).
+    async fn papers_placed_from(&self, placed_from_ms: i64) -> Result<Papers>;
 
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 

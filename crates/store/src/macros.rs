@@ -3,6 +3,40 @@
 //! only what really differs (pools, transaction start, the search document) stays in
 //! the backend.
 
+/// The papers of the orders `$orders` selects with its one parameter `$bind`
+/// ([`crate::sql::papers`]), on `$conn`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! fetch_papers {
+    ($conn:ident, $err:path, $orders:expr, $bind:expr) => {{
+        let [invoices, refunds, credit_notes] = $crate::sql::papers($orders);
+        let invoices = sqlx::query_as(sqlx::AssertSqlSafe(invoices))
+            .bind($bind)
+            .fetch_all(&mut *$conn)
+            .await
+            .map_err($err)?;
+        let refunds: Vec<$crate::Refund> = sqlx::query_as(sqlx::AssertSqlSafe(refunds))
+            .bind($bind)
+            .fetch_all(&mut *$conn)
+            .await
+            .map_err($err)?;
+        let credit_notes = if refunds.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(sqlx::AssertSqlSafe(credit_notes))
+                .bind($bind)
+                .fetch_all(&mut *$conn)
+                .await
+                .map_err($err)?
+        };
+        Ok($crate::Papers {
+            invoices,
+            refunds,
+            credit_notes,
+        })
+    }};
+}
+
 /// Implements [`crate::Store`] for a backend store, given the pool it reads from, the
 /// backend's error mapping, SQL dialect and argument builder, and its own methods that
 /// begin a write transaction and close the pools.
@@ -103,6 +137,22 @@ macro_rules! impl_store {
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
+            }
+
+            async fn papers_of_customer(
+                &self,
+                customer_id: &str,
+            ) -> $crate::Result<$crate::Papers> {
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                $crate::fetch_papers!(conn, $err, $crate::sql::ORDERS_OF_CUSTOMER, customer_id)
+            }
+
+            async fn papers_placed_from(
+                &self,
+                placed_from_ms: i64,
+            ) -> $crate::Result<$crate::Papers> {
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                $crate::fetch_papers!(conn, $err, $crate::sql::ORDERS_PLACED_FROM, placed_from_ms)
             }
 
             async fn credit_notes_of(
@@ -242,21 +292,43 @@ macro_rules! impl_store {
             }
 
             async fn orders_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Order>> {
-                let sql = $crate::sql::orders_of();
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                let orders = sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::orders_of()))
                     .bind(customer_id)
-                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .fetch_all(&mut *conn)
                     .await
-                    .map_err($err)
+                    .map_err($err)?;
+                let lines = sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::lines_of(
+                    $crate::sql::ORDERS_OF_CUSTOMER,
+                )))
+                .bind(customer_id)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err($err)?;
+                Ok($crate::with_lines(orders, lines))
             }
 
             async fn recent_orders(&self, limit: i64) -> $crate::Result<Vec<$crate::Order>> {
-                let sql = $crate::sql::recent_orders();
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(limit)
-                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
-                    .await
-                    .map_err($err)
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                let orders: Vec<$crate::Order> =
+                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::recent_orders()))
+                        .bind(limit)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err($err)?;
+                // The oldest listed and everything since: every listed order's lines even
+                // if others were placed meanwhile.
+                let Some(from) = orders.iter().map(|o| o.placed_at).min() else {
+                    return Ok(orders);
+                };
+                let lines = sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::lines_of(
+                    $crate::sql::ORDERS_PLACED_FROM,
+                )))
+                .bind(from)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err($err)?;
+                Ok($crate::with_lines(orders, lines))
             }
 
             async fn standing(

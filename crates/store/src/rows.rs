@@ -427,6 +427,27 @@ pub struct OrderLine {
     pub reserved: i64,
 }
 
+/// An order line read with others of several orders: its order's id beside it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineOfOrder {
+    pub order_id: String,
+    #[sqlx(flatten)]
+    pub line: OrderLine,
+}
+
+/// Gives each order its lines, read for all of them at once.
+pub fn with_lines(mut orders: Vec<Order>, lines: Vec<LineOfOrder>) -> Vec<Order> {
+    let mut by_order: std::collections::HashMap<String, Vec<OrderLine>> =
+        std::collections::HashMap::new();
+    for l in lines {
+        by_order.entry(l.order_id).or_default().push(l.line);
+    }
+    for o in &mut orders {
+        o.lines = by_order.remove(&o.id).unwrap_or_default();
+    }
+    orders
+}
+
 /// INV-2: an order's invoice, numbered in the merchant's one unbroken sequence.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Invoice {

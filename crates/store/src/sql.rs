@@ -1199,6 +1199,15 @@ pub const ORDER_LINES: &str = "SELECT line_no, sku, name, quantity, personalisat
      unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
      line_total_excl_vat, line_vat, withdrawable, reserved FROM order_lines WHERE order_id = $1 \
      ORDER BY line_no";
+/// The lines of the orders `orders` selects (as in [`papers`]), each with its order's id.
+pub fn lines_of(orders: &str) -> String {
+    format!(
+        "SELECT order_id, line_no, sku, name, quantity, personalisation, unit_price_incl_vat, \
+         unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, line_total_excl_vat, line_vat, \
+         withdrawable, reserved FROM order_lines WHERE order_id IN ({orders}) \
+         ORDER BY order_id, line_no"
+    )
+}
 /// PAY-5: takes `$2` units of a variant if that many remain, in one statement: of two
 /// buyers of the last unit, the second finds none. The units left, or no row.
 pub const RESERVE_STOCK: &str = "UPDATE variants SET on_hand = on_hand - $2 \
@@ -1393,6 +1402,26 @@ pub fn invoice_of() -> String {
 }
 pub fn invoices() -> String {
     format!("SELECT {INVOICE_COLUMNS} FROM invoices ORDER BY seq")
+}
+/// A customer's orders (`$1`), whose papers are read together.
+pub const ORDERS_OF_CUSTOMER: &str = "SELECT id FROM orders WHERE customer_id = $1";
+/// The orders placed at or after `$1` (those of a list of the newest, and perhaps a few
+/// placed since it was read).
+pub const ORDERS_PLACED_FROM: &str = "SELECT id FROM orders WHERE placed_at >= $1";
+/// The invoices, refunds and credit notes of the orders `orders` selects: three queries
+/// for a whole list, rather than three per order.
+pub fn papers(orders: &str) -> [String; 3] {
+    [
+        format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE order_id IN ({orders}) ORDER BY seq"),
+        format!(
+            "SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id IN ({orders}) \
+             ORDER BY created_at, id"
+        ),
+        format!(
+            "SELECT {CREDIT_NOTE_COLUMNS} FROM credit_notes WHERE order_id IN ({orders}) \
+             ORDER BY seq"
+        ),
+    ]
 }
 
 const REFUND_COLUMNS: &str = "id, key, order_id, payment_id, amount, reason, staff_id, status, \

@@ -1,5 +1,6 @@
 //! The basket over the API (BSK-1 … BSK-5, CAT-3), on both backends.
 
+use crate::payment::{advance, run_jobs};
 use crate::support::TestApp;
 use ecrin_store_tests::BOTH;
 use serde_json::{Value, json};
@@ -56,6 +57,12 @@ pub(crate) async fn call(
     let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or_default())
+}
+
+/// Adds `quantity` of a piece to the customer's basket.
+pub(crate) async fn add(app: &TestApp, token: &str, sku: &str, quantity: u32) -> (u16, Value) {
+    let body = json!({"sku": sku, "quantity": quantity});
+    call(app, "POST", "/api/v1/basket/items", token, Some(body)).await
 }
 
 /// The first variant of a product that can be bought (or the first one, when `sold_out`).
@@ -292,57 +299,29 @@ async fn bsk_3_an_expired_basket_is_emptied_by_the_job_runner() {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"))
         };
-        let run_jobs = || async {
-            ecrin_app::jobs::run_due(&app.app)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-        };
-        let advance = |by: &'static str| {
-            let app = &app;
-            async move {
-                let (status, body) = app
-                    .post_json("/api/v1/test/clock", &json!({ "advance": by }))
-                    .await;
-                assert_eq!(status, 200, "{body}");
-            }
-        };
         let medal = sku(&app, "medaille-gravee-signature", 0).await;
         let ring = sku(&app, "jonc-trait", 0).await;
 
-        advance("PT30M").await;
-        let (status, b) = call(
-            &app,
-            "POST",
-            "/api/v1/basket/items",
-            &token,
-            Some(json!({"sku": medal, "quantity": 1})),
-        )
-        .await;
+        advance(&app, "PT30M").await;
+        let (status, b) = add(&app, &token, &medal, 1).await;
         assert_eq!(status, 201, "{db:?}: {b}");
         // 50 minutes after the first piece, 20 after the last: not expired, kept.
-        advance("PT20M").await;
-        assert_eq!(run_jobs().await, 0, "{db:?}");
+        advance(&app, "PT20M").await;
+        assert_eq!(run_jobs(&app).await, 0, "{db:?}");
         let kept = stored()
             .await
             .unwrap_or_else(|| panic!("{db:?}: gone early"));
         assert_eq!(kept.basket.lines.len(), 2, "{db:?}");
         // 46 minutes after the last: the job empties it.
-        advance("PT26M").await;
-        assert_eq!(run_jobs().await, 1, "{db:?}");
+        advance(&app, "PT26M").await;
+        assert_eq!(run_jobs(&app).await, 1, "{db:?}");
         assert!(stored().await.is_none(), "{db:?}: still stored");
         let (status, b) = call(&app, "GET", "/api/v1/basket", &token, None).await;
         assert_eq!((status, b["units"].as_i64()), (200, Some(0)), "{db:?}: {b}");
-        assert_eq!(run_jobs().await, 0, "{db:?}: done once");
+        assert_eq!(run_jobs(&app).await, 0, "{db:?}: done once");
 
         // A new basket, ordered within its time: nothing is left to expire.
-        let (status, b) = call(
-            &app,
-            "POST",
-            "/api/v1/basket/items",
-            &token,
-            Some(json!({"sku": ring, "quantity": 1})),
-        )
-        .await;
+        let (status, b) = add(&app, &token, &ring, 1).await;
         assert_eq!(status, 201, "{db:?}: {b}");
         let (status, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
         assert_eq!(status, 201, "{db:?}: {s}");
@@ -352,7 +331,7 @@ async fn bsk_3_an_expired_basket_is_emptied_by_the_job_runner() {
             stored().await.is_none(),
             "{db:?}: the ordered basket remains"
         );
-        advance("PT2H").await;
-        assert_eq!(run_jobs().await, 0, "{db:?}: a job outlived its basket");
+        advance(&app, "PT2H").await;
+        assert_eq!(run_jobs(&app).await, 0, "{db:?}: a job outlived its basket");
     }
 }

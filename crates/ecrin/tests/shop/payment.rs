@@ -39,14 +39,14 @@ async fn status_of(app: &TestApp, token: &str, number: &Value) -> String {
     o["status"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn advance(app: &TestApp, by: &str) {
+pub(crate) async fn advance(app: &TestApp, by: &str) {
     let (status, body) = app
         .post_json("/api/v1/test/clock", &json!({ "advance": by }))
         .await;
     assert_eq!(status, 200, "{body}");
 }
 
-async fn run_jobs(app: &TestApp) -> usize {
+pub(crate) async fn run_jobs(app: &TestApp) -> usize {
     ecrin_app::jobs::run_due(&app.app)
         .await
         .unwrap_or_else(|e| panic!("{e}"))

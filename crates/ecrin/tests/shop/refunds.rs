@@ -123,6 +123,23 @@ async fn pay_1_inv_3_a_refund_goes_through_the_provider_with_its_credit_note() {
         .await;
         let refunds = seen["refunds"].as_array().cloned().unwrap_or_default();
         assert_eq!(refunds.len(), 2, "{seen}");
+        // The lists read the papers of all their orders at once: each order keeps its own.
+        let (_, other) = paid_order(&app, "bruno@example.fr", "jonc-rivage", json!({})).await;
+        let (_, mine) = call(&app, "GET", "/api/v1/orders", &token, None).await;
+        assert_eq!(mine["items"].as_array().map(Vec::len), Some(1), "{mine}");
+        assert_eq!(mine["items"][0], seen, "{db:?}");
+        let (_, all) = call(&app, "GET", "/api/v1/admin/orders", &accountant, None).await;
+        let listed = |n: &Value| {
+            all["items"]
+                .as_array()
+                .and_then(|items| items.iter().find(|o| o["number"] == *n).cloned())
+                .unwrap_or_else(|| panic!("{db:?}: {n} not in {all}"))
+        };
+        assert_eq!(listed(&seen["number"]), seen, "{db:?}");
+        let theirs = listed(&other["number"]);
+        assert_eq!(theirs["refunds"], json!([]), "{db:?}");
+        assert_eq!(theirs["invoice"], other["invoice"], "{db:?}");
+        assert_ne!(theirs["invoice"]["number"], seen["invoice"]["number"]);
         let url = refunds[0]["credit_note"]["url"].as_str().unwrap_or("?");
         let (status, kind, pdf) = get_pdf(&app, url, &token).await;
         assert_eq!((status, kind.as_str()), (200, "application/pdf"));
@@ -155,11 +172,12 @@ async fn pay_1_inv_3_a_refund_goes_through_the_provider_with_its_credit_note() {
             })
             .unwrap_or_default();
         assert_eq!(told, 2, "{outbox}");
-        // Placed, paid, invoiced, then two refunds: a chain that holds.
+        // Placed, paid, invoiced, then two refunds, and the other order's three: chains
+        // that hold.
         let r = ecrin_app::proof::verify(&app.app, |_| {})
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((r.events, r.broken.len()), (5, 0), "{db:?}");
+        assert_eq!((r.events, r.broken.len()), (8, 0), "{db:?}");
     }
 }
 

@@ -18,7 +18,7 @@ use ecrin_app::checkout::{
 };
 use ecrin_app::privacy::AddressForm;
 use ecrin_core::Lang;
-use ecrin_store::{Order, OrderRefusal, Subject};
+use ecrin_store::{Order, OrderRefusal, Papers, Subject};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -329,33 +329,24 @@ pub struct CreditNoteDto {
 }
 
 /// The refunds of an order with their credit notes, as the API shows them.
-pub(crate) async fn refunds_dto(state: &AppState, o: &Order) -> Result<Vec<RefundDto>, ApiError> {
-    let store = &state.app.store;
-    let refunds = store
-        .refunds_of(&o.id)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
-    if refunds.is_empty() {
-        return Ok(Vec::new());
-    }
-    let notes = store
-        .credit_notes_of(&o.id)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
-    Ok(refunds
-        .into_iter()
+fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
+    papers
+        .refunds
+        .iter()
+        .filter(|r| r.order_id == o.id)
         .map(|r| RefundDto {
-            credit_note: notes
+            credit_note: papers
+                .credit_notes
                 .iter()
                 .find(|n| n.refund_id == r.id)
                 .map(|n| credit_note_dto(state, &o.number, n)),
             created_at: rfc3339(r.created_at),
-            id: r.id,
+            id: r.id.clone(),
             amount: r.amount,
-            status: r.status,
-            reason: r.reason,
+            status: r.status.clone(),
+            reason: r.reason.clone(),
         })
-        .collect())
+        .collect()
 }
 
 pub(crate) fn credit_note_dto(
@@ -390,32 +381,58 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
-    let summary = checkout::document(&o)?;
-    // INV-2: an invoice exists once the order is paid, and refunds only after.
-    let refunds = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+/// INV-2, INV-3: an order's invoice and refunds exist once it is paid.
+async fn papers_of(state: &AppState, o: &Order) -> Result<Papers, ApiError> {
+    if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+        return Ok(Papers::default());
+    }
+    let store = &state.app.store;
+    let invoices = store
+        .invoice_of(&o.id)
+        .await
+        .map_err(ecrin_app::AppError::from)?
+        .into_iter()
+        .collect();
+    let refunds = store
+        .refunds_of(&o.id)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
+    let credit_notes = if refunds.is_empty() {
         Vec::new()
     } else {
-        refunds_dto(state, &o).await?
-    };
-    let invoice = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
-        None
-    } else {
-        state
-            .app
-            .store
-            .invoice_of(&o.id)
+        store
+            .credit_notes_of(&o.id)
             .await
             .map_err(ecrin_app::AppError::from)?
-            .map(|i| InvoiceDto {
-                url: format!(
-                    "{}/api/v1/orders/{}/invoice.pdf",
-                    state.app.public_url, o.number
-                ),
-                number: i.number,
-                archive_until_delivery_plus_10_years: i.archive,
-            })
     };
+    Ok(Papers {
+        invoices,
+        refunds,
+        credit_notes,
+    })
+}
+
+pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
+    let papers = papers_of(state, &o).await?;
+    order_dto_with(state, o, &papers)
+}
+
+/// An order as the API shows it, its papers among `papers` (read for a whole list).
+fn order_dto_with(state: &AppState, o: Order, papers: &Papers) -> Result<OrderDto, ApiError> {
+    let summary = checkout::document(&o)?;
+    let refunds = refunds_dto(state, &o, papers);
+    let invoice = papers
+        .invoices
+        .iter()
+        .find(|i| i.order_id == o.id)
+        .map(|i| InvoiceDto {
+            url: format!(
+                "{}/api/v1/orders/{}/invoice.pdf",
+                state.app.public_url, o.number
+            ),
+            number: i.number.clone(),
+            archive_until_delivery_plus_10_years: i.archive,
+        });
     let next_action = checkout::transfer_instructions(&state.app, &o)
         .map(|t| serde_json::json!({ "kind": "bank_transfer", "instructions": t }))
         .or_else(|| {
@@ -565,11 +582,13 @@ pub(crate) async fn list_orders(
     State(state): State<AppState>,
     bearer: Bearer,
 ) -> Result<Json<OrderListDto>, ApiError> {
-    let orders = checkout::orders_of(&state.app, customer_id(&bearer)?).await?;
-    let mut items = Vec::with_capacity(orders.len());
-    for o in orders {
-        items.push(order_dto(&state, o).await?);
-    }
+    let customer = customer_id(&bearer)?;
+    let orders = checkout::orders_of(&state.app, customer).await?;
+    let papers = checkout::papers_of_customer(&state.app, customer).await?;
+    let items = orders
+        .into_iter()
+        .map(|o| order_dto_with(&state, o, &papers))
+        .collect::<Result<_, _>>()?;
     Ok(Json(OrderListDto { items, next: None }))
 }
 
@@ -789,10 +808,11 @@ pub(crate) async fn admin_orders(
     bearer: Bearer,
 ) -> Result<Json<OrderListDto>, ApiError> {
     let orders = checkout::recent_orders(&state.app, staff_id(&bearer)?).await?;
-    let mut items = Vec::with_capacity(orders.len());
-    for o in orders {
-        items.push(order_dto(&state, o).await?);
-    }
+    let papers = checkout::papers_of_recent(&state.app, &orders).await?;
+    let items = orders
+        .into_iter()
+        .map(|o| order_dto_with(&state, o, &papers))
+        .collect::<Result<_, _>>()?;
     Ok(Json(OrderListDto { items, next: None }))
 }
 
