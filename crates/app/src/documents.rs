@@ -603,13 +603,5 @@ pub async fn attachments(app: &App, listed: &str) -> Result<Vec<Pdf>, AppError> 
 }
 
 async fn order_by_id(app: &App, id: &str) -> Result<Order, AppError> {
-    let number = app
-        .store
-        .order_number_of(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    app.store
-        .order_by_number(&number)
-        .await?
-        .ok_or(AppError::NotFound)
+    app.store.order_by_id(id).await?.ok_or(AppError::NotFound)
 }

@@ -172,6 +172,8 @@ pub trait Store: Send + Sync + 'static {
     /// INV-5: the numbers of orders whose first event is missing.
     async fn orders_without_history(&self) -> Result<Vec<String>>;
     async fn order_number_of(&self, order_id: &str) -> Result<Option<String>>;
+    /// An order with its lines, by its id.
+    async fn order_by_id(&self, id: &str) -> Result<Option<Order>>;
 
     /// INV-2: an order's invoice, once paid.
     async fn invoice_of(&self, order_id: &str) -> Result<Option<Invoice>>;

@@ -278,17 +278,12 @@ macro_rules! impl_store {
             }
 
             async fn order_by_number(&self, number: &str) -> $crate::Result<Option<$crate::Order>> {
-                let sql = $crate::sql::order_by_number();
-                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(number)
-                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                self.read_order($crate::sql::order_by_number(), number)
                     .await
-                    .map_err($err)?;
-                let Some(mut order) = order else {
-                    return Ok(None);
-                };
-                order.lines = self.read_order_lines(&order.id).await?;
-                Ok(Some(order))
+            }
+
+            async fn order_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Order>> {
+                self.read_order($crate::sql::order_by_id(), id).await
             }
 
             async fn orders_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Order>> {
@@ -789,6 +784,24 @@ macro_rules! impl_store {
                     .await
                     .map_err($err)?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            /// The one order `sql` selects by its one parameter `key`, with its lines.
+            async fn read_order(
+                &self,
+                sql: String,
+                key: &str,
+            ) -> $crate::Result<Option<$crate::Order>> {
+                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(key)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)?;
+                let Some(mut order) = order else {
+                    return Ok(None);
+                };
+                order.lines = self.read_order_lines(&order.id).await?;
+                Ok(Some(order))
             }
 
             async fn read_order_lines(

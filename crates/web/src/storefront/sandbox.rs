@@ -30,7 +30,8 @@ pub(crate) struct Signed {
 }
 
 impl Signed {
-    fn link(&self, state: &AppState, payment_id: &str) -> Option<Link> {
+    /// The payment link these fields sign.
+    fn link(&self, state: &AppState, payment_id: &str) -> Result<Link, Refused> {
         Link::verified(
             &state.app,
             payment_id,
@@ -39,6 +40,34 @@ impl Signed {
             &self.return_url,
             &self.sig,
         )
+        .ok_or(Refused::Link)
+    }
+}
+
+/// Why a sandbox page is not shown.
+pub(crate) enum Refused {
+    /// The link's signature does not hold.
+    Link,
+    /// The payment could not go on.
+    Failed(ecrin_app::AppError),
+}
+
+impl From<ecrin_app::AppError> for Refused {
+    fn from(e: ecrin_app::AppError) -> Refused {
+        Refused::Failed(e)
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::Link => (
+                StatusCode::FORBIDDEN,
+                "This payment link is not valid: its signature does not hold.",
+            )
+                .into_response(),
+            Refused::Failed(e) => failed(e),
+        }
     }
 }
 
@@ -60,14 +89,6 @@ struct ChallengePage<'a> {
     link: &'a Link,
     sig: &'a str,
     last4: String,
-}
-
-fn refused_link() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "This payment link is not valid: its signature does not hold.",
-    )
-        .into_response()
 }
 
 fn failed(e: ecrin_app::AppError) -> Response {
@@ -98,11 +119,9 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     Path(payment_id): Path<String>,
     Query(q): Query<Signed>,
-) -> Response {
-    let Some(link) = q.link(&state, &payment_id) else {
-        return refused_link();
-    };
-    pay_page(&state, &link, &q.sig, None)
+) -> Result<Response, Refused> {
+    let link = q.link(&state, &payment_id)?;
+    Ok(pay_page(&state, &link, &q.sig, None))
 }
 
 fn after(state: &AppState, link: &Link, sig: &str, step: Step) -> Response {
@@ -134,14 +153,10 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(payment_id): Path<String>,
     Form(f): Form<Signed>,
-) -> Response {
-    let Some(link) = f.link(&state, &payment_id) else {
-        return refused_link();
-    };
-    match sandbox::submit_card(&state.app, &link, &f.card).await {
-        Ok(step) => after(&state, &link, &f.sig, step),
-        Err(e) => failed(e),
-    }
+) -> Result<Response, Refused> {
+    let link = f.link(&state, &payment_id)?;
+    let step = sandbox::submit_card(&state.app, &link, &f.card).await?;
+    Ok(after(&state, &link, &f.sig, step))
 }
 
 /// The 3-D Secure challenge.
@@ -149,22 +164,20 @@ pub(crate) async fn challenge(
     State(state): State<AppState>,
     Path(payment_id): Path<String>,
     Query(q): Query<Signed>,
-) -> Response {
-    let Some(link) = q.link(&state, &payment_id) else {
-        return refused_link();
-    };
+) -> Result<Response, Refused> {
+    let link = q.link(&state, &payment_id)?;
     let last4 = match state.app.store.sandbox_charge(&payment_id).await {
         Ok(Some(c)) if c.status == "challenge" => c.card_last4,
-        Ok(_) => return Redirect::to(&link.return_url).into_response(),
-        Err(e) => return failed(e.into()),
+        Ok(_) => return Ok(Redirect::to(&link.return_url).into_response()),
+        Err(e) => return Err(Refused::Failed(e.into())),
     };
-    render(&ChallengePage {
+    Ok(render(&ChallengePage {
         shop: &state.app.profile.shop_name,
         amount: money(&state, link.amount),
         link: &link,
         sig: &q.sig,
         last4,
-    })
+    }))
 }
 
 /// The challenge, answered.
@@ -172,14 +185,10 @@ pub(crate) async fn answer(
     State(state): State<AppState>,
     Path(payment_id): Path<String>,
     Form(f): Form<Signed>,
-) -> Response {
-    let Some(link) = f.link(&state, &payment_id) else {
-        return refused_link();
-    };
-    match sandbox::answer_challenge(&state.app, &link, f.outcome == "pass").await {
-        Ok(step) => after(&state, &link, &f.sig, step),
-        Err(e) => failed(e),
-    }
+) -> Result<Response, Refused> {
+    let link = f.link(&state, &payment_id)?;
+    let step = sandbox::answer_challenge(&state.app, &link, f.outcome == "pass").await?;
+    Ok(after(&state, &link, &f.sig, step))
 }
 
 #[derive(Debug, Deserialize)]
