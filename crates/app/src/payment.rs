@@ -60,7 +60,7 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         };
         return Err(Refusal::new("conflict", why).into());
     }
-    proof::append(
+    let paid = proof::append(
         tx.as_mut(),
         &order.id,
         now,
@@ -68,7 +68,7 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         &serde_json::json!({"method": "bank_transfer", "amount": amount, "reference": number}),
     )
     .await?;
-    let invoice = issue_invoice(app, tx.as_mut(), &order, now).await?;
+    let invoice = issue_invoice(app, tx.as_mut(), &order, &paid, now).await?;
     crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     tx.commit().await?;
     Ok(Order {
@@ -304,7 +304,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         {
             tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
         }
-        proof::append(
+        let paid_event = proof::append(
             tx.as_mut(),
             &order.id,
             now,
@@ -313,7 +313,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
                                 "payment_id": payment.id, "amount": payment.amount}),
         )
         .await?;
-        let invoice = issue_invoice(app, tx.as_mut(), &order, now).await?;
+        let invoice = issue_invoice(app, tx.as_mut(), &order, &paid_event, now).await?;
         // INV-1: the confirmation leaves with the commit.
         crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     } else {
@@ -396,6 +396,7 @@ async fn issue_invoice(
     app: &App,
     tx: &mut dyn Tx,
     order: &Order,
+    paid: &ecrin_store::OrderEvent,
     now: i64,
 ) -> Result<ecrin_store::Invoice, AppError> {
     let seq = tx.next_invoice_seq().await?;
@@ -408,9 +409,9 @@ async fn issue_invoice(
         archive: order.total >= app.profile.documents.archive_threshold,
     };
     tx.insert_invoice(&invoice).await?;
-    proof::append(
+    proof::append_after(
         tx,
-        &order.id,
+        paid,
         now,
         "invoiced",
         &serde_json::json!({"invoice": invoice.number, "total": invoice.total,

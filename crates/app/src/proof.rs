@@ -55,6 +55,20 @@ pub fn next_event(
     }
 }
 
+/// Appends an event after `previous`, the last of its order's history and known to the
+/// caller (it appended it in this transaction): the history is not read again.
+pub async fn append_after(
+    tx: &mut dyn Tx,
+    previous: &OrderEvent,
+    at: i64,
+    kind: &str,
+    data: &serde_json::Value,
+) -> Result<OrderEvent, AppError> {
+    let event = next_event(Some(previous), &previous.order_id, at, kind, data);
+    tx.append_order_event(&event).await?;
+    Ok(event)
+}
+
 /// Appends an event to an order's history, in the transaction of the change it records.
 pub async fn append(
     tx: &mut dyn Tx,
