@@ -73,6 +73,7 @@ ecrin_store::impl_store!(
     err = db,
     dialect = Dialect::Postgres,
     args = args,
+    q = sqlx,
     begin = begin_tx,
     single = single_write,
     close = close_pools
@@ -127,6 +128,7 @@ ecrin_store::impl_tx!(
     PgTx,
     err = db,
     dialect = Dialect::Postgres,
+    q = sqlx,
     insert_search =
         "INSERT INTO product_search (product_id, document) VALUES ($1, to_tsvector('simple', $2))"
 );

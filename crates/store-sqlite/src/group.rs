@@ -8,16 +8,23 @@
 //! when others are queued, a flusher task queued behind them does it. A transaction
 //! dropped without commit is rolled back to its savepoint, leaving the others intact.
 //! Every caller learns its own outcome: a failed group commit fails each of its members.
+//!
+//! Statements run on the calling task (see [`crate::lite`]); a COMMIT, which waits for
+//! the disk, runs on a blocking thread with the connection handed to it. Between taking
+//! the connection and handing it back or to that thread there is no await point, so a
+//! caller that goes away (a client that disconnects cancels its request) cannot leave the
+//! group's bookkeeping half-done.
 
+use crate::lite::{self, Args};
 use ecrin_store::{Result, StoreError};
-use sqlx::SqliteConnection;
+use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc, oneshot};
 
 /// The writer connection and the group under way on it.
 pub(crate) struct GroupState {
-    pub(crate) conn: SqliteConnection,
+    pub(crate) conn: Connection,
     /// An outer transaction is open.
     open: bool,
     /// A transaction was dropped without commit: its savepoint is rolled back before the
@@ -27,31 +34,24 @@ pub(crate) struct GroupState {
     pending: Vec<oneshot::Sender<std::result::Result<(), String>>>,
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &str) -> Result<()> {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(conn)
-        .await
-        .map(|_| ())
-        .map_err(StoreError::database)
+fn exec(conn: &Connection, sql: &str) -> Result<()> {
+    conn.execute_batch(sql).map_err(crate::db)
 }
 
 impl GroupState {
-    async fn tidy(&mut self) -> Result<()> {
+    fn tidy(&mut self) -> Result<()> {
         if self.abandoned {
             self.abandoned = false;
-            exec(
-                &mut self.conn,
-                "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w",
-            )
-            .await?;
+            exec(&self.conn, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")?;
         }
         Ok(())
     }
 
     /// Ends the group: COMMIT when someone's work is in it (one fsync for all), else
-    /// ROLLBACK of the empty transaction; every member hears the outcome.
-    async fn flush(&mut self) {
-        if let Err(e) = self.tidy().await {
+    /// ROLLBACK of the empty transaction; every member hears the outcome. Waits for the
+    /// disk: called on a blocking thread.
+    fn flush(&mut self) {
+        if let Err(e) = self.tidy() {
             tracing::error!(error = %e, "writer: savepoint rollback");
         }
         if !self.open {
@@ -62,18 +62,37 @@ impl GroupState {
         } else {
             "COMMIT"
         };
-        let outcome = exec(&mut self.conn, sql).await;
-        self.open = false;
+        let outcome = self.end(sql);
         if let Err(e) = &outcome {
             tracing::error!(error = %e, "writer: group {sql}");
-            // A failed COMMIT leaves the transaction open in SQLite: end it.
-            let _ = exec(&mut self.conn, "ROLLBACK").await;
         }
         let result = outcome.map_err(|e| e.to_string());
         for member in self.pending.drain(..) {
             let _ = member.send(result.clone());
         }
     }
+
+    /// Runs `sql`, which ends the outer transaction; a failed COMMIT leaves the
+    /// transaction open in SQLite, so it is rolled back.
+    fn end(&mut self, sql: &str) -> Result<()> {
+        let outcome = exec(&self.conn, sql);
+        self.open = false;
+        if outcome.is_err() {
+            let _ = exec(&self.conn, "ROLLBACK");
+        }
+        outcome
+    }
+}
+
+/// Runs `work` on the connection on a blocking thread, and gives the connection back to
+/// the others when it is done, whether or not the caller still waits.
+async fn off_thread<T: Send + 'static>(
+    mut guard: OwnedMutexGuard<GroupState>,
+    work: impl FnOnce(&mut GroupState) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(move || work(&mut guard))
+        .await
+        .map_err(StoreError::database)?
 }
 
 /// Hands out write transactions on the one writer connection.
@@ -87,7 +106,7 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn new(conn: SqliteConnection) -> Writer {
+    pub(crate) fn new(conn: Connection) -> Writer {
         let state = Arc::new(Mutex::new(GroupState {
             conn,
             open: false,
@@ -99,7 +118,12 @@ impl Writer {
         tokio::spawn(async move {
             while wake.recv().await.is_some() {
                 while wake.try_recv().is_ok() {}
-                shared.lock().await.flush().await;
+                let guard = shared.clone().lock_owned().await;
+                let _ = off_thread(guard, |g| {
+                    g.flush();
+                    Ok(())
+                })
+                .await;
             }
         });
         Writer {
@@ -109,29 +133,24 @@ impl Writer {
         }
     }
 
-    /// A write transaction: the connection, inside a savepoint of the current group.
-    ///
-    /// Runs as a task of its own: a caller that goes away meanwhile (a client that
-    /// disconnects cancels its request) must not leave the connection between a BEGIN and
-    /// the bookkeeping of it; the transaction it would have had is dropped, so rolled back.
-    pub(crate) async fn begin(&self) -> Result<Held> {
-        let writer = self.clone();
-        tokio::spawn(async move { writer.begin_here().await })
-            .await
-            .map_err(|e| StoreError::database(sqlx::Error::Protocol(format!("writer: {e}"))))?
-    }
-
-    async fn begin_here(&self) -> Result<Held> {
+    /// Waits for the connection.
+    async fn take(&self) -> Result<OwnedMutexGuard<GroupState>> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.state.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        guard.tidy().await?;
-        // One round trip to the connection's thread either way: the writer is the one
-        // serial path, so every statement saved on it counts.
+        guard.tidy()?;
+        Ok(guard)
+    }
+
+    /// A write transaction: the connection, inside a savepoint of the current group.
+    pub(crate) async fn begin(&self) -> Result<Held> {
+        let mut guard = self.take().await?;
         if guard.open {
-            exec(&mut guard.conn, "SAVEPOINT w").await?;
+            exec(&guard.conn, "SAVEPOINT w")?;
         } else {
-            exec(&mut guard.conn, "BEGIN IMMEDIATE; SAVEPOINT w").await?;
+            // BEGIN IMMEDIATE takes the write lock at once, so a transaction never fails
+            // half-way on a lock upgrade.
+            exec(&guard.conn, "BEGIN IMMEDIATE; SAVEPOINT w")?;
             guard.open = true;
         }
         Ok(Held {
@@ -140,64 +159,40 @@ impl Writer {
         })
     }
 
-    /// A write transaction of one statement, sent with its savepoint and its release in
-    /// one round trip to the connection's thread (three for [`Writer::begin`], the
-    /// statement and [`Held::commit`]); returns the rows it changed once its group is on
-    /// disk. Runs as a task of its own, like [`Writer::begin`].
-    pub(crate) async fn single(
-        &self,
-        sql: &'static str,
-        args: sqlx::sqlite::SqliteArguments,
-    ) -> Result<u64> {
-        let writer = self.clone();
-        tokio::spawn(async move { writer.single_here(sql, args).await })
-            .await
-            .map_err(|e| StoreError::database(sqlx::Error::Protocol(format!("writer: {e}"))))?
-    }
-
-    async fn single_here(
-        &self,
-        sql: &'static str,
-        args: sqlx::sqlite::SqliteArguments,
-    ) -> Result<u64> {
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut guard = self.state.clone().lock_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        guard.tidy().await?;
+    /// A write transaction of one statement; returns the rows it changed once its group
+    /// is on disk.
+    pub(crate) async fn single(&self, sql: &'static str, args: Args) -> Result<u64> {
+        let mut guard = self.take().await?;
         if !guard.open {
-            exec(&mut guard.conn, "BEGIN IMMEDIATE").await?;
+            exec(&guard.conn, "BEGIN IMMEDIATE")?;
             guard.open = true;
         }
-        let wrapped = format!("SAVEPOINT w; {sql}; RELEASE SAVEPOINT w");
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(wrapped), args)
-            .execute(&mut guard.conn)
-            .await;
-        let changed = match done {
-            Ok(r) => r.rows_affected(),
+        exec(&guard.conn, "SAVEPOINT w")?;
+        let changed = match lite::run(&guard.conn, sql, &args) {
+            Ok(n) => n,
             Err(e) => {
-                // The statement failed after its savepoint was taken: undo it alone. (Had
-                // the savepoint itself failed, there is nothing to undo and this fails too.)
-                let _ = exec(
-                    &mut guard.conn,
-                    "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w",
-                )
-                .await;
+                let _ = exec(&guard.conn, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w");
                 // An empty group is not left open for long.
                 let _ = self.flusher.send(());
                 return Err(crate::db(e));
             }
         };
-        if self.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty() {
-            // Alone in the group: commit it now.
-            let outcome = exec(&mut guard.conn, "COMMIT").await;
-            guard.open = false;
-            if outcome.is_err() {
-                let _ = exec(&mut guard.conn, "ROLLBACK").await;
-            }
-            return outcome.map(|()| changed);
+        if let Err(e) = exec(&guard.conn, "RELEASE SAVEPOINT w") {
+            guard.abandoned = true;
+            let _ = self.flusher.send(());
+            return Err(e);
         }
-        let told = self.join_group(guard);
-        told.await.map(|()| changed)
+        if self.alone(&guard) {
+            return off_thread(guard, |g| g.end("COMMIT"))
+                .await
+                .map(|()| changed);
+        }
+        self.join_group(guard).await.map(|()| changed)
+    }
+
+    /// Nobody else's work is in the group and nobody waits to add theirs.
+    fn alone(&self, guard: &GroupState) -> bool {
+        self.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty()
     }
 
     /// Puts the released work of the connection's holder in the group and returns what
@@ -209,28 +204,37 @@ impl Writer {
     ) -> impl Future<Output = Result<()>> + use<> {
         let (tell, told) = oneshot::channel();
         guard.pending.push(tell);
-        let flush_here = self.waiting.load(Ordering::SeqCst) == 0;
-        let flusher = self.flusher.clone();
-        async move {
-            if flush_here {
-                guard.flush().await;
-            } else {
-                let _ = flusher.send(());
-            }
+        let flushing = if self.waiting.load(Ordering::SeqCst) == 0 {
+            Some(tokio::task::spawn_blocking(move || guard.flush()))
+        } else {
+            let _ = self.flusher.send(());
             drop(guard);
+            None
+        };
+        async move {
+            if let Some(flushing) = flushing {
+                let _ = flushing.await;
+            }
             match told.await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(StoreError::database(sqlx::Error::Protocol(format!(
+                Ok(Err(e)) => Err(StoreError::database(std::io::Error::other(format!(
                     "group commit failed: {e}"
                 )))),
-                Err(_) => Err(StoreError::database(sqlx::Error::PoolClosed)),
+                Err(_) => Err(StoreError::database(std::io::Error::other(
+                    "writer closed before the group commit",
+                ))),
             }
         }
     }
 
     /// Commits what is pending and closes nothing else: for shutdown.
     pub(crate) async fn flush(&self) {
-        self.state.lock().await.flush().await;
+        let guard = self.state.clone().lock_owned().await;
+        let _ = off_thread(guard, |g| {
+            g.flush();
+            Ok(())
+        })
+        .await;
     }
 }
 
@@ -241,8 +245,8 @@ pub(crate) struct Held {
 }
 
 impl std::ops::Deref for Held {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
         match &self.guard {
             Some(g) => &g.conn,
             None => unreachable!("a transaction is used only until it ends"),
@@ -251,7 +255,7 @@ impl std::ops::Deref for Held {
 }
 
 impl std::ops::DerefMut for Held {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
         match &mut self.guard {
             Some(g) => &mut g.conn,
             None => unreachable!("a transaction is used only until it ends"),
@@ -261,30 +265,17 @@ impl std::ops::DerefMut for Held {
 
 impl Held {
     /// Keeps this transaction's work and returns once the group holding it is on disk.
-    ///
-    /// Runs as a task of its own, for the same reason as [`Writer::begin`]: a COMMIT sent
-    /// and not accounted for would leave the group's bookkeeping wrong for every later
-    /// transaction.
-    pub(crate) async fn commit(self) -> Result<()> {
-        tokio::spawn(self.commit_here())
-            .await
-            .map_err(|e| StoreError::database(sqlx::Error::Protocol(format!("writer: {e}"))))?
-    }
-
-    async fn commit_here(mut self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
         let Some(mut guard) = self.guard.take() else {
-            return Err(StoreError::database(sqlx::Error::PoolClosed));
+            return Err(StoreError::database(std::io::Error::other(
+                "transaction already ended",
+            )));
         };
-        if self.writer.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty() {
-            // Alone in the group: release and commit in one round trip.
-            let outcome = exec(&mut guard.conn, "RELEASE SAVEPOINT w; COMMIT").await;
-            guard.open = false;
-            if outcome.is_err() {
-                let _ = exec(&mut guard.conn, "ROLLBACK").await;
-            }
-            return outcome;
+        if self.writer.alone(&guard) {
+            // Alone in the group: release and commit at once.
+            return off_thread(guard, |g| g.end("RELEASE SAVEPOINT w; COMMIT")).await;
         }
-        if let Err(e) = exec(&mut guard.conn, "RELEASE SAVEPOINT w").await {
+        if let Err(e) = exec(&guard.conn, "RELEASE SAVEPOINT w") {
             guard.abandoned = true;
             let _ = self.writer.flusher.send(());
             return Err(e);

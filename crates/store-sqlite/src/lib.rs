@@ -7,16 +7,22 @@
 #![forbid(unsafe_code)]
 
 mod group;
+mod lite;
 mod readers;
 
 use ecrin_store::sql::{Arg, Dialect};
 use ecrin_store::*;
-use sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-use sqlx::{Arguments, Connection, SqliteConnection};
+use rusqlite::{Connection, OpenFlags};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Connection as _, SqliteConnection};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Read-only connections beside the writer.
+const READERS: usize = 4;
 
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -30,23 +36,39 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn db(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e
-        && matches!(
-            d.kind(),
-            sqlx::error::ErrorKind::UniqueViolation | sqlx::error::ErrorKind::ForeignKeyViolation
-        )
+/// SQLite's extended result codes for the constraints the shop names to its callers.
+const UNIQUE: i32 = 2067;
+const PRIMARY_KEY: i32 = 1555;
+const FOREIGN_KEY: i32 = 787;
+
+fn db(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, Some(message)) = &e
+        && matches!(f.extended_code, UNIQUE | PRIMARY_KEY | FOREIGN_KEY)
     {
         // SQLite names the columns, not the constraint: "UNIQUE constraint failed: products.slug".
-        let constraint = d
-            .message()
-            .rsplit(": ")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let constraint = message.rsplit(": ").next().unwrap_or_default().to_owned();
         return StoreError::Constraint { constraint };
     }
     StoreError::database(e)
+}
+
+/// Opens one connection to `path` the way every connection of the shop is set up: WAL
+/// journal, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys
+/// on, a wait of up to ten seconds for a lock held by another process.
+fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    // Readers see every write of the writer: without a memory map each one reads the
+    // changed pages again through read(2) and copies them; mapped, it reads them in
+    // place (pages are still written through the WAL, so durability is unchanged).
+    if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "mmap_size", 268_435_456)?;
+    Ok(conn)
 }
 
 impl SqliteStore {
@@ -54,40 +76,47 @@ impl SqliteStore {
     /// migrations.
     pub async fn open(url: &str) -> Result<SqliteStore> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(db)?
+            .map_err(StoreError::database)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .statement_cache_capacity(256)
-            // Readers see every write of the writer: without a memory map each one reads
-            // the changed pages again through read(2) and copies them; mapped, it reads
-            // them in place (pages are still written through the WAL, so durability is
-            // unchanged).
-            .pragma("mmap_size", "268435456");
-        let mut conn = SqliteConnection::connect_with(&options).await.map_err(db)?;
+            .busy_timeout(Duration::from_secs(10));
+        let path = options.get_filename().to_owned();
+        // The schema is applied by sqlx's migrator, as on PostgreSQL; the shop then works
+        // on connections of its own (see [`lite`] for why).
+        let mut conn = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(StoreError::database)?;
         MIGRATOR
             .run(&mut conn)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
-        let writer = group::Writer::new(conn);
-        let readers = readers::Readers::open(&options.read_only(true), 4)
-            .await
-            .map_err(db)?;
-        let readers = std::sync::Arc::new(readers);
-        Ok(SqliteStore { readers, writer })
+        conn.close().await.map_err(StoreError::database)?;
+        let opened = tokio::task::spawn_blocking(move || {
+            let writer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+            let readers = (0..READERS)
+                .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok::<_, rusqlite::Error>((writer, readers))
+        })
+        .await
+        .map_err(StoreError::database)?;
+        let (writer, readers) = opened.map_err(db)?;
+        Ok(SqliteStore {
+            readers: std::sync::Arc::new(readers::Readers::new(readers)),
+            writer: group::Writer::new(writer),
+        })
     }
 }
 
-fn args(list: &[Arg]) -> Result<SqliteArguments> {
-    let mut a = SqliteArguments::default();
+fn args(list: &[Arg]) -> Result<lite::Args> {
+    let mut a = lite::Args::default();
     for arg in list {
         match arg {
-            Arg::Text(s) => a.add(s.clone()),
-            Arg::Int(n) => a.add(*n),
+            Arg::Text(s) => a.add(s),
+            Arg::Int(n) => a.add(n),
         }
-        .map_err(StoreError::Database)?;
     }
     Ok(a)
 }
@@ -99,6 +128,7 @@ ecrin_store::impl_store!(
     err = db,
     dialect = Dialect::Sqlite,
     args = args,
+    q = lite,
     begin = begin_tx,
     single = single_write,
     close = close_pools
@@ -130,5 +160,6 @@ ecrin_store::impl_tx!(
     SqliteTx,
     err = db,
     dialect = Dialect::Sqlite,
+    q = lite,
     insert_search = "INSERT INTO product_search (product_id, document) VALUES ($1, $2)"
 );

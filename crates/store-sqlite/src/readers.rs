@@ -1,55 +1,42 @@
 //! The read-only connections, handed out one query at a time.
 //!
-//! sqlx's pool checks a connection with a round trip to its thread when handing it out
-//! and again, in a task of its own, when taking it back: three hand-offs between threads
-//! for every query, where the query itself needs one. A connection to a local file does
-//! not go stale, and a read cancelled half-way leaves nothing behind (the connection's
-//! thread resets the statement as soon as nobody listens to its rows, and a read-only
-//! connection has no transaction to undo), so these connections are handed out and taken
-//! back without either check.
+//! A read runs on the task that asks for it (see [`crate::lite`]), so a connection is
+//! held only for the statement's own time and goes back to the list when dropped; a
+//! connection to a local file does not go stale, and a read-only one has no transaction
+//! to undo.
 
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
+use rusqlite::Connection;
 use std::sync::Mutex;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 pub(crate) struct Readers {
-    idle: Mutex<Vec<SqliteConnection>>,
+    idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
     count: u32,
 }
 
 impl Readers {
-    /// Opens `count` read-only connections.
-    pub(crate) async fn open(
-        options: &SqliteConnectOptions,
-        count: u32,
-    ) -> Result<Readers, sqlx::Error> {
-        let mut idle = Vec::new();
-        for _ in 0..count {
-            idle.push(SqliteConnection::connect_with(options).await?);
-        }
-        Ok(Readers {
-            permits: Semaphore::new(idle.len()),
-            idle: Mutex::new(idle),
+    /// Holds the given connections.
+    pub(crate) fn new(conns: Vec<Connection>) -> Readers {
+        let count = u32::try_from(conns.len()).unwrap_or(u32::MAX);
+        Readers {
+            permits: Semaphore::new(conns.len()),
+            idle: Mutex::new(conns),
             count,
-        })
+        }
     }
 
     /// A connection for one query, waiting while all are in use.
-    pub(crate) async fn acquire(&self) -> Result<Reader<'_>, sqlx::Error> {
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
+    pub(crate) async fn acquire(&self) -> rusqlite::Result<Reader<'_>> {
+        let closed = || rusqlite::Error::InvalidQuery;
+        let permit = self.permits.acquire().await.map_err(|_| closed())?;
         // A permit is a connection in the list: there is one to take.
         let conn = self
             .idle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .pop()
-            .ok_or(sqlx::Error::PoolClosed)?;
+            .ok_or_else(closed)?;
         Ok(Reader {
             conn: Some(conn),
             readers: self,
@@ -64,22 +51,20 @@ impl Readers {
         }
         self.permits.close();
         let conns = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
-        for conn in conns {
-            let _ = conn.close().await;
-        }
+        drop(conns);
     }
 }
 
 /// One connection, returned to the others when dropped.
 pub(crate) struct Reader<'a> {
-    conn: Option<SqliteConnection>,
+    conn: Option<Connection>,
     readers: &'a Readers,
     _permit: SemaphorePermit<'a>,
 }
 
 impl std::ops::Deref for Reader<'_> {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
         match &self.conn {
             Some(c) => c,
             None => unreachable!("a reader holds its connection until dropped"),
@@ -88,7 +73,7 @@ impl std::ops::Deref for Reader<'_> {
 }
 
 impl std::ops::DerefMut for Reader<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut Connection {
         match &mut self.conn {
             Some(c) => c,
             None => unreachable!("a reader holds its connection until dropped"),

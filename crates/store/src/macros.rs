@@ -1,5 +1,6 @@
 //! The parts of a backend that are the same SQL and the same binding on SQLite and on
-//! PostgreSQL, written once. Each backend crate expands them for its own sqlx types;
+//! PostgreSQL, written once. Each backend crate expands them with its own query calls
+//! (`q = sqlx` on PostgreSQL; on SQLite a module of the same calls on its own driver);
 //! only what really differs (pools, transaction start, the search document) stays in
 //! the backend.
 
@@ -8,14 +9,14 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! fetch_papers {
-    ($conn:ident, $err:path, $orders:expr, $bind:expr) => {{
+    ($q:ident, $conn:ident, $err:path, $orders:expr, $bind:expr) => {{
         let [invoices, refunds, credit_notes] = $crate::sql::papers($orders);
-        let invoices = sqlx::query_as(sqlx::AssertSqlSafe(invoices))
+        let invoices = $q::query_as($q::AssertSqlSafe(invoices))
             .bind($bind)
             .fetch_all(&mut *$conn)
             .await
             .map_err($err)?;
-        let refunds: Vec<$crate::Refund> = sqlx::query_as(sqlx::AssertSqlSafe(refunds))
+        let refunds: Vec<$crate::Refund> = $q::query_as($q::AssertSqlSafe(refunds))
             .bind($bind)
             .fetch_all(&mut *$conn)
             .await
@@ -23,7 +24,7 @@ macro_rules! fetch_papers {
         let credit_notes = if refunds.is_empty() {
             Vec::new()
         } else {
-            sqlx::query_as(sqlx::AssertSqlSafe(credit_notes))
+            $q::query_as($q::AssertSqlSafe(credit_notes))
                 .bind($bind)
                 .fetch_all(&mut *$conn)
                 .await
@@ -49,6 +50,7 @@ macro_rules! impl_store {
         err = $err:path,
         dialect = $dialect:expr,
         args = $args:path,
+        q = $q:ident,
         begin = $begin:ident,
         single = $single:ident,
         close = $close:ident
@@ -60,7 +62,7 @@ macro_rules! impl_store {
             }
 
             async fn ping(&self) -> $crate::Result<()> {
-                sqlx::query("SELECT 1")
+                $q::query("SELECT 1")
                     .execute(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
@@ -71,7 +73,7 @@ macro_rules! impl_store {
                 &self,
                 order_id: &str,
             ) -> $crate::Result<Vec<$crate::OrderEvent>> {
-                sqlx::query_as($crate::sql::ORDER_EVENTS)
+                $q::query_as($crate::sql::ORDER_EVENTS)
                     .bind(order_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -84,7 +86,7 @@ macro_rules! impl_store {
                 seq: i64,
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::OrderEvent>> {
-                sqlx::query_as($crate::sql::ORDER_EVENTS_AFTER)
+                $q::query_as($crate::sql::ORDER_EVENTS_AFTER)
                     .bind(order_id)
                     .bind(seq)
                     .bind(limit)
@@ -94,14 +96,14 @@ macro_rules! impl_store {
             }
 
             async fn orders_without_history(&self) -> $crate::Result<Vec<String>> {
-                sqlx::query_scalar($crate::sql::ORDERS_WITHOUT_HISTORY)
+                $q::query_scalar($crate::sql::ORDERS_WITHOUT_HISTORY)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
 
             async fn order_number_of(&self, order_id: &str) -> $crate::Result<Option<String>> {
-                sqlx::query_scalar($crate::sql::ORDER_NUMBER_OF)
+                $q::query_scalar($crate::sql::ORDER_NUMBER_OF)
                     .bind(order_id)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -109,7 +111,7 @@ macro_rules! impl_store {
             }
 
             async fn invoice_of(&self, order_id: &str) -> $crate::Result<Option<$crate::Invoice>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::invoice_of()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::invoice_of()))
                     .bind(order_id)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -117,14 +119,14 @@ macro_rules! impl_store {
             }
 
             async fn invoices(&self) -> $crate::Result<Vec<$crate::Invoice>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::invoices()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::invoices()))
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
             }
 
             async fn payments_of(&self, order_id: &str) -> $crate::Result<Vec<$crate::Payment>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::payments_of()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::payments_of()))
                     .bind(order_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -132,7 +134,7 @@ macro_rules! impl_store {
             }
 
             async fn refunds_of(&self, order_id: &str) -> $crate::Result<Vec<$crate::Refund>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::refunds_of()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::refunds_of()))
                     .bind(order_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -144,7 +146,7 @@ macro_rules! impl_store {
                 customer_id: &str,
             ) -> $crate::Result<$crate::Papers> {
                 let mut conn = self.$pool.acquire().await.map_err($err)?;
-                $crate::fetch_papers!(conn, $err, $crate::sql::ORDERS_OF_CUSTOMER, customer_id)
+                $crate::fetch_papers!($q, conn, $err, $crate::sql::ORDERS_OF_CUSTOMER, customer_id)
             }
 
             async fn papers_placed_from(
@@ -152,14 +154,20 @@ macro_rules! impl_store {
                 placed_from_ms: i64,
             ) -> $crate::Result<$crate::Papers> {
                 let mut conn = self.$pool.acquire().await.map_err($err)?;
-                $crate::fetch_papers!(conn, $err, $crate::sql::ORDERS_PLACED_FROM, placed_from_ms)
+                $crate::fetch_papers!(
+                    $q,
+                    conn,
+                    $err,
+                    $crate::sql::ORDERS_PLACED_FROM,
+                    placed_from_ms
+                )
             }
 
             async fn credit_notes_of(
                 &self,
                 order_id: &str,
             ) -> $crate::Result<Vec<$crate::CreditNote>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::credit_notes_of()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::credit_notes_of()))
                     .bind(order_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -167,7 +175,7 @@ macro_rules! impl_store {
             }
 
             async fn credit_notes(&self) -> $crate::Result<Vec<$crate::CreditNote>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::credit_notes()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::credit_notes()))
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
@@ -177,7 +185,7 @@ macro_rules! impl_store {
                 &self,
                 payment_id: &str,
             ) -> $crate::Result<Option<$crate::SandboxCharge>> {
-                sqlx::query_as($crate::sql::SANDBOX_CHARGE)
+                $q::query_as($crate::sql::SANDBOX_CHARGE)
                     .bind(payment_id)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -242,7 +250,7 @@ macro_rules! impl_store {
             }
 
             async fn terms_version_in_force(&self, at_ms: i64) -> $crate::Result<Option<String>> {
-                sqlx::query_scalar($crate::sql::TERMS_VERSION_IN_FORCE)
+                $q::query_scalar($crate::sql::TERMS_VERSION_IN_FORCE)
                     .bind(at_ms)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -253,7 +261,7 @@ macro_rules! impl_store {
                 &self,
                 version: &str,
             ) -> $crate::Result<Option<$crate::TermsVersion>> {
-                let row: Option<$crate::sql::TermsRow> = sqlx::query_as($crate::sql::TERMS_VERSION)
+                let row: Option<$crate::sql::TermsRow> = $q::query_as($crate::sql::TERMS_VERSION)
                     .bind(version)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -262,7 +270,7 @@ macro_rules! impl_store {
             }
 
             async fn terms_versions(&self) -> $crate::Result<Vec<$crate::TermsVersion>> {
-                let rows: Vec<$crate::sql::TermsRow> = sqlx::query_as($crate::sql::TERMS_VERSIONS)
+                let rows: Vec<$crate::sql::TermsRow> = $q::query_as($crate::sql::TERMS_VERSIONS)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
@@ -270,7 +278,7 @@ macro_rules! impl_store {
             }
 
             async fn checkout(&self, id: &str) -> $crate::Result<Option<$crate::Checkout>> {
-                sqlx::query_as($crate::sql::CHECKOUT)
+                $q::query_as($crate::sql::CHECKOUT)
                     .bind(id)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -288,12 +296,12 @@ macro_rules! impl_store {
 
             async fn orders_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Order>> {
                 let mut conn = self.$pool.acquire().await.map_err($err)?;
-                let orders = sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::orders_of()))
+                let orders = $q::query_as($q::AssertSqlSafe($crate::sql::orders_of()))
                     .bind(customer_id)
                     .fetch_all(&mut *conn)
                     .await
                     .map_err($err)?;
-                let lines = sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::lines_of(
+                let lines = $q::query_as($q::AssertSqlSafe($crate::sql::lines_of(
                     $crate::sql::ORDERS_OF_CUSTOMER,
                 )))
                 .bind(customer_id)
@@ -306,7 +314,7 @@ macro_rules! impl_store {
             async fn recent_orders(&self, limit: i64) -> $crate::Result<Vec<$crate::Order>> {
                 let mut conn = self.$pool.acquire().await.map_err($err)?;
                 let orders: Vec<$crate::Order> =
-                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::recent_orders()))
+                    $q::query_as($q::AssertSqlSafe($crate::sql::recent_orders()))
                         .bind(limit)
                         .fetch_all(&mut *conn)
                         .await
@@ -316,7 +324,7 @@ macro_rules! impl_store {
                 let Some(from) = orders.iter().map(|o| o.placed_at).min() else {
                     return Ok(orders);
                 };
-                let lines = sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::lines_of(
+                let lines = $q::query_as($q::AssertSqlSafe($crate::sql::lines_of(
                     $crate::sql::ORDERS_PLACED_FROM,
                 )))
                 .bind(from)
@@ -333,7 +341,7 @@ macro_rules! impl_store {
                 since_ms: i64,
                 unpaid_before_ms: i64,
             ) -> $crate::Result<$crate::StandingRow> {
-                let row: Option<$crate::StandingRow> = sqlx::query_as($crate::sql::STANDING)
+                let row: Option<$crate::StandingRow> = $q::query_as($crate::sql::STANDING)
                     .bind(customer_id)
                     .bind(ip)
                     .bind(since_ms)
@@ -349,7 +357,7 @@ macro_rules! impl_store {
                 subject: &str,
                 key: &str,
             ) -> $crate::Result<Option<$crate::IdempotentOrder>> {
-                sqlx::query_as($crate::sql::IDEMPOTENT_ORDER)
+                $q::query_as($crate::sql::IDEMPOTENT_ORDER)
                     .bind(subject)
                     .bind(key)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
@@ -364,13 +372,13 @@ macro_rules! impl_store {
             ) -> $crate::Result<Vec<$crate::OrderRefusal>> {
                 match customer_id {
                     Some(id) => {
-                        sqlx::query_as($crate::sql::ORDER_REFUSALS_OF)
+                        $q::query_as($crate::sql::ORDER_REFUSALS_OF)
                             .bind(id)
                             .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
                     }
                     None => {
-                        sqlx::query_as($crate::sql::ORDER_REFUSALS)
+                        $q::query_as($crate::sql::ORDER_REFUSALS)
                             .bind(limit)
                             .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
@@ -383,12 +391,11 @@ macro_rules! impl_store {
                 &self,
                 email_key: &str,
             ) -> $crate::Result<Option<$crate::Staff>> {
-                let row: Option<$crate::sql::StaffRow> =
-                    sqlx::query_as($crate::sql::STAFF_BY_EMAIL)
-                        .bind(email_key)
-                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
-                        .await
-                        .map_err($err)?;
+                let row: Option<$crate::sql::StaffRow> = $q::query_as($crate::sql::STAFF_BY_EMAIL)
+                    .bind(email_key)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)?;
                 Ok(row.and_then($crate::sql::StaffRow::into_staff))
             }
 
@@ -397,7 +404,7 @@ macro_rules! impl_store {
                 email_key: &str,
             ) -> $crate::Result<Option<$crate::Customer>> {
                 let row: Option<$crate::sql::CustomerRow> =
-                    sqlx::query_as($crate::sql::CUSTOMER_BY_EMAIL)
+                    $q::query_as($crate::sql::CUSTOMER_BY_EMAIL)
                         .bind(email_key)
                         .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -407,7 +414,7 @@ macro_rules! impl_store {
 
             async fn customer_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Customer>> {
                 let row: Option<$crate::sql::CustomerRow> =
-                    sqlx::query_as($crate::sql::CUSTOMER_BY_ID)
+                    $q::query_as($crate::sql::CUSTOMER_BY_ID)
                         .bind(id)
                         .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -420,7 +427,7 @@ macro_rules! impl_store {
                 id: &str,
             ) -> $crate::Result<Option<($crate::Customer, Vec<$crate::Address>)>> {
                 let rows: Vec<$crate::sql::CustomerAddressRow> =
-                    sqlx::query_as($crate::sql::CUSTOMER_WITH_ADDRESSES)
+                    $q::query_as($crate::sql::CUSTOMER_WITH_ADDRESSES)
                         .bind(id)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -434,7 +441,7 @@ macro_rules! impl_store {
                 now_ms: i64,
             ) -> $crate::Result<Option<($crate::Customer, Vec<$crate::Address>)>> {
                 let rows: Vec<$crate::sql::CustomerAddressRow> =
-                    sqlx::query_as($crate::sql::TOKEN_CUSTOMER_WITH_ADDRESSES)
+                    $q::query_as($crate::sql::TOKEN_CUSTOMER_WITH_ADDRESSES)
                         .bind(token_hash)
                         .bind(now_ms)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
@@ -449,7 +456,7 @@ macro_rules! impl_store {
                 now_ms: i64,
             ) -> $crate::Result<Option<$crate::Subject>> {
                 let row: Option<$crate::sql::TokenSubjectRow> =
-                    sqlx::query_as($crate::sql::API_TOKEN_SUBJECT)
+                    $q::query_as($crate::sql::API_TOKEN_SUBJECT)
                         .bind(token_hash)
                         .bind(now_ms)
                         .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
@@ -465,14 +472,14 @@ macro_rules! impl_store {
             ) -> $crate::Result<Vec<$crate::Email>> {
                 let rows: Vec<$crate::sql::EmailRow> = match to {
                     Some(to) => {
-                        sqlx::query_as($crate::sql::OUTBOX_TO)
+                        $q::query_as($crate::sql::OUTBOX_TO)
                             .bind(limit)
                             .bind(to)
                             .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
                     }
                     None => {
-                        sqlx::query_as($crate::sql::OUTBOX_ALL)
+                        $q::query_as($crate::sql::OUTBOX_ALL)
                             .bind(limit)
                             .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                             .await
@@ -484,7 +491,7 @@ macro_rules! impl_store {
 
             async fn variant_info(&self, sku: &str) -> $crate::Result<Option<$crate::VariantInfo>> {
                 let row: Option<$crate::sql::VariantInfoRow> =
-                    sqlx::query_as($crate::sql::VARIANTS_BY_SKU)
+                    $q::query_as($crate::sql::VARIANTS_BY_SKU)
                         .bind(sku)
                         .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -500,12 +507,11 @@ macro_rules! impl_store {
                     return Ok(Vec::new());
                 }
                 let sql = $crate::sql::variants_by_skus(skus.len());
-                let mut query =
-                    sqlx::query_as::<_, $crate::sql::VariantInfoRow>(sqlx::AssertSqlSafe(sql));
+                let mut query = $q::query_as($q::AssertSqlSafe(sql));
                 for sku in skus {
                     query = query.bind(sku.clone());
                 }
-                let rows = query
+                let rows: Vec<$crate::sql::VariantInfoRow> = query
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
@@ -520,12 +526,11 @@ macro_rules! impl_store {
                     $crate::BasketOwner::Customer(id) => ($crate::sql::basket_of_customer(), id),
                     $crate::BasketOwner::Session(h) => ($crate::sql::basket_of_session(), h),
                 };
-                let rows: Vec<$crate::sql::BasketJoinRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(key)
-                        .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
-                        .await
-                        .map_err($err)?;
+                let rows: Vec<$crate::sql::BasketJoinRow> = $q::query_as($q::AssertSqlSafe(sql))
+                    .bind(key)
+                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)?;
                 Ok($crate::sql::into_basket(rows))
             }
 
@@ -533,7 +538,7 @@ macro_rules! impl_store {
                 &self,
                 customer_id: &str,
             ) -> $crate::Result<Vec<$crate::ConsentRecord>> {
-                let rows: Vec<$crate::sql::ConsentRow> = sqlx::query_as($crate::sql::CONSENTS_OF)
+                let rows: Vec<$crate::sql::ConsentRow> = $q::query_as($crate::sql::CONSENTS_OF)
                     .bind(customer_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -543,7 +548,7 @@ macro_rules! impl_store {
 
             async fn marketing_audience(&self) -> $crate::Result<Vec<$crate::Customer>> {
                 let rows: Vec<$crate::sql::CustomerRow> =
-                    sqlx::query_as($crate::sql::MARKETING_AUDIENCE)
+                    $q::query_as($crate::sql::MARKETING_AUDIENCE)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
@@ -557,7 +562,7 @@ macro_rules! impl_store {
                 &self,
                 token_hash: &str,
             ) -> $crate::Result<Option<String>> {
-                sqlx::query_scalar($crate::sql::UNSUBSCRIBE_CUSTOMER)
+                $q::query_scalar($crate::sql::UNSUBSCRIBE_CUSTOMER)
                     .bind(token_hash)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -569,7 +574,7 @@ macro_rules! impl_store {
                 customer_id: &str,
             ) -> $crate::Result<Vec<$crate::Address>> {
                 let sql = $crate::sql::addresses_of();
-                let rows: Vec<$crate::sql::AddressRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let rows: Vec<$crate::sql::AddressRow> = $q::query_as($q::AssertSqlSafe(sql))
                     .bind(customer_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -582,7 +587,7 @@ macro_rules! impl_store {
                 customer_id: &str,
             ) -> $crate::Result<Vec<$crate::QuoteRequest>> {
                 let rows: Vec<$crate::sql::QuoteRequestRow> =
-                    sqlx::query_as($crate::sql::QUOTE_REQUESTS_OF)
+                    $q::query_as($crate::sql::QUOTE_REQUESTS_OF)
                         .bind(customer_id)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -595,7 +600,7 @@ macro_rules! impl_store {
                 since_ms: i64,
             ) -> $crate::Result<Vec<$crate::SecurityCount>> {
                 let rows: Vec<$crate::sql::SecurityCountRow> =
-                    sqlx::query_as($crate::sql::SECURITY_COUNTS)
+                    $q::query_as($crate::sql::SECURITY_COUNTS)
                         .bind(since_ms)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -608,7 +613,7 @@ macro_rules! impl_store {
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::SecurityEvent>> {
                 let rows: Vec<$crate::sql::SecurityEventRow> =
-                    sqlx::query_as($crate::sql::SECURITY_EVENTS)
+                    $q::query_as($crate::sql::SECURITY_EVENTS)
                         .bind(limit)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -617,7 +622,7 @@ macro_rules! impl_store {
             }
 
             async fn rate_events(&self, key: &str, since_ms: i64) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::COUNT_RATE_EVENTS)
+                $q::query_scalar($crate::sql::COUNT_RATE_EVENTS)
                     .bind(key)
                     .bind(since_ms)
                     .fetch_one(&mut *self.$pool.acquire().await.map_err($err)?)
@@ -627,7 +632,7 @@ macro_rules! impl_store {
 
             async fn tickets(&self, limit: i64) -> $crate::Result<Vec<$crate::Ticket>> {
                 let rows: Vec<$crate::sql::TicketRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::tickets()))
+                    $q::query_as($q::AssertSqlSafe($crate::sql::tickets()))
                         .bind(limit)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -637,7 +642,7 @@ macro_rules! impl_store {
 
             async fn ticket_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Ticket>> {
                 let row: Option<$crate::sql::TicketRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::ticket_by_id()))
+                    $q::query_as($q::AssertSqlSafe($crate::sql::ticket_by_id()))
                         .bind(id)
                         .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -647,7 +652,7 @@ macro_rules! impl_store {
 
             async fn tickets_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Ticket>> {
                 let rows: Vec<$crate::sql::TicketRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::tickets_of()))
+                    $q::query_as($q::AssertSqlSafe($crate::sql::tickets_of()))
                         .bind(customer_id)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -660,7 +665,7 @@ macro_rules! impl_store {
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::QuoteRequest>> {
                 let rows: Vec<$crate::sql::QuoteRequestRow> =
-                    sqlx::query_as($crate::sql::QUOTE_REQUESTS)
+                    $q::query_as($crate::sql::QUOTE_REQUESTS)
                         .bind(limit)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -674,7 +679,7 @@ macro_rules! impl_store {
                 now_ms: i64,
             ) -> $crate::Result<Option<$crate::WebSession>> {
                 let row: Option<$crate::sql::WebSessionRow> =
-                    sqlx::query_as($crate::sql::WEB_SESSION)
+                    $q::query_as($crate::sql::WEB_SESSION)
                         .bind(id_hash)
                         .bind(now_ms)
                         .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
@@ -684,7 +689,7 @@ macro_rules! impl_store {
             }
 
             async fn login_failures(&self, email_key: &str, since_ms: i64) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::COUNT_LOGIN_FAILURES)
+                $q::query_scalar($crate::sql::COUNT_LOGIN_FAILURES)
                     .bind(email_key)
                     .bind(since_ms)
                     .fetch_one(&mut *self.$pool.acquire().await.map_err($err)?)
@@ -693,7 +698,7 @@ macro_rules! impl_store {
             }
 
             async fn staff_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Staff>> {
-                let row: Option<$crate::sql::StaffRow> = sqlx::query_as($crate::sql::STAFF_BY_ID)
+                let row: Option<$crate::sql::StaffRow> = $q::query_as($crate::sql::STAFF_BY_ID)
                     .bind(id)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -706,7 +711,7 @@ macro_rules! impl_store {
                 customer_id: &str,
             ) -> $crate::Result<Vec<$crate::StaffAccess>> {
                 let rows: Vec<$crate::sql::AccessRow> =
-                    sqlx::query_as($crate::sql::STAFF_ACCESS_OF_CUSTOMER)
+                    $q::query_as($crate::sql::STAFF_ACCESS_OF_CUSTOMER)
                         .bind(customer_id)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
@@ -736,12 +741,12 @@ macro_rules! impl_store {
                 let list = sql::list_products(query, $dialect);
                 let facets = sql::facets(query, $dialect);
                 let rows: Vec<sql::SummaryRow> =
-                    sqlx::query_as_with(sqlx::AssertSqlSafe(list.sql), $args(&list.args)?)
+                    $q::query_as_with($q::AssertSqlSafe(list.sql), $args(&list.args)?)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
                 let facet_rows: Vec<sql::FacetRow> =
-                    sqlx::query_as_with(sqlx::AssertSqlSafe(facets.sql), $args(&facets.args)?)
+                    $q::query_as_with($q::AssertSqlSafe(facets.sql), $args(&facets.args)?)
                         .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                         .await
                         .map_err($err)?;
@@ -754,7 +759,7 @@ macro_rules! impl_store {
             ) -> $crate::Result<Option<$crate::ProductDetail>> {
                 use $crate::sql;
                 let mut conn = self.$pool.acquire().await.map_err($err)?;
-                let product: Option<sql::ProductRow> = sqlx::query_as(sql::PRODUCT_BY_SLUG)
+                let product: Option<sql::ProductRow> = $q::query_as(sql::PRODUCT_BY_SLUG)
                     .bind(slug)
                     .fetch_optional(&mut *conn)
                     .await
@@ -762,12 +767,12 @@ macro_rules! impl_store {
                 let Some(product) = product else {
                     return Ok(None);
                 };
-                let variants: Vec<sql::VariantRow> = sqlx::query_as(sql::VARIANTS_OF_PRODUCT)
+                let variants: Vec<sql::VariantRow> = $q::query_as(sql::VARIANTS_OF_PRODUCT)
                     .bind(&product.id)
                     .fetch_all(&mut *conn)
                     .await
                     .map_err($err)?;
-                let prices: Vec<sql::PricePointRow> = sqlx::query_as(sql::PRICE_HISTORY_OF_PRODUCT)
+                let prices: Vec<sql::PricePointRow> = $q::query_as(sql::PRICE_HISTORY_OF_PRODUCT)
                     .bind(&product.id)
                     .fetch_all(&mut *conn)
                     .await
@@ -779,7 +784,7 @@ macro_rules! impl_store {
                 &self,
                 query: &'static str,
             ) -> $crate::Result<Vec<$crate::Reference>> {
-                let rows: Vec<$crate::sql::ReferenceRow> = sqlx::query_as(query)
+                let rows: Vec<$crate::sql::ReferenceRow> = $q::query_as(query)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
@@ -792,7 +797,7 @@ macro_rules! impl_store {
                 sql: String,
                 key: &str,
             ) -> $crate::Result<Option<$crate::Order>> {
-                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let order: Option<$crate::Order> = $q::query_as($q::AssertSqlSafe(sql))
                     .bind(key)
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -808,7 +813,7 @@ macro_rules! impl_store {
                 &self,
                 order_id: &str,
             ) -> $crate::Result<Vec<$crate::OrderLine>> {
-                sqlx::query_as($crate::sql::ORDER_LINES)
+                $q::query_as($crate::sql::ORDER_LINES)
                     .bind(order_id)
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
@@ -819,17 +824,16 @@ macro_rules! impl_store {
                 &self,
                 at_ms: i64,
             ) -> $crate::Result<Option<$crate::TermsVersion>> {
-                let row: Option<$crate::sql::TermsRow> =
-                    sqlx::query_as($crate::sql::TERMS_IN_FORCE)
-                        .bind(at_ms)
-                        .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
-                        .await
-                        .map_err($err)?;
+                let row: Option<$crate::sql::TermsRow> = $q::query_as($crate::sql::TERMS_IN_FORCE)
+                    .bind(at_ms)
+                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .await
+                    .map_err($err)?;
                 Ok(row.map(Into::into))
             }
 
             async fn read_scalar(&self, query: &'static str) -> $crate::Result<i64> {
-                sqlx::query_scalar(query)
+                $q::query_scalar(query)
                     .fetch_one(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)
@@ -843,14 +847,20 @@ macro_rules! impl_store {
 /// that stores a product's search document (`$1` product id, `$2` folded text).
 #[macro_export]
 macro_rules! impl_tx {
-    ($tx:ty, err = $err:path, dialect = $dialect:expr, insert_search = $insert_search:expr) => {
+    (
+        $tx:ty,
+        err = $err:path,
+        dialect = $dialect:expr,
+        q = $q:ident,
+        insert_search = $insert_search:expr
+    ) => {
         impl $tx {
             async fn order_where(
                 &mut self,
                 sql: String,
                 key: &str,
             ) -> $crate::Result<Option<$crate::Order>> {
-                let order: Option<$crate::Order> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let order: Option<$crate::Order> = $q::query_as($q::AssertSqlSafe(sql))
                     .bind(key)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -858,7 +868,7 @@ macro_rules! impl_tx {
                 let Some(mut order) = order else {
                     return Ok(None);
                 };
-                order.lines = sqlx::query_as($crate::sql::ORDER_LINES)
+                order.lines = $q::query_as($crate::sql::ORDER_LINES)
                     .bind(&order.id)
                     .fetch_all(&mut *self.tx)
                     .await
@@ -871,7 +881,7 @@ macro_rules! impl_tx {
                 query: &'static str,
                 r: &$crate::Reference,
             ) -> $crate::Result<()> {
-                sqlx::query(query)
+                $q::query(query)
                     .bind(&r.slug)
                     .bind(r.position)
                     .bind(&r.name.fr)
@@ -892,7 +902,7 @@ macro_rules! impl_tx {
                 price: i64,
                 from_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_PRICE_POINT)
+                $q::query($crate::sql::INSERT_PRICE_POINT)
                     .bind(sku)
                     .bind(price)
                     .bind(from_ms)
@@ -924,7 +934,7 @@ macro_rules! impl_tx {
                 now_ms: i64,
             ) -> $crate::Result<()> {
                 use $crate::sql;
-                sqlx::query(sql::INSERT_PRODUCT)
+                $q::query(sql::INSERT_PRODUCT)
                     .bind(&p.id)
                     .bind(&p.slug)
                     .bind(p.position)
@@ -944,7 +954,7 @@ macro_rules! impl_tx {
                     .await
                     .map_err($err)?;
                 for (position, v) in p.variants.iter().enumerate() {
-                    sqlx::query(sql::INSERT_VARIANT)
+                    $q::query(sql::INSERT_VARIANT)
                         .bind(&v.sku)
                         .bind(&p.id)
                         .bind(position as i64)
@@ -960,7 +970,7 @@ macro_rules! impl_tx {
                         .map_err($err)?;
                     self.add_price_point(&v.sku, v.price, now_ms).await?;
                 }
-                sqlx::query($insert_search)
+                $q::query($insert_search)
                     .bind(&p.id)
                     .bind(sql::search_document(p))
                     .execute(&mut *self.tx)
@@ -976,7 +986,7 @@ macro_rules! impl_tx {
                 list_price: Option<i64>,
                 from_ms: i64,
             ) -> $crate::Result<()> {
-                let done = sqlx::query($crate::sql::UPDATE_PRICE)
+                let done = $q::query($crate::sql::UPDATE_PRICE)
                     .bind(sku)
                     .bind(price)
                     .bind(list_price)
@@ -990,7 +1000,7 @@ macro_rules! impl_tx {
             }
 
             async fn set_stock(&mut self, sku: &str, on_hand: i64) -> $crate::Result<()> {
-                let done = sqlx::query($crate::sql::UPDATE_STOCK)
+                let done = $q::query($crate::sql::UPDATE_STOCK)
                     .bind(sku)
                     .bind(on_hand)
                     .execute(&mut *self.tx)
@@ -1003,14 +1013,14 @@ macro_rules! impl_tx {
             }
 
             async fn next_invoice_seq(&mut self) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::NEXT_INVOICE_SEQ)
+                $q::query_scalar($crate::sql::NEXT_INVOICE_SEQ)
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err($err)
             }
 
             async fn insert_invoice(&mut self, i: &$crate::Invoice) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_INVOICE)
+                $q::query($crate::sql::INSERT_INVOICE)
                     .bind(i.seq)
                     .bind(&i.number)
                     .bind(&i.order_id)
@@ -1024,7 +1034,7 @@ macro_rules! impl_tx {
             }
 
             async fn insert_payment(&mut self, p: &$crate::Payment) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_PAYMENT)
+                $q::query($crate::sql::INSERT_PAYMENT)
                     .bind(&p.id)
                     .bind(&p.order_id)
                     .bind(&p.provider)
@@ -1038,7 +1048,7 @@ macro_rules! impl_tx {
             }
 
             async fn payment_in_tx(&mut self, id: &str) -> $crate::Result<Option<$crate::Payment>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::payment()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::payment()))
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -1052,7 +1062,7 @@ macro_rules! impl_tx {
                 to: &str,
                 now_ms: i64,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::MOVE_PAYMENT)
+                let done = $q::query($crate::sql::MOVE_PAYMENT)
                     .bind(id)
                     .bind(from)
                     .bind(to)
@@ -1069,7 +1079,7 @@ macro_rules! impl_tx {
                 payment_id: &str,
                 now_ms: i64,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::RECORD_CALLBACK)
+                let done = $q::query($crate::sql::RECORD_CALLBACK)
                     .bind(event_id)
                     .bind(payment_id)
                     .bind(now_ms)
@@ -1085,7 +1095,7 @@ macro_rules! impl_tx {
                 line_no: i64,
                 reserved: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::SET_LINE_RESERVED)
+                $q::query($crate::sql::SET_LINE_RESERVED)
                     .bind(order_id)
                     .bind(line_no)
                     .bind(reserved)
@@ -1100,7 +1110,7 @@ macro_rules! impl_tx {
                 id: &str,
                 now_ms: i64,
             ) -> $crate::Result<Option<i64>> {
-                sqlx::query_scalar($crate::sql::LOCK_CAPTURED_PAYMENT)
+                $q::query_scalar($crate::sql::LOCK_CAPTURED_PAYMENT)
                     .bind(id)
                     .bind(now_ms)
                     .fetch_optional(&mut *self.tx)
@@ -1109,7 +1119,7 @@ macro_rules! impl_tx {
             }
 
             async fn refunded_total(&mut self, payment_id: &str) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::REFUNDED_TOTAL)
+                $q::query_scalar($crate::sql::REFUNDED_TOTAL)
                     .bind(payment_id)
                     .fetch_one(&mut *self.tx)
                     .await
@@ -1117,7 +1127,7 @@ macro_rules! impl_tx {
             }
 
             async fn refund_by_key(&mut self, key: &str) -> $crate::Result<Option<$crate::Refund>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::refund_by_key()))
+                $q::query_as($q::AssertSqlSafe($crate::sql::refund_by_key()))
                     .bind(key)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -1125,7 +1135,7 @@ macro_rules! impl_tx {
             }
 
             async fn insert_refund(&mut self, r: &$crate::Refund) -> $crate::Result<()> {
-                sqlx::query(sqlx::AssertSqlSafe($crate::sql::insert_refund()))
+                $q::query($q::AssertSqlSafe($crate::sql::insert_refund()))
                     .bind(&r.id)
                     .bind(&r.key)
                     .bind(&r.order_id)
@@ -1149,7 +1159,7 @@ macro_rules! impl_tx {
                 provider_refund_id: &str,
                 now_ms: i64,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::SETTLE_REFUND)
+                let done = $q::query($crate::sql::SETTLE_REFUND)
                     .bind(id)
                     .bind(provider_refund_id)
                     .bind(now_ms)
@@ -1160,14 +1170,14 @@ macro_rules! impl_tx {
             }
 
             async fn next_credit_note_seq(&mut self) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::NEXT_CREDIT_NOTE_SEQ)
+                $q::query_scalar($crate::sql::NEXT_CREDIT_NOTE_SEQ)
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err($err)
             }
 
             async fn insert_credit_note(&mut self, c: &$crate::CreditNote) -> $crate::Result<()> {
-                sqlx::query(sqlx::AssertSqlSafe($crate::sql::insert_credit_note()))
+                $q::query($q::AssertSqlSafe($crate::sql::insert_credit_note()))
                     .bind(c.seq)
                     .bind(&c.number)
                     .bind(&c.refund_id)
@@ -1185,7 +1195,7 @@ macro_rules! impl_tx {
                 &mut self,
                 r: &$crate::SandboxRefund,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::PUT_SANDBOX_REFUND)
+                let done = $q::query($crate::sql::PUT_SANDBOX_REFUND)
                     .bind(&r.key)
                     .bind(&r.id)
                     .bind(&r.payment_id)
@@ -1201,7 +1211,7 @@ macro_rules! impl_tx {
                 &mut self,
                 key: &str,
             ) -> $crate::Result<Option<$crate::SandboxRefund>> {
-                sqlx::query_as($crate::sql::SANDBOX_REFUND)
+                $q::query_as($crate::sql::SANDBOX_REFUND)
                     .bind(key)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -1209,7 +1219,7 @@ macro_rules! impl_tx {
             }
 
             async fn sandbox_refunded(&mut self, payment_id: &str) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::SANDBOX_REFUNDED)
+                $q::query_scalar($crate::sql::SANDBOX_REFUNDED)
                     .bind(payment_id)
                     .fetch_one(&mut *self.tx)
                     .await
@@ -1220,7 +1230,7 @@ macro_rules! impl_tx {
                 &mut self,
                 c: &$crate::SandboxCharge,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::PUT_SANDBOX_CHARGE)
+                let done = $q::query($crate::sql::PUT_SANDBOX_CHARGE)
                     .bind(&c.payment_id)
                     .bind(c.amount)
                     .bind(&c.status)
@@ -1239,7 +1249,7 @@ macro_rules! impl_tx {
                 subject: &str,
                 due_at: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_JOB)
+                $q::query($crate::sql::INSERT_JOB)
                     .bind(id)
                     .bind(kind)
                     .bind(subject)
@@ -1256,7 +1266,7 @@ macro_rules! impl_tx {
                 lease_ms: i64,
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::Job>> {
-                sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::claim_jobs($dialect)))
+                $q::query_as($q::AssertSqlSafe($crate::sql::claim_jobs($dialect)))
                     .bind(now_ms)
                     .bind(lease_ms)
                     .bind(limit)
@@ -1266,7 +1276,7 @@ macro_rules! impl_tx {
             }
 
             async fn finish_job(&mut self, id: &str, now_ms: i64) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::FINISH_JOB)
+                let done = $q::query($crate::sql::FINISH_JOB)
                     .bind(id)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
@@ -1276,7 +1286,7 @@ macro_rules! impl_tx {
             }
 
             async fn postpone_job(&mut self, id: &str, due_at: i64) -> $crate::Result<()> {
-                sqlx::query($crate::sql::POSTPONE_JOB)
+                $q::query($crate::sql::POSTPONE_JOB)
                     .bind(id)
                     .bind(due_at)
                     .execute(&mut *self.tx)
@@ -1286,7 +1296,7 @@ macro_rules! impl_tx {
             }
 
             async fn cancel_job(&mut self, kind: &str, subject: &str) -> $crate::Result<()> {
-                sqlx::query($crate::sql::CANCEL_JOB)
+                $q::query($crate::sql::CANCEL_JOB)
                     .bind(kind)
                     .bind(subject)
                     .execute(&mut *self.tx)
@@ -1296,7 +1306,7 @@ macro_rules! impl_tx {
             }
 
             async fn basket_added_at(&mut self, id: &str) -> $crate::Result<Option<Option<i64>>> {
-                sqlx::query_scalar($crate::sql::BASKET_ADDED_AT)
+                $q::query_scalar($crate::sql::BASKET_ADDED_AT)
                     .bind(id)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -1309,7 +1319,7 @@ macro_rules! impl_tx {
                 retry_at_ms: i64,
                 error: &str,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::RETRY_JOB)
+                $q::query($crate::sql::RETRY_JOB)
                     .bind(id)
                     .bind(retry_at_ms)
                     .bind(error)
@@ -1337,7 +1347,7 @@ macro_rules! impl_tx {
                 from: &str,
                 to: &str,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::MOVE_ORDER)
+                let done = $q::query($crate::sql::MOVE_ORDER)
                     .bind(order_id)
                     .bind(from)
                     .bind(to)
@@ -1348,7 +1358,7 @@ macro_rules! impl_tx {
             }
 
             async fn append_order_event(&mut self, e: &$crate::OrderEvent) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_ORDER_EVENT)
+                $q::query($crate::sql::INSERT_ORDER_EVENT)
                     .bind(&e.order_id)
                     .bind(e.seq)
                     .bind(e.at)
@@ -1366,7 +1376,7 @@ macro_rules! impl_tx {
                 &mut self,
                 order_id: &str,
             ) -> $crate::Result<Option<$crate::OrderEvent>> {
-                sqlx::query_as($crate::sql::LAST_ORDER_EVENT)
+                $q::query_as($crate::sql::LAST_ORDER_EVENT)
                     .bind(order_id)
                     .fetch_optional(&mut *self.tx)
                     .await
@@ -1378,7 +1388,7 @@ macro_rules! impl_tx {
                 sku: &str,
                 quantity: i64,
             ) -> $crate::Result<Option<i64>> {
-                sqlx::query_scalar($crate::sql::RESERVE_STOCK)
+                $q::query_scalar($crate::sql::RESERVE_STOCK)
                     .bind(sku)
                     .bind(quantity)
                     .fetch_optional(&mut *self.tx)
@@ -1387,7 +1397,7 @@ macro_rules! impl_tx {
             }
 
             async fn release_stock(&mut self, sku: &str, quantity: i64) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::RELEASE_STOCK)
+                $q::query_scalar($crate::sql::RELEASE_STOCK)
                     .bind(sku)
                     .bind(quantity)
                     .fetch_optional(&mut *self.tx)
@@ -1401,7 +1411,7 @@ macro_rules! impl_tx {
                 id: &str,
                 order_number: &str,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::TAKE_CHECKOUT)
+                let done = $q::query($crate::sql::TAKE_CHECKOUT)
                     .bind(id)
                     .bind(order_number)
                     .execute(&mut *self.tx)
@@ -1411,7 +1421,7 @@ macro_rules! impl_tx {
             }
 
             async fn next_order_number(&mut self) -> $crate::Result<i64> {
-                sqlx::query_scalar($crate::sql::next_order_number($dialect))
+                $q::query_scalar($crate::sql::next_order_number($dialect))
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err($err)
@@ -1419,7 +1429,7 @@ macro_rules! impl_tx {
 
             async fn insert_order(&mut self, o: &$crate::Order) -> $crate::Result<()> {
                 let sql = $crate::sql::insert_order();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
+                $q::query($q::AssertSqlSafe(sql))
                     .bind(&o.id)
                     .bind(&o.number)
                     .bind(&o.customer_id)
@@ -1443,7 +1453,7 @@ macro_rules! impl_tx {
                     .await
                     .map_err($err)?;
                 for l in &o.lines {
-                    sqlx::query($crate::sql::INSERT_ORDER_LINE)
+                    $q::query($crate::sql::INSERT_ORDER_LINE)
                         .bind(&o.id)
                         .bind(l.line_no)
                         .bind(&l.sku)
@@ -1473,7 +1483,7 @@ macro_rules! impl_tx {
                 order_number: &str,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_IDEMPOTENCY_KEY)
+                $q::query($crate::sql::INSERT_IDEMPOTENCY_KEY)
                     .bind(subject)
                     .bind(key)
                     .bind(request_sha256)
@@ -1489,7 +1499,7 @@ macro_rules! impl_tx {
                 &mut self,
                 r: &$crate::OrderRefusal,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_ORDER_REFUSAL)
+                $q::query($crate::sql::INSERT_ORDER_REFUSAL)
                     .bind(&r.customer_id)
                     .bind(&r.reason)
                     .bind(&r.detail)
@@ -1503,7 +1513,7 @@ macro_rules! impl_tx {
             }
 
             async fn set_dispute(&mut self, customer_id: &str, open: bool) -> $crate::Result<()> {
-                sqlx::query($crate::sql::SET_DISPUTE)
+                $q::query($crate::sql::SET_DISPUTE)
                     .bind(customer_id)
                     .bind(open)
                     .execute(&mut *self.tx)
@@ -1517,7 +1527,7 @@ macro_rules! impl_tx {
                 customer_id: &str,
                 refused: bool,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::SET_PAYMENT_REFUSED)
+                $q::query($crate::sql::SET_PAYMENT_REFUSED)
                     .bind(customer_id)
                     .bind(refused)
                     .execute(&mut *self.tx)
@@ -1532,7 +1542,7 @@ macro_rules! impl_tx {
                 staff_id: &str,
                 now_ms: i64,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::CONFIRM_PICKUP)
+                let done = $q::query($crate::sql::CONFIRM_PICKUP)
                     .bind(number)
                     .bind(now_ms)
                     .bind(staff_id)
@@ -1546,7 +1556,7 @@ macro_rules! impl_tx {
                 &mut self,
                 t: &$crate::TermsVersion,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_TERMS_VERSION)
+                $q::query($crate::sql::INSERT_TERMS_VERSION)
                     .bind(&t.version)
                     .bind(t.effective_from_ms)
                     .bind(t.published_at_ms)
@@ -1564,7 +1574,7 @@ macro_rules! impl_tx {
                 staff: &$crate::Staff,
                 email_key: &str,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_STAFF)
+                $q::query($crate::sql::INSERT_STAFF)
                     .bind(&staff.id)
                     .bind(&staff.email)
                     .bind(email_key)
@@ -1583,7 +1593,7 @@ macro_rules! impl_tx {
                 c: &$crate::Customer,
                 email_key: &str,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_CUSTOMER)
+                $q::query($crate::sql::INSERT_CUSTOMER)
                     .bind(&c.id)
                     .bind(&c.email)
                     .bind(email_key)
@@ -1609,7 +1619,7 @@ macro_rules! impl_tx {
             ) -> $crate::Result<()> {
                 let activated =
                     (status == ecrin_core::account::AccountStatus::Active).then_some(now_ms);
-                let done = sqlx::query($crate::sql::SET_CUSTOMER_STATUS)
+                let done = $q::query($crate::sql::SET_CUSTOMER_STATUS)
                     .bind(id)
                     .bind(status.as_str())
                     .bind(activated)
@@ -1630,7 +1640,7 @@ macro_rules! impl_tx {
                 now_ms: i64,
                 expires_at_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_ACCOUNT_TOKEN)
+                $q::query($crate::sql::INSERT_ACCOUNT_TOKEN)
                     .bind(token_hash)
                     .bind(customer_id)
                     .bind(purpose.as_str())
@@ -1648,7 +1658,7 @@ macro_rules! impl_tx {
                 purpose: $crate::TokenPurpose,
                 now_ms: i64,
             ) -> $crate::Result<Option<String>> {
-                sqlx::query_scalar($crate::sql::USE_ACCOUNT_TOKEN)
+                $q::query_scalar($crate::sql::USE_ACCOUNT_TOKEN)
                     .bind(token_hash)
                     .bind(purpose.as_str())
                     .bind(now_ms)
@@ -1668,7 +1678,7 @@ macro_rules! impl_tx {
                     $crate::Subject::Customer(id) => ("customer", id),
                     $crate::Subject::Staff(id) => ("staff", id),
                 };
-                sqlx::query($crate::sql::INSERT_API_TOKEN)
+                $q::query($crate::sql::INSERT_API_TOKEN)
                     .bind(token_hash)
                     .bind(kind)
                     .bind(id)
@@ -1685,7 +1695,7 @@ macro_rules! impl_tx {
                 token_hash: &str,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::REVOKE_API_TOKEN)
+                $q::query($crate::sql::REVOKE_API_TOKEN)
                     .bind(token_hash)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
@@ -1702,7 +1712,7 @@ macro_rules! impl_tx {
                 wording: &str,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_CONSENT)
+                $q::query($crate::sql::INSERT_CONSENT)
                     .bind(customer_id)
                     .bind(purpose)
                     .bind(granted)
@@ -1718,7 +1728,7 @@ macro_rules! impl_tx {
                 &mut self,
                 e: &$crate::SecurityEvent,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_SECURITY_EVENT)
+                $q::query($crate::sql::INSERT_SECURITY_EVENT)
                     .bind(e.at_ms)
                     .bind(&e.kind)
                     .bind(e.status)
@@ -1746,7 +1756,7 @@ macro_rules! impl_tx {
                         Before::WeekAgo => Some(now_ms - 7 * 86_400_000),
                         Before::Orphans => None,
                     };
-                    let mut query = sqlx::query(sql);
+                    let mut query = $q::query(sql);
                     if let Some(limit) = limit {
                         query = query.bind(limit);
                     }
@@ -1757,7 +1767,7 @@ macro_rules! impl_tx {
             }
 
             async fn record_rate_event(&mut self, key: &str, now_ms: i64) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_RATE_EVENT)
+                $q::query($crate::sql::INSERT_RATE_EVENT)
                     .bind(key)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
@@ -1767,7 +1777,7 @@ macro_rules! impl_tx {
             }
 
             async fn insert_ticket(&mut self, t: &$crate::Ticket) -> $crate::Result<()> {
-                sqlx::query(sqlx::AssertSqlSafe($crate::sql::insert_ticket()))
+                $q::query($q::AssertSqlSafe($crate::sql::insert_ticket()))
                     .bind(&t.id)
                     .bind(&t.customer_id)
                     .bind(&t.email)
@@ -1789,7 +1799,7 @@ macro_rules! impl_tx {
                 staff_id: &str,
                 now_ms: i64,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::ANSWER_TICKET)
+                let done = $q::query($crate::sql::ANSWER_TICKET)
                     .bind(id)
                     .bind(answer)
                     .bind(staff_id)
@@ -1806,7 +1816,7 @@ macro_rules! impl_tx {
                 customer_id: &str,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_UNSUBSCRIBE_LINK)
+                $q::query($crate::sql::INSERT_UNSUBSCRIBE_LINK)
                     .bind(token_hash)
                     .bind(customer_id)
                     .bind(now_ms)
@@ -1817,7 +1827,7 @@ macro_rules! impl_tx {
             }
 
             async fn enqueue_email(&mut self, email: &$crate::Email) -> $crate::Result<()> {
-                sqlx::query($crate::sql::ENQUEUE_EMAIL)
+                $q::query($crate::sql::ENQUEUE_EMAIL)
                     .bind(&email.id)
                     .bind(&email.to)
                     .bind(&email.subject)
@@ -1841,12 +1851,11 @@ macro_rules! impl_tx {
                     $crate::BasketOwner::Customer(id) => ($crate::sql::basket_of_customer(), id),
                     $crate::BasketOwner::Session(h) => ($crate::sql::basket_of_session(), h),
                 };
-                let rows: Vec<$crate::sql::BasketJoinRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                        .bind(key)
-                        .fetch_all(&mut *self.tx)
-                        .await
-                        .map_err($err)?;
+                let rows: Vec<$crate::sql::BasketJoinRow> = $q::query_as($q::AssertSqlSafe(sql))
+                    .bind(key)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
                 Ok($crate::sql::into_basket(rows))
             }
 
@@ -1857,7 +1866,7 @@ macro_rules! impl_tx {
             ) -> $crate::Result<bool> {
                 use $crate::sql;
                 if b.version == 0 {
-                    sqlx::query(sql::INSERT_BASKET)
+                    $q::query(sql::INSERT_BASKET)
                         .bind(&b.id)
                         .bind(b.owner.customer_id())
                         .bind(b.owner.session_hash())
@@ -1867,7 +1876,7 @@ macro_rules! impl_tx {
                         .await
                         .map_err($err)?;
                 } else {
-                    let done = sqlx::query(sql::UPDATE_BASKET)
+                    let done = $q::query(sql::UPDATE_BASKET)
                         .bind(&b.id)
                         .bind(b.version)
                         .bind(b.basket.last_added_ms)
@@ -1888,7 +1897,7 @@ macro_rules! impl_tx {
                 };
                 for old in before {
                     if !b.basket.lines.iter().any(|l| l.id == old.id) {
-                        sqlx::query(sql::DELETE_BASKET_LINE)
+                        $q::query(sql::DELETE_BASKET_LINE)
                             .bind(&old.id)
                             .bind(&b.id)
                             .execute(&mut *self.tx)
@@ -1903,10 +1912,7 @@ macro_rules! impl_tx {
                         Some(i) if i == position && before[i] == *l => continue,
                         Some(_) => sql::UPDATE_BASKET_LINE,
                     };
-                    let query = sqlx::query(sql)
-                        .bind(&l.id)
-                        .bind(&b.id)
-                        .bind(position as i64);
+                    let query = $q::query(sql).bind(&l.id).bind(&b.id).bind(position as i64);
                     let query = if was.is_none() {
                         query.bind(&l.sku)
                     } else {
@@ -1924,7 +1930,7 @@ macro_rules! impl_tx {
 
             async fn delete_basket(&mut self, id: &str) -> $crate::Result<()> {
                 for sql in [$crate::sql::DELETE_BASKET_LINES, $crate::sql::DELETE_BASKET] {
-                    sqlx::query(sql)
+                    $q::query(sql)
                         .bind(id)
                         .execute(&mut *self.tx)
                         .await
@@ -1937,7 +1943,7 @@ macro_rules! impl_tx {
                 &mut self,
                 q: &$crate::QuoteRequest,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_QUOTE_REQUEST)
+                $q::query($crate::sql::INSERT_QUOTE_REQUEST)
                     .bind(&q.id)
                     .bind(&q.customer_id)
                     .bind(&q.email)
@@ -1960,7 +1966,7 @@ macro_rules! impl_tx {
                 session: &$crate::WebSession,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_WEB_SESSION)
+                $q::query($crate::sql::INSERT_WEB_SESSION)
                     .bind(id_hash)
                     .bind(&session.customer_id)
                     .bind(&session.csrf)
@@ -1974,7 +1980,7 @@ macro_rules! impl_tx {
             }
 
             async fn delete_web_session(&mut self, id_hash: &str) -> $crate::Result<()> {
-                sqlx::query($crate::sql::DELETE_WEB_SESSION)
+                $q::query($crate::sql::DELETE_WEB_SESSION)
                     .bind(id_hash)
                     .execute(&mut *self.tx)
                     .await
@@ -1984,7 +1990,7 @@ macro_rules! impl_tx {
 
             async fn insert_address(&mut self, a: &$crate::Address) -> $crate::Result<()> {
                 let sql = $crate::sql::insert_address();
-                sqlx::query(sqlx::AssertSqlSafe(sql))
+                $q::query($q::AssertSqlSafe(sql))
                     .bind(&a.id)
                     .bind(&a.customer_id)
                     .bind(&a.label)
@@ -2007,7 +2013,7 @@ macro_rules! impl_tx {
             }
 
             async fn update_address(&mut self, a: &$crate::Address) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::UPDATE_ADDRESS)
+                let done = $q::query($crate::sql::UPDATE_ADDRESS)
                     .bind(&a.id)
                     .bind(&a.customer_id)
                     .bind(&a.label)
@@ -2032,7 +2038,7 @@ macro_rules! impl_tx {
                 customer_id: &str,
                 id: &str,
             ) -> $crate::Result<bool> {
-                let done = sqlx::query($crate::sql::DELETE_ADDRESS)
+                let done = $q::query($crate::sql::DELETE_ADDRESS)
                     .bind(id)
                     .bind(customer_id)
                     .execute(&mut *self.tx)
@@ -2046,7 +2052,7 @@ macro_rules! impl_tx {
                 customer_id: &str,
                 id: &str,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::SET_DEFAULT_ADDRESS)
+                $q::query($crate::sql::SET_DEFAULT_ADDRESS)
                     .bind(customer_id)
                     .bind(id)
                     .execute(&mut *self.tx)
@@ -2063,29 +2069,29 @@ macro_rules! impl_tx {
                 now_ms: i64,
             ) -> $crate::Result<()> {
                 for sql in $crate::sql::ERASE_STATEMENTS {
-                    sqlx::query(sql)
+                    $q::query(sql)
                         .bind(id)
                         .execute(&mut *self.tx)
                         .await
                         .map_err($err)?;
                 }
-                sqlx::query($crate::sql::REVOKE_ALL_CUSTOMER_TOKENS)
+                $q::query($crate::sql::REVOKE_ALL_CUSTOMER_TOKENS)
                     .bind(id)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
-                sqlx::query($crate::sql::DELETE_OUTBOX_TO)
+                $q::query($crate::sql::DELETE_OUTBOX_TO)
                     .bind(email)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
-                sqlx::query($crate::sql::ANONYMISE_ADDRESSES)
+                $q::query($crate::sql::ANONYMISE_ADDRESSES)
                     .bind(id)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
-                sqlx::query($crate::sql::ANONYMISE_CUSTOMER)
+                $q::query($crate::sql::ANONYMISE_CUSTOMER)
                     .bind(id)
                     .bind(anonymous_email)
                     .execute(&mut *self.tx)
@@ -2098,7 +2104,7 @@ macro_rules! impl_tx {
                 &mut self,
                 c: &$crate::Customer,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::UPDATE_CUSTOMER_IDENTITY)
+                $q::query($crate::sql::UPDATE_CUSTOMER_IDENTITY)
                     .bind(&c.id)
                     .bind(&c.title)
                     .bind(&c.given_name)
@@ -2115,7 +2121,7 @@ macro_rules! impl_tx {
                 id: &str,
                 password_hash: &str,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::SET_CUSTOMER_PASSWORD)
+                $q::query($crate::sql::SET_CUSTOMER_PASSWORD)
                     .bind(id)
                     .bind(password_hash)
                     .execute(&mut *self.tx)
@@ -2125,13 +2131,13 @@ macro_rules! impl_tx {
             }
 
             async fn end_customer_sessions(&mut self, id: &str, now_ms: i64) -> $crate::Result<()> {
-                sqlx::query($crate::sql::REVOKE_CUSTOMER_API_TOKENS)
+                $q::query($crate::sql::REVOKE_CUSTOMER_API_TOKENS)
                     .bind(id)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
-                sqlx::query($crate::sql::DELETE_CUSTOMER_WEB_SESSIONS)
+                $q::query($crate::sql::DELETE_CUSTOMER_WEB_SESSIONS)
                     .bind(id)
                     .execute(&mut *self.tx)
                     .await
@@ -2144,7 +2150,7 @@ macro_rules! impl_tx {
                 email_key: &str,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::INSERT_LOGIN_FAILURE)
+                $q::query($crate::sql::INSERT_LOGIN_FAILURE)
                     .bind(email_key)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
@@ -2158,7 +2164,7 @@ macro_rules! impl_tx {
                 email_key: &str,
                 before_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::CLEAR_LOGIN_FAILURES)
+                $q::query($crate::sql::CLEAR_LOGIN_FAILURES)
                     .bind(email_key)
                     .bind(before_ms)
                     .execute(&mut *self.tx)
@@ -2174,7 +2180,7 @@ macro_rules! impl_tx {
                 action: &str,
                 now_ms: i64,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::LOG_STAFF_ACCESS)
+                $q::query($crate::sql::LOG_STAFF_ACCESS)
                     .bind(staff_id)
                     .bind(customer_id)
                     .bind(action)
@@ -2192,7 +2198,7 @@ macro_rules! impl_tx {
                 limit: i64,
             ) -> $crate::Result<Vec<$crate::Email>> {
                 let rows: Vec<$crate::sql::EmailRow> =
-                    sqlx::query_as(sqlx::AssertSqlSafe($crate::sql::claim_emails($dialect)))
+                    $q::query_as($q::AssertSqlSafe($crate::sql::claim_emails($dialect)))
                         .bind(now_ms)
                         .bind(lease_ms)
                         .bind(limit)
@@ -2203,12 +2209,12 @@ macro_rules! impl_tx {
             }
 
             async fn mark_email_sent(&mut self, id: &str, now_ms: i64) -> $crate::Result<()> {
-                sqlx::query($crate::sql::FORGET_SENT_EMAIL)
+                $q::query($crate::sql::FORGET_SENT_EMAIL)
                     .bind(id)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
-                sqlx::query($crate::sql::MARK_EMAIL_SENT)
+                $q::query($crate::sql::MARK_EMAIL_SENT)
                     .bind(id)
                     .bind(now_ms)
                     .execute(&mut *self.tx)
@@ -2223,7 +2229,7 @@ macro_rules! impl_tx {
                 retry_at_ms: i64,
                 error: &str,
             ) -> $crate::Result<()> {
-                sqlx::query($crate::sql::MARK_EMAIL_FAILED)
+                $q::query($crate::sql::MARK_EMAIL_FAILED)
                     .bind(id)
                     .bind(retry_at_ms)
                     .bind(error)
@@ -2234,7 +2240,7 @@ macro_rules! impl_tx {
             }
 
             async fn bump_catalogue_version(&mut self) -> $crate::Result<()> {
-                sqlx::query($crate::sql::BUMP_CATALOGUE_VERSION)
+                $q::query($crate::sql::BUMP_CATALOGUE_VERSION)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -371,7 +371,7 @@ pub struct StaffAccess {
 
 /// CHK-5: a priced summary as shown (a JSON document of the application, which also
 /// holds the choices it answered), until it is ordered or expires.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Checkout {
     pub id: String,
     pub customer_id: String,
@@ -383,7 +383,7 @@ pub struct Checkout {
 
 /// An order as placed (CHK-7, CHK-11, CHK-12); `document` holds the summary the customer
 /// accepted (addresses, delivery, gift), as a JSON document of the application.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Order {
     pub id: String,
     pub number: String,
@@ -405,10 +405,11 @@ pub struct Order {
     pub pickup_confirmed_by: Option<String>,
     pub document: String,
     #[sqlx(skip)]
+    #[serde(skip)]
     pub lines: Vec<OrderLine>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct OrderLine {
     pub line_no: i64,
     pub sku: String,
@@ -422,16 +423,18 @@ pub struct OrderLine {
     pub line_total_excl_vat: i64,
     pub line_vat: i64,
     /// WDR-3.
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub withdrawable: bool,
     /// PAY-5: units taken from stock when the order was placed.
     pub reserved: i64,
 }
 
 /// An order line read with others of several orders: its order's id beside it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct LineOfOrder {
     pub order_id: String,
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub line: OrderLine,
 }
 
@@ -449,7 +452,7 @@ pub fn with_lines(mut orders: Vec<Order>, lines: Vec<LineOfOrder>) -> Vec<Order>
 }
 
 /// INV-2: an order's invoice, numbered in the merchant's one unbroken sequence.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Invoice {
     pub seq: i64,
     pub number: String,
@@ -457,11 +460,12 @@ pub struct Invoice {
     pub issued_at: i64,
     pub total: i64,
     /// INV-4: a contract kept for archiving (at or above the profile's threshold).
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub archive: bool,
 }
 
 /// PAY-1, PAY-3: one attempt to pay an order by card.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Payment {
     pub id: String,
     pub order_id: String,
@@ -474,7 +478,7 @@ pub struct Payment {
 }
 
 /// PAY-1: a refund asked of the payment provider, once per idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Refund {
     pub id: String,
     pub key: String,
@@ -491,7 +495,7 @@ pub struct Refund {
 }
 
 /// INV-3: the credit note of a refund, in the merchant's own sequence of credit notes.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct CreditNote {
     pub seq: i64,
     pub number: String,
@@ -503,7 +507,7 @@ pub struct CreditNote {
 }
 
 /// The sandbox provider's record of a refund, by the shop's key.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct SandboxRefund {
     pub key: String,
     pub id: String,
@@ -513,7 +517,7 @@ pub struct SandboxRefund {
 }
 
 /// What the sandbox payment provider charged (its own record).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct SandboxCharge {
     pub payment_id: String,
     pub amount: i64,
@@ -524,7 +528,7 @@ pub struct SandboxCharge {
 }
 
 /// Work due later: one per kind and subject (an order's number, …).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct Job {
     pub id: String,
     /// `bank_transfer_expiry`, …
@@ -536,7 +540,7 @@ pub struct Job {
 }
 
 /// INV-5: one event of an order's history, chained to the one before it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct OrderEvent {
     pub order_id: String,
     /// 1 for the first event of an order, then each next one.
@@ -553,7 +557,7 @@ pub struct OrderEvent {
 }
 
 /// CHK-9: an order the shop refused, for customer service.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct OrderRefusal {
     pub customer_id: String,
     pub reason: String,
@@ -565,9 +569,11 @@ pub struct OrderRefusal {
 }
 
 /// CHK-9: what the shop knows of a customer's standing, in one read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct StandingRow {
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub dispute_open: bool,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub payment_refused: bool,
     pub unpaid_orders: i64,
     pub orders_last_hour: i64,
@@ -576,8 +582,29 @@ pub struct StandingRow {
 
 /// An `Idempotency-Key` already used: the hash of the request it came with and the order
 /// it created.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct IdempotentOrder {
     pub request_sha256: String,
     pub order_number: String,
+}
+
+/// Reads a flag stored as a boolean or, as SQLite keeps it, as an integer (0 is false).
+pub fn int_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct Flag;
+    impl serde::de::Visitor<'_> for Flag {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a boolean or an integer")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<bool, E> {
+            Ok(v != 0)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<bool, E> {
+            Ok(v != 0)
+        }
+    }
+    d.deserialize_any(Flag)
 }

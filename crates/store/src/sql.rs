@@ -517,7 +517,7 @@ pub fn search_document(p: &NewProduct) -> String {
 
 // Rows as the database returns them, decoded the same way by both drivers.
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct SummaryRow {
     pub id: String,
     pub slug: String,
@@ -601,14 +601,14 @@ pub fn into_page(rows: Vec<SummaryRow>, page_size: u32, facets: Vec<FacetRow>) -
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct FacetRow {
     pub facet: String,
     pub value: Option<String>,
     pub n: i64,
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct ProductRow {
     pub id: String,
     pub slug: String,
@@ -616,6 +616,7 @@ pub struct ProductRow {
     pub collection: String,
     pub category: String,
     pub lead_time_days: Option<i64>,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub personalisable: bool,
     pub name_fr: String,
     pub name_en: String,
@@ -625,7 +626,7 @@ pub struct ProductRow {
     pub description_it: String,
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct VariantRow {
     pub sku: String,
     pub metal: String,
@@ -637,7 +638,7 @@ pub struct VariantRow {
     pub weight_grams: i64,
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct PricePointRow {
     pub sku: String,
     pub price: i64,
@@ -694,7 +695,7 @@ pub fn into_detail(
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct ReferenceRow {
     pub slug: String,
     pub position: i64,
@@ -725,7 +726,7 @@ impl From<ReferenceRow> for Reference {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct TermsRow {
     pub version: String,
     pub effective_from_ms: i64,
@@ -750,13 +751,14 @@ impl From<TermsRow> for TermsVersion {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct StaffRow {
     pub id: String,
     pub email: String,
     pub name: String,
     pub role: String,
     pub password_hash: String,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub disabled: bool,
     pub created_at: i64,
 }
@@ -775,7 +777,7 @@ impl StaffRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerRow {
     pub id: String,
     pub email: String,
@@ -808,7 +810,7 @@ impl CustomerRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct TokenSubjectRow {
     pub subject_kind: String,
     pub subject_id: String,
@@ -824,7 +826,7 @@ impl TokenSubjectRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct EmailRow {
     pub id: String,
     pub to_address: String,
@@ -835,6 +837,7 @@ pub struct EmailRow {
     pub sent_at: Option<i64>,
     pub attempts: i64,
     pub unsubscribe_url: Option<String>,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub forget_after_send: bool,
     pub attachments: String,
 }
@@ -857,7 +860,7 @@ impl From<EmailRow> for Email {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct BasketJoinRow {
     pub id: String,
     pub customer_id: Option<String>,
@@ -904,7 +907,7 @@ pub fn into_basket(rows: Vec<BasketJoinRow>) -> Option<StoredBasket> {
     })
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct VariantInfoRow {
     pub sku: String,
     pub slug: String,
@@ -912,6 +915,7 @@ pub struct VariantInfoRow {
     pub name_en: String,
     pub name_it: String,
     pub category: String,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub personalisable: bool,
     pub price: i64,
     pub on_hand: i64,
@@ -944,7 +948,7 @@ impl From<VariantInfoRow> for VariantInfo {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct WebSessionRow {
     pub customer_id: Option<String>,
     pub staff_id: Option<String>,
@@ -963,7 +967,7 @@ impl From<WebSessionRow> for WebSession {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct AccessRow {
     pub staff_id: String,
     pub customer_id: String,
@@ -982,7 +986,7 @@ impl From<AccessRow> for StaffAccess {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct QuoteRequestRow {
     pub id: String,
     pub customer_id: Option<String>,
@@ -1013,9 +1017,10 @@ impl From<QuoteRequestRow> for QuoteRequest {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct ConsentRow {
     pub purpose: String,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub granted: bool,
     pub wording: String,
     pub at: i64,
@@ -1032,7 +1037,7 @@ impl From<ConsentRow> for ConsentRecord {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct AddressRow {
     pub id: String,
     pub customer_id: String,
@@ -1047,6 +1052,7 @@ pub struct AddressRow {
     pub region: String,
     pub country: String,
     pub phone: String,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
     pub is_default: bool,
     pub created_at: i64,
 }
@@ -1073,7 +1079,7 @@ impl From<AddressRow> for Address {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct TicketRow {
     pub id: String,
     pub customer_id: Option<String>,
@@ -1106,7 +1112,7 @@ impl From<TicketRow> for Ticket {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct SecurityCountRow {
     pub day: i64,
     pub kind: String,
@@ -1125,7 +1131,7 @@ impl From<SecurityCountRow> for SecurityCount {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct SecurityEventRow {
     pub at: i64,
     pub kind: String,
@@ -1267,9 +1273,10 @@ pub const TOKEN_CUSTOMER_WITH_ADDRESSES: &str = customer_with_addresses!(
      AND t.subject_kind = 'customer'"
 );
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct CustomerAddressRow {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub customer: CustomerRow,
     pub a_id: Option<String>,
     pub a_label: Option<String>,
