@@ -8,6 +8,7 @@
 #   DBS=sqlite DURATION=20s bash scripts/bench.sh
 #   ONLY=accounts DBS=sqlite bash scripts/bench.sh   # logins, basket and checkout only
 #   ONLY=purchase DBS=postgres bash scripts/bench.sh  # the whole purchase only
+#   PERF_OUT=/tmp/purchase.perf ...  # records the first server's CPU during the purchase run
 #   DISK_WRITER=1 ...   # the basket, checkout and purchase loads beside a process writing
 #                       # and syncing 256 MB files in a loop (dd), with the fsync rate measured
 #
@@ -176,9 +177,16 @@ purchase() {
     bases="$bases,http://127.0.0.1:$p"
   done
   echo "==> $db: the whole purchase on $procs server(s)$label, $PURCHASE_CONNS customers, ${PURCHASE_DURATION}s"
-  local ok=0
+  local ok=0 perf_pid=""
+  if [ -n "${PERF_OUT:-}" ]; then
+    # Where the first server's CPU goes during the run (perf report -i "$PERF_OUT").
+    perf record -q -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$PERF_OUT" \
+      -- sleep "$PURCHASE_DURATION" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   "$loadbin" "$bases" "$work/purchase_tokens.json" "$skus" "$PURCHASE_CONNS" "$PURCHASE_DURATION" \
     "$work/purchased.jsonl" >"$work/purchase.txt" || ok=$?
+  [ -n "$perf_pid" ] && wait "$perf_pid" 2>/dev/null || true
   for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   extra_pids=()
   {

@@ -918,7 +918,16 @@ async fn place(
     }
     let row = app
         .store
-        .standing(customer_id, &c.ip, now - HOUR_MS, now - UNPAID_AFTER_MS)
+        .standing(
+            customer_id,
+            &c.ip,
+            now - HOUR_MS,
+            now - UNPAID_AFTER_MS,
+            [
+                i64::from(app.profile.fraud.max_orders_per_account_per_hour),
+                i64::from(app.profile.fraud.max_orders_per_ip_per_hour),
+            ],
+        )
         .await?;
     let standing = Standing {
         open_dispute: row.dispute_open,

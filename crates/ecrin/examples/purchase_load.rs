@@ -184,21 +184,27 @@ async fn main() {
     let seconds: u64 = args[5].parse().unwrap_or(10);
     let out_file = args[6].clone();
 
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap_or_else(|e| {
-            eprintln!("{e}");
-            std::process::exit(1);
-        });
+    // Each virtual customer connects from an address of its own (127.0.1.x: all of
+    // 127/8 is this machine), as customers of a real shop do; the shop's fraud check
+    // (CHK-9) counts orders per client address.
+    let client_for = |i: usize| {
+        let host = u8::try_from(i % 250 + 1).unwrap_or(1);
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 1, host]))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_else(|e| {
+                eprintln!("{e}");
+                std::process::exit(1);
+            })
+    };
     let tally = Arc::new(Mutex::new(Tally::default()));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..concurrency {
         let customer = Customer {
-            client: client.clone(),
+            client: client_for(i),
             base: bases[i % bases.len()].clone(),
             token: tokens[i].clone(),
         };

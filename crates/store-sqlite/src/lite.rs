@@ -63,7 +63,12 @@ impl Args {
                 ValueRef::Null => Value::Null,
                 ValueRef::Integer(i) => Value::Integer(i),
                 ValueRef::Real(f) => Value::Real(f),
-                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                // Text bound from Rust is a `str`: valid UTF-8, checked again only
+                // because the bytes come back untyped.
+                ValueRef::Text(t) => match std::str::from_utf8(t) {
+                    Ok(t) => Value::Text(t.to_owned()),
+                    Err(_) => Value::Blob(t.to_vec()),
+                },
                 ValueRef::Blob(b) => Value::Blob(b.to_vec()),
             }),
             Ok(rusqlite::types::ToSqlOutput::Owned(v)) => self.values.push(v),

@@ -81,13 +81,15 @@ pub trait Store: Send + Sync + 'static {
     /// Every customer's newest orders, without their lines (staff).
     async fn recent_orders(&self, limit: i64) -> Result<Vec<Order>>;
     /// CHK-9: a customer's standing: the flags, orders awaiting payment since before
-    /// `unpaid_before_ms`, and orders since `since_ms` by the account and from `ip`.
+    /// `unpaid_before_ms`, and orders since `since_ms` by the account and from `ip`,
+    /// counted up to `count_up_to` (the account's limit, the address's).
     async fn standing(
         &self,
         customer_id: &str,
         ip: &str,
         since_ms: i64,
         unpaid_before_ms: i64,
+        count_up_to: [i64; 2],
     ) -> Result<StandingRow>;
     /// The order an `Idempotency-Key` of `subject` already created.
     async fn idempotent_order(&self, subject: &str, key: &str) -> Result<Option<IdempotentOrder>>;

@@ -340,12 +340,15 @@ macro_rules! impl_store {
                 ip: &str,
                 since_ms: i64,
                 unpaid_before_ms: i64,
+                count_up_to: [i64; 2],
             ) -> $crate::Result<$crate::StandingRow> {
                 let row: Option<$crate::StandingRow> = $q::query_as($crate::sql::STANDING)
                     .bind(customer_id)
                     .bind(ip)
                     .bind(since_ms)
                     .bind(unpaid_before_ms)
+                    .bind(count_up_to[0])
+                    .bind(count_up_to[1])
                     .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;

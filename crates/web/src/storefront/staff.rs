@@ -403,7 +403,7 @@ pub(crate) async fn customer(
     let standing = state
         .app
         .store
-        .standing(&c.id, "", now, now)
+        .standing(&c.id, "", now, now, [0, 0])
         .await
         .unwrap_or_default();
     let code = lang.code();
