@@ -9,6 +9,9 @@
 #   ONLY=accounts DBS=sqlite bash scripts/bench.sh   # logins, basket and checkout only
 #   ONLY=purchase DBS=postgres bash scripts/bench.sh  # the whole purchase only
 #   PERF_OUT=/tmp/purchase.perf ...  # records the first server's CPU during the purchase run
+#   PG_STATEMENTS=1 ...  # PostgreSQL counts each statement of the purchase runs
+#                        # (pg_stat_statements), kept in target/bench/statements-*.txt
+#   PG_LOG=1 ...  # PostgreSQL logs every statement, kept in target/bench/postgres.log
 #   DISK_WRITER=1 ...   # the basket, checkout and purchase loads beside a process writing
 #                       # and syncing 256 MB files in a loop (dd), with the fsync rate measured
 #
@@ -54,6 +57,7 @@ cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   if [ -n "$pg_data" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
+    [ -z "${PG_LOG:-}" ] || cp "$pg_data/../log" "$out/postgres.log"
   fi
   rm -rf "$work"
 }
@@ -177,6 +181,9 @@ purchase() {
     bases="$bases,http://127.0.0.1:$p"
   done
   echo "==> $db: the whole purchase on $procs server(s)$label, $PURCHASE_CONNS customers, ${PURCHASE_DURATION}s"
+  if [ "$db" = postgres ] && [ -n "${PG_STATEMENTS:-}" ]; then
+    sql "SELECT pg_stat_statements_reset()" >/dev/null
+  fi
   local ok=0 perf_pid=""
   if [ -n "${PERF_OUT:-}" ]; then
     # Where the first server's CPU goes during the run (perf report -i "$PERF_OUT").
@@ -211,6 +218,13 @@ for l in after.splitlines():
         lines.append(f"limited piece {sku}: {limited} units, {taken} sold, {on_hand} left")
 print("stock: " + "; ".join(lines) + f"; pieces whose units do not add up: {oversold}")
 PY
+  if [ "$db" = postgres ] && [ -n "${PG_STATEMENTS:-}" ]; then
+    # Each statement's calls per completed order and its mean time, busiest first.
+    local orders; orders=$(wc -l <"$work/purchased.jsonl")
+    sql "SELECT calls, round(calls::numeric / GREATEST($orders, 1), 2), round(mean_exec_time::numeric, 3), regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'ecrin_bench') ORDER BY total_exec_time DESC" \
+      >"$out/statements-$procs.txt"
+    echo "statements per completed order: $(awk -F'|' -v n="$orders" '{ s += $1 } END { printf "%.1f", s / (n > 0 ? n : 1) }' "$out/statements-$procs.txt") ($out/statements-$procs.txt)" | tee -a "$summary"
+  fi
   sql "SELECT COUNT(*), MIN(seq), MAX(seq) FROM invoices" | awk -F'|' '{ printf "invoices in the database: %s, numbered %s to %s: %s\n", $1, $2, $3, ($1 == $3 - $2 + 1 && $2 == 1) ? "no gap" : "GAP" }' | tee -a "$summary"
   [ "$ok" = 0 ] || echo "$db: the purchase load reported errors (exit $ok)" | tee -a "$summary"
 }
@@ -256,8 +270,9 @@ for db in $DBS; do
       pg_dir="$work/pg"; mkdir -p "$pg_dir"; chown postgres:postgres "$pg_dir" "$work"
       pg_data="$pg_dir/data"
       runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$pg_dir/log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir" -w start >/dev/null
+      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$pg_dir/log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir${PG_STATEMENTS:+ -c shared_preload_libraries=pg_stat_statements}${PG_LOG:+ -c log_statement=all -c log_min_duration_statement=-1}" -w start >/dev/null
       psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database ecrin_bench' >/dev/null
+      [ -z "${PG_STATEMENTS:-}" ] || psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -d ecrin_bench -c 'create extension pg_stat_statements' >/dev/null
       url="postgres://postgres@127.0.0.1:$pg_port/ecrin_bench"
       ;;
   esac

@@ -36,12 +36,14 @@ fn empty(owner: &BasketOwner) -> StoredBasket {
     }
 }
 
+/// The basket as stored (an empty one if there is none), with the catalogue's version
+/// read in the same statement.
 async fn load(app: &App, owner: &BasketOwner) -> Result<StoredBasket, AppError> {
-    Ok(app
-        .store
-        .basket_of(owner)
-        .await?
-        .unwrap_or_else(|| empty(owner)))
+    let (basket, version) = app.store.basket_and_catalogue_version(owner).await?;
+    Ok(basket.unwrap_or_else(|| StoredBasket {
+        catalogue_version: version,
+        ..empty(owner)
+    }))
 }
 
 /// The variants of `basket`'s lines and of `extra` pieces, in one query.
@@ -189,12 +191,8 @@ async fn change(
             (Some(tx), stored)
         };
         // The version read with a basket fresh from the database saves a read; a cached
-        // basket's may be stale.
-        let version = if attempt == 0 {
-            None
-        } else {
-            stored.catalogue_version
-        };
+        // basket carries none (it may be stale), and the version is read on its own.
+        let version = stored.catalogue_version;
         let variants = variants_of(app, &stored.basket, extra, version).await?;
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now, &variants)?;

@@ -43,6 +43,19 @@ impl PgStore {
             .max_connections(16)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
+            // A connection is checked with a round trip only after it has rested a moment:
+            // a busy one was just seen working, and checking each hand-out doubled the
+            // round trips of a request's reads. One that rested may have been dropped by
+            // the server (a restart, an idle timeout) and is replaced before use.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= Duration::from_secs(1) {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(db)?;

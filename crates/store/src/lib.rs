@@ -134,6 +134,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// BSK-4: the customer's basket, if they have one.
     async fn basket_of(&self, owner: &BasketOwner) -> Result<Option<StoredBasket>>;
+    /// The same, with the catalogue's version read in the same statement (also when the
+    /// customer has no basket).
+    async fn basket_and_catalogue_version(
+        &self,
+        owner: &BasketOwner,
+    ) -> Result<(Option<StoredBasket>, Option<i64>)>;
     /// PRV-3: every consent of a customer, oldest first.
     async fn consents_of(&self, customer_id: &str) -> Result<Vec<ConsentRecord>>;
     /// PRV-3: the customers who currently accept marketing e-mail.

@@ -286,12 +286,11 @@ macro_rules! impl_store {
             }
 
             async fn order_by_number(&self, number: &str) -> $crate::Result<Option<$crate::Order>> {
-                self.read_order($crate::sql::order_by_number(), number)
-                    .await
+                self.read_order($crate::sql::OrderKey::Number, number).await
             }
 
             async fn order_by_id(&self, id: &str) -> $crate::Result<Option<$crate::Order>> {
-                self.read_order($crate::sql::order_by_id(), id).await
+                self.read_order($crate::sql::OrderKey::Id, id).await
             }
 
             async fn orders_of(&self, customer_id: &str) -> $crate::Result<Vec<$crate::Order>> {
@@ -525,6 +524,13 @@ macro_rules! impl_store {
                 &self,
                 owner: &$crate::BasketOwner,
             ) -> $crate::Result<Option<$crate::StoredBasket>> {
+                Ok(self.basket_and_catalogue_version(owner).await?.0)
+            }
+
+            async fn basket_and_catalogue_version(
+                &self,
+                owner: &$crate::BasketOwner,
+            ) -> $crate::Result<(Option<$crate::StoredBasket>, Option<i64>)> {
                 let (sql, key) = match owner {
                     $crate::BasketOwner::Customer(id) => ($crate::sql::basket_of_customer(), id),
                     $crate::BasketOwner::Session(h) => ($crate::sql::basket_of_session(), h),
@@ -534,7 +540,8 @@ macro_rules! impl_store {
                     .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
                     .map_err($err)?;
-                Ok($crate::sql::into_basket(rows))
+                let version = $crate::sql::catalogue_version_of(&rows);
+                Ok(($crate::sql::into_basket(rows), version))
             }
 
             async fn consents_of(
@@ -794,31 +801,26 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
-            /// The one order `sql` selects by its one parameter `key`, with its lines.
+            /// The one order whose `column` is `key`, with its lines, in one statement (a
+            /// second only when no order has lines there).
             async fn read_order(
                 &self,
-                sql: String,
+                column: $crate::sql::OrderKey,
                 key: &str,
             ) -> $crate::Result<Option<$crate::Order>> {
-                let order: Option<$crate::Order> = $q::query_as($q::AssertSqlSafe(sql))
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                let rows: Vec<$crate::sql::OrderWithLineRow> =
+                    $q::query_as($q::AssertSqlSafe($crate::sql::order_with_lines_by(column)))
+                        .bind(key)
+                        .fetch_all(&mut *conn)
+                        .await
+                        .map_err($err)?;
+                if let Some(order) = $crate::sql::into_order(rows) {
+                    return Ok(Some(order));
+                }
+                $q::query_as($q::AssertSqlSafe($crate::sql::order_by(column)))
                     .bind(key)
-                    .fetch_optional(&mut *self.$pool.acquire().await.map_err($err)?)
-                    .await
-                    .map_err($err)?;
-                let Some(mut order) = order else {
-                    return Ok(None);
-                };
-                order.lines = self.read_order_lines(&order.id).await?;
-                Ok(Some(order))
-            }
-
-            async fn read_order_lines(
-                &self,
-                order_id: &str,
-            ) -> $crate::Result<Vec<$crate::OrderLine>> {
-                $q::query_as($crate::sql::ORDER_LINES)
-                    .bind(order_id)
-                    .fetch_all(&mut *self.$pool.acquire().await.map_err($err)?)
+                    .fetch_optional(&mut *conn)
                     .await
                     .map_err($err)
             }
@@ -860,23 +862,23 @@ macro_rules! impl_tx {
         impl $tx {
             async fn order_where(
                 &mut self,
-                sql: String,
+                column: $crate::sql::OrderKey,
                 key: &str,
             ) -> $crate::Result<Option<$crate::Order>> {
-                let order: Option<$crate::Order> = $q::query_as($q::AssertSqlSafe(sql))
+                let rows: Vec<$crate::sql::OrderWithLineRow> =
+                    $q::query_as($q::AssertSqlSafe($crate::sql::order_with_lines_by(column)))
+                        .bind(key)
+                        .fetch_all(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                if let Some(order) = $crate::sql::into_order(rows) {
+                    return Ok(Some(order));
+                }
+                $q::query_as($q::AssertSqlSafe($crate::sql::order_by(column)))
                     .bind(key)
                     .fetch_optional(&mut *self.tx)
                     .await
-                    .map_err($err)?;
-                let Some(mut order) = order else {
-                    return Ok(None);
-                };
-                order.lines = $q::query_as($crate::sql::ORDER_LINES)
-                    .bind(&order.id)
-                    .fetch_all(&mut *self.tx)
-                    .await
-                    .map_err($err)?;
-                Ok(Some(order))
+                    .map_err($err)
             }
 
             async fn insert_reference(
@@ -1333,7 +1335,7 @@ macro_rules! impl_tx {
             }
 
             async fn order_in_tx(&mut self, number: &str) -> $crate::Result<Option<$crate::Order>> {
-                self.order_where($crate::sql::order_by_number(), number)
+                self.order_where($crate::sql::OrderKey::Number, number)
                     .await
             }
 
@@ -1341,7 +1343,7 @@ macro_rules! impl_tx {
                 &mut self,
                 id: &str,
             ) -> $crate::Result<Option<$crate::Order>> {
-                self.order_where($crate::sql::order_by_id(), id).await
+                self.order_where($crate::sql::OrderKey::Id, id).await
             }
 
             async fn move_order(

@@ -383,17 +383,23 @@ pub const MARK_EMAIL_SENT: &str =
 pub const MARK_EMAIL_FAILED: &str =
     "UPDATE outbox SET next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1";
 
-/// A basket and its lines in one query (no line: one row of NULLs).
-/// With the catalogue's version as read in the same statement, for the variant cache.
-const BASKET_WITH_LINES: &str = "SELECT b.id, b.customer_id, b.session_hash, b.version, \
-     b.last_added_at, l.id AS line_id, l.sku, l.quantity, l.personalisation, \
-     (SELECT value FROM meta WHERE key = 'catalogue_version') AS catalogue_version \
-     FROM baskets b LEFT JOIN basket_lines l ON l.basket_id = b.id";
+/// A basket and its lines in one query, with the catalogue's version as read in the same
+/// statement, for the variant cache: one row per line; a basket without lines, one row
+/// of NULL line columns; no basket, one row of NULLs but for the version.
+fn basket_with_lines(owner_column: &str) -> String {
+    format!(
+        "SELECT b.id, b.customer_id, b.session_hash, b.version, b.last_added_at, \
+         l.id AS line_id, l.sku, l.quantity, l.personalisation, m.value AS catalogue_version \
+         FROM meta m LEFT JOIN baskets b ON b.{owner_column} = $1 \
+         LEFT JOIN basket_lines l ON l.basket_id = b.id \
+         WHERE m.key = 'catalogue_version' ORDER BY l.position"
+    )
+}
 pub fn basket_of_customer() -> String {
-    format!("{BASKET_WITH_LINES} WHERE b.customer_id = $1 ORDER BY l.position")
+    basket_with_lines("customer_id")
 }
 pub fn basket_of_session() -> String {
-    format!("{BASKET_WITH_LINES} WHERE b.session_hash = $1 ORDER BY l.position")
+    basket_with_lines("session_hash")
 }
 pub const DELETE_BASKET: &str = "DELETE FROM baskets WHERE id = $1";
 /// BSK-3: when a basket last had a piece added (none: it never had one).
@@ -862,16 +868,22 @@ impl From<EmailRow> for Email {
 
 #[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct BasketJoinRow {
-    pub id: String,
+    pub id: Option<String>,
     pub customer_id: Option<String>,
     pub session_hash: Option<String>,
-    pub version: i64,
+    pub version: Option<i64>,
     pub last_added_at: Option<i64>,
     pub line_id: Option<String>,
     pub sku: Option<String>,
     pub quantity: Option<i64>,
     pub personalisation: Option<String>,
     pub catalogue_version: i64,
+}
+
+/// The catalogue's version read with a basket's rows (none if the rows are missing, which
+/// the query's one row of `meta` rules out).
+pub fn catalogue_version_of(rows: &[BasketJoinRow]) -> Option<i64> {
+    rows.first().map(|r| r.catalogue_version)
 }
 
 /// The basket of the joined rows, if any.
@@ -881,7 +893,7 @@ pub fn into_basket(rows: Vec<BasketJoinRow>) -> Option<StoredBasket> {
         (Some(c), _) => BasketOwner::Customer(c.clone()),
         (None, s) => BasketOwner::Session(s.clone().unwrap_or_default()),
     };
-    let (id, version, last_added_ms) = (first.id.clone(), first.version, first.last_added_at);
+    let (id, version, last_added_ms) = (first.id.clone()?, first.version?, first.last_added_at);
     let catalogue_version = Some(first.catalogue_version);
     let lines: Vec<ecrin_core::basket::Line> = rows
         .into_iter()
@@ -1183,11 +1195,63 @@ pub fn insert_order() -> String {
          $11, $12, $13, $14, $15, $16, $17, $18, $19)"
     )
 }
-pub fn order_by_number() -> String {
-    format!("SELECT {ORDER_COLUMNS} FROM orders WHERE number = $1")
+/// The order whose `column` (`number` or `id`) is `$1`, without its lines.
+pub fn order_by(column: OrderKey) -> String {
+    format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE {} = $1",
+        column.name()
+    )
 }
-pub fn order_by_id() -> String {
-    format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1")
+/// The order whose `column` is `$1` with its lines, one row per line: one statement where
+/// an order and then its lines took two. An order has at least one line; one found
+/// without would read as none here ([`order_by`] then tells).
+pub fn order_with_lines_by(column: OrderKey) -> String {
+    let order: Vec<String> = ORDER_COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{}", c.trim()))
+        .collect();
+    format!(
+        "SELECT {}, {ORDER_LINE_COLUMNS_OF_L} FROM orders o \
+         JOIN order_lines l ON l.order_id = o.id WHERE o.{} = $1 ORDER BY l.line_no",
+        order.join(", "),
+        column.name()
+    )
+}
+/// How an order is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum OrderKey {
+    Number,
+    Id,
+}
+impl OrderKey {
+    fn name(self) -> &'static str {
+        match self {
+            OrderKey::Number => "number",
+            OrderKey::Id => "id",
+        }
+    }
+}
+const ORDER_LINE_COLUMNS_OF_L: &str = "l.line_no, l.sku, l.name, l.quantity, \
+     l.personalisation, l.unit_price_incl_vat, l.unit_price_excl_vat, l.vat_rate_bp, \
+     l.line_total_incl_vat, l.line_total_excl_vat, l.line_vat, l.withdrawable, l.reserved";
+/// An order and one of its lines, as [`order_with_lines_by`] reads them.
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+pub struct OrderWithLineRow {
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub order: Order,
+    #[sqlx(flatten)]
+    #[serde(flatten)]
+    pub line: OrderLine,
+}
+/// The order of [`order_with_lines_by`]'s rows, its lines in order.
+pub fn into_order(rows: Vec<OrderWithLineRow>) -> Option<Order> {
+    let mut rows = rows.into_iter();
+    let first = rows.next()?;
+    let mut order = first.order;
+    order.lines.push(first.line);
+    order.lines.extend(rows.map(|r| r.line));
+    Some(order)
 }
 pub fn orders_of() -> String {
     format!(
@@ -1201,10 +1265,6 @@ pub const INSERT_ORDER_LINE: &str = "INSERT INTO order_lines (order_id, line_no,
      personalisation, unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
      line_total_excl_vat, line_vat, withdrawable, reserved) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
-pub const ORDER_LINES: &str = "SELECT line_no, sku, name, quantity, personalisation, \
-     unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
-     line_total_excl_vat, line_vat, withdrawable, reserved FROM order_lines WHERE order_id = $1 \
-     ORDER BY line_no";
 /// The lines of the orders `orders` selects (as in [`papers`]), each with its order's id.
 pub fn lines_of(orders: &str) -> String {
     format!(
