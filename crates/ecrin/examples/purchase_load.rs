@@ -106,6 +106,11 @@ async fn purchase(
     }
     let (s, summary, us) = c.call("POST", "/api/v1/checkout", Some(json!({}))).await;
     latencies[1].push(us);
+    // CAT-3: the piece sold out between the basket and the summary.
+    if s == 422 && summary["code"] == "unavailable" {
+        c.clear_basket().await;
+        return Ok(None);
+    }
     if s != 201 {
         return Err(format!("checkout {s}: {summary}"));
     }
