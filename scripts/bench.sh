@@ -11,6 +11,10 @@
 #   PERF_OUT=/tmp/purchase.perf ...  # records the first server's CPU during the purchase run
 #   PG_STATEMENTS=1 ...  # PostgreSQL counts each statement of the purchase runs
 #                        # (pg_stat_statements), kept in target/bench/statements-*.txt
+#   BENCH_BIN=/path/to/ecrin BENCH_LOAD=/path/to/purchase_load ...  # binaries built
+#                  # elsewhere (another commit, for a comparison), nothing built here
+#   PGBENCH=1 ...  # first measures PostgreSQL alone on this machine with pgbench (its
+#                  # built-in select-only and simple-update scripts, 8 clients, 8 s each)
 #   PG_LOG=1 ...  # PostgreSQL logs every statement, kept in target/bench/postgres.log
 #   DISK_WRITER=1 ...   # the basket, checkout and purchase loads beside a process writing
 #                       # and syncing 256 MB files in a loop (dd), with the fsync rate measured
@@ -39,11 +43,13 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 command -v wrk >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk >/dev/null; }
 command -v curl >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
 
-echo "==> Building the release binary and the purchase load"
-cargo build --release --locked -q
-cargo build --release --locked -q -p ecrin --example purchase_load
-bin=$PWD/target/release/ecrin
-loadbin=$PWD/target/release/examples/purchase_load
+bin=${BENCH_BIN:-$PWD/target/release/ecrin}
+loadbin=${BENCH_LOAD:-$PWD/target/release/examples/purchase_load}
+if [ -z "${BENCH_BIN:-}" ]; then
+  echo "==> Building the release binary and the purchase load"
+  cargo build --release --locked -q
+  cargo build --release --locked -q -p ecrin --example purchase_load
+fi
 work=$(mktemp -d)
 out=target/bench
 mkdir -p "$out"
@@ -274,6 +280,16 @@ for db in $DBS; do
       psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database ecrin_bench' >/dev/null
       [ -z "${PG_STATEMENTS:-}" ] || psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -d ecrin_bench -c 'create extension pg_stat_statements' >/dev/null
       url="postgres://postgres@127.0.0.1:$pg_port/ecrin_bench"
+      if [ -n "${PGBENCH:-}" ]; then
+        # The ceiling: PostgreSQL's own client, nothing else running, on the same cluster.
+        pgb() { /usr/lib/postgresql/15/bin/pgbench -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
+        psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database pgbench' >/dev/null
+        pgb -q -i -s 10 pgbench >/dev/null 2>&1
+        for mode in "-S select-only (1 statement per transaction)" "-N simple-update (BEGIN, 3 statements, END)"; do
+          tps=$(pgb -M prepared ${mode%% *} -c 8 -j 2 -T 8 pgbench 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')
+          echo "postgres alone (pgbench ${mode#* }, 8 clients): $tps transactions/s" | tee -a "$summary"
+        done
+      fi
       ;;
   esac
   echo "==> $db: first start (create, migrate, load the demo catalogue)"
