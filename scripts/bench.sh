@@ -111,6 +111,15 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 now_ms() { date +%s%3N; }
 
+# The user and system CPU time, in clock ticks, the given processes have used so far.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+  done
+  echo "$total"
+}
+
 # Starts the server on a database; sets server_pid, port, start_ms (launch to first answer).
 start_server() {
   local url=$1
@@ -197,8 +206,15 @@ purchase() {
       -- sleep "$PURCHASE_DURATION" >/dev/null 2>&1 &
     perf_pid=$!
   fi
-  "$loadbin" "$bases" "$work/purchase_tokens.json" "$skus" "$PURCHASE_CONNS" "$PURCHASE_DURATION" \
-    "$work/purchased.jsonl" >"$work/purchase.txt" || ok=$?
+  # CPU time (clock ticks) of the servers and of the load, to divide by the completed orders:
+  # a measure that moves less than orders/s when the machine's speed varies.
+  local servers_cpu; servers_cpu=$(cpu_ticks "$server_pid" "${extra_pids[@]}")
+  local load_cpu_file="$work/load_cpu.txt"
+  TIMEFORMAT='%U %S'
+  { time "$loadbin" "$bases" "$work/purchase_tokens.json" "$skus" "$PURCHASE_CONNS" "$PURCHASE_DURATION" \
+    "$work/purchased.jsonl" >"$work/purchase.txt" 2>"$work/purchase.err"; } 2>"$load_cpu_file" || ok=$?
+  servers_cpu=$(( $(cpu_ticks "$server_pid" "${extra_pids[@]}") - servers_cpu ))
+  cat "$work/purchase.err" >&2
   [ -n "$perf_pid" ] && wait "$perf_pid" 2>/dev/null || true
   for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   extra_pids=()
@@ -207,6 +223,16 @@ purchase() {
     echo "#### $db, whole purchase, $procs server(s)$label"
     echo
     cat "$work/purchase.txt"
+    python3 - "$(wc -l <"$work/purchased.jsonl")" "$servers_cpu" "$(getconf CLK_TCK)" "$(cat "$load_cpu_file")" "$PURCHASE_DURATION" <<'PY'
+import sys
+orders, ticks, hz = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+load = sum(float(x) for x in sys.argv[4].split())
+duration = float(sys.argv[5])
+server = ticks / hz
+per = lambda s: f"{1000 * s / orders:.2f} ms" if orders else "-"
+print(f"CPU: server(s) {server:.1f} s ({server / duration:.2f} cores), {per(server)} per completed order; "
+      f"load {load:.1f} s ({load / duration:.2f} cores), {per(load)} per order")
+PY
   } | tee -a "$summary"
   # PAY-5: the units each piece lost are exactly those the run's orders hold.
   python3 - "$LIMITED_UNITS" "$skus" "$reserved_before" "$(sql "SELECT v.sku, v.on_hand, COALESCE((SELECT SUM(l.reserved) FROM order_lines l WHERE l.sku = v.sku), 0) FROM variants v WHERE v.sku IN ('$list') ORDER BY v.sku")" <<'PY' | tee -a "$summary"

@@ -13,6 +13,12 @@ use settings::{Settings, redact_url};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// mimalloc instead of the C library's allocator: a purchase allocates and frees many small
+/// buffers across the runtime's threads, and glibc's arenas spent about a sixth of the
+/// server's CPU on it (BENCHMARKS.md, "The whole purchase").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Écrin: an e-commerce engine for jewellery houses whose terms of sale are code.
 #[derive(Debug, Parser)]
 #[command(name = "ecrin", version, about, long_about = None)]

@@ -12,6 +12,7 @@ mod readers;
 
 use ecrin_store::sql::{Arg, Dialect};
 use ecrin_store::*;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection as _, SqliteConnection};
@@ -59,15 +60,23 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.set_prepared_statement_cache_capacity(256);
-    // Readers see every write of the writer: without a memory map each one reads the
-    // changed pages again through read(2) and copies them; mapped, it reads them in
-    // place (pages are still written through the WAL, so durability is unchanged).
+    // No memory map: a connection that begins a read after another one wrote drops its
+    // page cache and, when the file is mapped, unmaps and maps it again (the pager's
+    // `pagerBeginReadTransaction`). Under a steady stream of orders that is nearly every
+    // read, and the mapping's churn cost as much as reading the pages with read(2).
     if !flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY) {
         conn.pragma_update(None, "journal_mode", "WAL")?;
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "mmap_size", 268_435_456)?;
+    // Each write transaction of a group runs in a savepoint, and SQLite keeps the pages it
+    // changes in a statement journal until the savepoint is released: kept in memory, not
+    // spilled past 64 KiB into a temporary file created, written and deleted for every group.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // A statement whose plan may depend on a bound value (a `LIMIT $n`, as in CHK-9's
+    // counts) is otherwise compiled again every time it is bound; with the planner's
+    // stability guarantee SQLite keeps the plan it made when the statement was prepared.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
 }
 
