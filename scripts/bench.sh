@@ -164,6 +164,11 @@ PY
   esac
 }
 
+# The first server's SQLite writer counters (`name value` lines; none on PostgreSQL).
+writer_counters() {
+  curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^ecrin_db_writer_/ { print $1, $2 }' || true
+}
+
 # The whole purchase on `procs` servers sharing the database (the first one running).
 purchase() {
   local procs=$1 label=$2
@@ -209,11 +214,16 @@ purchase() {
   # CPU time (clock ticks) of the servers and of the load, to divide by the completed orders:
   # a measure that moves less than orders/s when the machine's speed varies.
   local servers_cpu; servers_cpu=$(cpu_ticks "$server_pid" "${extra_pids[@]}")
+  # The first server's SQLite writer (empty on PostgreSQL): how busy the run kept it.
+  local writer_before; writer_before=$(writer_counters)
+  local started_ns; started_ns=$(date +%s%N)
   local load_cpu_file="$work/load_cpu.txt"
   TIMEFORMAT='%U %S'
   { time "$loadbin" "$bases" "$work/purchase_tokens.json" "$skus" "$PURCHASE_CONNS" "$PURCHASE_DURATION" \
     "$work/purchased.jsonl" >"$work/purchase.txt" 2>"$work/purchase.err"; } 2>"$load_cpu_file" || ok=$?
   servers_cpu=$(( $(cpu_ticks "$server_pid" "${extra_pids[@]}") - servers_cpu ))
+  local writer_after; writer_after=$(writer_counters)
+  local elapsed_ns=$(( $(date +%s%N) - started_ns ))
   cat "$work/purchase.err" >&2
   [ -n "$perf_pid" ] && wait "$perf_pid" 2>/dev/null || true
   for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -232,6 +242,19 @@ server = ticks / hz
 per = lambda s: f"{1000 * s / orders:.2f} ms" if orders else "-"
 print(f"CPU: server(s) {server:.1f} s ({server / duration:.2f} cores), {per(server)} per completed order; "
       f"load {load:.1f} s ({load / duration:.2f} cores), {per(load)} per order")
+PY
+    python3 - "$writer_before" "$writer_after" "$elapsed_ns" <<'PY'
+import sys
+read = lambda text: {k: float(v) for k, v in (l.split() for l in text.splitlines() if l.strip())}
+before, after, wall = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3]) / 1e9
+if after:
+    d = {k: after[k] - before.get(k, 0.0) for k in after}
+    tx, commit = d["ecrin_db_writer_transaction_seconds_total"], d["ecrin_db_writer_commit_seconds_total"]
+    n, groups = d["ecrin_db_writer_transactions_total"], d["ecrin_db_writer_group_commits_total"]
+    print(f"SQLite writer: held by transactions {100 * tx / wall:.0f} % of the run, committing "
+          f"{100 * commit / wall:.0f} %, free or passing between holders {100 - 100 * (tx + commit) / wall:.0f} %; "
+          f"{n / max(groups, 1):.1f} transactions per group commit, {1000 * commit / max(groups, 1):.2f} ms per "
+          f"group commit, {1e6 * tx / max(n, 1):.0f} µs per transaction")
 PY
   } | tee -a "$summary"
   # PAY-5: the units each piece lost are exactly those the run's orders hold.

@@ -19,12 +19,36 @@ use crate::lite::{self, Args};
 use ecrin_store::{Result, StoreError};
 use rusqlite::Connection;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
 use tokio::sync::{Mutex, OwnedMutexGuard, mpsc, oneshot};
+
+/// What the writer has done, for [`ecrin_store::WriterStats`]; time in nanoseconds.
+#[derive(Default)]
+struct Stats {
+    transactions: AtomicU64,
+    groups: AtomicU64,
+    transaction_ns: AtomicU64,
+    commit_ns: AtomicU64,
+}
+
+impl Stats {
+    /// A transaction that took the writer at `since` has let it go.
+    fn held(&self, since: Instant) {
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+        self.transaction_ns
+            .fetch_add(nanos(since), Ordering::Relaxed);
+    }
+}
+
+fn nanos(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
 
 /// The writer connection and the group under way on it.
 pub(crate) struct GroupState {
     pub(crate) conn: Connection,
+    stats: Arc<Stats>,
     /// An outer transaction is open.
     open: bool,
     /// A transaction was dropped without commit: its savepoint is rolled back before the
@@ -75,8 +99,15 @@ impl GroupState {
     /// Runs `sql`, which ends the outer transaction; a failed COMMIT leaves the
     /// transaction open in SQLite, so it is rolled back.
     fn end(&mut self, sql: &str) -> Result<()> {
+        let started = Instant::now();
         let outcome = exec(&self.conn, sql);
         self.open = false;
+        if sql.ends_with("COMMIT") {
+            self.stats.groups.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .commit_ns
+                .fetch_add(nanos(started), Ordering::Relaxed);
+        }
         if outcome.is_err() {
             let _ = exec(&self.conn, "ROLLBACK");
         }
@@ -99,6 +130,7 @@ async fn off_thread<T: Send + 'static>(
 #[derive(Clone)]
 pub(crate) struct Writer {
     state: Arc<Mutex<GroupState>>,
+    stats: Arc<Stats>,
     /// Callers waiting for the connection: while there are some, a commit leaves the
     /// group open for them.
     waiting: Arc<AtomicUsize>,
@@ -107,8 +139,10 @@ pub(crate) struct Writer {
 
 impl Writer {
     pub(crate) fn new(conn: Connection) -> Writer {
+        let stats = Arc::new(Stats::default());
         let state = Arc::new(Mutex::new(GroupState {
             conn,
+            stats: stats.clone(),
             open: false,
             abandoned: false,
             pending: Vec::new(),
@@ -128,6 +162,7 @@ impl Writer {
         });
         Writer {
             state,
+            stats,
             waiting: Arc::new(AtomicUsize::new(0)),
             flusher,
         }
@@ -142,9 +177,21 @@ impl Writer {
         Ok(guard)
     }
 
+    /// What the writer has done since it opened.
+    pub(crate) fn stats(&self) -> ecrin_store::WriterStats {
+        let seconds = |ns: &AtomicU64| ns.load(Ordering::Relaxed) as f64 / 1e9;
+        ecrin_store::WriterStats {
+            transactions: self.stats.transactions.load(Ordering::Relaxed),
+            groups: self.stats.groups.load(Ordering::Relaxed),
+            transaction_seconds: seconds(&self.stats.transaction_ns),
+            commit_seconds: seconds(&self.stats.commit_ns),
+        }
+    }
+
     /// A write transaction: the connection, inside a savepoint of the current group.
     pub(crate) async fn begin(&self) -> Result<Held> {
         let mut guard = self.take().await?;
+        let since = Instant::now();
         if guard.open {
             exec(&guard.conn, "SAVEPOINT w")?;
         } else {
@@ -154,6 +201,7 @@ impl Writer {
             guard.open = true;
         }
         Ok(Held {
+            since,
             guard: Some(guard),
             writer: self.clone(),
         })
@@ -163,12 +211,15 @@ impl Writer {
     /// is on disk.
     pub(crate) async fn single(&self, sql: &'static str, args: Args) -> Result<u64> {
         let mut guard = self.take().await?;
+        let since = Instant::now();
         if !guard.open {
             exec(&guard.conn, "BEGIN IMMEDIATE")?;
             guard.open = true;
         }
         exec(&guard.conn, "SAVEPOINT w")?;
-        let changed = match lite::run(&guard.conn, sql, &args) {
+        let ran = lite::run(&guard.conn, sql, &args);
+        self.stats.held(since);
+        let changed = match ran {
             Ok(n) => n,
             Err(e) => {
                 let _ = exec(&guard.conn, "ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w");
@@ -240,6 +291,8 @@ impl Writer {
 
 /// The writer connection held by one transaction.
 pub(crate) struct Held {
+    /// When the transaction took the writer.
+    since: Instant,
     guard: Option<OwnedMutexGuard<GroupState>>,
     writer: Writer,
 }
@@ -271,6 +324,7 @@ impl Held {
                 "transaction already ended",
             )));
         };
+        self.writer.stats.held(self.since);
         if self.writer.alone(&guard) {
             // Alone in the group: release and commit at once.
             return off_thread(guard, |g| g.end("RELEASE SAVEPOINT w; COMMIT")).await;
@@ -288,6 +342,7 @@ impl Drop for Held {
     fn drop(&mut self) {
         if let Some(mut guard) = self.guard.take() {
             // Not committed: undo this transaction's work only.
+            self.writer.stats.held(self.since);
             guard.abandoned = true;
             drop(guard);
             let _ = self.writer.flusher.send(());

@@ -140,7 +140,8 @@ ecrin_store::impl_store!(
     q = lite,
     begin = begin_tx,
     single = single_write,
-    close = close_pools
+    close = close_pools,
+    writer_stats = writer_stats
 );
 
 impl SqliteStore {
@@ -153,6 +154,10 @@ impl SqliteStore {
 
     async fn single_write(&self, sql: &'static str, list: &[Arg]) -> Result<u64> {
         self.writer.single(sql, args(list)?).await
+    }
+
+    fn writer_stats(&self) -> WriterStats {
+        self.writer.stats()
     }
 
     async fn close_pools(&self) {

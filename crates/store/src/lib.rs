@@ -31,6 +31,20 @@ pub enum Backend {
     Postgres,
 }
 
+/// What the one writer connection of an embedded database has done since it opened, for
+/// `/metrics`: how busy it is tells whether orders wait for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WriterStats {
+    /// Write transactions that held the writer, committed or not.
+    pub transactions: u64,
+    /// Group commits: each made the work of one or more transactions durable with one sync.
+    pub groups: u64,
+    /// Seconds the writer was held by transactions running their statements.
+    pub transaction_seconds: f64,
+    /// Seconds the writer spent committing groups (writing the log and syncing it).
+    pub commit_seconds: f64,
+}
+
 /// The papers of a set of orders (INV-2, INV-3, PAY-1), read together.
 #[derive(Debug, Clone, Default)]
 pub struct Papers {
@@ -42,6 +56,12 @@ pub struct Papers {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// The writer's work so far, on a backend with one writer connection (SQLite); `None`
+    /// where the database server has its own statistics (PostgreSQL).
+    fn writer_stats(&self) -> Option<WriterStats> {
+        None
+    }
 
     /// Whether the database answers (readiness).
     async fn ping(&self) -> Result<()>;

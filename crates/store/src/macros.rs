@@ -54,12 +54,19 @@ macro_rules! impl_store {
         begin = $begin:ident,
         single = $single:ident,
         close = $close:ident
+        $(, writer_stats = $writer_stats:ident)?
     ) => {
         #[$crate::async_trait]
         impl $crate::Store for $store {
             fn backend(&self) -> $crate::Backend {
                 $backend
             }
+
+            $(
+                fn writer_stats(&self) -> Option<$crate::WriterStats> {
+                    Some(self.$writer_stats())
+                }
+            )?
 
             async fn ping(&self) -> $crate::Result<()> {
                 $q::query("SELECT 1")

@@ -41,14 +41,53 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> Response {
     state.metrics.run_upkeep();
+    let mut body = state.metrics.render();
+    if let Some(w) = state.app.store.writer_stats() {
+        writer_metrics(&mut body, &w);
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(),
+        body,
     )
         .into_response()
+}
+
+/// The embedded database's one writer, in Prometheus' text format. Its busy share over an
+/// interval is the growth of the two `_seconds_total` counters divided by the interval:
+/// near one, write transactions queue for it.
+fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
+    use std::fmt::Write as _;
+    let series: [(&str, &str, String); 4] = [
+        (
+            "ecrin_db_writer_transactions_total",
+            "Write transactions that held the database's writer connection.",
+            w.transactions.to_string(),
+        ),
+        (
+            "ecrin_db_writer_group_commits_total",
+            "Group commits: one sync of the log for the transactions grouped in it.",
+            w.groups.to_string(),
+        ),
+        (
+            "ecrin_db_writer_transaction_seconds_total",
+            "Time the writer was held by transactions running their statements.",
+            w.transaction_seconds.to_string(),
+        ),
+        (
+            "ecrin_db_writer_commit_seconds_total",
+            "Time the writer spent committing groups (writing and syncing the log).",
+            w.commit_seconds.to_string(),
+        ),
+    ];
+    for (name, help, value) in series {
+        let _ = write!(
+            body,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+        );
+    }
 }
 
 /// Counts every request and records its latency, labelled by route (never by raw path,

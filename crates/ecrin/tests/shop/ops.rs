@@ -12,6 +12,8 @@ async fn health_readiness_and_metrics() {
         assert_eq!((status, body.as_str()), (200, "ready\n"));
         app.get("/api/v1/products").await;
         app.get("/fr/").await;
+        // A sign-up writes the account and the e-mail that activates it.
+        crate::basket::customer_token(&app, "ops@example.test").await;
         let (status, headers, metrics) = app.get_text("/metrics").await;
         assert_eq!(status, 200);
         assert!(
@@ -30,6 +32,30 @@ async fn health_readiness_and_metrics() {
             metrics.contains("http_request_duration_seconds_bucket"),
             "{metrics}"
         );
+        // The embedded database's one writer: busy time tells whether orders queue for it.
+        let counter = |name: &str| {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse::<f64>().ok())
+        };
+        match db {
+            Db::Sqlite => {
+                let transactions = counter("ecrin_db_writer_transactions_total");
+                assert!(transactions.is_some_and(|n| n >= 1.0), "{metrics}");
+                assert!(
+                    counter("ecrin_db_writer_group_commits_total")
+                        .is_some_and(|g| g >= 1.0 && transactions.is_some_and(|n| g <= n)),
+                    "{metrics}"
+                );
+                for busy in [
+                    "ecrin_db_writer_transaction_seconds_total",
+                    "ecrin_db_writer_commit_seconds_total",
+                ] {
+                    assert!(counter(busy).is_some_and(|s| s > 0.0), "{busy}: {metrics}");
+                }
+            }
+            Db::Postgres => assert!(!metrics.contains("ecrin_db_writer_"), "{metrics}"),
+        }
     }
 }
 
