@@ -15,7 +15,7 @@ use std::time::Instant;
 
 /// mimalloc instead of the C library's allocator: a purchase allocates and frees many small
 /// buffers across the runtime's threads, and glibc's arenas spent about a sixth of the
-/// server's CPU on it (BENCHMARKS.md, "The whole purchase").
+/// server's CPU on it (BENCHMARKS.md, "SQLite's settings and the allocator").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
