@@ -57,7 +57,9 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
 /// The embedded database's one writer, in Prometheus' text format. Its busy share over an
 /// interval is the growth of the two `_seconds_total` counters divided by the interval:
-/// near one, write transactions queue for it.
+/// near one, write transactions queue for it. Written here rather than through the
+/// recorder: the store keeps the totals itself, read at each scrape, and the times are
+/// fractional seconds, which the recorder's counters (whole numbers) cannot hold.
 fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
     use std::fmt::Write as _;
     let series: [(&str, &str, String); 4] = [
