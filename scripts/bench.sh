@@ -255,6 +255,9 @@ if after:
           f"{100 * commit / wall:.0f} %, free or passing between holders {100 - 100 * (tx + commit) / wall:.0f} %; "
           f"{n / max(groups, 1):.1f} transactions per group commit, {1000 * commit / max(groups, 1):.2f} ms per "
           f"group commit, {1e6 * tx / max(n, 1):.0f} µs per transaction")
+    syncs, synced = d.get("ecrin_db_writer_syncs_total", 0.0), d.get("ecrin_db_writer_sync_seconds_total", 0.0)
+    print(f"SQLite log syncs (beside the writer): {syncs / wall:.0f} per second, busy {100 * synced / wall:.0f} % "
+          f"of the run, {1000 * synced / max(syncs, 1):.2f} ms each, {groups / max(syncs, 1):.1f} group commits per sync")
 PY
   } | tee -a "$summary"
   # PAY-5: the units each piece lost are exactly those the run's orders hold.

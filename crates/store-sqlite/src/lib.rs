@@ -1,11 +1,13 @@
 //! Écrin's storage on an embedded SQLite file.
 //!
-//! WAL journal, `synchronous=FULL` (an acknowledged write survives a power cut), foreign
-//! keys on, a pool of readers and exactly one writer connection: SQLite allows one writer
-//! at a time, and queueing writers is cheaper than retrying on `SQLITE_BUSY`. Concurrent
-//! write transactions share one disk sync (see [`group`]).
+//! WAL journal, an acknowledged write survives a power cut, foreign keys on, a pool of
+//! readers and exactly one writer connection: SQLite allows one writer at a time, and
+//! queueing writers is cheaper than retrying on `SQLITE_BUSY`. Concurrent write
+//! transactions share one commit (see [`group`]), and commits share the disk syncs that
+//! make them durable, made while the writer goes on (see [`durable`]).
 #![forbid(unsafe_code)]
 
+mod durable;
 mod group;
 mod lite;
 mod readers;
@@ -54,8 +56,8 @@ fn db(e: rusqlite::Error) -> StoreError {
 }
 
 /// Opens one connection to `path` the way every connection of the shop is set up: WAL
-/// journal, `synchronous=FULL` (an acknowledged write survives a power cut), foreign keys
-/// on, a wait of up to ten seconds for a lock held by another process.
+/// journal, `synchronous=FULL` (an acknowledged write survives a power cut; the writer
+/// then syncs after its commits instead, see [`durable_after_commit`]), foreign keys on, a wait of up to ten seconds for a lock held by another process.
 fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -78,6 +80,21 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     // stability guarantee SQLite keeps the plan it made when the statement was prepared.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
+}
+
+/// Sets the writer up to commit without waiting for the disk, and returns the sync that
+/// then makes its commits durable before anyone is told (see [`durable`]): `fdatasync` of
+/// the write-ahead log. A database whose journal is not a WAL file keeps
+/// `synchronous=FULL`, durable at COMMIT.
+fn durable_after_commit(writer: &Connection, path: &Path) -> rusqlite::Result<durable::SyncLog> {
+    let mode: String = writer.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Ok(Box::new(|| Ok(())));
+    }
+    writer.pragma_update(None, "synchronous", "NORMAL")?;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    Ok(durable::wal_sync(wal.into()))
 }
 
 impl SqliteStore {
@@ -104,17 +121,18 @@ impl SqliteStore {
         conn.close().await.map_err(StoreError::database)?;
         let opened = tokio::task::spawn_blocking(move || {
             let writer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+            let sync = durable_after_commit(&writer, &path)?;
             let readers = (0..READERS)
                 .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok::<_, rusqlite::Error>((writer, readers))
+            Ok::<_, rusqlite::Error>((writer, sync, readers))
         })
         .await
         .map_err(StoreError::database)?;
-        let (writer, readers) = opened.map_err(db)?;
+        let (writer, sync, readers) = opened.map_err(db)?;
         Ok(SqliteStore {
             readers: std::sync::Arc::new(readers::Readers::new(readers)),
-            writer: group::Writer::new(writer),
+            writer: group::Writer::new(writer, sync).map_err(StoreError::database)?,
         })
     }
 }

@@ -37,12 +37,17 @@ pub enum Backend {
 pub struct WriterStats {
     /// Write transactions that held the writer, committed or not.
     pub transactions: u64,
-    /// Group commits: each made the work of one or more transactions durable with one sync.
+    /// Group commits: each committed the work of one or more transactions at once.
     pub groups: u64,
     /// Seconds the writer was held by transactions running their statements.
     pub transaction_seconds: f64,
-    /// Seconds the writer spent committing groups (writing the log and syncing it).
+    /// Seconds the writer spent committing groups (writing them to the log).
     pub commit_seconds: f64,
+    /// Syncs of the log to disk: each made every group committed before it durable, while
+    /// the writer went on with the next.
+    pub syncs: u64,
+    /// Seconds spent in those syncs.
+    pub sync_seconds: f64,
 }
 
 /// The papers of a set of orders (INV-2, INV-3, PAY-1), read together.

@@ -62,7 +62,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 /// fractional seconds, which the recorder's counters (whole numbers) cannot hold.
 fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
     use std::fmt::Write as _;
-    let series: [(&str, &str, String); 4] = [
+    let series: [(&str, &str, String); 6] = [
         (
             "ecrin_db_writer_transactions_total",
             "Write transactions that held the database's writer connection.",
@@ -70,7 +70,7 @@ fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
         ),
         (
             "ecrin_db_writer_group_commits_total",
-            "Group commits: one sync of the log for the transactions grouped in it.",
+            "Group commits: one commit for the transactions grouped in it.",
             w.groups.to_string(),
         ),
         (
@@ -80,8 +80,18 @@ fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
         ),
         (
             "ecrin_db_writer_commit_seconds_total",
-            "Time the writer spent committing groups (writing and syncing the log).",
+            "Time the writer spent committing groups (writing them to the log).",
             w.commit_seconds.to_string(),
+        ),
+        (
+            "ecrin_db_writer_syncs_total",
+            "Syncs of the log to disk, each making the groups committed before it durable.",
+            w.syncs.to_string(),
+        ),
+        (
+            "ecrin_db_writer_sync_seconds_total",
+            "Time spent syncing the log, while the writer went on with the next group.",
+            w.sync_seconds.to_string(),
         ),
     ];
     for (name, help, value) in series {

@@ -42,14 +42,22 @@ async fn health_readiness_and_metrics() {
             Db::Sqlite => {
                 let transactions = counter("ecrin_db_writer_transactions_total");
                 assert!(transactions.is_some_and(|n| n >= 1.0), "{metrics}");
+                let groups = counter("ecrin_db_writer_group_commits_total");
                 assert!(
-                    counter("ecrin_db_writer_group_commits_total")
-                        .is_some_and(|g| g >= 1.0 && transactions.is_some_and(|n| g <= n)),
+                    groups.is_some_and(|g| g >= 1.0 && transactions.is_some_and(|n| g <= n)),
+                    "{metrics}"
+                );
+                // Every group is on disk before its writers hear back: one sync at least,
+                // never more than the groups it covered.
+                assert!(
+                    counter("ecrin_db_writer_syncs_total")
+                        .is_some_and(|s| s >= 1.0 && groups.is_some_and(|g| s <= g)),
                     "{metrics}"
                 );
                 for busy in [
                     "ecrin_db_writer_transaction_seconds_total",
                     "ecrin_db_writer_commit_seconds_total",
+                    "ecrin_db_writer_sync_seconds_total",
                 ] {
                     assert!(counter(busy).is_some_and(|s| s > 0.0), "{busy}: {metrics}");
                 }
