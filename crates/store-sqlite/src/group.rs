@@ -196,13 +196,19 @@ impl Writer {
         })
     }
 
+    /// An error once a failed sync has stopped the writes.
+    pub(crate) fn writable(&self) -> Result<()> {
+        match self.syncer.failure() {
+            Some(failure) => Err(StoreError::database(std::io::Error::other(
+                failure.to_owned(),
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Waits for the connection.
     async fn take(&self) -> Result<OwnedMutexGuard<GroupState>> {
-        if let Some(failure) = self.syncer.failure() {
-            return Err(StoreError::database(std::io::Error::other(
-                failure.to_owned(),
-            )));
-        }
+        self.writable()?;
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut guard = self.state.clone().lock_owned().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -478,6 +484,7 @@ mod tests {
         let (_path, conn) = database("failed")?;
         let sync: SyncLog = Box::new(|| Err(std::io::Error::other("the disk is gone")));
         let writer = Writer::new(conn, sync)?;
+        assert!(writer.writable().is_ok());
 
         match insert(&writer).await? {
             Ok(_) => return Err("a write whose sync failed was reported done".into()),
@@ -487,6 +494,8 @@ mod tests {
             Ok(_) => return Err("a write began after a failed sync".into()),
             Err(e) => assert!(e.to_string().contains("could not be synced"), "{e}"),
         }
+        // What readiness reports, so traffic goes elsewhere until a restart.
+        assert!(writer.writable().is_err());
         Ok(())
     }
 }

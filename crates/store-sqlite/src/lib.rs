@@ -159,7 +159,8 @@ ecrin_store::impl_store!(
     begin = begin_tx,
     single = single_write,
     close = close_pools,
-    writer_stats = writer_stats
+    writer_stats = writer_stats,
+    writable = writable
 );
 
 impl SqliteStore {
@@ -176,6 +177,11 @@ impl SqliteStore {
 
     fn writer_stats(&self) -> WriterStats {
         self.writer.stats()
+    }
+
+    /// Readiness fails once writes are refused after a failed sync (see [`durable`]).
+    fn writable(&self) -> Result<()> {
+        self.writer.writable()
     }
 
     async fn close_pools(&self) {

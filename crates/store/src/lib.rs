@@ -68,7 +68,8 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
-    /// Whether the database answers (readiness).
+    /// Whether the database answers (readiness), and on SQLite whether it still takes
+    /// writes (it stops after a failed sync of its log).
     async fn ping(&self) -> Result<()>;
 
     /// A number that changes whenever the catalogue changes, so every process can tell

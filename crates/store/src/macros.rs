@@ -55,6 +55,7 @@ macro_rules! impl_store {
         single = $single:ident,
         close = $close:ident
         $(, writer_stats = $writer_stats:ident)?
+        $(, writable = $writable:ident)?
     ) => {
         #[$crate::async_trait]
         impl $crate::Store for $store {
@@ -69,6 +70,7 @@ macro_rules! impl_store {
             )?
 
             async fn ping(&self) -> $crate::Result<()> {
+                $( self.$writable()?; )?
                 $q::query("SELECT 1")
                     .execute(&mut *self.$pool.acquire().await.map_err($err)?)
                     .await
