@@ -92,7 +92,10 @@ fn durable_after_commit(writer: &Connection, path: &Path) -> rusqlite::Result<du
         return Ok(Box::new(|| Ok(())));
     }
     writer.pragma_update(None, "synchronous", "NORMAL")?;
-    let mut wal = path.as_os_str().to_owned();
+    // The log beside the database file, named absolutely so that a later change of the
+    // working directory cannot point the syncs elsewhere.
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let mut wal = path.into_os_string();
     wal.push("-wal");
     Ok(durable::wal_sync(wal.into()))
 }
