@@ -57,32 +57,7 @@ impl Syncer {
         let failure = failed.clone();
         std::thread::Builder::new()
             .name("ecrin-wal-sync".into())
-            .spawn(move || {
-                // Ends when the writer, holding the last sender, is gone.
-                while let Ok(first) = groups.recv() {
-                    let mut members = first;
-                    // Every group committed by now shares this sync.
-                    while let Ok(more) = groups.try_recv() {
-                        members.extend(more);
-                    }
-                    let outcome = match failure.get() {
-                        Some(e) => Err(e.clone()),
-                        None => {
-                            let since = Instant::now();
-                            let synced = sync();
-                            stats.synced(since);
-                            synced.map_err(|e| {
-                                let message = format!("the write-ahead log could not be synced: {e}");
-                                tracing::error!(%message, "writer: sync failed; writes are refused until restart");
-                                failure.get_or_init(|| message).clone()
-                            })
-                        }
-                    };
-                    for member in members {
-                        let _ = member.send(outcome.clone());
-                    }
-                }
-            })?;
+            .spawn(move || run(&groups, &mut sync, &stats, &failure))?;
         Ok(Syncer { queue, failed })
     }
 
@@ -98,5 +73,36 @@ impl Syncer {
     /// Why writes are refused, once a sync has failed.
     pub(crate) fn failure(&self) -> Option<&str> {
         self.failed.get().map(String::as_str)
+    }
+}
+
+/// The syncer's loop: one sync for every batch of groups queued by the time it begins;
+/// ends when the writer, holding the last sender, is gone.
+fn run(
+    groups: &mpsc::Receiver<Vec<Member>>,
+    sync: &mut SyncLog,
+    stats: &Stats,
+    failure: &OnceLock<String>,
+) {
+    while let Ok(mut members) = groups.recv() {
+        while let Ok(more) = groups.try_recv() {
+            members.extend(more);
+        }
+        let outcome = match failure.get() {
+            Some(e) => Err(e.clone()),
+            None => {
+                let since = Instant::now();
+                let synced = sync();
+                stats.synced(since);
+                synced.map_err(|e| {
+                    let message = format!("the write-ahead log could not be synced: {e}");
+                    tracing::error!(%message, "writer: writes are refused until restart");
+                    failure.get_or_init(|| message).clone()
+                })
+            }
+        };
+        for member in members {
+            let _ = member.send(outcome.clone());
+        }
     }
 }

@@ -57,7 +57,8 @@ fn db(e: rusqlite::Error) -> StoreError {
 
 /// Opens one connection to `path` the way every connection of the shop is set up: WAL
 /// journal, `synchronous=FULL` (an acknowledged write survives a power cut; the writer
-/// then syncs after its commits instead, see [`durable_after_commit`]), foreign keys on, a wait of up to ten seconds for a lock held by another process.
+/// then syncs after its commits instead, see [`durable_after_commit`]), foreign keys on,
+/// a wait of up to ten seconds for a lock held by another process.
 fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
