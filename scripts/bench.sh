@@ -166,7 +166,7 @@ PY
 
 # The first server's SQLite writer counters (`name value` lines; none on PostgreSQL).
 writer_counters() {
-  curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^ecrin_db_writer_/ { print $1, $2 }' || true
+  curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^ecrin_db_(writer_|checkpoint)/ { print $1, $2 }' || true
 }
 
 # The whole purchase on `procs` servers sharing the database (the first one running).
@@ -258,6 +258,9 @@ if after:
     syncs, synced = d.get("ecrin_db_writer_syncs_total", 0.0), d.get("ecrin_db_writer_sync_seconds_total", 0.0)
     print(f"SQLite log syncs (beside the writer): {syncs / wall:.0f} per second, busy {100 * synced / wall:.0f} % "
           f"of the run, {1000 * synced / max(syncs, 1):.2f} ms each, {groups / max(syncs, 1):.1f} group commits per sync")
+    ckpts, ckpt = d.get("ecrin_db_checkpoints_total", 0.0), d.get("ecrin_db_checkpoint_seconds_total", 0.0)
+    print(f"SQLite checkpoints (beside the writer): {ckpts / wall:.1f} per second, busy {100 * ckpt / wall:.0f} % "
+          f"of the run, {1000 * ckpt / max(ckpts, 1):.2f} ms each")
 PY
   } | tee -a "$summary"
   # PAY-5: the units each piece lost are exactly those the run's orders hold.

@@ -6,7 +6,7 @@
 //! members, so no caller hears that a write is done before it would survive a power cut:
 //! the promise of `synchronous=FULL`, which syncs inside the COMMIT. SQLite itself still
 //! syncs the log's header when the log restarts, and the log before and the database after
-//! each checkpoint.
+//! each checkpoint (made beside the writer too, see [`crate::checkpoint`]).
 //!
 //! Meanwhile the next group runs on the writer. One sync covers every group committed
 //! before it began, so a slow disk makes the batches of groups larger instead of keeping

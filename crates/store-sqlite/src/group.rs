@@ -14,11 +14,12 @@
 //! quiet) makes groups wait longer, not the writer.
 //!
 //! Statements run on the calling task (see [`crate::lite`]); a COMMIT, which writes the
-//! log and every thousand frames checkpoints it, runs on a blocking thread with the
-//! connection handed to it. Between taking the connection and handing it back or to that
-//! thread there is no await point, so a caller that goes away (a client that disconnects
-//! cancels its request) cannot leave the group's bookkeeping half-done.
+//! log (and, rarely, checkpoints it: see [`crate::checkpoint`]), runs on a blocking thread
+//! with the connection handed to it. Between taking the connection and handing it back or
+//! to that thread there is no await point, so a caller that goes away (a client that
+//! disconnects cancels its request) cannot leave the group's bookkeeping half-done.
 
+use crate::checkpoint::Checkpointer;
 use crate::durable::{Member, SyncLog, Syncer};
 use crate::lite::{self, Args};
 use ecrin_store::{Result, StoreError};
@@ -37,6 +38,8 @@ pub(crate) struct Stats {
     commit_ns: AtomicU64,
     syncs: AtomicU64,
     sync_ns: AtomicU64,
+    checkpoints: AtomicU64,
+    checkpoint_ns: AtomicU64,
 }
 
 impl Stats {
@@ -44,6 +47,13 @@ impl Stats {
     pub(crate) fn synced(&self, since: Instant) {
         self.syncs.fetch_add(1, Ordering::Relaxed);
         self.sync_ns.fetch_add(nanos(since), Ordering::Relaxed);
+    }
+
+    /// A checkpoint beside the writer that began at `since` has copied frames of the log.
+    pub(crate) fn checkpointed(&self, since: Instant) {
+        self.checkpoints.fetch_add(1, Ordering::Relaxed);
+        self.checkpoint_ns
+            .fetch_add(nanos(since), Ordering::Relaxed);
     }
 
     /// A transaction that took the writer at `since` has let it go.
@@ -159,13 +169,24 @@ pub(crate) struct Writer {
     waiting: Arc<AtomicUsize>,
     flusher: mpsc::UnboundedSender<()>,
     syncer: Syncer,
+    /// Stops with the last clone of the writer.
+    _checkpointer: Option<Arc<Checkpointer>>,
 }
 
 impl Writer {
-    /// The writer on `conn`, whose committed groups `sync` makes durable.
-    pub(crate) fn new(conn: Connection, sync: SyncLog) -> std::io::Result<Writer> {
+    /// The writer on `conn`, whose committed groups `sync` makes durable and, when given,
+    /// `checkpoints` (a second connection to its file) copies into the database file.
+    pub(crate) fn new(
+        conn: Connection,
+        sync: SyncLog,
+        checkpoints: Option<Connection>,
+    ) -> std::io::Result<Writer> {
         let stats = Arc::new(Stats::default());
         let syncer = Syncer::start(sync, stats.clone())?;
+        let checkpointer = match checkpoints {
+            Some(c) => Some(Arc::new(Checkpointer::start(c, stats.clone())?)),
+            None => None,
+        };
         let state = Arc::new(Mutex::new(GroupState {
             conn,
             stats: stats.clone(),
@@ -193,6 +214,7 @@ impl Writer {
             waiting: Arc::new(AtomicUsize::new(0)),
             flusher,
             syncer,
+            _checkpointer: checkpointer,
         })
     }
 
@@ -226,6 +248,8 @@ impl Writer {
             commit_seconds: seconds(&self.stats.commit_ns),
             syncs: self.stats.syncs.load(Ordering::Relaxed),
             sync_seconds: seconds(&self.stats.sync_ns),
+            checkpoints: self.stats.checkpoints.load(Ordering::Relaxed),
+            checkpoint_seconds: seconds(&self.stats.checkpoint_ns),
         }
     }
 
@@ -446,14 +470,14 @@ mod tests {
     async fn a_write_is_answered_once_its_log_is_synced_and_the_writer_goes_on_meanwhile() -> Outcome
     {
         let (path, conn) = database("synced")?;
-        let mut fdatasync = crate::durable_after_commit(&conn, &path)?;
+        let (mut fdatasync, _) = crate::durable_after_commit(&conn, &path)?;
         // Each sync of the log waits for a turn of this gate, then syncs the real file.
         let (turn, gate) = std::sync::mpsc::channel::<()>();
         let sync: SyncLog = Box::new(move || {
             gate.recv().map_err(std::io::Error::other)?;
             fdatasync()
         });
-        let writer = Writer::new(conn, sync)?;
+        let writer = Writer::new(conn, sync, None)?;
         let reader = crate::connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
 
         let first = insert(&writer);
@@ -483,7 +507,7 @@ mod tests {
     async fn a_failed_sync_fails_its_writes_and_refuses_later_ones() -> Outcome {
         let (_path, conn) = database("failed")?;
         let sync: SyncLog = Box::new(|| Err(std::io::Error::other("the disk is gone")));
-        let writer = Writer::new(conn, sync)?;
+        let writer = Writer::new(conn, sync, None)?;
         assert!(writer.writable().is_ok());
 
         match insert(&writer).await? {
@@ -496,6 +520,38 @@ mod tests {
         }
         // What readiness reports, so traffic goes elsewhere until a restart.
         assert!(writer.writable().is_err());
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_is_copied_into_the_database_file_beside_the_writer() -> Outcome {
+        let (path, conn) = database("checkpoint")?;
+        let (sync, checkpoints) = crate::durable_after_commit(&conn, &path)?;
+        let writer = Writer::new(conn, sync, checkpoints)?;
+        for _ in 0..3 {
+            insert(&writer).await??;
+        }
+        // Three small commits, far from the frames past which the writer checkpoints.
+        for _ in 0..100 {
+            if writer.stats().checkpoints > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            writer.stats().checkpoints >= 1,
+            "no checkpoint beside the writer"
+        );
+        assert!(writer.stats().checkpoint_seconds > 0.0);
+
+        // The database file alone, without its log, holds the rows.
+        let copy = path.with_extension("copy");
+        std::fs::copy(&path, &copy)?;
+        let alone = Connection::open(&copy)?;
+        let rows: i64 = alone.query_row("SELECT count(*) FROM t", [], |row| row.get(0))?;
+        assert_eq!(rows, 3);
+        drop(alone);
+        let _ = std::fs::remove_file(copy);
         Ok(())
     }
 }

@@ -4,9 +4,11 @@
 //! readers and exactly one writer connection: SQLite allows one writer at a time, and
 //! queueing writers is cheaper than retrying on `SQLITE_BUSY`. Concurrent write
 //! transactions share one commit (see [`group`]), and commits share the disk syncs that
-//! make them durable, made while the writer goes on (see [`durable`]).
+//! make them durable, made while the writer goes on (see [`durable`]), as is the copying
+//! of the log into the database file (see [`checkpoint`]).
 #![forbid(unsafe_code)]
 
+mod checkpoint;
 mod durable;
 mod group;
 mod lite;
@@ -85,20 +87,26 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
 
 /// Sets the writer up to commit without waiting for the disk, and returns the sync that
 /// then makes its commits durable before anyone is told (see [`durable`]): `fdatasync` of
-/// the write-ahead log. A database whose journal is not a WAL file keeps
-/// `synchronous=FULL`, durable at COMMIT.
-fn durable_after_commit(writer: &Connection, path: &Path) -> rusqlite::Result<durable::SyncLog> {
+/// the write-ahead log, and the connection that copies the log into the database file
+/// beside the writer (see [`checkpoint`]). A database whose journal is not a WAL file keeps
+/// `synchronous=FULL`, durable at COMMIT, and its writer's own checkpoints.
+fn durable_after_commit(
+    writer: &Connection,
+    path: &Path,
+) -> rusqlite::Result<(durable::SyncLog, Option<Connection>)> {
     let mode: String = writer.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Ok(Box::new(|| Ok(())));
+        return Ok((Box::new(|| Ok(())), None));
     }
     writer.pragma_update(None, "synchronous", "NORMAL")?;
+    writer.pragma_update(None, "wal_autocheckpoint", checkpoint::WRITER_FRAMES)?;
+    let checkpoints = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     // The log beside the database file, named absolutely so that a later change of the
     // working directory cannot point the syncs elsewhere.
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     let mut wal = path.into_os_string();
     wal.push("-wal");
-    Ok(durable::wal_sync(wal.into()))
+    Ok((durable::wal_sync(wal.into()), Some(checkpoints)))
 }
 
 impl SqliteStore {
@@ -125,18 +133,18 @@ impl SqliteStore {
         conn.close().await.map_err(StoreError::database)?;
         let opened = tokio::task::spawn_blocking(move || {
             let writer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-            let sync = durable_after_commit(&writer, &path)?;
+            let (sync, checkpoints) = durable_after_commit(&writer, &path)?;
             let readers = (0..READERS)
                 .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok::<_, rusqlite::Error>((writer, sync, readers))
+            Ok::<_, rusqlite::Error>((writer, sync, checkpoints, readers))
         })
         .await
         .map_err(StoreError::database)?;
-        let (writer, sync, readers) = opened.map_err(db)?;
+        let (writer, sync, checkpoints, readers) = opened.map_err(db)?;
         Ok(SqliteStore {
             readers: std::sync::Arc::new(readers::Readers::new(readers)),
-            writer: group::Writer::new(writer, sync).map_err(StoreError::database)?,
+            writer: group::Writer::new(writer, sync, checkpoints).map_err(StoreError::database)?,
         })
     }
 }

@@ -48,6 +48,10 @@ pub struct WriterStats {
     pub syncs: u64,
     /// Seconds spent in those syncs.
     pub sync_seconds: f64,
+    /// Checkpoints beside the writer that copied the log into the database file.
+    pub checkpoints: u64,
+    /// Seconds spent in those checkpoints.
+    pub checkpoint_seconds: f64,
 }
 
 /// The papers of a set of orders (INV-2, INV-3, PAY-1), read together.

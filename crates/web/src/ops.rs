@@ -62,7 +62,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 /// fractional seconds, which the recorder's counters (whole numbers) cannot hold.
 fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
     use std::fmt::Write as _;
-    let series: [(&str, &str, String); 6] = [
+    let series: [(&str, &str, String); 8] = [
         (
             "ecrin_db_writer_transactions_total",
             "Write transactions that held the database's writer connection.",
@@ -92,6 +92,16 @@ fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
             "ecrin_db_writer_sync_seconds_total",
             "Time spent syncing the log, while the writer went on with the next group.",
             w.sync_seconds.to_string(),
+        ),
+        (
+            "ecrin_db_checkpoints_total",
+            "Checkpoints copying the log into the database file, beside the writer.",
+            w.checkpoints.to_string(),
+        ),
+        (
+            "ecrin_db_checkpoint_seconds_total",
+            "Time spent in those checkpoints, while the writer went on.",
+            w.checkpoint_seconds.to_string(),
         ),
     ];
     for (name, help, value) in series {
