@@ -18,6 +18,8 @@
 #   PG_LOG=1 ...  # PostgreSQL logs every statement, kept in target/bench/postgres.log
 #   DISK_WRITER=1 ...   # the basket, checkout and purchase loads beside a process writing
 #                       # and syncing 256 MB files in a loop (dd), with the fsync rate measured
+#   DISK_WRITER=direct ...  # the same beside two such processes writing with O_DIRECT:
+#                           # the disk as loaded, without their page-cache work on the CPU
 #
 # The whole purchase (basket → summary → order → sandbox card payment → confirmation) runs
 # crates/ecrin/examples/purchase_load.rs: PURCHASE_CONNS virtual customers for
@@ -84,17 +86,26 @@ print(n // 2)
 PY
 }
 
-disk_writer_pid=""
+disk_writer_pids=()
+# DISK_WRITER=1: one dd through the page cache, which also takes CPU (copying, flushing).
+# DISK_WRITER=direct: two dd with O_DIRECT, which load the disk and leave the CPU alone.
 start_disk_writer() {
-  ( while :; do dd if=/dev/zero of="$work/dd.bin" bs=1M count=256 conv=fsync status=none; done ) &
-  disk_writer_pid=$!
+  if [ "$DISK_WRITER" = direct ]; then
+    for i in 1 2; do
+      ( while :; do dd if=/dev/zero of="$work/dd$i.bin" bs=1M count=256 oflag=direct conv=fsync status=none; done ) &
+      disk_writer_pids+=($!)
+    done
+  else
+    ( while :; do dd if=/dev/zero of="$work/dd.bin" bs=1M count=256 conv=fsync status=none; done ) &
+    disk_writer_pids+=($!)
+  fi
 }
 stop_disk_writer() {
-  if [ -n "$disk_writer_pid" ]; then
-    kill "$disk_writer_pid" 2>/dev/null || true
-    wait "$disk_writer_pid" 2>/dev/null || true
-    pkill -f "of=$work/dd.bin" 2>/dev/null || true
-    disk_writer_pid=""
+  if [ "${#disk_writer_pids[@]}" -gt 0 ]; then
+    kill "${disk_writer_pids[@]}" 2>/dev/null || true
+    wait "${disk_writer_pids[@]}" 2>/dev/null || true
+    pkill -f "of=$work/dd" 2>/dev/null || true
+    disk_writer_pids=()
   fi
 }
 
@@ -378,6 +389,7 @@ for db in $DBS; do
     sleep 1
     echo "$db: fsyncs/s beside the disk writer: $(fsync_rate)" | tee -a "$summary"
     beside=", beside a disk writer"
+    [ "$DISK_WRITER" != direct ] || beside=", beside two O_DIRECT disk writers"
   fi
   if [ "${ONLY:-}" != purchase ]; then
   # 50 additions per customer at most (BSK-2): the run stops well before that.
