@@ -2,7 +2,6 @@
 //! session. The rules are in `ecrin_core::basket`; here the basket is loaded, changed and
 //! saved with a compare-and-set, retried when two requests race.
 
-use crate::customers::random_hex;
 use crate::{App, AppError};
 use ecrin_core::Refusal;
 use ecrin_core::basket::{self, Basket, Item};
@@ -197,7 +196,7 @@ async fn change(
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now, &variants)?;
         if stored.id.is_empty() {
-            stored.id = format!("bsk_{}", random_hex(10)?);
+            stored.id = crate::checkout::ordered_id(app, "bsk")?;
         }
         stored.basket = next;
         let mut tx = match tx.take() {
@@ -228,7 +227,7 @@ pub async fn add_item(
     quantity: u32,
     personalisation: Option<&str>,
 ) -> Result<BasketView, AppError> {
-    let line_id = format!("lin_{}", random_hex(8)?);
+    let line_id = crate::checkout::ordered_id(app, "lin")?;
     change(app, owner, Some(sku), |b, now, variants| {
         let variant = variants
             .iter()
@@ -283,7 +282,7 @@ pub async fn merge_at_login(
         let now = app.clock.now_ms();
         let merged = basket::merge(&app.profile, &stored.basket, &visitor.basket, now);
         if stored.id.is_empty() {
-            stored.id = format!("bsk_{}", random_hex(10)?);
+            stored.id = crate::checkout::ordered_id(app, "bsk")?;
         }
         // The visitor's lines keep their identifiers: they are unique across baskets.
         stored.basket = merged.basket;

@@ -626,7 +626,12 @@ pub fn payment_method_code(m: PaymentMethod) -> &'static str {
 /// in at the end of their index instead of anywhere in it, which keeps each commit to a
 /// few pages however large the table grows.
 pub(crate) fn ordered_id(app: &App, prefix: &str) -> Result<String, AppError> {
-    let ms = u64::try_from(app.clock.now_ms()).unwrap_or(0);
+    ordered_id_at(prefix, app.clock.now_ms())
+}
+
+/// [`ordered_id`] for a row created at `now_ms`.
+pub(crate) fn ordered_id_at(prefix: &str, now_ms: i64) -> Result<String, AppError> {
+    let ms = u64::try_from(now_ms).unwrap_or(0);
     Ok(format!("{prefix}_{ms:012x}{}", random_hex(10)?))
 }
 

@@ -85,7 +85,7 @@ async fn send_to_friend(
         paragraphs,
         button: Some(link),
     };
-    let id = format!("eml_{}", random_hex(10)?);
+    let id = crate::checkout::ordered_id(app, "eml")?;
     let email: Email = Email {
         forget_after_send: true,
         attachments: "[]".to_owned(),
