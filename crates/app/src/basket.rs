@@ -157,7 +157,7 @@ async fn schedule_expiry(
     if stored.version == 0
         && let Some(due) = stored.basket.expires_at(&app.profile)
     {
-        let id = crate::checkout::ordered_id(app, "job")?;
+        let id = crate::customers::ordered_id(app, "job")?;
         tx.enqueue_job(&id, crate::jobs::BASKET_EXPIRY, &stored.id, due)
             .await?;
     }
@@ -196,7 +196,7 @@ async fn change(
         let now = app.clock.now_ms();
         let next = change(&stored.basket, now, &variants)?;
         if stored.id.is_empty() {
-            stored.id = crate::checkout::ordered_id(app, "bsk")?;
+            stored.id = crate::customers::ordered_id(app, "bsk")?;
         }
         stored.basket = next;
         let mut tx = match tx.take() {
@@ -227,7 +227,7 @@ pub async fn add_item(
     quantity: u32,
     personalisation: Option<&str>,
 ) -> Result<BasketView, AppError> {
-    let line_id = crate::checkout::ordered_id(app, "lin")?;
+    let line_id = crate::customers::ordered_id(app, "lin")?;
     change(app, owner, Some(sku), |b, now, variants| {
         let variant = variants
             .iter()
@@ -282,7 +282,7 @@ pub async fn merge_at_login(
         let now = app.clock.now_ms();
         let merged = basket::merge(&app.profile, &stored.basket, &visitor.basket, now);
         if stored.id.is_empty() {
-            stored.id = crate::checkout::ordered_id(app, "bsk")?;
+            stored.id = crate::customers::ordered_id(app, "bsk")?;
         }
         // The visitor's lines keep their identifiers: they are unique across baskets.
         stored.basket = merged.basket;

@@ -6,7 +6,7 @@
 //! checkout); here they are applied to the store's data, in one transaction per use case.
 
 use crate::backoffice::{require, staff};
-use crate::customers::random_hex;
+use crate::customers::ordered_id;
 use crate::fields::Checks;
 use crate::privacy::{AddressForm, check_address_fields};
 use crate::{App, AppError};
@@ -620,19 +620,6 @@ pub fn payment_method_code(m: PaymentMethod) -> &'static str {
         PaymentMethod::Card => "card",
         PaymentMethod::BankTransfer => "bank_transfer",
     }
-}
-
-/// An identifier that sorts by creation time (then 80 random bits): rows keyed by it go
-/// in at the end of their index instead of anywhere in it, which keeps each commit to a
-/// few pages however large the table grows.
-pub(crate) fn ordered_id(app: &App, prefix: &str) -> Result<String, AppError> {
-    ordered_id_at(prefix, app.clock.now_ms())
-}
-
-/// [`ordered_id`] for a row created at `now_ms`.
-pub(crate) fn ordered_id_at(prefix: &str, now_ms: i64) -> Result<String, AppError> {
-    let ms = u64::try_from(now_ms).unwrap_or(0);
-    Ok(format!("{prefix}_{ms:012x}{}", random_hex(10)?))
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {

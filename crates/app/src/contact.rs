@@ -85,7 +85,7 @@ async fn send_to_friend(
         paragraphs,
         button: Some(link),
     };
-    let id = crate::checkout::ordered_id(app, "eml")?;
+    let id = crate::customers::ordered_id(app, "eml")?;
     let email: Email = Email {
         forget_after_send: true,
         attachments: "[]".to_owned(),

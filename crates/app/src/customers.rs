@@ -28,6 +28,19 @@ pub fn random_hex(bytes: usize) -> Result<String, AppError> {
     Ok(hex::encode(buf))
 }
 
+/// An identifier that sorts by creation time (then 80 random bits): rows keyed by it go
+/// in at the end of their index instead of anywhere in it, which keeps each commit to a
+/// few pages however large the table grows.
+pub(crate) fn ordered_id(app: &App, prefix: &str) -> Result<String, AppError> {
+    ordered_id_at(prefix, app.clock.now_ms())
+}
+
+/// [`ordered_id`] for a row created at `now_ms`.
+pub(crate) fn ordered_id_at(prefix: &str, now_ms: i64) -> Result<String, AppError> {
+    let ms = u64::try_from(now_ms).unwrap_or(0);
+    Ok(format!("{prefix}_{ms:012x}{}", random_hex(10)?))
+}
+
 /// Tokens are kept as their SHA-256 only: a stolen database holds no usable token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

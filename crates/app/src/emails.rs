@@ -136,7 +136,7 @@ pub async fn enqueue_attached(
     sections: &[(String, Vec<String>)],
     attachments: &[Attachment],
 ) -> Result<(), crate::AppError> {
-    let id = crate::checkout::ordered_id(app, "eml")?;
+    let id = crate::customers::ordered_id(app, "eml")?;
     let mut email = render_sections(&app.profile, message, sections, id, app.clock.now_ms())?;
     email.attachments = serde_json::to_string(attachments)
         .map_err(|e| crate::AppError::Internal(format!("attachments: {e}")))?;
@@ -152,7 +152,7 @@ pub async fn enqueue_with(
     message: Message,
     unsubscribe_url: Option<String>,
 ) -> Result<(), crate::AppError> {
-    let id = crate::checkout::ordered_id(app, "eml")?;
+    let id = crate::customers::ordered_id(app, "eml")?;
     let mut email = render(&app.profile, message, id, app.clock.now_ms())?;
     email.unsubscribe_url = unsubscribe_url;
     tx.enqueue_email(&email).await?;

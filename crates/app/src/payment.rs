@@ -169,7 +169,7 @@ pub(crate) async fn open_card_payment(
     now: i64,
 ) -> Result<Payment, AppError> {
     let payment = Payment {
-        id: crate::checkout::ordered_id_at("pay", now)?,
+        id: crate::customers::ordered_id_at("pay", now)?,
         order_id: order_id.to_owned(),
         provider: app.provider.name().to_owned(),
         amount,

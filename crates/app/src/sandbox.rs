@@ -208,7 +208,7 @@ async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step,
 pub fn callback(app: &App, link: &Link, paid: bool) -> Result<(String, String), AppError> {
     let t = app.clock.now_ms() / 1000;
     let body = serde_json::json!({
-        "id": crate::checkout::ordered_id(app, "evt")?,
+        "id": crate::customers::ordered_id(app, "evt")?,
         "type": if paid { "payment.succeeded" } else { "payment.refused" },
         "payment_id": link.payment_id,
         "amount": link.amount,
