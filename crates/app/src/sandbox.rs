@@ -149,7 +149,8 @@ pub async fn submit_card(app: &App, link: &Link, card: &str) -> Result<Step, App
     let last4 = digits[digits.len() - 4..].to_owned();
     match digits.as_str() {
         CARD_CHALLENGE => {
-            charge(app, link, "challenge", &last4).await?;
+            // The challenge page shows next: the charge is durable before it does.
+            charge(app, link, "challenge", &last4, true).await?;
             Ok(Step::Challenge)
         }
         CARD_PAID => settle(app, link, true, &last4).await,
@@ -170,7 +171,15 @@ pub async fn answer_challenge(app: &App, link: &Link, passed: bool) -> Result<St
     }
 }
 
-async fn charge(app: &App, link: &Link, status: &str, last4: &str) -> Result<bool, AppError> {
+/// Records the sandbox's charge; with `durable` false it returns once the charge is
+/// committed, before it reaches the disk, and the caller syncs before answering.
+async fn charge(
+    app: &App,
+    link: &Link,
+    status: &str,
+    last4: &str,
+    durable: bool,
+) -> Result<bool, AppError> {
     let mut tx = app.store.begin().await?;
     let taken = tx
         .put_sandbox_charge(&SandboxCharge {
@@ -181,26 +190,58 @@ async fn charge(app: &App, link: &Link, status: &str, last4: &str) -> Result<boo
             at: app.clock.now_ms(),
         })
         .await?;
-    tx.commit().await?;
+    if durable {
+        tx.commit().await?;
+    } else {
+        tx.commit_visible().await?;
+    }
     Ok(taken)
 }
 
 /// Charges (or declines) once, then tells the shop with a signed callback.
+///
+/// A real provider keeps its charges in a database of its own and makes each durable
+/// before it calls the shop back. The sandbox shares the shop's database, so the charge
+/// need not wait for a sync of its own: the shop's durable commit of the callback, right
+/// after, covers it, and nothing is answered before that commit or, when the callback
+/// commits nothing, before [`ecrin_store::Store::synced`]. On a loaded disk this saves
+/// one sync's wait (milliseconds) on every card payment.
 async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step, AppError> {
     let status = if paid { "succeeded" } else { "refused" };
-    if !charge(app, link, status, last4).await? {
-        // Charged or declined before: the same answer, and no second charge.
-        let before = app.store.sandbox_charge(&link.payment_id).await?;
-        return Ok(Step::Done {
-            paid: before.is_some_and(|c| c.status == "succeeded"),
-        });
+    let taken = charge(app, link, status, last4, false).await;
+    let outcome = match taken {
+        Ok(true) => call_back(app, link, paid).await,
+        Ok(false) => {
+            // Charged or declined before: the same answer, and no second charge.
+            let before = app.store.sandbox_charge(&link.payment_id).await;
+            before.map_err(AppError::from).map(|before| {
+                let paid = before.is_some_and(|c| c.status == "succeeded");
+                (Step::Done { paid }, false)
+            })
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok((step, true)) => Ok(step),
+        Ok((step, false)) => app.store.synced().await.map(|()| step).map_err(Into::into),
+        Err(e) => {
+            // Whatever went wrong, what was committed is durable before the answer.
+            if let Err(sync) = app.store.synced().await {
+                tracing::error!(error = %sync, "sandbox: the charge could not be synced");
+            }
+            Err(e)
+        }
     }
+}
+
+/// Sends the signed callback; true when the shop took it with a durable commit.
+async fn call_back(app: &App, link: &Link, paid: bool) -> Result<(Step, bool), AppError> {
     let (signature, body) = callback(app, link, paid)?;
     // The callback reaches the shop through the same door as one from outside
     // (`POST /api/v1/payments/callbacks/sandbox`): the shop checks its signature and
     // its age, and takes each event once.
-    payment::receive_callback(app, &signature, body.as_bytes()).await?;
-    Ok(Step::Done { paid })
+    let taken = payment::receive_callback(app, &signature, body.as_bytes()).await?;
+    Ok((Step::Done { paid }, taken == payment::Taken::Applied))
 }
 
 /// A signed callback: the `Sandbox-Signature` header (`t=<unix seconds>,v1=<hex>`) and

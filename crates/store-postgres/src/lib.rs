@@ -135,6 +135,13 @@ impl PgHeld {
     async fn commit(self) -> Result<()> {
         self.0.commit().await.map_err(db)
     }
+
+    /// A plain commit, which waits for its log to be flushed. `SET LOCAL
+    /// synchronous_commit TO off` would skip that flush for one more round trip; on this
+    /// backend the shop is short of CPU, not of flushes (BENCHMARKS.md).
+    async fn commit_visible(self) -> Result<()> {
+        self.commit().await
+    }
 }
 
 ecrin_store::impl_tx!(

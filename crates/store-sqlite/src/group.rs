@@ -77,8 +77,11 @@ pub(crate) struct GroupState {
     /// A transaction was dropped without commit: its savepoint is rolled back before the
     /// connection serves anyone else.
     abandoned: bool,
-    /// Callers whose work is in the group, waiting for its commit.
+    /// Callers whose work is in the group, waiting for its commit to reach the disk.
     pending: Vec<Member>,
+    /// Callers whose work is in the group, waiting only for its commit (see
+    /// [`Held::commit_visible`]).
+    visible: Vec<Member>,
     syncer: Syncer,
 }
 
@@ -107,18 +110,26 @@ impl GroupState {
             return;
         }
         let members = std::mem::take(&mut self.pending);
-        if members.is_empty() {
+        let visible = std::mem::take(&mut self.visible);
+        if members.is_empty() && visible.is_empty() {
             if let Err(e) = self.end("ROLLBACK") {
                 tracing::error!(error = %e, "writer: empty group rollback");
             }
             return;
         }
         match self.end(commit) {
-            Ok(()) => self.syncer.after_sync(members),
+            Ok(()) => {
+                for member in visible {
+                    let _ = member.send(Ok(()));
+                }
+                if !members.is_empty() {
+                    self.syncer.after_sync(members);
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "writer: group commit");
                 let e = e.to_string();
-                for member in members {
+                for member in members.into_iter().chain(visible) {
                     let _ = member.send(Err(e.clone()));
                 }
             }
@@ -193,6 +204,7 @@ impl Writer {
             open: false,
             abandoned: false,
             pending: Vec::new(),
+            visible: Vec::new(),
             syncer: syncer.clone(),
         }));
         let (flusher, mut wake) = mpsc::unbounded_channel::<()>();
@@ -298,28 +310,35 @@ impl Writer {
             let _ = self.flusher.send(());
             return Err(e);
         }
-        self.join_group(guard, "COMMIT", false)
+        self.join_group(guard, "COMMIT", false, true)
             .await
             .map(|()| changed)
     }
 
     /// Nobody else's work is in the group and nobody waits to add theirs.
     fn alone(&self, guard: &GroupState) -> bool {
-        self.waiting.load(Ordering::SeqCst) == 0 && guard.pending.is_empty()
+        self.waiting.load(Ordering::SeqCst) == 0
+            && guard.pending.is_empty()
+            && guard.visible.is_empty()
     }
 
     /// Puts the work of the connection's holder in the group and returns what tells when
-    /// the group is on disk. The holder ends the group with `commit` itself when `now` or
-    /// when nobody waits for the connection; else the flusher commits it once they have
-    /// had their turn.
+    /// the group is on disk (`durable`) or only committed. The holder ends the group with
+    /// `commit` itself when `now` or when nobody waits for the connection; else the
+    /// flusher commits it once they have had their turn.
     fn join_group(
         &self,
         mut guard: OwnedMutexGuard<GroupState>,
         commit: &'static str,
         now: bool,
+        durable: bool,
     ) -> impl Future<Output = Result<()>> + use<> {
         let (tell, told) = oneshot::channel();
-        guard.pending.push(tell);
+        if durable {
+            guard.pending.push(tell);
+        } else {
+            guard.visible.push(tell);
+        }
         let committing = if now || self.waiting.load(Ordering::SeqCst) == 0 {
             Some(tokio::task::spawn_blocking(move || guard.finish(commit)))
         } else {
@@ -351,9 +370,20 @@ impl Writer {
             Ok(())
         })
         .await;
+        let _ = self.synced().await;
+    }
+
+    /// Returns once every group committed so far is on disk.
+    pub(crate) async fn synced(&self) -> Result<()> {
         let (tell, told) = oneshot::channel();
         self.syncer.after_sync(vec![tell]);
-        let _ = told.await;
+        match told.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(StoreError::database(std::io::Error::other(e))),
+            Err(_) => Err(StoreError::database(std::io::Error::other(
+                "the log's syncer has stopped",
+            ))),
+        }
     }
 }
 
@@ -386,7 +416,20 @@ impl std::ops::DerefMut for Held {
 
 impl Held {
     /// Keeps this transaction's work and returns once the group holding it is on disk.
-    pub(crate) async fn commit(mut self) -> Result<()> {
+    pub(crate) async fn commit(self) -> Result<()> {
+        self.end(true).await
+    }
+
+    /// Keeps this transaction's work and returns once the group holding it is committed,
+    /// readable by every connection, without waiting for the disk: for a step whose caller
+    /// commits again right after with [`Held::commit`] (or waits for [`Writer::synced`])
+    /// before answering anyone. That later sync covers this group too, since the log is
+    /// synced and recovered in order.
+    pub(crate) async fn commit_visible(self) -> Result<()> {
+        self.end(false).await
+    }
+
+    async fn end(mut self, durable: bool) -> Result<()> {
         let Some(mut guard) = self.guard.take() else {
             return Err(StoreError::database(std::io::Error::other(
                 "transaction already ended",
@@ -397,7 +440,7 @@ impl Held {
             // Alone in the group: release and commit in one call.
             return self
                 .writer
-                .join_group(guard, "RELEASE SAVEPOINT w; COMMIT", true)
+                .join_group(guard, "RELEASE SAVEPOINT w; COMMIT", true, durable)
                 .await;
         }
         if let Err(e) = exec(&guard.conn, "RELEASE SAVEPOINT w") {
@@ -405,7 +448,9 @@ impl Held {
             let _ = self.writer.flusher.send(());
             return Err(e);
         }
-        self.writer.join_group(guard, "COMMIT", false).await
+        self.writer
+            .join_group(guard, "COMMIT", false, durable)
+            .await
     }
 }
 
@@ -499,6 +544,50 @@ mod tests {
         );
         turn.send(())?;
         assert_eq!(second.await??, 1);
+        assert_eq!(writer.stats().syncs, 2);
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_visible_commit_is_answered_before_its_sync_which_a_later_commit_covers() -> Outcome {
+        let (path, conn) = database("visible")?;
+        let (mut fdatasync, _) = crate::durable_after_commit(&conn, &path)?;
+        let (turn, gate) = std::sync::mpsc::channel::<()>();
+        let sync: SyncLog = Box::new(move || {
+            gate.recv().map_err(std::io::Error::other)?;
+            fdatasync()
+        });
+        let writer = Writer::new(conn, sync, None)?;
+        let reader = crate::connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+
+        // Answered with no sync at all: the gate has not turned yet.
+        let tx = writer.begin().await?;
+        lite::run(&tx, "INSERT INTO t (n) VALUES (1)", &Args::default()).map_err(crate::db)?;
+        tokio::time::timeout(Duration::from_secs(5), tx.commit_visible()).await??;
+        until_committed(&reader, 1).await?;
+        assert_eq!(writer.stats().syncs, 0);
+
+        // A durable commit after it waits for a sync, which covers both.
+        let second = insert(&writer);
+        until_committed(&reader, 2).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!second.is_finished(), "answered before its log was synced");
+        turn.send(())?;
+        assert_eq!(second.await??, 1);
+        assert_eq!(writer.stats().syncs, 1);
+
+        // With nothing durable after it, `synced` waits for a sync of its own.
+        let tx = writer.begin().await?;
+        lite::run(&tx, "INSERT INTO t (n) VALUES (1)", &Args::default()).map_err(crate::db)?;
+        tx.commit_visible().await?;
+        let barrier = {
+            let writer = writer.clone();
+            tokio::spawn(async move { writer.synced().await })
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!barrier.is_finished(), "synced before the log was");
+        turn.send(())?;
+        barrier.await??;
         assert_eq!(writer.stats().syncs, 2);
         Ok(())
     }

@@ -172,7 +172,8 @@ ecrin_store::impl_store!(
     single = single_write,
     close = close_pools,
     writer_stats = writer_stats,
-    writable = writable
+    writable = writable,
+    synced = synced
 );
 
 impl SqliteStore {
@@ -189,6 +190,10 @@ impl SqliteStore {
 
     fn writer_stats(&self) -> WriterStats {
         self.writer.stats()
+    }
+
+    async fn synced(&self) -> Result<()> {
+        self.writer.synced().await
     }
 
     /// Readiness fails once writes are refused after a failed sync (see [`durable`]).

@@ -234,6 +234,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn begin(&self) -> Result<Box<dyn Tx>>;
 
+    /// Returns once every write committed so far is durable (see [`Tx::commit_visible`]).
+    /// Nothing to wait for on PostgreSQL, whose commits are durable when they return.
+    async fn synced(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// CHK-5: keeps a priced summary, a write transaction of its own (one statement, sent
     /// in one round trip where the backend allows).
     async fn keep_checkout(&self, c: &Checkout) -> Result<()>;
@@ -479,5 +485,11 @@ pub trait Tx: Send {
     async fn confirm_pickup(&mut self, number: &str, staff_id: &str, now_ms: i64) -> Result<bool>;
     /// Marks the catalogue as changed for every process's caches.
     async fn bump_catalogue_version(&mut self) -> Result<()>;
+    /// Keeps this transaction's work once it is durable.
     async fn commit(self: Box<Self>) -> Result<()>;
+    /// Keeps this transaction's work and returns once other connections can read it,
+    /// perhaps before it is durable: for a step followed at once by a [`Tx::commit`] or a
+    /// [`Store::synced`] before anyone hears of it, whose sync then covers this one.
+    /// PostgreSQL makes each commit durable before it returns; so does this, there.
+    async fn commit_visible(self: Box<Self>) -> Result<()>;
 }

@@ -56,6 +56,7 @@ macro_rules! impl_store {
         close = $close:ident
         $(, writer_stats = $writer_stats:ident)?
         $(, writable = $writable:ident)?
+        $(, synced = $synced:ident)?
     ) => {
         #[$crate::async_trait]
         impl $crate::Store for $store {
@@ -745,6 +746,12 @@ macro_rules! impl_store {
             async fn begin(&self) -> $crate::Result<Box<dyn $crate::Tx>> {
                 self.$begin().await
             }
+
+            $(
+                async fn synced(&self) -> $crate::Result<()> {
+                    self.$synced().await
+                }
+            )?
 
             async fn close(&self) {
                 self.$close().await
@@ -2263,6 +2270,10 @@ macro_rules! impl_tx {
 
             async fn commit(self: Box<Self>) -> $crate::Result<()> {
                 self.tx.commit().await
+            }
+
+            async fn commit_visible(self: Box<Self>) -> $crate::Result<()> {
+                self.tx.commit_visible().await
             }
         }
     };
