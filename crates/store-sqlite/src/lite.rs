@@ -307,10 +307,48 @@ impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
         self.deserialize_tuple(0, visitor)
     }
 
+    /// [`ecrin_store::sql::ROW_READ_TWICE`]: the same row for each of `len` values.
+    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        if name == ecrin_store::sql::ROW_READ_TWICE {
+            visitor.visit_seq(Again {
+                row: self.row,
+                left: len,
+            })
+        } else {
+            self.deserialize_any(visitor)
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         bytes byte_buf option unit unit_struct newtype_struct
-        tuple_struct map struct enum identifier ignored_any
+        map struct enum identifier ignored_any
+    }
+}
+
+/// One row read again for each value asked of it.
+struct Again<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    left: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for Again<'_, '_> {
+    type Error = DeError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, DeError> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(RowDe { row: self.row }).map(Some)
     }
 }
 

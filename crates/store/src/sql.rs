@@ -1235,14 +1235,43 @@ const ORDER_LINE_COLUMNS_OF_L: &str = "l.line_no, l.sku, l.name, l.quantity, \
      l.personalisation, l.unit_price_incl_vat, l.unit_price_excl_vat, l.vat_rate_bp, \
      l.line_total_incl_vat, l.line_total_excl_vat, l.line_vat, l.withdrawable, l.reserved";
 /// An order and one of its lines, as [`order_with_lines_by`] reads them.
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct OrderWithLineRow {
     #[sqlx(flatten)]
-    #[serde(flatten)]
     pub order: Order,
     #[sqlx(flatten)]
-    #[serde(flatten)]
     pub line: OrderLine,
+}
+
+/// The name under which [`OrderWithLineRow`] asks a row reader for the same row twice,
+/// once as the order and once as the line, each taking the columns it knows. The SQLite
+/// backend's reader answers it; serde's `flatten` would copy every column aside first.
+pub const ROW_READ_TWICE: &str = "ecrin_store::RowReadTwice";
+
+impl<'de> serde::Deserialize<'de> for OrderWithLineRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Twice;
+        impl<'de> serde::de::Visitor<'de> for Twice {
+            type Value = OrderWithLineRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an order's row, read as the order and as one of its lines")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<OrderWithLineRow, A::Error> {
+                use serde::de::Error;
+                let order = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let line = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                Ok(OrderWithLineRow { order, line })
+            }
+        }
+        d.deserialize_tuple_struct(ROW_READ_TWICE, 2, Twice)
+    }
 }
 /// The order of [`order_with_lines_by`]'s rows, its lines in order.
 pub fn into_order(rows: Vec<OrderWithLineRow>) -> Option<Order> {
