@@ -1321,6 +1321,24 @@ pub async fn recent_orders(app: &App, staff_id: &str) -> Result<Vec<Order>, AppE
 /// How many of the newest orders staff see.
 const RECENT_ORDERS: i64 = 200;
 
+/// INV-5: an order's history, first event to last, with each event's hash and the one
+/// before it (admin, customer service, accountant): what happened to the order, and money
+/// received but not taken (`transfer_not_applied`) to send back.
+pub async fn history(
+    app: &App,
+    staff_id: &str,
+    number: &str,
+) -> Result<Vec<ecrin_store::OrderEvent>, AppError> {
+    let s = staff(app, staff_id).await?;
+    require(&s, &[Role::Admin, Role::CustomerService, Role::Accountant])?;
+    let order = app
+        .store
+        .order_by_number(number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(app.store.order_events(&order.id).await?)
+}
+
 /// The invoices, refunds and credit notes of `orders`, a list [`recent_orders`] gave
 /// (staff), or of a customer's orders ([`papers_of_customer`]): read once for the list.
 pub async fn papers_of_recent(

@@ -36,29 +36,55 @@ pub fn transfer_deadline(app: &App, placed_at_ms: i64) -> Option<(jiff::civil::D
 
 /// PAY-4 (test mode, and the bank's notice in production): a transfer of `amount` for
 /// order `number` is received. Only the full amount of an order still awaiting its
-/// transfer is taken; the order then goes to preparation (PAY-2).
+/// transfer is taken; the order then goes to preparation (PAY-2). Money received but not
+/// taken (another amount, an order cancelled or paid meanwhile) is refused with its code
+/// and kept in the order's history as `transfer_not_applied`, for staff to send it back.
 pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Order, AppError> {
     let now = app.clock.now_ms();
+    if amount <= 0 {
+        return Err(not_the_amount_due());
+    }
     let mut tx = app.store.begin().await?;
     let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
-    if order.payment_method != "bank_transfer" {
-        return Err(Refusal::new("conflict", "this order is not paid by bank transfer").into());
-    }
-    if amount != order.total {
-        return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
-            field: "amount".into(),
-            reason: "not_the_amount_due",
-        }]));
-    }
-    if !tx
+    let refused = if order.payment_method != "bank_transfer" {
+        Some((
+            "not_a_bank_transfer_order",
+            Refusal::new("conflict", "this order is not paid by bank transfer").into(),
+        ))
+    } else if amount != order.total {
+        Some(("not_the_amount_due", not_the_amount_due()))
+    } else if !tx
         .move_order(&order.id, AWAITING_PAYMENT, BEING_PREPARED)
         .await?
     {
-        let why = match order.status.as_str() {
-            CANCELLED => "this order was cancelled; the transfer is to be returned",
-            _ => "this order is already paid",
-        };
-        return Err(Refusal::new("conflict", why).into());
+        Some(match order.status.as_str() {
+            CANCELLED => (
+                "order_cancelled",
+                Refusal::new(
+                    "conflict",
+                    "this order was cancelled; the transfer is to be returned",
+                )
+                .into(),
+            ),
+            _ => (
+                "already_paid",
+                Refusal::new("conflict", "this order is already paid").into(),
+            ),
+        })
+    } else {
+        None
+    };
+    if let Some((reason, refusal)) = refused {
+        proof::append(
+            tx.as_mut(),
+            &order.id,
+            now,
+            "transfer_not_applied",
+            &serde_json::json!({"amount": amount, "reference": number, "reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        return Err(refusal);
     }
     let paid = proof::append(
         tx.as_mut(),
@@ -75,6 +101,13 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         status: BEING_PREPARED.into(),
         ..order
     })
+}
+
+fn not_the_amount_due() -> AppError {
+    AppError::Invalid(vec![ecrin_core::query::FieldError {
+        field: "amount".into(),
+        reason: "not_the_amount_due",
+    }])
 }
 
 /// PAY-4: cancels `order` if its transfer has still not arrived: its units go back on

@@ -4,6 +4,7 @@
 use crate::basket::{call, sku};
 use crate::checkout::{ready_customer, restock};
 use crate::support::TestApp;
+use ecrin_core::account::Role;
 use ecrin_store_tests::BOTH;
 use serde_json::{Value, json};
 
@@ -39,6 +40,20 @@ async fn status_of(app: &TestApp, token: &str, number: &Value) -> String {
     o["status"].as_str().unwrap_or_default().to_owned()
 }
 
+/// The kinds of an order's history as staff see it, and its last event's data.
+async fn history(app: &TestApp, staff: &str, number: &Value) -> (u16, Vec<String>, Value) {
+    let number = number.as_str().unwrap_or_default();
+    let path = format!("/api/v1/admin/orders/{number}/events");
+    let (status, body) = call(app, "GET", &path, staff, None).await;
+    let items = body["items"].as_array().cloned().unwrap_or_default();
+    let kinds = items
+        .iter()
+        .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+        .collect();
+    let last = items.last().map(|e| e["data"].clone()).unwrap_or_default();
+    (status, kinds, last)
+}
+
 pub(crate) async fn advance(app: &TestApp, by: &str) {
     let (status, body) = app
         .post_json("/api/v1/test/clock", &json!({ "advance": by }))
@@ -55,7 +70,8 @@ pub(crate) async fn run_jobs(app: &TestApp) -> usize {
 /// Checks PAY-4: a transfer not received within the profile's five working days cancels
 /// the order when the job comes due on the moved clock: the unit goes back on sale, the
 /// customer is e-mailed, the history records it, and a transfer arriving afterwards is
-/// refused; a transfer of the wrong amount is refused and credits nothing.
+/// refused; a transfer of the wrong amount is refused and credits nothing. Money received
+/// and refused is kept in the order's history for staff to send back.
 #[tokio::test]
 async fn pay_4_a_transfer_not_received_in_time_cancels_the_order() {
     for db in BOTH {
@@ -133,9 +149,34 @@ async fn pay_4_a_transfer_not_received_in_time_cancels_the_order() {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (report.events, report.broken.len()),
-            (2, 0),
+            (5, 0),
             "{db:?}: {report:?}"
         );
+        // The two wrong transfers and the late one are in the history, to be sent back;
+        // the amounts of nothing (0, negative) are not money received.
+        let accountant = crate::refunds::staff(&app, "books@maison.test", Role::Accountant).await;
+        let (status, kinds, last) = history(&app, &accountant, &number).await;
+        assert_eq!(status, 200, "{db:?}");
+        assert_eq!(
+            kinds,
+            [
+                "placed",
+                "transfer_not_applied",
+                "transfer_not_applied",
+                "cancelled",
+                "transfer_not_applied"
+            ],
+            "{db:?}"
+        );
+        assert_eq!(
+            (last["amount"].as_i64(), last["reason"].as_str()),
+            (Some(total), Some("order_cancelled")),
+            "{db:?}: {last}"
+        );
+        let (status, _, _) = history(&app, &token, &number).await;
+        assert_eq!(status, 403, "{db:?}");
+        let (status, _, _) = history(&app, &accountant, &json!("999999")).await;
+        assert_eq!(status, 404, "{db:?}");
     }
 }
 
@@ -156,13 +197,21 @@ async fn pay_2_a_full_transfer_puts_the_order_in_preparation() {
             "{db:?}: {body}"
         );
         assert_eq!(status_of(&app, &token, &number).await, "being_prepared");
-        // The same transfer reported twice is taken once.
+        // The same transfer reported twice is taken once; the second is kept aside.
         let (status, body) = credit(&app, &number, total).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (409, Some("conflict")),
             "{db:?}: {body}"
         );
+        let admin = crate::checkout::admin_token(&app).await;
+        let (_, kinds, last) = history(&app, &admin, &number).await;
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("transfer_not_applied"),
+            "{db:?}: {kinds:?}"
+        );
+        assert_eq!(last["reason"], "already_paid", "{db:?}: {last}");
         advance(&app, "P15D").await;
         assert_eq!(run_jobs(&app).await, 1, "{db:?}");
         assert_eq!(

@@ -29,7 +29,7 @@ async fn refund(
     (status, res.json().await.unwrap_or_default())
 }
 
-async fn staff(app: &TestApp, email: &str, role: Role) -> String {
+pub(crate) async fn staff(app: &TestApp, email: &str, role: Role) -> String {
     ecrin_app::staff::create_staff(&app.app, email, "Marco", role, "the staff secret phrase")
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -800,6 +800,51 @@ pub(crate) async fn order_refusals(
     }))
 }
 
+/// One event of an order's history (INV-5).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderEventDto {
+    pub seq: i64,
+    pub at: String,
+    /// `placed`, `paid`, `invoiced`, `cancelled`, `transfer_not_applied`, …
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// SHA-256 of this event's fields and of `prev_sha256`.
+    pub sha256: String,
+    pub prev_sha256: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderEventListDto {
+    pub items: Vec<OrderEventDto>,
+}
+
+/// INV-5: an order's history, first event to last (admin, customer service, accountant).
+#[utoipa::path(get, path = "/api/v1/admin/orders/{number}/events",
+    params(("number" = String, Path)),
+    responses((status = 200, body = OrderEventListDto),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn order_events(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<OrderEventListDto>, ApiError> {
+    let events = checkout::history(&state.app, staff_id(&bearer)?, &number).await?;
+    let items = events
+        .into_iter()
+        .map(|e| OrderEventDto {
+            seq: e.seq,
+            at: rfc3339(e.at),
+            kind: e.kind,
+            data: serde_json::from_str(&e.data).unwrap_or(serde_json::Value::String(e.data)),
+            sha256: e.sha256,
+            prev_sha256: e.prev_sha256,
+        })
+        .collect();
+    Ok(Json(OrderEventListDto { items }))
+}
+
 /// Every customer's newest orders (staff).
 #[utoipa::path(get, path = "/api/v1/admin/orders",
     responses((status = 200, body = OrderListDto)), security(("bearer" = [])), tag = "staff")]

@@ -101,6 +101,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route("/api/v1/admin/terms", post(checkout::publish_terms))
         .route("/api/v1/admin/orders", get(checkout::admin_orders))
         .route(
+            "/api/v1/admin/orders/{number}/events",
+            get(checkout::order_events),
+        )
+        .route(
             "/api/v1/admin/orders/{number}/confirm-pickup",
             post(checkout::confirm_pickup),
         )

@@ -63,6 +63,7 @@ use utoipa::OpenApi;
         super::admin::set_stock,
         super::checkout::order_refusals,
         super::checkout::admin_orders,
+        super::checkout::order_events,
         super::checkout::phone_checkout,
         super::checkout::phone_order,
         super::checkout::confirm_pickup,

@@ -167,7 +167,8 @@ pub struct BankTransferResponse {
 }
 
 /// PAY-4: a bank transfer reaches the house's account for an order, as the bank would
-/// report it. Only the full amount of an order awaiting its transfer is taken.
+/// report it. Only the full amount of an order awaiting its transfer is taken; any other
+/// money received is refused and kept in the order's history (`transfer_not_applied`).
 #[utoipa::path(
     post,
     path = "/api/v1/test/bank-transfers",
