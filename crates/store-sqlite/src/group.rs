@@ -473,7 +473,7 @@ mod tests {
     use std::path::PathBuf;
     use std::time::Duration;
 
-    type Outcome = std::result::Result<(), Box<dyn std::error::Error>>;
+    type Outcome<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
     /// A fresh database file set up as the shop's writer, with a table `t`.
     fn database(name: &str) -> rusqlite::Result<(PathBuf, Connection)> {
@@ -502,6 +502,21 @@ mod tests {
         Err(format!("{n} rows never committed").into())
     }
 
+    /// A writer on a fresh database whose every sync of the log waits for a turn of the
+    /// returned gate, then syncs the real file; and a reader of the same file.
+    fn gated(name: &str) -> Outcome<(Writer, Connection, std::sync::mpsc::Sender<()>)> {
+        let (path, conn) = database(name)?;
+        let (mut fdatasync, _) = crate::durable_after_commit(&conn, &path)?;
+        let (turn, gate) = std::sync::mpsc::channel::<()>();
+        let sync: SyncLog = Box::new(move || {
+            gate.recv().map_err(std::io::Error::other)?;
+            fdatasync()
+        });
+        let writer = Writer::new(conn, sync, None)?;
+        let reader = crate::connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        Ok((writer, reader, turn))
+    }
+
     fn insert(writer: &Writer) -> tokio::task::JoinHandle<Result<u64>> {
         let writer = writer.clone();
         tokio::spawn(async move {
@@ -514,16 +529,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_is_answered_once_its_log_is_synced_and_the_writer_goes_on_meanwhile() -> Outcome
     {
-        let (path, conn) = database("synced")?;
-        let (mut fdatasync, _) = crate::durable_after_commit(&conn, &path)?;
-        // Each sync of the log waits for a turn of this gate, then syncs the real file.
-        let (turn, gate) = std::sync::mpsc::channel::<()>();
-        let sync: SyncLog = Box::new(move || {
-            gate.recv().map_err(std::io::Error::other)?;
-            fdatasync()
-        });
-        let writer = Writer::new(conn, sync, None)?;
-        let reader = crate::connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let (writer, reader, turn) = gated("synced")?;
 
         let first = insert(&writer);
         until_committed(&reader, 1).await?;
@@ -550,15 +556,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_visible_commit_is_answered_before_its_sync_which_a_later_commit_covers() -> Outcome {
-        let (path, conn) = database("visible")?;
-        let (mut fdatasync, _) = crate::durable_after_commit(&conn, &path)?;
-        let (turn, gate) = std::sync::mpsc::channel::<()>();
-        let sync: SyncLog = Box::new(move || {
-            gate.recv().map_err(std::io::Error::other)?;
-            fdatasync()
-        });
-        let writer = Writer::new(conn, sync, None)?;
-        let reader = crate::connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let (writer, reader, turn) = gated("visible")?;
 
         // Answered with no sync at all: the gate has not turned yet.
         let tx = writer.begin().await?;
