@@ -15,7 +15,7 @@ pub async fn staff(app: &App, staff_id: &str) -> Result<Staff, AppError> {
         .staff_by_id(staff_id)
         .await?
         .filter(|s| !s.disabled)
-        .ok_or_else(|| Refusal::new("forbidden", "this staff account is disabled").into())
+        .ok_or_else(|| Refusal::forbidden("this staff account is disabled").into())
 }
 
 /// PRV-8: need to know. Customer data is for admins and customer service.
@@ -23,11 +23,7 @@ pub fn require(staff: &Staff, allowed: &[Role]) -> Result<(), AppError> {
     if allowed.contains(&staff.role) {
         Ok(())
     } else {
-        Err(Refusal::new(
-            "forbidden",
-            format!("the role {} cannot do this", staff.role.as_str()),
-        )
-        .into())
+        Err(Refusal::forbidden(format!("the role {} cannot do this", staff.role.as_str())).into())
     }
 }
 

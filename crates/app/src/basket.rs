@@ -216,7 +216,7 @@ async fn change(
         app.caches.keep_basket(owner, None);
         back_off(attempt).await;
     }
-    Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
+    Err(Refusal::conflict("the basket changed meanwhile; try again").into())
 }
 
 /// BSK-1 … BSK-5, CAT-3.
@@ -299,5 +299,5 @@ pub async fn merge_at_login(
         }
         back_off(attempt).await;
     }
-    Err(Refusal::new("conflict", "the basket changed meanwhile; try again").into())
+    Err(Refusal::conflict("the basket changed meanwhile; try again").into())
 }

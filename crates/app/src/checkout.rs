@@ -286,7 +286,7 @@ async fn active_customer(app: &App, customer_id: &str) -> Result<Customer, AppEr
         .await?
         .ok_or(AppError::NotFound)?;
     if c.status != AccountStatus::Active {
-        return Err(Refusal::new("forbidden", "this account cannot order").into());
+        return Err(Refusal::forbidden("this account cannot order").into());
     }
     Ok(c)
 }
@@ -702,7 +702,7 @@ async fn summarise_basket(
     input: &CheckoutInput,
 ) -> Result<Summary, AppError> {
     if customer.status != AccountStatus::Active {
-        return Err(Refusal::new("forbidden", "this account cannot order").into());
+        return Err(Refusal::forbidden("this account cannot order").into());
     }
     // The variants just read for the basket price it: one read of the catalogue.
     let known: Vec<VariantInfo> = view.lines.iter().map(|l| l.variant.clone()).collect();
@@ -806,11 +806,9 @@ async fn place(
         && let Some(found) = app.store.idempotent_order(&subject, key).await?
     {
         if &found.request_sha256 != sha {
-            return Err(Refusal::new(
-                "conflict",
-                "this Idempotency-Key was used with another request",
-            )
-            .into());
+            return Err(
+                Refusal::conflict("this Idempotency-Key was used with another request").into(),
+            );
         }
         return existing(app, &found.order_number).await;
     }
@@ -825,10 +823,9 @@ async fn place(
         if let Some(first) = replay(app, &subject, c).await? {
             return Ok(first);
         }
-        return Err(Refusal::new(
-            "conflict",
-            format!("this summary was already ordered as order {number}"),
-        )
+        return Err(Refusal::conflict(format!(
+            "this summary was already ordered as order {number}"
+        ))
         .into());
     }
     let now = app.clock.now_ms();
@@ -863,11 +860,9 @@ async fn place(
     let fresh = price(app, &customer, &resolved, stored.id.clone(), None)
         .await
         .map_err(|e| match e {
-            AppError::Refused(r) if r.code == "unavailable" => Refusal::new(
-                "conflict",
-                format!("{}; the order was not placed", r.detail),
-            )
-            .into(),
+            AppError::Refused(r) if r.code == "unavailable" => {
+                Refusal::conflict(format!("{}; the order was not placed", r.detail)).into()
+            }
             e => e,
         })?;
     let as_rules = |s: &Summary| rules::Summary {
@@ -994,10 +989,10 @@ async fn place(
             }
             None => {
                 drop(tx);
-                return Err(Refusal::new(
-                    "conflict",
-                    format!("{} has just sold out; the order was not placed", line.name),
-                )
+                return Err(Refusal::conflict(format!(
+                    "{} has just sold out; the order was not placed",
+                    line.name
+                ))
                 .into());
             }
         }
@@ -1012,7 +1007,7 @@ async fn place(
         if let Some(first) = replay(app, &subject, c).await? {
             return Ok(first);
         }
-        return Err(Refusal::new("conflict", "this summary was already ordered").into());
+        return Err(Refusal::conflict("this summary was already ordered").into());
     }
     let order = Order {
         id: order_id,
@@ -1084,7 +1079,7 @@ async fn place(
             {
                 return existing(app, &found.order_number).await;
             }
-            return Err(Refusal::new("conflict", "this order is being placed").into());
+            return Err(Refusal::conflict("this order is being placed").into());
         }
         Err(e) => return Err(e.into()),
     }
@@ -1373,7 +1368,7 @@ pub async fn confirm_pickup(app: &App, staff_id: &str, number: &str) -> Result<O
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     if !tx.confirm_pickup(number, &s.id, now).await? {
-        return Err(Refusal::new("conflict", "the pick-up is already confirmed").into());
+        return Err(Refusal::conflict("the pick-up is already confirmed").into());
     }
     tx.log_staff_access(&s.id, &order.customer_id, "confirm_pickup", now)
         .await?;

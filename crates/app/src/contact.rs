@@ -25,7 +25,12 @@ pub(crate) async fn limit(app: &App, key: &str, max: i64) -> Result<(), AppError
     let key = token_hash(key);
     let now = app.clock.now_ms();
     if app.store.rate_events(&key, now - HOUR_MS).await? >= max {
-        return Err(Refusal::new("rate_limited", "too many messages; try again in an hour").into());
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::RateLimited,
+            "rate_limited",
+            "too many messages; try again in an hour",
+        )
+        .into());
     }
     let mut tx = app.store.begin().await?;
     tx.record_rate_event(&key, now).await?;
@@ -269,7 +274,7 @@ pub async fn answer(
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     if !tx.answer_ticket(&ticket.id, &answer, &s.id, now).await? {
-        return Err(Refusal::new("conflict", "this question is already answered").into());
+        return Err(Refusal::conflict("this question is already answered").into());
     }
     if let Some(customer) = &ticket.customer_id {
         tx.log_staff_access(&s.id, customer, "answer_ticket", now)

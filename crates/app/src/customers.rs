@@ -232,7 +232,12 @@ pub async fn log_in(app: &App, email: &str, password: &str) -> Result<Session, A
 }
 
 fn invalid_credentials() -> AppError {
-    Refusal::new("invalid_credentials", "wrong e-mail address or password").into()
+    Refusal::of(
+        ecrin_core::refusal::RefusalKind::Unauthorized,
+        "invalid_credentials",
+        "wrong e-mail address or password",
+    )
+    .into()
 }
 
 /// Who a bearer token belongs to, if it is valid now.

@@ -12,26 +12,9 @@ pub const AWAITING_PAYMENT: &str = "awaiting_payment";
 pub const BEING_PREPARED: &str = "being_prepared";
 pub const CANCELLED: &str = "cancelled";
 
-/// PAY-4: the day by which a transfer must be received (the profile's working days after
-/// the order, in the merchant's calendar), and the moment after it, when the order is
-/// cancelled: the start of the next day in the merchant's time zone.
+/// PAY-4: the transfer's due day and the moment after it (`ecrin_core::payment`).
 pub fn transfer_deadline(app: &App, placed_at_ms: i64) -> Option<(jiff::civil::Date, i64)> {
-    let p = &app.profile;
-    let days = p.payment.bank_transfer_days?;
-    let zone = jiff::tz::TimeZone::get(&p.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let placed = jiff::Timestamp::from_millisecond(placed_at_ms).ok()?;
-    let country = ecrin_core::calendar::HolidayCountry::from_code(&p.country)
-        .unwrap_or(ecrin_core::calendar::HolidayCountry::France);
-    let due =
-        ecrin_core::calendar::add_working_days(country, placed.to_zoned(zone.clone()).date(), days);
-    let after = due
-        .tomorrow()
-        .ok()?
-        .to_zoned(zone)
-        .ok()?
-        .timestamp()
-        .as_millisecond();
-    Some((due, after))
+    ecrin_core::payment::transfer_deadline(&app.profile, placed_at_ms)
 }
 
 /// PAY-4 (test mode, and the bank's notice in production): a transfer of `amount` for
@@ -49,7 +32,7 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
     let refused = if order.payment_method != "bank_transfer" {
         Some((
             "not_a_bank_transfer_order",
-            Refusal::new("conflict", "this order is not paid by bank transfer").into(),
+            Refusal::conflict("this order is not paid by bank transfer").into(),
         ))
     } else if amount != order.total {
         Some(("not_the_amount_due", not_the_amount_due()))
@@ -60,15 +43,12 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         Some(match order.status.as_str() {
             CANCELLED => (
                 "order_cancelled",
-                Refusal::new(
-                    "conflict",
-                    "this order was cancelled; the transfer is to be returned",
-                )
-                .into(),
+                Refusal::conflict("this order was cancelled; the transfer is to be returned")
+                    .into(),
             ),
             _ => (
                 "already_paid",
-                Refusal::new("conflict", "this order is already paid").into(),
+                Refusal::conflict("this order is already paid").into(),
             ),
         })
     } else {
@@ -272,10 +252,10 @@ pub async fn open_link_of(
 ) -> Result<crate::sandbox::Link, AppError> {
     let order = crate::checkout::order_of(app, customer_id, number).await?;
     if order.payment_method != "card" {
-        return Err(Refusal::new("conflict", "this order is not paid by card").into());
+        return Err(Refusal::conflict("this order is not paid by card").into());
     }
     if order.status != AWAITING_PAYMENT {
-        return Err(Refusal::new("conflict", "this order is not awaiting payment").into());
+        return Err(Refusal::conflict("this order is not awaiting payment").into());
     }
     let open = open_attempt(app, &order).await?.ok_or_else(|| {
         Refusal::new(
@@ -375,7 +355,7 @@ pub async fn retry_card_payment(
 ) -> Result<Order, AppError> {
     let order = crate::checkout::order_of(app, customer_id, number).await?;
     if order.payment_method != "card" || order.status != AWAITING_PAYMENT {
-        return Err(Refusal::new("conflict", "this order is not awaiting a card payment").into());
+        return Err(Refusal::conflict("this order is not awaiting a card payment").into());
     }
     let skus = order.lines.iter().map(|l| l.sku.clone()).collect();
     let variants = crate::basket::variants(app, skus).await?;
@@ -386,7 +366,7 @@ pub async fn retry_card_payment(
         .into_iter()
         .any(|p| p.status == PENDING || p.status == CAPTURED);
     if open {
-        return Err(Refusal::new("conflict", "a payment of this order is under way").into());
+        return Err(Refusal::conflict("a payment of this order is under way").into());
     }
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
@@ -406,10 +386,10 @@ pub async fn retry_card_payment(
                     .await?;
             }
             None => {
-                return Err(Refusal::new(
-                    "conflict",
-                    format!("{} has sold out since; the order cannot be paid", l.name),
-                )
+                return Err(Refusal::conflict(format!(
+                    "{} has sold out since; the order cannot be paid",
+                    l.name
+                ))
                 .into());
             }
         }

@@ -90,25 +90,20 @@ pub async fn refund(
         .await?
         .into_iter()
         .find(|p| p.status == CAPTURED)
-        .ok_or_else(|| {
-            Refusal::new(
-                "conflict",
-                "this order has no card payment captured to refund",
-            )
-        })?;
+        .ok_or_else(|| Refusal::conflict("this order has no card payment captured to refund"))?;
 
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     let (refund, created) = match tx.refund_by_key(&key).await? {
         Some(r) if r.order_id != order.id || r.amount != input.amount => {
-            return Err(Refusal::new("conflict", "this key was used for another refund").into());
+            return Err(Refusal::conflict("this key was used for another refund").into());
         }
         Some(r) => (r, false),
         None => {
             let captured = tx
                 .lock_captured_payment(&payment.id, now)
                 .await?
-                .ok_or_else(|| Refusal::new("conflict", "the payment is not captured"))?;
+                .ok_or_else(|| Refusal::conflict("the payment is not captured"))?;
             let refunded = tx.refunded_total(&payment.id).await?;
             if refunded + input.amount > captured {
                 return Err(invalid("amount", "more_than_paid"));

@@ -167,7 +167,7 @@ pub async fn answer_challenge(app: &App, link: &Link, passed: bool) -> Result<St
         Some(c) => Ok(Step::Done {
             paid: c.status == "succeeded",
         }),
-        None => Err(Refusal::new("conflict", "no card was submitted for this payment").into()),
+        None => Err(Refusal::conflict("no card was submitted for this payment").into()),
     }
 }
 
@@ -272,7 +272,12 @@ pub const CALLBACK_MAX_AGE_S: i64 = 300;
 pub struct Sandbox;
 
 fn unauthorized(detail: &str) -> AppError {
-    Refusal::new("unauthorized", detail.to_owned()).into()
+    Refusal::of(
+        ecrin_core::RefusalKind::Unauthorized,
+        "unauthorized",
+        detail.to_owned(),
+    )
+    .into()
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -356,7 +361,7 @@ impl PaymentProvider for Sandbox {
             // Asked again: the same refund, not a second one.
             tx.commit().await?;
             if done.payment_id != payment_id || done.amount != amount {
-                return Err(Refusal::new("conflict", "this key refunded something else").into());
+                return Err(Refusal::conflict("this key refunded something else").into());
             }
             return Ok(Refunded {
                 id: done.id,
@@ -368,10 +373,10 @@ impl PaymentProvider for Sandbox {
             .sandbox_charge(payment_id)
             .await?
             .filter(|c| c.status == "succeeded")
-            .ok_or_else(|| Refusal::new("conflict", "the provider captured nothing to refund"))?;
+            .ok_or_else(|| Refusal::conflict("the provider captured nothing to refund"))?;
         let refunded = tx.sandbox_refunded(payment_id).await?;
         if amount <= 0 || refunded.saturating_add(amount) > charged.amount {
-            return Err(Refusal::new("conflict", "more than the provider captured").into());
+            return Err(Refusal::conflict("more than the provider captured").into());
         }
         let refund = SandboxRefund {
             key: key.to_owned(),

@@ -97,7 +97,13 @@ pub async fn check_customer(app: &App, email: &str, password: &str) -> Result<Cu
         .map(|c| c.password_hash.clone())
         .unwrap_or_else(|| crate::staff::DUMMY_HASH.to_owned());
     let ok = passwords::verify(password.to_owned(), phc).await;
-    let invalid = || Refusal::new("invalid_credentials", "wrong e-mail address or password");
+    let invalid = || {
+        Refusal::of(
+            ecrin_core::refusal::RefusalKind::Unauthorized,
+            "invalid_credentials",
+            "wrong e-mail address or password",
+        )
+    };
     let customer = customer.filter(|_| ok).ok_or_else(invalid)?;
     match customer.status {
         AccountStatus::Active => Ok(customer),
@@ -137,7 +143,8 @@ pub async fn throttled<T>(
         .await?
         >= MAX_FAILURES
     {
-        return Err(Refusal::new(
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::RateLimited,
             "rate_limited",
             "too many failed logins for this address; wait 15 minutes",
         )
@@ -188,7 +195,8 @@ pub async fn log_in_staff(
         crate::staff::authenticate(app, email, password)
             .await?
             .ok_or_else(|| {
-                AppError::from(Refusal::new(
+                AppError::from(Refusal::of(
+                    ecrin_core::refusal::RefusalKind::Unauthorized,
                     "invalid_credentials",
                     "wrong e-mail address or password",
                 ))

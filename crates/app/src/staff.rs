@@ -24,13 +24,21 @@ pub async fn create_staff(
     role: Role,
     password: &str,
 ) -> Result<Staff, AppError> {
-    let email = Email::parse(email)
-        .ok_or_else(|| Refusal::new("validation_failed", "email: not an e-mail address"))?;
+    let email = Email::parse(email).ok_or_else(|| {
+        Refusal::of(
+            ecrin_core::refusal::RefusalKind::Invalid,
+            "validation_failed",
+            "email: not an e-mail address",
+        )
+    })?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(
-            Refusal::new("validation_failed", "name: 1 to 200 printable characters").into(),
-        );
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::Invalid,
+            "validation_failed",
+            "name: 1 to 200 printable characters",
+        )
+        .into());
     }
     if password.chars().count() < STAFF_PASSWORD_MIN {
         return Err(Refusal::new(
@@ -42,7 +50,7 @@ pub async fn create_staff(
     check_password(&app.profile, password, Some(&email))?;
     let key = email.key();
     if app.store.staff_by_email(&key).await?.is_some() {
-        return Err(Refusal::new("conflict", "a member of staff already has this address").into());
+        return Err(Refusal::conflict("a member of staff already has this address").into());
     }
     let now = app.clock.now_ms();
     let staff = Staff {

@@ -359,10 +359,9 @@ pub async fn publish(
     let it = c.paragraphs("body.it", &body.it, true, 200_000);
     c.finish().map_err(AppError::Invalid)?;
     if app.store.terms_version(&version).await?.is_some() {
-        return Err(ecrin_core::Refusal::new(
-            "conflict",
-            format!("version {version} is already published"),
-        )
+        return Err(ecrin_core::Refusal::conflict(format!(
+            "version {version} is already published"
+        ))
         .into());
     }
     let t = TermsVersion {
@@ -374,10 +373,10 @@ pub async fn publish(
     let mut tx = app.store.begin().await?;
     match tx.insert_terms_version(&t).await {
         Err(ecrin_store::StoreError::Constraint { .. }) => {
-            return Err(ecrin_core::Refusal::new(
-                "conflict",
-                format!("version {} is already published", t.version),
-            )
+            return Err(ecrin_core::Refusal::conflict(format!(
+                "version {} is already published",
+                t.version
+            ))
             .into());
         }
         other => other?,

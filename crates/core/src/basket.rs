@@ -125,7 +125,11 @@ pub fn add(
     now_ms: i64,
 ) -> Result<Basket, Refusal> {
     if quantity == 0 {
-        return Err(Refusal::new("validation_failed", "quantity: at least 1"));
+        return Err(Refusal::of(
+            crate::refusal::RefusalKind::Invalid,
+            "validation_failed",
+            "quantity: at least 1",
+        ));
     }
     if !item.availability.can_be_bought() {
         return Err(Refusal::new("unavailable", "this piece is not available"));
@@ -172,7 +176,7 @@ pub fn set_quantity(
     }
     let mut basket = basket.clone();
     let Some(index) = basket.lines.iter().position(|l| l.id == line_id) else {
-        return Err(Refusal::new("not_found", "no such line"));
+        return Err(Refusal::not_found("no such line"));
     };
     if quantity == 0 {
         basket.lines.remove(index);

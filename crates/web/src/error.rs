@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ecrin_app::AppError;
 use ecrin_core::query::FieldError;
+use ecrin_core::refusal::{Refusal, RefusalKind};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -81,16 +82,25 @@ impl ApiError {
     }
 }
 
-/// The HTTP status of a refusal's code: a rule refusal is 422, the generic codes their own.
-pub fn status_of(code: &str) -> StatusCode {
-    match code {
-        "conflict" => StatusCode::CONFLICT,
-        "not_found" => StatusCode::NOT_FOUND,
-        "rate_limited" => StatusCode::TOO_MANY_REQUESTS,
-        "forbidden" | "form_expired" => StatusCode::FORBIDDEN,
-        "invalid_credentials" => StatusCode::UNAUTHORIZED,
-        "validation_failed" => StatusCode::BAD_REQUEST,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+/// The HTTP status of a refusal, by its kind: a rule refusal is 422, the others their own.
+pub fn status_of(refusal: &Refusal) -> StatusCode {
+    match refusal.kind {
+        RefusalKind::Rule => StatusCode::UNPROCESSABLE_ENTITY,
+        RefusalKind::Conflict => StatusCode::CONFLICT,
+        RefusalKind::Invalid => StatusCode::BAD_REQUEST,
+        RefusalKind::NotFound => StatusCode::NOT_FOUND,
+        RefusalKind::Forbidden => StatusCode::FORBIDDEN,
+        RefusalKind::Unauthorized => StatusCode::UNAUTHORIZED,
+        RefusalKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        if r.kind == RefusalKind::Invalid && !r.errors.is_empty() {
+            return ApiError::validation(r.errors);
+        }
+        ApiError::new(status_of(&r), r.code, r.detail)
     }
 }
 
@@ -99,9 +109,9 @@ impl From<AppError> for ApiError {
         match e {
             AppError::NotFound => ApiError::not_found(),
             AppError::Invalid(errors) => ApiError::validation(errors),
-            AppError::Refused(r) => ApiError::new(status_of(r.code), r.code, r.detail),
+            AppError::Refused(r) => ApiError::from(r),
             AppError::PriceChanged { refusal, summary } => {
-                let mut e = ApiError::new(status_of(refusal.code), refusal.code, refusal.detail);
+                let mut e = ApiError::from(refusal);
                 e.checkout = Some(crate::api::checkout::summary_json(&summary));
                 e
             }

@@ -649,11 +649,6 @@ pub(crate) async fn payment_callback(
         Ok(taken) => Ok(Json(CallbackTaken {
             applied: taken == ecrin_app::payment::Taken::Applied,
         })),
-        Err(ecrin_app::AppError::Refused(r)) if r.code == "unauthorized" => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            r.detail,
-        )),
         Err(e) => Err(e.into()),
     }
 }

@@ -507,13 +507,7 @@ pub(crate) async fn login(
             with_cookie(response, Some(session_cookie(&state, &new.id)))
         }
         Err(AppError::Refused(r)) => {
-            let status = if r.code == "rate_limited" {
-                StatusCode::TOO_MANY_REQUESTS
-            } else if r.code == "invalid_credentials" {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = crate::error::status_of(&r);
             again(t.t(&format!("error-{}", r.code)), status)
         }
         Err(e) => fail(&state, PageError::from_app(lang, e)),

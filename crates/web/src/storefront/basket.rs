@@ -189,7 +189,7 @@ async fn refused(
 ) -> Response {
     let t = Tr::new(lang);
     let (status, code, detail) = match e {
-        AppError::Refused(r) => (crate::error::status_of(r.code), r.code.to_owned(), r.detail),
+        AppError::Refused(r) => (crate::error::status_of(&r), r.code.to_owned(), r.detail),
         AppError::Invalid(errors) => (
             StatusCode::BAD_REQUEST,
             "validation_failed".to_owned(),
@@ -264,7 +264,8 @@ pub(crate) async fn add(
     };
     if !trusted {
         let t = Tr::new(lang);
-        let e = AppError::Refused(ecrin_core::Refusal::new(
+        let e = AppError::Refused(ecrin_core::Refusal::of(
+            ecrin_core::refusal::RefusalKind::Forbidden,
             "form_expired",
             t.t("error-form-expired"),
         ));
@@ -323,7 +324,8 @@ pub(crate) async fn change_line(
     };
     if !csrf_ok(&s, &form.csrf) {
         let t = Tr::new(lang);
-        let e = AppError::Refused(ecrin_core::Refusal::new(
+        let e = AppError::Refused(ecrin_core::Refusal::of(
+            ecrin_core::refusal::RefusalKind::Forbidden,
             "form_expired",
             t.t("error-form-expired"),
         ));

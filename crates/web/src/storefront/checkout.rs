@@ -341,7 +341,7 @@ pub(crate) async fn submit(
             let (status, errors) = match e {
                 AppError::Invalid(errors) => (StatusCode::BAD_REQUEST, field_messages(t, &errors)),
                 AppError::Refused(r) => (
-                    crate::error::status_of(r.code),
+                    crate::error::status_of(&r),
                     vec![(String::new(), refusal_text(t, r.code, &r.detail))],
                 ),
                 other => return fail(&state, PageError::from_app(lang, other)),
@@ -660,7 +660,7 @@ pub(crate) async fn place(
             .into_response();
         }
         Err(AppError::Refused(r)) => (
-            crate::error::status_of(r.code),
+            crate::error::status_of(&r),
             refusal_text(t, r.code, &r.detail),
         ),
         Err(AppError::Invalid(errors)) => (

@@ -314,7 +314,7 @@ async fn again(
         }
         AppError::Refused(r) => {
             retry.errors = vec![(String::new(), r.detail.clone())];
-            crate::error::status_of(r.code)
+            crate::error::status_of(r)
         }
         AppError::NotFound => StatusCode::NOT_FOUND,
         _ => return fail(state, PageError::from_app(lang, e)),
@@ -526,7 +526,8 @@ pub(crate) async fn erase(
     if let Err(e) = checked {
         let e = match e {
             AppError::Refused(r) if r.code == "invalid_credentials" => {
-                AppError::Refused(ecrin_core::Refusal::new(
+                AppError::Refused(ecrin_core::Refusal::of(
+                    ecrin_core::refusal::RefusalKind::Unauthorized,
                     "invalid_credentials",
                     t.t("account-erase-wrong-password"),
                 ))

@@ -212,7 +212,11 @@ async fn posted(
     let (lang, t, s, staff) = visit(state, segment, headers).await?;
     let page = StaffPage::new(state, lang, uri, t.t(heading), s.csrf.clone()).signed(t, &staff);
     if !csrf_ok(&s, csrf) {
-        let expired = ecrin_core::Refusal::new("form_expired", t.t("error-form-expired"));
+        let expired = ecrin_core::Refusal::of(
+            ecrin_core::refusal::RefusalKind::Forbidden,
+            "form_expired",
+            t.t("error-form-expired"),
+        );
         return Err(refused(state, lang, page, expired.into()));
     }
     Ok((lang, staff, page))
@@ -225,7 +229,7 @@ fn refused(state: &AppState, lang: Lang, page: StaffPage, e: AppError) -> Respon
         AppError::Refused(r) if r.code == "forbidden" => {
             (StatusCode::FORBIDDEN, t.t("staff-forbidden"))
         }
-        AppError::Refused(r) => (crate::error::status_of(r.code), r.detail),
+        AppError::Refused(r) => (crate::error::status_of(&r), r.detail),
         AppError::NotFound => (StatusCode::NOT_FOUND, t.t("error-not-found-title")),
         AppError::Invalid(errors) => (
             StatusCode::BAD_REQUEST,
@@ -305,7 +309,7 @@ pub(crate) async fn login(
             with_cookie(to, Some(session_cookie(&state, &new.id)))
         }
         Err(AppError::Refused(r)) => {
-            let status = crate::error::status_of(r.code);
+            let status = crate::error::status_of(&r);
             page.error = Some(t.t(&format!("error-{}", r.code)));
             with_cookie((status, render(&page)).into_response(), cookie)
         }

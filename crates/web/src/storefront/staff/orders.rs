@@ -21,7 +21,12 @@ use ecrin_store::{Localized, Staff};
 use serde::Deserialize;
 
 fn expired(t: Tr) -> AppError {
-    Refusal::new("form_expired", t.t("error-form-expired")).into()
+    Refusal::of(
+        ecrin_core::refusal::RefusalKind::Forbidden,
+        "form_expired",
+        t.t("error-form-expired"),
+    )
+    .into()
 }
 
 fn status_text(t: Tr, status: &str) -> String {

@@ -1,0 +1,329 @@
+//! The order's lifecycle (PAY-2, PAY-4, DLV-1, DLV-3, DLV-5, DLV-6, STK-1, STK-3): named
+//! transitions, and properties over any sequence of events.
+
+use ecrin_core::Profile;
+use ecrin_core::order::{
+    Effect, Order, OrderEvent, OrderState, PaymentState, ShipmentState, StockoutResolution, Units,
+    apply,
+};
+use ecrin_core::refusal::RefusalKind;
+use proptest::prelude::*;
+
+fn profile(name: &str) -> Profile {
+    let path = format!("{}/../../profiles/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    Profile::from_toml(name, &std::fs::read_to_string(path).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Applies `event` and writes its effects in; the refusal's code otherwise.
+fn step(order: &mut Order, event: OrderEvent, p: &Profile) -> Result<Vec<Effect>, &'static str> {
+    let effects = apply(order, &event, p).map_err(|r| r.code)?;
+    for e in &effects {
+        order.evolve(e);
+    }
+    Ok(effects)
+}
+
+fn units(pairs: &[(i64, i64)]) -> Vec<Units> {
+    pairs
+        .iter()
+        .map(|&(line_no, quantity)| Units { line_no, quantity })
+        .collect()
+}
+
+fn ship(id: &str, pairs: &[(i64, i64)]) -> OrderEvent {
+    OrderEvent::Ship {
+        shipment_id: id.into(),
+        units: units(pairs),
+    }
+}
+
+fn paid_order(lines: &[(i64, i64)], p: &Profile) -> Order {
+    let mut o = Order::placed(lines.iter().copied());
+    step(&mut o, OrderEvent::PaymentReceived, p).unwrap_or_else(|c| panic!("{c}"));
+    o
+}
+
+/// Checks PAY-2 and DLV-1: nothing ships unpaid; paid, the order is being prepared.
+#[test]
+fn pay_2_nothing_ships_before_the_full_amount_is_received() {
+    let p = profile("paris");
+    let mut o = Order::placed([(1, 1)]);
+    assert_eq!(o.derived_status(), OrderState::AwaitingPayment);
+    assert_eq!(step(&mut o, ship("s1", &[]), &p), Err("wrong_status"));
+    let effects = step(&mut o, OrderEvent::PaymentReceived, &p).unwrap_or_default();
+    assert!(effects.contains(&Effect::Status {
+        from: OrderState::AwaitingPayment,
+        to: OrderState::BeingPrepared
+    }));
+    assert_eq!(
+        step(&mut o, OrderEvent::PaymentReceived, &p),
+        Err("wrong_status")
+    );
+}
+
+/// Checks PAY-4: an unpaid transfer order is cancelled, every unit with it; once paid it
+/// cannot expire.
+#[test]
+fn pay_4_an_expired_transfer_cancels_the_order() {
+    let p = profile("milano");
+    let mut o = Order::placed([(1, 2), (2, 1)]);
+    let effects = step(&mut o, OrderEvent::PaymentExpired, &p).unwrap_or_default();
+    assert!(effects.contains(&Effect::CancelUnits(Units {
+        line_no: 1,
+        quantity: 2
+    })));
+    assert_eq!(o.status, OrderState::Cancelled);
+    assert_eq!(o.payment, PaymentState::Void);
+    assert_eq!(
+        step(&mut o, OrderEvent::PaymentReceived, &p),
+        Err("wrong_status")
+    );
+    let mut paid = paid_order(&[(1, 1)], &p);
+    assert_eq!(
+        step(&mut paid, OrderEvent::PaymentExpired, &p),
+        Err("wrong_status")
+    );
+}
+
+/// Checks DLV-3 and DLV-6: partial shipments; shipped once every unit due has left,
+/// delivered once every parcel is; a parcel is delivered once.
+#[test]
+fn dlv_3_dlv_6_partial_shipments_then_delivery() {
+    let p = profile("paris");
+    let mut o = paid_order(&[(1, 2), (2, 1)], &p);
+    step(&mut o, ship("s1", &[(1, 1)]), &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(
+        o.status,
+        OrderState::BeingPrepared,
+        "one unit still to leave"
+    );
+    assert_eq!(o.unshipped(1), 1);
+    assert_eq!(
+        step(&mut o, ship("s2", &[(1, 2)]), &p),
+        Err("validation_failed"),
+        "more than is left of the line"
+    );
+    assert_eq!(
+        step(&mut o, ship("s2", &[(9, 1)]), &p),
+        Err("validation_failed")
+    );
+    step(&mut o, ship("s2", &[]), &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Shipped);
+    assert_eq!(step(&mut o, ship("s3", &[]), &p), Err("wrong_status"));
+    let delivered = OrderEvent::Deliver {
+        shipment_id: Some("s1".into()),
+    };
+    step(&mut o, delivered.clone(), &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Shipped, "one parcel still on its way");
+    assert_eq!(o.delivered(1), 1);
+    assert_eq!(
+        step(&mut o, delivered, &p),
+        Err("wrong_status"),
+        "delivered twice"
+    );
+    step(&mut o, OrderEvent::Deliver { shipment_id: None }, &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Delivered);
+    assert_eq!(
+        step(&mut o, OrderEvent::Deliver { shipment_id: None }, &p),
+        Err("wrong_status")
+    );
+}
+
+/// Checks DLV-5: a parcel returned undelivered, then abandoned; only then.
+#[test]
+fn dlv_5_returned_undelivered_then_abandoned() {
+    let p = profile("atelier");
+    let mut o = paid_order(&[(1, 1)], &p);
+    assert_eq!(step(&mut o, OrderEvent::Abandon, &p), Err("wrong_status"));
+    step(&mut o, ship("s1", &[]), &p).unwrap_or_else(|c| panic!("{c}"));
+    step(
+        &mut o,
+        OrderEvent::ReturnedUndelivered { shipment_id: None },
+        &p,
+    )
+    .unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::BeingReturned);
+    assert_eq!(o.shipments[0].state, ShipmentState::ReturnedUndelivered);
+    assert_eq!(
+        step(&mut o, OrderEvent::Deliver { shipment_id: None }, &p),
+        Err("wrong_status")
+    );
+    step(&mut o, OrderEvent::Abandon, &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Abandoned);
+}
+
+/// Checks STK-1: `paris` decides (partial delivery or the line cancelled); `atelier` and
+/// `milano` offer the customer a choice and cancel nothing yet.
+#[test]
+fn stk_1_a_stock_out_follows_the_profile() {
+    let paris = profile("paris");
+    let mut o = paid_order(&[(1, 3), (2, 1)], &paris);
+    let out = |resolution| OrderEvent::StockOut {
+        units: units(&[(1, 1)]),
+        resolution,
+    };
+    assert_eq!(step(&mut o, out(None), &paris), Err("validation_failed"));
+    step(
+        &mut o,
+        out(Some(StockoutResolution::PartialDelivery)),
+        &paris,
+    )
+    .unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.lines[0].due(), 2);
+    step(&mut o, out(Some(StockoutResolution::CancelLine)), &paris)
+        .unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.lines[0].due(), 0, "the whole line");
+    assert_eq!(o.status, OrderState::BeingPrepared);
+
+    let milano = profile("milano");
+    let mut o = paid_order(&[(1, 1)], &milano);
+    assert_eq!(
+        step(&mut o, out(Some(StockoutResolution::CancelLine)), &milano),
+        Err("validation_failed")
+    );
+    let effects = step(&mut o, out(None), &milano).unwrap_or_default();
+    assert_eq!(effects, vec![Effect::OfferAlternatives(units(&[(1, 1)]))]);
+    assert_eq!(o.lines[0].due(), 1);
+}
+
+/// Checks STK-3: the house cancels units not shipped; an order with nothing left to
+/// deliver is cancelled; shipped units cannot be cancelled.
+#[test]
+fn stk_3_the_house_cancels_what_has_not_left() {
+    let p = profile("paris");
+    let mut o = paid_order(&[(1, 1), (2, 1)], &p);
+    step(&mut o, ship("s1", &[(1, 1)]), &p).unwrap_or_else(|c| panic!("{c}"));
+    let cancel = |pairs: &[(i64, i64)]| OrderEvent::CancelUnits {
+        units: units(pairs),
+    };
+    assert_eq!(
+        step(&mut o, cancel(&[(1, 1)]), &p),
+        Err("validation_failed")
+    );
+    step(&mut o, cancel(&[(2, 1)]), &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Shipped, "what is left has left");
+    let mut o = paid_order(&[(1, 2)], &p);
+    step(&mut o, cancel(&[(1, 2)]), &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Cancelled);
+    assert_eq!(step(&mut o, ship("s1", &[]), &p), Err("wrong_status"));
+}
+
+/// Refusals say which kind they are: a transition the state does not allow is a conflict
+/// (409), a line not in the order a validation error (400).
+#[test]
+fn refusals_have_their_kind() {
+    let p = profile("paris");
+    let o = paid_order(&[(1, 1)], &p);
+    let r = apply(&o, &OrderEvent::Abandon, &p).err();
+    assert_eq!(
+        r.map(|r| (r.kind, r.code)),
+        Some((RefusalKind::Conflict, "wrong_status"))
+    );
+    let r = apply(&o, &ship("s", &[(7, 1)]), &p).err();
+    assert_eq!(
+        r.map(|r| (r.kind, r.errors[0].reason)),
+        Some((RefusalKind::Invalid, "not_in_order"))
+    );
+}
+
+fn an_event() -> impl Strategy<Value = OrderEvent> {
+    let some_units = proptest::collection::vec((0i64..5, -1i64..4), 0..3).prop_map(|v| {
+        v.into_iter()
+            .map(|(line_no, quantity)| Units { line_no, quantity })
+            .collect::<Vec<_>>()
+    });
+    let shipment = proptest::option::of((0u8..4).prop_map(|n| format!("s{n}")));
+    prop_oneof![
+        Just(OrderEvent::PaymentReceived),
+        Just(OrderEvent::PaymentExpired),
+        ((0u8..4).prop_map(|n| format!("s{n}")), some_units.clone())
+            .prop_map(|(shipment_id, units)| OrderEvent::Ship { shipment_id, units }),
+        shipment
+            .clone()
+            .prop_map(|shipment_id| OrderEvent::Deliver { shipment_id }),
+        shipment.prop_map(|shipment_id| OrderEvent::ReturnedUndelivered { shipment_id }),
+        Just(OrderEvent::Abandon),
+        (
+            some_units.clone(),
+            proptest::option::of(prop_oneof![
+                Just(StockoutResolution::PartialDelivery),
+                Just(StockoutResolution::CancelLine)
+            ])
+        )
+            .prop_map(|(units, resolution)| OrderEvent::StockOut { units, resolution }),
+        some_units.prop_map(|units| OrderEvent::CancelUnits { units }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// No sequence of events reaches a state the rules forbid, and the status kept beside
+    /// the order always equals the one derived from payment, lines and shipments.
+    #[test]
+    fn dlv_1_no_sequence_of_events_breaks_the_rules(
+        lines in proptest::collection::vec(1i64..4, 1..4),
+        events in proptest::collection::vec(an_event(), 0..25),
+        profile_name in prop_oneof![Just("paris"), Just("milano")],
+    ) {
+        let p = profile(profile_name);
+        let mut o = Order::placed(lines.iter().enumerate().map(|(i, q)| (i as i64 + 1, *q)));
+        let mut ever_delivered = std::collections::HashSet::new();
+        for event in events {
+            let before = o.clone();
+            let Ok(effects) = apply(&o, &event, &p) else {
+                continue;
+            };
+            for e in &effects {
+                if let Effect::Status { from, to } = e {
+                    prop_assert_eq!(*from, before.status);
+                    prop_assert_ne!(from, to);
+                }
+                o.evolve(e);
+            }
+            // The stored status is the derived one.
+            prop_assert_eq!(o.status, o.derived_status());
+            // Terminal states stay terminal.
+            prop_assert!(!matches!(before.status, OrderState::Cancelled | OrderState::Abandoned));
+            // PAY-2: nothing has left unless the full amount was received.
+            prop_assert!(o.shipments.is_empty() || o.payment == PaymentState::Paid);
+            for l in &o.lines {
+                // Never more units cancelled and shipped than ordered.
+                prop_assert!(l.cancelled >= 0 && l.cancelled <= l.quantity);
+                prop_assert!(o.shipped(l.line_no) + l.cancelled <= l.quantity, "{:?}", o);
+            }
+            // A delivered parcel stays delivered (DLV-6: risk has passed).
+            for s in &o.shipments {
+                if ever_delivered.contains(&s.id) {
+                    prop_assert_eq!(s.state, ShipmentState::Delivered);
+                }
+                if s.state == ShipmentState::Delivered {
+                    ever_delivered.insert(s.id.clone());
+                }
+                prop_assert!(s.units.iter().all(|u| u.quantity > 0));
+            }
+            // Shipment ids are unique.
+            let mut ids: Vec<&str> = o.shipments.iter().map(|s| s.id.as_str()).collect();
+            ids.sort_unstable();
+            let n = ids.len();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), n);
+        }
+    }
+}
+
+/// Every state's stored name reads back as the same state; an unknown name is refused.
+#[test]
+fn state_names_read_back() {
+    for s in OrderState::ALL {
+        assert_eq!(s.as_str().parse::<OrderState>(), Ok(*s));
+    }
+    for s in PaymentState::ALL {
+        assert_eq!(s.as_str().parse::<PaymentState>(), Ok(*s));
+    }
+    for s in ShipmentState::ALL {
+        assert_eq!(s.as_str().parse::<ShipmentState>(), Ok(*s));
+    }
+    assert!("paid".parse::<OrderState>().is_err());
+}
