@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and every test of Écrin, installing what they need first:
-# Chromium and ChromeDriver for the browser tests, poppler for PDF checks. PostgreSQL 15's
+# Chromium and ChromeDriver for the browser tests, poppler for PDF checks, nginx as the
+# reverse proxy the shop is tested behind. PostgreSQL 15's
 # binaries come with the machine (/usr/lib/postgresql/15/bin); the tests start their own
 # throwaway cluster, or use ECRIN_TEST_PG_URL when it is set.
 set -euo pipefail
@@ -13,6 +14,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 if [ -z "${ECRIN_TEST_PG_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi

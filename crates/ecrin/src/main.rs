@@ -327,6 +327,7 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         addr: settings.addr,
         test_mode: settings.test_mode,
         auth_attempts_per_minute: settings.auth_attempts_per_minute,
+        trusted_proxies: settings.trusted_proxies.clone(),
     };
     let server = Application::build(&web, app)
         .await

@@ -1,6 +1,7 @@
 //! The settings of `ecrin serve`: an optional TOML file, then the environment, which
 //! wins. A bad value stops the start with one line naming the variable and the problem.
 
+use ecrin_web::TrustedProxies;
 use serde::Deserialize;
 use std::fmt;
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ struct FileSettings {
     public_url: Option<String>,
     auth_attempts_per_minute: Option<u32>,
     payment_secret: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -43,6 +45,9 @@ pub struct Settings {
     /// PAY-1: what the payment provider signs its links and callbacks with; every
     /// process of one shop needs the same. `None`: a random one for this process.
     pub payment_secret: Option<Secret>,
+    /// The reverse proxies in front of the shop, whose `X-Forwarded-For` or `Forwarded`
+    /// header names the client; nobody else's is believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -73,6 +78,7 @@ impl fmt::Debug for Settings {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("test_mode", &self.test_mode)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -218,7 +224,14 @@ impl Settings {
             ));
         }
 
+        let trusted_proxies = match pick("ECRIN_TRUSTED_PROXIES", file.trusted_proxies) {
+            Some(text) => TrustedProxies::parse(&text)
+                .map_err(|e| SettingsError(format!("ECRIN_TRUSTED_PROXIES: {e}")))?,
+            None => TrustedProxies::default(),
+        };
+
         Ok(Settings {
+            trusted_proxies,
             payment_secret: payment_secret.map(Secret),
             auth_attempts_per_minute,
             public_url,
@@ -269,6 +282,7 @@ mod tests {
             ("ECRIN_ADMIN_PASSWORD", "short"),
             ("ECRIN_SMTP_URL", "http://mail"),
             ("ECRIN_PAYMENT_SECRET", "too short"),
+            ("ECRIN_TRUSTED_PROXIES", "10.0.0.0/8, the-proxy"),
         ] {
             let err = Settings::load(None, env(&[(var, value)]))
                 .err()

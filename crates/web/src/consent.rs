@@ -162,7 +162,7 @@ pub(crate) async fn choose(
 ) -> Response {
     // No session exists to hold a token: the browser's own statement of where the form
     // came from is what refuses a choice made for the visitor by another site.
-    if !crate::storefront::same_site(&headers) {
+    if !crate::storefront::same_site(&headers, &state.app.public_url) {
         return (
             StatusCode::FORBIDDEN,
             "This form must be sent from the shop.",

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod cache;
+mod client;
 mod consent;
 pub mod cookies;
 mod error;
@@ -16,6 +17,7 @@ mod reads;
 mod seclog;
 mod storefront;
 
+pub use client::{TrustedProxies, client_addr};
 pub use error::{ApiError, Problem};
 
 use axum::Router;
@@ -37,6 +39,8 @@ pub struct WebSettings {
     pub test_mode: bool,
     /// Login, sign-up and reset attempts allowed per client address and minute.
     pub auth_attempts_per_minute: u32,
+    /// `ECRIN_TRUSTED_PROXIES`: the reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 pub(crate) struct Inner {
@@ -46,6 +50,7 @@ pub(crate) struct Inner {
     pub recorder: PrometheusRecorder,
     pub metrics: PrometheusHandle,
     pub rate_limiter: ratelimit::RateLimiter,
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Clone)]
@@ -76,6 +81,16 @@ impl std::fmt::Debug for Application {
 impl Application {
     pub async fn build(settings: &WebSettings, app: App) -> std::io::Result<Application> {
         let listener = TcpListener::bind(settings.addr).await?;
+        Self::on(listener, settings, app)
+    }
+
+    /// On a listener bound beforehand (its port known before the app is made, as the
+    /// public address of tests needs); `settings.addr` is then unused.
+    pub fn on(
+        listener: TcpListener,
+        settings: &WebSettings,
+        app: App,
+    ) -> std::io::Result<Application> {
         let port = listener.local_addr()?.port();
         let recorder = PrometheusBuilder::new()
             .set_buckets(&[
@@ -91,6 +106,7 @@ impl Application {
             recorder,
             metrics,
             rate_limiter: ratelimit::RateLimiter::new(settings.auth_attempts_per_minute),
+            trusted_proxies: settings.trusted_proxies.clone(),
         }));
         Ok(Application {
             listener,
@@ -152,6 +168,10 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ops::record_metrics,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::remember,
         ));
     ops::wrap(router).with_state(state)
 }

@@ -5,12 +5,12 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -61,11 +61,7 @@ pub(crate) async fn limit(State(state): State<AppState>, request: Request, next:
     if request.method() != axum::http::Method::POST {
         return next.run(request).await;
     }
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let ip = crate::client::of(request.extensions());
     match state.rate_limiter.check(ip) {
         Ok(()) => next.run(request).await,
         Err(wait) => {

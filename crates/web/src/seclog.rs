@@ -3,11 +3,10 @@
 //! stays inside: staff see daily counts only.
 
 use crate::AppState;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
 
 pub(crate) async fn log(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.method() != axum::http::Method::POST {
@@ -33,11 +32,7 @@ fn describe(request: &Request) -> (String, String, String, String) {
             .unwrap_or("")
             .to_owned()
     };
-    let ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    let ip = crate::client::of(request.extensions()).to_string();
     let path = request
         .extensions()
         .get::<MatchedPath>()

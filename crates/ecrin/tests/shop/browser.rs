@@ -132,7 +132,7 @@ async fn shot(c: &Client, name: &str) {
 #[tokio::test]
 async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
     let Some(d) = driver() else { return };
-    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let app = TestApp::browsable(Db::Sqlite, "paris").await;
     let c = browser(&d, 1280, 900).await;
     c.goto(&app.url("/fr/"))
         .await
@@ -267,7 +267,7 @@ async fn cat_5_cat_6_a_customer_browses_filters_and_opens_a_piece() {
 #[tokio::test]
 async fn acc_3_a_customer_signs_up_follows_the_link_and_logs_in_in_the_browser() {
     let Some(d) = driver() else { return };
-    let app = TestApp::spawn(Db::Postgres, "milano").await;
+    let app = TestApp::browsable(Db::Postgres, "milano").await;
     let c = browser(&d, 1280, 900).await;
     let fill = |id: &'static str, value: &'static str| {
         let c = c.clone();
@@ -436,7 +436,7 @@ async fn text_within(c: &Client, css: &str, want: &str) -> String {
 #[tokio::test]
 async fn prv_6_bsk_4_a_visitor_fills_a_basket_and_chooses_cookies_in_the_browser() {
     let Some(d) = driver() else { return };
-    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let app = TestApp::browsable(Db::Sqlite, "paris").await;
     let c = browser(&d, 1280, 900).await;
     let product = app.url("/fr/products/solitaire-lumiere");
     c.goto(&product).await.unwrap_or_else(|e| panic!("{e}"));
@@ -519,7 +519,7 @@ async fn prv_6_bsk_4_a_visitor_fills_a_basket_and_chooses_cookies_in_the_browser
 #[tokio::test]
 async fn prv_2_a_customer_downloads_their_data_in_the_browser() {
     let Some(d) = driver() else { return };
-    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    let app = TestApp::browsable(Db::Sqlite, "atelier").await;
     crate::basket::customer_token(&app, "sacha@example.fr").await;
     let c = browser(&d, 1280, 900).await;
     c.goto(&app.url("/fr/account/login"))
@@ -593,7 +593,7 @@ async fn chk_5_a_customer_goes_from_the_basket_to_the_order_in_the_browser() {
         ("atelier", Db::Postgres, "fr"),
         ("milano", Db::Sqlite, "it"),
     ] {
-        let app = TestApp::spawn(db, profile).await;
+        let app = TestApp::browsable(db, profile).await;
         let email = format!("client@{profile}.example");
         crate::checkout::ready_customer(&app, &email, "jonc-rivage", 1).await;
         let c = browser(&d, 1280, 900).await;
@@ -755,7 +755,7 @@ async fn inv_1_inv_2_a_new_customer_buys_and_gets_the_confirmation_and_the_invoi
         ("atelier", Db::Sqlite, "fr", "noe@example.fr"),
         ("milano", Db::Postgres, "it", "sara@example.it"),
     ] {
-        let app = TestApp::spawn(db, profile).await;
+        let app = TestApp::browsable(db, profile).await;
         let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
         crate::checkout::restock(&app, &piece, 10).await;
         let c = browser(&d, 1280, 900).await;

@@ -210,7 +210,7 @@ async fn prv_6_cookies_are_secure_behind_tls() {
         Db::Sqlite,
         "paris",
         Options {
-            public_url: "https://shop.test",
+            public_url: Some("https://shop.test"),
             ..Options::default()
         },
     )

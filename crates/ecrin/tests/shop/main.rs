@@ -21,6 +21,7 @@ mod pages;
 mod payment;
 mod privacy;
 mod proof;
+mod proxy;
 mod refunds;
 mod smtp_sink;
 mod staff_pages;

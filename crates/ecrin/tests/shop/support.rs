@@ -23,8 +23,12 @@ pub struct Options {
     /// Login, sign-up and reset attempts per address and minute; the tests all come from
     /// 127.0.0.1, so the default is generous.
     pub auth_attempts_per_minute: u32,
-    /// The shop's public address (links in e-mails; `https` makes cookies `Secure`).
-    pub public_url: &'static str,
+    /// The shop's public address (links in e-mails; `https` makes cookies `Secure`; the
+    /// origin a form must come from). `None`: the address the test server listens on, as a
+    /// browser reaches it.
+    pub public_url: Option<&'static str>,
+    /// `ECRIN_TRUSTED_PROXIES`.
+    pub trusted_proxies: &'static str,
 }
 
 impl Default for Options {
@@ -33,7 +37,8 @@ impl Default for Options {
             test_mode: true,
             demo: true,
             auth_attempts_per_minute: 1000,
-            public_url: "http://shop.test",
+            public_url: Some("http://shop.test"),
+            trusted_proxies: "",
         }
     }
 }
@@ -48,6 +53,15 @@ impl TestApp {
         Self::with(db, profile, Options::default()).await
     }
 
+    /// The shop as a browser reaches it: its public address is the one it listens on.
+    pub async fn browsable(db: Db, profile: &'static str) -> TestApp {
+        let options = Options {
+            public_url: None,
+            ..Options::default()
+        };
+        Self::with(db, profile, options).await
+    }
+
     pub async fn with(db: Db, profile: &'static str, options: Options) -> TestApp {
         let fresh = Fresh::new(db).await;
         let store = fresh.open().await;
@@ -57,12 +71,18 @@ impl TestApp {
         } else {
             Arc::new(ecrin_app::SystemClock)
         };
-        let app = App::new(
-            store,
-            Arc::new(profile_data),
-            clock,
-            options.public_url.into(),
-        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .port();
+        let public_url = match options.public_url {
+            Some(url) => url.to_owned(),
+            None => format!("http://127.0.0.1:{port}"),
+        };
+        let app = App::new(store, Arc::new(profile_data), clock, public_url);
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
                 .await
@@ -75,10 +95,11 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             test_mode: options.test_mode,
             auth_attempts_per_minute: options.auth_attempts_per_minute,
+            trusted_proxies: ecrin_web::TrustedProxies::parse(options.trusted_proxies)
+                .unwrap_or_else(|e| panic!("{e}")),
         };
-        let server = Application::build(&settings, app.clone())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let server =
+            Application::on(listener, &settings, app.clone()).unwrap_or_else(|e| panic!("{e}"));
         let base = format!("http://127.0.0.1:{}", server.port());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(server.run_until_stopped(async {

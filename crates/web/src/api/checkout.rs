@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,6 @@ use ecrin_app::privacy::AddressForm;
 use ecrin_core::Lang;
 use ecrin_store::{Order, OrderRefusal, Papers, Subject};
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 
 /// Where a request comes from, as CHK-7 records it.
 pub(crate) struct Client {
@@ -33,11 +32,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Client {
-            ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
+            ip: crate::client::of(&parts.extensions).to_string(),
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)

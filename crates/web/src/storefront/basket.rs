@@ -256,7 +256,7 @@ pub(crate) async fn add(
     };
     let trusted = match &existing {
         Some(s) => csrf_ok(s, &form.csrf),
-        None => same_site(&headers),
+        None => same_site(&headers, &state.app.public_url),
     };
     let (s, cookie) = match session(&state, &headers).await {
         Ok(v) => v,

@@ -371,17 +371,19 @@ fn accept_language(headers: &HeaderMap) -> Option<&str> {
 
 /// A form posted by a page of this shop: browsers say where a form came from, and a post
 /// from another site is refused. Used where a visitor has no session yet, so no token.
-pub(crate) fn same_site(headers: &HeaderMap) -> bool {
+/// The origin is compared with the shop's public address (`ECRIN_PUBLIC_URL`), never with
+/// `Host`, which a reverse proxy may rewrite to its upstream's address.
+pub(crate) fn same_site(headers: &HeaderMap, public_url: &str) -> bool {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if get("sec-fetch-site").is_some_and(|s| s == "cross-site") {
         return false;
     }
-    match (get("origin"), get("host")) {
-        (Some(origin), Some(host)) => origin
-            .split_once("://")
-            .is_some_and(|(_, rest)| rest == host),
-        (Some(_), None) => false,
-        (None, _) => true,
+    match get("origin") {
+        Some(origin) => {
+            let ours = crate::client::origin_of(public_url);
+            ours.is_some() && crate::client::origin_of(origin) == ours
+        }
+        None => true,
     }
 }
 
