@@ -607,19 +607,12 @@ async fn price(
             .payment
             .methods
             .iter()
-            .map(|m| payment_method_code(*m).to_owned())
+            .map(|m| m.as_str().to_owned())
             .collect(),
         created_at_ms: now,
         expires_at_ms: now + CHECKOUT_LIFETIME_MS,
         phone_order_by: r.phone_order_by.clone(),
     })
-}
-
-pub fn payment_method_code(m: PaymentMethod) -> &'static str {
-    match m {
-        PaymentMethod::Card => "card",
-        PaymentMethod::BankTransfer => "bank_transfer",
-    }
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<String, AppError> {
@@ -851,7 +844,7 @@ async fn place(
         .methods
         .iter()
         .copied()
-        .find(|m| payment_method_code(*m) == c.payment_method)
+        .find(|m| m.as_str() == c.payment_method)
         .ok_or_else(|| field_error("payment_method", "not_offered"))?;
     let customer = active_customer(app, customer_id).await?;
     let shown: Summary = from_json(&stored.summary)?;
@@ -1013,12 +1006,12 @@ async fn place(
         id: order_id,
         number: number.clone(),
         customer_id: customer_id.to_owned(),
-        status: "awaiting_payment".into(),
+        status: ecrin_core::order::OrderState::AwaitingPayment,
         placed_at: now,
         total: fresh.total,
         vat_total: fresh.vat_total,
         delivery_charge: fresh.delivery_charge,
-        payment_method: payment_method_code(method).to_owned(),
+        payment_method: method,
         terms_version: in_force.version.version.clone(),
         terms_sha256: in_force.sha256.get(resolved.lang).to_owned(),
         terms_language: resolved.lang.code().to_owned(),
@@ -1143,7 +1136,9 @@ pub struct TransferInstructions {
 }
 
 pub fn transfer_instructions(app: &App, order: &Order) -> Option<TransferInstructions> {
-    if order.payment_method != "bank_transfer" || order.status != "awaiting_payment" {
+    if order.payment_method != PaymentMethod::BankTransfer
+        || order.status != ecrin_core::order::OrderState::AwaitingPayment
+    {
         return None;
     }
     let account = app.profile.payment.bank_account.as_ref()?;

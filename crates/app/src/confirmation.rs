@@ -46,7 +46,7 @@ pub fn sections(
     let tz = &p.time_zone;
     let method = t
         .try_with(&format!("payment-{}", order.payment_method), &[])
-        .unwrap_or_else(|| order.payment_method.clone());
+        .unwrap_or_else(|| order.payment_method.as_str().to_owned());
     let mut out = Vec::new();
 
     out.push(Section {

@@ -97,7 +97,7 @@ fn method_label(t: Tr, summary: &Summary) -> String {
 
 fn payment_label(t: Tr, order: &Order) -> String {
     t.try_with(&format!("payment-{}", order.payment_method), &[])
-        .unwrap_or_else(|| order.payment_method.clone())
+        .unwrap_or_else(|| order.payment_method.as_str().to_owned())
 }
 
 fn addressed(label: String, a: &PostalAddress) -> doc::Addressed {

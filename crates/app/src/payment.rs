@@ -5,12 +5,11 @@
 use crate::emails::{self, Message};
 use crate::i18n::Tr;
 use crate::{App, AppError, proof};
+use ecrin_core::order::OrderState;
+use ecrin_core::payment::AttemptState;
+use ecrin_core::profile::PaymentMethod;
 use ecrin_core::{Lang, Refusal};
 use ecrin_store::{Customer, Order, Payment, Tx};
-
-pub const AWAITING_PAYMENT: &str = "awaiting_payment";
-pub const BEING_PREPARED: &str = "being_prepared";
-pub const CANCELLED: &str = "cancelled";
 
 /// PAY-4: the transfer's due day and the moment after it (`ecrin_core::payment`).
 pub fn transfer_deadline(app: &App, placed_at_ms: i64) -> Option<(jiff::civil::Date, i64)> {
@@ -29,7 +28,7 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
     }
     let mut tx = app.store.begin().await?;
     let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
-    let refused = if order.payment_method != "bank_transfer" {
+    let refused = if order.payment_method != PaymentMethod::BankTransfer {
         Some((
             "not_a_bank_transfer_order",
             Refusal::conflict("this order is not paid by bank transfer").into(),
@@ -37,11 +36,15 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
     } else if amount != order.total {
         Some(("not_the_amount_due", not_the_amount_due()))
     } else if !tx
-        .move_order(&order.id, AWAITING_PAYMENT, BEING_PREPARED)
+        .move_order(
+            &order.id,
+            OrderState::AwaitingPayment,
+            OrderState::BeingPrepared,
+        )
         .await?
     {
-        Some(match order.status.as_str() {
-            CANCELLED => (
+        Some(match order.status {
+            OrderState::Cancelled => (
                 "order_cancelled",
                 Refusal::conflict("this order was cancelled; the transfer is to be returned")
                     .into(),
@@ -78,7 +81,7 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
     crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     tx.commit().await?;
     Ok(Order {
-        status: BEING_PREPARED.into(),
+        status: OrderState::BeingPrepared,
         ..order
     })
 }
@@ -100,7 +103,11 @@ pub(crate) async fn expire_transfer(
     now: i64,
 ) -> Result<(), AppError> {
     if !tx
-        .move_order(&order.id, AWAITING_PAYMENT, CANCELLED)
+        .move_order(
+            &order.id,
+            OrderState::AwaitingPayment,
+            OrderState::Cancelled,
+        )
         .await?
     {
         return Ok(());
@@ -167,10 +174,6 @@ async fn release_units(tx: &mut dyn Tx, order: &Order) -> Result<Vec<serde_json:
 
 // ---- Card (PAY-1, PAY-3) ---------------------------------------------------------------
 
-pub const PENDING: &str = "pending";
-pub const CAPTURED: &str = "captured";
-pub const REFUSED: &str = "refused";
-
 pub use crate::sandbox::CALLBACK_MAX_AGE_S;
 
 /// PAY-1: opens an attempt to pay `order_id` by card, in the caller's transaction.
@@ -186,7 +189,7 @@ pub(crate) async fn open_card_payment(
         order_id: order_id.to_owned(),
         provider: app.provider.name().to_owned(),
         amount,
-        status: PENDING.to_owned(),
+        status: AttemptState::Pending,
         created_at: now,
         updated_at: now,
     };
@@ -197,7 +200,7 @@ pub(crate) async fn open_card_payment(
 /// PAY-1: the shop's payment link of a card order awaiting payment (signed, so it needs
 /// no session): it leads to the provider's page for the order's open attempt.
 pub fn pay_link(app: &App, order: &Order) -> Option<String> {
-    if order.payment_method != "card" || order.status != AWAITING_PAYMENT {
+    if order.payment_method != PaymentMethod::Card || order.status != OrderState::AwaitingPayment {
         return None;
     }
     let sig = crate::sandbox::hmac_hex(&app.payment_secret, &["pay", &order.number]);
@@ -215,7 +218,7 @@ pub async fn provider_page(app: &App, number: &str, sig: &str) -> Result<Option<
         .order_by_number(number)
         .await?
         .ok_or(AppError::NotFound)?;
-    if order.status != AWAITING_PAYMENT {
+    if order.status != OrderState::AwaitingPayment {
         return Ok(None);
     }
     let open = open_attempt(app, &order).await?;
@@ -230,7 +233,7 @@ async fn open_attempt(app: &App, order: &Order) -> Result<Option<Payment>, AppEr
         .await?
         .into_iter()
         .rev()
-        .find(|p| p.status == PENDING))
+        .find(|p| p.status == AttemptState::Pending))
 }
 
 fn provider_link(order: &Order, p: &Payment) -> crate::provider::Attempt {
@@ -251,10 +254,10 @@ pub async fn open_link_of(
     number: &str,
 ) -> Result<crate::sandbox::Link, AppError> {
     let order = crate::checkout::order_of(app, customer_id, number).await?;
-    if order.payment_method != "card" {
+    if order.payment_method != PaymentMethod::Card {
         return Err(Refusal::conflict("this order is not paid by card").into());
     }
-    if order.status != AWAITING_PAYMENT {
+    if order.status != OrderState::AwaitingPayment {
         return Err(Refusal::conflict("this order is not awaiting payment").into());
     }
     let open = open_attempt(app, &order).await?.ok_or_else(|| {
@@ -300,8 +303,15 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         }]));
     }
     let paid = event.paid;
-    let to = if paid { CAPTURED } else { REFUSED };
-    if !tx.move_payment(&payment.id, PENDING, to, now).await? {
+    let to = if paid {
+        AttemptState::Captured
+    } else {
+        AttemptState::Refused
+    };
+    if !tx
+        .move_payment(&payment.id, AttemptState::Pending, to, now)
+        .await?
+    {
         tx.commit().await?;
         return Ok(Taken::AlreadyTaken);
     }
@@ -312,7 +322,11 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
     if paid {
         // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
         if !tx
-            .move_order(&order.id, AWAITING_PAYMENT, BEING_PREPARED)
+            .move_order(
+                &order.id,
+                OrderState::AwaitingPayment,
+                OrderState::BeingPrepared,
+            )
             .await?
         {
             tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
@@ -354,7 +368,7 @@ pub async fn retry_card_payment(
     number: &str,
 ) -> Result<Order, AppError> {
     let order = crate::checkout::order_of(app, customer_id, number).await?;
-    if order.payment_method != "card" || order.status != AWAITING_PAYMENT {
+    if order.payment_method != PaymentMethod::Card || order.status != OrderState::AwaitingPayment {
         return Err(Refusal::conflict("this order is not awaiting a card payment").into());
     }
     let skus = order.lines.iter().map(|l| l.sku.clone()).collect();
@@ -364,7 +378,7 @@ pub async fn retry_card_payment(
         .payments_of(&order.id)
         .await?
         .into_iter()
-        .any(|p| p.status == PENDING || p.status == CAPTURED);
+        .any(|p| p.status == AttemptState::Pending || p.status == AttemptState::Captured);
     if open {
         return Err(Refusal::conflict("a payment of this order is under way").into());
     }

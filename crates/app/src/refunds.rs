@@ -10,10 +10,10 @@
 
 use crate::emails::{self, Attachment, Message};
 use crate::i18n::Tr;
-use crate::payment::CAPTURED;
 use crate::{App, AppError, proof};
 use ecrin_core::Refusal;
 use ecrin_core::account::Role;
+use ecrin_core::payment::RefundState;
 use ecrin_core::query::FieldError;
 use ecrin_store::{CreditNote, Refund};
 
@@ -89,7 +89,7 @@ pub async fn refund(
         .payments_of(&order.id)
         .await?
         .into_iter()
-        .find(|p| p.status == CAPTURED)
+        .find(|p| p.status == ecrin_core::payment::AttemptState::Captured)
         .ok_or_else(|| Refusal::conflict("this order has no card payment captured to refund"))?;
 
     let now = app.clock.now_ms();
@@ -116,7 +116,7 @@ pub async fn refund(
                 amount: input.amount,
                 reason,
                 staff_id: staff_id.to_owned(),
-                status: "pending".into(),
+                status: RefundState::Pending,
                 provider_refund_id: None,
                 created_at: now,
                 updated_at: now,
@@ -126,7 +126,7 @@ pub async fn refund(
         }
     };
     tx.commit().await?;
-    if refund.status == "succeeded" {
+    if refund.status == RefundState::Succeeded {
         let note = app
             .store
             .credit_notes_of(&order.id)
@@ -159,7 +159,7 @@ pub async fn refund(
             .find(|c| c.refund_id == refund.id);
         return Ok(Done {
             refund: Refund {
-                status: "succeeded".into(),
+                status: RefundState::Succeeded,
                 provider_refund_id: Some(made.id),
                 ..refund
             },
@@ -193,7 +193,7 @@ pub async fn refund(
     tx.commit().await?;
     Ok(Done {
         refund: Refund {
-            status: "succeeded".into(),
+            status: RefundState::Succeeded,
             provider_refund_id: Some(made.id),
             updated_at: now,
             ..refund

@@ -14,6 +14,7 @@ use crate::provider::{Event, PaymentProvider, Refunded};
 use crate::{App, AppError, payment};
 use async_trait::async_trait;
 use ecrin_core::Refusal;
+use ecrin_core::payment::ChargeState;
 use ecrin_store::{SandboxCharge, SandboxRefund};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -150,7 +151,7 @@ pub async fn submit_card(app: &App, link: &Link, card: &str) -> Result<Step, App
     match digits.as_str() {
         CARD_CHALLENGE => {
             // The challenge page shows next: the charge is durable before it does.
-            charge(app, link, "challenge", &last4, true).await?;
+            charge(app, link, ChargeState::Challenge, &last4, true).await?;
             Ok(Step::Challenge)
         }
         CARD_PAID => settle(app, link, true, &last4).await,
@@ -163,9 +164,11 @@ pub async fn submit_card(app: &App, link: &Link, card: &str) -> Result<Step, App
 pub async fn answer_challenge(app: &App, link: &Link, passed: bool) -> Result<Step, AppError> {
     let charged = app.store.sandbox_charge(&link.payment_id).await?;
     match charged {
-        Some(c) if c.status == "challenge" => settle(app, link, passed, &c.card_last4).await,
+        Some(c) if c.status == ChargeState::Challenge => {
+            settle(app, link, passed, &c.card_last4).await
+        }
         Some(c) => Ok(Step::Done {
-            paid: c.status == "succeeded",
+            paid: c.status == ChargeState::Succeeded,
         }),
         None => Err(Refusal::conflict("no card was submitted for this payment").into()),
     }
@@ -176,7 +179,7 @@ pub async fn answer_challenge(app: &App, link: &Link, passed: bool) -> Result<St
 async fn charge(
     app: &App,
     link: &Link,
-    status: &str,
+    status: ChargeState,
     last4: &str,
     durable: bool,
 ) -> Result<bool, AppError> {
@@ -185,7 +188,7 @@ async fn charge(
         .put_sandbox_charge(&SandboxCharge {
             payment_id: link.payment_id.clone(),
             amount: link.amount,
-            status: status.to_owned(),
+            status,
             card_last4: last4.to_owned(),
             at: app.clock.now_ms(),
         })
@@ -207,7 +210,11 @@ async fn charge(
 /// commits nothing, before [`ecrin_store::Store::synced`]. On a loaded disk this saves
 /// one sync's wait (milliseconds) on every card payment.
 async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step, AppError> {
-    let status = if paid { "succeeded" } else { "refused" };
+    let status = if paid {
+        ChargeState::Succeeded
+    } else {
+        ChargeState::Refused
+    };
     let taken = charge(app, link, status, last4, false).await;
     let outcome = match taken {
         Ok(true) => call_back(app, link, paid).await,
@@ -215,7 +222,7 @@ async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step,
             // Charged or declined before: the same answer, and no second charge.
             let before = app.store.sandbox_charge(&link.payment_id).await;
             before.map_err(AppError::from).map(|before| {
-                let paid = before.is_some_and(|c| c.status == "succeeded");
+                let paid = before.is_some_and(|c| c.status == ChargeState::Succeeded);
                 (Step::Done { paid }, false)
             })
         }
@@ -372,7 +379,7 @@ impl PaymentProvider for Sandbox {
             .store
             .sandbox_charge(payment_id)
             .await?
-            .filter(|c| c.status == "succeeded")
+            .filter(|c| c.status == ChargeState::Succeeded)
             .ok_or_else(|| Refusal::conflict("the provider captured nothing to refund"))?;
         let refunded = tx.sandbox_refunded(payment_id).await?;
         if amount <= 0 || refunded.saturating_add(amount) > charged.amount {

@@ -19,6 +19,7 @@ pub mod profile;
 pub mod query;
 pub mod refusal;
 pub mod search;
+mod states;
 pub mod vat;
 
 pub use lang::Lang;

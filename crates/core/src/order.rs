@@ -14,67 +14,9 @@
 use crate::Profile;
 use crate::profile::StockoutPolicy;
 use crate::refusal::Refusal;
+pub use crate::states::UnknownState;
+use crate::states::named_states;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares a state enum with its stable snake_case names (stored and shown in the API).
-macro_rules! named_states {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "&'static str")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownState;
-            fn from_str(s: &str) -> Result<Self, UnknownState> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(UnknownState(format!(
-                        "`{other}` is not a {}", stringify!($name)
-                    ))),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = UnknownState;
-            fn try_from(s: String) -> Result<Self, UnknownState> {
-                s.parse()
-            }
-        }
-
-        impl From<$name> for &'static str {
-            fn from(s: $name) -> &'static str {
-                s.as_str()
-            }
-        }
-    };
-}
-
-/// A stored state name that no state has (a database written by a newer version).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct UnknownState(String);
 
 named_states! {
     /// What the customer sees (DLV-1), derived by [`Order::derived_status`].

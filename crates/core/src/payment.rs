@@ -2,6 +2,7 @@
 
 use crate::Profile;
 use crate::calendar::{HolidayCountry, add_working_days};
+use crate::states::named_states;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
@@ -23,4 +24,33 @@ pub fn transfer_deadline(profile: &Profile, placed_at_ms: i64) -> Option<(Date, 
         .timestamp()
         .as_millisecond();
     Some((due, after))
+}
+
+named_states! {
+    /// One attempt to pay an order by card (PAY-1, PAY-3).
+    AttemptState {
+        /// Waiting for the provider's word.
+        Pending = "pending",
+        Captured = "captured",
+        Refused = "refused",
+    }
+}
+
+named_states! {
+    /// A refund asked of the payment provider (PAY-1, INV-3).
+    RefundState {
+        /// Asked of the provider, not yet confirmed.
+        Pending = "pending",
+        Succeeded = "succeeded",
+    }
+}
+
+named_states! {
+    /// What the card payment provider did with a charge (its own record).
+    ChargeState {
+        /// 3-D Secure asked the cardholder to confirm.
+        Challenge = "challenge",
+        Succeeded = "succeeded",
+        Refused = "refused",
+    }
 }

@@ -221,11 +221,12 @@ pub struct Delivery {
     pub gift_wrapping: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    Card,
-    BankTransfer,
+crate::states::named_states! {
+    /// How an order is paid (PAY-1, PAY-4).
+    PaymentMethod {
+        Card = "card",
+        BankTransfer = "bank_transfer",
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -272,7 +272,13 @@ pub trait Tx: Send {
     async fn insert_payment(&mut self, p: &Payment) -> Result<()>;
     async fn payment_in_tx(&mut self, id: &str) -> Result<Option<Payment>>;
     /// Moves a payment from `from` to `to`; `false` when it was not in `from`.
-    async fn move_payment(&mut self, id: &str, from: &str, to: &str, now_ms: i64) -> Result<bool>;
+    async fn move_payment(
+        &mut self,
+        id: &str,
+        from: ecrin_core::payment::AttemptState,
+        to: ecrin_core::payment::AttemptState,
+        now_ms: i64,
+    ) -> Result<bool>;
     /// PAY-1: records a callback's event id; `false` when it was taken before.
     async fn record_callback(
         &mut self,
@@ -333,7 +339,12 @@ pub trait Tx: Send {
     /// The same by the order's id.
     async fn order_by_id_in_tx(&mut self, id: &str) -> Result<Option<Order>>;
     /// Moves an order from status `from` to `to`; `false` when it was not in `from`.
-    async fn move_order(&mut self, order_id: &str, from: &str, to: &str) -> Result<bool>;
+    async fn move_order(
+        &mut self,
+        order_id: &str,
+        from: ecrin_core::order::OrderState,
+        to: ecrin_core::order::OrderState,
+    ) -> Result<bool>;
     /// INV-5: appends an event to its order's history (the database refuses any change
     /// to one already there).
     async fn append_order_event(&mut self, e: &OrderEvent) -> Result<()>;

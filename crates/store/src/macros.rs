@@ -1060,7 +1060,7 @@ macro_rules! impl_tx {
                     .bind(&p.order_id)
                     .bind(&p.provider)
                     .bind(p.amount)
-                    .bind(&p.status)
+                    .bind(p.status.as_str())
                     .bind(p.created_at)
                     .execute(&mut *self.tx)
                     .await
@@ -1079,14 +1079,14 @@ macro_rules! impl_tx {
             async fn move_payment(
                 &mut self,
                 id: &str,
-                from: &str,
-                to: &str,
+                from: ecrin_core::payment::AttemptState,
+                to: ecrin_core::payment::AttemptState,
                 now_ms: i64,
             ) -> $crate::Result<bool> {
                 let done = $q::query($crate::sql::MOVE_PAYMENT)
                     .bind(id)
-                    .bind(from)
-                    .bind(to)
+                    .bind(from.as_str())
+                    .bind(to.as_str())
                     .bind(now_ms)
                     .execute(&mut *self.tx)
                     .await
@@ -1164,7 +1164,7 @@ macro_rules! impl_tx {
                     .bind(r.amount)
                     .bind(&r.reason)
                     .bind(&r.staff_id)
-                    .bind(&r.status)
+                    .bind(r.status.as_str())
                     .bind(&r.provider_refund_id)
                     .bind(r.created_at)
                     .bind(r.updated_at)
@@ -1254,7 +1254,7 @@ macro_rules! impl_tx {
                 let done = $q::query($crate::sql::PUT_SANDBOX_CHARGE)
                     .bind(&c.payment_id)
                     .bind(c.amount)
-                    .bind(&c.status)
+                    .bind(c.status.as_str())
                     .bind(&c.card_last4)
                     .bind(c.at)
                     .execute(&mut *self.tx)
@@ -1365,13 +1365,13 @@ macro_rules! impl_tx {
             async fn move_order(
                 &mut self,
                 order_id: &str,
-                from: &str,
-                to: &str,
+                from: ecrin_core::order::OrderState,
+                to: ecrin_core::order::OrderState,
             ) -> $crate::Result<bool> {
                 let done = $q::query($crate::sql::MOVE_ORDER)
                     .bind(order_id)
-                    .bind(from)
-                    .bind(to)
+                    .bind(from.as_str())
+                    .bind(to.as_str())
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
@@ -1454,12 +1454,12 @@ macro_rules! impl_tx {
                     .bind(&o.id)
                     .bind(&o.number)
                     .bind(&o.customer_id)
-                    .bind(&o.status)
+                    .bind(o.status.as_str())
                     .bind(o.placed_at)
                     .bind(o.total)
                     .bind(o.vat_total)
                     .bind(o.delivery_charge)
-                    .bind(&o.payment_method)
+                    .bind(o.payment_method.as_str())
                     .bind(&o.terms_version)
                     .bind(&o.terms_sha256)
                     .bind(&o.terms_language)

@@ -1,5 +1,8 @@
 use ecrin_core::Lang;
 use ecrin_core::catalogue::{Availability, Category, PricePoint};
+use ecrin_core::order::OrderState;
+use ecrin_core::payment::{AttemptState, ChargeState, RefundState};
+use ecrin_core::profile::PaymentMethod;
 
 /// A text in each language the engine speaks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -388,12 +391,14 @@ pub struct Order {
     pub id: String,
     pub number: String,
     pub customer_id: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderState,
     pub placed_at: i64,
     pub total: i64,
     pub vat_total: i64,
     pub delivery_charge: i64,
-    pub payment_method: String,
+    #[sqlx(try_from = "String")]
+    pub payment_method: PaymentMethod,
     pub terms_version: String,
     pub terms_sha256: String,
     pub terms_language: String,
@@ -471,8 +476,8 @@ pub struct Payment {
     pub order_id: String,
     pub provider: String,
     pub amount: i64,
-    /// `pending`, `captured`, `refused`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AttemptState,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -487,8 +492,8 @@ pub struct Refund {
     pub amount: i64,
     pub reason: String,
     pub staff_id: String,
-    /// `pending` (asked of the provider), `succeeded`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RefundState,
     pub provider_refund_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -521,8 +526,8 @@ pub struct SandboxRefund {
 pub struct SandboxCharge {
     pub payment_id: String,
     pub amount: i64,
-    /// `challenge`, `succeeded`, `refused`.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ChargeState,
     pub card_last4: String,
     pub at: i64,
 }

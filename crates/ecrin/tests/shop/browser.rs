@@ -715,7 +715,7 @@ async fn app_status(app: &TestApp, number: &str) -> String {
         .await
         .ok()
         .flatten()
-        .map(|o| o.status)
+        .map(|o| o.status.as_str().to_owned())
         .unwrap_or_default()
 }
 

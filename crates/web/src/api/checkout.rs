@@ -338,7 +338,7 @@ fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
             created_at: rfc3339(r.created_at),
             id: r.id.clone(),
             amount: r.amount,
-            status: r.status.clone(),
+            status: r.status.as_str().to_owned(),
             reason: r.reason.clone(),
         })
         .collect()
@@ -378,7 +378,7 @@ fn rfc3339(ms: i64) -> String {
 
 /// INV-2, INV-3: an order's invoice and refunds exist once it is paid.
 async fn papers_of(state: &AppState, o: &Order) -> Result<Papers, ApiError> {
-    if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+    if o.status == ecrin_core::order::OrderState::AwaitingPayment {
         return Ok(Papers::default());
     }
     let store = &state.app.store;
@@ -461,7 +461,7 @@ fn order_dto_with(state: &AppState, o: Order, papers: &Papers) -> Result<OrderDt
         vat_total: o.vat_total,
         total: o.total,
         payment: PaymentDto {
-            method: o.payment_method.clone(),
+            method: o.payment_method.as_str().to_owned(),
             amount: o.total,
             next_action,
         },
@@ -479,7 +479,7 @@ fn order_dto_with(state: &AppState, o: Order, papers: &Papers) -> Result<OrderDt
         invoice,
         refunds,
         number: o.number,
-        status: o.status,
+        status: o.status.as_str().to_owned(),
     })
 }
 

@@ -160,7 +160,7 @@ pub(crate) async fn refund(
                 .unwrap_or_default(),
             id: r.id,
             amount: r.amount,
-            status: r.status,
+            status: r.status.as_str().to_owned(),
             reason: r.reason,
         },
         order_number: number,

@@ -192,7 +192,7 @@ pub(crate) async fn bank_transfer(
         ecrin_app::payment::credit_transfer(&state.app, &req.order_number, req.amount).await?;
     Ok(Json(BankTransferResponse {
         order_number: order.number,
-        status: order.status,
+        status: order.status.as_str().to_owned(),
     }))
 }
 
@@ -254,7 +254,7 @@ pub(crate) async fn card_payment(
             let order = ecrin_app::checkout::order_of(&state.app, &customer, &number).await?;
             Ok(Json(CardPaymentResponse {
                 order_number: order.number,
-                status: order.status,
+                status: order.status.as_str().to_owned(),
             }))
         }
         Step::Done { paid: false } => Err(ApiError::new(

@@ -707,11 +707,15 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
                 ),
                 (
                     "status",
-                    t.t(&format!("order-status-{}", o.status.replace('_', "-"))),
+                    t.t(&format!(
+                        "order-status-{}",
+                        o.status.as_str().replace('_', "-")
+                    )),
                 ),
             ],
         ),
-        card_note: o.payment_method == "card" && o.status == "awaiting_payment",
+        card_note: o.payment_method == ecrin_core::profile::PaymentMethod::Card
+            && o.status == ecrin_core::order::OrderState::AwaitingPayment,
         pay_url: ecrin_app::payment::pay_link(&state.app, o).map(|u| {
             u.trim_start_matches(state.app.public_url.as_str())
                 .to_owned()
@@ -741,7 +745,7 @@ pub(crate) async fn order_page(
     let shown = async {
         let o = checkout::order_of(&state.app, &c.id, &number).await?;
         let doc = checkout::document(&o)?;
-        let (invoice, notes) = if o.status == ecrin_app::payment::AWAITING_PAYMENT {
+        let (invoice, notes) = if o.status == ecrin_core::order::OrderState::AwaitingPayment {
             (None, Vec::new())
         } else {
             (

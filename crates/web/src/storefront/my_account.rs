@@ -208,7 +208,10 @@ async fn page(
                         ("total", t.money(o.total)),
                         (
                             "status",
-                            t.t(&format!("order-status-{}", o.status.replace('_', "-"))),
+                            t.t(&format!(
+                                "order-status-{}",
+                                o.status.as_str().replace('_', "-")
+                            )),
                         ),
                     ],
                 );

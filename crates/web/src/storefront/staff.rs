@@ -438,7 +438,10 @@ pub(crate) async fn customer(
                         Cell::text(o.number.clone()),
                         Cell::text(super::legal::date(o.placed_at, lang, tz)),
                         Cell::text(t.money(o.total)),
-                        Cell::text(t.t(&format!("order-status-{}", o.status.replace('_', "-")))),
+                        Cell::text(t.t(&format!(
+                            "order-status-{}",
+                            o.status.as_str().replace('_', "-")
+                        ))),
                     ]
                 })
                 .collect(),

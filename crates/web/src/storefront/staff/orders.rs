@@ -29,8 +29,11 @@ fn expired(t: Tr) -> AppError {
     .into()
 }
 
-fn status_text(t: Tr, status: &str) -> String {
-    t.t(&format!("order-status-{}", status.replace('_', "-")))
+fn status_text(t: Tr, status: ecrin_core::order::OrderState) -> String {
+    t.t(&format!(
+        "order-status-{}",
+        status.as_str().replace('_', "-")
+    ))
 }
 
 /// Recent orders, pick-ups to confirm, and refused orders (CHK-9) for customer service.
@@ -88,7 +91,7 @@ pub(crate) async fn list(
                     format!("/{code}/staff/customers/{}", o.customer_id),
                 ),
                 Cell::text(t.money(o.total)),
-                Cell::text(status_text(t, &o.status)),
+                Cell::text(status_text(t, o.status)),
                 Cell::text(t.t(&format!("payment-{}", o.payment_method))),
                 Cell::text(format!(
                     "{} · {}",
