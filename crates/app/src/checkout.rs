@@ -964,6 +964,8 @@ async fn place(
             line_vat: l.line_vat,
             withdrawable: l.withdrawable,
             reserved: 0,
+            cancelled: 0,
+            returned: 0,
         })
         .collect();
     let mut tx = app.store.begin().await?;
@@ -1007,6 +1009,8 @@ async fn place(
         number: number.clone(),
         customer_id: customer_id.to_owned(),
         status: ecrin_core::order::OrderState::AwaitingPayment,
+        payment_state: ecrin_core::order::PaymentState::Awaiting,
+        abandoned: false,
         placed_at: now,
         total: fresh.total,
         vat_total: fresh.vat_total,

@@ -4,7 +4,7 @@
 
 use crate::emails::{self, Message};
 use crate::i18n::Tr;
-use crate::{App, AppError, proof};
+use crate::{App, AppError, lifecycle, proof};
 use ecrin_core::order::OrderState;
 use ecrin_core::payment::AttemptState;
 use ecrin_core::profile::PaymentMethod;
@@ -28,60 +28,63 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
     }
     let mut tx = app.store.begin().await?;
     let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
-    let refused = if order.payment_method != PaymentMethod::BankTransfer {
-        Some((
+    let applied = if order.payment_method != PaymentMethod::BankTransfer {
+        Err((
             "not_a_bank_transfer_order",
             Refusal::conflict("this order is not paid by bank transfer").into(),
         ))
     } else if amount != order.total {
-        Some(("not_the_amount_due", not_the_amount_due()))
-    } else if !tx
-        .move_order(
-            &order.id,
-            OrderState::AwaitingPayment,
-            OrderState::BeingPrepared,
+        Err(("not_the_amount_due", not_the_amount_due()))
+    } else {
+        // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
+        let data =
+            serde_json::json!({"method": "bank_transfer", "amount": amount, "reference": number});
+        match lifecycle::apply(
+            app,
+            tx.as_mut(),
+            &order,
+            &ecrin_core::order::OrderEvent::PaymentReceived,
+            "paid",
+            &data,
+            &lifecycle::Details::default(),
+            now,
         )
-        .await?
-    {
-        Some(match order.status {
-            OrderState::Cancelled => (
+        .await
+        {
+            Ok(applied) => Ok(applied),
+            Err(AppError::Refused(_)) if order.status == OrderState::Cancelled => Err((
                 "order_cancelled",
                 Refusal::conflict("this order was cancelled; the transfer is to be returned")
                     .into(),
-            ),
-            _ => (
+            )),
+            Err(AppError::Refused(_)) => Err((
                 "already_paid",
                 Refusal::conflict("this order is already paid").into(),
-            ),
-        })
-    } else {
-        None
+            )),
+            Err(e) => return Err(e),
+        }
     };
-    if let Some((reason, refusal)) = refused {
-        proof::append(
-            tx.as_mut(),
-            &order.id,
-            now,
-            "transfer_not_applied",
-            &serde_json::json!({"amount": amount, "reference": number, "reason": reason}),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(refusal);
-    }
-    let paid = proof::append(
-        tx.as_mut(),
-        &order.id,
-        now,
-        "paid",
-        &serde_json::json!({"method": "bank_transfer", "amount": amount, "reference": number}),
-    )
-    .await?;
+    let paid = match applied {
+        Ok(applied) => applied.event,
+        Err((reason, refusal)) => {
+            proof::append(
+                tx.as_mut(),
+                &order.id,
+                now,
+                "transfer_not_applied",
+                &serde_json::json!({"amount": amount, "reference": number, "reason": reason}),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(refusal);
+        }
+    };
     let invoice = issue_invoice(app, tx.as_mut(), &order, &paid, now).await?;
     crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     tx.commit().await?;
     Ok(Order {
         status: OrderState::BeingPrepared,
+        payment_state: ecrin_core::order::PaymentState::Paid,
         ..order
     })
 }
@@ -102,25 +105,31 @@ pub(crate) async fn expire_transfer(
     customer: Option<&Customer>,
     now: i64,
 ) -> Result<(), AppError> {
-    if !tx
-        .move_order(
-            &order.id,
-            OrderState::AwaitingPayment,
-            OrderState::Cancelled,
-        )
-        .await?
-    {
-        return Ok(());
-    }
-    let released = release_units(tx, order).await?;
-    proof::append(
+    let releasing: Vec<serde_json::Value> = order
+        .lines
+        .iter()
+        .filter(|l| l.reserved > 0)
+        .map(|l| serde_json::json!({"sku": l.sku, "quantity": l.reserved}))
+        .collect();
+    let data = serde_json::json!({"reason": "bank_transfer_not_received", "released": releasing});
+    match lifecycle::apply(
+        app,
         tx,
-        &order.id,
-        now,
+        order,
+        &ecrin_core::order::OrderEvent::PaymentExpired,
         "cancelled",
-        &serde_json::json!({"reason": "bank_transfer_not_received", "released": released}),
+        &data,
+        &lifecycle::Details::default(),
+        now,
     )
-    .await?;
+    .await
+    {
+        Ok(_) => {}
+        // Paid or cancelled since: nothing to do.
+        Err(AppError::Refused(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    release_units(tx, order).await?;
     if let Some(c) = customer {
         let lang: Lang = c.language.parse().unwrap_or(app.profile.default_lang());
         let t = Tr::new(lang);
@@ -321,25 +330,28 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         .ok_or(AppError::NotFound)?;
     if paid {
         // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
-        if !tx
-            .move_order(
-                &order.id,
-                OrderState::AwaitingPayment,
-                OrderState::BeingPrepared,
-            )
-            .await?
-        {
-            tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
-        }
-        let paid_event = proof::append(
+        let data = serde_json::json!({"method": "card", "provider": payment.provider,
+                                      "payment_id": payment.id, "amount": payment.amount});
+        let paid_event = match lifecycle::apply(
+            app,
             tx.as_mut(),
-            &order.id,
-            now,
+            &order,
+            &ecrin_core::order::OrderEvent::PaymentReceived,
             "paid",
-            &serde_json::json!({"method": "card", "provider": payment.provider,
-                                "payment_id": payment.id, "amount": payment.amount}),
+            &data,
+            &lifecycle::Details::default(),
+            now,
         )
-        .await?;
+        .await
+        {
+            Ok(applied) => applied.event,
+            // The money was taken all the same: the history keeps it.
+            Err(AppError::Refused(_)) => {
+                tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
+                proof::append(tx.as_mut(), &order.id, now, "paid", &data).await?
+            }
+            Err(e) => return Err(e),
+        };
         let invoice = issue_invoice(app, tx.as_mut(), &order, &paid_event, now).await?;
         // INV-1: the confirmation leaves with the commit.
         crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;

@@ -21,6 +21,7 @@ pub mod refusal;
 pub mod search;
 mod states;
 pub mod vat;
+pub mod withdrawal;
 
 pub use lang::Lang;
 pub use money::{Currency, Money};

@@ -190,6 +190,20 @@ pub struct DeliveryMethod {
     pub transit_working_days: [u32; 2],
     #[serde(default)]
     pub charges: Vec<Charge>,
+    /// DLV-3: the carrier's tracking page, `{number}` standing for the tracking number.
+    pub tracking_url: Option<String>,
+}
+
+impl DeliveryMethod {
+    /// DLV-3: the carrier's page following a parcel, when it has one.
+    pub fn tracking_link(&self, tracking_number: &str) -> Option<String> {
+        let template = self.tracking_url.as_deref()?;
+        let number: String = tracking_number
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        Some(template.replace("{number}", &number))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -327,3 +327,23 @@ fn state_names_read_back() {
     }
     assert!("paid".parse::<OrderState>().is_err());
 }
+
+/// Checks WDR-1 and WAR-1: the clocks a delivery starts, in each house's calendar, across
+/// French and Italian holidays.
+#[test]
+fn wdr_1_war_1_the_clocks_start_at_delivery() {
+    use ecrin_core::withdrawal::{deadline, warranty_until};
+    use jiff::civil::date;
+    // paris: 14 working days; delivered Thursday 30 April 2026, with 1 May, 8 May,
+    // Ascension (14 May) and Whit Monday (25 May) in between: Tuesday 26 May.
+    let paris = profile("paris");
+    assert_eq!(deadline(&paris, date(2026, 4, 30)), date(2026, 5, 26));
+    // milano: 14 days; delivered 24 November 2026 → 8 December, a holiday in Italy (the
+    // Immaculate Conception): the window runs to Wednesday 9 December.
+    let milano = profile("milano");
+    assert_eq!(deadline(&milano, date(2026, 11, 24)), date(2026, 12, 9));
+    // atelier: 14 days; delivered Tuesday 1 December 2026 → Tuesday 15 December.
+    let atelier = profile("atelier");
+    assert_eq!(deadline(&atelier, date(2026, 12, 1)), date(2026, 12, 15));
+    assert_eq!(warranty_until(&paris, date(2026, 2, 28)), date(2028, 2, 28));
+}

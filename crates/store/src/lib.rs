@@ -219,6 +219,8 @@ pub trait Store: Send + Sync + 'static {
     async fn invoices(&self) -> Result<Vec<Invoice>>;
     /// PAY-1: an order's payment attempts, oldest first.
     async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>>;
+    /// DLV-3: an order's parcels with their units, first shipped first.
+    async fn shipments_of(&self, order_id: &str) -> Result<Vec<Shipment>>;
     /// The sandbox provider's record of a payment.
     async fn sandbox_charge(&self, payment_id: &str) -> Result<Option<SandboxCharge>>;
     /// PAY-1: an order's refunds, oldest first.
@@ -338,13 +340,35 @@ pub trait Tx: Send {
     async fn order_in_tx(&mut self, number: &str) -> Result<Option<Order>>;
     /// The same by the order's id.
     async fn order_by_id_in_tx(&mut self, id: &str) -> Result<Option<Order>>;
-    /// Moves an order from status `from` to `to`; `false` when it was not in `from`.
-    async fn move_order(
+    /// The order's lifecycle moves: its states are compared with `from` and set to `to`,
+    /// and `event` is appended to its history, together; `false`, with nothing written,
+    /// when the order is no longer in `from`.
+    async fn apply_order_event(
         &mut self,
         order_id: &str,
-        from: ecrin_core::order::OrderState,
-        to: ecrin_core::order::OrderState,
+        from: OrderStates,
+        to: OrderStates,
+        event: &OrderEvent,
     ) -> Result<bool>;
+    /// STK-1, STK-3: `quantity` more units of a line no longer due; `false` when that
+    /// would cancel more than were ordered.
+    async fn cancel_line_units(
+        &mut self,
+        order_id: &str,
+        line_no: i64,
+        quantity: i64,
+    ) -> Result<bool>;
+    /// DLV-3: a parcel and its units.
+    async fn insert_shipment(&mut self, s: &Shipment) -> Result<()>;
+    /// DLV-5, DLV-6: a parcel in `from` changes; `false` when it was not in `from`.
+    async fn set_shipment_state(
+        &mut self,
+        id: &str,
+        from: ecrin_core::order::ShipmentState,
+        change: &ShipmentChange,
+    ) -> Result<bool>;
+    /// An order's parcels with their units, read in this transaction.
+    async fn shipments_in_tx(&mut self, order_id: &str) -> Result<Vec<Shipment>>;
     /// INV-5: appends an event to its order's history (the database refuses any change
     /// to one already there).
     async fn append_order_event(&mut self, e: &OrderEvent) -> Result<()>;

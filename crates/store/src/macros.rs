@@ -135,6 +135,24 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn shipments_of(
+                &self,
+                order_id: &str,
+            ) -> $crate::Result<Vec<$crate::Shipment>> {
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                let shipments: Vec<$crate::Shipment> = $q::query_as($crate::sql::SHIPMENTS_OF)
+                    .bind(order_id)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err($err)?;
+                let lines: Vec<$crate::ShipmentLine> = $q::query_as($crate::sql::SHIPMENT_LINES_OF)
+                    .bind(order_id)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err($err)?;
+                Ok($crate::with_shipment_lines(shipments, lines))
+            }
+
             async fn payments_of(&self, order_id: &str) -> $crate::Result<Vec<$crate::Payment>> {
                 $q::query_as($q::AssertSqlSafe($crate::sql::payments_of()))
                     .bind(order_id)
@@ -1362,20 +1380,106 @@ macro_rules! impl_tx {
                 self.order_where($crate::sql::OrderKey::Id, id).await
             }
 
-            async fn move_order(
+            async fn apply_order_event(
                 &mut self,
                 order_id: &str,
-                from: ecrin_core::order::OrderState,
-                to: ecrin_core::order::OrderState,
+                from: $crate::OrderStates,
+                to: $crate::OrderStates,
+                event: &$crate::OrderEvent,
             ) -> $crate::Result<bool> {
-                let done = $q::query($crate::sql::MOVE_ORDER)
+                let done = $q::query($crate::sql::APPLY_ORDER_STATES)
                     .bind(order_id)
-                    .bind(from.as_str())
-                    .bind(to.as_str())
+                    .bind(from.status.as_str())
+                    .bind(from.payment.as_str())
+                    .bind(from.abandoned)
+                    .bind(to.status.as_str())
+                    .bind(to.payment.as_str())
+                    .bind(to.abandoned)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                self.append_order_event(event).await?;
+                Ok(true)
+            }
+
+            async fn cancel_line_units(
+                &mut self,
+                order_id: &str,
+                line_no: i64,
+                quantity: i64,
+            ) -> $crate::Result<bool> {
+                let done = $q::query($crate::sql::CANCEL_LINE_UNITS)
+                    .bind(order_id)
+                    .bind(line_no)
+                    .bind(quantity)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn insert_shipment(&mut self, s: &$crate::Shipment) -> $crate::Result<()> {
+                $q::query($crate::sql::INSERT_SHIPMENT)
+                    .bind(&s.id)
+                    .bind(&s.order_id)
+                    .bind(s.state.as_str())
+                    .bind(&s.carrier)
+                    .bind(&s.tracking_number)
+                    .bind(s.shipped_at)
+                    .bind(&s.shipped_by)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                for l in &s.lines {
+                    $q::query($crate::sql::INSERT_SHIPMENT_LINE)
+                        .bind(&s.id)
+                        .bind(l.line_no)
+                        .bind(l.quantity)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err($err)?;
+                }
+                Ok(())
+            }
+
+            async fn set_shipment_state(
+                &mut self,
+                id: &str,
+                from: ecrin_core::order::ShipmentState,
+                change: &$crate::ShipmentChange,
+            ) -> $crate::Result<bool> {
+                let done = $q::query($crate::sql::SET_SHIPMENT_STATE)
+                    .bind(id)
+                    .bind(from.as_str())
+                    .bind(change.state.as_str())
+                    .bind(change.delivered_at)
+                    .bind(&change.signed_by)
+                    .bind(change.returned_at)
+                    .bind(&change.return_reason)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn shipments_in_tx(
+                &mut self,
+                order_id: &str,
+            ) -> $crate::Result<Vec<$crate::Shipment>> {
+                let shipments: Vec<$crate::Shipment> = $q::query_as($crate::sql::SHIPMENTS_OF)
+                    .bind(order_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                let lines: Vec<$crate::ShipmentLine> = $q::query_as($crate::sql::SHIPMENT_LINES_OF)
+                    .bind(order_id)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err($err)?;
+                Ok($crate::with_shipment_lines(shipments, lines))
             }
 
             async fn append_order_event(&mut self, e: &$crate::OrderEvent) -> $crate::Result<()> {
@@ -1470,6 +1574,8 @@ macro_rules! impl_tx {
                     .bind(o.pickup_confirmed_at)
                     .bind(&o.pickup_confirmed_by)
                     .bind(&o.document)
+                    .bind(o.payment_state.as_str())
+                    .bind(o.abandoned)
                     .execute(&mut *self.tx)
                     .await
                     .map_err($err)?;

@@ -1,6 +1,6 @@
 use ecrin_core::Lang;
 use ecrin_core::catalogue::{Availability, Category, PricePoint};
-use ecrin_core::order::OrderState;
+use ecrin_core::order::{OrderState, PaymentState, ShipmentState};
 use ecrin_core::payment::{AttemptState, ChargeState, RefundState};
 use ecrin_core::profile::PaymentMethod;
 
@@ -409,9 +409,86 @@ pub struct Order {
     pub pickup_confirmed_at: Option<i64>,
     pub pickup_confirmed_by: Option<String>,
     pub document: String,
+    /// PAY-2: awaited, received in full, or never to come.
+    #[sqlx(try_from = "String")]
+    pub payment_state: PaymentState,
+    /// DLV-5: twelve months returned undelivered without instructions.
+    #[serde(deserialize_with = "crate::rows::int_bool")]
+    pub abandoned: bool,
     #[sqlx(skip)]
     #[serde(skip)]
     pub lines: Vec<OrderLine>,
+}
+
+impl Order {
+    /// The states the order's lifecycle moves (compared and set together).
+    pub fn states(&self) -> OrderStates {
+        OrderStates {
+            status: self.status,
+            payment: self.payment_state,
+            abandoned: self.abandoned,
+        }
+    }
+}
+
+/// An order's status, payment state and abandonment: what [`crate::Tx::apply_order_event`]
+/// compares and sets in one statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderStates {
+    pub status: OrderState,
+    pub payment: PaymentState,
+    pub abandoned: bool,
+}
+
+/// DLV-3: a parcel of an order.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+pub struct Shipment {
+    pub id: String,
+    pub order_id: String,
+    #[sqlx(try_from = "String")]
+    pub state: ShipmentState,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub shipped_at: i64,
+    pub shipped_by: Option<String>,
+    pub delivered_at: Option<i64>,
+    pub signed_by: Option<String>,
+    pub returned_at: Option<i64>,
+    pub return_reason: Option<String>,
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub lines: Vec<ShipmentLine>,
+}
+
+/// What becomes of a parcel in transit (DLV-5, DLV-6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentChange {
+    pub state: ShipmentState,
+    pub delivered_at: Option<i64>,
+    pub signed_by: Option<String>,
+    pub returned_at: Option<i64>,
+    pub return_reason: Option<String>,
+}
+
+/// Gives each parcel its units, read for all of an order's parcels at once.
+pub fn with_shipment_lines(
+    mut shipments: Vec<Shipment>,
+    lines: Vec<ShipmentLine>,
+) -> Vec<Shipment> {
+    for l in lines {
+        if let Some(s) = shipments.iter_mut().find(|s| s.id == l.shipment_id) {
+            s.lines.push(l);
+        }
+    }
+    shipments
+}
+
+/// Units of one order line in a parcel.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+pub struct ShipmentLine {
+    pub shipment_id: String,
+    pub line_no: i64,
+    pub quantity: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
@@ -432,6 +509,10 @@ pub struct OrderLine {
     pub withdrawable: bool,
     /// PAY-5: units taken from stock when the order was placed.
     pub reserved: i64,
+    /// STK-1, STK-3: units no longer due.
+    pub cancelled: i64,
+    /// Units that came back after delivery.
+    pub returned: i64,
 }
 
 /// An order line read with others of several orders: its order's id beside it.

@@ -1188,11 +1188,11 @@ pub fn next_order_number(dialect: Dialect) -> &'static str {
 const ORDER_COLUMNS: &str = "id, number, customer_id, status, placed_at, total, vat_total, \
      delivery_charge, payment_method, terms_version, terms_sha256, terms_language, accepted_at, \
      accepted_ip, accepted_user_agent, confirmed_by_staff_id, pickup_confirmed_at, \
-     pickup_confirmed_by, document";
+     pickup_confirmed_by, document, payment_state, abandoned";
 pub fn insert_order() -> String {
     format!(
         "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     )
 }
 /// The order whose `column` (`number` or `id`) is `$1`, without its lines.
@@ -1233,7 +1233,8 @@ impl OrderKey {
 }
 const ORDER_LINE_COLUMNS_OF_L: &str = "l.line_no, l.sku, l.name, l.quantity, \
      l.personalisation, l.unit_price_incl_vat, l.unit_price_excl_vat, l.vat_rate_bp, \
-     l.line_total_incl_vat, l.line_total_excl_vat, l.line_vat, l.withdrawable, l.reserved";
+     l.line_total_incl_vat, l.line_total_excl_vat, l.line_vat, l.withdrawable, l.reserved, \
+     l.cancelled, l.returned";
 /// An order and one of its lines, as [`order_with_lines_by`] reads them.
 #[derive(Debug, sqlx::FromRow)]
 pub struct OrderWithLineRow {
@@ -1299,7 +1300,7 @@ pub fn lines_of(orders: &str) -> String {
     format!(
         "SELECT order_id, line_no, sku, name, quantity, personalisation, unit_price_incl_vat, \
          unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, line_total_excl_vat, line_vat, \
-         withdrawable, reserved FROM order_lines WHERE order_id IN ({orders}) \
+         withdrawable, reserved, cancelled, returned FROM order_lines WHERE order_id IN ({orders}) \
          ORDER BY order_id, line_no"
     )
 }
@@ -1463,7 +1464,27 @@ pub const RETRY_JOB: &str = "UPDATE jobs SET lease_until = $2, last_error = $3 \
      WHERE id = $1 AND done_at IS NULL";
 /// An order moves from one status to another only from the one expected: of a payment and
 /// a deadline arriving together, one finds the order already moved.
-pub const MOVE_ORDER: &str = "UPDATE orders SET status = $3 WHERE id = $1 AND status = $2";
+/// The order's lifecycle moves: status, payment state and abandonment compared and set.
+pub const APPLY_ORDER_STATES: &str = "UPDATE orders SET status = $5, payment_state = $6, \
+     abandoned = $7 WHERE id = $1 AND status = $2 AND payment_state = $3 AND abandoned = $4";
+/// Units of a line no longer due (STK-1, STK-3), never more than are left.
+pub const CANCEL_LINE_UNITS: &str = "UPDATE order_lines SET cancelled = cancelled + $3 \
+     WHERE order_id = $1 AND line_no = $2 AND cancelled + $3 <= quantity";
+pub const INSERT_SHIPMENT: &str = "INSERT INTO shipments (id, order_id, state, carrier, \
+     tracking_number, shipped_at, shipped_by) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub const INSERT_SHIPMENT_LINE: &str =
+    "INSERT INTO shipment_lines (shipment_id, line_no, quantity) VALUES ($1, $2, $3)";
+/// DLV-5, DLV-6: what became of a parcel in transit.
+pub const SET_SHIPMENT_STATE: &str = "UPDATE shipments SET state = $3, \
+     delivered_at = COALESCE($4, delivered_at), signed_by = COALESCE($5, signed_by), \
+     returned_at = COALESCE($6, returned_at), return_reason = COALESCE($7, return_reason) \
+     WHERE id = $1 AND state = $2";
+pub const SHIPMENTS_OF: &str = "SELECT id, order_id, state, carrier, tracking_number, \
+     shipped_at, shipped_by, delivered_at, signed_by, returned_at, return_reason \
+     FROM shipments WHERE order_id = $1 ORDER BY shipped_at, id";
+pub const SHIPMENT_LINES_OF: &str = "SELECT l.shipment_id, l.line_no, l.quantity \
+     FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id \
+     WHERE s.order_id = $1 ORDER BY l.shipment_id, l.line_no";
 
 pub const INSERT_PAYMENT: &str = "INSERT INTO payments (id, order_id, provider, amount, status, \
      created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";

@@ -665,3 +665,15 @@ refund-text = We have refunded { $amount } on your order { $number }, to the car
 refund-delay = Depending on your bank, the amount appears on your account within a few working days.
 order-credit-note-pdf = Credit note { $number } (PDF)
 confirm-terms-page = The general terms of sale you accepted, version { $version }, were sent to you by e-mail as PDF and can be downloaded below.
+
+## Fulfilment (DLV-1, DLV-3, DLV-6)
+email-shipped-subject = Your order { $number } has shipped
+email-shipped-part-subject = Part of your order { $number } has shipped
+email-shipped-text = Your order { $number } has left our workshop.
+email-shipped-tracking = Carrier: { $carrier }. Tracking number: { $tracking }.
+email-shipped-contents = This parcel holds: { $items }.
+email-shipped-button = Track the parcel
+email-delivered-subject = Your order { $number } has been delivered
+email-delivered-text = Your order { $number } has been handed over. We hope you will enjoy your pieces.
+email-delivered-after = If anything arrived damaged or is missing, tell us from "My Account" within days of receipt; your withdrawal period runs from this date.
+email-order-button = See the order

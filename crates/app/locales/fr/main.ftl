@@ -665,3 +665,15 @@ refund-text = Nous avons remboursé { $amount } sur votre commande { $number }, 
 refund-delay = Selon votre banque, le montant apparaît sur votre compte sous quelques jours ouvrés.
 order-credit-note-pdf = Avoir { $number } (PDF)
 confirm-terms-page = Les conditions générales de vente que vous avez acceptées, version { $version }, vous ont été envoyées par e-mail en PDF et sont téléchargeables ci-dessous.
+
+## Fulfilment (DLV-1, DLV-3, DLV-6)
+email-shipped-subject = Votre commande { $number } est expédiée
+email-shipped-part-subject = Une partie de votre commande { $number } est expédiée
+email-shipped-text = Votre commande { $number } a quitté notre atelier.
+email-shipped-tracking = Transporteur : { $carrier }. Numéro de suivi : { $tracking }.
+email-shipped-contents = Ce colis contient : { $items }.
+email-shipped-button = Suivre le colis
+email-delivered-subject = Votre commande { $number } est livrée
+email-delivered-text = Votre commande { $number } vous a été remise. Nous espérons que vos pièces vous plairont.
+email-delivered-after = Si un article est abîmé ou manquant, signalez-le-nous depuis « Mon compte » dans les jours qui suivent la réception ; votre délai de rétractation court à partir de cette date.
+email-order-button = Voir la commande

@@ -665,3 +665,15 @@ refund-text = Abbiamo rimborsato { $amount } sul tuo ordine { $number }, sulla c
 refund-delay = A seconda della banca, l'importo compare sul conto entro pochi giorni lavorativi.
 order-credit-note-pdf = Nota di credito { $number } (PDF)
 confirm-terms-page = Le condizioni generali di vendita accettate, versione { $version }, ti sono state inviate per e-mail in PDF e sono scaricabili qui sotto.
+
+## Fulfilment (DLV-1, DLV-3, DLV-6)
+email-shipped-subject = Il tuo ordine { $number } è stato spedito
+email-shipped-part-subject = Una parte del tuo ordine { $number } è stata spedita
+email-shipped-text = Il tuo ordine { $number } ha lasciato il nostro laboratorio.
+email-shipped-tracking = Corriere: { $carrier }. Numero di tracciamento: { $tracking }.
+email-shipped-contents = Questo pacco contiene: { $items }.
+email-shipped-button = Segui il pacco
+email-delivered-subject = Il tuo ordine { $number } è stato consegnato
+email-delivered-text = Il tuo ordine { $number } ti è stato consegnato. Speriamo che i tuoi gioielli ti piacciano.
+email-delivered-after = Se un articolo è arrivato danneggiato o manca, segnalacelo da «Il mio account» nei giorni successivi al ricevimento; il termine di recesso decorre da questa data.
+email-order-button = Vedi l'ordine

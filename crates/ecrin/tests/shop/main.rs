@@ -15,6 +15,7 @@ mod cli;
 mod consent;
 mod documents;
 mod email;
+mod fulfilment;
 mod invoices;
 mod ops;
 mod pages;

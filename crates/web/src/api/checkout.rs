@@ -18,7 +18,7 @@ use ecrin_app::checkout::{
 };
 use ecrin_app::privacy::AddressForm;
 use ecrin_core::Lang;
-use ecrin_store::{Order, OrderRefusal, Papers, Subject};
+use ecrin_store::{Order, OrderRefusal, Papers, Shipment, Subject};
 use serde::{Deserialize, Serialize};
 
 /// Where a request comes from, as CHK-7 records it.
@@ -254,6 +254,40 @@ pub struct OrderLineDto {
     pub line_vat: i64,
     pub line_total_incl_vat: i64,
     pub withdrawable: bool,
+    /// `active`, `cancelled` or `returned`.
+    pub status: String,
+    /// Units no longer due (a stock-out, a cancellation by the house).
+    pub cancelled: i64,
+    /// DLV-6: when the line's last unit due was delivered; its clocks start there.
+    pub delivered_at: Option<String>,
+    /// WDR-1: the last day to withdraw, once the whole order is delivered (the period runs
+    /// from the receipt of the last piece of an order delivered in parts, Directive
+    /// 2011/83/EU, art. 9(2)(b)); `None` for a piece that cannot be withdrawn (WDR-3).
+    pub withdrawal_deadline: Option<String>,
+    /// WAR-1: the last day of the legal warranty of conformity.
+    pub warranty_until: Option<String>,
+}
+
+/// DLV-3: a parcel of the order.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ShipmentDto {
+    pub id: String,
+    pub carrier: String,
+    pub tracking_number: String,
+    /// The carrier's page following the parcel.
+    pub tracking_url: Option<String>,
+    /// `in_transit`, `delivered` or `returned_undelivered`.
+    pub status: String,
+    pub lines: Vec<ShipmentLineDto>,
+    pub shipped_at: String,
+    pub delivered_at: Option<String>,
+    pub signed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ShipmentLineDto {
+    pub line_id: String,
+    pub quantity: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -300,6 +334,8 @@ pub struct OrderDto {
     pub invoice: Option<InvoiceDto>,
     /// PAY-1, INV-3: refunds made, each with its credit note.
     pub refunds: Vec<RefundDto>,
+    /// DLV-3: the parcels sent (the order itself; empty in lists).
+    pub shipments: Vec<ShipmentDto>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -409,12 +445,80 @@ async fn papers_of(state: &AppState, o: &Order) -> Result<Papers, ApiError> {
 
 pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
     let papers = papers_of(state, &o).await?;
-    order_dto_with(state, o, &papers)
+    let shipments = state
+        .app
+        .store
+        .shipments_of(&o.id)
+        .await
+        .map_err(ecrin_app::AppError::from)?;
+    order_dto_with(state, o, &papers, &shipments)
+}
+
+/// The day, in the merchant's time zone, of a moment.
+fn merchant_day(state: &AppState, ms: i64) -> Option<jiff::civil::Date> {
+    let zone = jiff::tz::TimeZone::get(&state.app.profile.time_zone).ok()?;
+    Some(
+        jiff::Timestamp::from_millisecond(ms)
+            .ok()?
+            .to_zoned(zone)
+            .date(),
+    )
+}
+
+/// When each line's last unit due was delivered (DLV-6), by line number.
+fn delivered_at(o: &Order, shipments: &[Shipment]) -> Vec<(i64, Option<i64>)> {
+    o.lines
+        .iter()
+        .map(|l| {
+            let due = l.quantity - l.cancelled;
+            let mut delivered = 0;
+            let mut last = None;
+            for s in shipments.iter().filter(|s| s.delivered_at.is_some()) {
+                for sl in s.lines.iter().filter(|sl| sl.line_no == l.line_no) {
+                    delivered += sl.quantity;
+                    last = last.max(s.delivered_at);
+                }
+            }
+            (
+                l.line_no,
+                (due > 0 && delivered >= due).then_some(last).flatten(),
+            )
+        })
+        .collect()
 }
 
 /// An order as the API shows it, its papers among `papers` (read for a whole list).
-fn order_dto_with(state: &AppState, o: Order, papers: &Papers) -> Result<OrderDto, ApiError> {
+fn order_dto_with(
+    state: &AppState,
+    o: Order,
+    papers: &Papers,
+    shipments: &[Shipment],
+) -> Result<OrderDto, ApiError> {
     let summary = checkout::document(&o)?;
+    let profile = &state.app.profile;
+    let delivered = delivered_at(&o, shipments);
+    let delivered_of = |line_no: i64| {
+        delivered
+            .iter()
+            .find(|(n, _)| *n == line_no)
+            .and_then(|(_, at)| *at)
+    };
+    // WDR-1: the window opens once the last piece is received.
+    let window_from = (o.status == ecrin_core::order::OrderState::Delivered)
+        .then(|| delivered.iter().filter_map(|(_, at)| *at).max())
+        .flatten()
+        .and_then(|at| merchant_day(state, at));
+    let line_state = |l: &ecrin_store::OrderLine| {
+        ecrin_core::order::Line {
+            line_no: l.line_no,
+            quantity: l.quantity,
+            cancelled: l.cancelled,
+            returned: l.returned,
+        }
+        .state()
+        .as_str()
+        .to_owned()
+    };
     let refunds = refunds_dto(state, &o, papers);
     let invoice = papers
         .invoices
@@ -453,6 +557,40 @@ fn order_dto_with(state: &AppState, o: Order, papers: &Papers) -> Result<OrderDt
                 line_vat: l.line_vat,
                 line_total_incl_vat: l.line_total_incl_vat,
                 withdrawable: l.withdrawable,
+                status: line_state(l),
+                cancelled: l.cancelled,
+                delivered_at: delivered_of(l.line_no).map(rfc3339),
+                withdrawal_deadline: window_from
+                    .filter(|_| l.withdrawable)
+                    .map(|d| ecrin_core::withdrawal::deadline(profile, d).to_string()),
+                warranty_until: delivered_of(l.line_no)
+                    .and_then(|at| merchant_day(state, at))
+                    .map(|d| ecrin_core::withdrawal::warranty_until(profile, d).to_string()),
+            })
+            .collect(),
+        shipments: shipments
+            .iter()
+            .map(|s| ShipmentDto {
+                id: s.id.clone(),
+                carrier: s.carrier.clone(),
+                tracking_number: s.tracking_number.clone(),
+                tracking_url: ecrin_app::fulfilment::tracking_link(
+                    &state.app,
+                    &o,
+                    &s.tracking_number,
+                ),
+                status: s.state.as_str().to_owned(),
+                lines: s
+                    .lines
+                    .iter()
+                    .map(|l| ShipmentLineDto {
+                        line_id: format!("{}-{}", o.number, l.line_no),
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+                shipped_at: rfc3339(s.shipped_at),
+                delivered_at: s.delivered_at.map(rfc3339),
+                signed_by: s.signed_by.clone(),
             })
             .collect(),
         placed_at: rfc3339(o.placed_at),
@@ -582,7 +720,7 @@ pub(crate) async fn list_orders(
     let papers = checkout::papers_of_customer(&state.app, customer).await?;
     let items = orders
         .into_iter()
-        .map(|o| order_dto_with(&state, o, &papers))
+        .map(|o| order_dto_with(&state, o, &papers, &[]))
         .collect::<Result<_, _>>()?;
     Ok(Json(OrderListDto { items, next: None }))
 }
@@ -846,7 +984,7 @@ pub(crate) async fn admin_orders(
     let papers = checkout::papers_of_recent(&state.app, &orders).await?;
     let items = orders
         .into_iter()
-        .map(|o| order_dto_with(&state, o, &papers))
+        .map(|o| order_dto_with(&state, o, &papers, &[]))
         .collect::<Result<_, _>>()?;
     Ok(Json(OrderListDto { items, next: None }))
 }

@@ -7,6 +7,7 @@ mod catalogue;
 pub(crate) mod checkout;
 mod documents;
 pub(crate) use documents::pdf_response;
+mod fulfilment;
 mod messages;
 mod openapi;
 mod test_mode;
@@ -107,6 +108,14 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route(
             "/api/v1/admin/orders/{number}/confirm-pickup",
             post(checkout::confirm_pickup),
+        )
+        .route(
+            "/api/v1/admin/orders/{number}/ship",
+            post(fulfilment::ship_order),
+        )
+        .route(
+            "/api/v1/admin/orders/{number}/deliver",
+            post(fulfilment::deliver_order),
         )
         .route(
             "/api/v1/admin/order-refusals",

@@ -67,6 +67,8 @@ use utoipa::OpenApi;
         super::checkout::phone_checkout,
         super::checkout::phone_order,
         super::checkout::confirm_pickup,
+        super::fulfilment::ship_order,
+        super::fulfilment::deliver_order,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
     tags((name = "catalogue", description = "Products, variants, search and facets"))

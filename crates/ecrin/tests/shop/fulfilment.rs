@@ -1,0 +1,290 @@
+//! Fulfilment over the API (DLV-1, DLV-3, DLV-6, PAY-2): staff ship an order in parts and
+//! record each parcel's delivery; the customer is told and sees the parcels, the tracking
+//! link and the clocks that delivery starts.
+
+use crate::basket::call;
+use crate::checkout::{admin_token, order, ready_customer, staff_token};
+use crate::support::{TestApp, matrix};
+use ecrin_store_tests::Db;
+use serde_json::{Value, json};
+
+async fn outbox(app: &TestApp, to: &str) -> Vec<Value> {
+    app.get_json(&format!(
+        "/api/v1/test/outbox?to={}",
+        to.replace('@', "%40")
+    ))
+    .await["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A customer's order of two units of a piece and one of another, placed by card.
+async fn placed(app: &TestApp, email: &str) -> (String, String) {
+    let token = ready_customer(app, email, "jonc-rivage", 2).await;
+    let other = crate::basket::sku(app, "collier-perles-rivage", 0).await;
+    crate::checkout::restock(app, &other, 10).await;
+    let (status, body) = crate::basket::add(app, &token, &other, 1).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, s) = call(app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    let (status, o) = order(app, &token, &s, None).await;
+    assert_eq!(status, 201, "{o}");
+    (token, o["number"].as_str().unwrap_or_default().to_owned())
+}
+
+async fn pay(app: &TestApp, token: &str, number: &str) {
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/test/payments/{number}"),
+        token,
+        Some(json!({"card": "4242424242424242"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+fn ship_body(lines: Value) -> Value {
+    json!({"carrier": "DHL Express", "tracking_number": "JD0146 0000 1234", "lines": lines})
+}
+
+/// Checks DLV-3, DLV-6, DLV-1 and PAY-2 on every profile and both databases: nothing ships
+/// unpaid; a first parcel leaves part of the order (still being prepared), the second the
+/// rest (shipped), each told by e-mail with its tracking; each delivery is recorded once,
+/// and the delivered order shows each line's delivery date and clocks.
+#[tokio::test]
+async fn dlv_3_dlv_6_staff_ship_in_parts_and_record_deliveries() {
+    for (db, profile) in matrix() {
+        let app = TestApp::spawn(db, profile).await;
+        let admin = admin_token(&app).await;
+        let (token, number) = placed(&app, "ana@example.fr").await;
+        let ship = |body: Value| {
+            let (app, admin, number) = (&app, &admin, &number);
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/admin/orders/{number}/ship"),
+                    admin,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        // PAY-2: nothing ships before the full amount is received.
+        let (status, p) = ship(ship_body(json!(null))).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("wrong_status")),
+            "{p}"
+        );
+        pay(&app, &token, &number).await;
+
+        // Bad input changes nothing: a line not in the order, more than is left.
+        let line1 = format!("{number}-1");
+        let (status, p) = ship(ship_body(json!([{"line_id": "F-9", "quantity": 1}]))).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{p}"
+        );
+        let (status, p) = ship(ship_body(json!([{"line_id": line1, "quantity": 3}]))).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{p}"
+        );
+        assert_eq!(p["errors"][0]["code"], "more_than_left", "{p}");
+        let (status, p) = ship(json!({"carrier": "", "tracking_number": "<x>"})).await;
+        assert_eq!(status, 400, "{p}");
+
+        // A first parcel: one unit of the first line.
+        let (status, first) = ship(ship_body(json!([{"line_id": line1, "quantity": 1}]))).await;
+        assert_eq!(status, 201, "{profile}/{db:?}: {first}");
+        assert_eq!(first["order"]["status"], "being_prepared");
+        assert_eq!(
+            first["shipment"]["lines"],
+            json!([{"line_id": line1, "quantity": 1}])
+        );
+        assert_eq!(first["shipment"]["status"], "in_transit");
+        let mails = outbox(&app, "ana@example.fr").await;
+        let told = &mails[0];
+        assert!(
+            told["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(&number),
+            "{told}"
+        );
+        assert!(
+            told["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("JD0146 0000 1234"),
+            "{told}"
+        );
+        // The carrier's tracking page, in the e-mail too.
+        let url = first["shipment"]["tracking_url"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(url.contains("JD014600001234"), "{profile}: {first}");
+        assert!(
+            told["links"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|u| u == url)),
+            "{told}"
+        );
+        // The rest: shipped.
+        let (status, second) = ship(ship_body(json!(null))).await;
+        assert_eq!(status, 201, "{second}");
+        assert_eq!(second["order"]["status"], "shipped");
+        assert_eq!(
+            second["shipment"]["lines"].as_array().map(Vec::len),
+            Some(2)
+        );
+        let (status, p) = ship(ship_body(json!(null))).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("wrong_status")),
+            "nothing left"
+        );
+
+        // DLV-6: the first parcel delivered, signed for; the order is delivered with the second.
+        let deliver = |body: Value| {
+            let (app, admin, number) = (&app, &admin, &number);
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/admin/orders/{number}/deliver"),
+                    admin,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let first_id = first["shipment"]["id"].clone();
+        let (status, o) = deliver(json!({"shipment_id": first_id, "signed_by": "Lia Verdi"})).await;
+        assert_eq!(status, 200, "{o}");
+        assert_eq!(o["status"], "shipped", "one parcel still on its way");
+        assert_eq!(
+            o["lines"][0]["delivered_at"],
+            Value::Null,
+            "one unit still on its way"
+        );
+        let (status, p) = deliver(json!({"shipment_id": first_id})).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("wrong_status")),
+            "delivered twice"
+        );
+        let (status, o) = deliver(json!({})).await;
+        assert_eq!(status, 200, "{o}");
+        assert_eq!(o["status"], "delivered");
+        let (status, p) = deliver(json!({})).await;
+        assert_eq!((status, p["code"].as_str()), (409, Some("wrong_status")));
+
+        // The customer's view: parcels, delivery dates, the clocks delivery started.
+        let (_, mine) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(mine["status"], "delivered");
+        assert_eq!(mine["shipments"].as_array().map(Vec::len), Some(2));
+        assert_eq!(mine["shipments"][0]["signed_by"], "Lia Verdi");
+        for line in mine["lines"].as_array().cloned().unwrap_or_default() {
+            assert!(line["delivered_at"].is_string(), "{line}");
+            assert!(line["warranty_until"].is_string(), "{line}");
+            assert_eq!(line["status"], "active");
+            assert_eq!(
+                line["withdrawal_deadline"].is_string(),
+                line["withdrawable"] == true,
+                "{line}"
+            );
+        }
+        let subjects: Vec<String> = outbox(&app, "ana@example.fr")
+            .await
+            .iter()
+            .filter_map(|m| m["subject"].as_str().map(str::to_owned))
+            .collect();
+        // DLV-1: told of the first parcel, of the second, of the delivery.
+        assert!(
+            subjects.iter().filter(|s| s.contains(&number)).count() >= 3,
+            "{subjects:?}"
+        );
+        // INV-5: the history holds every step.
+        let (_, events) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/orders/{number}/events"),
+            &admin,
+            None,
+        )
+        .await;
+        let kinds: Vec<&str> = events["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["kind"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            kinds,
+            [
+                "placed",
+                "paid",
+                "invoiced",
+                "shipped",
+                "shipped",
+                "delivered",
+                "delivered"
+            ],
+            "{profile}/{db:?}"
+        );
+    }
+}
+
+/// Checks PRV-8 for fulfilment: the accountant neither ships nor delivers; the warehouse
+/// ships; an unknown order is 404.
+#[tokio::test]
+async fn dlv_3_only_the_warehouse_and_admins_ship() {
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let (token, number) = placed(&app, "bea@example.fr").await;
+    pay(&app, &token, &number).await;
+    for (email, role) in [
+        ("books@maison.test", ecrin_core::account::Role::Accountant),
+        ("dock@maison.test", ecrin_core::account::Role::Warehouse),
+    ] {
+        ecrin_app::staff::create_staff(&app.app, email, "Staff", role, "a long staff secret")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let books = staff_token(&app, "books@maison.test", "a long staff secret").await;
+    let dock = staff_token(&app, "dock@maison.test", "a long staff secret").await;
+    let path = format!("/api/v1/admin/orders/{number}/ship");
+    let (status, _) = call(&app, "POST", &path, &books, Some(ship_body(json!(null)))).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&app, "POST", &path, &token, Some(ship_body(json!(null)))).await;
+    assert_eq!(status, 403, "a customer");
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/admin/orders/F-000/ship",
+        &dock,
+        Some(ship_body(json!(null))),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, o) = call(&app, "POST", &path, &dock, Some(ship_body(json!(null)))).await;
+    assert_eq!(status, 201, "{o}");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/orders/{number}/deliver"),
+        &books,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 403);
+}

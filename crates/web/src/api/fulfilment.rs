@@ -1,0 +1,150 @@
+//! Fulfilment over the API (DLV-1, DLV-3, DLV-6): staff ship an order, whole or in part,
+//! and record each parcel's delivery.
+
+use super::accounts::Bearer;
+use super::admin::staff_id;
+use super::checkout::{OrderDto, ShipmentDto, order_dto};
+use super::{ApiJson, ApiPath};
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use ecrin_app::fulfilment::{self, ShipInput};
+use ecrin_core::order::Units;
+use ecrin_core::query::FieldError;
+use serde::Deserialize;
+
+/// Units of one line of the order: `line_id` as the order gives it (`{number}-{n}`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineUnits {
+    pub line_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipRequest {
+    pub carrier: String,
+    pub tracking_number: String,
+    /// The units in the parcel; every unit still to leave when absent.
+    #[serde(default)]
+    pub lines: Option<Vec<LineUnits>>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverRequest {
+    /// The parcel delivered; every parcel on its way when absent.
+    pub shipment_id: Option<String>,
+    /// RFC 3339; now when absent.
+    pub delivered_at: Option<String>,
+    /// Who signed for it (a gift's recipient counts, DLV-6).
+    pub signed_by: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ShippedDto {
+    pub shipment: ShipmentDto,
+    pub order: OrderDto,
+}
+
+/// `{number}-{n}` → `n`, for the order `number`.
+fn units(number: &str, lines: Vec<LineUnits>) -> Result<Vec<Units>, ApiError> {
+    lines
+        .into_iter()
+        .map(|l| {
+            let line_no = l
+                .line_id
+                .strip_prefix(number)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .and_then(|n| n.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::validation(vec![FieldError {
+                        field: "lines".into(),
+                        reason: "not_in_order",
+                    }])
+                })?;
+            Ok(Units {
+                line_no,
+                quantity: l.quantity,
+            })
+        })
+        .collect()
+}
+
+/// DLV-3: a parcel leaves with its carrier and tracking number (admin, warehouse); the
+/// customer is e-mailed with the tracking link (DLV-1). `409 wrong_status` unless the
+/// order is paid and being prepared.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/ship",
+    params(("number" = String, Path)), request_body = ShipRequest,
+    responses((status = 201, body = ShippedDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn ship_order(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<ShipRequest>,
+) -> Result<(StatusCode, Json<ShippedDto>), ApiError> {
+    let lines = units(&number, req.lines.unwrap_or_default())?;
+    let input = ShipInput {
+        carrier: req.carrier,
+        tracking_number: req.tracking_number,
+        lines,
+    };
+    let (order, shipped) = fulfilment::ship(&state.app, staff_id(&bearer)?, &number, input).await?;
+    let order = order_dto(&state, order).await?;
+    let shipment = order
+        .shipments
+        .iter()
+        .find(|s| s.id == shipped.id)
+        .cloned()
+        .ok_or_else(ApiError::internal)?;
+    Ok((StatusCode::CREATED, Json(ShippedDto { shipment, order })))
+}
+
+/// DLV-6: a parcel is delivered, signed for (or collected at the boutique); the lines'
+/// withdrawal and warranty clocks start (admin, warehouse, customer service).
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/deliver",
+    params(("number" = String, Path)), request_body = DeliverRequest,
+    responses((status = 200, body = OrderDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn deliver_order(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<DeliverRequest>,
+) -> Result<Json<OrderDto>, ApiError> {
+    let delivered_at = match req.delivered_at.as_deref() {
+        None => None,
+        Some(text) => Some(
+            text.parse::<jiff::Timestamp>()
+                .map_err(|_| {
+                    ApiError::validation(vec![FieldError {
+                        field: "delivered_at".into(),
+                        reason: "not_rfc3339",
+                    }])
+                })?
+                .as_millisecond(),
+        ),
+    };
+    let order = fulfilment::deliver(
+        &state.app,
+        staff_id(&bearer)?,
+        &number,
+        req.shipment_id,
+        delivered_at,
+        req.signed_by,
+    )
+    .await?;
+    Ok(Json(order_dto(&state, order).await?))
+}
