@@ -220,6 +220,129 @@ pub async fn deliver(
         .ok_or(AppError::NotFound)
 }
 
+/// DLV-5: the months an order returned undelivered waits for the customer's instructions.
+pub const ABANDONED_AFTER_MONTHS: i64 = 12;
+
+/// DLV-5: a parcel came back undelivered (every one on its way when none is named): the
+/// order is `being_returned`, the customer is told why and how to have it sent again, and
+/// twelve months without instructions will make it `abandoned`.
+pub async fn returned_undelivered(
+    app: &App,
+    staff_id: &str,
+    number: &str,
+    shipment_id: Option<String>,
+    reason: &str,
+) -> Result<Order, AppError> {
+    let s = staff(app, staff_id).await?;
+    require(&s, DELIVERING)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        return Err(AppError::Invalid(vec![FieldError {
+            field: "reason".into(),
+            reason: "1_to_500_printable_characters",
+        }]));
+    }
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
+    let details = Details {
+        staff_id: Some(s.id.clone()),
+        reason: Some(reason.to_owned()),
+        ..Details::default()
+    };
+    let data = serde_json::json!({"shipment_id": shipment_id, "reason": reason, "staff_id": s.id});
+    let applied = lifecycle::apply(
+        app,
+        tx.as_mut(),
+        &order,
+        &OrderEvent::ReturnedUndelivered { shipment_id },
+        "returned_undelivered",
+        &data,
+        &details,
+        now,
+    )
+    .await?;
+    if became(&applied.effects) == Some(OrderState::BeingReturned) {
+        let due = abandonment_due(app, now);
+        let id = crate::customers::ordered_id_at("job", now)?;
+        tx.enqueue_job(&id, crate::jobs::ORDER_ABANDONMENT, &order.number, due)
+            .await?;
+        let lang = crate::documents::order_lang(&app.profile, &order);
+        let until = crate::i18n::date(due, lang, &app.profile.time_zone);
+        tell(
+            app,
+            tx.as_mut(),
+            &order,
+            "email-returned-subject",
+            |t, args| {
+                (
+                    vec![
+                        t.with("email-returned-text", args),
+                        t.with("email-returned-reason", &[("reason", reason.to_owned())]),
+                        t.with("email-returned-instructions", &[("until", until)]),
+                    ],
+                    None,
+                )
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    app.store
+        .order_by_number(number)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// DLV-5: when an order returned at `returned_at` is abandoned: twelve months later, in
+/// the merchant's time zone.
+pub fn abandonment_due(app: &App, returned_at: i64) -> i64 {
+    let zone = jiff::tz::TimeZone::get(&app.profile.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_millisecond(returned_at)
+        .ok()
+        .and_then(|t| {
+            t.to_zoned(zone)
+                .checked_add(jiff::Span::new().months(ABANDONED_AFTER_MONTHS))
+                .ok()
+        })
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(returned_at)
+}
+
+/// DLV-5 (the job): twelve months on, an order still returned undelivered is abandoned;
+/// one the customer gave instructions for meanwhile is left alone.
+pub(crate) async fn abandon(
+    app: &App,
+    tx: &mut dyn Tx,
+    number: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let Some(order) = tx.order_in_tx(number).await? else {
+        return Ok(());
+    };
+    let data = serde_json::json!({"reason": "no_instructions_within_12_months"});
+    match lifecycle::apply(
+        app,
+        tx,
+        &order,
+        &OrderEvent::Abandon,
+        "abandoned",
+        &data,
+        &Details::default(),
+        now,
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(AppError::Refused(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    tell(app, tx, &order, "email-abandoned-subject", |t, args| {
+        (vec![t.with("email-abandoned-text", args)], None)
+    })
+    .await
+}
+
 /// The carrier's tracking page for a parcel of `order`, from its delivery method.
 pub fn tracking_link(app: &App, order: &Order, tracking_number: &str) -> Option<String> {
     let summary = crate::checkout::document(order).ok()?;

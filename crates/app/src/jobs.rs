@@ -26,6 +26,10 @@ pub const BANK_TRANSFER_EXPIRY: &str = "bank_transfer_expiry";
 /// with it.
 pub const BASKET_EXPIRY: &str = "basket_expiry";
 
+/// DLV-5: abandons an order returned undelivered twelve months ago without instructions
+/// (subject: the order number).
+pub const ORDER_ABANDONMENT: &str = "order_abandonment";
+
 /// Does the jobs due now; returns how many were done. Tests call it after moving the clock.
 pub async fn run_due(app: &App) -> Result<usize, AppError> {
     let now = app.clock.now_ms();
@@ -83,6 +87,15 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
                 Some(_) => tx.delete_basket(&job.subject).await?,
                 None => {}
             }
+            if !tx.finish_job(&job.id, now).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
+        ORDER_ABANDONMENT => {
+            let mut tx = app.store.begin().await?;
+            crate::fulfilment::abandon(app, tx.as_mut(), &job.subject, now).await?;
             if !tx.finish_job(&job.id, now).await? {
                 return Ok(false);
             }

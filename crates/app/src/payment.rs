@@ -22,6 +22,34 @@ pub fn transfer_deadline(app: &App, placed_at_ms: i64) -> Option<(jiff::civil::D
 /// taken (another amount, an order cancelled or paid meanwhile) is refused with its code
 /// and kept in the order's history as `transfer_not_applied`, for staff to send it back.
 pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Order, AppError> {
+    take_transfer(app, number, amount, None).await
+}
+
+/// PAY-4: a transfer received, recorded by staff from the bank's statement (accountant,
+/// admin), with the same checks as the bank's notice; the history names who recorded it.
+pub async fn record_transfer(
+    app: &App,
+    staff_id: &str,
+    number: &str,
+    amount: i64,
+) -> Result<Order, AppError> {
+    let s = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(
+        &s,
+        &[
+            ecrin_core::account::Role::Admin,
+            ecrin_core::account::Role::Accountant,
+        ],
+    )?;
+    take_transfer(app, number, amount, Some(&s.id)).await
+}
+
+async fn take_transfer(
+    app: &App,
+    number: &str,
+    amount: i64,
+    recorded_by: Option<&str>,
+) -> Result<Order, AppError> {
     let now = app.clock.now_ms();
     if amount <= 0 {
         return Err(not_the_amount_due());
@@ -37,8 +65,8 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
         Err(("not_the_amount_due", not_the_amount_due()))
     } else {
         // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
-        let data =
-            serde_json::json!({"method": "bank_transfer", "amount": amount, "reference": number});
+        let data = serde_json::json!({"method": "bank_transfer", "amount": amount,
+                                      "reference": number, "recorded_by": recorded_by});
         match lifecycle::apply(
             app,
             tx.as_mut(),
@@ -72,7 +100,8 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
                 &order.id,
                 now,
                 "transfer_not_applied",
-                &serde_json::json!({"amount": amount, "reference": number, "reason": reason}),
+                &serde_json::json!({"amount": amount, "reference": number, "reason": reason,
+                                    "recorded_by": recorded_by}),
             )
             .await?;
             tx.commit().await?;
@@ -81,12 +110,37 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
     };
     let invoice = issue_invoice(app, tx.as_mut(), &order, &paid, now).await?;
     crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
+    tell_the_house(app, tx.as_mut(), &order).await?;
     tx.commit().await?;
     Ok(Order {
         status: OrderState::BeingPrepared,
         payment_state: ecrin_core::order::PaymentState::Paid,
         ..order
     })
+}
+
+/// The house hears of each new paid order (to prepare it), in its prevailing language.
+async fn tell_the_house(app: &App, tx: &mut dyn Tx, order: &Order) -> Result<(), AppError> {
+    let lang = app.profile.prevailing_language;
+    let t = Tr::new(lang);
+    let units: i64 = order.lines.iter().map(|l| l.quantity).sum();
+    let args = [
+        ("number", order.number.clone()),
+        ("amount", t.money(order.total)),
+        ("units", units.to_string()),
+    ];
+    let message = Message {
+        to: app.profile.merchant.email.clone(),
+        lang,
+        subject: t.with("email-house-paid-subject", &args),
+        greeting: t.t("email-house-greeting"),
+        paragraphs: vec![t.with("email-house-paid-text", &args)],
+        button: Some((
+            t.t("email-house-paid-button"),
+            format!("{}/{}/staff/orders", app.public_url, lang.code()),
+        )),
+    };
+    emails::enqueue(tx, app, message).await
 }
 
 fn not_the_amount_due() -> AppError {
@@ -332,6 +386,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
         let data = serde_json::json!({"method": "card", "provider": payment.provider,
                                       "payment_id": payment.id, "amount": payment.amount});
+        let mut newly_paid = false;
         let paid_event = match lifecycle::apply(
             app,
             tx.as_mut(),
@@ -344,7 +399,10 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         )
         .await
         {
-            Ok(applied) => applied.event,
+            Ok(applied) => {
+                newly_paid = true;
+                applied.event
+            }
             // The money was taken all the same: the history keeps it.
             Err(AppError::Refused(_)) => {
                 tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
@@ -355,6 +413,9 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         let invoice = issue_invoice(app, tx.as_mut(), &order, &paid_event, now).await?;
         // INV-1: the confirmation leaves with the commit.
         crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
+        if newly_paid {
+            tell_the_house(app, tx.as_mut(), &order).await?;
+        }
     } else {
         // PAY-3: the attempt ends; the units go back on sale until the next attempt.
         let released = release_units(tx.as_mut(), &order).await?;

@@ -288,3 +288,173 @@ async fn dlv_3_only_the_warehouse_and_admins_ship() {
     .await;
     assert_eq!(status, 403);
 }
+
+/// Checks DLV-5 on both databases: a parcel back undelivered makes the order
+/// `being_returned` and tells the customer why; nothing more can be delivered; twelve
+/// months without instructions make it `abandoned`, and the customer is told.
+#[tokio::test]
+async fn dlv_5_returned_undelivered_then_abandoned_after_twelve_months() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "atelier").await;
+        let admin = admin_token(&app).await;
+        let (token, number) = placed(&app, "cyd@example.fr").await;
+        let path = |what: &str| format!("/api/v1/admin/orders/{number}/{what}");
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path("returned-undelivered"),
+            &admin,
+            Some(json!({"reason": "Adresse incomplète"})),
+        )
+        .await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("wrong_status")),
+            "unpaid: {p}"
+        );
+        pay(&app, &token, &number).await;
+        let (status, _) = call(
+            &app,
+            "POST",
+            &path("ship"),
+            &admin,
+            Some(ship_body(json!(null))),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path("returned-undelivered"),
+            &admin,
+            Some(json!({"reason": " "})),
+        )
+        .await;
+        assert_eq!(status, 400, "a reason is needed: {p}");
+        let (status, o) = call(
+            &app,
+            "POST",
+            &path("returned-undelivered"),
+            &admin,
+            Some(json!({"reason": "Adresse incomplète"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{o}");
+        assert_eq!(o["status"], "being_returned");
+        assert_eq!(o["shipments"][0]["status"], "returned_undelivered");
+        let told = &outbox(&app, "cyd@example.fr").await[0];
+        assert!(
+            told["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Adresse incomplète"),
+            "{told}"
+        );
+        let (status, p) = call(&app, "POST", &path("deliver"), &admin, Some(json!({}))).await;
+        assert_eq!((status, p["code"].as_str()), (409, Some("wrong_status")));
+        // Eleven months on, nothing yet; twelve, abandoned.
+        crate::payment::advance(&app, "P330D").await;
+        crate::payment::run_jobs(&app).await;
+        // (Sessions have long expired: the order is read from the store.)
+        let status_now = || async {
+            app.app
+                .store
+                .order_by_number(&number)
+                .await
+                .ok()
+                .flatten()
+                .map(|o| o.status.as_str())
+                .unwrap_or_default()
+        };
+        assert_eq!(status_now().await, "being_returned");
+        crate::payment::advance(&app, "P40D").await;
+        assert_eq!(crate::payment::run_jobs(&app).await, 1);
+        assert_eq!(status_now().await, "abandoned", "{db:?}");
+        let subjects: Vec<String> = outbox(&app, "cyd@example.fr")
+            .await
+            .iter()
+            .filter_map(|m| m["subject"].as_str().map(str::to_owned))
+            .collect();
+        assert!(subjects[0].contains("abandonnée"), "{subjects:?}");
+    }
+}
+
+/// Checks PAY-4 recorded by staff on both databases: the accountant records a transfer
+/// from the bank's statement; another amount is refused and kept in the history; the exact
+/// amount puts the order in preparation and the house is told; the warehouse may not.
+#[tokio::test]
+async fn pay_4_the_accountant_records_a_transfer_received() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let token = ready_customer(&app, "dora@example.it", "jonc-rivage", 1).await;
+        let o = crate::payment::order_by_transfer(&app, &token).await;
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        let total = o["total"].as_i64().unwrap_or_default();
+        for (email, role) in [
+            ("conti@maison.test", ecrin_core::account::Role::Accountant),
+            (
+                "magazzino@maison.test",
+                ecrin_core::account::Role::Warehouse,
+            ),
+        ] {
+            ecrin_app::staff::create_staff(&app.app, email, "Staff", role, "a long staff secret")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let books = staff_token(&app, "conti@maison.test", "a long staff secret").await;
+        let dock = staff_token(&app, "magazzino@maison.test", "a long staff secret").await;
+        let path = format!("/api/v1/admin/orders/{number}/bank-transfers");
+        let (status, _) = call(&app, "POST", &path, &dock, Some(json!({"amount": total}))).await;
+        assert_eq!(status, 403);
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path,
+            &books,
+            Some(json!({"amount": total - 1})),
+        )
+        .await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{p}"
+        );
+        let (status, o) = call(&app, "POST", &path, &books, Some(json!({"amount": total}))).await;
+        assert_eq!(status, 200, "{o}");
+        assert_eq!(o["status"], "being_prepared");
+        assert!(o["invoice"]["number"].is_string(), "{o}");
+        let (status, p) = call(&app, "POST", &path, &books, Some(json!({"amount": total}))).await;
+        assert_eq!((status, p["code"].as_str()), (409, Some("conflict")), "{p}");
+        let house = outbox(&app, &app.app.profile.merchant.email).await;
+        assert!(
+            house
+                .iter()
+                .any(|m| m["subject"].as_str().unwrap_or_default().contains(&number)),
+            "{house:?}"
+        );
+        let admin = admin_token(&app).await;
+        let (_, events) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/orders/{number}/events"),
+            &admin,
+            None,
+        )
+        .await;
+        let kinds: Vec<&str> = events["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["kind"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            kinds,
+            [
+                "placed",
+                "transfer_not_applied",
+                "paid",
+                "invoiced",
+                "transfer_not_applied"
+            ],
+            "{db:?}"
+        );
+    }
+}

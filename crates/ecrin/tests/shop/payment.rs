@@ -8,7 +8,7 @@ use ecrin_core::account::Role;
 use ecrin_store_tests::BOTH;
 use serde_json::{Value, json};
 
-async fn order_by_transfer(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn order_by_transfer(app: &TestApp, token: &str) -> Value {
     let (_, s) = call(app, "POST", "/api/v1/checkout", token, Some(json!({}))).await;
     let (status, o) = call(
         app,

@@ -148,3 +148,70 @@ pub(crate) async fn deliver_order(
     .await?;
     Ok(Json(order_dto(&state, order).await?))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedRequest {
+    /// The parcel that came back; every parcel on its way when absent.
+    pub shipment_id: Option<String>,
+    /// Why, as the carrier says: told to the customer.
+    pub reason: String,
+}
+
+/// DLV-5: a parcel came back undelivered: `being_returned`, the customer told why; twelve
+/// months without instructions make the order `abandoned` (admin, warehouse, customer
+/// service).
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/returned-undelivered",
+    params(("number" = String, Path)), request_body = ReturnedRequest,
+    responses((status = 200, body = OrderDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn returned_undelivered(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<ReturnedRequest>,
+) -> Result<Json<OrderDto>, ApiError> {
+    let order = fulfilment::returned_undelivered(
+        &state.app,
+        staff_id(&bearer)?,
+        &number,
+        req.shipment_id,
+        &req.reason,
+    )
+    .await?;
+    Ok(Json(order_dto(&state, order).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    /// Minor units received, as on the bank's statement.
+    pub amount: i64,
+}
+
+/// PAY-4: a bank transfer received, recorded by the accountant or an admin: the exact
+/// amount due puts the order in preparation; any other (`400`), or a transfer for an order
+/// paid or cancelled (`409`), is kept in the history as `transfer_not_applied`.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/bank-transfers",
+    params(("number" = String, Path)), request_body = TransferRequest,
+    responses((status = 200, body = OrderDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn record_transfer(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<TransferRequest>,
+) -> Result<Json<OrderDto>, ApiError> {
+    let order =
+        ecrin_app::payment::record_transfer(&state.app, staff_id(&bearer)?, &number, req.amount)
+            .await?;
+    Ok(Json(order_dto(&state, order).await?))
+}

@@ -118,6 +118,14 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(fulfilment::deliver_order),
         )
         .route(
+            "/api/v1/admin/orders/{number}/returned-undelivered",
+            post(fulfilment::returned_undelivered),
+        )
+        .route(
+            "/api/v1/admin/orders/{number}/bank-transfers",
+            post(fulfilment::record_transfer),
+        )
+        .route(
             "/api/v1/admin/order-refusals",
             get(checkout::order_refusals),
         )

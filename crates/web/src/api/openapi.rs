@@ -69,6 +69,8 @@ use utoipa::OpenApi;
         super::checkout::confirm_pickup,
         super::fulfilment::ship_order,
         super::fulfilment::deliver_order,
+        super::fulfilment::returned_undelivered,
+        super::fulfilment::record_transfer,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
     tags((name = "catalogue", description = "Products, variants, search and facets"))
