@@ -5,6 +5,7 @@
 pub mod backoffice;
 pub mod basket;
 pub mod caches;
+pub mod cancellations;
 pub mod catalogue;
 pub mod checkout;
 pub mod clock;

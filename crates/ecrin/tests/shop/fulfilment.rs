@@ -458,3 +458,199 @@ async fn pay_4_the_accountant_records_a_transfer_received() {
         );
     }
 }
+
+/// The availability of a piece's variant as the catalogue shows it, once it is `want`
+/// (the catalogue's cache looks for changes every half second), or what it is after two.
+async fn availability(app: &TestApp, slug: &str, sku: &str, want: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..20 {
+        let p = app.get_json(&format!("/api/v1/products/{slug}")).await;
+        seen = p["variants"]
+            .as_array()
+            .and_then(|vs| vs.iter().find(|v| v["sku"] == sku))
+            .and_then(|v| v["availability"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        if seen == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+/// Checks STK-3 and STK-2 on both databases: the house cancels a line not yet shipped,
+/// with its reason told; its unit is back on sale; what was paid for it is refunded with a
+/// credit note; cancelling the rest cancels the order and refunds the delivery charge too.
+#[tokio::test]
+async fn stk_3_the_house_cancels_lines_and_refunds_them() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        let token = ready_customer(&app, "eve@example.fr", "jonc-rivage", 2).await;
+        let other = crate::basket::sku(&app, "collier-perles-rivage", 0).await;
+        crate::checkout::restock(&app, &other, 1).await;
+        crate::basket::add(&app, &token, &other, 1).await;
+        let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        let (_, o) = order(&app, &token, &s, None).await;
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        pay(&app, &token, &number).await;
+        assert_eq!(
+            availability(&app, "collier-perles-rivage", &other, "sold_out").await,
+            "sold_out"
+        );
+        let path = format!("/api/v1/admin/orders/{number}/cancel-lines");
+        let line2 = format!("{number}-2");
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path,
+            &admin,
+            Some(json!({"lines": [{"line_id": line2, "quantity": 1}], "reason": ""})),
+        )
+        .await;
+        assert_eq!(status, 400, "a reason is told: {p}");
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path,
+            &admin,
+            Some(
+                json!({"lines": [{"line_id": line2, "quantity": 2}], "reason": "Bloqué en douane"}),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, p["errors"][0]["code"].as_str()),
+            (400, Some("more_than_left")),
+            "{p}"
+        );
+
+        let (status, c) = call(
+            &app,
+            "POST",
+            &path,
+            &admin,
+            Some(
+                json!({"lines": [{"line_id": line2, "quantity": 1}], "reason": "Bloqué en douane"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{db:?}: {c}");
+        assert_eq!(c["order"]["status"], "being_prepared");
+        assert_eq!(c["order"]["lines"][1]["status"], "cancelled");
+        let price2 = c["order"]["lines"][1]["unit_price_incl_vat"]
+            .as_i64()
+            .unwrap_or(-1);
+        assert_eq!(
+            c["refund"]["amount"]["amount"].as_i64(),
+            Some(price2),
+            "{c}"
+        );
+        assert!(c["refund"]["credit_note"].is_string(), "{c}");
+        assert_eq!(
+            availability(&app, "collier-perles-rivage", &other, "in_stock").await,
+            "in_stock",
+            "back on sale"
+        );
+        let mails = outbox(&app, "eve@example.fr").await;
+        assert!(
+            mails.iter().any(|m| m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Bloqué en douane")),
+            "{mails:?}"
+        );
+        // The rest: nothing left to deliver, the order is cancelled, the delivery refunded.
+        let (status, c) = call(&app, "POST", &path, &admin, Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 2}], "reason": "Commande frauduleuse"}))).await;
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(c["order"]["status"], "cancelled");
+        let price1 = c["order"]["lines"][0]["unit_price_incl_vat"]
+            .as_i64()
+            .unwrap_or(-1);
+        let delivery = c["order"]["delivery_charge"].as_i64().unwrap_or(-1);
+        assert_eq!(
+            c["refund"]["amount"]["amount"].as_i64(),
+            Some(2 * price1 + delivery),
+            "{c}"
+        );
+        assert_eq!(c["order"]["refunds"].as_array().map(Vec::len), Some(2));
+        let (status, p) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/ship"),
+            &admin,
+            Some(ship_body(json!(null))),
+        )
+        .await;
+        assert_eq!((status, p["code"].as_str()), (409, Some("wrong_status")));
+    }
+}
+
+/// Checks STK-1: `paris` decides a stock-out (a partial delivery refunds the missing
+/// unit); `milano` offers the customer a choice and cancels nothing yet.
+#[tokio::test]
+async fn stk_1_a_stock_out_follows_the_house_policy() {
+    let app = TestApp::spawn(Db::Postgres, "paris").await;
+    let admin = admin_token(&app).await;
+    let (token, number) = placed(&app, "fay@example.fr").await;
+    pay(&app, &token, &number).await;
+    let path = format!("/api/v1/admin/orders/{number}/stock-outs");
+    let one = json!([{"line_id": format!("{number}-1"), "quantity": 1}]);
+    let (status, p) = call(&app, "POST", &path, &admin, Some(json!({"lines": one}))).await;
+    assert_eq!(status, 400, "paris decides: {p}");
+    let (status, c) = call(
+        &app,
+        "POST",
+        &path,
+        &admin,
+        Some(json!({"lines": one, "resolution": "partial_delivery"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["order"]["lines"][0]["cancelled"], 1);
+    let price = c["order"]["lines"][0]["unit_price_incl_vat"]
+        .as_i64()
+        .unwrap_or(-1);
+    assert_eq!(c["refund"]["amount"]["amount"].as_i64(), Some(price));
+    // What is left ships.
+    let (status, s) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/orders/{number}/ship"),
+        &admin,
+        Some(ship_body(json!(null))),
+    )
+    .await;
+    assert_eq!(status, 201, "{s}");
+    assert_eq!(s["order"]["status"], "shipped");
+
+    let app = TestApp::spawn(Db::Sqlite, "milano").await;
+    let admin = admin_token(&app).await;
+    let (token, number) = placed(&app, "gia@example.it").await;
+    pay(&app, &token, &number).await;
+    let path = format!("/api/v1/admin/orders/{number}/stock-outs");
+    let one = json!([{"line_id": format!("{number}-1"), "quantity": 1}]);
+    let (status, p) = call(
+        &app,
+        "POST",
+        &path,
+        &admin,
+        Some(json!({"lines": one, "resolution": "cancel_line"})),
+    )
+    .await;
+    assert_eq!(status, 400, "the customer chooses: {p}");
+    let (status, c) = call(&app, "POST", &path, &admin, Some(json!({"lines": one}))).await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["offered_alternatives"], true);
+    assert_eq!(c["refund"], Value::Null);
+    assert_eq!(c["order"]["lines"][0]["cancelled"], 0);
+    let offer = &outbox(&app, "gia@example.it").await[0];
+    assert!(
+        offer["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("esaurito"),
+        "{offer}"
+    );
+}

@@ -215,3 +215,117 @@ pub(crate) async fn record_transfer(
             .await?;
     Ok(Json(order_dto(&state, order).await?))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelLinesRequest {
+    pub lines: Vec<LineUnits>,
+    /// Told to the customer.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockOutRequest {
+    pub lines: Vec<LineUnits>,
+    /// `partial_delivery` or `cancel_line`: `paris` decides; absent under the profiles
+    /// that offer the customer a choice.
+    pub resolution: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CancelledDto {
+    pub order: OrderDto,
+    /// The refund made for what was paid and will not be delivered.
+    #[schema(value_type = Option<Object>)]
+    pub refund: Option<serde_json::Value>,
+    /// STK-1: the customer was offered a choice instead (`atelier`, `milano`).
+    pub offered_alternatives: bool,
+}
+
+async fn cancelled_dto(
+    state: &AppState,
+    c: ecrin_app::cancellations::Cancelled,
+) -> Result<CancelledDto, ApiError> {
+    let refund = c.refund.map(|d| {
+        serde_json::json!({
+            "id": d.refund.id,
+            "amount": {"amount": d.refund.amount, "currency": state.app.profile.currency.code()},
+            "status": d.refund.status.as_str(),
+            "credit_note": d.credit_note.map(|n| n.number),
+        })
+    });
+    Ok(CancelledDto {
+        order: order_dto(state, c.order).await?,
+        refund,
+        offered_alternatives: c.offered,
+    })
+}
+
+/// STK-3: the house cancels units not yet shipped, with the reason told to the customer;
+/// what was paid for them is refunded with its credit note (admin, customer service).
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/cancel-lines",
+    params(("number" = String, Path)), request_body = CancelLinesRequest,
+    responses((status = 200, body = CancelledDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn cancel_lines(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<CancelLinesRequest>,
+) -> Result<Json<CancelledDto>, ApiError> {
+    let lines = units(&number, req.lines)?;
+    let c = ecrin_app::cancellations::cancel_lines(
+        &state.app,
+        staff_id(&bearer)?,
+        &number,
+        lines,
+        &req.reason,
+    )
+    .await?;
+    state.cache.invalidate();
+    Ok(Json(cancelled_dto(&state, c).await?))
+}
+
+/// STK-1: units found unavailable after payment: `paris` decides (`resolution`) and the
+/// cancelled units are refunded; `atelier` and `milano` e-mail the customer the choice of
+/// an equivalent piece, waiting, or cancellation (admin, customer service).
+#[utoipa::path(post, path = "/api/v1/admin/orders/{number}/stock-outs",
+    params(("number" = String, Path)), request_body = StockOutRequest,
+    responses((status = 200, body = CancelledDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn stock_out(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<StockOutRequest>,
+) -> Result<Json<CancelledDto>, ApiError> {
+    let lines = units(&number, req.lines)?;
+    let resolution = match req.resolution.as_deref() {
+        None => None,
+        Some(text) => Some(text.parse().map_err(|_| {
+            ApiError::validation(vec![FieldError {
+                field: "resolution".into(),
+                reason: "partial_delivery_or_cancel_line",
+            }])
+        })?),
+    };
+    let c = ecrin_app::cancellations::stock_out(
+        &state.app,
+        staff_id(&bearer)?,
+        &number,
+        lines,
+        resolution,
+    )
+    .await?;
+    state.cache.invalidate();
+    Ok(Json(cancelled_dto(&state, c).await?))
+}

@@ -126,6 +126,14 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(fulfilment::record_transfer),
         )
         .route(
+            "/api/v1/admin/orders/{number}/cancel-lines",
+            post(fulfilment::cancel_lines),
+        )
+        .route(
+            "/api/v1/admin/orders/{number}/stock-outs",
+            post(fulfilment::stock_out),
+        )
+        .route(
             "/api/v1/admin/order-refusals",
             get(checkout::order_refusals),
         )

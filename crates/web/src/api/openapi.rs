@@ -71,6 +71,8 @@ use utoipa::OpenApi;
         super::fulfilment::deliver_order,
         super::fulfilment::returned_undelivered,
         super::fulfilment::record_transfer,
+        super::fulfilment::cancel_lines,
+        super::fulfilment::stock_out,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
     tags((name = "catalogue", description = "Products, variants, search and facets"))
