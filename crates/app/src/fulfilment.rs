@@ -220,9 +220,6 @@ pub async fn deliver(
         .ok_or(AppError::NotFound)
 }
 
-/// DLV-5: the months an order returned undelivered waits for the customer's instructions.
-pub const ABANDONED_AFTER_MONTHS: i64 = 12;
-
 /// DLV-5: a parcel came back undelivered (every one on its way when none is named): the
 /// order is `being_returned`, the customer is told why and how to have it sent again, and
 /// twelve months without instructions will make it `abandoned`.
@@ -263,7 +260,7 @@ pub async fn returned_undelivered(
     )
     .await?;
     if became(&applied.effects) == Some(OrderState::BeingReturned) {
-        let due = abandonment_due(app, now);
+        let due = ecrin_core::deadlines::abandonment_due(&app.profile, now);
         let id = crate::customers::ordered_id_at("job", now)?;
         tx.enqueue_job(&id, crate::jobs::ORDER_ABANDONMENT, &order.number, due)
             .await?;
@@ -292,21 +289,6 @@ pub async fn returned_undelivered(
         .order_by_number(number)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// DLV-5: when an order returned at `returned_at` is abandoned: twelve months later, in
-/// the merchant's time zone.
-pub fn abandonment_due(app: &App, returned_at: i64) -> i64 {
-    let zone = jiff::tz::TimeZone::get(&app.profile.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Timestamp::from_millisecond(returned_at)
-        .ok()
-        .and_then(|t| {
-            t.to_zoned(zone)
-                .checked_add(jiff::Span::new().months(ABANDONED_AFTER_MONTHS))
-                .ok()
-        })
-        .map(|z| z.timestamp().as_millisecond())
-        .unwrap_or(returned_at)
 }
 
 /// DLV-5 (the job): twelve months on, an order still returned undelivered is abandoned;

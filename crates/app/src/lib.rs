@@ -12,6 +12,7 @@ pub mod clock;
 pub mod confirmation;
 pub mod contact;
 pub mod customers;
+pub mod deadlines;
 pub mod demo;
 pub mod documents;
 pub mod emails;

@@ -184,6 +184,17 @@ pub fn charge(
         })
 }
 
+/// DLV-2: the day by which an order paid at `paid` is prepared: preparation starts on
+/// the working day DLV-2 says (Friday afternoon and weekends wait for Monday, holidays for
+/// the next working day) and lasts the profile's longest preparation, in whole working days.
+pub fn preparation_due(profile: &Profile, paid: Timestamp) -> Date {
+    let country = HolidayCountry::from_code(&profile.country).unwrap_or(HolidayCountry::France);
+    let zone = TimeZone::get(&profile.time_zone).unwrap_or(TimeZone::UTC);
+    let start = preparation_start(country, &zone, paid);
+    let preparation_days = profile.delivery.preparation_hours[1].div_ceil(24);
+    add_working_days(country, start, preparation_days)
+}
+
 /// DLV-2: the latest day the parcel should arrive, for an order paid at `paid`:
 /// preparation starts on the working day DLV-2 says, lasts the profile's longest
 /// preparation (in whole working days), then `lead_time_days` calendar days for a piece
@@ -195,10 +206,7 @@ pub fn estimated_delivery(
     lead_time_days: u32,
 ) -> Date {
     let country = HolidayCountry::from_code(&profile.country).unwrap_or(HolidayCountry::France);
-    let zone = TimeZone::get(&profile.time_zone).unwrap_or(TimeZone::UTC);
-    let start = preparation_start(country, &zone, paid);
-    let preparation_days = profile.delivery.preparation_hours[1].div_ceil(24);
-    let prepared = add_working_days(country, start, preparation_days);
+    let prepared = preparation_due(profile, paid);
     let made = crate::calendar::next_working_day(
         country,
         crate::calendar::add_clear_days(prepared, lead_time_days),

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod checkout;
 pub mod country;
+pub mod deadlines;
 pub mod delivery;
 pub mod lang;
 pub mod money;

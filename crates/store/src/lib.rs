@@ -221,6 +221,8 @@ pub trait Store: Send + Sync + 'static {
     async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>>;
     /// DLV-3: an order's parcels with their units, first shipped first.
     async fn shipments_of(&self, order_id: &str) -> Result<Vec<Shipment>>;
+    /// The orders whose legal clocks run, oldest first (the deadline board).
+    async fn open_orders(&self) -> Result<Vec<OpenOrder>>;
     /// The sandbox provider's record of a payment.
     async fn sandbox_charge(&self, payment_id: &str) -> Result<Option<SandboxCharge>>;
     /// PAY-1: an order's refunds, oldest first.

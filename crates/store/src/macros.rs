@@ -135,6 +135,14 @@ macro_rules! impl_store {
                     .map_err($err)
             }
 
+            async fn open_orders(&self) -> $crate::Result<Vec<$crate::OpenOrder>> {
+                let mut conn = self.$pool.acquire().await.map_err($err)?;
+                $q::query_as($crate::sql::OPEN_ORDERS)
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err($err)
+            }
+
             async fn shipments_of(
                 &self,
                 order_id: &str,

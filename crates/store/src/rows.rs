@@ -460,6 +460,23 @@ pub struct Shipment {
     pub lines: Vec<ShipmentLine>,
 }
 
+/// An order whose legal clocks run, with what they are computed from (the deadline board).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+pub struct OpenOrder {
+    pub number: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderState,
+    #[sqlx(try_from = "String")]
+    pub payment_method: PaymentMethod,
+    pub placed_at: i64,
+    /// The summary accepted (its announced delivery date).
+    pub document: String,
+    /// PAY-2: when it was paid in full (its invoice's date).
+    pub paid_at: Option<i64>,
+    /// DLV-5: when a parcel came back undelivered.
+    pub returned_at: Option<i64>,
+}
+
 /// What becomes of a parcel in transit (DLV-5, DLV-6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShipmentChange {

@@ -1584,3 +1584,11 @@ pub const SANDBOX_REFUND: &str =
     "SELECT key, id, payment_id, amount, at FROM sandbox_refunds WHERE key = $1";
 pub const SANDBOX_REFUNDED: &str =
     "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM sandbox_refunds WHERE payment_id = $1";
+
+/// The orders whose clocks run (the deadline board), with their payment and return dates.
+pub const OPEN_ORDERS: &str = "SELECT o.number, o.status, o.payment_method, o.placed_at, \
+     o.document, i.issued_at AS paid_at, \
+     (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \
+     FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
+     WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
+     ORDER BY o.placed_at, o.number";

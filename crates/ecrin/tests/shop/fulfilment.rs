@@ -654,3 +654,92 @@ async fn stk_1_a_stock_out_follows_the_house_policy() {
         "{offer}"
     );
 }
+
+async fn board(app: &TestApp, token: &str) -> Vec<(String, String, String, bool)> {
+    let (status, b) = call(app, "GET", "/api/v1/admin/deadlines", token, None).await;
+    assert_eq!(status, 200, "{b}");
+    b["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap_or_default().to_owned(),
+                c["rule"].as_str().unwrap_or_default().to_owned(),
+                c["due_at"].as_str().unwrap_or_default().to_owned(),
+                c["overdue"] == true,
+            )
+        })
+        .collect()
+}
+
+/// Checks the deadline board (PAY-4, DLV-2, DLV-4) on `milano` and both databases, across
+/// a Friday afternoon and the Immaculate Conception (8 December): a transfer awaited, a
+/// paid order's preparation and delivery limit, sorted by due date, overdue once past.
+#[tokio::test]
+async fn dlv_2_dlv_4_pay_4_the_deadline_board_in_the_house_calendar() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let (status, _) = app
+            .post_json(
+                "/api/v1/test/clock",
+                &json!({"set": "2026-12-04T15:00:00+01:00"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let admin = admin_token(&app).await;
+        let t1 = ready_customer(&app, "ida@example.it", "jonc-rivage", 1).await;
+        crate::payment::order_by_transfer(&app, &t1).await;
+        let (t2, paid) = placed(&app, "leo@example.it").await;
+        pay(&app, &t2, &paid).await;
+        let clocks = board(&app, &admin).await;
+        assert_eq!(
+            clocks,
+            [
+                // Paid Friday afternoon: preparation starts Monday 7; 72 hours are three
+                // working days, 8 December not one of them.
+                (
+                    "preparation_due".into(),
+                    "DLV-2".into(),
+                    "2026-12-11T23:00:00Z".into(),
+                    false
+                ),
+                // Five working days from Friday 4, 8 December skipped: Monday 14.
+                (
+                    "transfer_deadline".into(),
+                    "PAY-4".into(),
+                    "2026-12-14T23:00:00Z".into(),
+                    false
+                ),
+                // 30 days from payment end on Sunday 3 January: Monday 4.
+                (
+                    "delivery_limit".into(),
+                    "DLV-4".into(),
+                    "2027-01-04T23:00:00Z".into(),
+                    false
+                ),
+            ],
+            "{db:?}"
+        );
+        crate::payment::advance(&app, "P8D").await;
+        let admin = admin_token(&app).await;
+        let clocks = board(&app, &admin).await;
+        assert!(clocks[0].3, "preparation overdue: {clocks:?}");
+        assert!(!clocks[1].3);
+        // Shipped, the preparation clock stops; a customer has no board.
+        let (status, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{paid}/ship"),
+            &admin,
+            Some(ship_body(json!(null))),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let kinds: Vec<String> = board(&app, &admin).await.into_iter().map(|c| c.0).collect();
+        assert_eq!(kinds, ["transfer_deadline", "delivery_limit"]);
+        let (status, _) = call(&app, "GET", "/api/v1/admin/deadlines", &t2, None).await;
+        assert_eq!(status, 403);
+    }
+}

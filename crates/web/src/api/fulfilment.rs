@@ -329,3 +329,49 @@ pub(crate) async fn stock_out(
     state.cache.invalidate();
     Ok(Json(cancelled_dto(&state, c).await?))
 }
+
+/// One running clock of the deadline board.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DeadlineDto {
+    /// `transfer_deadline`, `preparation_due`, `delivery_limit`, `abandonment`.
+    pub kind: &'static str,
+    /// The rule of the terms it comes from (`PAY-4`, `DLV-2`, …).
+    pub rule: &'static str,
+    pub order_number: Option<String>,
+    pub subject: String,
+    pub due_at: String,
+    pub overdue: bool,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DeadlineListDto {
+    pub items: Vec<DeadlineDto>,
+}
+
+/// The deadline board: every running legal clock, the soonest due first, overdue ones
+/// marked (every staff role).
+#[utoipa::path(get, path = "/api/v1/admin/deadlines",
+    responses((status = 200, body = DeadlineListDto),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn deadlines(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<DeadlineListDto>, ApiError> {
+    let clocks = ecrin_app::deadlines::board(&state.app, staff_id(&bearer)?).await?;
+    let now = state.app.clock.now_ms();
+    let items = clocks
+        .into_iter()
+        .map(|c| DeadlineDto {
+            kind: c.kind.as_str(),
+            rule: c.kind.rule(),
+            subject: format!("order {}", c.order_number),
+            overdue: c.overdue(now),
+            due_at: jiff::Timestamp::from_millisecond(c.due_at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            order_number: Some(c.order_number),
+        })
+        .collect();
+    Ok(Json(DeadlineListDto { items }))
+}

@@ -133,6 +133,7 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/admin/orders/{number}/stock-outs",
             post(fulfilment::stock_out),
         )
+        .route("/api/v1/admin/deadlines", get(fulfilment::deadlines))
         .route(
             "/api/v1/admin/order-refusals",
             get(checkout::order_refusals),

@@ -73,6 +73,7 @@ use utoipa::OpenApi;
         super::fulfilment::record_transfer,
         super::fulfilment::cancel_lines,
         super::fulfilment::stock_out,
+        super::fulfilment::deadlines,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
     tags((name = "catalogue", description = "Products, variants, search and facets"))

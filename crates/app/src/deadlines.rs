@@ -1,0 +1,39 @@
+//! The deadline board: every running legal clock of the shop, soonest first, overdue ones
+//! marked (`ecrin_core::deadlines` computes them; this reads the orders they run on).
+
+use crate::backoffice::{require, staff};
+use crate::{App, AppError};
+use ecrin_core::account::Role;
+use ecrin_core::deadlines::{self, Clock, OrderFacts};
+
+/// Who reads the board: every role of staff (it names orders, no customer).
+pub const READING: &[Role] = &[
+    Role::Admin,
+    Role::CustomerService,
+    Role::Warehouse,
+    Role::Accountant,
+];
+
+/// The board as of now.
+pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
+    let s = staff(app, staff_id).await?;
+    require(&s, READING)?;
+    let p = &app.profile;
+    let mut clocks = Vec::new();
+    for o in app.store.open_orders().await? {
+        let announced = serde_json::from_str::<crate::checkout::Summary>(&o.document)
+            .ok()
+            .and_then(|s| s.estimated_delivery_date.parse().ok());
+        let facts = OrderFacts {
+            number: o.number,
+            status: o.status,
+            payment_method: o.payment_method,
+            placed_at: o.placed_at,
+            paid_at: o.paid_at,
+            announced_delivery: announced,
+            returned_at: o.returned_at,
+        };
+        clocks.extend(deadlines::order_clocks(p, &facts));
+    }
+    Ok(deadlines::board(clocks))
+}

@@ -1,0 +1,170 @@
+//! Every running legal clock as data (the deadline board): what it is, the rule it comes
+//! from, the order it concerns, and when it falls due. The board is a query over these,
+//! sorted by due date, never a report written by hand.
+
+use crate::Profile;
+use crate::calendar::{HolidayCountry, add_clear_days, add_working_days, next_working_day};
+use crate::order::OrderState;
+use crate::profile::{DayUnit, PaymentMethod};
+use crate::states::named_states;
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+named_states! {
+    /// What a clock measures.
+    ClockKind {
+        /// PAY-4: a bank transfer must arrive by then, or the order is cancelled.
+        TransferDeadline = "transfer_deadline",
+        /// DLV-2: the order must be prepared by then.
+        PreparationDue = "preparation_due",
+        /// DLV-4: the order must be delivered by then.
+        DeliveryLimit = "delivery_limit",
+        /// DLV-5: returned undelivered, abandoned without instructions by then.
+        Abandonment = "abandonment",
+    }
+}
+
+impl ClockKind {
+    /// The rule of TERMS.md the clock comes from.
+    pub fn rule(self) -> &'static str {
+        match self {
+            ClockKind::TransferDeadline => "PAY-4",
+            ClockKind::PreparationDue => "DLV-2",
+            ClockKind::DeliveryLimit => "DLV-4",
+            ClockKind::Abandonment => "DLV-5",
+        }
+    }
+}
+
+/// One running clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    pub kind: ClockKind,
+    pub order_number: String,
+    /// When it falls due (Unix milliseconds): the end of its last day in the merchant's
+    /// time zone.
+    pub due_at: i64,
+}
+
+impl Clock {
+    pub fn overdue(&self, now_ms: i64) -> bool {
+        now_ms >= self.due_at
+    }
+}
+
+/// What the clocks of an order are computed from.
+#[derive(Debug, Clone)]
+pub struct OrderFacts {
+    pub number: String,
+    pub status: OrderState,
+    pub payment_method: PaymentMethod,
+    pub placed_at: i64,
+    /// PAY-2: when the full amount was received.
+    pub paid_at: Option<i64>,
+    /// DLV-2: the latest arrival the summary announced (made to order: later than the
+    /// general limit).
+    pub announced_delivery: Option<Date>,
+    /// DLV-5: when a parcel came back undelivered.
+    pub returned_at: Option<i64>,
+}
+
+/// DLV-5: the months an order returned undelivered waits for the customer's instructions.
+pub const ABANDONED_AFTER_MONTHS: i64 = 12;
+
+/// DLV-5: when an order returned at `returned_at` is abandoned: twelve months later, in
+/// the merchant's time zone.
+pub fn abandonment_due(profile: &Profile, returned_at: i64) -> i64 {
+    Timestamp::from_millisecond(returned_at)
+        .ok()
+        .and_then(|t| {
+            t.to_zoned(zone(profile))
+                .checked_add(jiff::Span::new().months(ABANDONED_AFTER_MONTHS))
+                .ok()
+        })
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(returned_at)
+}
+
+fn zone(profile: &Profile) -> TimeZone {
+    TimeZone::get(&profile.time_zone).unwrap_or(TimeZone::UTC)
+}
+
+/// The end of `day` in the merchant's time zone: the start of the next.
+pub fn end_of(profile: &Profile, day: Date) -> i64 {
+    day.tomorrow()
+        .ok()
+        .and_then(|d| d.to_zoned(zone(profile)).ok())
+        .map(|z| z.timestamp().as_millisecond())
+        .unwrap_or(i64::MAX)
+}
+
+fn day_of(profile: &Profile, ms: i64) -> Option<Date> {
+    Some(
+        Timestamp::from_millisecond(ms)
+            .ok()?
+            .to_zoned(zone(profile))
+            .date(),
+    )
+}
+
+/// DLV-4: the latest delivery for an order paid on `paid`: the profile's limit (30
+/// working days `paris`, 30 days `milano`), or the later date the summary announced.
+pub fn delivery_limit(profile: &Profile, paid: Date, announced: Option<Date>) -> Date {
+    let country = HolidayCountry::from_code(&profile.country).unwrap_or(HolidayCountry::France);
+    let period = profile.delivery.max_delivery;
+    let limit = match period.unit {
+        DayUnit::WorkingDays => add_working_days(country, paid, period.count),
+        DayUnit::Days => next_working_day(country, add_clear_days(paid, period.count)),
+    };
+    announced.map_or(limit, |a| a.max(limit))
+}
+
+/// The clocks an order has running now.
+pub fn order_clocks(profile: &Profile, o: &OrderFacts) -> Vec<Clock> {
+    let clock = |kind, due_at| Clock {
+        kind,
+        order_number: o.number.clone(),
+        due_at,
+    };
+    let mut clocks = Vec::new();
+    match o.status {
+        OrderState::AwaitingPayment if o.payment_method == PaymentMethod::BankTransfer => {
+            if let Some((_, after)) = crate::payment::transfer_deadline(profile, o.placed_at) {
+                clocks.push(clock(ClockKind::TransferDeadline, after));
+            }
+        }
+        OrderState::BeingPrepared | OrderState::Shipped => {
+            let Some(paid_at) = o.paid_at else {
+                return clocks;
+            };
+            if o.status == OrderState::BeingPrepared
+                && let Ok(paid) = Timestamp::from_millisecond(paid_at)
+            {
+                let due = crate::delivery::preparation_due(profile, paid);
+                clocks.push(clock(ClockKind::PreparationDue, end_of(profile, due)));
+            }
+            if let Some(paid) = day_of(profile, paid_at) {
+                let limit = delivery_limit(profile, paid, o.announced_delivery);
+                clocks.push(clock(ClockKind::DeliveryLimit, end_of(profile, limit)));
+            }
+        }
+        OrderState::BeingReturned => {
+            if let Some(at) = o.returned_at {
+                clocks.push(clock(ClockKind::Abandonment, abandonment_due(profile, at)));
+            }
+        }
+        _ => {}
+    }
+    clocks
+}
+
+/// The board: every clock, the soonest due first.
+pub fn board(mut clocks: Vec<Clock>) -> Vec<Clock> {
+    clocks.sort_by(|a, b| {
+        a.due_at
+            .cmp(&b.due_at)
+            .then_with(|| a.order_number.cmp(&b.order_number))
+    });
+    clocks
+}
