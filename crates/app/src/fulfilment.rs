@@ -393,3 +393,22 @@ async fn tell(
     };
     emails::enqueue(tx, app, message).await
 }
+
+/// An order as the back office's order page shows it, with its parcels (every staff role:
+/// the warehouse sees what to ship and where, customer data stays on the customer's
+/// record).
+pub async fn order_for_staff(
+    app: &App,
+    staff_id: &str,
+    number: &str,
+) -> Result<(Order, Vec<Shipment>), AppError> {
+    let s = staff(app, staff_id).await?;
+    require(&s, crate::deadlines::READING)?;
+    let order = app
+        .store
+        .order_by_number(number)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let shipments = app.store.shipments_of(&order.id).await?;
+    Ok((order, shipments))
+}

@@ -743,3 +743,145 @@ async fn dlv_2_dlv_4_pay_4_the_deadline_board_in_the_house_calendar() {
         assert_eq!(status, 403);
     }
 }
+
+/// Checks DLV-3, DLV-6 and PRV-8 on the back office's pages, without JavaScript: the
+/// warehouse opens a paid order from the list, ships part of it with the form, records the
+/// delivery; the order page shows the parcels with the tracking link; the warehouse does
+/// not read the history; the deadline board lists the running clocks.
+#[tokio::test]
+async fn dlv_3_dlv_6_staff_ship_and_deliver_on_the_pages() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::{page, staff_login};
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let (token, number) = placed(&app, "hugo@example.fr").await;
+        pay(&app, &token, &number).await;
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "dock@maison.test",
+            "Marc",
+            ecrin_core::account::Role::Warehouse,
+            "a long staff secret",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dock = staff_login(&app, "fr", "dock@maison.test", "a long staff secret").await;
+        let (status, board) = page(&app, "/fr/staff/deadlines", &dock).await;
+        assert_eq!(status, 200);
+        assert!(
+            board.contains("DLV-2") && board.contains(&number),
+            "{board}"
+        );
+        let path = format!("/fr/staff/orders/{number}");
+        let (status, html) = page(&app, &path, &dock).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"form-ship\""), "the ship form");
+        assert!(
+            !html.contains("INV-5"),
+            "the warehouse does not read the history"
+        );
+        let csrf = csrf_of(&html);
+        // One unit of the first line: the rest stays to be prepared.
+        let res = post_form(
+            &app,
+            &format!("{path}/ship"),
+            &dock,
+            &[
+                ("csrf", &csrf),
+                ("carrier", "La Poste Colissimo"),
+                ("tracking_number", "6A12345678901"),
+                ("line_1", "1"),
+                ("line_2", "0"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303, "{db:?}");
+        let (_, html) = page(&app, &path, &dock).await;
+        assert!(html.contains("6A12345678901"), "{html}");
+        assert!(html.contains("laposte.fr"), "the tracking link");
+        // A quantity beyond what is left is said on the page, nothing changes.
+        let res = post_form(
+            &app,
+            &format!("{path}/ship"),
+            &dock,
+            &[
+                ("csrf", &csrf),
+                ("carrier", "DHL"),
+                ("tracking_number", "X1"),
+                ("line_1", "5"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 400);
+        let res = post_form(
+            &app,
+            &format!("{path}/ship"),
+            &dock,
+            &[
+                ("csrf", &csrf),
+                ("carrier", "La Poste Colissimo"),
+                ("tracking_number", "6A12345678902"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let res = post_form(
+            &app,
+            &format!("{path}/deliver"),
+            &dock,
+            &[
+                ("csrf", &csrf),
+                ("shipment_id", ""),
+                ("signed_by", "H. Morel"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "delivered", "{db:?}: {o}");
+        assert_eq!(o["shipments"][1]["signed_by"], "H. Morel");
+        // A form without its token changes nothing.
+        let res = post_form(
+            &app,
+            &format!("{path}/deliver"),
+            &dock,
+            &[("csrf", "forged")],
+        )
+        .await;
+        assert_eq!(res.status(), 403);
+
+        // DLV-1: the customer's order page tells the story, with the tracking link.
+        let res = app.get("/fr/account/login").await;
+        let session = crate::account_pages::cookie_value(&res, "ecrin_session").unwrap_or_default();
+        let csrf = csrf_of(&res.text().await.unwrap_or_default());
+        let res = post_form(
+            &app,
+            "/fr/account/login",
+            &session,
+            &[
+                ("csrf", &csrf),
+                ("email", "hugo@example.fr"),
+                ("password", "rubis et onyx"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let session = crate::account_pages::cookie_value(&res, "ecrin_session").unwrap_or_default();
+        let (status, html) = page(&app, &format!("/fr/account/orders/{number}"), &session).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Suivi de la commande"), "{html}");
+        assert!(html.contains("Expédiée par La Poste Colissimo"), "{html}");
+        assert!(
+            html.contains("laposte.fr/outils/suivre-vos-envois?code=6A12345678901"),
+            "{html}"
+        );
+        assert!(html.contains("Livrée"), "{html}");
+    }
+}

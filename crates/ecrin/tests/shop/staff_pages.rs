@@ -24,7 +24,7 @@ pub(crate) async fn staff_login(app: &TestApp, lang: &str, email: &str, password
     cookie_value(&res, "ecrin_session").unwrap_or_default()
 }
 
-async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
+pub(crate) async fn page(app: &TestApp, path: &str, session: &str) -> (u16, String) {
     let res = app
         .get_with(path, &[("cookie", &format!("ecrin_session={session}"))])
         .await;

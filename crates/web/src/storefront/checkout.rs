@@ -386,6 +386,8 @@ struct OrderInfo {
     confirmation: Vec<(String, String, Vec<String>)>,
     /// INV-1, INV-2: the order's documents to download: (id, label, link).
     documents: Vec<(String, String, String)>,
+    /// DLV-1, DLV-3: the order's timeline: (when, what, the carrier's tracking link).
+    timeline: Vec<(String, String, Option<String>)>,
 }
 
 #[derive(Template)]
@@ -724,7 +726,48 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         transfer,
         confirmation: Vec::new(),
         documents: Vec::new(),
+        timeline: Vec::new(),
     }
+}
+
+/// DLV-1, DLV-3: what happened to the order, in order: placed, paid, each parcel shipped
+/// (with its tracking link), delivered or returned.
+fn timeline(
+    state: &AppState,
+    lang: Lang,
+    o: &Order,
+    paid_at: Option<i64>,
+    shipments: &[ecrin_store::Shipment],
+) -> Vec<(String, String, Option<String>)> {
+    let t = Tr::new(lang);
+    let tz = &state.app.profile.time_zone;
+    let mut steps = vec![(o.placed_at, t.t("timeline-placed"), None)];
+    if let Some(at) = paid_at {
+        steps.push((at, t.t("timeline-paid"), None));
+    }
+    for s in shipments {
+        let args = [
+            ("carrier", s.carrier.clone()),
+            ("tracking", s.tracking_number.clone()),
+        ];
+        steps.push((
+            s.shipped_at,
+            t.with("timeline-shipped", &args),
+            ecrin_app::fulfilment::tracking_link(&state.app, o, &s.tracking_number),
+        ));
+        if let Some(at) = s.delivered_at {
+            steps.push((at, t.with("timeline-delivered", &args), None));
+        }
+        if let Some(at) = s.returned_at {
+            steps.push((at, t.with("timeline-returned", &args), None));
+        }
+    }
+    // Stable: what happened at the same moment keeps its order.
+    steps.sort_by_key(|s| s.0);
+    steps
+        .into_iter()
+        .map(|(ms, what, link)| (super::legal::date(ms, lang, tz), what, link))
+        .collect()
 }
 
 /// An order of the customer's, as placed; another customer's is not found.
@@ -779,6 +822,19 @@ pub(crate) async fn order_page(
                     format!("{base}/invoice.pdf"),
                 ));
             }
+            let shipments = state
+                .app
+                .store
+                .shipments_of(&o.id)
+                .await
+                .unwrap_or_default();
+            info.timeline = timeline(
+                &state,
+                lang,
+                &o,
+                invoice.as_ref().map(|i| i.issued_at),
+                &shipments,
+            );
             for n in notes {
                 info.documents.push((
                     format!("credit-note-{}", n.number),

@@ -91,9 +91,18 @@ pub(crate) fn routes() -> Router<AppState> {
             post(staff::orders::phone_place),
         )
         .route("/{lang}/staff/orders", get(staff::orders::list))
+        .route("/{lang}/staff/deadlines", get(staff::fulfilment::deadlines))
+        .route(
+            "/{lang}/staff/orders/{number}",
+            get(staff::fulfilment::order_page),
+        )
         .route(
             "/{lang}/staff/orders/{number}/confirm-pickup",
             post(staff::orders::confirm_pickup),
+        )
+        .route(
+            "/{lang}/staff/orders/{number}/{action}",
+            post(staff::fulfilment::act),
         )
         .route(
             "/{lang}/staff/terms",

@@ -19,6 +19,7 @@ use ecrin_core::Lang;
 use ecrin_store::Staff;
 use serde::Deserialize;
 
+pub(crate) mod fulfilment;
 pub(crate) mod orders;
 
 struct CustomerView {
@@ -68,7 +69,7 @@ pub(crate) struct StaffTable {
 /// A field of a back-office form: `kind` is an input type, `textarea`, `select`, `checkbox`
 /// or `hidden`.
 pub(crate) struct FormField {
-    name: &'static str,
+    name: String,
     label: String,
     kind: &'static str,
     value: String,
@@ -77,9 +78,9 @@ pub(crate) struct FormField {
 }
 
 impl FormField {
-    fn new(name: &'static str, label: String, kind: &'static str) -> FormField {
+    fn new(name: impl Into<String>, label: String, kind: &'static str) -> FormField {
         FormField {
-            name,
+            name: name.into(),
             label,
             kind,
             value: String::new(),
@@ -164,6 +165,7 @@ impl StaffPage {
             (format!("/{code}/staff/tickets"), t.t("staff-tickets")),
             (format!("/{code}/staff/quotes"), t.t("staff-quotes")),
             (format!("/{code}/staff/orders"), t.t("staff-orders")),
+            (format!("/{code}/staff/deadlines"), t.t("staff-deadlines")),
             (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];
         self

@@ -84,7 +84,10 @@ pub(crate) async fn list(
                 });
             }
             vec![
-                Cell::text(o.number.clone()),
+                Cell::link(
+                    o.number.clone(),
+                    format!("/{code}/staff/orders/{}", o.number),
+                ),
                 Cell::text(date(o.placed_at, lang, tz)),
                 Cell::link(
                     o.customer_id.clone(),
