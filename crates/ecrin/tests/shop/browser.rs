@@ -933,3 +933,142 @@ async fn inv_1_inv_2_a_new_customer_buys_and_gets_the_confirmation_and_the_invoi
         let _ = c.close().await;
     }
 }
+
+/// Refuses optional cookies when the banner asks (a browser's profile keeps the choice
+/// from one shop on 127.0.0.1 to the next: cookies do not tell ports apart).
+async fn refuse_cookies_if_asked(c: &Client) {
+    if let Ok(button) = c.find(Locator::Css("#consent-refuse")).await {
+        let _ = button.click().await;
+    }
+}
+
+/// Scrolls the page to the element, for the screenshot to show it.
+async fn into_view(c: &Client, css: &str) {
+    let script = format!("document.querySelector({css:?}).scrollIntoView({{block: 'start'}});");
+    c.execute(&script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+}
+
+/// Waits until `css` matches `n` elements or more.
+async fn count_within(c: &Client, css: &str, n: usize) {
+    let mut seen = 0;
+    for _ in 0..50 {
+        seen = c
+            .find_all(Locator::Css(css))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
+        if seen >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {seen} found, {n} wanted");
+}
+
+/// Checks DLV-1, DLV-3, DLV-6 on each profile: staff log in, find the paid order in the
+/// list, ship it with a tracking number and record its delivery on the order page; the
+/// customer's order page in "My Orders" shows it shipped, with the carrier's tracking
+/// link, then delivered.
+#[tokio::test]
+async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the_browser() {
+    let Some(d) = driver() else { return };
+    for (profile, db, lang) in [
+        ("paris", Db::Sqlite, "fr"),
+        ("atelier", Db::Postgres, "en"),
+        ("milano", Db::Sqlite, "it"),
+    ] {
+        let app = TestApp::browsable(db, profile).await;
+        let email = format!("suivi@{profile}.example");
+        let token = crate::checkout::ready_customer(&app, &email, "jonc-rivage", 1).await;
+        let (_, s) = crate::basket::call(
+            &app,
+            "POST",
+            "/api/v1/checkout",
+            &token,
+            Some(serde_json::json!({})),
+        )
+        .await;
+        let (_, o) = crate::checkout::order(&app, &token, &s, None).await;
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        let (status, _) = crate::basket::call(
+            &app,
+            "POST",
+            &format!("/api/v1/test/payments/{number}"),
+            &token,
+            Some(serde_json::json!({"card": "4242424242424242"})),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        // The customer, logged in on a phone.
+        let phone = browser(&d, 390, 844).await;
+        phone
+            .goto(&app.url(&format!("/{lang}/account/login")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        refuse_cookies_if_asked(&phone).await;
+        fill(&phone, "f-email", &email).await;
+        fill(&phone, "f-password", "rubis et onyx").await;
+        click(&phone, "main form button[type=submit]").await;
+        url_within(&phone, "/account").await;
+        let mine = app.url(&format!("/{lang}/account/orders/{number}"));
+        phone.goto(&mine).await.unwrap_or_else(|e| panic!("{e}"));
+        count_within(&phone, ".order-timeline li", 2).await;
+
+        // Staff, at a desk.
+        let desk = browser(&d, 1280, 900).await;
+        desk.goto(&app.url(&format!("/{lang}/staff/login")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        refuse_cookies_if_asked(&desk).await;
+        fill(&desk, "f-email", "admin@maison.test").await;
+        fill(&desk, "f-password", "the admin secret").await;
+        click(&desk, ".account-form button[type=submit]").await;
+        url_within(&desk, "/staff").await;
+        desk.goto(&app.url(&format!("/{lang}/staff/orders")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        click(&desk, &format!("a[href$='/staff/orders/{number}']")).await;
+        url_within(&desk, &format!("/staff/orders/{number}")).await;
+        fill(&desk, "ship-tracking_number", "JD014600004321").await;
+        click(&desk, "#form-ship button[type=submit]").await;
+        text_within(&desk, "main", "JD014600004321").await;
+        into_view(&desk, "#form-ship").await;
+        shot(&desk, &format!("staff-order-shipped-{profile}")).await;
+
+        phone.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+        count_within(&phone, ".order-timeline a.tracking", 1).await;
+        let href = phone
+            .find(Locator::Css(".order-timeline a.tracking"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .attr("href")
+            .await
+            .unwrap_or_default()
+            .unwrap_or_default();
+        assert!(href.contains("JD014600004321"), "{profile}: {href}");
+        into_view(&phone, ".order-timeline").await;
+        shot(&phone, &format!("my-order-shipped-{profile}")).await;
+
+        fill(&desk, "deliver-signed_by", "Camille Durand").await;
+        click(&desk, "#form-deliver button[type=submit]").await;
+        text_within(&desk, "main", "Camille Durand").await;
+        phone.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+        count_within(&phone, ".order-timeline li", 4).await;
+        into_view(&phone, ".order-timeline").await;
+        shot(&phone, &format!("my-order-delivered-{profile}")).await;
+        let (_, o) = crate::basket::call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "delivered", "{profile}");
+        let _ = phone.close().await;
+        let _ = desk.close().await;
+    }
+}
