@@ -89,7 +89,7 @@ async fn pay_4_a_transfer_not_received_in_time_cancels_the_order() {
             "{db:?}"
         );
 
-        let total = o["total"].as_i64().unwrap_or_default();
+        let total = o["total"]["amount"].as_i64().unwrap_or_default();
         for wrong in [total - 1, total + 1, 0, -total] {
             let (status, body) = credit(&app, &number, wrong).await;
             assert_eq!(
@@ -189,7 +189,7 @@ async fn pay_2_a_full_transfer_puts_the_order_in_preparation() {
         let token = ready_customer(&app, "eva@example.it", "jonc-rivage", 1).await;
         let o = order_by_transfer(&app, &token).await;
         let number = o["number"].clone();
-        let total = o["total"].as_i64().unwrap_or_default();
+        let total = o["total"]["amount"].as_i64().unwrap_or_default();
         let (status, body) = credit(&app, &number, total).await;
         assert_eq!(
             (status, body["status"].as_str()),

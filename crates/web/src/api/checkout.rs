@@ -43,9 +43,61 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     }
 }
 
-/// The summary as the API shows it: the application's document, as is.
+/// Money as API.md writes it everywhere: minor units and the currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct MoneyDto {
+    pub amount: i64,
+    pub currency: &'static str,
+}
+
+/// An amount of the shop's currency.
+pub(crate) fn money(state: &AppState, amount: i64) -> MoneyDto {
+    MoneyDto {
+        amount,
+        currency: state.app.profile.currency.code(),
+    }
+}
+
+/// The money fields of a summary and of its lines.
+const SUMMARY_MONEY: [&str; 5] = [
+    "delivery_charge",
+    "delivery_vat",
+    "total_excl_vat",
+    "vat_total",
+    "total",
+];
+const LINE_MONEY: [&str; 5] = [
+    "unit_price_excl_vat",
+    "unit_price_incl_vat",
+    "line_total_excl_vat",
+    "line_vat",
+    "line_total_incl_vat",
+];
+
+/// The summary as the API shows it: the application's document (kept and hashed as it
+/// was accepted, CHK-7), its amounts written as API.md's `{"amount", "currency"}`.
 pub(crate) fn summary_json(s: &Summary) -> serde_json::Value {
-    serde_json::to_value(s).unwrap_or(serde_json::Value::Null)
+    let mut v = serde_json::to_value(s).unwrap_or(serde_json::Value::Null);
+    let as_money = |field: &mut serde_json::Value| {
+        if let Some(amount) = field.as_i64() {
+            *field = serde_json::json!({"amount": amount, "currency": s.currency});
+        }
+    };
+    for key in SUMMARY_MONEY {
+        if let Some(field) = v.get_mut(key) {
+            as_money(field);
+        }
+    }
+    if let Some(lines) = v.get_mut("lines").and_then(|l| l.as_array_mut()) {
+        for line in lines {
+            for key in LINE_MONEY {
+                if let Some(field) = line.get_mut(key) {
+                    as_money(field);
+                }
+            }
+        }
+    }
+    v
 }
 
 /// ACC-6: ordering needs a logged-in customer; a visitor is told to log in.
@@ -202,12 +254,12 @@ pub(crate) async fn create_checkout(
     if let Some(token) = &token.0
         && let Some(s) = checkout::checkout_by_token(&state.app, token, &input).await?
     {
-        return Ok((StatusCode::CREATED, Json(s)).into_response());
+        return Ok((StatusCode::CREATED, Json(summary_json(&s))).into_response());
     }
     // Nobody, or a token that is no customer's: the answers of every other route.
     let bearer = ordering(MaybeBearer(token.look_up(&state).await?))?;
     let s = checkout::checkout(&state.app, customer_id(&bearer)?, &input).await?;
-    Ok((StatusCode::CREATED, Json(s)).into_response())
+    Ok((StatusCode::CREATED, Json(summary_json(&s))).into_response())
 }
 
 /// A summary shown earlier; another customer's is 404.
@@ -220,7 +272,7 @@ pub(crate) async fn get_checkout(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let s = checkout::summary_of(&state.app, customer_id(&bearer)?, &id).await?;
-    Ok(Json(serde_json::to_value(&s).unwrap_or_default()))
+    Ok(Json(summary_json(&s)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -247,12 +299,12 @@ pub struct OrderLineDto {
     pub name: String,
     pub quantity: i64,
     pub personalisation: Option<String>,
-    pub unit_price_excl_vat: i64,
-    pub unit_price_incl_vat: i64,
+    pub unit_price_excl_vat: MoneyDto,
+    pub unit_price_incl_vat: MoneyDto,
     pub vat_rate: String,
-    pub line_total_excl_vat: i64,
-    pub line_vat: i64,
-    pub line_total_incl_vat: i64,
+    pub line_total_excl_vat: MoneyDto,
+    pub line_vat: MoneyDto,
+    pub line_total_incl_vat: MoneyDto,
     pub withdrawable: bool,
     /// `active`, `cancelled` or `returned`.
     pub status: String,
@@ -306,7 +358,7 @@ pub struct AcceptanceDto {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentDto {
     pub method: String,
-    pub amount: i64,
+    pub amount: MoneyDto,
     /// Bank-transfer instructions (IBAN, reference, due date), or for a card the payment
     /// page to send the customer to (`{"kind": "redirect", "url": …}`); null once paid.
     #[schema(value_type = Option<Object>)]
@@ -320,9 +372,9 @@ pub struct OrderDto {
     pub placed_at: String,
     pub currency: &'static str,
     pub lines: Vec<OrderLineDto>,
-    pub delivery_charge: i64,
-    pub vat_total: i64,
-    pub total: i64,
+    pub delivery_charge: MoneyDto,
+    pub vat_total: MoneyDto,
+    pub total: MoneyDto,
     pub payment: PaymentDto,
     pub acceptance: AcceptanceDto,
     /// The summary accepted: addresses, delivery, gift, estimated date.
@@ -341,7 +393,7 @@ pub struct OrderDto {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RefundDto {
     pub id: String,
-    pub amount: i64,
+    pub amount: MoneyDto,
     /// `pending` (asked of the provider) or `succeeded`.
     pub status: String,
     pub reason: String,
@@ -373,7 +425,7 @@ fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
                 .map(|n| credit_note_dto(state, &o.number, n)),
             created_at: rfc3339(r.created_at),
             id: r.id.clone(),
-            amount: r.amount,
+            amount: money(state, r.amount),
             status: r.status.as_str().to_owned(),
             reason: r.reason.clone(),
         })
@@ -533,7 +585,13 @@ fn order_dto_with(
             archive_until_delivery_plus_10_years: i.archive,
         });
     let next_action = checkout::transfer_instructions(&state.app, &o)
-        .map(|t| serde_json::json!({ "kind": "bank_transfer", "instructions": t }))
+        .map(|t| {
+            let mut instructions = serde_json::to_value(&t).unwrap_or_default();
+            if let Some(field) = instructions.get_mut("amount") {
+                *field = serde_json::json!(money(state, t.amount));
+            }
+            serde_json::json!({ "kind": "bank_transfer", "instructions": instructions })
+        })
         .or_else(|| {
             // PAY-1: the payment provider's page (3-D Secure included), through the
             // shop's signed payment link.
@@ -550,12 +608,12 @@ fn order_dto_with(
                 name: l.name.clone(),
                 quantity: l.quantity,
                 personalisation: l.personalisation.clone(),
-                unit_price_excl_vat: l.unit_price_excl_vat,
-                unit_price_incl_vat: l.unit_price_incl_vat,
+                unit_price_excl_vat: money(state, l.unit_price_excl_vat),
+                unit_price_incl_vat: money(state, l.unit_price_incl_vat),
                 vat_rate: format!("{}.{:02}", l.vat_rate_bp / 100, l.vat_rate_bp % 100),
-                line_total_excl_vat: l.line_total_excl_vat,
-                line_vat: l.line_vat,
-                line_total_incl_vat: l.line_total_incl_vat,
+                line_total_excl_vat: money(state, l.line_total_excl_vat),
+                line_vat: money(state, l.line_vat),
+                line_total_incl_vat: money(state, l.line_total_incl_vat),
                 withdrawable: l.withdrawable,
                 status: line_state(l),
                 cancelled: l.cancelled,
@@ -595,12 +653,12 @@ fn order_dto_with(
             .collect(),
         placed_at: rfc3339(o.placed_at),
         currency: "EUR",
-        delivery_charge: o.delivery_charge,
-        vat_total: o.vat_total,
-        total: o.total,
+        delivery_charge: money(state, o.delivery_charge),
+        vat_total: money(state, o.vat_total),
+        total: money(state, o.total),
         payment: PaymentDto {
             method: o.payment_method.as_str().to_owned(),
-            amount: o.total,
+            amount: money(state, o.total),
             next_action,
         },
         acceptance: AcceptanceDto {

@@ -159,7 +159,7 @@ pub(crate) async fn refund(
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
             id: r.id,
-            amount: r.amount,
+            amount: super::checkout::money(&state, r.amount),
             status: r.status.as_str().to_owned(),
             reason: r.reason,
         },

@@ -250,7 +250,7 @@ async fn cancelled_dto(
     let refund = c.refund.map(|d| {
         serde_json::json!({
             "id": d.refund.id,
-            "amount": {"amount": d.refund.amount, "currency": state.app.profile.currency.code()},
+            "amount": super::checkout::money(state, d.refund.amount),
             "status": d.refund.status.as_str(),
             "credit_note": d.credit_note.map(|n| n.number),
         })
