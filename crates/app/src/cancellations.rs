@@ -4,8 +4,6 @@
 //! (STK-2, INV-3), the delivery charge too when nothing is left to deliver.
 
 use crate::backoffice::{require, staff};
-use crate::emails::{self, Message};
-use crate::i18n::Tr;
 use crate::lifecycle::{self, Details};
 use crate::refunds::{self, RefundInput};
 use crate::{App, AppError};
@@ -38,8 +36,18 @@ pub async fn cancel_lines(
     reason: &str,
 ) -> Result<Cancelled, AppError> {
     let reason = checked_reason(reason)?;
+    let data = serde_json::json!({"lines": units, "reason": reason});
     let event = OrderEvent::CancelUnits { units };
-    apply(app, staff_id, number, event, "lines_cancelled", &reason).await
+    apply(
+        app,
+        staff_id,
+        number,
+        event,
+        "lines_cancelled",
+        &reason,
+        data,
+    )
+    .await
 }
 
 /// STK-1: units found unavailable after payment. `paris` decides here (partial delivery,
@@ -52,8 +60,10 @@ pub async fn stock_out(
     units: Vec<Units>,
     resolution: Option<StockoutResolution>,
 ) -> Result<Cancelled, AppError> {
+    let data = serde_json::json!({"lines": units,
+                                  "resolution": resolution.map(|r| r.as_str())});
     let event = OrderEvent::StockOut { units, resolution };
-    apply(app, staff_id, number, event, "stock_out", "stock_out").await
+    apply(app, staff_id, number, event, "stock_out", "stock_out", data).await
 }
 
 fn checked_reason(reason: &str) -> Result<String, AppError> {
@@ -74,14 +84,14 @@ async fn apply(
     event: OrderEvent,
     kind: &str,
     reason: &str,
+    mut data: serde_json::Value,
 ) -> Result<Cancelled, AppError> {
     let s = staff(app, staff_id).await?;
     require(&s, CANCELLING)?;
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
-    let data =
-        serde_json::json!({"event": format!("{event:?}"), "reason": reason, "staff_id": s.id});
+    data["staff_id"] = serde_json::json!(s.id);
     let applied = lifecycle::apply(
         app,
         tx.as_mut(),
@@ -206,11 +216,6 @@ async fn tell(
     refunded: Option<i64>,
     reason: &str,
 ) -> Result<(), AppError> {
-    let Some(customer) = app.store.customer_by_id(&order.customer_id).await? else {
-        return Ok(());
-    };
-    let lang = crate::documents::order_lang(&app.profile, order);
-    let t = Tr::new(lang);
     let items: Vec<String> = units
         .iter()
         .filter_map(|u| {
@@ -218,56 +223,33 @@ async fn tell(
             Some(format!("{} × {}", u.quantity, l.name))
         })
         .collect();
-    let args = [
-        ("number", order.number.clone()),
-        ("items", items.join(", ")),
-    ];
-    let mut paragraphs = Vec::new();
-    if offered {
-        paragraphs.push(t.with("email-stockout-offer-text", &args));
-        paragraphs.push(t.t("email-stockout-offer-choices"));
+    let subject = if offered {
+        "email-stockout-offer-subject"
     } else {
-        let key = if reason == "stock_out" {
-            "email-stockout-text"
+        "email-cancelled-lines-subject"
+    };
+    crate::fulfilment::tell(app, tx, order, subject, |t, order_args| {
+        let args = [order_args[0].clone(), ("items", items.join(", "))];
+        let mut paragraphs = Vec::new();
+        if offered {
+            paragraphs.push(t.with("email-stockout-offer-text", &args));
+            paragraphs.push(t.t("email-stockout-offer-choices"));
+        } else if reason == "stock_out" {
+            paragraphs.push(t.with("email-stockout-text", &args));
         } else {
-            "email-cancelled-lines-text"
-        };
-        paragraphs.push(t.with(key, &args));
-        if reason != "stock_out" {
+            paragraphs.push(t.with("email-cancelled-lines-text", &args));
             paragraphs.push(t.with(
                 "email-cancelled-lines-reason",
                 &[("reason", reason.to_owned())],
             ));
         }
-        if let Some(amount) = refunded.filter(|a| *a > 0) {
+        if let Some(amount) = refunded.filter(|a| *a > 0 && !offered) {
             paragraphs.push(t.with(
                 "email-cancelled-lines-refund",
                 &[("amount", t.money(amount))],
             ));
         }
-    }
-    let message = Message {
-        to: customer.email.clone(),
-        lang,
-        subject: t.with(
-            if offered {
-                "email-stockout-offer-subject"
-            } else {
-                "email-cancelled-lines-subject"
-            },
-            &args,
-        ),
-        greeting: t.with("email-greeting", &[("name", customer.given_name.clone())]),
-        paragraphs,
-        button: Some((
-            t.t("email-order-button"),
-            format!(
-                "{}/{}/account/orders/{}",
-                app.public_url,
-                lang.code(),
-                order.number
-            ),
-        )),
-    };
-    emails::enqueue(tx, app, message).await
+        (paragraphs, None)
+    })
+    .await
 }

@@ -357,8 +357,9 @@ fn became(effects: &[Effect]) -> Option<OrderState> {
 }
 
 /// DLV-1: an e-mail to the customer about their order, in the language of the order,
-/// written in the transaction of the change.
-async fn tell(
+/// written in the transaction of the change; the order's page is its button unless the
+/// body gives another.
+pub(crate) async fn tell(
     app: &App,
     tx: &mut dyn Tx,
     order: &Order,

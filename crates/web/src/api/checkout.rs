@@ -497,12 +497,17 @@ async fn papers_of(state: &AppState, o: &Order) -> Result<Papers, ApiError> {
 
 pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
     let papers = papers_of(state, &o).await?;
-    let shipments = state
-        .app
-        .store
-        .shipments_of(&o.id)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
+    // PAY-2: nothing ships before payment; an order just placed has no parcel to read.
+    let shipments = if o.payment_state == ecrin_core::order::PaymentState::Paid {
+        state
+            .app
+            .store
+            .shipments_of(&o.id)
+            .await
+            .map_err(ecrin_app::AppError::from)?
+    } else {
+        Vec::new()
+    };
     order_dto_with(state, o, &papers, &shipments)
 }
 

@@ -5,7 +5,6 @@
 
 use super::{Cell, FormField, StaffForm, StaffPage, StaffTable, posted, refused, visit};
 use crate::AppState;
-use crate::i18n::Tr;
 use crate::storefront::account::no_store;
 use crate::storefront::legal::date;
 use crate::storefront::{PagePath, render};
@@ -17,8 +16,7 @@ use ecrin_app::{cancellations, checkout, fulfilment};
 use ecrin_core::order::{StockoutResolution, Units};
 use std::collections::HashMap;
 
-fn time(state: &AppState, t: Tr, ms: i64) -> String {
-    let _ = t;
+fn time(state: &AppState, ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .ok()
         .and_then(|ts| {
@@ -137,10 +135,10 @@ pub(crate) async fn order_page(
                     Cell::text(s.carrier.clone()),
                     tracking,
                     Cell::text(t.t(&format!("shipment-{}", s.state.as_str().replace('_', "-")))),
-                    Cell::text(time(&state, t, s.shipped_at)),
+                    Cell::text(time(&state, s.shipped_at)),
                     Cell::text(match (s.delivered_at, &s.signed_by) {
-                        (Some(at), Some(by)) => format!("{} ({by})", time(&state, t, at)),
-                        (Some(at), None) => time(&state, t, at),
+                        (Some(at), Some(by)) => format!("{} ({by})", time(&state, at)),
+                        (Some(at), None) => time(&state, at),
                         _ => s.return_reason.clone().unwrap_or_default(),
                     }),
                 ]
@@ -439,7 +437,7 @@ pub(crate) async fn deadlines(
                 } else {
                     String::new()
                 }),
-                Cell::text(time(&state, t, c.due_at)),
+                Cell::text(time(&state, c.due_at)),
                 Cell::text(t.t(&format!("deadline-{}", c.kind.as_str().replace('_', "-")))),
                 Cell::text(c.kind.rule()),
                 Cell::link(
