@@ -99,7 +99,8 @@ pub fn end_of(profile: &Profile, day: Date) -> i64 {
         .unwrap_or(i64::MAX)
 }
 
-fn day_of(profile: &Profile, ms: i64) -> Option<Date> {
+/// The day of a moment in the merchant's time zone.
+pub fn day_of(profile: &Profile, ms: i64) -> Option<Date> {
     Some(
         Timestamp::from_millisecond(ms)
             .ok()?
@@ -118,6 +119,17 @@ pub fn delivery_limit(profile: &Profile, paid: Date, announced: Option<Date>) ->
         DayUnit::Days => next_working_day(country, add_clear_days(paid, period.count)),
     };
     announced.map_or(limit, |a| a.max(limit))
+}
+
+/// STK-2: the day by which a refund asked on `asked` is due: the profile's period (30 days
+/// `paris`, 14 working days `atelier`, 14 days `milano`).
+pub fn refund_due(profile: &Profile, asked: Date) -> Date {
+    let country = HolidayCountry::from_code(&profile.country).unwrap_or(HolidayCountry::France);
+    let period = profile.after_sales.stockout_refund;
+    match period.unit {
+        DayUnit::WorkingDays => add_working_days(country, asked, period.count),
+        DayUnit::Days => add_clear_days(asked, period.count),
+    }
 }
 
 /// The clocks an order has running now.

@@ -347,3 +347,23 @@ fn wdr_1_war_1_the_clocks_start_at_delivery() {
     assert_eq!(deadline(&atelier, date(2026, 12, 1)), date(2026, 12, 15));
     assert_eq!(warranty_until(&paris, date(2026, 2, 28)), date(2028, 2, 28));
 }
+
+/// Checks STK-2: a refund of a cancelled line is due within the profile's period: 30 days
+/// `paris`, 14 working days `atelier`, 14 days `milano`.
+#[test]
+fn stk_2_a_refund_is_due_within_the_house_period() {
+    use ecrin_core::deadlines::refund_due;
+    use jiff::civil::date;
+    assert_eq!(
+        refund_due(&profile("paris"), date(2026, 12, 1)),
+        date(2026, 12, 31)
+    );
+    assert_eq!(
+        refund_due(&profile("atelier"), date(2026, 12, 1)),
+        date(2026, 12, 21)
+    );
+    assert_eq!(
+        refund_due(&profile("milano"), date(2026, 12, 1)),
+        date(2026, 12, 15)
+    );
+}

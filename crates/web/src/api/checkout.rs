@@ -50,6 +50,13 @@ pub struct MoneyDto {
     pub currency: &'static str,
 }
 
+/// STK-2: when a refund asked at `created_at` is due.
+pub(crate) fn due_by(state: &AppState, created_at: i64) -> Option<String> {
+    let p = &state.app.profile;
+    ecrin_core::deadlines::day_of(p, created_at)
+        .map(|d| ecrin_core::deadlines::refund_due(p, d).to_string())
+}
+
 /// An amount of the shop's currency.
 pub(crate) fn money(state: &AppState, amount: i64) -> MoneyDto {
     MoneyDto {
@@ -394,6 +401,8 @@ pub struct OrderDto {
 pub struct RefundDto {
     pub id: String,
     pub amount: MoneyDto,
+    /// STK-2: the day the refund is due by (the profile's refund period from the request).
+    pub due_by: Option<String>,
     /// `pending` (asked of the provider) or `succeeded`.
     pub status: String,
     pub reason: String,
@@ -425,6 +434,7 @@ fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
                 .map(|n| credit_note_dto(state, &o.number, n)),
             created_at: rfc3339(r.created_at),
             id: r.id.clone(),
+            due_by: due_by(state, r.created_at),
             amount: money(state, r.amount),
             status: r.status.as_str().to_owned(),
             reason: r.reason.clone(),

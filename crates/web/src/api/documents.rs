@@ -158,6 +158,7 @@ pub(crate) async fn refund(
             created_at: jiff::Timestamp::from_millisecond(r.created_at)
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
+            due_by: super::checkout::due_by(&state, r.created_at),
             id: r.id,
             amount: super::checkout::money(&state, r.amount),
             status: r.status.as_str().to_owned(),

@@ -44,8 +44,10 @@ pub struct DeliverRequest {
     pub signed_by: Option<String>,
 }
 
+/// The parcel recorded (API.md: "201 shipment"), with the order as it now stands.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ShippedDto {
+    #[serde(flatten)]
     pub shipment: ShipmentDto,
     pub order: OrderDto,
 }
