@@ -2,10 +2,15 @@
 //! itself. Several `ecrin serve` processes may share one database.
 #![forbid(unsafe_code)]
 
-use ecrin_store::sql::{Arg, Dialect};
-use ecrin_store::*;
+mod rows;
+
+use ecrin_store::exec::{Args, Engine, Exec, Kind, Statement, Value, Writer};
+use ecrin_store::sql::Dialect;
+use ecrin_store::{Backend, Result, StoreError};
+use serde::de::DeserializeOwned;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
-use sqlx::{Arguments, PgPool, Postgres, Transaction};
+use sqlx::{Arguments, AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -67,71 +72,136 @@ impl PgStore {
     }
 }
 
-fn args(list: &[Arg]) -> Result<PgArguments> {
+/// The arguments of `statement`, each with the type PostgreSQL is told (also for `NULL`).
+fn arguments(args: &Args) -> Result<PgArguments> {
     let mut a = PgArguments::default();
-    for arg in list {
-        match arg {
-            Arg::Text(s) => a.add(s.clone()),
-            Arg::Int(n) => a.add(*n),
+    for value in &args.0 {
+        match value {
+            Value::Null(Kind::Int) => a.add(None::<i64>),
+            Value::Null(Kind::Real) => a.add(None::<f64>),
+            Value::Null(Kind::Bool) => a.add(None::<bool>),
+            Value::Null(Kind::Text) => a.add(None::<String>),
+            Value::Null(Kind::Bytes) => a.add(None::<Vec<u8>>),
+            Value::Int(i) => a.add(*i),
+            Value::Real(f) => a.add(*f),
+            Value::Bool(b) => a.add(*b),
+            Value::Text(s) => a.add(s.as_str()),
+            Value::Bytes(b) => a.add(b.as_slice()),
         }
         .map_err(StoreError::Database)?;
     }
     Ok(a)
 }
 
-ecrin_store::impl_store!(
-    PgStore,
-    backend = Backend::Postgres,
-    pool = pool,
-    err = db,
-    dialect = Dialect::Postgres,
-    args = args,
-    q = sqlx,
-    begin = begin_tx,
-    single = single_write,
-    close = close_pools
-);
+async fn execute(conn: &mut PgConnection, statement: Statement) -> Result<u64> {
+    let args = arguments(&statement.args)?;
+    let done = sqlx::query_with(AssertSqlSafe(statement.sql), args)
+        .execute(conn)
+        .await
+        .map_err(db)?;
+    Ok(done.rows_affected())
+}
 
-impl PgStore {
-    async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
-        let tx = self.pool.begin().await.map_err(db)?;
-        Ok(Box::new(PgTx { tx: PgHeld(tx) }))
-    }
-
-    async fn single_write(&self, sql: &'static str, list: &[Arg]) -> Result<u64> {
-        let done = sqlx::query_with(sql, args(list)?)
-            .execute(&self.pool)
+async fn fetch<T: DeserializeOwned>(
+    conn: &mut PgConnection,
+    statement: Statement,
+    first_only: bool,
+) -> Result<Vec<T>> {
+    let args = arguments(&statement.args)?;
+    let query = sqlx::query_with(AssertSqlSafe(statement.sql), args);
+    let rows = if first_only {
+        query
+            .fetch_optional(conn)
             .await
-            .map_err(db)?;
-        Ok(done.rows_affected())
+            .map_err(db)?
+            .into_iter()
+            .collect()
+    } else {
+        query.fetch_all(conn).await.map_err(db)?
+    };
+    rows.iter()
+        .map(|row| T::deserialize(rows::RowDe { row }).map_err(StoreError::database))
+        .collect()
+}
+
+/// A pooled connection that reads, for one request.
+pub struct PgReader(PoolConnection<Postgres>);
+
+impl std::fmt::Debug for PgReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgReader").finish_non_exhaustive()
+    }
+}
+
+impl Exec for PgReader {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
     }
 
-    async fn close_pools(&self) {
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        execute(&mut self.0, statement).await
+    }
+
+    async fn fetch<T: DeserializeOwned + Send>(
+        &mut self,
+        statement: Statement,
+        first_only: bool,
+    ) -> Result<Vec<T>> {
+        fetch(&mut self.0, statement, first_only).await
+    }
+}
+
+impl Engine for PgStore {
+    type Reader<'a> = PgReader;
+    type Writer = PgTx;
+
+    const BACKEND: Backend = Backend::Postgres;
+
+    async fn reader(&self) -> Result<PgReader> {
+        Ok(PgReader(self.pool.acquire().await.map_err(db)?))
+    }
+
+    async fn begin_writer(&self) -> Result<PgTx> {
+        Ok(PgTx(self.pool.begin().await.map_err(db)?))
+    }
+
+    async fn single(&self, statement: Statement) -> Result<u64> {
+        execute(&mut *self.pool.acquire().await.map_err(db)?, statement).await
+    }
+
+    async fn close(&self) {
         self.pool.close().await;
     }
 }
 
-struct PgTx {
-    tx: PgHeld,
-}
-
 /// The transaction of one request; PostgreSQL groups concurrent commits itself.
-struct PgHeld(Transaction<'static, Postgres>);
+pub struct PgTx(Transaction<'static, Postgres>);
 
-impl std::ops::Deref for PgHeld {
-    type Target = sqlx::PgConnection;
-    fn deref(&self) -> &sqlx::PgConnection {
-        &self.0
+impl std::fmt::Debug for PgTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgTx").finish_non_exhaustive()
     }
 }
 
-impl std::ops::DerefMut for PgHeld {
-    fn deref_mut(&mut self) -> &mut sqlx::PgConnection {
-        &mut self.0
+impl Exec for PgTx {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        execute(&mut self.0, statement).await
+    }
+
+    async fn fetch<T: DeserializeOwned + Send>(
+        &mut self,
+        statement: Statement,
+        first_only: bool,
+    ) -> Result<Vec<T>> {
+        fetch(&mut self.0, statement, first_only).await
     }
 }
 
-impl PgHeld {
+impl Writer for PgTx {
     async fn commit(self) -> Result<()> {
         self.0.commit().await.map_err(db)
     }
@@ -143,12 +213,3 @@ impl PgHeld {
         self.commit().await
     }
 }
-
-ecrin_store::impl_tx!(
-    PgTx,
-    err = db,
-    dialect = Dialect::Postgres,
-    q = sqlx,
-    insert_search =
-        "INSERT INTO product_search (product_id, document) VALUES ($1, to_tsvector('simple', $2))"
-);

@@ -22,6 +22,7 @@
 use crate::checkpoint::Checkpointer;
 use crate::durable::{Member, SyncLog, Syncer};
 use crate::lite::{self, Args};
+use ecrin_store::exec::Statement;
 use ecrin_store::{Result, StoreError};
 use rusqlite::Connection;
 use std::sync::Arc;
@@ -286,7 +287,7 @@ impl Writer {
 
     /// A write transaction of one statement; returns the rows it changed once its group
     /// is on disk.
-    pub(crate) async fn single(&self, sql: &'static str, args: Args) -> Result<u64> {
+    pub(crate) async fn single(&self, statement: Statement) -> Result<u64> {
         let mut guard = self.take().await?;
         let since = Instant::now();
         if !guard.open {
@@ -294,7 +295,7 @@ impl Writer {
             guard.open = true;
         }
         exec(&guard.conn, "SAVEPOINT w")?;
-        let ran = lite::run(&guard.conn, sql, &args);
+        let ran = lite::run(&guard.conn, &statement.sql, &Args::from(&statement.args));
         self.stats.held(since);
         let changed = match ran {
             Ok(n) => n,
@@ -521,7 +522,7 @@ mod tests {
         let writer = writer.clone();
         tokio::spawn(async move {
             writer
-                .single("INSERT INTO t (n) VALUES (1)", Args::default())
+                .single(ecrin_store::exec::query("INSERT INTO t (n) VALUES (1)").into_statement())
                 .await
         })
     }

@@ -14,8 +14,10 @@ mod group;
 mod lite;
 mod readers;
 
-use ecrin_store::sql::{Arg, Dialect};
-use ecrin_store::*;
+pub use readers::Reader;
+
+use ecrin_store::exec::{Engine, Statement, Writer};
+use ecrin_store::{Backend, Result, StoreError, WriterStats};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
@@ -149,51 +151,29 @@ impl SqliteStore {
     }
 }
 
-fn args(list: &[Arg]) -> Result<lite::Args> {
-    let mut a = lite::Args::default();
-    for arg in list {
-        match arg {
-            Arg::Text(s) => a.add(s),
-            Arg::Int(n) => a.add(n),
-        }
+impl Engine for SqliteStore {
+    type Reader<'a> = Reader<'a>;
+    type Writer = SqliteTx;
+
+    const BACKEND: Backend = Backend::Sqlite;
+
+    async fn reader(&self) -> Result<Reader<'_>> {
+        self.readers.acquire().await.map_err(db)
     }
-    Ok(a)
-}
 
-ecrin_store::impl_store!(
-    SqliteStore,
-    backend = Backend::Sqlite,
-    pool = readers,
-    err = db,
-    dialect = Dialect::Sqlite,
-    args = args,
-    q = lite,
-    begin = begin_tx,
-    single = single_write,
-    close = close_pools,
-    writer_stats = writer_stats,
-    writable = writable,
-    synced = synced
-);
-
-impl SqliteStore {
-    async fn begin_tx(&self) -> Result<Box<dyn Tx>> {
+    async fn begin_writer(&self) -> Result<SqliteTx> {
         // The group's outer transaction is BEGIN IMMEDIATE: it takes the write lock at
         // once, so a transaction never fails half-way on a lock upgrade.
         let tx = self.writer.begin().await?;
-        Ok(Box::new(SqliteTx { tx }))
+        Ok(SqliteTx { tx })
     }
 
-    async fn single_write(&self, sql: &'static str, list: &[Arg]) -> Result<u64> {
-        self.writer.single(sql, args(list)?).await
+    async fn single(&self, statement: Statement) -> Result<u64> {
+        self.writer.single(statement).await
     }
 
-    fn writer_stats(&self) -> WriterStats {
-        self.writer.stats()
-    }
-
-    async fn synced(&self) -> Result<()> {
-        self.writer.synced().await
+    fn writer_stats(&self) -> Option<WriterStats> {
+        Some(self.writer.stats())
     }
 
     /// Readiness fails once writes are refused after a failed sync (see [`durable`]).
@@ -201,20 +181,33 @@ impl SqliteStore {
         self.writer.writable()
     }
 
-    async fn close_pools(&self) {
+    async fn synced(&self) -> Result<()> {
+        self.writer.synced().await
+    }
+
+    async fn close(&self) {
         self.writer.flush().await;
         self.readers.close().await;
     }
 }
 
-struct SqliteTx {
+/// A write transaction: the writer connection, held in a group commit (see [`group`]).
+pub struct SqliteTx {
     tx: group::Held,
 }
 
-ecrin_store::impl_tx!(
-    SqliteTx,
-    err = db,
-    dialect = Dialect::Sqlite,
-    q = lite,
-    insert_search = "INSERT INTO product_search (product_id, document) VALUES ($1, $2)"
-);
+impl std::fmt::Debug for SqliteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteTx").finish_non_exhaustive()
+    }
+}
+
+impl Writer for SqliteTx {
+    async fn commit(self) -> Result<()> {
+        self.tx.commit().await
+    }
+
+    async fn commit_visible(self) -> Result<()> {
+        self.tx.commit_visible().await
+    }
+}

@@ -1,6 +1,4 @@
-//! Statements run on the calling thread, with the query-building calls the shared store
-//! code is written in (`query_as(sql).bind(x).fetch_all(&mut *conn)`), so the same SQL and
-//! the same binding serve both backends.
+//! The store's [`Exec`] on SQLite: statements run on the calling thread, through rusqlite.
 //!
 //! Why not sqlx on SQLite, as on PostgreSQL: sqlx runs each SQLite connection on a thread
 //! of its own and hands every statement to it and its rows back through channels. A read
@@ -15,83 +13,35 @@
 //! n-th bound value wherever it appears, so one value may be used twice.
 //! Rows become the shared row types through their `serde::Deserialize`, column by name.
 
+use ecrin_store::Result;
+use ecrin_store::exec::{self as store, Exec, Statement};
+use ecrin_store::sql::Dialect;
+use rusqlite::Connection;
 use rusqlite::types::{Value, ValueRef};
-use rusqlite::{Connection, ToSql};
 use serde::de::{self, DeserializeOwned, IntoDeserializer};
-use std::borrow::Cow;
-use std::marker::PhantomData;
-
-/// SQL built at run time that the caller vouches for (placeholders only, no user text).
-#[derive(Debug)]
-pub(crate) struct AssertSqlSafe<T>(pub T);
-
-/// A statement's text: a constant, or one built at run time.
-pub(crate) trait Sql {
-    fn into_sql(self) -> Cow<'static, str>;
-}
-
-impl Sql for &'static str {
-    fn into_sql(self) -> Cow<'static, str> {
-        Cow::Borrowed(self)
-    }
-}
-
-impl Sql for AssertSqlSafe<&'static str> {
-    fn into_sql(self) -> Cow<'static, str> {
-        Cow::Borrowed(self.0)
-    }
-}
-
-impl Sql for AssertSqlSafe<String> {
-    fn into_sql(self) -> Cow<'static, str> {
-        Cow::Owned(self.0)
-    }
-}
 
 /// Values bound to a statement, in order.
 #[derive(Debug, Default)]
 pub(crate) struct Args {
     values: Vec<Value>,
-    /// The first value that could not be bound; reported when the statement runs.
-    failed: Option<String>,
 }
 
-impl Args {
-    pub(crate) fn add<T: ToSql>(&mut self, v: T) {
-        match v.to_sql() {
-            Ok(rusqlite::types::ToSqlOutput::Borrowed(r)) => self.values.push(match r {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(i) => Value::Integer(i),
-                ValueRef::Real(f) => Value::Real(f),
-                // Text bound from Rust is a `str`: valid UTF-8, checked again only
-                // because the bytes come back untyped.
-                ValueRef::Text(t) => match std::str::from_utf8(t) {
-                    Ok(t) => Value::Text(t.to_owned()),
-                    Err(_) => Value::Blob(t.to_vec()),
-                },
-                ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-            }),
-            Ok(rusqlite::types::ToSqlOutput::Owned(v)) => self.values.push(v),
-            Ok(_) => {
-                self.failed
-                    .get_or_insert_with(|| "a value of an unsupported kind".to_owned());
-            }
-            Err(e) => {
-                self.failed.get_or_insert_with(|| e.to_string());
-            }
+impl From<&store::Args> for Args {
+    fn from(args: &store::Args) -> Args {
+        Args {
+            values: args
+                .0
+                .iter()
+                .map(|v| match v {
+                    store::Value::Null(_) => Value::Null,
+                    store::Value::Int(i) => Value::Integer(*i),
+                    store::Value::Real(f) => Value::Real(*f),
+                    store::Value::Bool(b) => Value::Integer(i64::from(*b)),
+                    store::Value::Text(s) => Value::Text(s.clone()),
+                    store::Value::Bytes(b) => Value::Blob(b.clone()),
+                })
+                .collect(),
         }
-    }
-}
-
-/// What a statement changed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Done {
-    rows: u64,
-}
-
-impl Done {
-    pub(crate) fn rows_affected(&self) -> u64 {
-        self.rows
     }
 }
 
@@ -101,9 +51,6 @@ fn prepare<'c>(
     sql: &str,
     args: &Args,
 ) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
-    if let Some(e) = &args.failed {
-        return Err(rusqlite::Error::ToSqlConversionFailure(e.clone().into()));
-    }
     let mut stmt = conn.prepare_cached(sql)?;
     let count = stmt.parameter_count();
     for i in 1..=count {
@@ -120,133 +67,72 @@ fn prepare<'c>(
     Ok(stmt)
 }
 
-/// A statement whose rows, if any, are not wanted.
-pub(crate) struct Query {
-    sql: Cow<'static, str>,
-    args: Args,
-}
-
-pub(crate) fn query(sql: impl Sql) -> Query {
-    Query {
-        sql: sql.into_sql(),
-        args: Args::default(),
-    }
-}
-
-impl Query {
-    pub(crate) fn bind<T: ToSql>(mut self, v: T) -> Query {
-        self.args.add(v);
-        self
-    }
-
-    pub(crate) async fn execute(self, conn: &mut Connection) -> rusqlite::Result<Done> {
-        run(conn, &self.sql, &self.args).map(|rows| Done { rows })
-    }
-}
-
-/// A statement read into rows of type `T`.
-pub(crate) struct QueryAs<T> {
-    sql: Cow<'static, str>,
-    args: Args,
-    row: PhantomData<fn() -> T>,
-}
-
-pub(crate) fn query_as<T>(sql: impl Sql) -> QueryAs<T> {
-    query_as_with(sql, Args::default())
-}
-
-pub(crate) fn query_as_with<T>(sql: impl Sql, args: Args) -> QueryAs<T> {
-    QueryAs {
-        sql: sql.into_sql(),
-        args,
-        row: PhantomData,
-    }
-}
-
-impl<T: DeserializeOwned> QueryAs<T> {
-    pub(crate) fn bind<V: ToSql>(mut self, v: V) -> QueryAs<T> {
-        self.args.add(v);
-        self
-    }
-
-    fn each(self, conn: &Connection, mut keep: impl FnMut(T) -> bool) -> rusqlite::Result<()> {
-        let mut stmt = prepare(conn, &self.sql, &self.args)?;
-        let mut rows = stmt.raw_query();
-        while let Some(row) = rows.next()? {
-            let value = T::deserialize(RowDe { row }).map_err(DeError::into_sqlite)?;
-            if !keep(value) {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn fetch_all(self, conn: &mut Connection) -> rusqlite::Result<Vec<T>> {
-        let mut all = Vec::new();
-        self.each(conn, |v| {
-            all.push(v);
-            true
-        })?;
-        Ok(all)
-    }
-
-    pub(crate) async fn fetch_optional(self, conn: &mut Connection) -> rusqlite::Result<Option<T>> {
-        let mut first = None;
-        self.each(conn, |v| {
-            first = Some(v);
-            false
-        })?;
-        Ok(first)
-    }
-}
-
-/// A statement read into the first column of its rows.
-pub(crate) struct QueryScalar<T> {
-    sql: Cow<'static, str>,
-    args: Args,
-    value: PhantomData<fn() -> T>,
-}
-
-pub(crate) fn query_scalar<T>(sql: impl Sql) -> QueryScalar<T> {
-    QueryScalar {
-        sql: sql.into_sql(),
-        args: Args::default(),
-        value: PhantomData,
-    }
-}
-
-impl<T: rusqlite::types::FromSql> QueryScalar<T> {
-    pub(crate) fn bind<V: ToSql>(mut self, v: V) -> QueryScalar<T> {
-        self.args.add(v);
-        self
-    }
-
-    fn first(self, conn: &Connection) -> rusqlite::Result<Option<T>> {
-        let mut stmt = prepare(conn, &self.sql, &self.args)?;
-        let mut rows = stmt.raw_query();
-        match rows.next()? {
-            Some(row) => row.get(0).map(Some),
-            None => Ok(None),
+/// Runs every row of `statement` through `keep`, which says whether to go on.
+fn each<T: DeserializeOwned>(
+    conn: &Connection,
+    statement: &Statement,
+    mut keep: impl FnMut(T) -> bool,
+) -> rusqlite::Result<()> {
+    let args = Args::from(&statement.args);
+    let mut stmt = prepare(conn, &statement.sql, &args)?;
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next()? {
+        let value = T::deserialize(RowDe { row }).map_err(DeError::into_sqlite)?;
+        if !keep(value) {
+            break;
         }
     }
+    Ok(())
+}
 
-    pub(crate) async fn fetch_all(self, conn: &mut Connection) -> rusqlite::Result<Vec<T>> {
-        let mut stmt = prepare(conn, &self.sql, &self.args)?;
-        let mut rows = stmt.raw_query();
-        let mut all = Vec::new();
-        while let Some(row) = rows.next()? {
-            all.push(row.get(0)?);
-        }
-        Ok(all)
+/// The rows of `statement`, or only its first.
+pub(crate) fn fetch<T: DeserializeOwned>(
+    conn: &Connection,
+    statement: &Statement,
+    first_only: bool,
+) -> rusqlite::Result<Vec<T>> {
+    let mut all = Vec::new();
+    each(conn, statement, |v| {
+        all.push(v);
+        !first_only
+    })?;
+    Ok(all)
+}
+
+/// A statement runs where it is asked for, on the calling thread (see above).
+impl Exec for crate::readers::Reader<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
     }
 
-    pub(crate) async fn fetch_optional(self, conn: &mut Connection) -> rusqlite::Result<Option<T>> {
-        self.first(conn)
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        run(self, &statement.sql, &Args::from(&statement.args)).map_err(crate::db)
     }
 
-    pub(crate) async fn fetch_one(self, conn: &mut Connection) -> rusqlite::Result<T> {
-        self.first(conn)?
-            .ok_or(rusqlite::Error::QueryReturnedNoRows)
+    async fn fetch<T: DeserializeOwned + Send>(
+        &mut self,
+        statement: Statement,
+        first_only: bool,
+    ) -> Result<Vec<T>> {
+        fetch(self, &statement, first_only).map_err(crate::db)
+    }
+}
+
+impl Exec for crate::SqliteTx {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        run(&self.tx, &statement.sql, &Args::from(&statement.args)).map_err(crate::db)
+    }
+
+    async fn fetch<T: DeserializeOwned + Send>(
+        &mut self,
+        statement: Statement,
+        first_only: bool,
+    ) -> Result<Vec<T>> {
+        fetch(&self.tx, &statement, first_only).map_err(crate::db)
     }
 }
 

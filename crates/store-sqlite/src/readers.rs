@@ -55,8 +55,8 @@ impl Readers {
     }
 }
 
-/// One connection, returned to the others when dropped.
-pub(crate) struct Reader<'a> {
+/// A read-only connection, returned to the others when dropped.
+pub struct Reader<'a> {
     conn: Option<Connection>,
     readers: &'a Readers,
     _permit: SemaphorePermit<'a>,

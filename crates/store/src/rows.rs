@@ -374,7 +374,7 @@ pub struct StaffAccess {
 
 /// CHK-5: a priced summary as shown (a JSON document of the application, which also
 /// holds the choices it answered), until it is ordered or expires.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Checkout {
     pub id: String,
     pub customer_id: String,
@@ -386,18 +386,16 @@ pub struct Checkout {
 
 /// An order as placed (CHK-7, CHK-11, CHK-12); `document` holds the summary the customer
 /// accepted (addresses, delivery, gift), as a JSON document of the application.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Order {
     pub id: String,
     pub number: String,
     pub customer_id: String,
-    #[sqlx(try_from = "String")]
     pub status: OrderState,
     pub placed_at: i64,
     pub total: i64,
     pub vat_total: i64,
     pub delivery_charge: i64,
-    #[sqlx(try_from = "String")]
     pub payment_method: PaymentMethod,
     pub terms_version: String,
     pub terms_sha256: String,
@@ -410,12 +408,10 @@ pub struct Order {
     pub pickup_confirmed_by: Option<String>,
     pub document: String,
     /// PAY-2: awaited, received in full, or never to come.
-    #[sqlx(try_from = "String")]
     pub payment_state: PaymentState,
     /// DLV-5: twelve months returned undelivered without instructions.
     #[serde(deserialize_with = "crate::rows::int_bool")]
     pub abandoned: bool,
-    #[sqlx(skip)]
     #[serde(skip)]
     pub lines: Vec<OrderLine>,
 }
@@ -441,11 +437,10 @@ pub struct OrderStates {
 }
 
 /// DLV-3: a parcel of an order.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Shipment {
     pub id: String,
     pub order_id: String,
-    #[sqlx(try_from = "String")]
     pub state: ShipmentState,
     pub carrier: String,
     pub tracking_number: String,
@@ -455,18 +450,15 @@ pub struct Shipment {
     pub signed_by: Option<String>,
     pub returned_at: Option<i64>,
     pub return_reason: Option<String>,
-    #[sqlx(skip)]
     #[serde(skip)]
     pub lines: Vec<ShipmentLine>,
 }
 
 /// An order whose legal clocks run, with what they are computed from (the deadline board).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct OpenOrder {
     pub number: String,
-    #[sqlx(try_from = "String")]
     pub status: OrderState,
-    #[sqlx(try_from = "String")]
     pub payment_method: PaymentMethod,
     pub placed_at: i64,
     /// The summary accepted (its announced delivery date).
@@ -501,14 +493,14 @@ pub fn with_shipment_lines(
 }
 
 /// Units of one order line in a parcel.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct ShipmentLine {
     pub shipment_id: String,
     pub line_no: i64,
     pub quantity: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct OrderLine {
     pub line_no: i64,
     pub sku: String,
@@ -533,10 +525,9 @@ pub struct OrderLine {
 }
 
 /// An order line read with others of several orders: its order's id beside it.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct LineOfOrder {
     pub order_id: String,
-    #[sqlx(flatten)]
     #[serde(flatten)]
     pub line: OrderLine,
 }
@@ -555,7 +546,7 @@ pub fn with_lines(mut orders: Vec<Order>, lines: Vec<LineOfOrder>) -> Vec<Order>
 }
 
 /// INV-2: an order's invoice, numbered in the merchant's one unbroken sequence.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Invoice {
     pub seq: i64,
     pub number: String,
@@ -568,20 +559,19 @@ pub struct Invoice {
 }
 
 /// PAY-1, PAY-3: one attempt to pay an order by card.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Payment {
     pub id: String,
     pub order_id: String,
     pub provider: String,
     pub amount: i64,
-    #[sqlx(try_from = "String")]
     pub status: AttemptState,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 /// PAY-1: a refund asked of the payment provider, once per idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Refund {
     pub id: String,
     pub key: String,
@@ -590,7 +580,6 @@ pub struct Refund {
     pub amount: i64,
     pub reason: String,
     pub staff_id: String,
-    #[sqlx(try_from = "String")]
     pub status: RefundState,
     pub provider_refund_id: Option<String>,
     pub created_at: i64,
@@ -598,7 +587,7 @@ pub struct Refund {
 }
 
 /// INV-3: the credit note of a refund, in the merchant's own sequence of credit notes.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct CreditNote {
     pub seq: i64,
     pub number: String,
@@ -610,7 +599,7 @@ pub struct CreditNote {
 }
 
 /// The sandbox provider's record of a refund, by the shop's key.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct SandboxRefund {
     pub key: String,
     pub id: String,
@@ -620,18 +609,17 @@ pub struct SandboxRefund {
 }
 
 /// What the sandbox payment provider charged (its own record).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct SandboxCharge {
     pub payment_id: String,
     pub amount: i64,
-    #[sqlx(try_from = "String")]
     pub status: ChargeState,
     pub card_last4: String,
     pub at: i64,
 }
 
 /// Work due later: one per kind and subject (an order's number, …).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Job {
     pub id: String,
     /// `bank_transfer_expiry`, …
@@ -643,7 +631,7 @@ pub struct Job {
 }
 
 /// INV-5: one event of an order's history, chained to the one before it.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct OrderEvent {
     pub order_id: String,
     /// 1 for the first event of an order, then each next one.
@@ -660,7 +648,7 @@ pub struct OrderEvent {
 }
 
 /// CHK-9: an order the shop refused, for customer service.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct OrderRefusal {
     pub customer_id: String,
     pub reason: String,
@@ -672,7 +660,7 @@ pub struct OrderRefusal {
 }
 
 /// CHK-9: what the shop knows of a customer's standing, in one read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct StandingRow {
     #[serde(deserialize_with = "crate::rows::int_bool")]
     pub dispute_open: bool,
@@ -685,7 +673,7 @@ pub struct StandingRow {
 
 /// An `Idempotency-Key` already used: the hash of the request it came with and the order
 /// it created.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct IdempotentOrder {
     pub request_sha256: String,
     pub order_number: String,

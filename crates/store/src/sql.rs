@@ -1,6 +1,7 @@
 //! SQL text shared by both backends, so the two never drift: the backends only bind the
 //! arguments and run it. Placeholders are written `$1`, which SQLite accepts too.
 
+use crate::exec::{Args, Bind};
 use crate::rows::*;
 use ecrin_core::catalogue::{Availability, Category, PricePoint};
 use ecrin_core::query::CatalogueQuery;
@@ -12,23 +13,17 @@ pub enum Dialect {
     Postgres,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arg {
-    Text(String),
-    Int(i64),
-}
-
 /// A statement and its arguments, in placeholder order.
 #[derive(Debug, Clone)]
 pub struct Built {
     pub sql: String,
-    pub args: Vec<Arg>,
+    pub args: Args,
 }
 
 impl Built {
-    fn push(&mut self, arg: Arg) -> String {
+    fn push(&mut self, arg: impl Bind) -> String {
         self.args.push(arg);
-        format!("${}", self.args.len())
+        format!("${}", self.args.0.len())
     }
 }
 
@@ -65,7 +60,7 @@ fn filters(b: &mut Built, q: &CatalogueQuery, dialect: Dialect) -> String {
     if let Some(text) = &q.q {
         match fulltext_query(text, dialect) {
             Some(fts) => {
-                let arg = b.push(Arg::Text(fts));
+                let arg = b.push(fts);
                 clauses.push(match dialect {
                     Dialect::Sqlite => format!(
                         "p.id IN (SELECT product_id FROM product_search WHERE product_search MATCH {arg})"
@@ -80,31 +75,31 @@ fn filters(b: &mut Built, q: &CatalogueQuery, dialect: Dialect) -> String {
         }
     }
     if let Some(c) = &q.collection {
-        let arg = b.push(Arg::Text(c.as_str().to_owned()));
+        let arg = b.push(c.as_str().to_owned());
         clauses.push(format!("p.collection = {arg}"));
     }
     if let Some(m) = &q.material {
-        let arg = b.push(Arg::Text(m.as_str().to_owned()));
+        let arg = b.push(m.as_str().to_owned());
         clauses.push(format!(
             "EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.metal = {arg})"
         ));
     }
     if let Some(s) = &q.stone {
-        let arg = b.push(Arg::Text(s.as_str().to_owned()));
+        let arg = b.push(s.as_str().to_owned());
         clauses.push(format!(
             "EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id AND v.stone = {arg})"
         ));
     }
     if let Some(lo) = q.min_price {
-        let arg = b.push(Arg::Int(lo));
+        let arg = b.push(lo);
         clauses.push(format!("{PRICE_FROM} >= {arg}"));
     }
     if let Some(hi) = q.max_price {
-        let arg = b.push(Arg::Int(hi));
+        let arg = b.push(hi);
         clauses.push(format!("{PRICE_FROM} <= {arg}"));
     }
     if let Some(a) = q.availability {
-        let arg = b.push(Arg::Text(a.as_str().to_owned()));
+        let arg = b.push(a.as_str().to_owned());
         clauses.push(format!("({AVAILABILITY}) = {arg}"));
     }
     clauses.join(" AND ")
@@ -114,14 +109,14 @@ fn filters(b: &mut Built, q: &CatalogueQuery, dialect: Dialect) -> String {
 pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
     let mut b = Built {
         sql: String::new(),
-        args: Vec::new(),
+        args: Args::default(),
     };
     let mut where_ = filters(&mut b, q, dialect);
     if let Some(after) = q.after {
-        let arg = b.push(Arg::Int(after));
+        let arg = b.push(after);
         where_.push_str(&format!(" AND p.position > {arg}"));
     }
-    let limit = b.push(Arg::Int(i64::from(q.page_size) + 1));
+    let limit = b.push(i64::from(q.page_size) + 1);
     b.sql = format!(
         "SELECT p.id, p.slug, p.position, p.kind, p.collection, p.category, p.lead_time_days, \
          p.name_fr, p.name_en, p.name_it, p.price_from, {AVAILABILITY} AS availability, \
@@ -135,7 +130,7 @@ pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
 pub fn facets(q: &CatalogueQuery, dialect: Dialect) -> Built {
     let mut b = Built {
         sql: String::new(),
-        args: Vec::new(),
+        args: Args::default(),
     };
     let where_ = filters(&mut b, q, dialect);
     b.sql = format!(
@@ -523,7 +518,7 @@ pub fn search_document(p: &NewProduct) -> String {
 
 // Rows as the database returns them, decoded the same way by both drivers.
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct SummaryRow {
     pub id: String,
     pub slug: String,
@@ -607,14 +602,14 @@ pub fn into_page(rows: Vec<SummaryRow>, page_size: u32, facets: Vec<FacetRow>) -
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct FacetRow {
     pub facet: String,
     pub value: Option<String>,
     pub n: i64,
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct ProductRow {
     pub id: String,
     pub slug: String,
@@ -632,7 +627,7 @@ pub struct ProductRow {
     pub description_it: String,
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct VariantRow {
     pub sku: String,
     pub metal: String,
@@ -644,7 +639,7 @@ pub struct VariantRow {
     pub weight_grams: i64,
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct PricePointRow {
     pub sku: String,
     pub price: i64,
@@ -701,7 +696,7 @@ pub fn into_detail(
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct ReferenceRow {
     pub slug: String,
     pub position: i64,
@@ -732,7 +727,7 @@ impl From<ReferenceRow> for Reference {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct TermsRow {
     pub version: String,
     pub effective_from_ms: i64,
@@ -757,7 +752,7 @@ impl From<TermsRow> for TermsVersion {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct StaffRow {
     pub id: String,
     pub email: String,
@@ -783,7 +778,7 @@ impl StaffRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct CustomerRow {
     pub id: String,
     pub email: String,
@@ -816,7 +811,7 @@ impl CustomerRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct TokenSubjectRow {
     pub subject_kind: String,
     pub subject_id: String,
@@ -832,7 +827,7 @@ impl TokenSubjectRow {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct EmailRow {
     pub id: String,
     pub to_address: String,
@@ -866,7 +861,7 @@ impl From<EmailRow> for Email {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct BasketJoinRow {
     pub id: Option<String>,
     pub customer_id: Option<String>,
@@ -919,7 +914,7 @@ pub fn into_basket(rows: Vec<BasketJoinRow>) -> Option<StoredBasket> {
     })
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct VariantInfoRow {
     pub sku: String,
     pub slug: String,
@@ -960,7 +955,7 @@ impl From<VariantInfoRow> for VariantInfo {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct WebSessionRow {
     pub customer_id: Option<String>,
     pub staff_id: Option<String>,
@@ -979,7 +974,7 @@ impl From<WebSessionRow> for WebSession {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct AccessRow {
     pub staff_id: String,
     pub customer_id: String,
@@ -998,7 +993,7 @@ impl From<AccessRow> for StaffAccess {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct QuoteRequestRow {
     pub id: String,
     pub customer_id: Option<String>,
@@ -1029,7 +1024,7 @@ impl From<QuoteRequestRow> for QuoteRequest {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct ConsentRow {
     pub purpose: String,
     #[serde(deserialize_with = "crate::rows::int_bool")]
@@ -1049,7 +1044,7 @@ impl From<ConsentRow> for ConsentRecord {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct AddressRow {
     pub id: String,
     pub customer_id: String,
@@ -1091,7 +1086,7 @@ impl From<AddressRow> for Address {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct TicketRow {
     pub id: String,
     pub customer_id: Option<String>,
@@ -1124,7 +1119,7 @@ impl From<TicketRow> for Ticket {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct SecurityCountRow {
     pub day: i64,
     pub kind: String,
@@ -1143,7 +1138,7 @@ impl From<SecurityCountRow> for SecurityCount {
     }
 }
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct SecurityEventRow {
     pub at: i64,
     pub kind: String,
@@ -1236,11 +1231,9 @@ const ORDER_LINE_COLUMNS_OF_L: &str = "l.line_no, l.sku, l.name, l.quantity, \
      l.line_total_incl_vat, l.line_total_excl_vat, l.line_vat, l.withdrawable, l.reserved, \
      l.cancelled, l.returned";
 /// An order and one of its lines, as [`order_with_lines_by`] reads them.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct OrderWithLineRow {
-    #[sqlx(flatten)]
     pub order: Order,
-    #[sqlx(flatten)]
     pub line: OrderLine,
 }
 
@@ -1365,9 +1358,8 @@ pub const TOKEN_CUSTOMER_WITH_ADDRESSES: &str = customer_with_addresses!(
      AND t.subject_kind = 'customer'"
 );
 
-#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 pub struct CustomerAddressRow {
-    #[sqlx(flatten)]
     #[serde(flatten)]
     pub customer: CustomerRow,
     pub a_id: Option<String>,
