@@ -1,4 +1,8 @@
+//! The house's papers (INV-1 … INV-5): invoices and credit notes with their gapless
+//! numbers, and the papers of a customer or of a period.
+
 use crate::exec::{Bind, Engine, Exec, Writer, query, query_as, query_scalar};
+use crate::sql::*;
 use crate::*;
 
 #[async_trait]
@@ -39,52 +43,50 @@ pub trait DocumentsTx: Send {
 #[async_trait]
 impl<E: Engine> Documents for E {
     async fn invoice_of(&self, order_id: &str) -> Result<Option<Invoice>> {
-        query_as(sql::invoice_of())
+        query_as(invoice_of())
             .bind(order_id)
             .fetch_optional(&mut self.reader().await?)
             .await
     }
 
     async fn invoices(&self) -> Result<Vec<Invoice>> {
-        query_as(sql::invoices())
+        query_as(invoices())
             .fetch_all(&mut self.reader().await?)
             .await
     }
 
     async fn credit_notes_of(&self, order_id: &str) -> Result<Vec<CreditNote>> {
-        query_as(sql::credit_notes_of())
+        query_as(credit_notes_of())
             .bind(order_id)
             .fetch_all(&mut self.reader().await?)
             .await
     }
 
     async fn credit_notes(&self) -> Result<Vec<CreditNote>> {
-        query_as(sql::credit_notes())
+        query_as(credit_notes())
             .fetch_all(&mut self.reader().await?)
             .await
     }
 
     async fn papers_of_customer(&self, customer_id: &str) -> Result<Papers> {
         let mut conn = self.reader().await?;
-        papers(&mut conn, sql::ORDERS_OF_CUSTOMER, customer_id).await
+        papers(&mut conn, ORDERS_OF_CUSTOMER, customer_id).await
     }
 
     async fn papers_placed_from(&self, placed_from_ms: i64) -> Result<Papers> {
         let mut conn = self.reader().await?;
-        papers(&mut conn, sql::ORDERS_PLACED_FROM, placed_from_ms).await
+        papers(&mut conn, ORDERS_PLACED_FROM, placed_from_ms).await
     }
 }
 
 #[async_trait]
 impl<W: Writer> DocumentsTx for W {
     async fn next_invoice_seq(&mut self) -> Result<i64> {
-        query_scalar(sql::NEXT_INVOICE_SEQ)
-            .fetch_one(&mut *self)
-            .await
+        query_scalar(NEXT_INVOICE_SEQ).fetch_one(&mut *self).await
     }
 
     async fn insert_invoice(&mut self, i: &Invoice) -> Result<()> {
-        query(sql::INSERT_INVOICE)
+        query(INSERT_INVOICE)
             .bind(i.seq)
             .bind(&i.number)
             .bind(&i.order_id)
@@ -97,13 +99,13 @@ impl<W: Writer> DocumentsTx for W {
     }
 
     async fn next_credit_note_seq(&mut self) -> Result<i64> {
-        query_scalar(sql::NEXT_CREDIT_NOTE_SEQ)
+        query_scalar(NEXT_CREDIT_NOTE_SEQ)
             .fetch_one(&mut *self)
             .await
     }
 
     async fn insert_credit_note(&mut self, c: &CreditNote) -> Result<()> {
-        query(sql::insert_credit_note())
+        query(insert_credit_note())
             .bind(c.seq)
             .bind(&c.number)
             .bind(&c.refund_id)
@@ -137,4 +139,25 @@ async fn papers(
         refunds,
         credit_notes,
     })
+}
+
+pub const NEXT_INVOICE_SEQ: &str =
+    "UPDATE meta SET value = value + 1 WHERE key = 'invoice_number' RETURNING value";
+
+pub const INSERT_INVOICE: &str = "INSERT INTO invoices (seq, number, order_id, issued_at, total, \
+     archive) VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub fn invoice_of() -> String {
+    format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE order_id = $1")
+}
+
+pub const NEXT_CREDIT_NOTE_SEQ: &str =
+    "UPDATE meta SET value = value + 1 WHERE key = 'credit_note_number' RETURNING value";
+
+pub fn insert_credit_note() -> String {
+    format!("INSERT INTO credit_notes ({CREDIT_NOTE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+}
+
+pub fn credit_notes_of() -> String {
+    format!("SELECT {CREDIT_NOTE_COLUMNS} FROM credit_notes WHERE order_id = $1 ORDER BY seq")
 }

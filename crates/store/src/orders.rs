@@ -1,4 +1,9 @@
+//! Orders: the priced checkout kept for CHK-5, placing (numbers, lines, idempotency,
+//! CHK-9's standing and refusals), the lifecycle's compare-and-set with its history
+//! chain, and the parcels of fulfilment.
+
 use crate::exec::{Engine, Exec, Writer, query, query_as, query_scalar};
+use crate::sql::*;
 use crate::*;
 
 #[async_trait]
@@ -152,7 +157,7 @@ pub trait OrdersTx: Send {
 #[async_trait]
 impl<E: Engine> Orders for E {
     async fn checkout(&self, id: &str) -> Result<Option<Checkout>> {
-        query_as(sql::CHECKOUT)
+        query_as(CHECKOUT)
             .bind(id)
             .fetch_optional(&mut self.reader().await?)
             .await
@@ -160,7 +165,7 @@ impl<E: Engine> Orders for E {
 
     async fn keep_checkout(&self, c: &Checkout) -> Result<()> {
         self.single(
-            query(sql::INSERT_CHECKOUT)
+            query(INSERT_CHECKOUT)
                 .bind(&c.id)
                 .bind(&c.customer_id)
                 .bind(c.created_at)
@@ -173,20 +178,20 @@ impl<E: Engine> Orders for E {
     }
 
     async fn order_by_number(&self, number: &str) -> Result<Option<Order>> {
-        order_where(&mut self.reader().await?, sql::OrderKey::Number, number).await
+        order_where(&mut self.reader().await?, OrderKey::Number, number).await
     }
 
     async fn order_by_id(&self, id: &str) -> Result<Option<Order>> {
-        order_where(&mut self.reader().await?, sql::OrderKey::Id, id).await
+        order_where(&mut self.reader().await?, OrderKey::Id, id).await
     }
 
     async fn orders_of(&self, customer_id: &str) -> Result<Vec<Order>> {
         let mut conn = self.reader().await?;
-        let orders = query_as(sql::orders_of())
+        let orders = query_as(orders_of())
             .bind(customer_id)
             .fetch_all(&mut conn)
             .await?;
-        let lines = query_as(sql::lines_of(sql::ORDERS_OF_CUSTOMER))
+        let lines = query_as(lines_of(ORDERS_OF_CUSTOMER))
             .bind(customer_id)
             .fetch_all(&mut conn)
             .await?;
@@ -195,7 +200,7 @@ impl<E: Engine> Orders for E {
 
     async fn recent_orders(&self, limit: i64) -> Result<Vec<Order>> {
         let mut conn = self.reader().await?;
-        let orders: Vec<Order> = query_as(sql::recent_orders())
+        let orders: Vec<Order> = query_as(recent_orders())
             .bind(limit)
             .fetch_all(&mut conn)
             .await?;
@@ -204,7 +209,7 @@ impl<E: Engine> Orders for E {
         let Some(from) = orders.iter().map(|o| o.placed_at).min() else {
             return Ok(orders);
         };
-        let lines = query_as(sql::lines_of(sql::ORDERS_PLACED_FROM))
+        let lines = query_as(lines_of(ORDERS_PLACED_FROM))
             .bind(from)
             .fetch_all(&mut conn)
             .await?;
@@ -219,7 +224,7 @@ impl<E: Engine> Orders for E {
         unpaid_before_ms: i64,
         count_up_to: [i64; 2],
     ) -> Result<StandingRow> {
-        let row: Option<StandingRow> = query_as(sql::STANDING)
+        let row: Option<StandingRow> = query_as(STANDING)
             .bind(customer_id)
             .bind(ip)
             .bind(since_ms)
@@ -232,7 +237,7 @@ impl<E: Engine> Orders for E {
     }
 
     async fn idempotent_order(&self, subject: &str, key: &str) -> Result<Option<IdempotentOrder>> {
-        query_as(sql::IDEMPOTENT_ORDER)
+        query_as(IDEMPOTENT_ORDER)
             .bind(subject)
             .bind(key)
             .fetch_optional(&mut self.reader().await?)
@@ -246,13 +251,13 @@ impl<E: Engine> Orders for E {
     ) -> Result<Vec<OrderRefusal>> {
         match customer_id {
             Some(id) => {
-                query_as(sql::ORDER_REFUSALS_OF)
+                query_as(ORDER_REFUSALS_OF)
                     .bind(id)
                     .fetch_all(&mut self.reader().await?)
                     .await
             }
             None => {
-                query_as(sql::ORDER_REFUSALS)
+                query_as(ORDER_REFUSALS)
                     .bind(limit)
                     .fetch_all(&mut self.reader().await?)
                     .await
@@ -261,7 +266,7 @@ impl<E: Engine> Orders for E {
     }
 
     async fn order_events(&self, order_id: &str) -> Result<Vec<OrderEvent>> {
-        query_as(sql::ORDER_EVENTS)
+        query_as(ORDER_EVENTS)
             .bind(order_id)
             .fetch_all(&mut self.reader().await?)
             .await
@@ -273,7 +278,7 @@ impl<E: Engine> Orders for E {
         seq: i64,
         limit: i64,
     ) -> Result<Vec<OrderEvent>> {
-        query_as(sql::ORDER_EVENTS_AFTER)
+        query_as(ORDER_EVENTS_AFTER)
             .bind(order_id)
             .bind(seq)
             .bind(limit)
@@ -282,13 +287,13 @@ impl<E: Engine> Orders for E {
     }
 
     async fn orders_without_history(&self) -> Result<Vec<String>> {
-        query_scalar(sql::ORDERS_WITHOUT_HISTORY)
+        query_scalar(ORDERS_WITHOUT_HISTORY)
             .fetch_all(&mut self.reader().await?)
             .await
     }
 
     async fn order_number_of(&self, order_id: &str) -> Result<Option<String>> {
-        query_scalar(sql::ORDER_NUMBER_OF)
+        query_scalar(ORDER_NUMBER_OF)
             .bind(order_id)
             .fetch_optional(&mut self.reader().await?)
             .await
@@ -296,11 +301,11 @@ impl<E: Engine> Orders for E {
 
     async fn shipments_of(&self, order_id: &str) -> Result<Vec<Shipment>> {
         let mut conn = self.reader().await?;
-        let shipments: Vec<Shipment> = query_as(sql::SHIPMENTS_OF)
+        let shipments: Vec<Shipment> = query_as(SHIPMENTS_OF)
             .bind(order_id)
             .fetch_all(&mut conn)
             .await?;
-        let lines: Vec<ShipmentLine> = query_as(sql::SHIPMENT_LINES_OF)
+        let lines: Vec<ShipmentLine> = query_as(SHIPMENT_LINES_OF)
             .bind(order_id)
             .fetch_all(&mut conn)
             .await?;
@@ -309,14 +314,14 @@ impl<E: Engine> Orders for E {
 
     async fn open_orders(&self) -> Result<Vec<OpenOrder>> {
         let mut conn = self.reader().await?;
-        query_as(sql::OPEN_ORDERS).fetch_all(&mut conn).await
+        query_as(OPEN_ORDERS).fetch_all(&mut conn).await
     }
 }
 
 #[async_trait]
 impl<W: Writer> OrdersTx for W {
     async fn take_checkout(&mut self, id: &str, order_number: &str) -> Result<bool> {
-        let done = query(sql::TAKE_CHECKOUT)
+        let done = query(TAKE_CHECKOUT)
             .bind(id)
             .bind(order_number)
             .execute(&mut *self)
@@ -325,13 +330,13 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn next_order_number(&mut self) -> Result<i64> {
-        query_scalar(sql::next_order_number(self.dialect()))
+        query_scalar(next_order_number(self.dialect()))
             .fetch_one(&mut *self)
             .await
     }
 
     async fn insert_order(&mut self, o: &Order) -> Result<()> {
-        let sql = sql::insert_order();
+        let sql = insert_order();
         query(sql)
             .bind(&o.id)
             .bind(&o.number)
@@ -357,7 +362,7 @@ impl<W: Writer> OrdersTx for W {
             .execute(&mut *self)
             .await?;
         for l in &o.lines {
-            query(sql::INSERT_ORDER_LINE)
+            query(INSERT_ORDER_LINE)
                 .bind(&o.id)
                 .bind(l.line_no)
                 .bind(&l.sku)
@@ -386,7 +391,7 @@ impl<W: Writer> OrdersTx for W {
         order_number: &str,
         now_ms: i64,
     ) -> Result<()> {
-        query(sql::INSERT_IDEMPOTENCY_KEY)
+        query(INSERT_IDEMPOTENCY_KEY)
             .bind(subject)
             .bind(key)
             .bind(request_sha256)
@@ -398,7 +403,7 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn record_order_refusal(&mut self, r: &OrderRefusal) -> Result<()> {
-        query(sql::INSERT_ORDER_REFUSAL)
+        query(INSERT_ORDER_REFUSAL)
             .bind(&r.customer_id)
             .bind(&r.reason)
             .bind(&r.detail)
@@ -411,11 +416,11 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn order_in_tx(&mut self, number: &str) -> Result<Option<Order>> {
-        order_where(&mut *self, sql::OrderKey::Number, number).await
+        order_where(&mut *self, OrderKey::Number, number).await
     }
 
     async fn order_by_id_in_tx(&mut self, id: &str) -> Result<Option<Order>> {
-        order_where(&mut *self, sql::OrderKey::Id, id).await
+        order_where(&mut *self, OrderKey::Id, id).await
     }
 
     async fn apply_order_event(
@@ -425,7 +430,7 @@ impl<W: Writer> OrdersTx for W {
         to: OrderStates,
         event: &OrderEvent,
     ) -> Result<bool> {
-        let done = query(sql::APPLY_ORDER_STATES)
+        let done = query(APPLY_ORDER_STATES)
             .bind(order_id)
             .bind(from.status.as_str())
             .bind(from.payment.as_str())
@@ -448,7 +453,7 @@ impl<W: Writer> OrdersTx for W {
         line_no: i64,
         quantity: i64,
     ) -> Result<bool> {
-        let done = query(sql::CANCEL_LINE_UNITS)
+        let done = query(CANCEL_LINE_UNITS)
             .bind(order_id)
             .bind(line_no)
             .bind(quantity)
@@ -458,7 +463,7 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn insert_shipment(&mut self, s: &Shipment) -> Result<()> {
-        query(sql::INSERT_SHIPMENT)
+        query(INSERT_SHIPMENT)
             .bind(&s.id)
             .bind(&s.order_id)
             .bind(s.state.as_str())
@@ -469,7 +474,7 @@ impl<W: Writer> OrdersTx for W {
             .execute(&mut *self)
             .await?;
         for l in &s.lines {
-            query(sql::INSERT_SHIPMENT_LINE)
+            query(INSERT_SHIPMENT_LINE)
                 .bind(&s.id)
                 .bind(l.line_no)
                 .bind(l.quantity)
@@ -485,7 +490,7 @@ impl<W: Writer> OrdersTx for W {
         from: ecrin_core::order::ShipmentState,
         change: &ShipmentChange,
     ) -> Result<bool> {
-        let done = query(sql::SET_SHIPMENT_STATE)
+        let done = query(SET_SHIPMENT_STATE)
             .bind(id)
             .bind(from.as_str())
             .bind(change.state.as_str())
@@ -499,11 +504,11 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn shipments_in_tx(&mut self, order_id: &str) -> Result<Vec<Shipment>> {
-        let shipments: Vec<Shipment> = query_as(sql::SHIPMENTS_OF)
+        let shipments: Vec<Shipment> = query_as(SHIPMENTS_OF)
             .bind(order_id)
             .fetch_all(&mut *self)
             .await?;
-        let lines: Vec<ShipmentLine> = query_as(sql::SHIPMENT_LINES_OF)
+        let lines: Vec<ShipmentLine> = query_as(SHIPMENT_LINES_OF)
             .bind(order_id)
             .fetch_all(&mut *self)
             .await?;
@@ -511,7 +516,7 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn append_order_event(&mut self, e: &OrderEvent) -> Result<()> {
-        query(sql::INSERT_ORDER_EVENT)
+        query(INSERT_ORDER_EVENT)
             .bind(&e.order_id)
             .bind(e.seq)
             .bind(e.at)
@@ -525,7 +530,7 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn last_order_event(&mut self, order_id: &str) -> Result<Option<OrderEvent>> {
-        query_as(sql::LAST_ORDER_EVENT)
+        query_as(LAST_ORDER_EVENT)
             .bind(order_id)
             .fetch_optional(&mut *self)
             .await
@@ -537,7 +542,7 @@ impl<W: Writer> OrdersTx for W {
         line_no: i64,
         reserved: i64,
     ) -> Result<()> {
-        query(sql::SET_LINE_RESERVED)
+        query(SET_LINE_RESERVED)
             .bind(order_id)
             .bind(line_no)
             .bind(reserved)
@@ -547,7 +552,7 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn confirm_pickup(&mut self, number: &str, staff_id: &str, now_ms: i64) -> Result<bool> {
-        let done = query(sql::CONFIRM_PICKUP)
+        let done = query(CONFIRM_PICKUP)
             .bind(number)
             .bind(now_ms)
             .bind(staff_id)
@@ -561,18 +566,174 @@ impl<W: Writer> OrdersTx for W {
 /// when no order has lines there); on a reader or inside a transaction alike.
 pub(crate) async fn order_where(
     conn: &mut impl Exec,
-    column: sql::OrderKey,
+    column: OrderKey,
     key: &str,
 ) -> Result<Option<Order>> {
-    let rows: Vec<sql::OrderWithLineRow> = query_as(sql::order_with_lines_by(column))
+    let rows: Vec<OrderWithLineRow> = query_as(order_with_lines_by(column))
         .bind(key)
         .fetch_all(conn)
         .await?;
-    if let Some(order) = sql::into_order(rows) {
+    if let Some(order) = into_order(rows) {
         return Ok(Some(order));
     }
-    query_as(sql::order_by(column))
+    query_as(order_by(column))
         .bind(key)
         .fetch_optional(conn)
         .await
 }
+
+pub const INSERT_CHECKOUT: &str = "INSERT INTO checkouts (id, customer_id, created_at, expires_at, \
+     summary) VALUES ($1, $2, $3, $4, $5)";
+
+pub const CHECKOUT: &str = "SELECT id, customer_id, created_at, expires_at, summary, \
+     order_number FROM checkouts WHERE id = $1";
+
+/// A summary is ordered once: the row count says whether this order took it.
+pub const TAKE_CHECKOUT: &str =
+    "UPDATE checkouts SET order_number = $2 WHERE id = $1 AND order_number IS NULL";
+
+/// Order numbers need not run without a gap (invoices must): on PostgreSQL a sequence hands
+/// them out, so concurrent orders do not wait for each other's commit on the counter's row
+/// lock; SQLite's one writer takes the counter row.
+pub fn next_order_number(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "UPDATE meta SET value = value + 1 WHERE key = 'order_number' RETURNING value"
+        }
+        Dialect::Postgres => "SELECT nextval('order_numbers')",
+    }
+}
+
+pub fn insert_order() -> String {
+    format!(
+        "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+    )
+}
+
+/// The order of [`order_with_lines_by`]'s rows, its lines in order.
+pub fn into_order(rows: Vec<OrderWithLineRow>) -> Option<Order> {
+    let mut rows = rows.into_iter();
+    let first = rows.next()?;
+    let mut order = first.order;
+    order.lines.push(first.line);
+    order.lines.extend(rows.map(|r| r.line));
+    Some(order)
+}
+
+pub fn orders_of() -> String {
+    format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE customer_id = $1 ORDER BY placed_at DESC, number DESC"
+    )
+}
+
+pub fn recent_orders() -> String {
+    format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY placed_at DESC, number DESC LIMIT $1")
+}
+
+pub const INSERT_ORDER_LINE: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, \
+     personalisation, unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
+     line_total_excl_vat, line_vat, withdrawable, reserved) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+/// The lines of the orders `orders` selects (as in [`papers`]), each with its order's id.
+pub fn lines_of(orders: &str) -> String {
+    format!(
+        "SELECT order_id, line_no, sku, name, quantity, personalisation, unit_price_incl_vat, \
+         unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, line_total_excl_vat, line_vat, \
+         withdrawable, reserved, cancelled, returned FROM order_lines WHERE order_id IN ({orders}) \
+         ORDER BY order_id, line_no"
+    )
+}
+
+/// CHK-9: `$2` the client's address, `$3` an hour ago, `$4` the moment before which an
+/// order still awaiting payment counts as unpaid.
+/// The counts stop at `$5` (the account's) and `$6` (the address's): the rule only asks
+/// whether a limit is reached, and a busy address costs no more to check than a quiet one.
+pub const STANDING: &str = "SELECT c.dispute_open, c.payment_refused, \
+     (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id \
+        AND o.status = 'awaiting_payment' AND o.placed_at < $4) AS unpaid_orders, \
+     (SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE o.customer_id = $1 \
+        AND o.placed_at >= $3 LIMIT $5) AS l) AS orders_last_hour, \
+     (SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE o.accepted_ip = $2 \
+        AND o.placed_at >= $3 LIMIT $6) AS l) AS orders_last_hour_from_ip \
+     FROM customers c WHERE c.id = $1";
+
+pub const IDEMPOTENT_ORDER: &str = "SELECT request_sha256, order_number FROM idempotency_keys \
+     WHERE subject = $1 AND key = $2";
+
+pub const INSERT_IDEMPOTENCY_KEY: &str = "INSERT INTO idempotency_keys (subject, key, \
+     request_sha256, order_number, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub const INSERT_ORDER_REFUSAL: &str = "INSERT INTO order_refusals (customer_id, reason, detail, ip, \
+     staff_id, at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+pub const ORDER_REFUSALS: &str = "SELECT customer_id, reason, detail, ip, staff_id, at \
+     FROM order_refusals ORDER BY at DESC LIMIT $1";
+
+pub const ORDER_REFUSALS_OF: &str = "SELECT customer_id, reason, detail, ip, staff_id, at \
+     FROM order_refusals WHERE customer_id = $1 ORDER BY at DESC LIMIT 100";
+
+pub const CONFIRM_PICKUP: &str = "UPDATE orders SET pickup_confirmed_at = $2, pickup_confirmed_by = $3 \
+     WHERE number = $1 AND pickup_confirmed_at IS NULL";
+
+pub const INSERT_ORDER_EVENT: &str = "INSERT INTO order_events (order_id, seq, at, kind, data, \
+     prev_sha256, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub const ORDER_EVENTS: &str = "SELECT order_id, seq, at, kind, data, prev_sha256, sha256 \
+     FROM order_events WHERE order_id = $1 ORDER BY seq";
+
+pub const LAST_ORDER_EVENT: &str = "SELECT order_id, seq, at, kind, data, prev_sha256, sha256 \
+     FROM order_events WHERE order_id = $1 ORDER BY seq DESC LIMIT 1";
+
+/// INV-5: every order's events in turn, `$3` at a time after (`$1`, `$2`).
+pub const ORDER_EVENTS_AFTER: &str = "SELECT order_id, seq, at, kind, data, prev_sha256, \
+     sha256 FROM order_events WHERE order_id > $1 OR (order_id = $1 AND seq > $2) \
+     ORDER BY order_id, seq LIMIT $3";
+
+/// INV-5: orders whose history does not begin (its first event is missing).
+pub const ORDERS_WITHOUT_HISTORY: &str = "SELECT o.number FROM orders o WHERE NOT EXISTS \
+     (SELECT 1 FROM order_events e WHERE e.order_id = o.id AND e.seq = 1) ORDER BY o.number";
+
+pub const ORDER_NUMBER_OF: &str = "SELECT number FROM orders WHERE id = $1";
+
+/// An order moves from one status to another only from the one expected: of a payment and
+/// a deadline arriving together, one finds the order already moved.
+/// The order's lifecycle moves: status, payment state and abandonment compared and set.
+pub const APPLY_ORDER_STATES: &str = "UPDATE orders SET status = $5, payment_state = $6, \
+     abandoned = $7 WHERE id = $1 AND status = $2 AND payment_state = $3 AND abandoned = $4";
+
+/// Units of a line no longer due (STK-1, STK-3), never more than are left.
+pub const CANCEL_LINE_UNITS: &str = "UPDATE order_lines SET cancelled = cancelled + $3 \
+     WHERE order_id = $1 AND line_no = $2 AND cancelled + $3 <= quantity";
+
+pub const INSERT_SHIPMENT: &str = "INSERT INTO shipments (id, order_id, state, carrier, \
+     tracking_number, shipped_at, shipped_by) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub const INSERT_SHIPMENT_LINE: &str =
+    "INSERT INTO shipment_lines (shipment_id, line_no, quantity) VALUES ($1, $2, $3)";
+
+/// DLV-5, DLV-6: what became of a parcel in transit.
+pub const SET_SHIPMENT_STATE: &str = "UPDATE shipments SET state = $3, \
+     delivered_at = COALESCE($4, delivered_at), signed_by = COALESCE($5, signed_by), \
+     returned_at = COALESCE($6, returned_at), return_reason = COALESCE($7, return_reason) \
+     WHERE id = $1 AND state = $2";
+
+pub const SHIPMENTS_OF: &str = "SELECT id, order_id, state, carrier, tracking_number, \
+     shipped_at, shipped_by, delivered_at, signed_by, returned_at, return_reason \
+     FROM shipments WHERE order_id = $1 ORDER BY shipped_at, id";
+
+pub const SHIPMENT_LINES_OF: &str = "SELECT l.shipment_id, l.line_no, l.quantity \
+     FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id \
+     WHERE s.order_id = $1 ORDER BY l.shipment_id, l.line_no";
+
+pub const SET_LINE_RESERVED: &str =
+    "UPDATE order_lines SET reserved = $3 WHERE order_id = $1 AND line_no = $2";
+
+/// The orders whose clocks run (the deadline board), with their payment and return dates.
+pub const OPEN_ORDERS: &str = "SELECT o.number, o.status, o.payment_method, o.placed_at, \
+     o.document, i.issued_at AS paid_at, \
+     (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \
+     FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
+     WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
+     ORDER BY o.placed_at, o.number";

@@ -1,4 +1,8 @@
+//! Payments and refunds (PAY-1 … PAY-5): attempts and their moves, provider callbacks
+//! taken once, refunds by key, and the sandbox provider's own records.
+
 use crate::exec::{Engine, Writer, query, query_as, query_scalar};
+use crate::sql::*;
 use crate::*;
 
 #[async_trait]
@@ -71,21 +75,21 @@ pub trait PaymentsTx: Send {
 #[async_trait]
 impl<E: Engine> Payments for E {
     async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>> {
-        query_as(sql::payments_of())
+        query_as(payments_of())
             .bind(order_id)
             .fetch_all(&mut self.reader().await?)
             .await
     }
 
     async fn sandbox_charge(&self, payment_id: &str) -> Result<Option<SandboxCharge>> {
-        query_as(sql::SANDBOX_CHARGE)
+        query_as(SANDBOX_CHARGE)
             .bind(payment_id)
             .fetch_optional(&mut self.reader().await?)
             .await
     }
 
     async fn refunds_of(&self, order_id: &str) -> Result<Vec<Refund>> {
-        query_as(sql::refunds_of())
+        query_as(refunds_of())
             .bind(order_id)
             .fetch_all(&mut self.reader().await?)
             .await
@@ -95,7 +99,7 @@ impl<E: Engine> Payments for E {
 #[async_trait]
 impl<W: Writer> PaymentsTx for W {
     async fn insert_payment(&mut self, p: &Payment) -> Result<()> {
-        query(sql::INSERT_PAYMENT)
+        query(INSERT_PAYMENT)
             .bind(&p.id)
             .bind(&p.order_id)
             .bind(&p.provider)
@@ -108,7 +112,7 @@ impl<W: Writer> PaymentsTx for W {
     }
 
     async fn payment_in_tx(&mut self, id: &str) -> Result<Option<Payment>> {
-        query_as(sql::payment())
+        query_as(payment())
             .bind(id)
             .fetch_optional(&mut *self)
             .await
@@ -121,7 +125,7 @@ impl<W: Writer> PaymentsTx for W {
         to: ecrin_core::payment::AttemptState,
         now_ms: i64,
     ) -> Result<bool> {
-        let done = query(sql::MOVE_PAYMENT)
+        let done = query(MOVE_PAYMENT)
             .bind(id)
             .bind(from.as_str())
             .bind(to.as_str())
@@ -137,7 +141,7 @@ impl<W: Writer> PaymentsTx for W {
         payment_id: &str,
         now_ms: i64,
     ) -> Result<bool> {
-        let done = query(sql::RECORD_CALLBACK)
+        let done = query(RECORD_CALLBACK)
             .bind(event_id)
             .bind(payment_id)
             .bind(now_ms)
@@ -147,7 +151,7 @@ impl<W: Writer> PaymentsTx for W {
     }
 
     async fn put_sandbox_charge(&mut self, c: &SandboxCharge) -> Result<bool> {
-        let done = query(sql::PUT_SANDBOX_CHARGE)
+        let done = query(PUT_SANDBOX_CHARGE)
             .bind(&c.payment_id)
             .bind(c.amount)
             .bind(c.status.as_str())
@@ -159,7 +163,7 @@ impl<W: Writer> PaymentsTx for W {
     }
 
     async fn lock_captured_payment(&mut self, id: &str, now_ms: i64) -> Result<Option<i64>> {
-        query_scalar(sql::LOCK_CAPTURED_PAYMENT)
+        query_scalar(LOCK_CAPTURED_PAYMENT)
             .bind(id)
             .bind(now_ms)
             .fetch_optional(&mut *self)
@@ -167,21 +171,21 @@ impl<W: Writer> PaymentsTx for W {
     }
 
     async fn refunded_total(&mut self, payment_id: &str) -> Result<i64> {
-        query_scalar(sql::REFUNDED_TOTAL)
+        query_scalar(REFUNDED_TOTAL)
             .bind(payment_id)
             .fetch_one(&mut *self)
             .await
     }
 
     async fn refund_by_key(&mut self, key: &str) -> Result<Option<Refund>> {
-        query_as(sql::refund_by_key())
+        query_as(refund_by_key())
             .bind(key)
             .fetch_optional(&mut *self)
             .await
     }
 
     async fn insert_refund(&mut self, r: &Refund) -> Result<()> {
-        query(sql::insert_refund())
+        query(insert_refund())
             .bind(&r.id)
             .bind(&r.key)
             .bind(&r.order_id)
@@ -204,7 +208,7 @@ impl<W: Writer> PaymentsTx for W {
         provider_refund_id: &str,
         now_ms: i64,
     ) -> Result<bool> {
-        let done = query(sql::SETTLE_REFUND)
+        let done = query(SETTLE_REFUND)
             .bind(id)
             .bind(provider_refund_id)
             .bind(now_ms)
@@ -214,7 +218,7 @@ impl<W: Writer> PaymentsTx for W {
     }
 
     async fn put_sandbox_refund(&mut self, r: &SandboxRefund) -> Result<bool> {
-        let done = query(sql::PUT_SANDBOX_REFUND)
+        let done = query(PUT_SANDBOX_REFUND)
             .bind(&r.key)
             .bind(&r.id)
             .bind(&r.payment_id)
@@ -226,16 +230,75 @@ impl<W: Writer> PaymentsTx for W {
     }
 
     async fn sandbox_refund(&mut self, key: &str) -> Result<Option<SandboxRefund>> {
-        query_as(sql::SANDBOX_REFUND)
+        query_as(SANDBOX_REFUND)
             .bind(key)
             .fetch_optional(&mut *self)
             .await
     }
 
     async fn sandbox_refunded(&mut self, payment_id: &str) -> Result<i64> {
-        query_scalar(sql::SANDBOX_REFUNDED)
+        query_scalar(SANDBOX_REFUNDED)
             .bind(payment_id)
             .fetch_one(&mut *self)
             .await
     }
 }
+
+pub const INSERT_PAYMENT: &str = "INSERT INTO payments (id, order_id, provider, amount, status, \
+     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)";
+
+pub fn payments_of() -> String {
+    format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id")
+}
+
+/// A payment moves only from the status expected: a callback sent twice moves it once.
+pub const MOVE_PAYMENT: &str =
+    "UPDATE payments SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2";
+
+/// PAY-1: a callback's event id, unless it was taken already.
+pub const RECORD_CALLBACK: &str = "INSERT INTO payment_callbacks (event_id, payment_id, received_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING";
+
+pub const SANDBOX_CHARGE: &str = "SELECT payment_id, amount, status, card_last4, at \
+     FROM sandbox_charges WHERE payment_id = $1";
+
+/// The sandbox charges a payment once: a new attempt only replaces a pending challenge.
+pub const PUT_SANDBOX_CHARGE: &str = "INSERT INTO sandbox_charges (payment_id, amount, status, \
+     card_last4, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (payment_id) DO UPDATE \
+     SET status = excluded.status, card_last4 = excluded.card_last4, at = excluded.at \
+     WHERE sandbox_charges.status = 'challenge'";
+
+pub fn refunds_of() -> String {
+    format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, id")
+}
+
+pub fn refund_by_key() -> String {
+    format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE key = $1")
+}
+
+pub fn insert_refund() -> String {
+    format!(
+        "INSERT INTO refunds ({REFUND_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    )
+}
+
+/// PAY-1: an update takes the payment's row lock on PostgreSQL until the transaction ends;
+/// on SQLite the transaction holds the only writer already.
+pub const LOCK_CAPTURED_PAYMENT: &str = "UPDATE payments SET updated_at = $2 \
+     WHERE id = $1 AND status = 'captured' RETURNING amount";
+
+pub const REFUNDED_TOTAL: &str =
+    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE payment_id = $1";
+
+pub const SETTLE_REFUND: &str = "UPDATE refunds SET status = 'succeeded', provider_refund_id = $2, \
+     updated_at = $3 WHERE id = $1 AND status = 'pending'";
+
+pub const PUT_SANDBOX_REFUND: &str = "INSERT INTO sandbox_refunds (key, id, payment_id, amount, at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING";
+
+pub const SANDBOX_REFUND: &str =
+    "SELECT key, id, payment_id, amount, at FROM sandbox_refunds WHERE key = $1";
+
+pub const SANDBOX_REFUNDED: &str =
+    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM sandbox_refunds WHERE payment_id = $1";

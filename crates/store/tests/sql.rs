@@ -1,6 +1,7 @@
 //! Search words become the same query on both backends (CAT-5).
 
-use ecrin_store::sql::{Dialect, fulltext_query};
+use ecrin_store::catalogue::fulltext_query;
+use ecrin_store::sql::Dialect;
 
 /// Checks CAT-5.
 #[test]
