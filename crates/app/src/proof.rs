@@ -1,37 +1,12 @@
 //! INV-5: the records of the shop are the proof of each transaction. What happens to an
-//! order (placed, paid, …) is appended to its history, never changed: each event carries
-//! the SHA-256 of the event before it and its own, so altering, removing or inserting one
-//! breaks the chain, and [`verify`] names the first link that no longer holds.
+//! order (placed, paid, …) is appended to its history, never changed, in the transaction
+//! of the change it records; [`verify`] names the first link that no longer holds. The
+//! hash and the check of a chain are rules of `ecrin_core::proof`.
 
 use crate::{App, AppError};
+pub use ecrin_core::proof::Break;
+use ecrin_core::proof::{self as rules, Link};
 use ecrin_store::{OrderEvent, Tx};
-use sha2::{Digest, Sha256};
-
-/// The SHA-256 (hex) of an event: every field, each preceded by its length so that no two
-/// different events hash alike, then the previous event's hash.
-pub fn event_sha256(
-    order_id: &str,
-    seq: i64,
-    at: i64,
-    kind: &str,
-    data: &str,
-    prev_sha256: &str,
-) -> String {
-    let mut h = Sha256::new();
-    h.update(b"ecrin order event v1\n");
-    for field in [
-        order_id.as_bytes(),
-        &seq.to_be_bytes(),
-        &at.to_be_bytes(),
-        kind.as_bytes(),
-        data.as_bytes(),
-        prev_sha256.as_bytes(),
-    ] {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field);
-    }
-    hex::encode(h.finalize())
-}
 
 /// The event that follows `previous` (none: the first of its order), hashed.
 pub fn next_event(
@@ -41,15 +16,14 @@ pub fn next_event(
     kind: &str,
     data: &serde_json::Value,
 ) -> OrderEvent {
-    let seq = previous.map_or(1, |p| p.seq + 1);
-    let prev_sha256 = previous.map(|p| p.sha256.clone()).unwrap_or_default();
+    let (seq, prev_sha256) = rules::next_link(previous.map(|p| (p.seq, p.sha256.as_str())));
     let data = data.to_string();
     OrderEvent {
         order_id: order_id.to_owned(),
         seq,
         at,
         kind: kind.to_owned(),
-        sha256: event_sha256(order_id, seq, at, kind, &data, &prev_sha256),
+        sha256: rules::event_sha256(order_id, seq, at, kind, &data, &prev_sha256),
         data,
         prev_sha256,
     }
@@ -83,54 +57,19 @@ pub async fn append(
     Ok(event)
 }
 
-/// Why a link of a chain does not hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Break {
-    /// The order has no first event.
-    HistoryMissing,
-    /// An event is missing before this one (its sequence skips).
-    EventMissing,
-    /// The event does not carry the hash of the one before it.
-    Unlinked,
-    /// The event's fields no longer give its hash: it was changed.
-    Altered,
-}
-
-impl Break {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Break::HistoryMissing => "its history is missing",
-            Break::EventMissing => "an event before it is missing",
-            Break::Unlinked => "it does not carry the hash of the event before it",
-            Break::Altered => "it was altered (its fields no longer give its hash)",
-        }
-    }
-}
-
 /// The first link of one order's chain (its events in sequence order) that does not
-/// hold: the event's sequence number and kind, and why.
+/// hold: the event's sequence number and kind, and why ([`rules::check_chain`]).
 pub fn check_chain(events: &[OrderEvent]) -> Option<(i64, String, Break)> {
-    let mut previous: Option<&OrderEvent> = None;
-    for e in events {
-        let expected_seq = previous.map_or(1, |p| p.seq + 1);
-        let expected_prev = previous.map(|p| p.sha256.as_str()).unwrap_or("");
-        let why = if e.seq != expected_seq {
-            Some(Break::EventMissing)
-        } else if e.prev_sha256 != expected_prev {
-            Some(Break::Unlinked)
-        } else if e.sha256
-            != event_sha256(&e.order_id, e.seq, e.at, &e.kind, &e.data, &e.prev_sha256)
-        {
-            Some(Break::Altered)
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            return Some((e.seq, e.kind.clone(), why));
-        }
-        previous = Some(e);
-    }
-    None
+    rules::check_chain(events.iter().map(|e| Link {
+        order_id: &e.order_id,
+        seq: e.seq,
+        at: e.at,
+        kind: &e.kind,
+        data: &e.data,
+        prev_sha256: &e.prev_sha256,
+        sha256: &e.sha256,
+    }))
+    .map(|(seq, kind, why)| (seq, kind.to_owned(), why))
 }
 
 /// One chain that does not hold.
@@ -239,6 +178,7 @@ async fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ecrin_core::proof::event_sha256;
     use serde_json::json;
 
     fn chain() -> Vec<OrderEvent> {

@@ -8,6 +8,8 @@
 //! with no VAT; duties are the customer's (DAP).
 
 use crate::Refusal;
+use crate::profile::{DeliveryMethod, MethodKind, Profile};
+use crate::query::FieldError;
 use crate::vat::{Treatment, split};
 
 /// A line as priced by the catalogue: the price shown (VAT of the merchant's country
@@ -133,11 +135,7 @@ pub struct Standing {
 
 /// CHK-9: the merchant refuses to validate an order for an open dispute, an unpaid
 /// previous order, a refused payment, suspected fraud, or a quantity beyond personal use.
-pub fn check_standing(
-    profile: &crate::Profile,
-    lines: &[LineInput],
-    s: &Standing,
-) -> Result<(), Refusal> {
+pub fn check_standing(profile: &Profile, lines: &[LineInput], s: &Standing) -> Result<(), Refusal> {
     let f = &profile.fraud;
     let refuse = |code: &'static str, detail: &str| Err(Refusal::new(code, detail));
     if s.open_dispute {
@@ -200,4 +198,65 @@ pub fn check_acceptance(
         ));
     }
     Ok(())
+}
+
+/// A choice of the checkout form refused, by field and reason.
+fn refused(field: &str, reason: &'static str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        reason,
+    }
+}
+
+/// CHK-2: the delivery method chosen (the profile's standard one when none is).
+pub fn delivery_method<'p>(
+    profile: &'p Profile,
+    chosen: Option<&str>,
+) -> Result<&'p DeliveryMethod, FieldError> {
+    let id = chosen.unwrap_or(&profile.delivery.standard_method);
+    profile
+        .delivery
+        .methods
+        .iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| refused("delivery_method", "unknown_method"))
+}
+
+/// CHK-2: the boutique a pick-up is collected from: one of the house's, required for a
+/// pick-up and refused for any other method.
+pub fn pickup_boutique(
+    profile: &Profile,
+    method: &DeliveryMethod,
+    chosen: Option<&str>,
+) -> Result<Option<String>, FieldError> {
+    match (chosen, method.kind == MethodKind::BoutiquePickup) {
+        (Some(b), true) if profile.delivery.boutiques.iter().any(|x| x.id == b) => {
+            Ok(Some(b.to_owned()))
+        }
+        (Some(_), true) => Err(refused("pickup_boutique", "unknown_boutique")),
+        (None, true) => Err(refused("pickup_boutique", "required")),
+        (Some(_), false) => Err(refused("pickup_boutique", "not_a_pickup")),
+        (None, false) => Ok(None),
+    }
+}
+
+/// CHK-12: gift packaging only where the house offers it.
+pub fn gift_wrapping(profile: &Profile, wanted: bool) -> Result<(), FieldError> {
+    if wanted && !profile.delivery.gift_wrapping {
+        return Err(refused("gift_wrapping", "not_offered"));
+    }
+    Ok(())
+}
+
+/// CHK-11: orders entered by customer service for a customer on the phone, where the
+/// house takes them.
+pub fn phone_orders(profile: &Profile) -> Result<(), Refusal> {
+    if profile.payment.phone_orders {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            "not_offered",
+            "this house does not take orders by phone",
+        ))
+    }
 }

@@ -17,6 +17,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod profile;
+pub mod proof;
 pub mod query;
 pub mod refusal;
 pub mod search;

@@ -1,0 +1,61 @@
+//! A customer's orders, and the transfer a bank-transfer order still waits for (PAY-4).
+
+use super::*;
+
+/// A customer's order; another customer's is `not_found`.
+pub async fn order_of(app: &App, customer_id: &str, number: &str) -> Result<Order, AppError> {
+    app.store
+        .order_by_number(number)
+        .await?
+        .filter(|o| o.customer_id == customer_id)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn orders_of(app: &App, customer_id: &str) -> Result<Vec<Order>, AppError> {
+    Ok(app.store.orders_of(customer_id).await?)
+}
+
+/// PAY-4: what the customer needs to pay an order by bank transfer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransferInstructions {
+    pub holder: String,
+    pub iban: String,
+    pub bic: String,
+    pub reference: String,
+    pub amount: i64,
+    /// The last day for the transfer to arrive.
+    pub due_date: String,
+}
+
+pub fn transfer_instructions(app: &App, order: &Order) -> Option<TransferInstructions> {
+    if order.payment_method != PaymentMethod::BankTransfer
+        || order.status != ecrin_core::order::OrderState::AwaitingPayment
+    {
+        return None;
+    }
+    let account = app.profile.payment.bank_account.as_ref()?;
+    let (due, _) = crate::payment::transfer_deadline(app, order.placed_at)?;
+    Some(TransferInstructions {
+        holder: account.holder.clone(),
+        iban: account.iban.clone(),
+        bic: account.bic.clone(),
+        reference: order.number.clone(),
+        amount: order.total,
+        due_date: due.to_string(),
+    })
+}
+
+/// The number of the order already placed on a customer's summary (a second click of
+/// "Order"), if any.
+pub async fn ordered_from(
+    app: &App,
+    customer_id: &str,
+    checkout_id: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(app
+        .store
+        .checkout(checkout_id)
+        .await?
+        .filter(|k| k.customer_id == customer_id)
+        .and_then(|k| k.order_number))
+}
