@@ -115,3 +115,22 @@ pub async fn set_stock(
         .next()
         .map(|v| v.availability))
 }
+
+/// A number that changes whenever the catalogue changes, for every process's caches.
+pub async fn version(app: &App) -> Result<i64, AppError> {
+    Ok(app.store.catalogue_version().await?)
+}
+
+/// A published product with its variants and their price history.
+pub async fn product(app: &App, slug: &str) -> Result<Option<ProductDetail>, AppError> {
+    Ok(app.store.product_by_slug(slug).await?)
+}
+
+/// Collections, materials and stones, in that order.
+pub async fn references(app: &App) -> Result<[Vec<ecrin_store::Reference>; 3], AppError> {
+    Ok([
+        app.store.collections().await?,
+        app.store.materials().await?,
+        app.store.stones().await?,
+    ])
+}

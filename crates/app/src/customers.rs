@@ -358,3 +358,16 @@ pub async fn report_misuse(app: &App, customer_id: &str) -> Result<(), AppError>
     tx.commit().await?;
     Ok(())
 }
+
+/// A customer's account, in whatever state it is.
+pub async fn customer(app: &App, id: &str) -> Result<Option<Customer>, AppError> {
+    Ok(app.store.customer_by_id(id).await?)
+}
+
+/// ACC-5: a customer's saved addresses, the default first.
+pub async fn addresses(
+    app: &App,
+    customer_id: &str,
+) -> Result<Vec<ecrin_store::Address>, AppError> {
+    Ok(app.store.addresses_of(customer_id).await?)
+}

@@ -605,3 +605,22 @@ pub async fn attachments(app: &App, listed: &str) -> Result<Vec<Pdf>, AppError> 
 async fn order_by_id(app: &App, id: &str) -> Result<Order, AppError> {
     app.store.order_by_id(id).await?.ok_or(AppError::NotFound)
 }
+
+/// The papers of an order (INV-2, INV-3, PAY-1): its invoice, refunds and credit notes;
+/// none while it awaits its payment.
+pub async fn papers_of_order(app: &App, order: &Order) -> Result<ecrin_store::Papers, AppError> {
+    if order.status == ecrin_core::order::OrderState::AwaitingPayment {
+        return Ok(ecrin_store::Papers::default());
+    }
+    let refunds = app.store.refunds_of(&order.id).await?;
+    let credit_notes = if refunds.is_empty() {
+        Vec::new()
+    } else {
+        app.store.credit_notes_of(&order.id).await?
+    };
+    Ok(ecrin_store::Papers {
+        invoices: app.store.invoice_of(&order.id).await?.into_iter().collect(),
+        refunds,
+        credit_notes,
+    })
+}

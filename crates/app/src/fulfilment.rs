@@ -413,3 +413,11 @@ pub async fn order_for_staff(
     let shipments = app.store.shipments_of(&order.id).await?;
     Ok((order, shipments))
 }
+
+/// An order's parcels with their lines (none before it is paid: nothing ships unpaid).
+pub async fn shipments(app: &App, order: &Order) -> Result<Vec<Shipment>, AppError> {
+    if order.payment_state != ecrin_core::order::PaymentState::Paid {
+        return Ok(Vec::new());
+    }
+    Ok(app.store.shipments_of(&order.id).await?)
+}

@@ -79,6 +79,16 @@ impl App {
         }
     }
 
+    /// Whether the database answers and, on SQLite, still takes writes (readiness).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The writer's work so far, on a backend with one writer connection (`/metrics`).
+    pub fn writer_stats(&self) -> Option<ecrin_store::WriterStats> {
+        self.store.writer_stats()
+    }
+
     /// The same app with the payment provider's secret shared by every process.
     pub fn with_payment_secret(mut self, secret: &str) -> App {
         self.payment_secret = secret.as_bytes().into();

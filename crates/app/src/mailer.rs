@@ -176,3 +176,8 @@ pub async fn run_outbox(
         }
     }
 }
+
+/// The newest e-mails of the outbox, sent or not, to one address or to all.
+pub async fn outbox(app: &App, to: Option<&str>, limit: i64) -> Result<Vec<Email>, AppError> {
+    Ok(app.store.outbox(to, limit).await?)
+}

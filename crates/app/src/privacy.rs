@@ -565,3 +565,19 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("privacy-field-orders", "purpose-orders"),
     ("privacy-field-connection", "purpose-connection"),
 ];
+
+/// PRV-8: who of the staff looked at or changed this customer's data, oldest first.
+pub async fn staff_access_of(
+    app: &App,
+    customer_id: &str,
+) -> Result<Vec<ecrin_store::StaffAccess>, AppError> {
+    Ok(app.store.staff_access_of(customer_id).await?)
+}
+
+/// The security log's counts by day, kind and status since `since_ms`.
+pub async fn security_counts(
+    app: &App,
+    since_ms: i64,
+) -> Result<Vec<ecrin_store::SecurityCount>, AppError> {
+    Ok(app.store.security_counts(since_ms).await?)
+}

@@ -401,6 +401,12 @@ impl PaymentProvider for Sandbox {
     }
 }
 
+/// The sandbox provider's record of a payment (its card and whether it waits for 3-D
+/// Secure).
+pub async fn charge_of(app: &App, payment_id: &str) -> Result<Option<SandboxCharge>, AppError> {
+    Ok(app.store.sandbox_charge(payment_id).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

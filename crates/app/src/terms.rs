@@ -426,3 +426,21 @@ pub async fn in_force_within(
         .await?
         .map(|v| app.caches.keep_terms(v)))
 }
+
+/// GTS-1: a published version by its name.
+pub async fn version(
+    app: &crate::App,
+    name: &str,
+) -> Result<Option<TermsVersion>, crate::AppError> {
+    Ok(app.store.terms_version(name).await?)
+}
+
+/// GTS-1: the version in force now, with its texts.
+pub async fn version_in_force(app: &crate::App) -> Result<Option<TermsVersion>, crate::AppError> {
+    Ok(app.store.terms_in_force(app.clock.now_ms()).await?)
+}
+
+/// GTS-1: every published version, the newest effective date first.
+pub async fn versions(app: &crate::App) -> Result<Vec<TermsVersion>, crate::AppError> {
+    Ok(app.store.terms_versions().await?)
+}

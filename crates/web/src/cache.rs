@@ -2,7 +2,7 @@
 //! the database, so several processes on one PostgreSQL never serve a stale catalogue
 //! for longer than [`RECHECK`].
 
-use ecrin_store::{ProductDetail, ProductPage, Reference, Store};
+use ecrin_store::{ProductDetail, ProductPage, Reference};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ pub struct CatalogueCache {
 
 impl CatalogueCache {
     /// Empties the cache when the database's catalogue version moved.
-    pub async fn refresh(&self, store: &dyn Store) -> Result<(), ecrin_store::StoreError> {
+    pub async fn refresh(&self, app: &ecrin_app::App) -> Result<(), ecrin_app::AppError> {
         let due = self
             .state
             .lock()
@@ -42,7 +42,7 @@ impl CatalogueCache {
         if !due {
             return Ok(());
         }
-        let version = store.catalogue_version().await?;
+        let version = ecrin_app::catalogue::version(app).await?;
         if let Ok(mut s) = self.state.lock() {
             if s.version != version {
                 if let Ok(mut e) = self.entries.write() {

@@ -30,7 +30,7 @@ async fn healthz() -> &'static str {
 
 /// The process can serve: the database answers.
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.app.store.ping().await {
+    match state.app.ping().await {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
             tracing::warn!(error = ?e, "database not ready");
@@ -42,7 +42,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     state.metrics.run_upkeep();
     let mut body = state.metrics.render();
-    if let Some(w) = state.app.store.writer_stats() {
+    if let Some(w) = state.app.writer_stats() {
         writer_metrics(&mut body, &w);
     }
     (

@@ -11,7 +11,7 @@ pub(crate) async fn product_page(
     state: &AppState,
     query: &CatalogueQuery,
 ) -> Result<Arc<ProductPage>, AppError> {
-    state.cache.refresh(state.app.store.as_ref()).await?;
+    state.cache.refresh(&state.app).await?;
     let key = format!("page:{query:?}");
     if let Some(Entry::Page(page)) = state.cache.get(&key) {
         return Ok(page);
@@ -25,28 +25,23 @@ pub(crate) async fn product(
     state: &AppState,
     slug: &str,
 ) -> Result<Arc<Option<ProductDetail>>, AppError> {
-    state.cache.refresh(state.app.store.as_ref()).await?;
+    state.cache.refresh(&state.app).await?;
     let key = format!("product:{slug}");
     if let Some(Entry::Product(p)) = state.cache.get(&key) {
         return Ok(p);
     }
-    let p = Arc::new(state.app.store.product_by_slug(slug).await?);
+    let p = Arc::new(ecrin_app::catalogue::product(&state.app, slug).await?);
     state.cache.put(key, Entry::Product(p.clone()));
     Ok(p)
 }
 
 /// Collections, materials and stones, in that order.
 pub(crate) async fn references(state: &AppState) -> Result<Arc<[Vec<Reference>; 3]>, AppError> {
-    state.cache.refresh(state.app.store.as_ref()).await?;
+    state.cache.refresh(&state.app).await?;
     if let Some(Entry::References(r)) = state.cache.get("references") {
         return Ok(r);
     }
-    let store = &state.app.store;
-    let r = Arc::new([
-        store.collections().await?,
-        store.materials().await?,
-        store.stones().await?,
-    ]);
+    let r = Arc::new(ecrin_app::catalogue::references(&state.app).await?);
     state
         .cache
         .put("references".to_owned(), Entry::References(r.clone()));

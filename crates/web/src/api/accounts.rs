@@ -440,12 +440,7 @@ pub(crate) fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
 
 async fn me_response(state: &AppState, c: ecrin_store::Customer) -> Result<MeResponse, ApiError> {
     let k = privacy::consents(&state.app, &c.id).await?;
-    let addresses = state
-        .app
-        .store
-        .addresses_of(&c.id)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
+    let addresses = customers::addresses(&state.app, &c.id).await?;
     Ok(MeResponse {
         id: c.id,
         email: c.email,
@@ -573,12 +568,8 @@ pub(crate) async fn me(
     bearer: Bearer,
 ) -> Result<Json<MeResponse>, ApiError> {
     let id = customer_id(&bearer)?;
-    let c = state
-        .app
-        .store
-        .customer_by_id(id)
-        .await
-        .map_err(ecrin_app::AppError::from)?
+    let c = customers::customer(&state.app, id)
+        .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(me_response(&state, c).await?))
 }

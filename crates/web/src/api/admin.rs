@@ -148,12 +148,7 @@ pub(crate) async fn security_stats(
     let s = backoffice::staff(&state.app, staff_id(&bearer)?).await?;
     backoffice::require(&s, &[ecrin_core::account::Role::Admin])?;
     let since = state.app.clock.now_ms() - 30 * 86_400_000;
-    let counts = state
-        .app
-        .store
-        .security_counts(since)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
+    let counts = ecrin_app::privacy::security_counts(&state.app, since).await?;
     let day = |d: i64| {
         jiff::Timestamp::from_millisecond(d * 86_400_000)
             .map(|t| t.to_string().get(..10).unwrap_or("").to_owned())

@@ -474,50 +474,9 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// INV-2, INV-3: an order's invoice and refunds exist once it is paid.
-async fn papers_of(state: &AppState, o: &Order) -> Result<Papers, ApiError> {
-    if o.status == ecrin_core::order::OrderState::AwaitingPayment {
-        return Ok(Papers::default());
-    }
-    let store = &state.app.store;
-    let invoices = store
-        .invoice_of(&o.id)
-        .await
-        .map_err(ecrin_app::AppError::from)?
-        .into_iter()
-        .collect();
-    let refunds = store
-        .refunds_of(&o.id)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
-    let credit_notes = if refunds.is_empty() {
-        Vec::new()
-    } else {
-        store
-            .credit_notes_of(&o.id)
-            .await
-            .map_err(ecrin_app::AppError::from)?
-    };
-    Ok(Papers {
-        invoices,
-        refunds,
-        credit_notes,
-    })
-}
-
 pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
-    let papers = papers_of(state, &o).await?;
-    // PAY-2: nothing ships before payment; an order just placed has no parcel to read.
-    let shipments = if o.payment_state == ecrin_core::order::PaymentState::Paid {
-        state
-            .app
-            .store
-            .shipments_of(&o.id)
-            .await
-            .map_err(ecrin_app::AppError::from)?
-    } else {
-        Vec::new()
-    };
+    let papers = ecrin_app::documents::papers_of_order(&state.app, &o).await?;
+    let shipments = ecrin_app::fulfilment::shipments(&state.app, &o).await?;
     order_dto_with(state, o, &papers, &shipments)
 }
 

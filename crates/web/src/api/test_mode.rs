@@ -121,12 +121,7 @@ pub(crate) async fn outbox(
         .iter()
         .find(|(k, _)| k == "to")
         .map(|(_, v)| v.as_str());
-    let emails = state
-        .app
-        .store
-        .outbox(to, 200)
-        .await
-        .map_err(ecrin_app::AppError::from)?;
+    let emails = ecrin_app::mailer::outbox(&state.app, to, 200).await?;
     let items = emails
         .into_iter()
         .map(|e| OutboxItem {

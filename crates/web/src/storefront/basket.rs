@@ -416,7 +416,7 @@ pub(crate) async fn quote_form(
     };
     let mut form = QuoteFields::default();
     if let Some(id) = &s.customer_id
-        && let Ok(Some(c)) = state.app.store.customer_by_id(id).await
+        && let Ok(Some(c)) = ecrin_app::customers::customer(&state.app, id).await
     {
         form.name = format!("{} {}", c.given_name, c.family_name);
         form.email = c.email;

@@ -169,7 +169,7 @@ async fn form_page(
     if view.lines.is_empty() && errors.is_empty() {
         return Ok(Redirect::to(&format!("/{}/basket", lang.code())).into_response());
     }
-    let saved = app.store.addresses_of(&c.id).await?;
+    let saved = ecrin_app::customers::addresses(app, &c.id).await?;
     let method = if f.method.is_empty() {
         p.delivery.standard_method.clone()
     } else {
@@ -623,10 +623,7 @@ pub(crate) async fn place(
         );
     }
     // A summary already ordered (a second click): its order.
-    if let Ok(Some(k)) = state.app.store.checkout(&id).await
-        && k.customer_id == c.id
-        && let Some(number) = k.order_number
-    {
+    if let Ok(Some(number)) = checkout::ordered_from(&state.app, &c.id, &id).await {
         return Redirect::to(&format!("/{}/account/orders/{number}", lang.code())).into_response();
     }
     let placed = checkout::place_order(
@@ -788,14 +785,8 @@ pub(crate) async fn order_page(
     let shown = async {
         let o = checkout::order_of(&state.app, &c.id, &number).await?;
         let doc = checkout::document(&o)?;
-        let (invoice, notes) = if o.status == ecrin_core::order::OrderState::AwaitingPayment {
-            (None, Vec::new())
-        } else {
-            (
-                state.app.store.invoice_of(&o.id).await?,
-                state.app.store.credit_notes_of(&o.id).await?,
-            )
-        };
+        let papers = ecrin_app::documents::papers_of_order(&state.app, &o).await?;
+        let (invoice, notes) = (papers.invoices.into_iter().next(), papers.credit_notes);
         Ok::<_, AppError>((o, doc, invoice, notes))
     }
     .await;
@@ -822,10 +813,7 @@ pub(crate) async fn order_page(
                     format!("{base}/invoice.pdf"),
                 ));
             }
-            let shipments = state
-                .app
-                .store
-                .shipments_of(&o.id)
+            let shipments = ecrin_app::fulfilment::shipments(&state.app, &o)
                 .await
                 .unwrap_or_default();
             info.timeline = timeline(

@@ -59,12 +59,11 @@ async fn terms_in_force(
     lang: Lang,
     query: Option<&str>,
 ) -> Result<Option<TermsVersion>, PageError> {
-    let store = &state.app.store;
     let found = match super::account::query_param(query, "version") {
-        Some(v) => store.terms_version(&v).await,
-        None => store.terms_in_force(state.app.clock.now_ms()).await,
+        Some(v) => ecrin_app::terms::version(&state.app, &v).await,
+        None => ecrin_app::terms::version_in_force(&state.app).await,
     };
-    found.map_err(|e| PageError::from_app(lang, e.into()))
+    found.map_err(|e| PageError::from_app(lang, e))
 }
 
 pub(crate) async fn terms(

@@ -104,10 +104,7 @@ async fn page(
             t.t("error-back-home"),
         ),
         Kind::Product(slug) => {
-            let name = state
-                .app
-                .store
-                .product_by_slug(slug)
+            let name = ecrin_app::catalogue::product(&state.app, slug)
                 .await?
                 .map(|p| p.name.get(lang).to_owned())
                 .ok_or(AppError::NotFound)?;
@@ -167,7 +164,7 @@ async fn show(
     }
     let mut values = HashMap::new();
     if let Some(id) = &s.customer_id
-        && let Ok(Some(c)) = state.app.store.customer_by_id(id).await
+        && let Ok(Some(c)) = ecrin_app::customers::customer(&state.app, id).await
     {
         values.insert(
             "name".to_owned(),

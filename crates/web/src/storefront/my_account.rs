@@ -47,12 +47,9 @@ pub(super) async fn signed_in_then(
         .map_err(|e| fail(state, PageError::from_app(lang, e)))?
         .ok_or_else(login)?;
     let id = s.customer_id.clone().ok_or_else(login)?;
-    let c = state
-        .app
-        .store
-        .customer_by_id(&id)
+    let c = ecrin_app::customers::customer(&state.app, &id)
         .await
-        .map_err(|e| fail(state, PageError::from_app(lang, e.into())))?
+        .map_err(|e| fail(state, PageError::from_app(lang, e)))?
         .ok_or_else(login)?;
     Ok((s, c))
 }
@@ -151,10 +148,10 @@ async fn page(
 ) -> Result<Response, AppError> {
     let t = Tr::new(lang);
     let k = privacy::consents(&state.app, &c.id).await?;
-    let addresses = state.app.store.addresses_of(&c.id).await?;
+    let addresses = ecrin_app::customers::addresses(&state.app, &c.id).await?;
     let view = basket::basket_of(&state.app, &BasketOwner::Customer(c.id.clone())).await?;
     let tz = &state.app.profile.time_zone;
-    let orders = state.app.store.orders_of(&c.id).await?;
+    let orders = ecrin_app::checkout::orders_of(&state.app, &c.id).await?;
     let address_open = retry.address.is_some() || addresses.is_empty();
     let page = AccountPage {
         layout: Layout::new(&state.app.profile, lang, uri, t.t("account-title")),

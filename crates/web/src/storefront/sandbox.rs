@@ -166,10 +166,10 @@ pub(crate) async fn challenge(
     Query(q): Query<Signed>,
 ) -> Result<Response, Refused> {
     let link = q.link(&state, &payment_id)?;
-    let last4 = match state.app.store.sandbox_charge(&payment_id).await {
+    let last4 = match sandbox::charge_of(&state.app, &payment_id).await {
         Ok(Some(c)) if c.status == ecrin_core::payment::ChargeState::Challenge => c.card_last4,
         Ok(_) => return Ok(Redirect::to(&link.return_url).into_response()),
-        Err(e) => return Err(Refused::Failed(e.into())),
+        Err(e) => return Err(Refused::Failed(e)),
     };
     Ok(render(&ChallengePage {
         shop: &state.app.profile.shop_name,

@@ -383,10 +383,7 @@ pub(crate) async fn customer(
         Err(e) => return refused(&state, lang, page, e),
     };
     let tz = &state.app.profile.time_zone;
-    let access = state
-        .app
-        .store
-        .staff_access_of(&c.id)
+    let access = ecrin_app::privacy::staff_access_of(&state.app, &c.id)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -405,19 +402,14 @@ pub(crate) async fn customer(
         actions.push(("close", t.t("staff-close")));
     }
     // CHK-9: the dispute flag, the customer's orders and refused orders.
-    let now = state.app.clock.now_ms();
-    let standing = state
-        .app
-        .store
-        .standing(&c.id, "", now, now, [0, 0])
+    let standing = ecrin_app::checkout::standing_of(&state.app, &c.id)
         .await
         .unwrap_or_default();
     let code = lang.code();
-    let orders = state.app.store.orders_of(&c.id).await.unwrap_or_default();
-    let refusals = state
-        .app
-        .store
-        .order_refusals(Some(&c.id), 100)
+    let orders = ecrin_app::checkout::orders_of(&state.app, &c.id)
+        .await
+        .unwrap_or_default();
+    let refusals = ecrin_app::checkout::refusals(&state.app, &staff.id, Some(&c.id))
         .await
         .unwrap_or_default();
     let tables = vec![

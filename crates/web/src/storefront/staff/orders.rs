@@ -220,11 +220,8 @@ async fn terms_page(
 ) -> Result<StaffPage, AppError> {
     let t = Tr::new(lang);
     let tz = &state.app.profile.time_zone;
-    let versions = state.app.store.terms_versions().await?;
-    let in_force = state
-        .app
-        .store
-        .terms_in_force(state.app.clock.now_ms())
+    let versions = ecrin_app::terms::versions(&state.app).await?;
+    let in_force = ecrin_app::terms::version_in_force(&state.app)
         .await?
         .map(|v| v.version);
     let code = lang.code();
@@ -440,7 +437,7 @@ async fn phone_form(
     let t = Tr::new(lang);
     let c = ecrin_app::backoffice::view_customer(&state.app, &staff.id, customer_id).await?;
     let p = &state.app.profile;
-    let addresses = state.app.store.addresses_of(customer_id).await?;
+    let addresses = ecrin_app::customers::addresses(&state.app, customer_id).await?;
     let mut page = StaffPage::new(
         state,
         lang,
