@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod backoffice;
 mod cache;
 mod client;
 mod consent;
@@ -146,9 +147,11 @@ fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .merge(api::routes(state.test_mode))
         .merge(storefront::routes())
+        .merge(backoffice::routes())
         .merge(
             api::guarded_routes()
                 .merge(storefront::guarded_routes())
+                .merge(backoffice::guarded_routes())
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     ratelimit::limit,

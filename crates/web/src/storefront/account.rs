@@ -15,7 +15,7 @@ use ecrin_app::{AppError, customers};
 use ecrin_core::Lang;
 use serde::Deserialize;
 
-pub(super) fn cookie_of(headers: &HeaderMap) -> String {
+pub(crate) fn cookie_of(headers: &HeaderMap) -> String {
     let header = headers
         .get(header::COOKIE)
         .and_then(|v| v.to_str().ok())
@@ -23,11 +23,11 @@ pub(super) fn cookie_of(headers: &HeaderMap) -> String {
     cookies::SESSION.read(header).unwrap_or("").to_owned()
 }
 
-pub(super) fn session_cookie(state: &AppState, id: &str) -> String {
+pub(crate) fn session_cookie(state: &AppState, id: &str) -> String {
     cookies::SESSION.set(cookies::Setting::of(state), id)
 }
 
-pub(super) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+pub(crate) fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
     if let Some(c) = cookie
         && let Ok(v) = HeaderValue::from_str(&c)
     {
@@ -38,7 +38,7 @@ pub(super) fn with_cookie(mut response: Response, cookie: Option<String>) -> Res
 
 /// The visitor's session, started when there is none; the second value is the cookie to
 /// set when it was started now.
-pub(super) async fn session(
+pub(crate) async fn session(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<(PageSession, Option<String>), AppError> {
@@ -64,17 +64,17 @@ pub(super) async fn visit(
     Ok((lang, s, cookie))
 }
 
-pub(super) fn lang_of(state: &AppState, segment: &str) -> Result<Lang, PageError> {
+pub(crate) fn lang_of(state: &AppState, segment: &str) -> Result<Lang, PageError> {
     url_lang(&state.app.profile, segment)
         .ok_or(PageError::NotFound(state.app.profile.default_lang()))
 }
 
-pub(super) fn fail(state: &AppState, e: PageError) -> Response {
+pub(crate) fn fail(state: &AppState, e: PageError) -> Response {
     e.render(&state.app.profile)
 }
 
 /// A form sent without the session's token (forged, or from an expired page).
-pub(super) fn csrf_ok(session: &PageSession, sent: &str) -> bool {
+pub(crate) fn csrf_ok(session: &PageSession, sent: &str) -> bool {
     sessions::same_secret(&session.csrf, sent)
 }
 
@@ -424,7 +424,7 @@ pub(super) fn safe_next(lang: Lang, next: &str) -> Option<String> {
 }
 
 /// One parameter of a query string, decoded.
-pub(super) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+pub(crate) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
     crate::rawquery::parse(raw)
         .ok()?
         .into_iter()
@@ -531,7 +531,7 @@ pub(crate) async fn logout(
 
 /// Ends the page session (a customer's or staff's) when the form carries its token, clears
 /// the cookie and goes to `/{lang}/{to}`.
-pub(super) async fn end_session(
+pub(crate) async fn end_session(
     state: &AppState,
     lang: &str,
     headers: &HeaderMap,
@@ -868,7 +868,7 @@ pub(crate) async fn unsubscribe(
     }
 }
 
-pub(super) fn no_store(mut response: Response) -> Response {
+pub(crate) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,14 +1,13 @@
 //! The storefront: server-rendered pages that work without JavaScript (CAT-5, CAT-6,
 //! GTS-1, GTS-2, GTS-4).
 
-mod account;
+pub(crate) mod account;
 mod basket;
-mod checkout;
-mod legal;
+pub(crate) mod checkout;
+pub(crate) mod legal;
 mod messages;
 mod my_account;
 mod sandbox;
-mod staff;
 
 use crate::cookies;
 use crate::i18n::{Tr, negotiate};
@@ -71,47 +70,6 @@ pub(crate) fn routes() -> Router<AppState> {
             get(account::unsubscribe_form).post(account::unsubscribe),
         )
         .route("/{lang}/account/consents", post(my_account::save_choices))
-        .route("/{lang}/staff", get(staff::home))
-        .route("/{lang}/staff/customers", get(staff::find))
-        .route("/{lang}/staff/customers/{id}", get(staff::customer))
-        .route(
-            "/{lang}/staff/customers/{id}/{action}",
-            post(staff::end_account),
-        )
-        .route(
-            "/{lang}/staff/customers/{id}/dispute",
-            post(staff::orders::dispute),
-        )
-        .route(
-            "/{lang}/staff/customers/{id}/phone-order",
-            get(staff::orders::phone_order_form).post(staff::orders::phone_summary),
-        )
-        .route(
-            "/{lang}/staff/customers/{id}/phone-order/{checkout}",
-            post(staff::orders::phone_place),
-        )
-        .route("/{lang}/staff/orders", get(staff::orders::list))
-        .route("/{lang}/staff/deadlines", get(staff::fulfilment::deadlines))
-        .route(
-            "/{lang}/staff/orders/{number}",
-            get(staff::fulfilment::order_page),
-        )
-        .route(
-            "/{lang}/staff/orders/{number}/confirm-pickup",
-            post(staff::orders::confirm_pickup),
-        )
-        .route(
-            "/{lang}/staff/orders/{number}/{action}",
-            post(staff::fulfilment::act),
-        )
-        .route(
-            "/{lang}/staff/terms",
-            get(staff::orders::terms).post(staff::orders::publish_terms),
-        )
-        .route("/{lang}/staff/tickets", get(staff::tickets))
-        .route("/{lang}/staff/tickets/{id}/answer", post(staff::answer))
-        .route("/{lang}/staff/quotes", get(staff::quotes))
-        .route("/{lang}/staff/logout", post(staff::logout))
         .route(
             "/{lang}/checkout",
             get(checkout::form).post(checkout::submit),
@@ -153,10 +111,6 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
             get(account::forgot_form).post(account::forgot),
         )
         .route("/{lang}/quote", get(basket::quote_form).post(basket::quote))
-        .route(
-            "/{lang}/staff/login",
-            get(staff::login_form).post(staff::login),
-        )
         .route(
             "/{lang}/contact",
             get(messages::contact_form).post(messages::contact),

@@ -3,14 +3,12 @@
 //! forms (ship, deliver, returned undelivered, cancel lines, stock-out, transfer received),
 //! each posting to the use case the API calls; and the deadline board. Without JavaScript.
 
-use super::{Cell, FormField, StaffForm, StaffPage, StaffTable, posted, refused, visit};
+use super::{Cell, FormField, Posted, StaffForm, StaffPage, StaffTable, StaffVisit, refused};
 use crate::AppState;
 use crate::storefront::account::no_store;
 use crate::storefront::legal::date;
 use crate::storefront::{PagePath, render};
-use axum::Form;
-use axum::extract::{OriginalUri, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::{cancellations, checkout, fulfilment};
 use ecrin_core::order::{StockoutResolution, Units};
@@ -27,16 +25,19 @@ fn time(state: &AppState, ms: i64) -> String {
 }
 
 /// One order for staff: lines, parcels, history, actions.
-pub(crate) async fn order_page(
+pub(super) async fn order_page(
     State(state): State<AppState>,
-    PagePath((lang, number)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    visit: StaffVisit,
+    PagePath((_, number)): PagePath<(String, String)>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let heading = t.with("staff-order-title", &[("number", number.clone())]);
     let page = StaffPage::new(&state, lang, &uri, heading, s.csrf).signed(t, &staff);
     let (order, shipments) = match fulfilment::order_for_staff(&state.app, &staff.id, &number).await
@@ -322,26 +323,13 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
 
 /// Every action of the order page: checks the form, calls the use case, and comes back to
 /// the order (or says why not).
-pub(crate) async fn act(
+pub(super) async fn act(
     State(state): State<AppState>,
-    PagePath((lang, number, action)): PagePath<(String, String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    PagePath((_, number, action)): PagePath<(String, String, String)>,
+    Posted { visit, form }: Posted<HashMap<String, String>>,
 ) -> Response {
-    let (lang, staff, page) = match posted(
-        &state,
-        &lang,
-        &headers,
-        &uri,
-        "staff-orders",
-        field(&form, "csrf"),
-    )
-    .await
-    {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let page = visit.page(&state, "staff-orders");
+    let StaffVisit { lang, staff, .. } = visit;
     let app = &state.app;
     let optional =
         |name: &str| Some(field(&form, name).trim().to_owned()).filter(|v| !v.is_empty());
@@ -411,16 +399,15 @@ pub(crate) async fn act(
 }
 
 /// The deadline board as a page.
-pub(crate) async fn deadlines(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-deadlines"), s.csrf).signed(t, &staff);
     let clocks = match ecrin_app::deadlines::board(&state.app, &staff.id).await {
         Ok(c) => c,

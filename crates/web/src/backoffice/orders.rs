@@ -2,7 +2,9 @@
 //! pick-ups to confirm, the terms versions and their publication, disputes, and the phone
 //! order entered for a customer. Each page goes through the same use cases as the API.
 
-use super::{Cell, FormField, StaffForm, StaffPage, StaffTable, posted, refused, visit};
+use super::{
+    Cell, FormField, Posted, StaffForm, StaffPage, StaffTable, StaffVisit, WithCsrf, refused,
+};
 use crate::AppState;
 use crate::i18n::Tr;
 use crate::storefront::account::{csrf_ok, no_store};
@@ -10,8 +12,8 @@ use crate::storefront::checkout::{address_lines, civil_date};
 use crate::storefront::legal::date;
 use crate::storefront::{PagePath, render};
 use axum::Form;
-use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, Uri};
+use axum::extract::State;
+use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::AppError;
 use ecrin_app::checkout::{self, AddressSource, CheckoutInput, Confirmation, Summary, WantedLine};
@@ -37,16 +39,15 @@ fn status_text(t: Tr, status: ecrin_core::order::OrderState) -> String {
 }
 
 /// Recent orders, pick-ups to confirm, and refused orders (CHK-9) for customer service.
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-orders"), s.csrf).signed(t, &staff);
     let orders = match checkout::recent_orders(&state.app, &staff.id).await {
         Ok(o) => o,
@@ -180,19 +181,20 @@ pub(crate) struct CsrfOnly {
     csrf: String,
 }
 
+impl WithCsrf for CsrfOnly {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// CHK-12: customer service confirms a boutique pick-up.
-pub(crate) async fn confirm_pickup(
+pub(super) async fn confirm_pickup(
     State(state): State<AppState>,
-    PagePath((lang, number)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<CsrfOnly>,
+    PagePath((_, number)): PagePath<(String, String)>,
+    Posted { visit, .. }: Posted<CsrfOnly>,
 ) -> Response {
-    let (lang, staff, page) =
-        match posted(&state, &lang, &headers, &uri, "staff-orders", &form.csrf).await {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let page = visit.page(&state, "staff-orders");
+    let StaffVisit { lang, staff, .. } = visit;
     match checkout::confirm_pickup(&state.app, &staff.id, &number).await {
         Ok(_) => Redirect::to(&format!("/{}/staff/orders", lang.code())).into_response(),
         Err(e) => refused(&state, lang, page, e),
@@ -284,16 +286,15 @@ async fn terms_page(
 }
 
 /// CHK-7, CHK-8: the published versions and, for an admin, the form to publish one.
-pub(crate) async fn terms(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+pub(super) async fn terms(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     match terms_page(&state, lang, &uri, s.csrf.clone(), &staff).await {
         Ok(p) => no_store(render(&p)),
         Err(e) => {
@@ -322,17 +323,19 @@ pub(crate) struct TermsForm {
 
 /// CHK-8: an admin publishes a new version, in force from the date given (the merchant's
 /// time zone).
-pub(crate) async fn publish_terms(
+pub(super) async fn publish_terms(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    visit: StaffVisit,
     Form(form): Form<TermsForm>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = match terms_page(&state, lang, &uri, s.csrf.clone(), &staff).await {
         Ok(p) => p,
         Err(e) => {
@@ -383,19 +386,20 @@ pub(crate) struct DisputeForm {
     open: String,
 }
 
+impl WithCsrf for DisputeForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// CHK-9: opens or closes a dispute with a customer.
-pub(crate) async fn dispute(
+pub(super) async fn dispute(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<DisputeForm>,
+    PagePath((_, id)): PagePath<(String, String)>,
+    Posted { visit, form }: Posted<DisputeForm>,
 ) -> Response {
-    let (lang, staff, page) =
-        match posted(&state, &lang, &headers, &uri, "staff-customer", &form.csrf).await {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let page = visit.page(&state, "staff-customer");
+    let StaffVisit { lang, staff, .. } = visit;
     match checkout::set_dispute(&state.app, &staff.id, &id, form.open == "1").await {
         Ok(()) => Redirect::to(&format!("/{}/staff/customers/{id}", lang.code())).into_response(),
         Err(e) => refused(&state, lang, page, e),
@@ -502,16 +506,19 @@ async fn phone_form(
 }
 
 /// CHK-11 (`milano`): the phone order's lines and delivery, for a customer.
-pub(crate) async fn phone_order_form(
+pub(super) async fn phone_order_form(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    visit: StaffVisit,
+    PagePath((_, id)): PagePath<(String, String)>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     if !state.app.profile.payment.phone_orders {
         let page =
             StaffPage::new(&state, lang, &uri, t.t("staff-orders"), s.csrf).signed(t, &staff);
@@ -589,17 +596,20 @@ fn summary_tables(t: Tr, lang: Lang, s: &Summary) -> Vec<StaffTable> {
 
 /// CHK-11: prices the phone order and shows the summary to read to the customer, with the
 /// form that records their verbal confirmation.
-pub(crate) async fn phone_summary(
+pub(super) async fn phone_summary(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    visit: StaffVisit,
+    PagePath((_, id)): PagePath<(String, String)>,
     Form(form): Form<PhoneForm>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = match phone_form(&state, lang, &uri, s.csrf.clone(), &staff, &id).await {
         Ok(p) => p,
         Err(e) => {
@@ -695,20 +705,21 @@ pub(crate) struct PhoneConfirmForm {
     verbal_confirmation: Option<String>,
 }
 
+impl WithCsrf for PhoneConfirmForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// CHK-11: places the phone order on the customer's verbal confirmation.
-pub(crate) async fn phone_place(
+pub(super) async fn phone_place(
     State(state): State<AppState>,
-    PagePath((lang, id, checkout_id)): PagePath<(String, String, String)>,
-    OriginalUri(uri): OriginalUri,
+    PagePath((_, id, checkout_id)): PagePath<(String, String, String)>,
     client: crate::api::checkout::Client,
-    headers: HeaderMap,
-    Form(form): Form<PhoneConfirmForm>,
+    Posted { visit, form }: Posted<PhoneConfirmForm>,
 ) -> Response {
-    let (lang, staff, page) =
-        match posted(&state, &lang, &headers, &uri, "staff-orders", &form.csrf).await {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let page = visit.page(&state, "staff-orders");
+    let StaffVisit { lang, staff, .. } = visit;
     let confirmed = form.verbal_confirmation.is_some();
     let placed = checkout::place_phone_order(
         &state.app,

@@ -2,25 +2,74 @@
 //! every page checks the role through the same use cases as the API, so a role that may
 //! not see customers gets a 403 page, and every view of a customer is in the access log.
 
-use super::account::{
-    cookie_of, csrf_ok, fail, lang_of, no_store, session, session_cookie, with_cookie,
-};
-use super::{Layout, PageError, PagePath, render};
 use crate::AppState;
 use crate::i18n::Tr;
+use crate::storefront::account::{
+    cookie_of, csrf_ok, fail, lang_of, no_store, session, session_cookie, with_cookie,
+};
+use crate::storefront::{Layout, PageError, PagePath, render};
 use askama::Template;
-use axum::Form;
-use axum::extract::{OriginalUri, RawQuery, State};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, RawQuery, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_app::{AppError, backoffice, contact};
 use ecrin_core::Lang;
 use ecrin_store::Staff;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
-pub(crate) mod fulfilment;
-pub(crate) mod orders;
+mod fulfilment;
+mod orders;
+
+/// The back office's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/{lang}/staff", get(home))
+        .route("/{lang}/staff/customers", get(find))
+        .route("/{lang}/staff/customers/{id}", get(customer))
+        .route("/{lang}/staff/customers/{id}/{action}", post(end_account))
+        .route(
+            "/{lang}/staff/customers/{id}/dispute",
+            post(orders::dispute),
+        )
+        .route(
+            "/{lang}/staff/customers/{id}/phone-order",
+            get(orders::phone_order_form).post(orders::phone_summary),
+        )
+        .route(
+            "/{lang}/staff/customers/{id}/phone-order/{checkout}",
+            post(orders::phone_place),
+        )
+        .route("/{lang}/staff/orders", get(orders::list))
+        .route("/{lang}/staff/deadlines", get(fulfilment::deadlines))
+        .route("/{lang}/staff/orders/{number}", get(fulfilment::order_page))
+        .route(
+            "/{lang}/staff/orders/{number}/confirm-pickup",
+            post(orders::confirm_pickup),
+        )
+        .route(
+            "/{lang}/staff/orders/{number}/{action}",
+            post(fulfilment::act),
+        )
+        .route(
+            "/{lang}/staff/terms",
+            get(orders::terms).post(orders::publish_terms),
+        )
+        .route("/{lang}/staff/tickets", get(tickets))
+        .route("/{lang}/staff/tickets/{id}/answer", post(answer))
+        .route("/{lang}/staff/quotes", get(quotes))
+        .route("/{lang}/staff/logout", post(logout))
+}
+
+/// The staff login: rate-limited per client address, as every page that guesses
+/// credentials.
+pub(crate) fn guarded_routes() -> Router<AppState> {
+    Router::new().route("/{lang}/staff/login", get(login_form).post(login))
+}
 
 struct CustomerView {
     id: String,
@@ -201,27 +250,98 @@ async fn visit(
     Ok((lang, Tr::new(lang), s, staff))
 }
 
-/// A form posted in the back office: the language, the member of staff and the page to
-/// answer on (titled `heading`), once the form's token is checked.
-async fn posted(
-    state: &AppState,
-    segment: &str,
-    headers: &HeaderMap,
-    uri: &Uri,
-    heading: &str,
-    csrf: &str,
-) -> Result<(Lang, Staff, StaffPage), Response> {
-    let (lang, t, s, staff) = visit(state, segment, headers).await?;
-    let page = StaffPage::new(state, lang, uri, t.t(heading), s.csrf.clone()).signed(t, &staff);
-    if !csrf_ok(&s, csrf) {
-        let expired = ecrin_core::Refusal::of(
-            ecrin_core::refusal::RefusalKind::Forbidden,
-            "form_expired",
-            t.t("error-form-expired"),
-        );
-        return Err(refused(state, lang, page, expired.into()));
+/// What every back-office page starts from, done once before the handler: the page's
+/// language (the first segment of its path), the signed-in member of staff and their
+/// page session. Anyone else is sent to the staff login.
+struct StaffVisit {
+    lang: Lang,
+    t: Tr,
+    session: PageSession,
+    staff: Staff,
+    uri: Uri,
+}
+
+impl FromRequestParts<AppState> for StaffVisit {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |u| u.0.clone());
+        let segment = uri
+            .path()
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let (lang, t, session, staff) = visit(state, &segment, &parts.headers).await?;
+        Ok(StaffVisit {
+            lang,
+            t,
+            session,
+            staff,
+            uri,
+        })
     }
-    Ok((lang, staff, page))
+}
+
+impl StaffVisit {
+    /// The page titled by the locale key `heading`, signed by the member of staff.
+    fn page(&self, state: &AppState, heading: &str) -> StaffPage {
+        StaffPage::new(
+            state,
+            self.lang,
+            &self.uri,
+            self.t.t(heading),
+            self.session.csrf.clone(),
+        )
+        .signed(Tr::new(self.lang), &self.staff)
+    }
+}
+
+/// A form of the back office that carries its page session's token.
+trait WithCsrf {
+    fn csrf(&self) -> &str;
+}
+
+impl WithCsrf for std::collections::HashMap<String, String> {
+    fn csrf(&self) -> &str {
+        self.get("csrf").map_or("", String::as_str)
+    }
+}
+
+/// A form posted in the back office, taken only once its token matches the page
+/// session's: the visit and the form's fields. An expired form gets a 403 page.
+struct Posted<T> {
+    visit: StaffVisit,
+    form: T,
+}
+
+impl<T> FromRequest<AppState> for Posted<T>
+where
+    T: DeserializeOwned + WithCsrf + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let visit = StaffVisit::from_request_parts(&mut parts, state).await?;
+        let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !csrf_ok(&visit.session, form.csrf()) {
+            let expired = ecrin_core::Refusal::of(
+                ecrin_core::refusal::RefusalKind::Forbidden,
+                "form_expired",
+                visit.t.t("error-form-expired"),
+            );
+            let page = visit.page(state, "error-form-expired");
+            return Err(refused(state, visit.lang, page, expired.into()));
+        }
+        Ok(Posted { visit, form })
+    }
 }
 
 /// A refusal of the role or of the input, said on a page with its status.
@@ -250,7 +370,7 @@ fn refused(state: &AppState, lang: Lang, page: StaffPage, e: AppError) -> Respon
     (status, no_store(render(&page))).into_response()
 }
 
-pub(crate) async fn login_form(
+async fn login_form(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
@@ -280,7 +400,7 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-pub(crate) async fn login(
+async fn login(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
@@ -320,16 +440,15 @@ pub(crate) async fn login(
 }
 
 /// PRV-8: the back office's home: what the role may do.
-pub(crate) async fn home(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn home(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let mut page = StaffPage::new(&state, lang, &uri, t.t("staff-title"), s.csrf).signed(t, &staff);
     page.search = backoffice::require(&staff, backoffice::CUSTOMER_DATA).is_ok();
     if !page.search {
@@ -339,18 +458,21 @@ pub(crate) async fn home(
 }
 
 /// PRV-8: a customer found by e-mail address.
-pub(crate) async fn find(
+async fn find(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
+    visit: StaffVisit,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let email = super::account::query_param(query.as_deref(), "email").unwrap_or_default();
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
+    let email =
+        crate::storefront::account::query_param(query.as_deref(), "email").unwrap_or_default();
     let mut page =
         StaffPage::new(&state, lang, &uri, t.t("staff-find-customer"), s.csrf).signed(t, &staff);
     page.search = true;
@@ -367,16 +489,19 @@ pub(crate) async fn find(
 }
 
 /// PRV-8: a customer's record; the view is written to the access log.
-pub(crate) async fn customer(
+async fn customer(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    visit: StaffVisit,
+    PagePath((_, id)): PagePath<(String, String)>,
 ) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-customer"), s.csrf).signed(t, &staff);
     let c = match backoffice::view_customer(&state.app, &staff.id, &id).await {
         Ok(c) => c,
@@ -391,7 +516,7 @@ pub(crate) async fn customer(
         .map(|a| {
             format!(
                 "{} — {} — {}",
-                super::legal::date(a.at_ms, lang, tz),
+                crate::storefront::legal::date(a.at_ms, lang, tz),
                 a.staff_id,
                 a.action
             )
@@ -430,7 +555,7 @@ pub(crate) async fn customer(
                 .map(|o| {
                     vec![
                         Cell::text(o.number.clone()),
-                        Cell::text(super::legal::date(o.placed_at, lang, tz)),
+                        Cell::text(crate::storefront::legal::date(o.placed_at, lang, tz)),
                         Cell::text(t.money(o.total)),
                         Cell::text(t.t(&format!(
                             "order-status-{}",
@@ -502,19 +627,20 @@ pub(crate) struct ReasonForm {
     reason: String,
 }
 
+impl WithCsrf for ReasonForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// ACC-7: suspend or close, with the reason e-mailed.
-pub(crate) async fn end_account(
+async fn end_account(
     State(state): State<AppState>,
-    PagePath((lang, id, action)): PagePath<(String, String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<ReasonForm>,
+    PagePath((_, id, action)): PagePath<(String, String, String)>,
+    Posted { visit, form }: Posted<ReasonForm>,
 ) -> Response {
-    let (lang, staff, page) =
-        match posted(&state, &lang, &headers, &uri, "staff-customer", &form.csrf).await {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let page = visit.page(&state, "staff-customer");
+    let StaffVisit { lang, staff, .. } = visit;
     let done = match action.as_str() {
         "suspend" => backoffice::suspend_customer(&state.app, &staff.id, &id, &form.reason).await,
         "close" => backoffice::close_customer(&state.app, &staff.id, &id, &form.reason).await,
@@ -527,16 +653,15 @@ pub(crate) async fn end_account(
 }
 
 /// PRV-9: the contact form's questions, open ones first.
-pub(crate) async fn tickets(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn tickets(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-tickets"), s.csrf).signed(t, &staff);
     let list = match contact::tickets(&state.app, &staff.id).await {
         Ok(l) => l,
@@ -553,7 +678,7 @@ pub(crate) async fn tickets(
                     k.id,
                     k.name,
                     k.email,
-                    super::legal::date(k.created_at_ms, lang, tz)
+                    crate::storefront::legal::date(k.created_at_ms, lang, tz)
                 ),
                 id: k.id,
                 subject: k.subject,
@@ -574,19 +699,20 @@ pub(crate) struct AnswerForm {
     answer: String,
 }
 
+impl WithCsrf for AnswerForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// PRV-9: the answer, e-mailed to the sender.
-pub(crate) async fn answer(
+async fn answer(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<AnswerForm>,
+    PagePath((_, id)): PagePath<(String, String)>,
+    Posted { visit, form }: Posted<AnswerForm>,
 ) -> Response {
-    let (lang, staff, page) =
-        match posted(&state, &lang, &headers, &uri, "staff-tickets", &form.csrf).await {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let page = visit.page(&state, "staff-tickets");
+    let StaffVisit { lang, staff, .. } = visit;
     match contact::answer(&state.app, &staff.id, &id, &form.answer).await {
         Ok(_) => Redirect::to(&format!("/{}/staff/tickets", lang.code())).into_response(),
         Err(e) => refused(&state, lang, page, e),
@@ -594,16 +720,15 @@ pub(crate) async fn answer(
 }
 
 /// BSK-5: the quote requests.
-pub(crate) async fn quotes(
-    State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let (lang, t, s, staff) = match visit(&state, &lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn quotes(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-quotes"), s.csrf).signed(t, &staff);
     let list = match backoffice::quote_requests(&state.app, &staff.id).await {
         Ok(l) => l,
@@ -616,7 +741,11 @@ pub(crate) async fn quotes(
             .into_iter()
             .map(|q| {
                 (
-                    format!("{} {}", super::legal::date(q.created_at_ms, lang, tz), q.id),
+                    format!(
+                        "{} {}",
+                        crate::storefront::legal::date(q.created_at_ms, lang, tz),
+                        q.id
+                    ),
                     q.name,
                     q.company,
                     q.email,
@@ -629,11 +758,11 @@ pub(crate) async fn quotes(
     no_store(render(&page))
 }
 
-pub(crate) async fn logout(
+async fn logout(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     headers: HeaderMap,
-    Form(form): Form<super::account::CsrfForm>,
+    Form(form): Form<crate::storefront::account::CsrfForm>,
 ) -> Response {
-    super::account::end_session(&state, &lang, &headers, &form, "staff/login").await
+    crate::storefront::account::end_session(&state, &lang, &headers, &form, "staff/login").await
 }
