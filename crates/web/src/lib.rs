@@ -9,6 +9,7 @@ mod client;
 mod consent;
 pub mod cookies;
 mod error;
+mod extract;
 pub use ecrin_app::i18n;
 mod ops;
 mod picture;

@@ -3,6 +3,7 @@
 //! not see customers gets a 403 page, and every view of a customer is in the access log.
 
 use crate::AppState;
+use crate::extract::{WithCsrf, lang_segment, original_uri};
 use crate::i18n::Tr;
 use crate::storefront::account::{
     cookie_of, csrf_ok, fail, lang_of, no_store, session, session_cookie, with_cookie,
@@ -265,17 +266,8 @@ impl FromRequestParts<AppState> for StaffVisit {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let uri = parts
-            .extensions
-            .get::<OriginalUri>()
-            .map_or_else(|| parts.uri.clone(), |u| u.0.clone());
-        let segment = uri
-            .path()
-            .trim_start_matches('/')
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let uri = original_uri(parts);
+        let segment = lang_segment(&uri);
         let (lang, t, session, staff) = visit(state, &segment, &parts.headers).await?;
         Ok(StaffVisit {
             lang,
@@ -298,17 +290,6 @@ impl StaffVisit {
             self.session.csrf.clone(),
         )
         .signed(Tr::new(self.lang), &self.staff)
-    }
-}
-
-/// A form of the back office that carries its page session's token.
-trait WithCsrf {
-    fn csrf(&self) -> &str;
-}
-
-impl WithCsrf for std::collections::HashMap<String, String> {
-    fn csrf(&self) -> &str {
-        self.get("csrf").map_or("", String::as_str)
     }
 }
 

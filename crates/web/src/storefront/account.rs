@@ -4,6 +4,7 @@
 use super::{Layout, PageError, PagePath, render, url_lang};
 use crate::AppState;
 use crate::cookies;
+use crate::extract::PageLang;
 use crate::i18n::Tr;
 use askama::Template;
 use axum::Form;
@@ -153,14 +154,10 @@ fn sign_up_page(
 
 pub(crate) async fn sign_up_form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     match session(&state, &headers).await {
         Ok((s, cookie)) => with_cookie(
             render(&sign_up_page(
@@ -305,15 +302,11 @@ impl MessagePage {
 /// following links never activates an account by itself.
 pub(crate) async fn activate_form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     let token = query_param(raw.as_deref(), "token").unwrap_or_default();
     let (s, cookie) = match session(&state, &headers).await {
@@ -346,15 +339,11 @@ pub(crate) struct TokenForm {
 
 pub(crate) async fn activate(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
         Ok(s) => s,
@@ -434,15 +423,11 @@ pub(crate) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
 
 pub(crate) async fn login_form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     match session(&state, &headers).await {
         Ok((s, cookie)) => {
@@ -596,14 +581,10 @@ fn forgot_page(
 /// ACC-8: asks for a reset link.
 pub(crate) async fn forgot_form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     match session(&state, &headers).await {
         Ok((s, cookie)) => with_cookie(
             render(&forgot_page(&state, lang, &uri, s.csrf, None)),
@@ -708,15 +689,11 @@ fn reset_page(
 /// ACC-8: the reset link of the e-mail: a form for the new password.
 pub(crate) async fn reset_form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let token = query_param(raw.as_deref(), "token").unwrap_or_default();
     match session(&state, &headers).await {
         Ok((s, cookie)) => with_cookie(
@@ -810,13 +787,10 @@ pub(crate) async fn reset(
 /// scanner following links withdraws nothing by itself.
 pub(crate) async fn unsubscribe_form(
     State(state): State<AppState>,
-    PagePath((lang, _token)): PagePath<(String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, _token)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     let mut page = MessagePage::new(
         &state,
@@ -834,13 +808,10 @@ pub(crate) async fn unsubscribe_form(
 /// the authority, and a second post changes nothing.
 pub(crate) async fn unsubscribe(
     State(state): State<AppState>,
-    PagePath((lang, token)): PagePath<(String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, token)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     match ecrin_app::privacy::unsubscribe(&state.app, &token).await {
         Ok(_) => {

@@ -4,10 +4,9 @@
 //! login it joins the account's basket. Every form works without JavaScript (post, then
 //! redirect); `basket.js` sends the same forms in the background and swaps the answer in.
 
-use super::account::{
-    cookie_of, csrf_ok, fail, lang_of, no_store, query_param, session, with_cookie,
-};
+use super::account::{cookie_of, csrf_ok, fail, no_store, query_param, session, with_cookie};
 use super::{Layout, PageError, PagePath, render, same_site};
+use crate::extract::PageLang;
 use crate::i18n::Tr;
 use crate::{AppState, reads};
 use askama::Template;
@@ -124,15 +123,11 @@ async fn basket_page(
 /// is started just to look.
 pub(crate) async fn page(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
         Ok(s) => s,
@@ -241,15 +236,11 @@ async fn refused(
 /// starts the session that holds the basket.
 pub(crate) async fn add(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<AddForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let existing = match sessions::load(&state.app, &cookie_of(&headers)).await {
         Ok(s) => s,
         Err(e) => return fail(&state, PageError::from_app(lang, e)),
@@ -308,15 +299,12 @@ pub(crate) struct LineForm {
 /// BSK-4: a new quantity for a line, or its removal.
 pub(crate) async fn change_line(
     State(state): State<AppState>,
-    PagePath((lang, line)): PagePath<(String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, line)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<LineForm>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let s = match sessions::load(&state.app, &cookie_of(&headers)).await {
         Ok(Some(s)) => s,
         Ok(None) => return Redirect::to(&format!("/{}/basket", lang.code())).into_response(),
@@ -402,14 +390,10 @@ async fn quote_page(
 /// BSK-5, ACC-1: the quote request form, with the basket's pieces listed.
 pub(crate) async fn quote_form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let (s, cookie) = match session(&state, &headers).await {
         Ok(v) => v,
         Err(e) => return fail(&state, PageError::from_app(lang, e)),
@@ -430,15 +414,11 @@ pub(crate) async fn quote_form(
 
 pub(crate) async fn quote(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<QuoteFields>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let t = Tr::new(lang);
     let (s, cookie) = match session(&state, &headers).await {
         Ok(v) => v,

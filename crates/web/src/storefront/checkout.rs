@@ -4,10 +4,11 @@
 //!
 //! Every form works without JavaScript: post, then redirect to the next page.
 
-use super::account::{csrf_ok, fail, lang_of, no_store};
+use super::account::{csrf_ok, fail, no_store};
 use super::my_account::signed_in_then;
 use super::{Layout, PageError, PagePath, field_messages, render};
 use crate::AppState;
+use crate::extract::PageLang;
 use crate::i18n::Tr;
 use askama::Template;
 use axum::Form;
@@ -280,14 +281,10 @@ async fn form_page(
 /// CHK-2: the checkout's choices; a visitor logs in first and comes back (ACC-6).
 pub(crate) async fn form(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let next = format!("/{}/checkout", lang.code());
     let (s, c) = match signed_in_then(&state, lang, &headers, Some(&next)).await {
         Ok(x) => x,
@@ -312,15 +309,11 @@ pub(crate) async fn form(
 /// CHK-1 … CHK-6: prices the basket with the choices, then shows the summary.
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(f): Form<CheckoutFields>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let next = format!("/{}/checkout", lang.code());
     let (s, c) = match signed_in_then(&state, lang, &headers, Some(&next)).await {
         Ok(x) => x,
@@ -559,15 +552,12 @@ fn summary_page(
 /// CHK-5: the priced summary, with the terms to accept (CHK-7).
 pub(crate) async fn summary(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, id)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let (s, c) = match signed_in_then(&state, lang, &headers, None).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -601,16 +591,13 @@ pub(crate) struct OrderFields {
 /// CHK-7 … CHK-10: places the order, then shows it.
 pub(crate) async fn place(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, id)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     client: crate::api::checkout::Client,
     headers: HeaderMap,
     Form(f): Form<OrderFields>,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let (s, c) = match signed_in_then(&state, lang, &headers, None).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -770,14 +757,11 @@ fn timeline(
 /// An order of the customer's, as placed; another customer's is not found.
 pub(crate) async fn order_page(
     State(state): State<AppState>,
-    PagePath((lang, number)): PagePath<(String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, number)): PagePath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let (s, c) = match signed_in_then(&state, lang, &headers, None).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -854,13 +838,10 @@ pub(crate) async fn order_page(
 /// accepted, in the order's language).
 pub(crate) async fn order_document(
     State(state): State<AppState>,
-    PagePath((lang, number, file)): PagePath<(String, String, String)>,
+    PageLang(lang): PageLang,
+    PagePath((_, number, file)): PagePath<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let (_, c) = match signed_in_then(&state, lang, &headers, None).await {
         Ok(x) => x,
         Err(r) => return r,

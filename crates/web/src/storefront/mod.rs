@@ -95,6 +95,15 @@ pub(crate) fn routes() -> Router<AppState> {
         )
 }
 
+/// The login page, coming back to `next` once logged in when there is one (ACC-6).
+pub(crate) fn login_redirect(lang: Lang, next: Option<&str>) -> Response {
+    let to = match next {
+        Some(n) => format!("/{}/account/login?next={n}", lang.code()),
+        None => format!("/{}/account/login", lang.code()),
+    };
+    Redirect::to(&to).into_response()
+}
+
 /// The pages that guess credentials or send e-mail: rate-limited per client address.
 pub(crate) fn guarded_routes() -> Router<AppState> {
     Router::new()

@@ -2,14 +2,14 @@
 //! default delivery address, the basket, what the customer receives, and their data:
 //! download, restriction, objection, erasure. Every form carries the session's token.
 
-use super::account::{MessagePage, cookie_of, csrf_ok, fail, lang_of, no_store, query_param};
+use super::account::{MessagePage, cookie_of, fail, no_store, query_param};
 use super::{Layout, PageError, PagePath, render};
 use crate::AppState;
 use crate::cookies;
+use crate::extract::{CustomerForm, PageLang, SignedIn, WithCsrf};
 use crate::i18n::Tr;
 use askama::Template;
-use axum::Form;
-use axum::extract::{OriginalUri, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::privacy::{self, AddressForm, Channel, Purpose, Rectification};
@@ -35,13 +35,7 @@ pub(super) async fn signed_in_then(
     headers: &HeaderMap,
     next: Option<&str>,
 ) -> Result<(PageSession, Customer), Response> {
-    let login = || {
-        let to = match next {
-            Some(n) => format!("/{}/account/login?next={n}", lang.code()),
-            None => format!("/{}/account/login", lang.code()),
-        };
-        Redirect::to(&to).into_response()
-    };
+    let login = || super::login_redirect(lang, next);
     let s = sessions::load(&state.app, &cookie_of(headers))
         .await
         .map_err(|e| fail(state, PageError::from_app(lang, e)))?
@@ -89,6 +83,12 @@ pub(crate) struct AddressFields {
     is_default: Option<String>,
 }
 
+impl WithCsrf for AddressFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct IdentityFields {
     #[serde(default)]
@@ -101,6 +101,12 @@ pub(crate) struct IdentityFields {
     family_name: String,
     #[serde(default)]
     phone: String,
+}
+
+impl WithCsrf for IdentityFields {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
 
 #[derive(Template)]
@@ -246,19 +252,16 @@ async fn page(
 /// ACC-5: "My Account". Without a logged-in session, the login page.
 pub(crate) async fn home(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
+    visit: SignedIn,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
-    let (s, c) = match signed_in(&state, lang, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let SignedIn {
+        lang,
+        session: s,
+        customer: c,
+        uri,
+        ..
+    } = visit;
     let t = Tr::new(lang);
     let notice = query_param(query.as_deref(), "saved").map(|what| match what.as_str() {
         "address" => t.t("account-address-saved"),
@@ -269,24 +272,6 @@ pub(crate) async fn home(
         Ok(r) => r,
         Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
-}
-
-/// The start of every action: the language, the signed-in customer and a valid token.
-async fn action(
-    state: &AppState,
-    lang: &str,
-    headers: &HeaderMap,
-    csrf: &str,
-) -> Result<(Lang, PageSession, Customer), Response> {
-    let lang = lang_of(state, lang).map_err(|e| fail(state, e))?;
-    let (s, c) = signed_in(state, lang, headers).await?;
-    if !csrf_ok(&s, csrf) {
-        return Err(fail(
-            state,
-            PageError::BadRequest(lang, Tr::new(lang).t("error-form-expired")),
-        ));
-    }
-    Ok((lang, s, c))
 }
 
 fn back(lang: Lang, what: &str, anchor: &str) -> Response {
@@ -329,15 +314,15 @@ async fn again(
 /// PRV-2: rectification of title, names and phone.
 pub(crate) async fn save_identity(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<IdentityFields>,
+    CustomerForm { visit, form }: CustomerForm<IdentityFields>,
 ) -> Response {
-    let (lang, s, c) = match action(&state, &lang, &headers, &form.csrf).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let SignedIn {
+        lang,
+        session: s,
+        customer: c,
+        uri,
+        ..
+    } = visit;
     let r = Rectification {
         title: Some(form.title.clone()),
         given_name: Some(form.given_name.clone()),
@@ -359,15 +344,15 @@ pub(crate) async fn save_identity(
 /// ACC-5: a new address.
 pub(crate) async fn add_address(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<AddressFields>,
+    CustomerForm { visit, form }: CustomerForm<AddressFields>,
 ) -> Response {
-    let (lang, s, c) = match action(&state, &lang, &headers, &form.csrf).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let SignedIn {
+        lang,
+        session: s,
+        customer: c,
+        uri,
+        ..
+    } = visit;
     let a = AddressForm {
         label: form.label.clone(),
         given_name: form.given_name.clone(),
@@ -403,18 +388,25 @@ pub(crate) struct AddressAction {
     action: String,
 }
 
+impl WithCsrf for AddressAction {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// ACC-5: make an address the default one, or remove it.
 pub(crate) async fn address_action(
     State(state): State<AppState>,
-    PagePath((lang, id)): PagePath<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<AddressAction>,
+    PagePath((_, id)): PagePath<(String, String)>,
+    CustomerForm { visit, form }: CustomerForm<AddressAction>,
 ) -> Response {
-    let (lang, s, c) = match action(&state, &lang, &headers, &form.csrf).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let SignedIn {
+        lang,
+        session: s,
+        customer: c,
+        uri,
+        ..
+    } = visit;
     let done = match form.action.as_str() {
         "default" => privacy::set_default_address(&state.app, &c.id, &id).await,
         "delete" => privacy::delete_address(&state.app, &c.id, &id).await,
@@ -443,18 +435,24 @@ pub(crate) struct ChoicesForm {
     objection: Option<String>,
 }
 
+impl WithCsrf for ChoicesForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// PRV-2, PRV-3: consents, and restriction or objection.
 pub(crate) async fn save_choices(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<ChoicesForm>,
+    CustomerForm { visit, form }: CustomerForm<ChoicesForm>,
 ) -> Response {
-    let (lang, s, c) = match action(&state, &lang, &headers, &form.csrf).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let SignedIn {
+        lang,
+        session: s,
+        customer: c,
+        uri,
+        ..
+    } = visit;
     let choices = if form.form == "rights" {
         vec![
             (Purpose::Restriction, form.restriction.is_some()),
@@ -479,13 +477,9 @@ pub(crate) async fn save_choices(
 /// PRV-2: the download of everything held, as JSON.
 pub(crate) async fn export(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
+    PageLang(lang): PageLang,
     headers: HeaderMap,
 ) -> Response {
-    let lang = match lang_of(&state, &lang) {
-        Ok(l) => l,
-        Err(e) => return fail(&state, e),
-    };
     let (_, c) = match signed_in(&state, lang, &headers).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -504,18 +498,24 @@ pub(crate) struct EraseForm {
     password: String,
 }
 
+impl WithCsrf for EraseForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// PRV-2: erasure, confirmed with the password; the session ends with the account.
 pub(crate) async fn erase(
     State(state): State<AppState>,
-    PagePath(lang): PagePath<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<EraseForm>,
+    CustomerForm { visit, form }: CustomerForm<EraseForm>,
 ) -> Response {
-    let (lang, s, c) = match action(&state, &lang, &headers, &form.csrf).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+    let SignedIn {
+        lang,
+        session: s,
+        customer: c,
+        uri,
+        ..
+    } = visit;
     let t = Tr::new(lang);
     let checked = sessions::throttled(
         &state.app,
