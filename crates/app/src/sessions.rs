@@ -6,6 +6,7 @@ use crate::customers::{random_hex, token_hash};
 use crate::{App, AppError, passwords};
 use ecrin_core::Refusal;
 use ecrin_core::account::{AccountStatus, Email};
+use ecrin_core::refusal::RefusalKind;
 use ecrin_store::{Customer, WebSession};
 
 /// A page session lasts at most this long on the server, whatever the browser keeps.
@@ -99,7 +100,7 @@ pub async fn check_customer(app: &App, email: &str, password: &str) -> Result<Cu
     let ok = passwords::verify(password.to_owned(), phc).await;
     let invalid = || {
         Refusal::of(
-            ecrin_core::refusal::RefusalKind::Unauthorized,
+            RefusalKind::Unauthorized,
             "invalid_credentials",
             "wrong e-mail address or password",
         )
@@ -144,7 +145,7 @@ pub async fn throttled<T>(
         >= MAX_FAILURES
     {
         return Err(Refusal::of(
-            ecrin_core::refusal::RefusalKind::RateLimited,
+            RefusalKind::RateLimited,
             "rate_limited",
             "too many failed logins for this address; wait 15 minutes",
         )
@@ -153,7 +154,7 @@ pub async fn throttled<T>(
     let result = check.await;
     let mut tx = app.store.begin().await?;
     match &result {
-        Err(AppError::Refused(r)) if r.code == "invalid_credentials" => {
+        Err(AppError::Refused(r)) if r.kind == RefusalKind::Unauthorized => {
             tx.record_login_failure(&key, now).await?
         }
         Ok(_) => {
@@ -196,7 +197,7 @@ pub async fn log_in_staff(
             .await?
             .ok_or_else(|| {
                 AppError::from(Refusal::of(
-                    ecrin_core::refusal::RefusalKind::Unauthorized,
+                    RefusalKind::Unauthorized,
                     "invalid_credentials",
                     "wrong e-mail address or password",
                 ))

@@ -19,6 +19,7 @@ use axum::{Form, Router};
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_app::{AppError, backoffice, contact};
 use ecrin_core::Lang;
+use ecrin_core::refusal::RefusalKind;
 use ecrin_store::Staff;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -314,7 +315,7 @@ where
             .map_err(IntoResponse::into_response)?;
         if !csrf_ok(&visit.session, form.csrf()) {
             let expired = ecrin_core::Refusal::of(
-                ecrin_core::refusal::RefusalKind::Forbidden,
+                RefusalKind::Forbidden,
                 "form_expired",
                 visit.t.t("error-form-expired"),
             );
@@ -329,7 +330,7 @@ where
 fn refused(state: &AppState, lang: Lang, page: StaffPage, e: AppError) -> Response {
     let t = Tr::new(lang);
     let (status, text) = match e {
-        AppError::Refused(r) if r.code == "forbidden" => {
+        AppError::Refused(r) if r.kind == RefusalKind::Forbidden => {
             (StatusCode::FORBIDDEN, t.t("staff-forbidden"))
         }
         AppError::Refused(r) => (crate::error::status_of(&r), r.detail),

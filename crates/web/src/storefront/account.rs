@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_app::{AppError, customers};
 use ecrin_core::Lang;
+use ecrin_core::refusal::RefusalKind;
 use serde::Deserialize;
 
 pub(crate) fn cookie_of(headers: &HeaderMap) -> String {
@@ -244,7 +245,7 @@ pub(crate) async fn sign_up(
                 "rate_limited" => ("email", StatusCode::TOO_MANY_REQUESTS),
                 _ => ("declares_adult_consumer", StatusCode::UNPROCESSABLE_ENTITY),
             };
-            let text = if r.code == "rate_limited" {
+            let text = if r.kind == RefusalKind::RateLimited {
                 t.t("error-messages-rate_limited")
             } else {
                 t.with(
@@ -629,7 +630,7 @@ pub(crate) async fn forgot(
     }
     match customers::request_password_reset(&state.app, &form.email).await {
         Ok(()) => {}
-        Err(AppError::Refused(r)) if r.code == "rate_limited" => {
+        Err(AppError::Refused(r)) if r.kind == RefusalKind::RateLimited => {
             let page = forgot_page(
                 &state,
                 lang,

@@ -15,6 +15,7 @@ use ecrin_app::AppError;
 use ecrin_app::contact::{self, ContactForm, ToFriend};
 use ecrin_app::sessions::PageSession;
 use ecrin_core::Lang;
+use ecrin_core::refusal::RefusalKind;
 use std::collections::HashMap;
 
 struct Field {
@@ -243,7 +244,7 @@ async fn send(
             p.errors = super::field_messages(t, &errors);
             (StatusCode::BAD_REQUEST, p)
         }
-        Err(AppError::Refused(r)) if r.code == "rate_limited" => {
+        Err(AppError::Refused(r)) if r.kind == RefusalKind::RateLimited => {
             p.errors = vec![(String::new(), t.t("error-messages-rate_limited"))];
             (StatusCode::TOO_MANY_REQUESTS, p)
         }

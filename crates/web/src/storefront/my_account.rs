@@ -16,6 +16,7 @@ use ecrin_app::privacy::{self, AddressForm, Channel, Purpose, Rectification};
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_app::{AppError, basket};
 use ecrin_core::Lang;
+use ecrin_core::refusal::RefusalKind;
 use ecrin_store::{BasketOwner, Customer};
 use serde::Deserialize;
 
@@ -525,9 +526,9 @@ pub(crate) async fn erase(
     .await;
     if let Err(e) = checked {
         let e = match e {
-            AppError::Refused(r) if r.code == "invalid_credentials" => {
+            AppError::Refused(r) if r.kind == RefusalKind::Unauthorized => {
                 AppError::Refused(ecrin_core::Refusal::of(
-                    ecrin_core::refusal::RefusalKind::Unauthorized,
+                    RefusalKind::Unauthorized,
                     "invalid_credentials",
                     t.t("account-erase-wrong-password"),
                 ))
