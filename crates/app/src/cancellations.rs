@@ -9,7 +9,6 @@ use crate::refunds::{self, RefundInput};
 use crate::{App, AppError};
 use ecrin_core::account::Role;
 use ecrin_core::order::{Effect, OrderEvent, OrderState, PaymentState, StockoutResolution, Units};
-use ecrin_core::profile::PaymentMethod;
 use ecrin_core::query::FieldError;
 use ecrin_store::{Order, Tx};
 
@@ -161,7 +160,15 @@ async fn apply(
     .await?;
     let seq = applied.event.seq;
     tx.commit().await?;
-    let refund = if paid && amount > 0 && order.payment_method == PaymentMethod::Card {
+    // STK-2: to the card through the provider, or by transfer for money received by
+    // transfer (owed on the deadline board until the house records it as sent).
+    let received = app
+        .store
+        .payments_of(&order.id)
+        .await?
+        .iter()
+        .any(|p| p.status == ecrin_core::payment::AttemptState::Captured);
+    let refund = if paid && amount > 0 && received {
         let input = RefundInput {
             amount,
             reason: format!("{kind}: {reason}"),

@@ -27,6 +27,9 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
 
 /// PAY-4: a transfer received, recorded by staff from the bank's statement (accountant,
 /// admin), with the same checks as the bank's notice; the history names who recorded it.
+/// The provider name of a bank transfer received: no provider refunds it, the house does.
+pub const TRANSFER: &str = "bank_transfer";
+
 pub async fn record_transfer(
     app: &App,
     staff_id: &str,
@@ -108,6 +111,18 @@ async fn take_transfer(
             return Err(refusal);
         }
     };
+    // The money received, as a payment of its own: what a refund is weighed against and
+    // made from (by transfer, by the house).
+    tx.insert_payment(&Payment {
+        id: format!("pay_{}", crate::customers::random_hex(12)?),
+        order_id: order.id.clone(),
+        provider: TRANSFER.to_owned(),
+        amount,
+        status: AttemptState::Captured,
+        created_at: now,
+        updated_at: now,
+    })
+    .await?;
     let invoice = issue_invoice(app, tx.as_mut(), &order, &paid, now).await?;
     crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     tell_the_house(app, tx.as_mut(), &order).await?;

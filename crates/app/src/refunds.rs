@@ -1,5 +1,5 @@
-//! PAY-1, INV-3: refunds of a card payment through the payment provider, each with its
-//! credit note.
+//! PAY-1, STK-2, INV-3: refunds, each with its credit note: of a card payment through the
+//! payment provider; of a bank transfer by a transfer the house sends, recorded as sent.
 //!
 //! A refund is written first as asked (its key unique, its amount weighed against what the
 //! payment captured and what was refunded already, the payment's row locked meanwhile),
@@ -90,7 +90,7 @@ pub async fn refund(
         .await?
         .into_iter()
         .find(|p| p.status == ecrin_core::payment::AttemptState::Captured)
-        .ok_or_else(|| Refusal::conflict("this order has no card payment captured to refund"))?;
+        .ok_or_else(|| Refusal::conflict("this order has no payment received to refund"))?;
 
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
@@ -140,15 +140,78 @@ pub async fn refund(
         });
     }
 
+    // STK-2: money received by transfer goes back by transfer, sent by the house; the
+    // refund waits on the deadline board until it is recorded as sent.
+    if payment.provider == crate::payment::TRANSFER {
+        return Ok(Done {
+            refund,
+            credit_note: None,
+            created,
+        });
+    }
+
     // The provider, with the same key: asked twice, it refunds once.
     let made = app
         .provider
         .refund(app, &refund.payment_id, refund.amount, &refund.key)
         .await?;
+    let settled = settle(app, &order, refund, &made.id, staff_id).await?;
+    Ok(Done { created, ..settled })
+}
 
+/// STK-2, INV-3: a refund by bank transfer recorded as sent by the house (accountant,
+/// admin), with the bank's reference: its credit note is issued and the customer told.
+pub async fn record_sent(
+    app: &App,
+    staff_id: &str,
+    refund_id: &str,
+    reference: &str,
+) -> Result<Done, AppError> {
+    let staff = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(&staff, &[Role::Admin, Role::Accountant])?;
+    let reference = reference.trim();
+    if reference.is_empty()
+        || reference.chars().count() > 100
+        || reference.chars().any(char::is_control)
+    {
+        return Err(invalid("reference", "1_to_100_printable_characters"));
+    }
+    let refund = app
+        .store
+        .refund_by_id(refund_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if refund.status != RefundState::Pending {
+        return Err(Refusal::conflict("this refund was made already").into());
+    }
+    let order = app
+        .store
+        .order_by_id(&refund.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    settle(app, &order, refund, reference, staff_id).await
+}
+
+/// The order a refund belongs to.
+pub async fn order_of(app: &App, refund: &Refund) -> Result<ecrin_store::Order, AppError> {
+    app.store
+        .order_by_id(&refund.order_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The refund made (by the provider, or by transfer): recorded once with its credit
+/// note, its event in the order's history and an e-mail to the customer.
+async fn settle(
+    app: &App,
+    order: &ecrin_store::Order,
+    refund: Refund,
+    made_id: &str,
+    staff_id: &str,
+) -> Result<Done, AppError> {
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
-    if !tx.settle_refund(&refund.id, &made.id, now).await? {
+    if !tx.settle_refund(&refund.id, made_id, now).await? {
         // Another request finished it meanwhile.
         tx.commit().await?;
         let note = app
@@ -160,11 +223,11 @@ pub async fn refund(
         return Ok(Done {
             refund: Refund {
                 status: RefundState::Succeeded,
-                provider_refund_id: Some(made.id),
+                provider_refund_id: Some(made_id.to_owned()),
                 ..refund
             },
             credit_note: note,
-            created,
+            created: false,
         });
     }
     let invoice = app.store.invoice_of(&order.id).await?;
@@ -185,21 +248,21 @@ pub async fn refund(
         now,
         "refunded",
         &serde_json::json!({"refund": refund.id, "amount": refund.amount,
-                            "provider_refund": made.id, "credit_note": note.number,
+                            "provider_refund": made_id, "credit_note": note.number,
                             "invoice": note.invoice_number, "by": staff_id}),
     )
     .await?;
-    tell_customer(app, tx.as_mut(), &order, &refund, &note).await?;
+    tell_customer(app, tx.as_mut(), order, &refund, &note).await?;
     tx.commit().await?;
     Ok(Done {
         refund: Refund {
             status: RefundState::Succeeded,
-            provider_refund_id: Some(made.id),
+            provider_refund_id: Some(made_id.to_owned()),
             updated_at: now,
             ..refund
         },
         credit_note: Some(note),
-        created,
+        created: true,
     })
 }
 

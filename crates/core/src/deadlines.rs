@@ -22,6 +22,8 @@ named_states! {
         DeliveryLimit = "delivery_limit",
         /// DLV-5: returned undelivered, abandoned without instructions by then.
         Abandonment = "abandonment",
+        /// STK-2, PAY-1: a refund the house owes, to be made by then.
+        RefundDue = "refund_due",
     }
 }
 
@@ -33,6 +35,7 @@ impl ClockKind {
             ClockKind::PreparationDue => "DLV-2",
             ClockKind::DeliveryLimit => "DLV-4",
             ClockKind::Abandonment => "DLV-5",
+            ClockKind::RefundDue => "STK-2",
         }
     }
 }
@@ -169,6 +172,16 @@ pub fn order_clocks(profile: &Profile, o: &OrderFacts) -> Vec<Clock> {
         _ => {}
     }
     clocks
+}
+
+/// STK-2: the clock of a refund asked at `asked_at` and not yet made.
+pub fn refund_clock(profile: &Profile, order_number: &str, asked_at: i64) -> Option<Clock> {
+    let asked = day_of(profile, asked_at)?;
+    Some(Clock {
+        kind: ClockKind::RefundDue,
+        order_number: order_number.to_owned(),
+        due_at: end_of(profile, refund_due(profile, asked)),
+    })
 }
 
 /// The board: every clock, the soonest due first.

@@ -180,8 +180,8 @@ pub use customers::{Customers, CustomersTx};
 pub use documents::{Documents, DocumentsTx};
 pub use exec::{Engine, Exec, Writer};
 pub use jobs::{Jobs, JobsTx};
-pub use orders::{Orders, OrdersTx};
-pub use payments::{Payments, PaymentsTx};
+pub use orders::{OrderSearch, Orders, OrdersTx};
+pub use payments::{Payments, PaymentsTx, PendingRefund};
 pub use privacy::{Privacy, PrivacyTx};
 pub use terms::{Terms, TermsTx};
 

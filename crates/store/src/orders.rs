@@ -2,7 +2,9 @@
 //! CHK-9's standing and refusals), the lifecycle's compare-and-set with its history
 //! chain, and the parcels of fulfilment.
 
-use crate::exec::{Engine, Exec, Writer, query, query_as, query_scalar};
+use crate::exec::{
+    Args, Engine, Exec, Value, Writer, query, query_as, query_as_with, query_scalar,
+};
 use crate::sql::*;
 use crate::*;
 
@@ -24,8 +26,9 @@ pub trait Orders: Send + Sync {
     /// A customer's orders, newest first, without their lines.
     async fn orders_of(&self, customer_id: &str) -> Result<Vec<Order>>;
 
-    /// Every customer's newest orders, without their lines (staff).
-    async fn recent_orders(&self, limit: i64) -> Result<Vec<Order>>;
+    /// The back office's order list: the orders `search` selects, newest first, with
+    /// their lines, one page of at most `search.limit` and whether more follow.
+    async fn search_orders(&self, search: &OrderSearch) -> Result<(Vec<Order>, bool)>;
 
     /// CHK-9: a customer's standing: the flags, orders awaiting payment since before
     /// `unpaid_before_ms`, and orders since `since_ms` by the account and from `ip`,
@@ -198,22 +201,28 @@ impl<E: Engine> Orders for E {
         Ok(with_lines(orders, lines))
     }
 
-    async fn recent_orders(&self, limit: i64) -> Result<Vec<Order>> {
+    async fn search_orders(&self, search: &OrderSearch) -> Result<(Vec<Order>, bool)> {
         let mut conn = self.reader().await?;
-        let orders: Vec<Order> = query_as(recent_orders())
-            .bind(limit)
+        let (sql, args) = search_sql(search);
+        let mut orders: Vec<Order> = query_as_with(sql, args).fetch_all(&mut conn).await?;
+        let more = orders.len() as i64 > search.limit;
+        orders.truncate(usize::try_from(search.limit).unwrap_or(0));
+        if orders.is_empty() {
+            return Ok((orders, false));
+        }
+        let mut ids = Args::default();
+        let placeholders: Vec<String> = orders
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                ids.push(o.id.as_str());
+                format!("${}", i + 1)
+            })
+            .collect();
+        let lines = query_as_with(lines_of(&placeholders.join(", ")), ids)
             .fetch_all(&mut conn)
             .await?;
-        // The oldest listed and everything since: every listed order's lines even
-        // if others were placed meanwhile.
-        let Some(from) = orders.iter().map(|o| o.placed_at).min() else {
-            return Ok(orders);
-        };
-        let lines = query_as(lines_of(ORDERS_PLACED_FROM))
-            .bind(from)
-            .fetch_all(&mut conn)
-            .await?;
-        Ok(with_lines(orders, lines))
+        Ok((with_lines(orders, lines), more))
     }
 
     async fn standing(
@@ -627,10 +636,6 @@ pub fn orders_of() -> String {
     )
 }
 
-pub fn recent_orders() -> String {
-    format!("SELECT {ORDER_COLUMNS} FROM orders ORDER BY placed_at DESC, number DESC LIMIT $1")
-}
-
 pub const INSERT_ORDER_LINE: &str = "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, \
      personalisation, unit_price_incl_vat, unit_price_excl_vat, vat_rate_bp, line_total_incl_vat, \
      line_total_excl_vat, line_vat, withdrawable, reserved) \
@@ -737,3 +742,78 @@ pub const OPEN_ORDERS: &str = "SELECT o.number, o.status, o.payment_method, o.pl
      FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
      WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
      ORDER BY o.placed_at, o.number";
+
+/// What the back office's order list selects (all of it when nothing is set).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderSearch {
+    pub status: Option<ecrin_core::order::OrderState>,
+    /// Placed at or after this moment.
+    pub placed_from: Option<i64>,
+    /// Placed before this moment.
+    pub placed_before: Option<i64>,
+    pub customer_id: Option<String>,
+    /// An order number, exactly.
+    pub number: Option<String>,
+    /// The key of the ordering customer's e-mail address.
+    pub email_key: Option<String>,
+    /// Orders after this one in the list's order (newest first): its placing time and
+    /// number.
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// The statement of [`OrderSearch`], one more than the page to tell whether more follow.
+fn search_sql(s: &OrderSearch) -> (String, Args) {
+    let mut args = Args::default();
+    let mut wheres = Vec::new();
+    let arg = |args: &mut Args, v: Value| {
+        args.0.push(v);
+        format!("${}", args.0.len())
+    };
+    if let Some(status) = s.status {
+        let a = arg(&mut args, Value::Text(status.as_str().to_owned()));
+        wheres.push(format!("status = {a}"));
+    }
+    if let Some(from) = s.placed_from {
+        let a = arg(&mut args, Value::Int(from));
+        wheres.push(format!("placed_at >= {a}"));
+    }
+    if let Some(before) = s.placed_before {
+        let a = arg(&mut args, Value::Int(before));
+        wheres.push(format!("placed_at < {a}"));
+    }
+    if let Some(id) = &s.customer_id {
+        let a = arg(&mut args, Value::Text(id.clone()));
+        wheres.push(format!("customer_id = {a}"));
+    }
+    if let Some(number) = &s.number {
+        let a = arg(&mut args, Value::Text(number.clone()));
+        wheres.push(format!("number = {a}"));
+    }
+    if let Some(key) = &s.email_key {
+        let a = arg(&mut args, Value::Text(key.clone()));
+        wheres.push(format!(
+            "customer_id IN (SELECT id FROM customers WHERE email_key = {a})"
+        ));
+    }
+    if let Some((at, number)) = &s.after {
+        let a = arg(&mut args, Value::Int(*at));
+        let n = arg(&mut args, Value::Text(number.clone()));
+        wheres.push(format!(
+            "(placed_at < {a} OR (placed_at = {a} AND number < {n}))"
+        ));
+    }
+    let limit = arg(&mut args, Value::Int(s.limit + 1));
+    let filter = if wheres.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {} ", wheres.join(" AND "))
+    };
+    (
+        format!(
+            "SELECT {ORDER_COLUMNS} FROM orders {filter}ORDER BY placed_at DESC, number DESC \
+             LIMIT {limit}"
+        ),
+        args,
+    )
+}

@@ -15,6 +15,13 @@ pub trait Payments: Send + Sync {
 
     /// PAY-1: an order's refunds, oldest first.
     async fn refunds_of(&self, order_id: &str) -> Result<Vec<Refund>>;
+
+    /// A refund by its id.
+    async fn refund_by_id(&self, id: &str) -> Result<Option<Refund>>;
+
+    /// STK-2: the refunds the house still owes (asked, not yet made), with their orders'
+    /// numbers, oldest first.
+    async fn pending_refunds(&self) -> Result<Vec<PendingRefund>>;
 }
 
 #[async_trait]
@@ -74,6 +81,21 @@ pub trait PaymentsTx: Send {
 
 #[async_trait]
 impl<E: Engine> Payments for E {
+    async fn refund_by_id(&self, id: &str) -> Result<Option<Refund>> {
+        query_as(format!(
+            "SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut self.reader().await?)
+        .await
+    }
+
+    async fn pending_refunds(&self) -> Result<Vec<PendingRefund>> {
+        query_as(PENDING_REFUNDS)
+            .fetch_all(&mut self.reader().await?)
+            .await
+    }
+
     async fn payments_of(&self, order_id: &str) -> Result<Vec<Payment>> {
         query_as(payments_of())
             .bind(order_id)
@@ -302,3 +324,16 @@ pub const SANDBOX_REFUND: &str =
 
 pub const SANDBOX_REFUNDED: &str =
     "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM sandbox_refunds WHERE payment_id = $1";
+
+const PENDING_REFUNDS: &str = "SELECT r.id, o.number AS order_number, r.amount, r.created_at \
+     FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.status = 'pending' \
+     ORDER BY r.created_at, r.id";
+
+/// STK-2: a refund the house still owes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct PendingRefund {
+    pub id: String,
+    pub order_number: String,
+    pub amount: i64,
+    pub created_at: i64,
+}

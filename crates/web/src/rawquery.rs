@@ -42,6 +42,38 @@ fn decode(s: &str) -> Option<String> {
         .map(|c| c.into_owned())
 }
 
+/// The back office's order list filter from a query string; unknown keys are refused.
+pub fn order_filter(
+    raw: Option<&str>,
+) -> Result<ecrin_app::checkout::OrderFilter, Vec<FieldError>> {
+    let mut f = ecrin_app::checkout::OrderFilter::default();
+    let mut errors = Vec::new();
+    for (k, v) in parse(raw)? {
+        let slot = match k.as_str() {
+            "status" => &mut f.status,
+            "from" => &mut f.from,
+            "to" => &mut f.to,
+            "customer" => &mut f.customer,
+            "q" => &mut f.q,
+            "cursor" => &mut f.cursor,
+            "limit" => &mut f.limit,
+            _ => {
+                errors.push(FieldError {
+                    field: k,
+                    reason: "unknown_parameter",
+                });
+                continue;
+            }
+        };
+        *slot = Some(v);
+    }
+    if errors.is_empty() {
+        Ok(f)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

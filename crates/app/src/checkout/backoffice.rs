@@ -134,8 +134,52 @@ pub async fn refusals(
     Ok(app.store.order_refusals(customer_id, 200).await?)
 }
 
-/// Every customer's newest orders, for the back office.
-pub async fn recent_orders(app: &App, staff_id: &str) -> Result<Vec<Order>, AppError> {
+/// The most orders one page of the list shows.
+const MAX_PER_PAGE: i64 = 200;
+
+/// What staff ask of the order list, as typed (query string or form).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrderFilter {
+    /// An order state (`being_prepared`, `shipped`, …).
+    pub status: Option<String>,
+    /// Placed on or after this day (`YYYY-MM-DD`, the house's calendar).
+    pub from: Option<String>,
+    /// Placed on or before this day.
+    pub to: Option<String>,
+    /// A customer's id.
+    pub customer: Option<String>,
+    /// An order number, or the customer's e-mail address.
+    pub q: Option<String>,
+    /// Where the previous page ended (its `next`).
+    pub cursor: Option<String>,
+    /// Orders per page, 1 to 200 (50 unless said).
+    pub limit: Option<String>,
+}
+
+/// A filter's value, unless left empty.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// One page of the order list.
+#[derive(Debug, Clone)]
+pub struct OrderList {
+    pub orders: Vec<Order>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+}
+
+/// Orders per page of the list, unless asked otherwise (up to [`MAX_PER_PAGE`]).
+pub const ORDERS_PER_PAGE: i64 = 50;
+
+fn cursor_of(o: &Order) -> String {
+    format!("{}~{}", o.placed_at, o.number)
+}
+
+/// The back office's order list: filtered by state, day placed and customer, searched by
+/// order number or e-mail address (the latter for staff who see customers), newest
+/// first, a page at a time.
+pub async fn order_list(app: &App, staff_id: &str, f: &OrderFilter) -> Result<OrderList, AppError> {
     let s = staff(app, staff_id).await?;
     require(
         &s,
@@ -146,11 +190,74 @@ pub async fn recent_orders(app: &App, staff_id: &str) -> Result<Vec<Order>, AppE
             Role::Accountant,
         ],
     )?;
-    Ok(app.store.recent_orders(RECENT_ORDERS).await?)
+    let mut c = Checks::new();
+    let status = given(&f.status).and_then(|v| match v.parse::<ecrin_core::order::OrderState>() {
+        Ok(s) => Some(s),
+        Err(_) => {
+            c.fail("status", "unknown_status");
+            None
+        }
+    });
+    let zone = jiff::tz::TimeZone::get(&app.profile.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut day = |field: &str, v: Option<&str>, next: bool| -> Option<i64> {
+        let d = v?;
+        let Ok(date) = d.parse::<jiff::civil::Date>() else {
+            c.fail(field, "not_a_date");
+            return None;
+        };
+        let date = if next { date.tomorrow().ok()? } else { date };
+        date.to_zoned(zone.clone())
+            .ok()
+            .map(|z| z.timestamp().as_millisecond())
+    };
+    let placed_from = day("from", given(&f.from), false);
+    let placed_before = day("to", given(&f.to), true);
+    let (mut number, mut email_key) = (None, None);
+    if let Some(q) = given(&f.q) {
+        if q.contains('@') {
+            match ecrin_core::account::Email::parse(q) {
+                Some(e) => email_key = Some(e.key()),
+                None => c.fail("q", "not_an_email"),
+            }
+        } else {
+            number = Some(q.to_uppercase());
+        }
+    }
+    let after = given(&f.cursor).and_then(|v| {
+        let parsed = v
+            .split_once('~')
+            .and_then(|(at, n)| Some((at.parse::<i64>().ok()?, n.to_owned())));
+        if parsed.is_none() {
+            c.fail("cursor", "unknown_cursor");
+        }
+        parsed
+    });
+    let limit = match given(&f.limit).map(str::parse::<i64>) {
+        None => ORDERS_PER_PAGE,
+        Some(Ok(n)) if (1..=MAX_PER_PAGE).contains(&n) => n,
+        Some(_) => {
+            c.fail("limit", "1_to_200");
+            ORDERS_PER_PAGE
+        }
+    };
+    c.finish().map_err(AppError::Invalid)?;
+    if email_key.is_some() || given(&f.customer).is_some() {
+        require(&s, crate::backoffice::CUSTOMER_DATA)?;
+    }
+    let search = ecrin_store::OrderSearch {
+        status,
+        placed_from,
+        placed_before,
+        customer_id: given(&f.customer).map(str::to_owned),
+        number,
+        email_key,
+        after,
+        limit,
+    };
+    let (orders, more) = app.store.search_orders(&search).await?;
+    let next = more.then(|| orders.last().map(cursor_of)).flatten();
+    Ok(OrderList { orders, next })
 }
-
-/// How many of the newest orders staff see.
-const RECENT_ORDERS: i64 = 200;
 
 /// INV-5: an order's history, first event to last, with each event's hash and the one
 /// before it (admin, customer service, accountant): what happened to the order, and money
@@ -170,7 +277,7 @@ pub async fn history(
     Ok(app.store.order_events(&order.id).await?)
 }
 
-/// The invoices, refunds and credit notes of `orders`, a list [`recent_orders`] gave
+/// The invoices, refunds and credit notes of `orders`, a page of [`order_list`]
 /// (staff), or of a customer's orders ([`papers_of_customer`]): read once for the list.
 pub async fn papers_of_recent(
     app: &App,

@@ -884,3 +884,276 @@ async fn dlv_3_dlv_6_staff_ship_and_deliver_on_the_pages() {
         assert!(html.contains("Livrée"), "{html}");
     }
 }
+
+fn numbers(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o["number"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The back office's order list on both databases: filtered by state, by the days placed
+/// in the house's calendar and by customer, searched by number or e-mail address, a page
+/// at a time with a cursor; bad filters are `validation_failed`, and the warehouse may
+/// not search by customer.
+#[tokio::test]
+async fn dlv_3_the_order_list_filters_searches_and_pages() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let (status, _) = app
+            .post_json(
+                "/api/v1/test/clock",
+                &json!({"set": "2026-12-02T23:30:00+01:00"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let admin = admin_token(&app).await;
+        let (ana, first) = placed(&app, "ana@example.it").await;
+        pay(&app, &ana, &first).await;
+        let (_, second) = placed(&app, "bruno@example.it").await;
+        let (_, third) = placed(&app, "carla@example.it").await;
+        let list = |query: &'static str| {
+            let (app, admin) = (&app, &admin);
+            async move {
+                call(
+                    app,
+                    "GET",
+                    &format!("/api/v1/admin/orders{query}"),
+                    admin,
+                    None,
+                )
+                .await
+            }
+        };
+        let (status, all) = list("").await;
+        assert_eq!(status, 200, "{all}");
+        assert_eq!(
+            numbers(&all),
+            [third.as_str(), second.as_str(), first.as_str()],
+            "newest first"
+        );
+        let (_, paid) = list("?status=being_prepared").await;
+        assert_eq!(numbers(&paid), [first.as_str()]);
+        let (_, unpaid) = list("?status=awaiting_payment").await;
+        assert_eq!(numbers(&unpaid), [third.as_str(), second.as_str()]);
+        let (_, by_mail) = list("?q=BRUNO%40example.it").await;
+        assert_eq!(
+            numbers(&by_mail),
+            [second.as_str()],
+            "the e-mail, in any case"
+        );
+        let (_, by_number) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/orders?q={first}"),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(numbers(&by_number), [first.as_str()]);
+        let customer = all["items"][2]["customer_id"].as_str().unwrap_or_default();
+        let (_, of_ana) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/orders?customer={customer}"),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(numbers(&of_ana), [first.as_str()]);
+        // The days placed, in the house's calendar: 23:30 in Milan on 2 December is still
+        // the 2nd there (22:30 UTC), and the 3rd holds nothing.
+        let (_, on_day) = list("?from=2026-12-02&to=2026-12-02").await;
+        assert_eq!(numbers(&on_day).len(), 3, "{on_day}");
+        let (_, later) = list("?from=2026-12-03").await;
+        assert!(numbers(&later).is_empty(), "{later}");
+        let (_, before) = list("?to=2026-12-01").await;
+        assert!(numbers(&before).is_empty(), "{before}");
+        // Two by two: the cursor leads on, and the last page has no next.
+        let (_, page1) = list("?limit=2").await;
+        assert_eq!(numbers(&page1), [third.as_str(), second.as_str()]);
+        let next = page1["next"].as_str().unwrap_or_default().to_owned();
+        assert!(!next.is_empty(), "{page1}");
+        let (_, page2) = call(
+            &app,
+            "GET",
+            &format!(
+                "/api/v1/admin/orders?limit=2&cursor={}",
+                next.replace('~', "%7E")
+            ),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(numbers(&page2), [first.as_str()]);
+        assert!(page2["next"].is_null(), "{page2}");
+        for bad in [
+            "?status=lost",
+            "?from=yesterday",
+            "?limit=0",
+            "?cursor=x",
+            "?colour=red",
+        ] {
+            let (status, p) = list(bad).await;
+            assert_eq!(
+                (status, p["code"].as_str()),
+                (400, Some("validation_failed")),
+                "{bad}: {p}"
+            );
+        }
+        // The warehouse sees the list, not who ordered.
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "dock@maison.test",
+            "Marc",
+            ecrin_core::account::Role::Warehouse,
+            "a long staff secret",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dock = staff_token(&app, "dock@maison.test", "a long staff secret").await;
+        let (status, _) = call(&app, "GET", "/api/v1/admin/orders", &dock, None).await;
+        assert_eq!(status, 200);
+        let (status, _) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/orders?q=ana%40example.it",
+            &dock,
+            None,
+        )
+        .await;
+        assert_eq!(status, 403);
+        // The page: the filter form keeps what was asked, and pages on.
+        let cs =
+            crate::staff_pages::staff_login(&app, "it", "admin@maison.test", "the admin secret")
+                .await;
+        let (status, html) = crate::staff_pages::page(
+            &app,
+            "/it/staff/orders?status=awaiting_payment&limit=1",
+            &cs,
+        )
+        .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"form-order-filter\""), "{html}");
+        assert!(
+            html.contains(&third) && !html.contains(&format!(">{second}<")),
+            "{html}"
+        );
+        assert!(html.contains("rel=\"next\""), "{html}");
+    }
+}
+
+/// Checks STK-2 and INV-3 for money received by bank transfer, on both databases: a line
+/// cancelled after the transfer is refunded by a transfer the house sends; until the
+/// accountant records it with the bank's reference it is owed on the deadline board
+/// (`milano`: 14 days), then its credit note is issued and the customer e-mailed, once.
+#[tokio::test]
+async fn stk_2_a_transfer_is_refunded_by_the_house_and_owed_on_the_board_until_sent() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let (status, _) = app
+            .post_json(
+                "/api/v1/test/clock",
+                &json!({"set": "2026-12-02T10:00:00+01:00"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let token = ready_customer(&app, "elena@example.it", "jonc-rivage", 2).await;
+        let o = crate::payment::order_by_transfer(&app, &token).await;
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        let total = o["total"]["amount"].as_i64().unwrap_or_default();
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "conti@maison.test",
+            "Staff",
+            ecrin_core::account::Role::Accountant,
+            "a long staff secret",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let books = staff_token(&app, "conti@maison.test", "a long staff secret").await;
+        let admin = admin_token(&app).await;
+        let (status, p) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/bank-transfers"),
+            &books,
+            Some(json!({"amount": total})),
+        )
+        .await;
+        assert_eq!(status, 200, "{p}");
+        let (status, c) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/cancel-lines"),
+            &admin,
+            Some(
+                json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}],
+                        "reason": "Bloccato in dogana"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{db:?}: {c}");
+        let refund = &c["order"]["refunds"][0];
+        assert_eq!(refund["status"], "pending", "{c}");
+        assert!(
+            refund["credit_note"].is_null(),
+            "no credit note before it is sent"
+        );
+        assert_eq!(refund["due_by"], "2026-12-16", "{c}");
+        let id = refund["id"].as_str().unwrap_or_default().to_owned();
+        let owed = board(&app, &admin).await;
+        assert!(
+            owed.iter().any(|(kind, rule, due, _)| kind == "refund_due"
+                && rule == "STK-2"
+                && due == "2026-12-16T23:00:00Z"),
+            "{owed:?}"
+        );
+        // Only the accountant and admins record it; a reference is required.
+        let path = format!("/api/v1/admin/refunds/{id}/sent");
+        let (status, _) = call(&app, "POST", &path, &token, Some(json!({"reference": "x"}))).await;
+        assert_eq!(status, 403);
+        let (status, p) = call(&app, "POST", &path, &books, Some(json!({"reference": " "}))).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{p}"
+        );
+        let (status, r) = call(
+            &app,
+            "POST",
+            &path,
+            &books,
+            Some(json!({"reference": "BONIFICO 2026-12-05 123"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["status"], "succeeded", "{r}");
+        assert_eq!(r["credit_note"]["number"], "A000001", "{r}");
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path,
+            &books,
+            Some(json!({"reference": "again"})),
+        )
+        .await;
+        assert_eq!((status, p["code"].as_str()), (409, Some("conflict")), "{p}");
+        let owed = board(&app, &admin).await;
+        assert!(
+            !owed.iter().any(|(kind, ..)| kind == "refund_due"),
+            "{owed:?}"
+        );
+        let mails = outbox(&app, "elena@example.it").await;
+        assert!(
+            mails
+                .iter()
+                .any(|m| m["text"].as_str().unwrap_or_default().contains("A000001")),
+            "the credit note is told: {mails:?}"
+        );
+    }
+}

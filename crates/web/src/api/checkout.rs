@@ -375,6 +375,8 @@ pub struct PaymentDto {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderDto {
     pub number: String,
+    /// The ordering customer's account (the `customer` filter of the staff's order list).
+    pub customer_id: String,
     pub status: String,
     pub placed_at: String,
     pub currency: &'static str,
@@ -573,6 +575,7 @@ fn order_dto_with(
                 .map(|url| serde_json::json!({ "kind": "redirect", "url": url }))
         });
     Ok(OrderDto {
+        customer_id: o.customer_id.clone(),
         lines: o
             .lines
             .iter()
@@ -1005,20 +1008,35 @@ pub(crate) async fn order_events(
     Ok(Json(OrderEventListDto { items }))
 }
 
-/// Every customer's newest orders (staff).
+/// The order list (staff), newest first: filtered by `status`, by the days placed
+/// (`from`, `to`, `YYYY-MM-DD` in the house's calendar) and by `customer`, searched by
+/// order number or e-mail address (`q`), a page of `limit` (50) at a time; `next` is the
+/// `cursor` of the following page.
 #[utoipa::path(get, path = "/api/v1/admin/orders",
-    responses((status = 200, body = OrderListDto)), security(("bearer" = [])), tag = "staff")]
+    params(
+        ("status" = Option<String>, Query), ("from" = Option<String>, Query),
+        ("to" = Option<String>, Query), ("customer" = Option<String>, Query),
+        ("q" = Option<String>, Query), ("cursor" = Option<String>, Query),
+        ("limit" = Option<i64>, Query)),
+    responses((status = 200, body = OrderListDto), (status = 400, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
 pub(crate) async fn admin_orders(
     State(state): State<AppState>,
     bearer: Bearer,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Json<OrderListDto>, ApiError> {
-    let orders = checkout::recent_orders(&state.app, staff_id(&bearer)?).await?;
-    let papers = checkout::papers_of_recent(&state.app, &orders).await?;
-    let items = orders
+    let filter = crate::rawquery::order_filter(raw.as_deref()).map_err(ApiError::validation)?;
+    let list = checkout::order_list(&state.app, staff_id(&bearer)?, &filter).await?;
+    let papers = checkout::papers_of_recent(&state.app, &list.orders).await?;
+    let items = list
+        .orders
         .into_iter()
         .map(|o| order_dto_with(&state, o, &papers, &[]))
         .collect::<Result<_, _>>()?;
-    Ok(Json(OrderListDto { items, next: None }))
+    Ok(Json(OrderListDto {
+        items,
+        next: list.next,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -148,28 +148,68 @@ pub(crate) async fn refund(
         },
     )
     .await?;
-    let r = done.refund;
-    let body = RefundResponse {
-        refund: super::checkout::RefundDto {
-            credit_note: done
-                .credit_note
-                .as_ref()
-                .map(|n| super::checkout::credit_note_dto(&state, &number, n)),
-            created_at: jiff::Timestamp::from_millisecond(r.created_at)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            due_by: super::checkout::due_by(&state, r.created_at),
-            id: r.id,
-            amount: super::checkout::money(&state, r.amount),
-            status: r.status.as_str().to_owned(),
-            reason: r.reason,
-        },
-        order_number: number,
-    };
+    let body = refund_response(&state, number, &done);
     let status = if done.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok((status, axum::Json(body)).into_response())
+}
+
+fn refund_response(
+    state: &AppState,
+    number: String,
+    done: &ecrin_app::refunds::Done,
+) -> RefundResponse {
+    let r = &done.refund;
+    RefundResponse {
+        refund: super::checkout::RefundDto {
+            credit_note: done
+                .credit_note
+                .as_ref()
+                .map(|n| super::checkout::credit_note_dto(state, &number, n)),
+            created_at: jiff::Timestamp::from_millisecond(r.created_at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            due_by: super::checkout::due_by(state, r.created_at),
+            id: r.id.clone(),
+            amount: super::checkout::money(state, r.amount),
+            status: r.status.as_str().to_owned(),
+            reason: r.reason.clone(),
+        },
+        order_number: number,
+    }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundSentRequest {
+    /// The bank's reference of the transfer the house sent.
+    pub reference: String,
+}
+
+/// STK-2, INV-3: a refund of money received by bank transfer, recorded as sent by the
+/// house (accountant, admin): its credit note is issued and the customer e-mailed. Until
+/// then it is owed on the deadline board.
+#[utoipa::path(post, path = "/api/v1/admin/refunds/{id}/sent", params(("id" = String, Path)),
+    request_body = RefundSentRequest,
+    responses((status = 200, body = RefundResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn refund_sent(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let staff = staff_id(&bearer)?;
+    let req: RefundSentRequest = super::checkout::parse_json(&body)?;
+    let done = ecrin_app::refunds::record_sent(&state.app, staff, &id, &req.reference).await?;
+    let order = ecrin_app::refunds::order_of(&state.app, &done.refund).await?;
+    let body = refund_response(&state, order.number, &done);
+    Ok((StatusCode::OK, axum::Json(body)).into_response())
 }

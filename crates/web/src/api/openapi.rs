@@ -58,6 +58,7 @@ use utoipa::OpenApi;
         super::documents::packing_slip,
         super::documents::credit_note,
         super::documents::refund,
+        super::documents::refund_sent,
         super::checkout::publish_terms,
         super::checkout::set_dispute,
         super::admin::set_stock,

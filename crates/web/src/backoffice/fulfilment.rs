@@ -235,7 +235,7 @@ pub(super) async fn order_page(
             ]),
         );
     }
-    let forms = vec![
+    let mut forms = vec![
         StaffForm {
             id: "ship".into(),
             action: format!("{base}/ship"),
@@ -290,6 +290,29 @@ pub(super) async fn order_page(
             submit: t.t("staff-transfer-received"),
         },
     ];
+    // STK-2: refunds of a transfer, owed until the house records the transfer it sent.
+    let papers = ecrin_app::documents::papers_of_order(&state.app, &order)
+        .await
+        .unwrap_or_default();
+    for r in papers
+        .refunds
+        .iter()
+        .filter(|r| r.status == ecrin_core::payment::RefundState::Pending)
+    {
+        forms.push(StaffForm {
+            id: format!("refund-sent-{}", r.id),
+            action: format!("{base}/refund-sent"),
+            title: t.with(
+                "staff-refund-owed",
+                &[("amount", t.money(r.amount)), ("reason", r.reason.clone())],
+            ),
+            fields: vec![
+                FormField::new("refund_id", String::new(), "hidden").value(r.id.clone()),
+                FormField::new("reference", t.t("staff-refund-reference"), "text").required(),
+            ],
+            submit: t.t("staff-refund-sent"),
+        });
+    }
     let links = vec![(
         format!("/api/v1/admin/orders/{}/packing-slip.pdf", order.number),
         t.t("staff-packing-slip"),
@@ -387,6 +410,14 @@ pub(super) async fn act(
                 .await
                 .map(|_| ())
         }
+        "refund-sent" => ecrin_app::refunds::record_sent(
+            app,
+            &staff.id,
+            field(&form, "refund_id"),
+            field(&form, "reference"),
+        )
+        .await
+        .map(|_| ()),
         _ => Err(ecrin_app::AppError::NotFound),
     };
     match done {

@@ -183,6 +183,10 @@ struct StaffPage {
     tables: Vec<StaffTable>,
     forms: Vec<StaffForm>,
     links: Vec<(String, String)>,
+    /// A form that filters the page's list (GET, no token).
+    filter: Option<StaffForm>,
+    /// The link to the list's next page.
+    next: Option<(String, String)>,
 }
 
 impl StaffPage {
@@ -204,6 +208,8 @@ impl StaffPage {
             tables: Vec::new(),
             forms: Vec::new(),
             links: Vec::new(),
+            filter: None,
+            next: None,
         }
     }
 

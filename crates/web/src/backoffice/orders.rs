@@ -12,7 +12,7 @@ use crate::storefront::checkout::{address_lines, civil_date};
 use crate::storefront::legal::date;
 use crate::storefront::{PagePath, render};
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::AppError;
@@ -38,8 +38,13 @@ fn status_text(t: Tr, status: ecrin_core::order::OrderState) -> String {
     ))
 }
 
-/// Recent orders, pick-ups to confirm, and refused orders (CHK-9) for customer service.
-pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Response {
+/// The order list, filtered and searched, a page at a time; pick-ups to confirm, and
+/// refused orders (CHK-9) for customer service.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    visit: StaffVisit,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let StaffVisit {
         lang,
         t,
@@ -48,12 +53,24 @@ pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Re
         uri,
         ..
     } = visit;
-    let page = StaffPage::new(&state, lang, &uri, t.t("staff-orders"), s.csrf).signed(t, &staff);
-    let orders = match checkout::recent_orders(&state.app, &staff.id).await {
-        Ok(o) => o,
+    let mut page =
+        StaffPage::new(&state, lang, &uri, t.t("staff-orders"), s.csrf).signed(t, &staff);
+    let code = lang.code();
+    let filter = crate::rawquery::order_filter(raw.as_deref()).unwrap_or_default();
+    page.filter = Some(filter_form(t, code, &filter));
+    let list = match checkout::order_list(&state.app, &staff.id, &filter).await {
+        Ok(l) => l,
         Err(e) => return refused(&state, lang, page, e),
     };
-    let code = lang.code();
+    page.next = list.next.as_ref().map(|cursor| {
+        let mut f = filter.clone();
+        f.cursor = Some(cursor.clone());
+        (
+            format!("/{code}/staff/orders?{}", filter_query(&f)),
+            t.t("staff-orders-next"),
+        )
+    });
+    let orders = list.orders;
     let tz = &state.app.profile.time_zone;
     let mut forms = Vec::new();
     let rows = orders
@@ -134,6 +151,61 @@ pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Re
         ..page
     };
     no_store(render(&page))
+}
+
+/// The list's filter as a form: search, state, days placed, customer.
+fn filter_form(t: Tr, code: &str, f: &checkout::OrderFilter) -> StaffForm {
+    let v = |x: &Option<String>| x.clone().unwrap_or_default();
+    let status = v(&f.status);
+    let mut options = vec![(
+        String::new(),
+        t.t("staff-orders-any-status"),
+        status.is_empty(),
+    )];
+    options.extend(ecrin_core::order::OrderState::ALL.iter().map(|s| {
+        (
+            s.as_str().to_owned(),
+            status_text(t, *s),
+            s.as_str() == status,
+        )
+    }));
+    StaffForm {
+        id: "order-filter".into(),
+        action: format!("/{code}/staff/orders"),
+        title: String::new(),
+        fields: vec![
+            FormField::new("q", t.t("staff-orders-search"), "search").value(v(&f.q)),
+            FormField::new("status", t.t("staff-status"), "select").options(options),
+            FormField::new("from", t.t("staff-orders-from"), "date").value(v(&f.from)),
+            FormField::new("to", t.t("staff-orders-to"), "date").value(v(&f.to)),
+            FormField::new("customer", t.t("staff-customer"), "text").value(v(&f.customer)),
+        ],
+        submit: t.t("staff-orders-filter"),
+    }
+}
+
+/// The query string of a filter, its empty fields left out.
+fn filter_query(f: &checkout::OrderFilter) -> String {
+    let pairs = [
+        ("q", &f.q),
+        ("status", &f.status),
+        ("from", &f.from),
+        ("to", &f.to),
+        ("customer", &f.customer),
+        ("limit", &f.limit),
+        ("cursor", &f.cursor),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            let v = v.as_deref().filter(|v| !v.is_empty())?;
+            Some(format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 pub(super) fn refusal_table(
