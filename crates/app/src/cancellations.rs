@@ -7,13 +7,32 @@ use crate::backoffice::{require, staff};
 use crate::lifecycle::{self, Details};
 use crate::refunds::{self, RefundInput};
 use crate::{App, AppError};
+use ecrin_core::Refusal;
 use ecrin_core::account::Role;
-use ecrin_core::order::{Effect, OrderEvent, OrderState, PaymentState, StockoutResolution, Units};
+use ecrin_core::order::{
+    Effect, OrderEvent, OrderState, PaymentState, StockoutChoice, StockoutResolution, Units,
+};
 use ecrin_core::query::FieldError;
 use ecrin_store::{Order, Tx};
 
 /// Who cancels lines or records a stock-out: customer service and admins.
 pub const CANCELLING: &[Role] = &[Role::Admin, Role::CustomerService];
+
+/// Who cancels: a member of staff (STK-3, STK-1 under `partial_or_cancel`), or the
+/// customer answering a stock-out (STK-1 under `offer_alternatives`).
+#[derive(Debug, Clone, Copy)]
+enum Actor<'a> {
+    Staff(&'a str),
+    Customer(&'a str),
+}
+
+/// A stock-out answered in the transaction of its consequences.
+#[derive(Debug, Clone)]
+struct Answer {
+    stockout_id: String,
+    choice: StockoutChoice,
+    equivalent_sku: Option<String>,
+}
 
 /// What a cancellation did.
 #[derive(Debug)]
@@ -21,8 +40,9 @@ pub struct Cancelled {
     pub order: Order,
     /// The refund made for the units paid and no longer delivered, with its credit note.
     pub refund: Option<refunds::Done>,
-    /// `atelier`, `milano` (STK-1): the customer was offered a choice instead.
-    pub offered: bool,
+    /// `atelier`, `milano` (STK-1): the customer was offered a choice instead, answered
+    /// on the stock-out of this id.
+    pub offered: Option<String>,
 }
 
 /// STK-3: the house cancels units not yet shipped, for a legitimate reason (CHK-9, goods
@@ -39,12 +59,13 @@ pub async fn cancel_lines(
     let event = OrderEvent::CancelUnits { units };
     apply(
         app,
-        staff_id,
+        Actor::Staff(staff_id),
         number,
         event,
         "lines_cancelled",
         &reason,
         data,
+        None,
     )
     .await
 }
@@ -62,7 +83,212 @@ pub async fn stock_out(
     let data = serde_json::json!({"lines": units,
                                   "resolution": resolution.map(|r| r.as_str())});
     let event = OrderEvent::StockOut { units, resolution };
-    apply(app, staff_id, number, event, "stock_out", "stock_out", data).await
+    apply(
+        app,
+        Actor::Staff(staff_id),
+        number,
+        event,
+        "stock_out",
+        "stock_out",
+        data,
+        None,
+    )
+    .await
+}
+
+/// STK-1: an order's stock-outs offered to the customer's choice, oldest first.
+pub async fn stockouts_of(
+    app: &App,
+    order: &Order,
+) -> Result<Vec<ecrin_store::Stockout>, AppError> {
+    Ok(app.store.stockouts_of(&order.id).await?)
+}
+
+/// STK-1: the pieces the customer may take instead of the units of a stock-out: the same
+/// model's other variants in stock, at a price no higher.
+pub async fn equivalents(
+    app: &App,
+    order: &Order,
+    stockout: &ecrin_store::Stockout,
+) -> Result<Vec<ecrin_store::Variant>, AppError> {
+    let units: Vec<Units> = serde_json::from_str(&stockout.lines).unwrap_or_default();
+    let mut found: Vec<ecrin_store::Variant> = Vec::new();
+    for u in &units {
+        let Some(line) = order.lines.iter().find(|l| l.line_no == u.line_no) else {
+            continue;
+        };
+        let Some(info) = app.store.variant_info(&line.sku).await? else {
+            continue;
+        };
+        let Some(product) = app.store.product_by_slug(&info.product_slug).await? else {
+            continue;
+        };
+        for v in product.variants {
+            if v.sku != line.sku
+                && v.price <= line.unit_price_incl_vat
+                && v.on_hand >= u.quantity
+                && !found.iter().any(|f| f.sku == v.sku)
+            {
+                found.push(v);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// STK-1: what the customer answers to a stock-out.
+#[derive(Debug, Clone, Default)]
+pub struct ChoiceInput {
+    pub choice: String,
+    /// For `equivalent`: the piece chosen instead.
+    pub equivalent_sku: Option<String>,
+    /// Where a refund goes: only `payment_method` here (STK-2: to the payment used).
+    pub refund_method: Option<String>,
+}
+
+/// STK-1 (`atelier`, `milano`): the customer answers a stock-out of their order, once:
+/// `cancel` cancels the units and refunds them to the payment used (STK-2); `wait` keeps
+/// them due until the piece is back; `equivalent` takes, at no extra cost, another piece
+/// the house has in stock (its units are reserved) and the house prepares it instead.
+pub async fn choose(
+    app: &App,
+    customer_id: &str,
+    number: &str,
+    stockout_id: &str,
+    input: ChoiceInput,
+) -> Result<Cancelled, AppError> {
+    let invalid = |field: &str, reason: &'static str| {
+        AppError::Invalid(vec![FieldError {
+            field: field.into(),
+            reason,
+        }])
+    };
+    let choice: StockoutChoice = input
+        .choice
+        .parse()
+        .map_err(|_| invalid("choice", "unknown_choice"))?;
+    if input
+        .refund_method
+        .as_deref()
+        .is_some_and(|m| m != "payment_method")
+    {
+        return Err(invalid("refund_method", "not_offered"));
+    }
+    let sku = input
+        .equivalent_sku
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    if choice == StockoutChoice::Equivalent && sku.is_none() {
+        return Err(invalid("equivalent_sku", "required"));
+    }
+    if choice != StockoutChoice::Equivalent && sku.is_some() {
+        return Err(invalid("equivalent_sku", "only_for_equivalent"));
+    }
+    let order = crate::checkout::order_of(app, customer_id, number).await?;
+    let stockout = app
+        .store
+        .stockouts_of(&order.id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == stockout_id)
+        .ok_or(AppError::NotFound)?;
+    let units: Vec<Units> = serde_json::from_str(&stockout.lines).unwrap_or_default();
+    let answer = Answer {
+        stockout_id: stockout_id.to_owned(),
+        choice,
+        equivalent_sku: sku.clone(),
+    };
+    if choice == StockoutChoice::Cancel {
+        let data = serde_json::json!({"lines": units, "stockout": stockout_id, "choice": "cancel"});
+        return apply(
+            app,
+            Actor::Customer(customer_id),
+            number,
+            OrderEvent::CancelUnits { units },
+            "lines_cancelled",
+            "stockout_cancel",
+            data,
+            Some(answer),
+        )
+        .await;
+    }
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
+    take_answer(tx.as_mut(), &order, &answer, now).await?;
+    if let Some(sku) = &sku {
+        equivalent(app, tx.as_mut(), &order, &units, sku).await?;
+    }
+    crate::proof::append(
+        tx.as_mut(),
+        &order.id,
+        now,
+        "stockout_answered",
+        &serde_json::json!({"stockout": stockout_id, "choice": choice.as_str(),
+                            "equivalent_sku": sku, "lines": units}),
+    )
+    .await?;
+    tell(
+        app,
+        tx.as_mut(),
+        &order,
+        &units,
+        false,
+        None,
+        &match &sku {
+            Some(sku) => format!("stockout_equivalent:{sku}"),
+            None => format!("stockout_{}", choice.as_str()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Cancelled {
+        order,
+        refund: None,
+        offered: None,
+    })
+}
+
+/// STK-1: an equivalent piece is one the house has in stock for the units, at a price no
+/// higher than the piece out of stock; its units are reserved for the order.
+async fn equivalent(
+    app: &App,
+    tx: &mut dyn Tx,
+    order: &Order,
+    units: &[Units],
+    sku: &str,
+) -> Result<(), AppError> {
+    let not = |reason: &'static str| {
+        AppError::Invalid(vec![FieldError {
+            field: "equivalent_sku".into(),
+            reason,
+        }])
+    };
+    let variant = app
+        .store
+        .variant_info(sku)
+        .await?
+        .ok_or_else(|| not("unknown_sku"))?;
+    let quantity: i64 = units.iter().map(|u| u.quantity).sum();
+    let highest = units
+        .iter()
+        .filter_map(|u| order.lines.iter().find(|l| l.line_no == u.line_no))
+        .map(|l| l.unit_price_incl_vat)
+        .max()
+        .unwrap_or(0);
+    if variant.price > highest {
+        return Err(not("not_equivalent"));
+    }
+    if tx.reserve_stock(sku, quantity).await?.is_none() {
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::Conflict,
+            "unavailable",
+            "this piece is not in stock for the units",
+        )
+        .into());
+    }
+    tx.bump_catalogue_version().await?;
+    Ok(())
 }
 
 fn checked_reason(reason: &str) -> Result<String, AppError> {
@@ -76,21 +302,41 @@ fn checked_reason(reason: &str) -> Result<String, AppError> {
     Ok(reason.to_owned())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn apply(
     app: &App,
-    staff_id: &str,
+    actor: Actor<'_>,
     number: &str,
     event: OrderEvent,
     kind: &str,
     reason: &str,
     mut data: serde_json::Value,
+    answer: Option<Answer>,
 ) -> Result<Cancelled, AppError> {
-    let s = staff(app, staff_id).await?;
-    require(&s, CANCELLING)?;
+    let (staff_id, by) = match actor {
+        Actor::Staff(id) => {
+            let s = staff(app, id).await?;
+            require(&s, CANCELLING)?;
+            data["staff_id"] = serde_json::json!(s.id);
+            let by = s.id.clone();
+            (Some(s.id), by)
+        }
+        Actor::Customer(id) => {
+            data["customer_id"] = serde_json::json!(id);
+            (None, format!("customer:{id}"))
+        }
+    };
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     let order = tx.order_in_tx(number).await?.ok_or(AppError::NotFound)?;
-    data["staff_id"] = serde_json::json!(s.id);
+    if let Actor::Customer(id) = actor
+        && order.customer_id != id
+    {
+        return Err(AppError::NotFound);
+    }
+    if let Some(a) = &answer {
+        take_answer(tx.as_mut(), &order, a, now).await?;
+    }
     let applied = lifecycle::apply(
         app,
         tx.as_mut(),
@@ -99,7 +345,7 @@ async fn apply(
         kind,
         &data,
         &Details {
-            staff_id: Some(s.id.clone()),
+            staff_id: staff_id.clone(),
             ..Details::default()
         },
         now,
@@ -122,6 +368,23 @@ async fn apply(
         })
         .unwrap_or_default();
     release(tx.as_mut(), &order, &cancelled).await?;
+    // STK-1: the units offered to the customer's choice, answered on their order.
+    let stockout_id = if offered.is_empty() {
+        None
+    } else {
+        let id = format!("so_{}", crate::customers::random_hex(12)?);
+        tx.insert_stockout(&ecrin_store::Stockout {
+            id: id.clone(),
+            order_id: order.id.clone(),
+            lines: serde_json::to_string(&offered).unwrap_or_default(),
+            created_at: now,
+            choice: None,
+            equivalent_sku: None,
+            answered_at: None,
+        })
+        .await?;
+        Some(id)
+    };
     let ended = applied.effects.iter().any(|e| {
         matches!(
             e,
@@ -175,7 +438,10 @@ async fn apply(
             // One cancellation, one refund, however often it is finished.
             key: Some(format!("{}-{kind}-{seq}", order.number)),
         };
-        Some(refunds::refund(app, staff_id, number, input).await?)
+        Some(match actor {
+            Actor::Staff(id) => refunds::refund(app, id, number, input).await?,
+            Actor::Customer(_) => refunds::make(app, &by, number, input).await?,
+        })
     } else {
         None
     };
@@ -187,8 +453,31 @@ async fn apply(
     Ok(Cancelled {
         order,
         refund,
-        offered: !offered.is_empty(),
+        offered: stockout_id,
     })
+}
+
+/// STK-1: the stock-out is this order's and still open; the answer is taken once.
+async fn take_answer(tx: &mut dyn Tx, order: &Order, a: &Answer, now: i64) -> Result<(), AppError> {
+    if tx
+        .stockout_in_tx(&order.id, &a.stockout_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    if !tx
+        .answer_stockout(&a.stockout_id, a.choice, a.equivalent_sku.as_deref(), now)
+        .await?
+    {
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::Conflict,
+            "already_answered",
+            "this stock-out was answered already",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// PAY-5: the units a cancelled line had taken from stock go back on sale.
@@ -232,6 +521,8 @@ async fn tell(
         .collect();
     let subject = if offered {
         "email-stockout-offer-subject"
+    } else if reason.starts_with("stockout_wait") || reason.starts_with("stockout_equivalent") {
+        "email-stockout-answer-subject"
     } else {
         "email-cancelled-lines-subject"
     };
@@ -241,7 +532,13 @@ async fn tell(
         if offered {
             paragraphs.push(t.with("email-stockout-offer-text", &args));
             paragraphs.push(t.t("email-stockout-offer-choices"));
-        } else if reason == "stock_out" {
+        } else if reason == "stockout_wait" {
+            paragraphs.push(t.with("email-stockout-wait-text", &args));
+        } else if let Some(sku) = reason.strip_prefix("stockout_equivalent:") {
+            let mut args = args.to_vec();
+            args.push(("sku", sku.to_owned()));
+            paragraphs.push(t.with("email-stockout-equivalent-text", &args));
+        } else if reason == "stock_out" || reason == "stockout_cancel" {
             paragraphs.push(t.with("email-stockout-text", &args));
         } else {
             paragraphs.push(t.with("email-cancelled-lines-text", &args));

@@ -59,6 +59,18 @@ pub async fn refund(
         &staff,
         &[Role::Admin, Role::CustomerService, Role::Accountant],
     )?;
+    make(app, staff_id, number, input).await
+}
+
+/// A refund owed by the rules, not asked by staff (STK-2: the customer cancelled units out
+/// of stock); `by` names who it is made for in the refund and the history.
+pub(crate) async fn make(
+    app: &App,
+    by: &str,
+    number: &str,
+    input: RefundInput,
+) -> Result<Done, AppError> {
+    let staff_id = by;
     if input.amount <= 0 {
         return Err(invalid("amount", "must_be_positive"));
     }

@@ -264,6 +264,18 @@ named_states! {
     }
 }
 
+named_states! {
+    /// What the customer of `atelier` or `milano` chooses for units out of stock (STK-1).
+    StockoutChoice {
+        /// Another piece the house has, at no extra cost.
+        Equivalent = "equivalent",
+        /// The piece once it is back in stock.
+        Wait = "wait",
+        /// The units cancelled and refunded.
+        Cancel = "cancel",
+    }
+}
+
 /// A change to make, in the order of the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {

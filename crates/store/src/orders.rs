@@ -26,6 +26,9 @@ pub trait Orders: Send + Sync {
     /// A customer's orders, newest first, without their lines.
     async fn orders_of(&self, customer_id: &str) -> Result<Vec<Order>>;
 
+    /// STK-1: an order's stock-outs offered to the customer's choice, oldest first.
+    async fn stockouts_of(&self, order_id: &str) -> Result<Vec<Stockout>>;
+
     /// The back office's order list: the orders `search` selects, newest first, with
     /// their lines, one page of at most `search.limit` and whether more follow.
     async fn search_orders(&self, search: &OrderSearch) -> Result<(Vec<Order>, bool)>;
@@ -78,6 +81,21 @@ pub trait Orders: Send + Sync {
 
 #[async_trait]
 pub trait OrdersTx: Send {
+    /// STK-1: units offered to the customer's choice.
+    async fn insert_stockout(&mut self, s: &Stockout) -> Result<()>;
+
+    /// STK-1: a stock-out of an order, in this transaction.
+    async fn stockout_in_tx(&mut self, order_id: &str, id: &str) -> Result<Option<Stockout>>;
+
+    /// STK-1: the customer's answer, taken once; `false` when it was answered already.
+    async fn answer_stockout(
+        &mut self,
+        id: &str,
+        choice: ecrin_core::order::StockoutChoice,
+        equivalent_sku: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool>;
+
     /// Marks a summary as ordered; false when it already was.
     async fn take_checkout(&mut self, id: &str, order_number: &str) -> Result<bool>;
 
@@ -159,6 +177,13 @@ pub trait OrdersTx: Send {
 
 #[async_trait]
 impl<E: Engine> Orders for E {
+    async fn stockouts_of(&self, order_id: &str) -> Result<Vec<Stockout>> {
+        query_as(STOCKOUTS_OF)
+            .bind(order_id)
+            .fetch_all(&mut self.reader().await?)
+            .await
+    }
+
     async fn checkout(&self, id: &str) -> Result<Option<Checkout>> {
         query_as(CHECKOUT)
             .bind(id)
@@ -329,6 +354,42 @@ impl<E: Engine> Orders for E {
 
 #[async_trait]
 impl<W: Writer> OrdersTx for W {
+    async fn insert_stockout(&mut self, s: &Stockout) -> Result<()> {
+        query(INSERT_STOCKOUT)
+            .bind(&s.id)
+            .bind(&s.order_id)
+            .bind(&s.lines)
+            .bind(s.created_at)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn stockout_in_tx(&mut self, order_id: &str, id: &str) -> Result<Option<Stockout>> {
+        query_as(STOCKOUT)
+            .bind(order_id)
+            .bind(id)
+            .fetch_optional(&mut *self)
+            .await
+    }
+
+    async fn answer_stockout(
+        &mut self,
+        id: &str,
+        choice: ecrin_core::order::StockoutChoice,
+        equivalent_sku: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let done = query(ANSWER_STOCKOUT)
+            .bind(id)
+            .bind(choice.as_str())
+            .bind(equivalent_sku)
+            .bind(now_ms)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn take_checkout(&mut self, id: &str, order_number: &str) -> Result<bool> {
         let done = query(TAKE_CHECKOUT)
             .bind(id)
@@ -817,3 +878,28 @@ fn search_sql(s: &OrderSearch) -> (String, Args) {
         args,
     )
 }
+
+/// STK-1 (`atelier`, `milano`): units out of stock offered to the customer's choice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Stockout {
+    pub id: String,
+    pub order_id: String,
+    /// The units offered, as JSON (`[{"line_no", "quantity"}]`).
+    pub lines: String,
+    pub created_at: i64,
+    pub choice: Option<ecrin_core::order::StockoutChoice>,
+    pub equivalent_sku: Option<String>,
+    pub answered_at: Option<i64>,
+}
+
+const STOCKOUTS_OF: &str = "SELECT id, order_id, lines, created_at, choice, equivalent_sku, \
+     answered_at FROM stockouts WHERE order_id = $1 ORDER BY created_at, id";
+
+const STOCKOUT: &str = "SELECT id, order_id, lines, created_at, choice, equivalent_sku, answered_at \
+     FROM stockouts WHERE order_id = $1 AND id = $2";
+
+const INSERT_STOCKOUT: &str =
+    "INSERT INTO stockouts (id, order_id, lines, created_at) VALUES ($1, $2, $3, $4)";
+
+const ANSWER_STOCKOUT: &str = "UPDATE stockouts SET choice = $2, equivalent_sku = $3, \
+     answered_at = $4 WHERE id = $1 AND choice IS NULL";

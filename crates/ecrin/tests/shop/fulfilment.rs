@@ -1157,3 +1157,224 @@ async fn stk_2_a_transfer_is_refunded_by_the_house_and_owed_on_the_board_until_s
         );
     }
 }
+
+/// Two variants of a piece: one priced at most `price` and one above it, if the catalogue
+/// has them.
+async fn variants_around(
+    app: &TestApp,
+    slug: &str,
+    price: i64,
+) -> (Option<String>, Option<String>) {
+    let p = app.get_json(&format!("/api/v1/products/{slug}")).await;
+    let variants = p["variants"].as_array().cloned().unwrap_or_default();
+    let price_of = |v: &Value| v["price"]["amount"].as_i64().unwrap_or(i64::MAX);
+    let sku = |v: &Value| v["sku"].as_str().map(str::to_owned);
+    (
+        variants
+            .iter()
+            .filter(|v| price_of(v) <= price)
+            .find_map(sku),
+        variants
+            .iter()
+            .filter(|v| price_of(v) > price)
+            .find_map(sku),
+    )
+}
+
+/// Checks STK-1 and STK-2 on `milano` and both databases: the customer answers each
+/// stock-out of their order once, by API: waiting keeps the units due; an equivalent
+/// piece must cost no more and is reserved; cancelling refunds the units to the card
+/// with a credit note. Another customer's order is unknown; a second answer is refused.
+#[tokio::test]
+async fn stk_1_stk_2_the_customer_answers_a_stock_out_once() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let admin = admin_token(&app).await;
+        let (token, number) = placed(&app, "gia@example.it").await;
+        pay(&app, &token, &number).await;
+        let other = ready_customer(&app, "ugo@example.it", "jonc-rivage", 1).await;
+        let offer = |line: i64| {
+            let (app, admin, number) = (&app, &admin, &number);
+            async move {
+                let (status, c) = call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/admin/orders/{number}/stock-outs"),
+                    admin,
+                    Some(
+                        json!({"lines": [{"line_id": format!("{number}-{line}"), "quantity": 1}]}),
+                    ),
+                )
+                .await;
+                assert_eq!(status, 200, "{c}");
+                c["stock_out_id"].as_str().unwrap_or_default().to_owned()
+            }
+        };
+        let answer = |id: String, body: Value, who: String| {
+            let (app, number) = (&app, &number);
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/orders/{number}/stock-outs/{id}/choice"),
+                    &who,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        // Waiting: nothing is cancelled; the answer is on the order, and taken once.
+        let first = offer(1).await;
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["stock_outs"][0]["id"], first.as_str(), "{o}");
+        assert!(o["stock_outs"][0]["choice"].is_null(), "{o}");
+        let (status, _) = answer(first.clone(), json!({"choice": "wait"}), other.clone()).await;
+        assert_eq!(status, 404, "another customer's order");
+        let (status, p) = answer(first.clone(), json!({"choice": "later"}), token.clone()).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (400, Some("validation_failed")),
+            "{p}"
+        );
+        let (status, c) = answer(first.clone(), json!({"choice": "wait"}), token.clone()).await;
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(c["order"]["lines"][0]["cancelled"], 0);
+        assert_eq!(c["order"]["stock_outs"][0]["choice"], "wait", "{c}");
+        let (status, p) = answer(first, json!({"choice": "cancel"}), token.clone()).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("already_answered")),
+            "{p}"
+        );
+        let mails = outbox(&app, "gia@example.it").await;
+        assert!(
+            mails[0]["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("scelta"),
+            "the choice is confirmed: {}",
+            mails[0]
+        );
+        // An equivalent piece costs no more than the one out of stock.
+        let price = c["order"]["lines"][0]["unit_price_incl_vat"]["amount"]
+            .as_i64()
+            .unwrap_or_default();
+        let (cheaper, dearer) = variants_around(&app, "jonc-rivage", price).await;
+        let second = offer(1).await;
+        let Some(dearer) = dearer else {
+            panic!("the bangle in gold costs more than in silver");
+        };
+        let (status, p) = answer(
+            second.clone(),
+            json!({"choice": "equivalent", "equivalent_sku": dearer}),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(
+            (status, p["errors"][0]["code"].as_str()),
+            (400, Some("not_equivalent")),
+            "{p}"
+        );
+        let cheaper = cheaper.unwrap_or_default();
+        crate::checkout::restock(&app, &cheaper, 5).await;
+        let (status, c) = answer(
+            second,
+            json!({"choice": "equivalent", "equivalent_sku": cheaper}),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{c}");
+        assert_eq!(
+            c["order"]["stock_outs"][1]["equivalent_sku"],
+            cheaper.as_str()
+        );
+        // Cancelling refunds the unit to the card, with its credit note.
+        let third = offer(2).await;
+        let (status, c) = answer(
+            third,
+            json!({"choice": "cancel", "refund_method": "payment_method"}),
+            token.clone(),
+        )
+        .await;
+        assert_eq!(status, 200, "{db:?}: {c}");
+        assert_eq!(c["order"]["lines"][1]["status"], "cancelled", "{c}");
+        assert_eq!(c["refund"]["status"], "succeeded", "{c}");
+        assert!(c["refund"]["credit_note"].is_string(), "{c}");
+    }
+}
+
+/// Checks STK-1 on the customer's order page (`atelier`): the stock-out offers its
+/// choices in a form that works without JavaScript, with the equivalent pieces at no
+/// extra cost; the answer is taken once and the form is gone.
+#[tokio::test]
+async fn stk_1_the_customer_answers_a_stock_out_on_the_order_page() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::page;
+    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    let admin = admin_token(&app).await;
+    let (token, number) = placed(&app, "ines@example.fr").await;
+    pay(&app, &token, &number).await;
+    let (status, c) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/orders/{number}/stock-outs"),
+        &admin,
+        Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 2}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{c}");
+    let id = c["stock_out_id"].as_str().unwrap_or_default().to_owned();
+    let session = crate::checkout_pages::page_login(&app, "fr", "ines@example.fr").await;
+    let path = format!("/fr/account/orders/{number}");
+    let (status, html) = page(&app, &path, &session).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&format!("id=\"form-stock-out-{id}\"")),
+        "{html}"
+    );
+    assert!(html.contains("value=\"wait\"") && html.contains("value=\"cancel\""));
+    let res = post_form(
+        &app,
+        &format!("{path}/stock-outs/{id}"),
+        &session,
+        &[("csrf", "forged"), ("choice", "wait")],
+    )
+    .await;
+    assert_eq!(res.status(), 400, "a forged form");
+    let csrf = csrf_of(&html);
+    let res = post_form(
+        &app,
+        &format!("{path}/stock-outs/{id}"),
+        &session,
+        &[("csrf", &csrf), ("choice", "wait")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = page(&app, &path, &session).await;
+    assert!(!html.contains("form-stock-out-"), "answered: {html}");
+    let res = post_form(
+        &app,
+        &format!("{path}/stock-outs/{id}"),
+        &session,
+        &[("csrf", &csrf), ("choice", "cancel")],
+    )
+    .await;
+    assert_eq!(res.status(), 400, "answered once");
+    let body = res.text().await.unwrap_or_default();
+    assert!(body.contains("answered already"), "{body}");
+    // The house sees the answer on its order page.
+    let staff =
+        crate::staff_pages::staff_login(&app, "fr", "admin@maison.test", "the admin secret").await;
+    let (_, html) = page(&app, &format!("/fr/staff/orders/{number}"), &staff).await;
+    assert!(
+        html.contains("Ruptures de stock") && html.contains("Attendre le réassort"),
+        "{html}"
+    );
+}

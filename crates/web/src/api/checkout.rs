@@ -118,7 +118,7 @@ fn ordering(bearer: MaybeBearer) -> Result<Bearer, ApiError> {
     })
 }
 
-fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
+pub(crate) fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
     match &bearer.subject {
         Subject::Customer(id) => Ok(id),
         Subject::Staff(_) => Err(ApiError::new(
@@ -397,6 +397,9 @@ pub struct OrderDto {
     pub refunds: Vec<RefundDto>,
     /// DLV-3: the parcels sent (the order itself; empty in lists).
     pub shipments: Vec<ShipmentDto>,
+    /// STK-1 (`atelier`, `milano`): units out of stock offered to the customer's choice,
+    /// and the answer once given.
+    pub stock_outs: Vec<StockOutDto>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -479,7 +482,45 @@ fn rfc3339(ms: i64) -> String {
 pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, ApiError> {
     let papers = ecrin_app::documents::papers_of_order(&state.app, &o).await?;
     let shipments = ecrin_app::fulfilment::shipments(&state.app, &o).await?;
-    order_dto_with(state, o, &papers, &shipments)
+    let stock_outs = ecrin_app::cancellations::stockouts_of(&state.app, &o).await?;
+    let mut dto = order_dto_with(state, o, &papers, &shipments)?;
+    dto.stock_outs = stock_outs
+        .into_iter()
+        .map(|s| StockOutDto {
+            lines: serde_json::from_str::<Vec<ecrin_core::order::Units>>(&s.lines)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| StockOutLineDto {
+                    line_id: format!("{}-{}", dto.number, u.line_no),
+                    quantity: u.quantity,
+                })
+                .collect(),
+            offered_at: rfc3339(s.created_at),
+            choice: s.choice.map(|c| c.as_str().to_owned()),
+            equivalent_sku: s.equivalent_sku,
+            answered_at: s.answered_at.map(rfc3339),
+            id: s.id,
+        })
+        .collect();
+    Ok(dto)
+}
+
+/// STK-1: a stock-out offered to the customer's choice.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StockOutDto {
+    pub id: String,
+    pub lines: Vec<StockOutLineDto>,
+    pub offered_at: String,
+    /// `equivalent`, `wait` or `cancel`, once answered.
+    pub choice: Option<String>,
+    pub equivalent_sku: Option<String>,
+    pub answered_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StockOutLineDto {
+    pub line_id: String,
+    pub quantity: i64,
 }
 
 /// The day, in the merchant's time zone, of a moment.
@@ -603,6 +644,7 @@ fn order_dto_with(
                     .map(|d| ecrin_core::withdrawal::warranty_until(profile, d).to_string()),
             })
             .collect(),
+        stock_outs: Vec::new(),
         shipments: shipments
             .iter()
             .map(|s| ShipmentDto {

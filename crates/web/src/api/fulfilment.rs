@@ -243,6 +243,8 @@ pub struct CancelledDto {
     pub refund: Option<serde_json::Value>,
     /// STK-1: the customer was offered a choice instead (`atelier`, `milano`).
     pub offered_alternatives: bool,
+    /// The stock-out the customer answers (`POST /orders/{number}/stock-outs/{id}/choice`).
+    pub stock_out_id: Option<String>,
 }
 
 async fn cancelled_dto(
@@ -260,7 +262,8 @@ async fn cancelled_dto(
     Ok(CancelledDto {
         order: order_dto(state, c.order).await?,
         refund,
-        offered_alternatives: c.offered,
+        offered_alternatives: c.offered.is_some(),
+        stock_out_id: c.offered,
     })
 }
 
@@ -376,4 +379,52 @@ pub(crate) async fn deadlines(
         })
         .collect();
     Ok(Json(DeadlineListDto { items }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockOutChoiceRequest {
+    /// `equivalent`, `wait` or `cancel`.
+    pub choice: String,
+    /// For `equivalent`: a piece in stock at a price no higher than the one out of stock.
+    pub equivalent_sku: Option<String>,
+    /// Where a refund goes: `payment_method` (the only one under these profiles, STK-2).
+    pub refund_method: Option<String>,
+}
+
+/// STK-1 (`atelier`, `milano`): the customer answers a stock-out of their order, once:
+/// an equivalent piece at no extra cost (its units reserved), waiting for the restock, or
+/// cancellation refunded to the payment used. A second answer is `409 already_answered`.
+#[utoipa::path(post, path = "/api/v1/orders/{number}/stock-outs/{id}/choice",
+    params(("number" = String, Path), ("id" = String, Path)), request_body = StockOutChoiceRequest,
+    responses((status = 200, body = CancelledDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn stock_out_choice(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+    ApiJson(req): ApiJson<StockOutChoiceRequest>,
+) -> Result<Json<CancelledDto>, ApiError> {
+    let customer = super::checkout::customer_id(&bearer)?;
+    let c = ecrin_app::cancellations::choose(
+        &state.app,
+        customer,
+        &number,
+        &id,
+        ecrin_app::cancellations::ChoiceInput {
+            choice: req.choice,
+            equivalent_sku: req.equivalent_sku,
+            refund_method: req.refund_method,
+        },
+    )
+    .await?;
+    state.cache.invalidate();
+    let c = ecrin_app::cancellations::Cancelled {
+        order: ecrin_app::checkout::order_of(&state.app, customer, &number).await?,
+        ..c
+    };
+    Ok(Json(cancelled_dto(&state, c).await?))
 }

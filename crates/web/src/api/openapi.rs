@@ -59,6 +59,7 @@ use utoipa::OpenApi;
         super::documents::credit_note,
         super::documents::refund,
         super::documents::refund_sent,
+        super::fulfilment::stock_out_choice,
         super::checkout::publish_terms,
         super::checkout::set_dispute,
         super::admin::set_stock,

@@ -290,6 +290,47 @@ pub(super) async fn order_page(
             submit: t.t("staff-transfer-received"),
         },
     ];
+    // STK-1: stock-outs offered to the customer, and what they chose (the warehouse
+    // prepares an equivalent piece instead when one was chosen).
+    let stock_outs = cancellations::stockouts_of(&state.app, &order)
+        .await
+        .unwrap_or_default();
+    if !stock_outs.is_empty() {
+        tables.push(StaffTable {
+            title: t.t("staff-stock-outs"),
+            empty: String::new(),
+            head: [
+                "staff-quote-when",
+                "staff-lines",
+                "staff-status",
+                "staff-equivalent",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows: stock_outs
+                .iter()
+                .map(|s| {
+                    let units: Vec<Units> = serde_json::from_str(&s.lines).unwrap_or_default();
+                    vec![
+                        Cell::text(date(s.created_at, lang, tz)),
+                        Cell::text(
+                            units
+                                .iter()
+                                .map(|u| format!("{} × {}-{}", u.quantity, order.number, u.line_no))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                        Cell::text(match s.choice {
+                            Some(c) => t.t(&format!("stockout-{}", c.as_str())),
+                            None => t.t("staff-stock-out-awaiting"),
+                        }),
+                        Cell::text(s.equivalent_sku.clone().unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        });
+    }
     // STK-2: refunds of a transfer, owed until the house records the transfer it sent.
     let papers = ecrin_app::documents::papers_of_order(&state.app, &order)
         .await

@@ -8,7 +8,7 @@ use super::account::{csrf_ok, fail, no_store};
 use super::my_account::signed_in_then;
 use super::{Layout, PageError, PagePath, field_messages, render};
 use crate::AppState;
-use crate::extract::PageLang;
+use crate::extract::{CustomerForm, PageLang, SignedIn, WithCsrf};
 use crate::i18n::Tr;
 use askama::Template;
 use axum::Form;
@@ -381,6 +381,16 @@ struct OrderInfo {
     documents: Vec<(String, String, String)>,
     /// DLV-1, DLV-3: the order's timeline: (when, what, the carrier's tracking link).
     timeline: Vec<(String, String, Option<String>)>,
+    /// STK-1: stock-outs waiting for the customer's choice.
+    stock_outs: Vec<StockOutOffer>,
+}
+
+/// STK-1: units out of stock and what the customer may choose instead.
+struct StockOutOffer {
+    id: String,
+    items: String,
+    /// Pieces at no extra cost: (sku, label).
+    equivalents: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -711,6 +721,89 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         confirmation: Vec::new(),
         documents: Vec::new(),
         timeline: Vec::new(),
+        stock_outs: Vec::new(),
+    }
+}
+
+/// STK-1: the stock-outs of an order still waiting for the customer's choice.
+async fn stock_out_offers(state: &AppState, lang: Lang, o: &Order) -> Vec<StockOutOffer> {
+    let t = Tr::new(lang);
+    let app = &state.app;
+    let mut offers = Vec::new();
+    let materials = crate::reads::references(state)
+        .await
+        .map(|r| r[1].clone())
+        .unwrap_or_default();
+    let open = ecrin_app::cancellations::stockouts_of(app, o)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.choice.is_none());
+    for s in open {
+        let units: Vec<ecrin_core::order::Units> =
+            serde_json::from_str(&s.lines).unwrap_or_default();
+        let items = units
+            .iter()
+            .filter_map(|u| {
+                let l = o.lines.iter().find(|l| l.line_no == u.line_no)?;
+                Some(format!("{} × {}", u.quantity, l.name))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let equivalents = ecrin_app::cancellations::equivalents(app, o, &s)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| {
+                let mut label = vec![crate::reads::label(&materials, &v.metal, lang)];
+                label.extend(v.size.clone());
+                label.push(t.money(v.price));
+                (v.sku, label.join(" · "))
+            })
+            .collect();
+        offers.push(StockOutOffer {
+            id: s.id,
+            items,
+            equivalents,
+        });
+    }
+    offers
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct StockOutForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    choice: String,
+    #[serde(default)]
+    equivalent_sku: String,
+}
+
+impl WithCsrf for StockOutForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// STK-1: the customer's answer to a stock-out, from their order's page.
+pub(crate) async fn stock_out_choice(
+    State(state): State<AppState>,
+    PagePath((_, number, id)): PagePath<(String, String, String)>,
+    CustomerForm { visit, form }: CustomerForm<StockOutForm>,
+) -> Response {
+    let SignedIn { lang, customer, .. } = visit;
+    let input = ecrin_app::cancellations::ChoiceInput {
+        equivalent_sku: (form.choice == "equivalent").then_some(form.equivalent_sku),
+        choice: form.choice,
+        refund_method: None,
+    };
+    match ecrin_app::cancellations::choose(&state.app, &customer.id, &number, &id, input).await {
+        Ok(_) => {
+            state.cache.invalidate();
+            Redirect::to(&format!("/{}/account/orders/{number}", lang.code())).into_response()
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
 }
 
@@ -826,6 +919,7 @@ pub(crate) async fn order_page(
                 t.with("order-terms-pdf", &[("version", o.terms_version.clone())]),
                 format!("{base}/terms.pdf"),
             ));
+            info.stock_outs = stock_out_offers(&state, lang, &o).await;
             let page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
             no_store(render(&page))
         }
