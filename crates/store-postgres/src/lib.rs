@@ -5,6 +5,7 @@
 mod rows;
 
 use ecrin_store::exec::{Args, Engine, Exec, Kind, Statement, Value, Writer};
+use ecrin_store::rowde::RowDe;
 use ecrin_store::sql::Dialect;
 use ecrin_store::{Backend, Result, StoreError};
 use serde::de::DeserializeOwned;
@@ -120,7 +121,7 @@ async fn fetch<T: DeserializeOwned>(
         query.fetch_all(conn).await.map_err(db)?
     };
     rows.iter()
-        .map(|row| T::deserialize(rows::RowDe { row }).map_err(StoreError::database))
+        .map(|row| T::deserialize(RowDe(&rows::PgColumns(row))).map_err(StoreError::database))
         .collect()
 }
 

@@ -5,161 +5,43 @@
 //! `BIGINT`, `BOOLEAN`, `TEXT` and `REAL` only (sums are cast to `BIGINT`); any other type
 //! is an error naming the column, never a guess.
 
-use serde::de::{self, IntoDeserializer};
+use ecrin_store::rowde::{DeError, Row};
+use serde::de;
 use sqlx::postgres::PgRow;
-use sqlx::{Column, Row, TypeInfo, ValueRef};
-
-/// A row that does not fit the type asked for.
-#[derive(Debug)]
-pub(crate) struct DeError(String);
-
-impl std::fmt::Display for DeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DeError {}
-
-impl de::Error for DeError {
-    fn custom<M: std::fmt::Display>(msg: M) -> Self {
-        DeError(msg.to_string())
-    }
-}
+use sqlx::{Column, Row as _, TypeInfo, ValueRef};
 
 fn sqlx_error(e: sqlx::Error) -> DeError {
     DeError(e.to_string())
 }
 
-/// One row: a struct's fields by column name, a tuple's by position.
-pub(crate) struct RowDe<'r> {
-    pub(crate) row: &'r PgRow,
-}
+/// A PostgreSQL row, for the store's row reader ([`ecrin_store::rowde`]).
+pub(crate) struct PgColumns<'r>(pub(crate) &'r PgRow);
 
-impl<'de> de::Deserializer<'de> for RowDe<'_> {
-    type Error = DeError;
+impl Row for PgColumns<'_> {
+    type Value<'a>
+        = ValueDe<'a>
+    where
+        Self: 'a;
 
-    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_map(Columns {
-            row: self.row,
-            next: 0,
-        })
+    fn len(&self) -> usize {
+        self.0.len()
     }
 
-    fn deserialize_tuple<V: de::Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_seq(Columns {
-            row: self.row,
-            next: 0,
-        })
+    fn name(&self, i: usize) -> Result<&str, DeError> {
+        self.0
+            .columns()
+            .get(i)
+            .map(Column::name)
+            .ok_or_else(|| DeError(format!("no column {i}")))
     }
 
-    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_tuple(0, visitor)
-    }
-
-    /// [`ecrin_store::sql::ROW_READ_TWICE`]: the same row for each of `len` values.
-    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        if name == ecrin_store::sql::ROW_READ_TWICE {
-            visitor.visit_seq(Again {
-                row: self.row,
-                left: len,
-            })
-        } else {
-            self.deserialize_any(visitor)
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct
-        map struct enum identifier ignored_any
-    }
-}
-
-/// One row read again for each value asked of it.
-struct Again<'r> {
-    row: &'r PgRow,
-    left: usize,
-}
-
-impl<'de> de::SeqAccess<'de> for Again<'_> {
-    type Error = DeError;
-
-    fn next_element_seed<T: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        seed.deserialize(RowDe { row: self.row }).map(Some)
-    }
-}
-
-/// The columns of a row, one after the other.
-struct Columns<'r> {
-    row: &'r PgRow,
-    next: usize,
-}
-
-impl<'de> de::MapAccess<'de> for Columns<'_> {
-    type Error = DeError;
-
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
-        let Some(column) = self.row.columns().get(self.next) else {
-            return Ok(None);
-        };
-        seed.deserialize(column.name().into_deserializer())
-            .map(Some)
-    }
-
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, DeError> {
-        let value = ValueDe {
-            row: self.row,
-            i: self.next,
-        };
-        self.next += 1;
-        seed.deserialize(value)
-    }
-}
-
-impl<'de> de::SeqAccess<'de> for Columns<'_> {
-    type Error = DeError;
-
-    fn next_element_seed<T: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
-        if self.next >= self.row.len() {
-            return Ok(None);
-        }
-        let value = ValueDe {
-            row: self.row,
-            i: self.next,
-        };
-        self.next += 1;
-        seed.deserialize(value).map(Some)
+    fn value(&self, i: usize) -> Result<ValueDe<'_>, DeError> {
+        Ok(ValueDe { row: self.0, i })
     }
 }
 
 /// One column's value.
-struct ValueDe<'r> {
+pub(crate) struct ValueDe<'r> {
     row: &'r PgRow,
     i: usize,
 }

@@ -15,10 +15,11 @@
 
 use ecrin_store::Result;
 use ecrin_store::exec::{self as store, Exec, Statement};
+use ecrin_store::rowde::{DeError, Row, RowDe};
 use ecrin_store::sql::Dialect;
 use rusqlite::Connection;
 use rusqlite::types::{Value, ValueRef};
-use serde::de::{self, DeserializeOwned, IntoDeserializer};
+use serde::de::{self, DeserializeOwned};
 
 /// Values bound to a statement, in order.
 #[derive(Debug, Default)]
@@ -77,7 +78,7 @@ fn each<T: DeserializeOwned>(
     let mut stmt = prepare(conn, &statement.sql, &args)?;
     let mut rows = stmt.raw_query();
     while let Some(row) = rows.next()? {
-        let value = T::deserialize(RowDe { row }).map_err(DeError::into_sqlite)?;
+        let value = T::deserialize(RowDe(&LiteRow(row))).map_err(into_sqlite)?;
         if !keep(value) {
             break;
         }
@@ -136,162 +137,35 @@ impl Exec for crate::SqliteTx {
     }
 }
 
-/// A row that does not fit the type asked for.
-#[derive(Debug)]
-struct DeError(String);
+fn into_sqlite(e: DeError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(e))
+}
 
-impl std::fmt::Display for DeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+/// A SQLite row, for the store's row reader ([`ecrin_store::rowde`]).
+struct LiteRow<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl Row for LiteRow<'_, '_> {
+    type Value<'a>
+        = ValueDe<'a>
+    where
+        Self: 'a;
+
+    fn len(&self) -> usize {
+        self.0.as_ref().column_count()
     }
-}
 
-impl std::error::Error for DeError {}
-
-impl de::Error for DeError {
-    fn custom<M: std::fmt::Display>(msg: M) -> Self {
-        DeError(msg.to_string())
+    fn name(&self, i: usize) -> Result<&str, DeError> {
+        self.0
+            .as_ref()
+            .column_name(i)
+            .map_err(|e| DeError(e.to_string()))
     }
-}
 
-impl DeError {
-    fn into_sqlite(self) -> rusqlite::Error {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(self))
-    }
-}
-
-/// One row: a struct's fields by column name, a tuple's by position.
-struct RowDe<'r, 's> {
-    row: &'r rusqlite::Row<'s>,
-}
-
-impl RowDe<'_, '_> {
     fn value(&self, i: usize) -> Result<ValueDe<'_>, DeError> {
-        self.row
+        self.0
             .get_ref(i)
             .map(ValueDe)
             .map_err(|e| DeError(e.to_string()))
-    }
-}
-
-impl<'de> de::Deserializer<'de> for RowDe<'_, '_> {
-    type Error = DeError;
-
-    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        visitor.visit_map(Columns { row: self, next: 0 })
-    }
-
-    fn deserialize_tuple<V: de::Visitor<'de>>(
-        self,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        visitor.visit_seq(Columns { row: self, next: 0 })
-    }
-
-    fn deserialize_seq<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.deserialize_tuple(0, visitor)
-    }
-
-    /// [`ecrin_store::sql::ROW_READ_TWICE`]: the same row for each of `len` values.
-    fn deserialize_tuple_struct<V: de::Visitor<'de>>(
-        self,
-        name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value, DeError> {
-        if name == ecrin_store::sql::ROW_READ_TWICE {
-            visitor.visit_seq(Again {
-                row: self.row,
-                left: len,
-            })
-        } else {
-            self.deserialize_any(visitor)
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf option unit unit_struct newtype_struct
-        map struct enum identifier ignored_any
-    }
-}
-
-/// One row read again for each value asked of it.
-struct Again<'r, 's> {
-    row: &'r rusqlite::Row<'s>,
-    left: usize,
-}
-
-impl<'de> de::SeqAccess<'de> for Again<'_, '_> {
-    type Error = DeError;
-
-    fn next_element_seed<T: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        seed.deserialize(RowDe { row: self.row }).map(Some)
-    }
-}
-
-/// The columns of a row, one after the other.
-struct Columns<'r, 's> {
-    row: RowDe<'r, 's>,
-    next: usize,
-}
-
-impl Columns<'_, '_> {
-    fn count(&self) -> usize {
-        self.row.row.as_ref().column_count()
-    }
-}
-
-impl<'de> de::MapAccess<'de> for Columns<'_, '_> {
-    type Error = DeError;
-
-    fn next_key_seed<K: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, DeError> {
-        if self.next >= self.count() {
-            return Ok(None);
-        }
-        let name = self
-            .row
-            .row
-            .as_ref()
-            .column_name(self.next)
-            .map_err(|e| DeError(e.to_string()))?;
-        seed.deserialize(name.into_deserializer()).map(Some)
-    }
-
-    fn next_value_seed<V: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: V,
-    ) -> Result<V::Value, DeError> {
-        let value = self.row.value(self.next)?;
-        self.next += 1;
-        seed.deserialize(value)
-    }
-}
-
-impl<'de> de::SeqAccess<'de> for Columns<'_, '_> {
-    type Error = DeError;
-
-    fn next_element_seed<T: de::DeserializeSeed<'de>>(
-        &mut self,
-        seed: T,
-    ) -> Result<Option<T::Value>, DeError> {
-        if self.next >= self.count() {
-            return Ok(None);
-        }
-        let value = self.row.value(self.next)?;
-        self.next += 1;
-        seed.deserialize(value).map(Some)
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod error;
 pub mod exec;
+pub mod rowde;
 mod rows;
 pub mod sql;
 
