@@ -102,6 +102,17 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
             tx.commit().await?;
             Ok(true)
         }
+        crate::redelivery::REDELIVERY_REFUND => {
+            // The refund is made once whatever happens (its key is the order's); the job
+            // is finished after it, so a crash between the two only asks it again.
+            crate::redelivery::refund_first(app, &job.subject).await?;
+            let mut tx = app.store.begin().await?;
+            if !tx.finish_job(&job.id, now).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
         other => Err(AppError::Internal(format!("unknown job kind `{other}`"))),
     }
 }

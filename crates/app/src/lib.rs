@@ -29,6 +29,7 @@ pub mod profiles;
 pub mod proof;
 pub mod provider;
 pub mod quotes;
+pub mod redelivery;
 pub mod refunds;
 pub mod retention;
 pub mod sandbox;

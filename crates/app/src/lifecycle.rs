@@ -57,6 +57,7 @@ pub(crate) fn model(order: &Order, shipments: &[Shipment]) -> lifecycle::Order {
             })
             .collect(),
         abandoned: order.abandoned,
+        resent: order.resent,
         status: order.status,
     }
 }
@@ -90,6 +91,7 @@ pub(crate) async fn apply(
         status: after.status,
         payment: after.payment,
         abandoned: after.abandoned,
+        resent: after.resent,
     };
     let last = tx.last_order_event(&order.id).await?;
     let recorded = proof::next_event(last.as_ref(), &order.id, now, kind, data);
@@ -170,6 +172,7 @@ async fn write(
         // Kept in the order's states, compared and set above; or for the caller to act on.
         Effect::Payment(_)
         | Effect::Abandon
+        | Effect::Resend
         | Effect::Status { .. }
         | Effect::OfferAlternatives(_) => {}
     }

@@ -126,6 +126,7 @@ async fn take_transfer(
     let invoice = issue_invoice(app, tx.as_mut(), &order, &paid, now).await?;
     crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
     tell_the_house(app, tx.as_mut(), &order).await?;
+    crate::redelivery::hand_over(app, tx.as_mut(), &order, now).await?;
     tx.commit().await?;
     Ok(Order {
         status: OrderState::BeingPrepared,
@@ -430,6 +431,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
         if newly_paid {
             tell_the_house(app, tx.as_mut(), &order).await?;
+            crate::redelivery::hand_over(app, tx.as_mut(), &order, now).await?;
         }
     } else {
         // PAY-3: the attempt ends; the units go back on sale until the next attempt.
@@ -470,10 +472,12 @@ pub async fn retry_card_payment(
     if open {
         return Err(Refusal::conflict("a payment of this order is under way").into());
     }
+    // DLV-5: a re-delivery takes the units the house holds once it is paid.
+    let held = crate::redelivery::of(app, &order).await?.is_some();
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     let mut sold_out = false;
-    for l in &order.lines {
+    for l in order.lines.iter().filter(|_| !held) {
         let stocked = variants
             .iter()
             .find(|v| v.sku == l.sku)

@@ -5,7 +5,9 @@
 //! `awaiting_payment` until the full amount is received, then `being_prepared` until every
 //! unit still due has left, `shipped`, then `delivered` once every shipment is; a parcel
 //! returned undelivered makes the order `being_returned`, and twelve months without
-//! instructions `abandoned`; an order with nothing left to deliver is `cancelled`.
+//! instructions `abandoned`, unless the customer has the pieces sent again on a new order
+//! first (they then leave this one, `cancelled` where nothing else was delivered); an
+//! order with nothing left to deliver is `cancelled`.
 //!
 //! [`apply`] is the one door: it takes an order, an event and the profile, and answers the
 //! changes to make ([`Effect`]) or a [`Refusal`]. It reads no clock and touches no store;
@@ -110,6 +112,9 @@ pub struct Order {
     pub shipments: Vec<Shipment>,
     /// DLV-5: twelve months returned undelivered without instructions.
     pub abandoned: bool,
+    /// DLV-5: the pieces returned undelivered were sent again on a new order; the parcels
+    /// that came back no longer count here.
+    pub resent: bool,
     /// The status kept beside the order (for lists and filters); always the derived one.
     pub status: OrderState,
 }
@@ -130,6 +135,7 @@ impl Order {
                 .collect(),
             shipments: Vec::new(),
             abandoned: false,
+            resent: false,
             status: OrderState::AwaitingPayment,
         }
     }
@@ -138,10 +144,17 @@ impl Order {
         self.lines.iter().find(|l| l.line_no == line_no)
     }
 
-    /// Units of a line that have left, in every shipment.
-    pub fn shipped(&self, line_no: i64) -> i64 {
+    /// The parcels that count for this order: all of them, but those that came back
+    /// undelivered once their pieces were sent again on a new order (DLV-5).
+    pub fn live_shipments(&self) -> impl Iterator<Item = &Shipment> {
         self.shipments
             .iter()
+            .filter(|s| !(self.resent && s.state == ShipmentState::ReturnedUndelivered))
+    }
+
+    /// Units of a line that have left, in every parcel that counts.
+    pub fn shipped(&self, line_no: i64) -> i64 {
+        self.live_shipments()
             .flat_map(|s| &s.units)
             .filter(|u| u.line_no == line_no)
             .map(|u| u.quantity)
@@ -179,21 +192,19 @@ impl Order {
             return OrderState::Abandoned;
         }
         if self
-            .shipments
-            .iter()
+            .live_shipments()
             .any(|s| s.state == ShipmentState::ReturnedUndelivered)
         {
             return OrderState::BeingReturned;
         }
-        if due == 0 && self.shipments.is_empty() {
+        if due == 0 && self.live_shipments().next().is_none() {
             return OrderState::Cancelled;
         }
         if self.lines.iter().any(|l| self.unshipped(l.line_no) > 0) {
             return OrderState::BeingPrepared;
         }
         if self
-            .shipments
-            .iter()
+            .live_shipments()
             .all(|s| s.state == ShipmentState::Delivered)
         {
             OrderState::Delivered
@@ -218,6 +229,7 @@ impl Order {
                 }
             }
             Effect::Abandon => self.abandoned = true,
+            Effect::Resend => self.resent = true,
             Effect::Status { to, .. } => self.status = *to,
             Effect::OfferAlternatives(_) => {}
         }
@@ -243,6 +255,10 @@ pub enum OrderEvent {
     ReturnedUndelivered { shipment_id: Option<String> },
     /// DLV-5: twelve months returned without instructions.
     Abandon,
+    /// DLV-5: the customer's new order for the pieces returned undelivered is paid; they
+    /// leave this order for that one. Only once every parcel is back or delivered and
+    /// nothing is left to prepare.
+    Resend,
     /// STK-1: units found unavailable after payment. `paris` decides at once
     /// (`Some(resolution)`); `atelier` and `milano` offer the customer a choice (`None`).
     StockOut {
@@ -288,6 +304,9 @@ pub enum Effect {
     /// Units no longer due: their stock is released and, when paid, refunded.
     CancelUnits(Units),
     Abandon,
+    /// DLV-5: the parcels returned undelivered stop counting (their units are cancelled
+    /// here by [`Effect::CancelUnits`], now due on the new order).
+    Resend,
     /// `atelier`, `milano` (STK-1): the customer is offered an equivalent piece, waiting,
     /// or cancellation for these units.
     OfferAlternatives(Vec<Units>),
@@ -411,6 +430,37 @@ fn changes(order: &Order, event: &OrderEvent, profile: &Profile) -> Result<Vec<E
                 return Err(wrong_status(order, "abandoned"));
             }
             Ok(vec![Effect::Abandon])
+        }
+        OrderEvent::Resend => {
+            if status != OrderState::BeingReturned || order.resent {
+                return Err(wrong_status(order, "sent again"));
+            }
+            if order
+                .shipments
+                .iter()
+                .any(|s| s.state == ShipmentState::InTransit)
+                || order.lines.iter().any(|l| order.unshipped(l.line_no) > 0)
+            {
+                return Err(wrong_status(
+                    order,
+                    "sent again while a parcel is on its way or still to prepare",
+                ));
+            }
+            let mut back: Vec<Units> = Vec::new();
+            for u in order
+                .shipments
+                .iter()
+                .filter(|s| s.state == ShipmentState::ReturnedUndelivered)
+                .flat_map(|s| &s.units)
+            {
+                match back.iter_mut().find(|b| b.line_no == u.line_no) {
+                    Some(b) => b.quantity += u.quantity,
+                    None => back.push(*u),
+                }
+            }
+            let mut effects = vec![Effect::Resend];
+            effects.extend(back.into_iter().map(Effect::CancelUnits));
+            Ok(effects)
         }
         OrderEvent::StockOut { units, resolution } => {
             if order.payment != PaymentState::Paid || status != OrderState::BeingPrepared {

@@ -153,6 +153,47 @@ fn dlv_5_returned_undelivered_then_abandoned() {
     assert_eq!(o.status, OrderState::Abandoned);
 }
 
+/// Checks DLV-5: the pieces returned undelivered leave on a new order: only once every
+/// parcel is back or delivered, once; the delivered parcel still counts, the returned one
+/// no longer does, and nothing is left to abandon.
+#[test]
+fn dlv_5_the_pieces_returned_leave_on_a_new_order() {
+    let p = profile("paris");
+    let mut o = paid_order(&[(1, 1), (2, 2)], &p);
+    assert_eq!(step(&mut o, OrderEvent::Resend, &p), Err("wrong_status"));
+    step(&mut o, ship("s1", &[(1, 1)]), &p).unwrap_or_else(|c| panic!("{c}"));
+    step(&mut o, ship("s2", &[(2, 2)]), &p).unwrap_or_else(|c| panic!("{c}"));
+    let back = |id: &str| OrderEvent::ReturnedUndelivered {
+        shipment_id: Some(id.into()),
+    };
+    step(&mut o, back("s2"), &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::BeingReturned);
+    // A parcel still on its way: not yet.
+    assert_eq!(step(&mut o, OrderEvent::Resend, &p), Err("wrong_status"));
+    step(
+        &mut o,
+        OrderEvent::Deliver {
+            shipment_id: Some("s1".into()),
+        },
+        &p,
+    )
+    .unwrap_or_else(|c| panic!("{c}"));
+    let effects = step(&mut o, OrderEvent::Resend, &p).unwrap_or_default();
+    assert!(effects.contains(&Effect::CancelUnits(Units {
+        line_no: 2,
+        quantity: 2
+    })));
+    assert_eq!(o.status, OrderState::Delivered, "what was delivered stays");
+    assert_eq!(step(&mut o, OrderEvent::Resend, &p), Err("wrong_status"));
+    assert_eq!(step(&mut o, OrderEvent::Abandon, &p), Err("wrong_status"));
+    // Everything came back: nothing is left of the order.
+    let mut o = paid_order(&[(1, 1)], &p);
+    step(&mut o, ship("s1", &[]), &p).unwrap_or_else(|c| panic!("{c}"));
+    step(&mut o, back("s1"), &p).unwrap_or_else(|c| panic!("{c}"));
+    step(&mut o, OrderEvent::Resend, &p).unwrap_or_else(|c| panic!("{c}"));
+    assert_eq!(o.status, OrderState::Cancelled);
+}
+
 /// Checks STK-1: `paris` decides (partial delivery or the line cancelled); `atelier` and
 /// `milano` offer the customer a choice and cancel nothing yet.
 #[test]
@@ -244,6 +285,7 @@ fn an_event() -> impl Strategy<Value = OrderEvent> {
             .prop_map(|shipment_id| OrderEvent::Deliver { shipment_id }),
         shipment.prop_map(|shipment_id| OrderEvent::ReturnedUndelivered { shipment_id }),
         Just(OrderEvent::Abandon),
+        Just(OrderEvent::Resend),
         (
             some_units.clone(),
             proptest::option::of(prop_oneof![

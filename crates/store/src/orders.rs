@@ -29,6 +29,10 @@ pub trait Orders: Send + Sync {
     /// STK-1: an order's stock-outs offered to the customer's choice, oldest first.
     async fn stockouts_of(&self, order_id: &str) -> Result<Vec<Stockout>>;
 
+    /// DLV-5: the re-deliveries an order is part of, on either side (the order whose
+    /// parcel came back, or the new order for its pieces), oldest first.
+    async fn redeliveries_of(&self, order_id: &str) -> Result<Vec<Redelivery>>;
+
     /// The back office's order list: the orders `search` selects, newest first, with
     /// their lines, one page of at most `search.limit` and whether more follow.
     async fn search_orders(&self, search: &OrderSearch) -> Result<(Vec<Order>, bool)>;
@@ -81,6 +85,17 @@ pub trait Orders: Send + Sync {
 
 #[async_trait]
 pub trait OrdersTx: Send {
+    /// DLV-5: a new order placed for the pieces of `of_order_id` returned undelivered.
+    async fn insert_redelivery(
+        &mut self,
+        order_id: &str,
+        of_order_id: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+
+    /// DLV-5: the re-deliveries an order is part of, on either side, in this transaction.
+    async fn redeliveries_in_tx(&mut self, order_id: &str) -> Result<Vec<Redelivery>>;
+
     /// STK-1: units offered to the customer's choice.
     async fn insert_stockout(&mut self, s: &Stockout) -> Result<()>;
 
@@ -177,6 +192,13 @@ pub trait OrdersTx: Send {
 
 #[async_trait]
 impl<E: Engine> Orders for E {
+    async fn redeliveries_of(&self, order_id: &str) -> Result<Vec<Redelivery>> {
+        query_as(REDELIVERIES_OF)
+            .bind(order_id)
+            .fetch_all(&mut self.reader().await?)
+            .await
+    }
+
     async fn stockouts_of(&self, order_id: &str) -> Result<Vec<Stockout>> {
         query_as(STOCKOUTS_OF)
             .bind(order_id)
@@ -354,6 +376,28 @@ impl<E: Engine> Orders for E {
 
 #[async_trait]
 impl<W: Writer> OrdersTx for W {
+    async fn insert_redelivery(
+        &mut self,
+        order_id: &str,
+        of_order_id: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        query(INSERT_REDELIVERY)
+            .bind(order_id)
+            .bind(of_order_id)
+            .bind(now_ms)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn redeliveries_in_tx(&mut self, order_id: &str) -> Result<Vec<Redelivery>> {
+        query_as(REDELIVERIES_OF)
+            .bind(order_id)
+            .fetch_all(&mut *self)
+            .await
+    }
+
     async fn insert_stockout(&mut self, s: &Stockout) -> Result<()> {
         query(INSERT_STOCKOUT)
             .bind(&s.id)
@@ -429,6 +473,7 @@ impl<W: Writer> OrdersTx for W {
             .bind(&o.document)
             .bind(o.payment_state.as_str())
             .bind(o.abandoned)
+            .bind(o.resent)
             .execute(&mut *self)
             .await?;
         for l in &o.lines {
@@ -508,6 +553,8 @@ impl<W: Writer> OrdersTx for W {
             .bind(to.status.as_str())
             .bind(to.payment.as_str())
             .bind(to.abandoned)
+            .bind(from.resent)
+            .bind(to.resent)
             .execute(&mut *self)
             .await?;
         if done.rows_affected() != 1 {
@@ -677,7 +724,7 @@ pub fn next_order_number(dialect: Dialect) -> &'static str {
 pub fn insert_order() -> String {
     format!(
         "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
     )
 }
 
@@ -765,9 +812,11 @@ pub const ORDER_NUMBER_OF: &str = "SELECT number FROM orders WHERE id = $1";
 
 /// An order moves from one status to another only from the one expected: of a payment and
 /// a deadline arriving together, one finds the order already moved.
-/// The order's lifecycle moves: status, payment state and abandonment compared and set.
+/// The order's lifecycle moves: status, payment state, abandonment and re-sending compared
+/// and set.
 pub const APPLY_ORDER_STATES: &str = "UPDATE orders SET status = $5, payment_state = $6, \
-     abandoned = $7 WHERE id = $1 AND status = $2 AND payment_state = $3 AND abandoned = $4";
+     abandoned = $7, resent = $9 WHERE id = $1 AND status = $2 AND payment_state = $3 \
+     AND abandoned = $4 AND resent = $8";
 
 /// Units of a line no longer due (STK-1, STK-3), never more than are left.
 pub const CANCEL_LINE_UNITS: &str = "UPDATE order_lines SET cancelled = cancelled + $3 \
@@ -878,6 +927,25 @@ fn search_sql(s: &OrderSearch) -> (String, Args) {
         args,
     )
 }
+
+/// DLV-5: a new order for the pieces of an order whose parcel came back undelivered.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Redelivery {
+    pub order_id: String,
+    pub order_number: String,
+    pub order_status: ecrin_core::order::OrderState,
+    pub of_order_id: String,
+    pub of_order_number: String,
+    pub created_at: i64,
+}
+
+const REDELIVERIES_OF: &str = "SELECT r.order_id, n.number AS order_number, \
+     n.status AS order_status, r.of_order_id, f.number AS of_order_number, r.created_at \
+     FROM redeliveries r JOIN orders n ON n.id = r.order_id JOIN orders f ON f.id = r.of_order_id \
+     WHERE r.order_id = $1 OR r.of_order_id = $1 ORDER BY r.created_at, r.order_id";
+
+const INSERT_REDELIVERY: &str =
+    "INSERT INTO redeliveries (order_id, of_order_id, created_at) VALUES ($1, $2, $3)";
 
 /// STK-1 (`atelier`, `milano`): units out of stock offered to the customer's choice.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]

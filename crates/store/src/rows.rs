@@ -412,6 +412,9 @@ pub struct Order {
     /// DLV-5: twelve months returned undelivered without instructions.
     #[serde(deserialize_with = "crate::rows::int_bool")]
     pub abandoned: bool,
+    /// DLV-5: the pieces returned undelivered were sent again on a new order.
+    #[serde(deserialize_with = "crate::rows::int_bool")]
+    pub resent: bool,
     #[serde(skip)]
     pub lines: Vec<OrderLine>,
 }
@@ -423,6 +426,7 @@ impl Order {
             status: self.status,
             payment: self.payment_state,
             abandoned: self.abandoned,
+            resent: self.resent,
         }
     }
 }
@@ -434,6 +438,7 @@ pub struct OrderStates {
     pub status: OrderState,
     pub payment: PaymentState,
     pub abandoned: bool,
+    pub resent: bool,
 }
 
 /// DLV-3: a parcel of an order.

@@ -59,7 +59,7 @@ impl CustomerRow {
 pub(crate) const ORDER_COLUMNS: &str = "id, number, customer_id, status, placed_at, total, vat_total, \
      delivery_charge, payment_method, terms_version, terms_sha256, terms_language, accepted_at, \
      accepted_ip, accepted_user_agent, confirmed_by_staff_id, pickup_confirmed_at, \
-     pickup_confirmed_by, document, payment_state, abandoned";
+     pickup_confirmed_by, document, payment_state, abandoned, resent";
 
 /// The order whose `column` (`number` or `id`) is `$1`, without its lines.
 pub fn order_by(column: OrderKey) -> String {

@@ -693,7 +693,9 @@ email-order-button = See the order
 email-returned-subject = Your order { $number } has come back to us
 email-returned-text = The parcel of your order { $number } could not be handed over and is on its way back to us.
 email-returned-reason = Reason given by the carrier: { $reason }.
-email-returned-instructions = Reply to arrange a new delivery, which is a new order at the day's prices and delivery charge. Without word from you by { $until }, the order will be considered abandoned.
+email-returned-instructions = To have it sent again, ask from the order's page in "My Orders" (or reply to this e-mail): it is a new order at the day's prices and delivery charge, to the address you give, and once it is paid what this order charged for the pieces is refunded. Without word from you by { $until }, the order will be considered abandoned.
+email-resent-subject = The pieces of your order { $number } leave again with order { $new }
+email-resent-text = Your order { $new } is paid: the pieces of your order { $number }, which came back to us, will be sent with it. What order { $number } charged for them, { $amount }, is refunded to the payment you used, with its credit note; its delivery charge is not, the delivery having been made.
 email-abandoned-subject = Your order { $number } is abandoned
 email-abandoned-text = Your order { $number }, which came back to us undelivered, has had no instructions from you for twelve months: under our terms of sale it is now considered abandoned.
 email-house-greeting = Hello,
@@ -774,3 +776,13 @@ stockout-cancel = Cancel these pieces and be refunded to the payment used
 stockout-equivalent = Take an equivalent piece at no extra cost
 stockout-equivalent-piece = Equivalent piece
 stockout-submit = Confirm my choice
+
+## DLV-5: sending again the pieces of an order returned undelivered
+redelivery-title = Have your pieces sent again
+redelivery-intro = Your parcel came back to us. We can send the pieces again: it is a new order at today's prices and delivery charge, to the address you choose. Once it is paid, what this order charged for the pieces is refunded to the payment you used.
+redelivery-address = Deliver to
+redelivery-new-address = Add or correct an address in your account
+redelivery-submit = See the new order's summary
+redelivery-summary = This order sends again the pieces of your order { $number }, returned undelivered: at today's prices and delivery charge. Once it is paid, what order { $number } charged for them is refunded.
+redelivery-of = Sends again the pieces of order
+redelivery-as = Pieces sent again ({ $status }) on order

@@ -693,7 +693,9 @@ email-order-button = Voir la commande
 email-returned-subject = Votre commande { $number } nous est revenue
 email-returned-text = Le colis de votre commande { $number } n'a pas pu vous être remis et revient chez nous.
 email-returned-reason = Motif indiqué par le transporteur : { $reason }.
-email-returned-instructions = Répondez-nous pour convenir d'un nouvel envoi, qui fera l'objet d'une nouvelle commande aux prix et frais de livraison du jour. Sans nouvelles de votre part avant le { $until }, la commande sera considérée comme abandonnée.
+email-returned-instructions = Pour qu'elle vous soit envoyée à nouveau, faites-en la demande depuis la page de la commande dans « Mes commandes » (ou répondez à cet e-mail) : c'est une nouvelle commande aux prix et frais de livraison du jour, à l'adresse que vous indiquez, et une fois celle-ci payée, le prix des pièces de cette commande vous est remboursé. Sans nouvelles de votre part avant le { $until }, la commande sera considérée comme abandonnée.
+email-resent-subject = Les pièces de votre commande { $number } repartent avec la commande { $new }
+email-resent-text = Votre commande { $new } est payée : les pièces de votre commande { $number }, revenues chez nous, vous seront envoyées avec elle. Leur prix sur la commande { $number }, { $amount }, est remboursé sur le moyen de paiement utilisé, avec son avoir ; les frais de livraison de celle-ci ne le sont pas, la livraison ayant été effectuée.
 email-abandoned-subject = Votre commande { $number } est abandonnée
 email-abandoned-text = Votre commande { $number }, revenue chez nous sans pouvoir vous être remise, est restée douze mois sans instructions de votre part : elle est désormais considérée comme abandonnée, conformément à nos conditions générales de vente.
 email-house-greeting = Bonjour,
@@ -774,3 +776,13 @@ stockout-cancel = Annuler ces pièces et être remboursé sur le moyen de paieme
 stockout-equivalent = Prendre une pièce équivalente, sans supplément
 stockout-equivalent-piece = Pièce équivalente
 stockout-submit = Confirmer mon choix
+
+## DLV-5 : nouvel envoi des pièces d'une commande revenue
+redelivery-title = Faire renvoyer vos pièces
+redelivery-intro = Votre colis nous est revenu. Nous pouvons vous envoyer à nouveau les pièces : c'est une nouvelle commande aux prix et frais de livraison du jour, à l'adresse de votre choix. Une fois celle-ci payée, le prix des pièces de cette commande vous est remboursé sur le moyen de paiement utilisé.
+redelivery-address = Livrer à
+redelivery-new-address = Ajouter ou corriger une adresse dans votre compte
+redelivery-submit = Voir le récapitulatif de la nouvelle commande
+redelivery-summary = Cette commande renvoie les pièces de votre commande { $number }, revenue sans avoir pu être livrée, aux prix et frais de livraison du jour. Une fois payée, le prix de ces pièces sur la commande { $number } vous est remboursé.
+redelivery-of = Renvoie les pièces de la commande
+redelivery-as = Pièces renvoyées ({ $status }) avec la commande

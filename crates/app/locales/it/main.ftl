@@ -693,7 +693,9 @@ email-order-button = Vedi l'ordine
 email-returned-subject = Il tuo ordine { $number } ci è stato restituito
 email-returned-text = Il pacco del tuo ordine { $number } non ha potuto esserti consegnato e sta tornando da noi.
 email-returned-reason = Motivo indicato dal corriere: { $reason }.
-email-returned-instructions = Rispondici per concordare una nuova spedizione, che sarà un nuovo ordine ai prezzi e alle spese di consegna del giorno. Senza tue notizie entro il { $until }, l'ordine sarà considerato abbandonato.
+email-returned-instructions = Per riceverlo di nuovo, fanne richiesta dalla pagina dell'ordine in «I tuoi ordini» (o rispondi a questa e-mail): è un nuovo ordine ai prezzi e alle spese di consegna del giorno, all'indirizzo che indichi, e una volta pagato ti rimborsiamo il prezzo dei pezzi di questo ordine. Senza tue notizie entro il { $until }, l'ordine sarà considerato abbandonato.
+email-resent-subject = I pezzi del tuo ordine { $number } ripartono con l'ordine { $new }
+email-resent-text = Il tuo ordine { $new } è pagato: i pezzi del tuo ordine { $number }, tornati da noi, ti saranno spediti con esso. Il loro prezzo sull'ordine { $number }, { $amount }, è rimborsato sul metodo di pagamento utilizzato, con la relativa nota di credito; le spese di consegna di quell'ordine no, la consegna essendo stata effettuata.
 email-abandoned-subject = Il tuo ordine { $number } è abbandonato
 email-abandoned-text = Il tuo ordine { $number }, tornato da noi senza poterti essere consegnato, è rimasto dodici mesi senza tue istruzioni: secondo le nostre condizioni generali di vendita è ora considerato abbandonato.
 email-house-greeting = Buongiorno,
@@ -774,3 +776,13 @@ stockout-cancel = Annullare questi pezzi ed essere rimborsato sul mezzo di pagam
 stockout-equivalent = Prendere un pezzo equivalente, senza costi aggiuntivi
 stockout-equivalent-piece = Pezzo equivalente
 stockout-submit = Conferma la mia scelta
+
+## DLV-5: nuova spedizione dei pezzi di un ordine tornato indietro
+redelivery-title = Fatti rispedire i tuoi pezzi
+redelivery-intro = Il tuo pacco è tornato da noi. Possiamo spedirti di nuovo i pezzi: è un nuovo ordine ai prezzi e alle spese di consegna di oggi, all'indirizzo che scegli. Una volta pagato, il prezzo dei pezzi di questo ordine ti è rimborsato sul metodo di pagamento utilizzato.
+redelivery-address = Consegna a
+redelivery-new-address = Aggiungi o correggi un indirizzo nel tuo account
+redelivery-submit = Vedi il riepilogo del nuovo ordine
+redelivery-summary = Questo ordine rispedisce i pezzi del tuo ordine { $number }, tornato senza essere consegnato, ai prezzi e alle spese di consegna di oggi. Una volta pagato, il prezzo di quei pezzi sull'ordine { $number } ti è rimborsato.
+redelivery-of = Rispedisce i pezzi dell'ordine
+redelivery-as = Pezzi rispediti ({ $status }) con l'ordine

@@ -131,8 +131,13 @@ pub(super) async fn place(
     let customer = active_customer(app, customer_id).await?;
     let shown: Summary = from_json(&stored.summary)?;
     let resolved = Resolved::from(&shown);
+    // DLV-5: a re-delivery's pieces are those the house holds, at the day's prices.
+    let held = match resolved.redelivery_of {
+        Some(_) => Some(held_variants(app, &resolved).await?),
+        None => None,
+    };
     // PAY-5: a piece sold out since the summary is a conflict with another buyer.
-    let fresh = price(app, &customer, &resolved, stored.id.clone(), None)
+    let fresh = price(app, &customer, &resolved, stored.id.clone(), held)
         .await
         .map_err(|e| match e {
             AppError::Refused(r) if r.code == "unavailable" => {
@@ -256,7 +261,8 @@ pub(super) async fn place(
     // They are taken before the order number, whose counter every order waits for.
     let mut availability_changed = false;
     for (line, shown) in lines.iter_mut().zip(&fresh.lines) {
-        if !shown.stocked {
+        // DLV-5: a re-delivery takes the units the house holds once it is paid.
+        if !shown.stocked || resolved.redelivery_of.is_some() {
             continue;
         }
         match tx.reserve_stock(&line.sku, line.quantity).await? {
@@ -293,6 +299,7 @@ pub(super) async fn place(
         status: ecrin_core::order::OrderState::AwaitingPayment,
         payment_state: ecrin_core::order::PaymentState::Awaiting,
         abandoned: false,
+        resent: false,
         placed_at: now,
         total: fresh.total,
         vat_total: fresh.vat_total,
@@ -311,6 +318,9 @@ pub(super) async fn place(
         lines,
     };
     tx.insert_order(&order).await?;
+    if let Some(of) = &resolved.redelivery_of {
+        crate::redelivery::link(tx.as_mut(), &order.id, of, customer_id, now).await?;
+    }
     // PAY-1: a card order opens its first attempt at the payment provider.
     if method == PaymentMethod::Card {
         crate::payment::open_card_payment(app, tx.as_mut(), &order.id, order.total, now).await?;
@@ -344,6 +354,7 @@ pub(super) async fn place(
     // Read in the transaction: a second connection, while this one holds the order
     // counter, could wait for ever behind other orders holding all the others.
     if staff_id.is_none()
+        && resolved.redelivery_of.is_none()
         && let Some(b) = tx.basket_of(&owner).await?
     {
         tx.delete_basket(&b.id).await?;

@@ -131,6 +131,8 @@ pub struct Resolved {
     pub lang: Lang,
     /// CHK-11: entered by this member of staff for the customer.
     pub phone_order_by: Option<String>,
+    /// DLV-5: the order whose pieces, returned undelivered, this one sends again.
+    pub redelivery_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +229,10 @@ pub struct Summary {
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
     pub phone_order_by: Option<String>,
+    /// DLV-5: the order whose pieces, returned undelivered, this one sends again (its
+    /// units are those the house holds, none taken from stock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redelivery_of: Option<String>,
 }
 
 /// The choices a summary answered, to price them again at confirmation (CHK-10).
@@ -249,6 +255,7 @@ impl From<&Summary> for Resolved {
             gift: s.gift.clone(),
             lang: s.terms.language.parse().unwrap_or(Lang::Fr),
             phone_order_by: s.phone_order_by.clone(),
+            redelivery_of: s.redelivery_of.clone(),
         }
     }
 }
@@ -389,6 +396,7 @@ pub(super) fn resolve(
         gift,
         lang,
         phone_order_by,
+        redelivery_of: None,
     })
 }
 
@@ -577,6 +585,7 @@ pub(super) async fn price(
         created_at_ms: now,
         expires_at_ms: now + CHECKOUT_LIFETIME_MS,
         phone_order_by: r.phone_order_by.clone(),
+        redelivery_of: r.redelivery_of.clone(),
     })
 }
 
@@ -675,6 +684,42 @@ async fn summarise_basket(
         .collect();
     let r = resolve(app, customer, saved, input, lines, None)?;
     summarise_and_keep(app, customer, &r, Some(known)).await
+}
+
+/// The variants of a re-delivery's lines as the catalogue has them now (DLV-5: the day's
+/// prices), available whatever their stock says: the units are those the house holds.
+pub(super) async fn held_variants(app: &App, r: &Resolved) -> Result<Vec<VariantInfo>, AppError> {
+    let skus = r.lines.iter().map(|l| l.sku.clone()).collect();
+    let mut variants = crate::basket::variants(app, skus).await?;
+    for v in &mut variants {
+        if v.availability == Availability::SoldOut {
+            v.availability = Availability::InStock;
+        }
+    }
+    Ok(variants)
+}
+
+/// DLV-5: the summary of a new order sending again the pieces of order `of_number`
+/// (`lines`), priced at the day's prices and delivery charge to the address chosen now.
+pub async fn summarise_redelivery(
+    app: &App,
+    customer_id: &str,
+    input: &CheckoutInput,
+    lines: Vec<WantedLine>,
+    of_number: &str,
+) -> Result<Summary, AppError> {
+    let (customer, saved) = app
+        .store
+        .customer_with_addresses(customer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if customer.status != AccountStatus::Active {
+        return Err(Refusal::forbidden("this account cannot order").into());
+    }
+    let mut r = resolve(app, &customer, &saved, input, lines, None)?;
+    r.redelivery_of = Some(of_number.to_owned());
+    let known = held_variants(app, &r).await?;
+    summarise_and_keep(app, &customer, &r, Some(known)).await
 }
 
 /// A summary the customer was shown; another customer's is `not_found`.

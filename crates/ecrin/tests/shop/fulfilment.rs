@@ -371,6 +371,255 @@ async fn dlv_5_returned_undelivered_then_abandoned_after_twelve_months() {
     }
 }
 
+/// Checks DLV-5 on both databases: the customer has the pieces of an order returned
+/// undelivered sent again. It is a new order at the day's prices and delivery charge, to
+/// the address given now, confirmed and paid like any order, taking none of the (sold out)
+/// stock; one at a time. Once it is paid the pieces leave the first order, which ends
+/// `cancelled` with what it charged for them refunded with a credit note (its delivery
+/// charge kept), the customer is told, the twelve-month clock stops, and the new order is
+/// prepared and shipped.
+#[tokio::test]
+async fn dlv_5_redelivery_is_a_new_order_at_the_day_prices() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        let email = "dora@example.fr";
+        let (token, number) = placed(&app, email).await;
+        let admin_path = |n: &str, what: &str| format!("/api/v1/admin/orders/{n}/{what}");
+        let ask = |body: Value| {
+            let (app, token, number) = (&app, &token, &number);
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/orders/{number}/redelivery"),
+                    token,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        pay(&app, &token, &number).await;
+        // Nothing to send again while the order is being prepared.
+        let (status, p) = ask(json!({})).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("wrong_status")),
+            "{p}"
+        );
+        let (status, _) = call(
+            &app,
+            "POST",
+            &admin_path(&number, "ship"),
+            &admin,
+            Some(ship_body(json!(null))),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (status, first) = call(
+            &app,
+            "POST",
+            &admin_path(&number, "returned-undelivered"),
+            &admin,
+            Some(json!({"reason": "Destinataire inconnu à l'adresse"})),
+        )
+        .await;
+        assert_eq!(
+            (status, first["status"].as_str()),
+            (200, Some("being_returned")),
+            "{first}"
+        );
+        let paid_for_goods = first["total"]["amount"].as_i64().unwrap_or_default()
+            - first["delivery_charge"]["amount"]
+                .as_i64()
+                .unwrap_or_default();
+        // Another customer cannot ask for it.
+        let stranger = ready_customer(&app, "eve@example.fr", "collier-perles-rivage", 1).await;
+        let (status, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/orders/{number}/redelivery"),
+            &stranger,
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(status, 404);
+
+        // Since then the piece costs more and is sold out: the house holds the returned units.
+        let ring = first["lines"][0]["sku"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let old_price = first["lines"][0]["unit_price_incl_vat"]["amount"]
+            .as_i64()
+            .unwrap_or_default();
+        let new_price = old_price + 10_000;
+        {
+            let mut tx = app
+                .app
+                .store
+                .begin()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tx.set_price(&ring, new_price, None, app.app.clock.now_ms())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        crate::checkout::restock(&app, &ring, 0).await;
+
+        // A new address, given now.
+        let (status, s) = ask(json!({"delivery_address": {
+            "given_name": "Dora", "family_name": "Marchal", "line1": "12 rue des Orfèvres",
+            "postcode": "69002", "city": "Lyon", "country": "FR"}}))
+        .await;
+        assert_eq!(status, 201, "{db:?}: {s}");
+        assert_eq!(s["redelivery_of"], json!(number));
+        assert_eq!(s["delivery_address"]["city"], "Lyon");
+        assert_eq!(s["lines"][0]["sku"], json!(ring));
+        assert_eq!(s["lines"][0]["quantity"], 2);
+        assert_eq!(
+            s["lines"][0]["unit_price_incl_vat"]["amount"], new_price,
+            "the day's price"
+        );
+        assert!(
+            s["delivery_charge"]["amount"].as_i64().unwrap_or_default() > 0,
+            "{s}"
+        );
+        let (status, second) = order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "placed with the piece sold out: {second}");
+        let second_number = second["number"].as_str().unwrap_or_default().to_owned();
+        let (_, second) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{second_number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(second["status"], "awaiting_payment");
+        assert_eq!(second["redelivery_of"], json!(number));
+        let (_, first) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(
+            first["redeliveries"][0]["number"],
+            json!(second_number),
+            "{first}"
+        );
+        assert_eq!(
+            first["status"], "being_returned",
+            "nothing moves before the payment"
+        );
+        // One at a time.
+        let (status, p) = ask(json!({})).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("redelivery_pending")),
+            "{p}"
+        );
+        // The basket the customer had is left alone; the stock too.
+        let stock = app
+            .app
+            .store
+            .variant_info(&ring)
+            .await
+            .ok()
+            .flatten()
+            .map(|v| v.availability);
+        assert_eq!(stock, Some(ecrin_core::catalogue::Availability::SoldOut));
+
+        pay(&app, &token, &second_number).await;
+        assert_eq!(
+            crate::payment::run_jobs(&app).await,
+            1,
+            "the first order's refund"
+        );
+        let (_, first) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(first["status"], "cancelled", "{first}");
+        assert!(
+            first["lines"]
+                .as_array()
+                .is_some_and(|l| l.iter().all(|l| l["status"] == "cancelled")),
+            "{first}"
+        );
+        assert_eq!(
+            first["refunds"].as_array().map(Vec::len),
+            Some(1),
+            "{first}"
+        );
+        assert_eq!(
+            first["refunds"][0]["amount"]["amount"], paid_for_goods,
+            "the delivery charge is kept"
+        );
+        assert_eq!(first["refunds"][0]["status"], "succeeded");
+        assert!(
+            first["refunds"][0]["credit_note"]["number"].is_string(),
+            "{first}"
+        );
+        let subjects: Vec<String> = outbox(&app, email)
+            .await
+            .iter()
+            .filter_map(|m| m["text"].as_str().map(str::to_owned))
+            .collect();
+        assert!(
+            subjects
+                .iter()
+                .any(|t| t.contains(&second_number) && t.contains(&number)),
+            "{subjects:?}"
+        );
+        // The new order holds the units and leaves like any other.
+        let held = app
+            .app
+            .store
+            .order_by_number(&second_number)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.lines.iter().map(|l| l.reserved).sum::<i64>());
+        assert_eq!(held, Some(3), "the two rings and the necklace");
+        let (status, p) = call(
+            &app,
+            "POST",
+            &admin_path(&second_number, "ship"),
+            &admin,
+            Some(ship_body(json!(null))),
+        )
+        .await;
+        assert_eq!(status, 201, "{p}");
+        let (status, p) = ask(json!({})).await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("wrong_status")),
+            "{p}"
+        );
+        // The twelve-month clock of the first order stopped.
+        crate::payment::advance(&app, "P400D").await;
+        crate::payment::run_jobs(&app).await;
+        let status_now = app
+            .app
+            .store
+            .order_by_number(&number)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.status.as_str());
+        assert_eq!(status_now, Some("cancelled"), "{db:?}");
+    }
+}
+
 /// Checks PAY-4 recorded by staff on both databases: the accountant records a transfer
 /// from the bank's statement; another amount is refused and kept in the history; the exact
 /// amount puts the order in preparation and the house is told; the warehouse may not.
@@ -1377,4 +1626,91 @@ async fn stk_1_the_customer_answers_a_stock_out_on_the_order_page() {
         html.contains("Ruptures de stock") && html.contains("Attendre le réassort"),
         "{html}"
     );
+}
+
+/// Checks DLV-5 on the customer's pages (`milano`, without JavaScript): the order returned
+/// undelivered offers to send the pieces again to a saved address; the form leads to the
+/// new order's summary, which says what it is for, and the customer confirms it like any
+/// order; the first order's page then links to it and no longer offers the form.
+#[tokio::test]
+async fn dlv_5_the_customer_asks_for_a_new_delivery_on_the_order_page() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::page;
+    let app = TestApp::spawn(Db::Sqlite, "milano").await;
+    let admin = admin_token(&app).await;
+    let (token, number) = placed(&app, "gaia@example.it").await;
+    pay(&app, &token, &number).await;
+    for (what, body) in [
+        ("ship", ship_body(json!(null))),
+        (
+            "returned-undelivered",
+            json!({"reason": "Destinatario assente"}),
+        ),
+    ] {
+        let (status, p) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/{what}"),
+            &admin,
+            Some(body),
+        )
+        .await;
+        assert!(status == 200 || status == 201, "{p}");
+    }
+    let session = crate::checkout_pages::page_login(&app, "it", "gaia@example.it").await;
+    let path = format!("/it/account/orders/{number}");
+    let (status, html) = page(&app, &path, &session).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"form-redelivery\""), "{html}");
+    assert!(html.contains("Fatti rispedire i tuoi pezzi"), "{html}");
+    let res = post_form(
+        &app,
+        &format!("{path}/redelivery"),
+        &session,
+        &[("csrf", "forged")],
+    )
+    .await;
+    assert_eq!(res.status(), 400, "a forged form");
+    let csrf = csrf_of(&html);
+    let res = post_form(
+        &app,
+        &format!("{path}/redelivery"),
+        &session,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let summary_path = res
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(summary_path.starts_with("/it/checkout/"), "{summary_path}");
+    let (status, html) = page(&app, &summary_path, &session).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("rispedisce i pezzi del tuo ordine {number}")),
+        "{html}"
+    );
+    let res = post_form(
+        &app,
+        &format!("{summary_path}/order"),
+        &session,
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("terms_version", "1.0"),
+            ("payment_method", "card"),
+            ("accept_terms", "1"),
+            ("confirm", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = page(&app, &path, &session).await;
+    assert!(
+        !html.contains("id=\"form-redelivery\""),
+        "one at a time: {html}"
+    );
+    assert!(html.contains("/it/account/orders/000002"), "{html}");
 }

@@ -400,6 +400,20 @@ pub struct OrderDto {
     /// STK-1 (`atelier`, `milano`): units out of stock offered to the customer's choice,
     /// and the answer once given.
     pub stock_outs: Vec<StockOutDto>,
+    /// DLV-5: the order whose pieces, returned undelivered, this one sends again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redelivery_of: Option<String>,
+    /// DLV-5: the new orders placed to send this order's returned pieces again (one at a
+    /// time; a lapsed one is `cancelled`).
+    pub redeliveries: Vec<RedeliveryDto>,
+}
+
+/// DLV-5: a new order sending again the pieces of an order returned undelivered.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RedeliveryDto {
+    pub number: String,
+    pub status: String,
+    pub requested_at: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -483,7 +497,20 @@ pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, Ap
     let papers = ecrin_app::documents::papers_of_order(&state.app, &o).await?;
     let shipments = ecrin_app::fulfilment::shipments(&state.app, &o).await?;
     let stock_outs = ecrin_app::cancellations::stockouts_of(&state.app, &o).await?;
+    let links = ecrin_app::redelivery::links(&state.app, &o).await?;
+    let id = o.id.clone();
     let mut dto = order_dto_with(state, o, &papers, &shipments)?;
+    for r in links {
+        if r.order_id == id {
+            dto.redelivery_of = Some(r.of_order_number);
+        } else {
+            dto.redeliveries.push(RedeliveryDto {
+                number: r.order_number,
+                status: r.order_status.as_str().to_owned(),
+                requested_at: rfc3339(r.created_at),
+            });
+        }
+    }
     dto.stock_outs = stock_outs
         .into_iter()
         .map(|s| StockOutDto {
@@ -645,6 +672,8 @@ fn order_dto_with(
             })
             .collect(),
         stock_outs: Vec::new(),
+        redelivery_of: None,
+        redeliveries: Vec::new(),
         shipments: shipments
             .iter()
             .map(|s| ShipmentDto {

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use ecrin_app::fulfilment::{self, ShipInput};
 use ecrin_core::order::Units;
 use ecrin_core::query::FieldError;
@@ -379,6 +380,30 @@ pub(crate) async fn deadlines(
         })
         .collect();
     Ok(Json(DeadlineListDto { items }))
+}
+
+/// DLV-5: the customer asks for the pieces of an order returned undelivered to be sent
+/// again: a new order at the day's prices and delivery charge, to the address given now
+/// (the body is the checkout's; absent, the account's default address). The answer is its
+/// priced summary (`redelivery_of` names the order), confirmed at `POST /api/v1/orders` and
+/// paid like any order; once paid, the pieces leave the first order and what it charged
+/// for them is refunded to its payment with a credit note.
+#[utoipa::path(post, path = "/api/v1/orders/{number}/redelivery",
+    params(("number" = String, Path)), request_body = super::checkout::CheckoutRequest,
+    responses((status = 201, body = Object, description = "The priced summary of the new order"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json", description = "`wrong_status`: the order is not waiting to be sent again; `redelivery_pending`: a new order for it is under way"),
+              (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn redelivery(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<super::checkout::CheckoutRequest>,
+) -> Result<Response, ApiError> {
+    let customer = super::checkout::customer_id(&bearer)?;
+    let s = ecrin_app::redelivery::request(&state.app, customer, &number, &req.into()).await?;
+    Ok((StatusCode::CREATED, Json(super::checkout::summary_json(&s))).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -60,6 +60,7 @@ use utoipa::OpenApi;
         super::documents::refund,
         super::documents::refund_sent,
         super::fulfilment::stock_out_choice,
+        super::fulfilment::redelivery,
         super::checkout::publish_terms,
         super::checkout::set_dispute,
         super::admin::set_stock,

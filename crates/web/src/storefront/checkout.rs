@@ -383,6 +383,11 @@ struct OrderInfo {
     timeline: Vec<(String, String, Option<String>)>,
     /// STK-1: stock-outs waiting for the customer's choice.
     stock_outs: Vec<StockOutOffer>,
+    /// DLV-5: the order returned undelivered may be sent again: to one of these saved
+    /// addresses (id, the address on one line, the default).
+    redelivery: Option<Vec<(String, String, bool)>>,
+    /// DLV-5: the orders this one is linked to: (what, order number).
+    redelivery_links: Vec<(String, String)>,
 }
 
 /// STK-1: units out of stock and what the customer may choose instead.
@@ -577,6 +582,9 @@ pub(crate) async fn summary(
         Err(e) => return fail(&state, PageError::from_app(lang, e)),
     };
     let mut page = summary_page(&state, lang, &uri, s.csrf, &summary, None);
+    if let Some(of) = &summary.redelivery_of {
+        page.notice = Some(Tr::new(lang).with("redelivery-summary", &[("number", of.clone())]));
+    }
     if super::account::query_param(query.as_deref(), "changed").is_some() {
         page.notice = Some(Tr::new(lang).t("summary-price-changed"));
     }
@@ -722,6 +730,92 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         documents: Vec::new(),
         timeline: Vec::new(),
         stock_outs: Vec::new(),
+        redelivery: None,
+        redelivery_links: Vec::new(),
+    }
+}
+
+/// DLV-5: what the order's page says of sending the pieces again: the form while the
+/// order waits for instructions and no new order is under way, and the linked orders.
+async fn redelivery_info(state: &AppState, lang: Lang, o: &Order, info: &mut OrderInfo) {
+    let t = Tr::new(lang);
+    let links = ecrin_app::redelivery::links(&state.app, o)
+        .await
+        .unwrap_or_default();
+    let mut pending = false;
+    for r in &links {
+        if r.order_id == o.id {
+            info.redelivery_links
+                .push((t.t("redelivery-of"), r.of_order_number.clone()));
+        } else {
+            pending |= r.order_status != ecrin_core::order::OrderState::Cancelled;
+            info.redelivery_links.push((
+                t.with(
+                    "redelivery-as",
+                    &[(
+                        "status",
+                        t.t(&format!(
+                            "order-status-{}",
+                            r.order_status.as_str().replace('_', "-")
+                        )),
+                    )],
+                ),
+                r.order_number.clone(),
+            ));
+        }
+    }
+    if o.status == ecrin_core::order::OrderState::BeingReturned && !o.resent && !pending {
+        let addresses = ecrin_app::customers::addresses(&state.app, &o.customer_id)
+            .await
+            .unwrap_or_default();
+        info.redelivery = Some(
+            addresses
+                .into_iter()
+                .map(|a| {
+                    let default = a.is_default;
+                    let id = a.id.clone();
+                    (id, PostalAddress::from(a).lines().join(", "), default)
+                })
+                .collect(),
+        );
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RedeliveryForm {
+    #[serde(default)]
+    csrf: String,
+    /// A saved address's id; empty: the account's default.
+    #[serde(default)]
+    address: String,
+}
+
+impl WithCsrf for RedeliveryForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// DLV-5: the customer asks, from the order's page, for the pieces returned undelivered to
+/// be sent again; the new order's summary follows, to confirm and pay like any order.
+pub(crate) async fn redelivery(
+    State(state): State<AppState>,
+    PagePath((_, number)): PagePath<(String, String)>,
+    CustomerForm { visit, form }: CustomerForm<RedeliveryForm>,
+) -> Response {
+    let SignedIn { lang, customer, .. } = visit;
+    let input = CheckoutInput {
+        delivery_address: if form.address.trim().is_empty() {
+            AddressSource::AccountDefault
+        } else {
+            AddressSource::Saved(form.address.trim().to_owned())
+        },
+        lang: Some(lang),
+        ..CheckoutInput::default()
+    };
+    match ecrin_app::redelivery::request(&state.app, &customer.id, &number, &input).await {
+        Ok(s) => Redirect::to(&format!("/{}/checkout/{}", lang.code(), s.id)).into_response(),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
 }
 
@@ -920,6 +1014,7 @@ pub(crate) async fn order_page(
                 format!("{base}/terms.pdf"),
             ));
             info.stock_outs = stock_out_offers(&state, lang, &o).await;
+            redelivery_info(&state, lang, &o, &mut info).await;
             let page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
             no_store(render(&page))
         }
