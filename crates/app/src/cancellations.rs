@@ -437,6 +437,10 @@ async fn apply(
             reason: format!("{kind}: {reason}"),
             // One cancellation, one refund, however often it is finished.
             key: Some(format!("{}-{kind}-{seq}", order.number)),
+            // STK-2 (`paris`): a line cancelled for want of stock is refunded where the
+            // customer chooses.
+            destination: (kind == "stock_out" && app.profile.after_sales.stockout_refund_choice)
+                .then_some(ecrin_core::payment::RefundDestination::CustomerChoice),
         };
         Some(match actor {
             Actor::Staff(id) => refunds::refund(app, id, number, input).await?,
@@ -548,10 +552,13 @@ async fn tell(
             ));
         }
         if let Some(amount) = refunded.filter(|a| *a > 0 && !offered) {
-            paragraphs.push(t.with(
-                "email-cancelled-lines-refund",
-                &[("amount", t.money(amount))],
-            ));
+            // STK-2 (`paris`): the customer says where the refund goes.
+            let key = if reason == "stock_out" && app.profile.after_sales.stockout_refund_choice {
+                "email-stockout-refund-choice"
+            } else {
+                "email-cancelled-lines-refund"
+            };
+            paragraphs.push(t.with(key, &[("amount", t.money(amount))]));
         }
         (paragraphs, None)
     })

@@ -52,16 +52,25 @@ pub fn sections(
     out.push(Section {
         id: "payment",
         heading: t.t("confirm-payment-title"),
-        paragraphs: vec![t.with(
-            "confirm-payment-text",
-            &[
+        paragraphs: {
+            let due = crate::checkout::amount_due(order);
+            let args = [
                 ("number", order.number.clone()),
-                ("amount", t.money(order.total)),
+                ("amount", t.money(due)),
                 ("method", method),
                 ("date", i18n::date(invoice.issued_at, lang, tz)),
                 ("invoice", invoice.number.clone()),
-            ],
-        )],
+                ("credit", t.money(summary.store_credit)),
+            ];
+            // STK-2: the part the shop credit paid is said with the rest.
+            if summary.store_credit == 0 {
+                vec![t.with("confirm-payment-text", &args)]
+            } else if due == 0 {
+                vec![t.with("confirm-payment-credit-only", &args)]
+            } else {
+                vec![t.with("confirm-payment-text-and-credit", &args)]
+            }
+        },
     });
 
     let mut lines: Vec<String> = order

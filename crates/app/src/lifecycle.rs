@@ -101,6 +101,10 @@ pub(crate) async fn apply(
     for e in &effects {
         write(tx, order, e, details, now).await?;
     }
+    // STK-2: an order ended unpaid gives back the shop credit it spent.
+    if effects.contains(&Effect::Payment(ecrin_core::order::PaymentState::Void)) {
+        crate::payment::give_back_store_credit(tx, order, now).await?;
+    }
     Ok(Applied {
         effects,
         event: recorded,

@@ -30,6 +30,11 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
 /// The provider name of a bank transfer received: no provider refunds it, the house does.
 pub const TRANSFER: &str = "bank_transfer";
 
+/// STK-2: the part of an order paid from the customer's credit with the shop, kept as a
+/// payment of its own (captured when the order is placed): what a refund gives back
+/// there after the card or transfer.
+pub const STORE_CREDIT: &str = "store_credit";
+
 pub async fn record_transfer(
     app: &App,
     staff_id: &str,
@@ -64,7 +69,7 @@ async fn take_transfer(
             "not_a_bank_transfer_order",
             Refusal::conflict("this order is not paid by bank transfer").into(),
         ))
-    } else if amount != order.total {
+    } else if amount != crate::checkout::amount_due(&order) {
         Err(("not_the_amount_due", not_the_amount_due()))
     } else {
         // PAY-2: the whole amount is in; the order becomes a contract and is prepared.
@@ -128,6 +133,109 @@ async fn take_transfer(
     tell_the_house(app, tx.as_mut(), &order).await?;
     crate::redelivery::hand_over(app, tx.as_mut(), &order, now).await?;
     tx.commit().await?;
+    Ok(Order {
+        status: OrderState::BeingPrepared,
+        payment_state: ecrin_core::order::PaymentState::Paid,
+        ..order
+    })
+}
+
+/// The payment of an order's shop credit: one per order, by its id.
+fn store_credit_payment_id(order_id: &str) -> String {
+    format!("{order_id}-credit")
+}
+
+/// STK-2: `amount` of the customer's shop credit pays part or all of `order`, in its
+/// placing transaction: taken from the balance (refused if it is no longer there) and
+/// kept as a captured payment of its own, which a refund gives back to.
+pub(crate) async fn spend_store_credit(
+    tx: &mut dyn Tx,
+    order: &Order,
+    amount: i64,
+    now: i64,
+) -> Result<(), AppError> {
+    let spent = tx
+        .spend_store_credit(&ecrin_store::StoreCredit {
+            id: format!("crd_{}", crate::customers::random_hex(12)?),
+            customer_id: order.customer_id.clone(),
+            amount: -amount,
+            order_id: order.id.clone(),
+            refund_id: None,
+            created_at: now,
+        })
+        .await?;
+    if !spent {
+        return Err(Refusal::conflict(
+            "your credit with the shop was spent meanwhile; the order was not placed",
+        )
+        .into());
+    }
+    tx.insert_payment(&Payment {
+        id: store_credit_payment_id(&order.id),
+        order_id: order.id.clone(),
+        provider: STORE_CREDIT.to_owned(),
+        amount,
+        status: AttemptState::Captured,
+        created_at: now,
+        updated_at: now,
+    })
+    .await?;
+    Ok(())
+}
+
+/// STK-2: an order ended unpaid gives back the shop credit it had spent (nothing was
+/// sold, so no credit note).
+pub(crate) async fn give_back_store_credit(
+    tx: &mut dyn Tx,
+    order: &Order,
+    now: i64,
+) -> Result<(), AppError> {
+    let id = store_credit_payment_id(&order.id);
+    let Some(p) = tx.payment_in_tx(&id).await? else {
+        return Ok(());
+    };
+    if tx
+        .move_payment(&id, AttemptState::Captured, AttemptState::Refused, now)
+        .await?
+    {
+        tx.add_store_credit(&ecrin_store::StoreCredit {
+            id: format!("crd_{}", crate::customers::random_hex(12)?),
+            customer_id: order.customer_id.clone(),
+            amount: p.amount,
+            order_id: order.id.clone(),
+            refund_id: None,
+            created_at: now,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// STK-2, PAY-2: an order the shop credit pays in full is paid as it is placed, in the
+/// placing transaction (after its first history event): invoiced, confirmed to the
+/// customer, announced to the house.
+pub(crate) async fn paid_by_store_credit(
+    app: &App,
+    tx: &mut dyn Tx,
+    order: Order,
+    now: i64,
+) -> Result<Order, AppError> {
+    let data = serde_json::json!({"method": STORE_CREDIT, "amount": order.total});
+    let applied = lifecycle::apply(
+        app,
+        tx,
+        &order,
+        &ecrin_core::order::OrderEvent::PaymentReceived,
+        "paid",
+        &data,
+        &lifecycle::Details::default(),
+        now,
+    )
+    .await?;
+    let invoice = issue_invoice(app, tx, &order, &applied.event, now).await?;
+    crate::confirmation::enqueue(tx, app, &order, &invoice).await?;
+    tell_the_house(app, tx, &order).await?;
+    crate::redelivery::hand_over(app, tx, &order, now).await?;
     Ok(Order {
         status: OrderState::BeingPrepared,
         payment_state: ecrin_core::order::PaymentState::Paid,
@@ -208,7 +316,7 @@ pub(crate) async fn expire_transfer(
             .unwrap_or_default();
         let args = [
             ("number", order.number.clone()),
-            ("amount", t.money(order.total)),
+            ("amount", t.money(crate::checkout::amount_due(order))),
             ("due", due),
         ];
         let message = Message {
@@ -468,7 +576,10 @@ pub async fn retry_card_payment(
         .payments_of(&order.id)
         .await?
         .into_iter()
-        .any(|p| p.status == AttemptState::Pending || p.status == AttemptState::Captured);
+        .any(|p| {
+            p.provider != STORE_CREDIT
+                && (p.status == AttemptState::Pending || p.status == AttemptState::Captured)
+        });
     if open {
         return Err(Refusal::conflict("a payment of this order is under way").into());
     }
@@ -503,7 +614,14 @@ pub async fn retry_card_payment(
     if sold_out {
         tx.bump_catalogue_version().await?;
     }
-    open_card_payment(app, tx.as_mut(), &order.id, order.total, now).await?;
+    open_card_payment(
+        app,
+        tx.as_mut(),
+        &order.id,
+        crate::checkout::amount_due(&order),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(order)
 }

@@ -272,6 +272,7 @@ pub(crate) async fn refund_first(app: &App, number: &str) -> Result<(), AppError
             amount,
             reason: format!("resent: the pieces left again on order {new_number}"),
             key: Some(format!("{number}-resent")),
+            destination: None,
         },
     )
     .await

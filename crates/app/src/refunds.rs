@@ -13,9 +13,9 @@ use crate::i18n::Tr;
 use crate::{App, AppError, proof};
 use ecrin_core::Refusal;
 use ecrin_core::account::Role;
-use ecrin_core::payment::RefundState;
+use ecrin_core::payment::{RefundDestination, RefundState};
 use ecrin_core::query::FieldError;
-use ecrin_store::{CreditNote, Refund};
+use ecrin_store::{CreditNote, Payment, Refund};
 
 /// The most a refund may be: far above any order, far below an overflow.
 const MAX_AMOUNT: i64 = 10_000_000_000;
@@ -28,6 +28,8 @@ pub struct RefundInput {
     pub reason: String,
     /// The `Idempotency-Key`: the same key is the same refund.
     pub key: Option<String>,
+    /// Where it goes when not back to the payment (STK-2, `paris`: the customer's choice).
+    pub destination: Option<RefundDestination>,
 }
 
 /// A refund made, with its credit note.
@@ -64,6 +66,10 @@ pub async fn refund(
 
 /// A refund owed by the rules, not asked by staff (STK-2: the customer cancelled units out
 /// of stock); `by` names who it is made for in the refund and the history.
+///
+/// The amount goes back to what paid the order: its card or transfer first, then the
+/// shop credit it spent (STK-2), each part a refund of its own with its credit note. A
+/// `destination` sends the first part elsewhere (`paris`: where the customer chooses).
 pub(crate) async fn make(
     app: &App,
     by: &str,
@@ -96,48 +102,110 @@ pub(crate) async fn make(
         .order_by_number(number)
         .await?
         .ok_or(AppError::NotFound)?;
-    let payment = app
+    // What paid the order: the card or transfer first, then the shop's credit.
+    let mut payments: Vec<Payment> = app
         .store
         .payments_of(&order.id)
         .await?
         .into_iter()
-        .find(|p| p.status == ecrin_core::payment::AttemptState::Captured)
-        .ok_or_else(|| Refusal::conflict("this order has no payment received to refund"))?;
+        .filter(|p| p.status == ecrin_core::payment::AttemptState::Captured)
+        .collect();
+    payments.sort_by_key(|p| p.provider == crate::payment::STORE_CREDIT);
+    if payments.is_empty() {
+        return Err(Refusal::conflict("this order has no payment received to refund").into());
+    }
 
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
-    let (refund, created) = match tx.refund_by_key(&key).await? {
-        Some(r) if r.order_id != order.id || r.amount != input.amount => {
+    // The same key again: the refunds it made, whose amounts must add up to this one.
+    let mut made: Vec<(Refund, Payment, bool)> = Vec::new();
+    let keys: Vec<String> = (0..payments.len())
+        .map(|i| {
+            if i == 0 {
+                key.clone()
+            } else {
+                format!("{key}~{i}")
+            }
+        })
+        .collect();
+    for (k, p) in keys.iter().zip(&payments) {
+        if let Some(r) = tx.refund_by_key(k).await? {
+            made.push((r, p.clone(), false));
+        }
+    }
+    if !made.is_empty() {
+        let total: i64 = made.iter().map(|(r, _, _)| r.amount).sum();
+        if made.iter().any(|(r, _, _)| r.order_id != order.id) || total != input.amount {
             return Err(Refusal::conflict("this key was used for another refund").into());
         }
-        Some(r) => (r, false),
-        None => {
-            let captured = tx
-                .lock_captured_payment(&payment.id, now)
-                .await?
-                .ok_or_else(|| Refusal::conflict("the payment is not captured"))?;
-            let refunded = tx.refunded_total(&payment.id).await?;
-            if refunded + input.amount > captured {
-                return Err(invalid("amount", "more_than_paid"));
+    } else {
+        let mut left = input.amount;
+        for (i, (k, p)) in keys.iter().zip(&payments).enumerate() {
+            if left == 0 {
+                break;
             }
+            let Some(captured) = tx.lock_captured_payment(&p.id, now).await? else {
+                continue;
+            };
+            let room = captured - tx.refunded_total(&p.id).await?;
+            let part = left.min(room);
+            if part <= 0 {
+                continue;
+            }
+            let credit = p.provider == crate::payment::STORE_CREDIT;
             let r = Refund {
                 id: format!("ref_{}", crate::customers::random_hex(12)?),
-                key: key.clone(),
+                key: k.clone(),
                 order_id: order.id.clone(),
-                payment_id: payment.id.clone(),
-                amount: input.amount,
-                reason,
+                payment_id: p.id.clone(),
+                amount: part,
+                reason: reason.clone(),
                 staff_id: staff_id.to_owned(),
                 status: RefundState::Pending,
                 provider_refund_id: None,
                 created_at: now,
                 updated_at: now,
+                destination: if credit {
+                    Some(RefundDestination::StoreCredit)
+                } else if i == 0 {
+                    input.destination
+                } else {
+                    None
+                },
+                payee_name: None,
+                payee_iban: None,
             };
             tx.insert_refund(&r).await?;
-            (r, true)
+            made.push((r, p.clone(), true));
+            left -= part;
         }
-    };
+        if left > 0 {
+            return Err(invalid("amount", "more_than_paid"));
+        }
+    }
     tx.commit().await?;
+
+    let mut done: Vec<Done> = Vec::new();
+    for (refund, payment, created) in made {
+        let d = finish(app, &order, refund, &payment, staff_id).await?;
+        done.push(Done { created, ..d });
+    }
+    // The part refunded to what paid first answers for all.
+    done.into_iter()
+        .next()
+        .ok_or_else(|| AppError::Internal("a refund without parts".into()))
+}
+
+/// One part of a refund, written as asked: made now where the shop makes it (the
+/// provider, the shop's credit), left pending where the house sends a transfer or the
+/// customer has yet to choose.
+async fn finish(
+    app: &App,
+    order: &ecrin_store::Order,
+    refund: Refund,
+    payment: &Payment,
+    staff_id: &str,
+) -> Result<Done, AppError> {
     if refund.status == RefundState::Succeeded {
         let note = app
             .store
@@ -148,27 +216,155 @@ pub(crate) async fn make(
         return Ok(Done {
             refund,
             credit_note: note,
-            created,
+            created: false,
         });
     }
-
+    match refund.destination {
+        // STK-2: credited to the customer's account, at once.
+        Some(RefundDestination::StoreCredit) => {
+            return settle(app, order, refund, crate::payment::STORE_CREDIT, staff_id).await;
+        }
+        // STK-2: waiting for the customer's choice, or for the house's transfer to the
+        // account they gave; owed on the deadline board meanwhile.
+        Some(RefundDestination::CustomerChoice | RefundDestination::BankTransfer) => {
+            return Ok(Done {
+                refund,
+                credit_note: None,
+                created: true,
+            });
+        }
+        None => {}
+    }
     // STK-2: money received by transfer goes back by transfer, sent by the house; the
     // refund waits on the deadline board until it is recorded as sent.
     if payment.provider == crate::payment::TRANSFER {
         return Ok(Done {
             refund,
             credit_note: None,
-            created,
+            created: true,
         });
     }
-
     // The provider, with the same key: asked twice, it refunds once.
     let made = app
         .provider
         .refund(app, &refund.payment_id, refund.amount, &refund.key)
         .await?;
-    let settled = settle(app, &order, refund, &made.id, staff_id).await?;
-    Ok(Done { created, ..settled })
+    settle(app, order, refund, &made.id, staff_id).await
+}
+
+/// STK-2: a customer's credit with the shop, deducted from their next order.
+pub async fn store_credit_of(app: &App, customer_id: &str) -> Result<i64, AppError> {
+    Ok(app.store.store_credit_balance(customer_id).await?)
+}
+
+/// What a customer chooses for a refund owed to them (STK-2, `paris`).
+#[derive(Debug, Clone)]
+pub enum Direction {
+    /// A transfer to the account of their choice.
+    BankTransfer { holder: String, iban: String },
+    /// A credit note to spend in the shop.
+    StoreCredit,
+}
+
+/// STK-2 (`paris`): the customer says, once, where the refund of a line cancelled for want
+/// of stock goes: a bank transfer to the account of their choice (then owed on the
+/// deadline board until the house records it sent), or a credit note to spend in the shop
+/// (credited at once, with its credit note). A second answer is `409 already_answered`.
+pub async fn direct(
+    app: &App,
+    customer_id: &str,
+    number: &str,
+    refund_id: &str,
+    direction: Direction,
+) -> Result<Done, AppError> {
+    let order = crate::checkout::order_of(app, customer_id, number).await?;
+    let refund = app
+        .store
+        .refund_by_id(refund_id)
+        .await?
+        .filter(|r| r.order_id == order.id)
+        .ok_or(AppError::NotFound)?;
+    let (to, holder, iban) = match &direction {
+        Direction::BankTransfer { holder, iban } => {
+            let holder = holder.trim();
+            let mut errors = Vec::new();
+            if holder.is_empty()
+                || holder.chars().count() > 140
+                || holder.chars().any(char::is_control)
+            {
+                errors.push(FieldError {
+                    field: "account_holder".into(),
+                    reason: "1_to_140_printable_characters",
+                });
+            }
+            let iban = ecrin_core::payment::check_iban(iban).map_err(|reason| {
+                errors.push(FieldError {
+                    field: "iban".into(),
+                    reason,
+                })
+            });
+            if !errors.is_empty() {
+                return Err(AppError::Invalid(errors));
+            }
+            (
+                RefundDestination::BankTransfer,
+                Some(holder.to_owned()),
+                iban.ok(),
+            )
+        }
+        Direction::StoreCredit => (RefundDestination::StoreCredit, None, None),
+    };
+    let mut tx = app.store.begin().await?;
+    if !tx
+        .direct_refund(
+            &refund.id,
+            RefundDestination::CustomerChoice,
+            to,
+            holder.as_deref(),
+            iban.as_deref(),
+        )
+        .await?
+    {
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::Conflict,
+            "already_answered",
+            "this refund's destination was chosen already",
+        )
+        .into());
+    }
+    proof::append(
+        tx.as_mut(),
+        &order.id,
+        app.clock.now_ms(),
+        "refund_directed",
+        &serde_json::json!({"refund": refund.id, "destination": to.as_str(),
+                            "iban": iban.as_deref().map(ecrin_core::payment::masked_iban)}),
+    )
+    .await?;
+    tx.commit().await?;
+    let refund = Refund {
+        destination: Some(to),
+        payee_name: holder,
+        payee_iban: iban,
+        ..refund
+    };
+    match to {
+        RefundDestination::StoreCredit => {
+            settle(
+                app,
+                &order,
+                refund,
+                crate::payment::STORE_CREDIT,
+                &format!("customer:{customer_id}"),
+            )
+            .await
+        }
+        _ => Ok(Done {
+            refund,
+            credit_note: None,
+            created: true,
+        }),
+    }
 }
 
 /// STK-2, INV-3: a refund by bank transfer recorded as sent by the house (accountant,
@@ -195,6 +391,12 @@ pub async fn record_sent(
         .ok_or(AppError::NotFound)?;
     if refund.status != RefundState::Pending {
         return Err(Refusal::conflict("this refund was made already").into());
+    }
+    if refund.destination == Some(RefundDestination::CustomerChoice) {
+        return Err(Refusal::conflict(
+            "the customer has not yet said where this refund goes (bank transfer or credit note)",
+        )
+        .into());
     }
     let order = app
         .store
@@ -241,6 +443,28 @@ async fn settle(
             credit_note: note,
             created: false,
         });
+    }
+    match refund.destination {
+        // STK-2: the credit note to spend in the shop is the account's credit.
+        Some(RefundDestination::StoreCredit) => {
+            tx.add_store_credit(&ecrin_store::StoreCredit {
+                id: format!("crd_{}", crate::customers::random_hex(12)?),
+                customer_id: order.customer_id.clone(),
+                amount: refund.amount,
+                order_id: order.id.clone(),
+                refund_id: Some(refund.id.clone()),
+                created_at: now,
+            })
+            .await?;
+        }
+        // The account the transfer went to is kept masked, as the proof needs no more.
+        Some(RefundDestination::BankTransfer) => {
+            if let Some(iban) = &refund.payee_iban {
+                tx.mask_payee(&refund.id, &ecrin_core::payment::masked_iban(iban))
+                    .await?;
+            }
+        }
+        _ => {}
     }
     let invoice = app.store.invoice_of(&order.id).await?;
     let seq = tx.next_credit_note_seq().await?;
@@ -302,7 +526,22 @@ async fn tell_customer(
             "email-greeting",
             &[("name", summary.contact.given_name.clone())],
         ),
-        paragraphs: vec![t.with("refund-text", &args), t.t("refund-delay")],
+        paragraphs: match refund.destination {
+            Some(RefundDestination::StoreCredit) => vec![t.with("refund-text-credit", &args)],
+            Some(RefundDestination::BankTransfer) => {
+                let mut args = args.to_vec();
+                args.push((
+                    "iban",
+                    refund
+                        .payee_iban
+                        .as_deref()
+                        .map(ecrin_core::payment::masked_iban)
+                        .unwrap_or_default(),
+                ));
+                vec![t.with("refund-text-transfer", &args), t.t("refund-delay")]
+            }
+            _ => vec![t.with("refund-text", &args), t.t("refund-delay")],
+        },
         button: Some((
             t.t("confirm-button"),
             format!(

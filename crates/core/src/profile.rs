@@ -321,6 +321,11 @@ pub struct AfterSales {
     pub stockout_policy: StockoutPolicy,
     /// STK-2.
     pub stockout_refund: Period,
+    /// STK-2 (`paris`): the refund of a line cancelled for want of stock goes where the
+    /// customer chooses: a bank transfer to the account of their choice, or a credit note
+    /// to spend in the shop. Otherwise, to the payment it came from.
+    #[serde(default)]
+    pub stockout_refund_choice: bool,
     /// WAR-1: legal warranty of conformity.
     pub warranty_months: u32,
     /// WAR-1 (`milano`): report within this many months of discovering a defect.

@@ -409,3 +409,35 @@ fn stk_2_a_refund_is_due_within_the_house_period() {
         date(2026, 12, 15)
     );
 }
+
+/// Checks STK-2 (`paris`): the account a refund is sent to is checked as an IBAN (its
+/// check digits, modulo 97), written in groups of four, and kept masked once used.
+#[test]
+fn stk_2_the_account_for_a_refund_is_a_valid_iban() {
+    use ecrin_core::payment::{check_iban, masked_iban};
+    assert_eq!(
+        check_iban("fr76 3000 6000 0112 3456 7890 189"),
+        Ok("FR76 3000 6000 0112 3456 7890 189".to_owned())
+    );
+    assert_eq!(
+        check_iban("IT60X0542811101000000123456"),
+        Ok("IT60 X054 2811 1010 0000 0123 456".to_owned())
+    );
+    assert_eq!(
+        check_iban("FR76 3000 6000 0112 3456 7890 188"),
+        Err("iban_check_failed")
+    );
+    assert_eq!(check_iban("FR76"), Err("not_an_iban"));
+    assert_eq!(
+        check_iban("7676 3000 6000 0112 3456 7890 189"),
+        Err("not_an_iban")
+    );
+    assert_eq!(
+        check_iban("FR76 3000 6000 0112 3456 7890 18é"),
+        Err("not_an_iban")
+    );
+    assert_eq!(
+        masked_iban("FR76 3000 6000 0112 3456 7890 189"),
+        "FR•• •••• 0189"
+    );
+}

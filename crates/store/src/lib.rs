@@ -182,7 +182,7 @@ pub use documents::{Documents, DocumentsTx};
 pub use exec::{Engine, Exec, Writer};
 pub use jobs::{Jobs, JobsTx};
 pub use orders::{OrderSearch, Orders, OrdersTx, Redelivery, Stockout};
-pub use payments::{Payments, PaymentsTx, PendingRefund};
+pub use payments::{Payments, PaymentsTx, PendingRefund, StoreCredit};
 pub use privacy::{Privacy, PrivacyTx};
 pub use terms::{Terms, TermsTx};
 

@@ -4,6 +4,7 @@
 use crate::exec::{Engine, Writer, query, query_as, query_scalar};
 use crate::sql::*;
 use crate::*;
+use ecrin_core::payment::RefundDestination;
 
 #[async_trait]
 pub trait Payments: Send + Sync {
@@ -22,6 +23,9 @@ pub trait Payments: Send + Sync {
     /// STK-2: the refunds the house still owes (asked, not yet made), with their orders'
     /// numbers, oldest first.
     async fn pending_refunds(&self) -> Result<Vec<PendingRefund>>;
+
+    /// STK-2: a customer's credit with the shop, to spend on an order.
+    async fn store_credit_balance(&self, customer_id: &str) -> Result<i64>;
 }
 
 #[async_trait]
@@ -70,6 +74,27 @@ pub trait PaymentsTx: Send {
         now_ms: i64,
     ) -> Result<bool>;
 
+    /// STK-2: where a pending refund goes, moved from `from` (the customer's choice taken
+    /// once); `false` when it was not pending there.
+    async fn direct_refund(
+        &mut self,
+        id: &str,
+        from: RefundDestination,
+        to: RefundDestination,
+        payee_name: Option<&str>,
+        payee_iban: Option<&str>,
+    ) -> Result<bool>;
+
+    /// Keeps only the end of the account a refund was sent to.
+    async fn mask_payee(&mut self, id: &str, masked_iban: &str) -> Result<()>;
+
+    /// STK-2: credit given to a customer (a refund taken as a credit note, or given back).
+    async fn add_store_credit(&mut self, c: &StoreCredit) -> Result<()>;
+
+    /// Credit spent by an order (`c.amount` negative), only if the balance covers it;
+    /// `false` otherwise.
+    async fn spend_store_credit(&mut self, c: &StoreCredit) -> Result<bool>;
+
     /// The sandbox's refund of `key`, made once: `false` when it exists already.
     async fn put_sandbox_refund(&mut self, r: &SandboxRefund) -> Result<bool>;
 
@@ -88,6 +113,13 @@ impl<E: Engine> Payments for E {
         .bind(id)
         .fetch_optional(&mut self.reader().await?)
         .await
+    }
+
+    async fn store_credit_balance(&self, customer_id: &str) -> Result<i64> {
+        query_scalar(STORE_CREDIT_BALANCE)
+            .bind(customer_id)
+            .fetch_one(&mut self.reader().await?)
+            .await
     }
 
     async fn pending_refunds(&self) -> Result<Vec<PendingRefund>> {
@@ -219,9 +251,72 @@ impl<W: Writer> PaymentsTx for W {
             .bind(&r.provider_refund_id)
             .bind(r.created_at)
             .bind(r.updated_at)
+            .bind(r.destination.map(|d| d.as_str()))
+            .bind(&r.payee_name)
+            .bind(&r.payee_iban)
             .execute(&mut *self)
             .await?;
         Ok(())
+    }
+
+    async fn direct_refund(
+        &mut self,
+        id: &str,
+        from: RefundDestination,
+        to: RefundDestination,
+        payee_name: Option<&str>,
+        payee_iban: Option<&str>,
+    ) -> Result<bool> {
+        let done = query(DIRECT_REFUND)
+            .bind(id)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .bind(payee_name)
+            .bind(payee_iban)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn mask_payee(&mut self, id: &str, masked_iban: &str) -> Result<()> {
+        query(MASK_PAYEE)
+            .bind(id)
+            .bind(masked_iban)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn add_store_credit(&mut self, c: &StoreCredit) -> Result<()> {
+        query(INSERT_STORE_CREDIT)
+            .bind(&c.id)
+            .bind(&c.customer_id)
+            .bind(c.amount)
+            .bind(&c.order_id)
+            .bind(&c.refund_id)
+            .bind(c.created_at)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn spend_store_credit(&mut self, c: &StoreCredit) -> Result<bool> {
+        // The customer's row is locked first (on PostgreSQL until the transaction ends; on
+        // SQLite the transaction holds the only writer): two orders cannot spend one
+        // credit.
+        query(LOCK_CUSTOMER)
+            .bind(&c.customer_id)
+            .execute(&mut *self)
+            .await?;
+        let balance: i64 = query_scalar(STORE_CREDIT_BALANCE)
+            .bind(&c.customer_id)
+            .fetch_one(&mut *self)
+            .await?;
+        if c.amount >= 0 || balance < -c.amount {
+            return Ok(false);
+        }
+        self.add_store_credit(c).await?;
+        Ok(true)
     }
 
     async fn settle_refund(
@@ -301,7 +396,7 @@ pub fn refund_by_key() -> String {
 pub fn insert_refund() -> String {
     format!(
         "INSERT INTO refunds ({REFUND_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     )
 }
 
@@ -324,6 +419,32 @@ pub const SANDBOX_REFUND: &str =
 
 pub const SANDBOX_REFUNDED: &str =
     "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM sandbox_refunds WHERE payment_id = $1";
+
+const DIRECT_REFUND: &str = "UPDATE refunds SET destination = $3, payee_name = $4, \
+     payee_iban = $5 WHERE id = $1 AND status = 'pending' AND destination = $2";
+
+const MASK_PAYEE: &str = "UPDATE refunds SET payee_iban = $2 WHERE id = $1";
+
+const INSERT_STORE_CREDIT: &str = "INSERT INTO store_credits \
+     (id, customer_id, amount, order_id, refund_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+const LOCK_CUSTOMER: &str = "UPDATE customers SET id = id WHERE id = $1";
+
+const STORE_CREDIT_BALANCE: &str =
+    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM store_credits WHERE customer_id = $1";
+
+/// STK-2: a customer's credit with the shop moving: given (positive) or spent (negative).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct StoreCredit {
+    pub id: String,
+    pub customer_id: String,
+    pub amount: i64,
+    /// The order that gave or spent it.
+    pub order_id: String,
+    /// The refund taken as credit, if that is where it came from.
+    pub refund_id: Option<String>,
+    pub created_at: i64,
+}
 
 const PENDING_REFUNDS: &str = "SELECT r.id, o.number AS order_number, r.amount, r.created_at \
      FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.status = 'pending' \

@@ -589,6 +589,12 @@ pub struct Refund {
     pub provider_refund_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// STK-2: where it goes when not back to its payment.
+    pub destination: Option<ecrin_core::payment::RefundDestination>,
+    /// For a bank transfer to an account the customer gave: its holder and IBAN (masked
+    /// once sent).
+    pub payee_name: Option<String>,
+    pub payee_iban: Option<String>,
 }
 
 /// INV-3: the credit note of a refund, in the merchant's own sequence of credit notes.

@@ -181,7 +181,7 @@ pub fn papers(orders: &str) -> [String; 3] {
 }
 
 pub(crate) const REFUND_COLUMNS: &str = "id, key, order_id, payment_id, amount, reason, staff_id, status, \
-     provider_refund_id, created_at, updated_at";
+     provider_refund_id, created_at, updated_at, destination, payee_name, payee_iban";
 
 pub(crate) const CREDIT_NOTE_COLUMNS: &str =
     "seq, number, refund_id, order_id, invoice_number, amount, issued_at";

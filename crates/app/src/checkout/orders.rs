@@ -40,7 +40,7 @@ pub fn transfer_instructions(app: &App, order: &Order) -> Option<TransferInstruc
         iban: account.iban.clone(),
         bic: account.bic.clone(),
         reference: order.number.clone(),
-        amount: order.total,
+        amount: amount_due(order),
         due_date: due.to_string(),
     })
 }

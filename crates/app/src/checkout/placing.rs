@@ -168,7 +168,19 @@ pub(super) async fn place(
         total: s.total,
         duties_at_customer_charge: s.duties_at_customer_charge,
     };
-    if let Err(refusal) = rules::confirm_prices(&as_rules(&shown), &as_rules(&fresh)) {
+    let credit_changed = fresh.store_credit != shown.store_credit;
+    if let Err(refusal) =
+        rules::confirm_prices(&as_rules(&shown), &as_rules(&fresh)).and_then(|()| {
+            if credit_changed {
+                Err(Refusal::new(
+                    "price_changed",
+                    "your credit with the shop changed since the summary; here is the new one",
+                ))
+            } else {
+                Ok(())
+            }
+        })
+    {
         let renewed = summarise_and_keep(app, &customer, &resolved, None).await?;
         return Err(AppError::PriceChanged {
             refusal,
@@ -321,12 +333,18 @@ pub(super) async fn place(
     if let Some(of) = &resolved.redelivery_of {
         crate::redelivery::link(tx.as_mut(), &order.id, of, customer_id, now).await?;
     }
+    // STK-2: the shop credit the summary showed is spent, if it is still there.
+    if fresh.store_credit > 0 {
+        crate::payment::spend_store_credit(tx.as_mut(), &order, fresh.store_credit, now).await?;
+    }
+    let due = fresh.amount_due();
     // PAY-1: a card order opens its first attempt at the payment provider.
-    if method == PaymentMethod::Card {
-        crate::payment::open_card_payment(app, tx.as_mut(), &order.id, order.total, now).await?;
+    if method == PaymentMethod::Card && due > 0 {
+        crate::payment::open_card_payment(app, tx.as_mut(), &order.id, due, now).await?;
     }
     // PAY-4: a transfer not received in time cancels the order.
     if method == PaymentMethod::BankTransfer
+        && due > 0
         && let Some((_, after)) = crate::payment::transfer_deadline(app, now)
     {
         tx.enqueue_job(
@@ -350,6 +368,12 @@ pub(super) async fn place(
         tx.insert_idempotency_key(&subject, key, sha, &number, now)
             .await?;
     }
+    // STK-2: paid in full by the shop credit, the order is paid as it is placed.
+    let order = if fresh.store_credit > 0 && due == 0 {
+        crate::payment::paid_by_store_credit(app, tx.as_mut(), order, now).await?
+    } else {
+        order
+    };
     let owner = BasketOwner::Customer(customer_id.to_owned());
     // Read in the transaction: a second connection, while this one holds the order
     // counter, could wait for ever behind other orders holding all the others.

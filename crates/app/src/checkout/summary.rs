@@ -233,6 +233,23 @@ pub struct Summary {
     /// units are those the house holds, none taken from stock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redelivery_of: Option<String>,
+    /// STK-2 (`paris`): what the customer's credit with the shop pays of the total; the
+    /// rest (`total - store_credit`) is paid by the method chosen.
+    #[serde(default)]
+    pub store_credit: i64,
+}
+
+impl Summary {
+    /// What the payment method chosen pays: the total less the shop credit spent.
+    pub fn amount_due(&self) -> i64 {
+        self.total - self.store_credit
+    }
+}
+
+/// What an order's payment method pays (or paid): its total less the shop credit it spent
+/// (STK-2).
+pub fn amount_due(order: &Order) -> i64 {
+    order.total - document(order).map(|d| d.store_credit).unwrap_or(0)
 }
 
 /// The choices a summary answered, to price them again at confirmation (CHK-10).
@@ -514,6 +531,16 @@ pub(super) async fn price(
             }
         })
         .collect();
+    // STK-2: the customer's credit with the shop (credit notes taken for refunds) pays
+    // what it can of the order; only where the profile gives such credit.
+    let store_credit = if p.after_sales.stockout_refund_choice {
+        app.store
+            .store_credit_balance(&customer.id)
+            .await?
+            .clamp(0, s.total)
+    } else {
+        0
+    };
     let phone = r
         .delivery_address
         .as_ref()
@@ -586,6 +613,7 @@ pub(super) async fn price(
         expires_at_ms: now + CHECKOUT_LIFETIME_MS,
         phone_order_by: r.phone_order_by.clone(),
         redelivery_of: r.redelivery_of.clone(),
+        store_credit,
     })
 }
 

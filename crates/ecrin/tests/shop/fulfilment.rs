@@ -1714,3 +1714,335 @@ async fn dlv_5_the_customer_asks_for_a_new_delivery_on_the_order_page() {
     );
     assert!(html.contains("/it/account/orders/000002"), "{html}");
 }
+
+/// Checks STK-2 for `paris` on both databases: a line cancelled for want of stock is
+/// refunded where the customer chooses. The refund is owed (on the board) until they say;
+/// the house cannot send it before. A credit note is credited at once with its credit
+/// note, shown on the account and spent by the next order: in full (the order is paid as
+/// it is placed) or in part (the card pays the rest, and a refund of that order goes back
+/// to the card first, then to the credit). A bank transfer goes to a checked IBAN and is
+/// owed until the accountant records it sent; the account is then kept masked.
+#[tokio::test]
+async fn stk_2_paris_refunds_by_transfer_or_credit_note_as_the_customer_chooses() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        let email = "hugo@example.fr";
+        let (token, number) = placed(&app, email).await;
+        pay(&app, &token, &number).await;
+        let (status, c) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/stock-outs"),
+            &admin,
+            Some(
+                json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}],
+                        "resolution": "cancel_line"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{c}");
+        let refund = &c["refund"];
+        assert_eq!(refund["status"], "pending", "{c}");
+        assert_eq!(refund["destination"], "customer_choice", "{c}");
+        let owed = refund["amount"]["amount"].as_i64().unwrap_or_default();
+        let ring = c["order"]["lines"][0]["unit_price_incl_vat"]["amount"]
+            .as_i64()
+            .unwrap_or_default();
+        assert_eq!(owed, 2 * ring, "the whole line: {c}");
+        let id = refund["id"].as_str().unwrap_or_default().to_owned();
+        let told = &outbox(&app, email).await[0];
+        assert!(
+            told["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("virement sur le compte de votre choix"),
+            "{told}"
+        );
+        assert!(
+            board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, rule, ..)| kind == "refund_due" && rule == "STK-2")
+        );
+        // The house cannot send it before the customer has said where.
+        let (status, p) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/refunds/{id}/sent"),
+            &admin,
+            Some(json!({"reference": "VIR 1"})),
+        )
+        .await;
+        assert_eq!(status, 409, "{p}");
+        let choose = |body: Value| {
+            let (app, token, number, id) = (&app, &token, &number, &id);
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/orders/{number}/refunds/{id}/destination"),
+                    token,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let (status, p) = choose(
+            json!({"destination": "bank_transfer", "account_holder": "Hugo Vidal",
+            "iban": "FR76 3000 6000 0112 3456 7890 188"}),
+        )
+        .await;
+        assert_eq!(
+            (status, p["errors"][0]["code"].as_str()),
+            (400, Some("iban_check_failed")),
+            "{p}"
+        );
+        let (status, p) = choose(json!({"destination": "cheque"})).await;
+        assert_eq!(status, 400, "{p}");
+        let (status, r) = choose(json!({"destination": "store_credit"})).await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["status"], "succeeded", "{r}");
+        assert_eq!(r["destination"], "store_credit", "{r}");
+        assert!(r["credit_note"]["number"].is_string(), "{r}");
+        let (status, p) = choose(
+            json!({"destination": "bank_transfer", "account_holder": "Hugo Vidal",
+            "iban": "FR76 3000 6000 0112 3456 7890 189"}),
+        )
+        .await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (409, Some("already_answered")),
+            "{p}"
+        );
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(me["store_credit"]["amount"], owed, "{me}");
+        assert!(
+            !board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, ..)| kind == "refund_due")
+        );
+
+        // The next order costs less than the credit: paid in full as it is placed.
+        let cheaper = crate::basket::sku(&app, "boutons-perle-rivage", 0).await;
+        crate::checkout::restock(&app, &cheaper, 10).await;
+        let (status, b) = crate::basket::add(&app, &token, &cheaper, 1).await;
+        assert_eq!(status, 201, "{b}");
+        let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        let total = s["total"]["amount"].as_i64().unwrap_or_default();
+        assert!(total <= owed, "{s}");
+        assert_eq!(s["store_credit"]["amount"], total, "{s}");
+        assert_eq!(s["amount_due"]["amount"], 0, "{s}");
+        let (status, o) = order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "{o}");
+        assert_eq!(o["status"], "being_prepared", "paid by the credit: {o}");
+        assert!(o["invoice"]["number"].is_string(), "{o}");
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        let left = owed - total;
+        assert_eq!(me["store_credit"]["amount"], left, "{me}");
+
+        // The next one costs more: the credit pays part, the card the rest.
+        let (status, b) = crate::basket::add(&app, &token, &cheaper, 3).await;
+        assert_eq!(status, 201, "{b}");
+        let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        let total = s["total"]["amount"].as_i64().unwrap_or_default();
+        assert_eq!(s["store_credit"]["amount"], left, "{s}");
+        assert_eq!(s["amount_due"]["amount"], total - left, "{s}");
+        let (status, o) = order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "{o}");
+        let third = o["number"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(o["status"], "awaiting_payment", "{o}");
+        pay(&app, &token, &third).await;
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(me["store_credit"]["amount"], 0, "{me}");
+        // Refunded in full: the card first, then what the credit paid goes back to it.
+        let (status, r) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{third}/refunds"),
+            &admin,
+            Some(json!({"amount": total, "reason": "Geste commercial"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{r}");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{third}"),
+            &token,
+            None,
+        )
+        .await;
+        let mut parts: Vec<(i64, String)> = o["refunds"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                (
+                    r["amount"]["amount"].as_i64().unwrap_or_default(),
+                    r["destination"].as_str().unwrap_or("payment").to_owned(),
+                )
+            })
+            .collect();
+        assert!(left > 0);
+        parts.sort_by(|a, b| a.1.cmp(&b.1));
+        assert_eq!(
+            parts,
+            [
+                (total - left, "payment".to_owned()),
+                (left, "store_credit".to_owned())
+            ],
+            "{o}"
+        );
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(me["store_credit"]["amount"], left, "{me}");
+
+        // Another customer's stock-out, refunded by transfer to the account they give.
+        let email = "ines@example.fr";
+        let (token, fourth) = placed(&app, email).await;
+        pay(&app, &token, &fourth).await;
+        let (status, c) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{fourth}/stock-outs"),
+            &admin,
+            Some(
+                json!({"lines": [{"line_id": format!("{fourth}-1"), "quantity": 1}],
+                        "resolution": "cancel_line"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{c}");
+        let id = c["refund"]["id"].as_str().unwrap_or_default().to_owned();
+        let (status, r) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/orders/{fourth}/refunds/{id}/destination"),
+            &token,
+            Some(
+                json!({"destination": "bank_transfer", "account_holder": "Hugo Vidal",
+                        "iban": "fr76 3000 6000 0112 3456 7890 189"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["status"], "pending", "{r}");
+        assert_eq!(r["account"], "FR•• •••• 0189", "{r}");
+        assert!(
+            board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, ..)| kind == "refund_due")
+        );
+        let (status, r) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/refunds/{id}/sent"),
+            &admin,
+            Some(json!({"reference": "VIR SEPA 2026-12-03"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{r}");
+        assert_eq!(r["status"], "succeeded", "{r}");
+        let kept = app
+            .app
+            .store
+            .refund_by_id(&id)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.payee_iban);
+        assert_eq!(
+            kept.as_deref(),
+            Some("FR•• •••• 0189"),
+            "only the end of the account is kept"
+        );
+        let told = &outbox(&app, email).await[0];
+        assert!(
+            told["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("FR•• •••• 0189"),
+            "{told}"
+        );
+    }
+}
+
+/// Checks STK-2 for `paris` on the customer's pages (without JavaScript): the order page
+/// asks where the refund goes; a wrong IBAN is refused with its reason; a credit note is
+/// taken once, the account page shows the credit and the next summary deducts it, with
+/// what is left to pay.
+#[tokio::test]
+async fn stk_2_paris_the_customer_chooses_a_credit_note_on_the_order_page() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::page;
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let admin = admin_token(&app).await;
+    let (token, number) = placed(&app, "jade@example.fr").await;
+    pay(&app, &token, &number).await;
+    let (status, c) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/orders/{number}/stock-outs"),
+        &admin,
+        Some(
+            json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}],
+                    "resolution": "partial_delivery"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{c}");
+    let id = c["refund"]["id"].as_str().unwrap_or_default().to_owned();
+    let session = crate::checkout_pages::page_login(&app, "fr", "jade@example.fr").await;
+    let path = format!("/fr/account/orders/{number}");
+    let (_, html) = page(&app, &path, &session).await;
+    assert!(html.contains(&format!("id=\"form-refund-{id}\"")), "{html}");
+    assert!(
+        html.contains("Comment souhaitez-vous être remboursé"),
+        "{html}"
+    );
+    let csrf = csrf_of(&html);
+    let action = format!("{path}/refunds/{id}");
+    let res = post_form(
+        &app,
+        &action,
+        &session,
+        &[
+            ("csrf", &csrf),
+            ("destination", "bank_transfer"),
+            ("account_holder", "Jade Roux"),
+            ("iban", "FR76 3000 6000 0112 3456 7890 100"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let body = res.text().await.unwrap_or_default();
+    assert!(body.to_lowercase().contains("iban"), "{body}");
+    let res = post_form(
+        &app,
+        &action,
+        &session,
+        &[("csrf", &csrf), ("destination", "store_credit")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let (_, html) = page(&app, &path, &session).await;
+    assert!(!html.contains("form-refund-"), "answered: {html}");
+    let (_, account) = page(&app, "/fr/account", &session).await;
+    assert!(account.contains("Votre avoir chez nous"), "{account}");
+    // The next summary deducts it.
+    let piece = crate::basket::sku(&app, "solitaire-lumiere", 0).await;
+    crate::checkout::restock(&app, &piece, 5).await;
+    let (status, _) = crate::basket::add(&app, &token, &piece, 1).await;
+    assert_eq!(status, 201);
+    let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    let id = s["id"].as_str().unwrap_or_default().to_owned();
+    let (status, html) = page(&app, &format!("/fr/checkout/{id}"), &session).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Votre avoir") && html.contains("Reste à payer"),
+        "{html}"
+    );
+}

@@ -248,6 +248,10 @@ pub struct MeResponse {
     /// ACC-5: the default delivery address first (the customer's own record only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addresses: Option<Vec<AddressDto>>,
+    /// STK-2: the customer's credit with the shop (credit notes taken for refunds),
+    /// deducted from the next order (the customer's own record only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_credit: Option<super::checkout::MoneyDto>,
 }
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -441,7 +445,9 @@ pub(crate) fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
 async fn me_response(state: &AppState, c: ecrin_store::Customer) -> Result<MeResponse, ApiError> {
     let k = privacy::consents(&state.app, &c.id).await?;
     let addresses = customers::addresses(&state.app, &c.id).await?;
+    let credit = ecrin_app::refunds::store_credit_of(&state.app, &c.id).await?;
     Ok(MeResponse {
+        store_credit: Some(super::checkout::money(state, credit)),
         id: c.id,
         email: c.email,
         title: c.title,

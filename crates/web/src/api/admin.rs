@@ -34,6 +34,7 @@ fn record(c: Customer) -> MeResponse {
         status: c.status.as_str(),
         consents: None,
         addresses: None,
+        store_credit: None,
     }
 }
 

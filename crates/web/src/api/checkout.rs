@@ -66,7 +66,9 @@ pub(crate) fn money(state: &AppState, amount: i64) -> MoneyDto {
 }
 
 /// The money fields of a summary and of its lines.
-const SUMMARY_MONEY: [&str; 5] = [
+const SUMMARY_MONEY: [&str; 7] = [
+    "store_credit",
+    "amount_due",
     "delivery_charge",
     "delivery_vat",
     "total_excl_vat",
@@ -85,6 +87,10 @@ const LINE_MONEY: [&str; 5] = [
 /// was accepted, CHK-7), its amounts written as API.md's `{"amount", "currency"}`.
 pub(crate) fn summary_json(s: &Summary) -> serde_json::Value {
     let mut v = serde_json::to_value(s).unwrap_or(serde_json::Value::Null);
+    // STK-2: what the payment method pays, the shop credit deducted.
+    if let Some(o) = v.as_object_mut() {
+        o.insert("amount_due".into(), serde_json::json!(s.amount_due()));
+    }
     let as_money = |field: &mut serde_json::Value| {
         if let Some(amount) = field.as_i64() {
             *field = serde_json::json!({"amount": amount, "currency": s.currency});
@@ -427,6 +433,39 @@ pub struct RefundDto {
     pub reason: String,
     pub created_at: String,
     pub credit_note: Option<CreditNoteDto>,
+    /// Where it goes when not back to the payment: `customer_choice` (STK-2, `paris`:
+    /// owed, waiting for the customer to choose at `POST
+    /// /api/v1/orders/{number}/refunds/{id}/destination`), `bank_transfer` (to the account
+    /// they gave), `store_credit` (a credit note to spend in the shop).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// For a bank transfer: the account, masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl RefundDto {
+    pub(crate) fn of(
+        state: &AppState,
+        number: &str,
+        r: &ecrin_store::Refund,
+        note: Option<&ecrin_store::CreditNote>,
+    ) -> Self {
+        RefundDto {
+            credit_note: note.map(|n| credit_note_dto(state, number, n)),
+            created_at: rfc3339(r.created_at),
+            id: r.id.clone(),
+            due_by: due_by(state, r.created_at),
+            amount: money(state, r.amount),
+            status: r.status.as_str().to_owned(),
+            reason: r.reason.clone(),
+            destination: r.destination.map(|d| d.as_str().to_owned()),
+            account: r
+                .payee_iban
+                .as_deref()
+                .map(ecrin_core::payment::masked_iban),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -445,18 +484,9 @@ fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
         .refunds
         .iter()
         .filter(|r| r.order_id == o.id)
-        .map(|r| RefundDto {
-            credit_note: papers
-                .credit_notes
-                .iter()
-                .find(|n| n.refund_id == r.id)
-                .map(|n| credit_note_dto(state, &o.number, n)),
-            created_at: rfc3339(r.created_at),
-            id: r.id.clone(),
-            due_by: due_by(state, r.created_at),
-            amount: money(state, r.amount),
-            status: r.status.as_str().to_owned(),
-            reason: r.reason.clone(),
+        .map(|r| {
+            let note = papers.credit_notes.iter().find(|n| n.refund_id == r.id);
+            RefundDto::of(state, &o.number, r, note)
         })
         .collect()
 }

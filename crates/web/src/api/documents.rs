@@ -145,6 +145,7 @@ pub(crate) async fn refund(
             amount: req.amount,
             reason: req.reason,
             key,
+            destination: None,
         },
     )
     .await?;
@@ -164,20 +165,7 @@ fn refund_response(
 ) -> RefundResponse {
     let r = &done.refund;
     RefundResponse {
-        refund: super::checkout::RefundDto {
-            credit_note: done
-                .credit_note
-                .as_ref()
-                .map(|n| super::checkout::credit_note_dto(state, &number, n)),
-            created_at: jiff::Timestamp::from_millisecond(r.created_at)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            due_by: super::checkout::due_by(state, r.created_at),
-            id: r.id.clone(),
-            amount: super::checkout::money(state, r.amount),
-            status: r.status.as_str().to_owned(),
-            reason: r.reason.clone(),
-        },
+        refund: super::checkout::RefundDto::of(state, &number, r, done.credit_note.as_ref()),
         order_number: number,
     }
 }
@@ -212,4 +200,55 @@ pub(crate) async fn refund_sent(
     let order = ecrin_app::refunds::order_of(&state.app, &done.refund).await?;
     let body = refund_response(&state, order.number, &done);
     Ok((StatusCode::OK, axum::Json(body)).into_response())
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundDestinationRequest {
+    /// `bank_transfer` (to the account given here) or `store_credit` (a credit note to
+    /// spend in the shop).
+    pub destination: String,
+    /// For `bank_transfer`: the account's holder and IBAN.
+    pub account_holder: Option<String>,
+    pub iban: Option<String>,
+}
+
+/// STK-2 (`paris`): the customer says, once, where the refund of a line cancelled for want
+/// of stock goes: `bank_transfer` to the account of their choice (owed on the deadline
+/// board until the house records it sent), or `store_credit`, a credit note to spend in
+/// the shop (credited at once, with its credit note, and deducted from the next order). A
+/// second answer is `409 already_answered`.
+#[utoipa::path(post, path = "/api/v1/orders/{number}/refunds/{id}/destination",
+    params(("number" = String, Path), ("id" = String, Path)),
+    request_body = RefundDestinationRequest,
+    responses((status = 200, body = RefundResponse),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn refund_destination(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+    super::ApiJson(req): super::ApiJson<RefundDestinationRequest>,
+) -> Result<Response, ApiError> {
+    let customer = super::checkout::customer_id(&bearer)?;
+    let direction = match req.destination.as_str() {
+        "bank_transfer" => ecrin_app::refunds::Direction::BankTransfer {
+            holder: req.account_holder.unwrap_or_default(),
+            iban: req.iban.unwrap_or_default(),
+        },
+        "store_credit" => ecrin_app::refunds::Direction::StoreCredit,
+        _ => {
+            return Err(
+                ecrin_app::AppError::Invalid(vec![ecrin_core::query::FieldError {
+                    field: "destination".into(),
+                    reason: "bank_transfer_or_store_credit",
+                }])
+                .into(),
+            );
+        }
+    };
+    let done = ecrin_app::refunds::direct(&state.app, customer, &number, &id, direction).await?;
+    Ok(axum::Json(refund_response(&state, number, &done)).into_response())
 }

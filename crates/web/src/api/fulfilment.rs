@@ -258,6 +258,8 @@ async fn cancelled_dto(
             "amount": super::checkout::money(state, d.refund.amount),
             "status": d.refund.status.as_str(),
             "credit_note": d.credit_note.map(|n| n.number),
+            // STK-2 (`paris`): `customer_choice` while the customer has yet to say where.
+            "destination": d.refund.destination.map(|x| x.as_str()),
         })
     });
     Ok(CancelledDto {

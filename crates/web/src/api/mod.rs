@@ -92,6 +92,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(documents::refund),
         )
         .route(
+            "/api/v1/orders/{number}/refunds/{id}/destination",
+            post(documents::refund_destination),
+        )
+        .route(
             "/api/v1/orders/{number}/redelivery",
             post(fulfilment::redelivery),
         )

@@ -61,6 +61,7 @@ use utoipa::OpenApi;
         super::documents::refund_sent,
         super::fulfilment::stock_out_choice,
         super::fulfilment::redelivery,
+        super::documents::refund_destination,
         super::checkout::publish_terms,
         super::checkout::set_dispute,
         super::admin::set_stock,

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::{cancellations, checkout, fulfilment};
 use ecrin_core::order::{StockoutResolution, Units};
+use ecrin_core::payment::RefundDestination;
 use std::collections::HashMap;
 
 fn time(state: &AppState, ms: i64) -> String {
@@ -284,7 +285,7 @@ pub(super) async fn order_page(
             title: t.t("staff-transfer-received"),
             fields: vec![
                 FormField::new("amount", t.t("staff-amount-cents"), "number")
-                    .value(order.total.to_string())
+                    .value(checkout::amount_due(&order).to_string())
                     .required(),
             ],
             submit: t.t("staff-transfer-received"),
@@ -339,14 +340,23 @@ pub(super) async fn order_page(
         .refunds
         .iter()
         .filter(|r| r.status == ecrin_core::payment::RefundState::Pending)
+        // STK-2 (`paris`): nothing to send before the customer has chosen where.
+        .filter(|r| r.destination != Some(RefundDestination::CustomerChoice))
     {
+        let mut args = vec![("amount", t.money(r.amount)), ("reason", r.reason.clone())];
+        let title = match (&r.payee_name, &r.payee_iban) {
+            // STK-2: to the account the customer gave.
+            (Some(holder), Some(iban)) => {
+                args.push(("holder", holder.clone()));
+                args.push(("iban", iban.clone()));
+                t.with("staff-refund-owed-to", &args)
+            }
+            _ => t.with("staff-refund-owed", &args),
+        };
         forms.push(StaffForm {
             id: format!("refund-sent-{}", r.id),
             action: format!("{base}/refund-sent"),
-            title: t.with(
-                "staff-refund-owed",
-                &[("amount", t.money(r.amount)), ("reason", r.reason.clone())],
-            ),
+            title,
             fields: vec![
                 FormField::new("refund_id", String::new(), "hidden").value(r.id.clone()),
                 FormField::new("reference", t.t("staff-refund-reference"), "text").required(),

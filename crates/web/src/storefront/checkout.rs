@@ -388,6 +388,8 @@ struct OrderInfo {
     redelivery: Option<Vec<(String, String, bool)>>,
     /// DLV-5: the orders this one is linked to: (what, order number).
     redelivery_links: Vec<(String, String)>,
+    /// STK-2 (`paris`): refunds waiting for the customer to say where they go: (id, what).
+    refund_choices: Vec<(String, String)>,
 }
 
 /// STK-1: units out of stock and what the customer may choose instead.
@@ -413,6 +415,8 @@ struct SummaryPage {
     total_excl: String,
     vat_total: String,
     total: String,
+    /// STK-2: (the shop credit spent, what is left to pay).
+    credit: Option<(String, String)>,
     duties: bool,
     arrival: String,
     delivery: Vec<String>,
@@ -510,6 +514,8 @@ fn summary_page(
         total_excl: t.money(s.total_excl_vat),
         vat_total: t.money(s.vat_total),
         total: t.money(s.total),
+        // STK-2: the shop credit spent, and what is left to pay.
+        credit: (s.store_credit > 0).then(|| (t.money(-s.store_credit), t.money(s.amount_due()))),
         duties: s.duties_at_customer_charge,
         arrival: t.with(
             "summary-arrival",
@@ -732,6 +738,47 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         stock_outs: Vec::new(),
         redelivery: None,
         redelivery_links: Vec::new(),
+        refund_choices: Vec::new(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RefundChoiceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    destination: String,
+    #[serde(default)]
+    account_holder: String,
+    #[serde(default)]
+    iban: String,
+}
+
+impl WithCsrf for RefundChoiceForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// STK-2 (`paris`): the customer says, from the order's page, where a refund owed to them
+/// goes: a bank transfer to their account, or a credit note to spend in the shop.
+pub(crate) async fn refund_choice(
+    State(state): State<AppState>,
+    PagePath((_, number, id)): PagePath<(String, String, String)>,
+    CustomerForm { visit, form }: CustomerForm<RefundChoiceForm>,
+) -> Response {
+    let SignedIn { lang, customer, .. } = visit;
+    let direction = if form.destination == "store_credit" {
+        ecrin_app::refunds::Direction::StoreCredit
+    } else {
+        ecrin_app::refunds::Direction::BankTransfer {
+            holder: form.account_holder,
+            iban: form.iban,
+        }
+    };
+    match ecrin_app::refunds::direct(&state.app, &customer.id, &number, &id, direction).await {
+        Ok(_) => Redirect::to(&format!("/{}/account/orders/{number}", lang.code())).into_response(),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
     }
 }
 
@@ -957,12 +1004,16 @@ pub(crate) async fn order_page(
         let o = checkout::order_of(&state.app, &c.id, &number).await?;
         let doc = checkout::document(&o)?;
         let papers = ecrin_app::documents::papers_of_order(&state.app, &o).await?;
-        let (invoice, notes) = (papers.invoices.into_iter().next(), papers.credit_notes);
-        Ok::<_, AppError>((o, doc, invoice, notes))
+        let (invoice, notes, refunds) = (
+            papers.invoices.into_iter().next(),
+            papers.credit_notes,
+            papers.refunds,
+        );
+        Ok::<_, AppError>((o, doc, invoice, notes, refunds))
     }
     .await;
     match shown {
-        Ok((o, doc, invoice, notes)) => {
+        Ok((o, doc, invoice, notes, refunds)) => {
             let t = Tr::new(lang);
             let mut info = order_info(&state, lang, &o);
             let base = format!("/{}/account/orders/{}", lang.code(), o.number);
@@ -1015,6 +1066,20 @@ pub(crate) async fn order_page(
             ));
             info.stock_outs = stock_out_offers(&state, lang, &o).await;
             redelivery_info(&state, lang, &o, &mut info).await;
+            info.refund_choices = refunds
+                .iter()
+                .filter(|r| {
+                    r.status == ecrin_core::payment::RefundState::Pending
+                        && r.destination
+                            == Some(ecrin_core::payment::RefundDestination::CustomerChoice)
+                })
+                .map(|r| {
+                    (
+                        r.id.clone(),
+                        t.with("refund-choice-owed", &[("amount", t.money(r.amount))]),
+                    )
+                })
+                .collect();
             let page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
             no_store(render(&page))
         }

@@ -78,6 +78,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/checkout/{id}/order", post(checkout::place))
         .route("/{lang}/account/orders/{number}", get(checkout::order_page))
         .route(
+            "/{lang}/account/orders/{number}/refunds/{id}",
+            post(checkout::refund_choice),
+        )
+        .route(
             "/{lang}/account/orders/{number}/redelivery",
             post(checkout::redelivery),
         )

@@ -123,6 +123,8 @@ struct AccountPage {
     address_open: bool,
     errors: Vec<(String, String)>,
     basket_line: String,
+    /// STK-2: the customer's credit with the shop, when there is some.
+    store_credit: Option<String>,
     /// (number, one line: date, total, status), newest first.
     orders: Vec<(String, String)>,
     /// PRV-3: (field, label, given).
@@ -159,8 +161,11 @@ async fn page(
     let view = basket::basket_of(&state.app, &BasketOwner::Customer(c.id.clone())).await?;
     let tz = &state.app.profile.time_zone;
     let orders = ecrin_app::checkout::orders_of(&state.app, &c.id).await?;
+    let credit = ecrin_app::refunds::store_credit_of(&state.app, &c.id).await?;
     let address_open = retry.address.is_some() || addresses.is_empty();
     let page = AccountPage {
+        store_credit: (credit > 0)
+            .then(|| t.with("account-store-credit", &[("amount", t.money(credit))])),
         layout: Layout::new(&state.app.profile, lang, uri, t.t("account-title")),
         greeting: t.with("account-greeting", &[("name", c.given_name.clone())]),
         csrf: s.csrf.clone(),
