@@ -30,6 +30,12 @@ pub async fn credit_transfer(app: &App, number: &str, amount: i64) -> Result<Ord
 /// The provider name of a bank transfer received: no provider refunds it, the house does.
 pub const TRANSFER: &str = "bank_transfer";
 
+/// Who records money received or sent by transfer: the accountant and admins.
+pub const RECORDING: &[ecrin_core::account::Role] = &[
+    ecrin_core::account::Role::Admin,
+    ecrin_core::account::Role::Accountant,
+];
+
 /// STK-2: the part of an order paid from the customer's credit with the shop, kept as a
 /// payment of its own (captured when the order is placed): what a refund gives back
 /// there after the card or transfer.
@@ -42,13 +48,7 @@ pub async fn record_transfer(
     amount: i64,
 ) -> Result<Order, AppError> {
     let s = crate::backoffice::staff(app, staff_id).await?;
-    crate::backoffice::require(
-        &s,
-        &[
-            ecrin_core::account::Role::Admin,
-            ecrin_core::account::Role::Accountant,
-        ],
-    )?;
+    crate::backoffice::require(&s, RECORDING)?;
     take_transfer(app, number, amount, Some(&s.id)).await
 }
 

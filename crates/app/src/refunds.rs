@@ -17,6 +17,9 @@ use ecrin_core::payment::{RefundDestination, RefundState};
 use ecrin_core::query::FieldError;
 use ecrin_store::{CreditNote, Payment, Refund};
 
+/// Who refunds an order: admins, customer service and the accountant.
+pub const REFUNDING: &[Role] = &[Role::Admin, Role::CustomerService, Role::Accountant];
+
 /// The most a refund may be: far above any order, far below an overflow.
 const MAX_AMOUNT: i64 = 10_000_000_000;
 const MAX_REASON: usize = 500;
@@ -57,10 +60,7 @@ pub async fn refund(
     input: RefundInput,
 ) -> Result<Done, AppError> {
     let staff = crate::backoffice::staff(app, staff_id).await?;
-    crate::backoffice::require(
-        &staff,
-        &[Role::Admin, Role::CustomerService, Role::Accountant],
-    )?;
+    crate::backoffice::require(&staff, REFUNDING)?;
     make(app, staff_id, number, input).await
 }
 
@@ -376,7 +376,7 @@ pub async fn record_sent(
     reference: &str,
 ) -> Result<Done, AppError> {
     let staff = crate::backoffice::staff(app, staff_id).await?;
-    crate::backoffice::require(&staff, &[Role::Admin, Role::Accountant])?;
+    crate::backoffice::require(&staff, crate::payment::RECORDING)?;
     let reference = reference.trim();
     if reference.is_empty()
         || reference.chars().count() > 100

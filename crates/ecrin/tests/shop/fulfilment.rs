@@ -1028,6 +1028,15 @@ async fn dlv_3_dlv_6_staff_ship_and_deliver_on_the_pages() {
             !html.contains("INV-5"),
             "the warehouse does not read the history"
         );
+        // Only the actions of its role: no refund, transfer or cancellation.
+        for other in [
+            "form-refund",
+            "form-transfer",
+            "form-cancel-lines",
+            "form-stock-out",
+        ] {
+            assert!(!html.contains(&format!("id=\"{other}\"")), "{other}");
+        }
         let csrf = csrf_of(&html);
         // One unit of the first line: the rest stays to be prepared.
         let res = post_form(
@@ -2045,4 +2054,60 @@ async fn stk_2_paris_the_customer_chooses_a_credit_note_on_the_order_page() {
         html.contains("Votre avoir") && html.contains("Reste à payer"),
         "{html}"
     );
+}
+
+/// Checks PAY-1 and INV-3 on the staff's order page: customer service refunds part of a
+/// paid order with the form; the same form sent twice is one refund; the accountant sees
+/// the transfer form, customer service does not.
+#[tokio::test]
+async fn inv_3_staff_refund_from_the_order_page_once() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::{page, staff_login};
+    let app = TestApp::spawn(Db::Sqlite, "atelier").await;
+    let (token, number) = placed(&app, "lou@example.fr").await;
+    pay(&app, &token, &number).await;
+    ecrin_app::staff::create_staff(
+        &app.app,
+        "desk@maison.test",
+        "Lise",
+        ecrin_core::account::Role::CustomerService,
+        "the desk secret phrase",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let desk = staff_login(&app, "fr", "desk@maison.test", "the desk secret phrase").await;
+    let path = format!("/fr/staff/orders/{number}");
+    let (status, html) = page(&app, &path, &desk).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"form-refund\""), "{html}");
+    assert!(!html.contains("id=\"form-transfer\""), "the accountant's");
+    let key = html
+        .split("name=\"key\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(key.starts_with("page-"), "{html}");
+    let fields = [
+        ("csrf", csrf_of(&html)),
+        ("amount", "5000".to_owned()),
+        ("reason", "Geste commercial".to_owned()),
+        ("key", key),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..2 {
+        let res = post_form(&app, &format!("{path}/refunds"), &desk, &fields).await;
+        assert_eq!(res.status(), 303);
+    }
+    let (_, o) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/orders/{number}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(o["refunds"].as_array().map(Vec::len), Some(1), "{o}");
+    assert_eq!(o["refunds"][0]["amount"]["amount"], 5000);
+    assert_eq!(o["refunds"][0]["status"], "succeeded");
 }

@@ -236,61 +236,104 @@ pub(super) async fn order_page(
             ]),
         );
     }
-    let mut forms = vec![
-        StaffForm {
-            id: "ship".into(),
-            action: format!("{base}/ship"),
-            title: t.t("staff-ship"),
-            fields: ship_fields,
-            submit: t.t("staff-ship"),
-        },
-        StaffForm {
-            id: "deliver".into(),
-            action: format!("{base}/deliver"),
-            title: t.t("staff-deliver"),
-            fields: vec![
-                FormField::new("shipment_id", t.t("staff-shipment"), "select")
-                    .options(in_transit.clone()),
-                FormField::new("signed_by", t.t("staff-signed-by"), "text"),
-            ],
-            submit: t.t("staff-deliver"),
-        },
-        StaffForm {
-            id: "returned".into(),
-            action: format!("{base}/returned-undelivered"),
-            title: t.t("staff-returned"),
-            fields: vec![
-                FormField::new("shipment_id", t.t("staff-shipment"), "select").options(in_transit),
-                FormField::new("reason", t.t("staff-reason"), "text").required(),
-            ],
-            submit: t.t("staff-returned"),
-        },
-        StaffForm {
-            id: "stock-out".into(),
-            action: format!("{base}/stock-outs"),
-            title: t.t("staff-stock-out"),
-            fields: stockout_fields,
-            submit: t.t("staff-stock-out"),
-        },
-        StaffForm {
-            id: "cancel-lines".into(),
-            action: format!("{base}/cancel-lines"),
-            title: t.t("staff-cancel-lines"),
-            fields: cancel_fields,
-            submit: t.t("staff-cancel-lines"),
-        },
-        StaffForm {
-            id: "transfer".into(),
-            action: format!("{base}/bank-transfers"),
-            title: t.t("staff-transfer-received"),
-            fields: vec![
-                FormField::new("amount", t.t("staff-amount-cents"), "number")
-                    .value(checkout::amount_due(&order).to_string())
-                    .required(),
-            ],
-            submit: t.t("staff-transfer-received"),
-        },
+    // Each action for the roles that may take it (PRV-8: the warehouse sees its work).
+    let forms = vec![
+        (
+            fulfilment::SHIPPING,
+            StaffForm {
+                id: "ship".into(),
+                action: format!("{base}/ship"),
+                title: t.t("staff-ship"),
+                fields: ship_fields,
+                submit: t.t("staff-ship"),
+            },
+        ),
+        (
+            fulfilment::DELIVERING,
+            StaffForm {
+                id: "deliver".into(),
+                action: format!("{base}/deliver"),
+                title: t.t("staff-deliver"),
+                fields: vec![
+                    FormField::new("shipment_id", t.t("staff-shipment"), "select")
+                        .options(in_transit.clone()),
+                    FormField::new("signed_by", t.t("staff-signed-by"), "text"),
+                ],
+                submit: t.t("staff-deliver"),
+            },
+        ),
+        (
+            fulfilment::DELIVERING,
+            StaffForm {
+                id: "returned".into(),
+                action: format!("{base}/returned-undelivered"),
+                title: t.t("staff-returned"),
+                fields: vec![
+                    FormField::new("shipment_id", t.t("staff-shipment"), "select")
+                        .options(in_transit),
+                    FormField::new("reason", t.t("staff-reason"), "text").required(),
+                ],
+                submit: t.t("staff-returned"),
+            },
+        ),
+        (
+            cancellations::CANCELLING,
+            StaffForm {
+                id: "stock-out".into(),
+                action: format!("{base}/stock-outs"),
+                title: t.t("staff-stock-out"),
+                fields: stockout_fields,
+                submit: t.t("staff-stock-out"),
+            },
+        ),
+        (
+            cancellations::CANCELLING,
+            StaffForm {
+                id: "cancel-lines".into(),
+                action: format!("{base}/cancel-lines"),
+                title: t.t("staff-cancel-lines"),
+                fields: cancel_fields,
+                submit: t.t("staff-cancel-lines"),
+            },
+        ),
+        (
+            ecrin_app::refunds::REFUNDING,
+            StaffForm {
+                id: "refund".into(),
+                action: format!("{base}/refunds"),
+                title: t.t("staff-refund"),
+                fields: vec![
+                    FormField::new("amount", t.t("staff-refund-amount-cents"), "number").required(),
+                    FormField::new("reason", t.t("staff-reason"), "text").required(),
+                    // The same form sent twice is one refund.
+                    FormField::new("key", String::new(), "hidden").value(format!(
+                        "page-{}",
+                        ecrin_app::customers::random_hex(12).unwrap_or_default()
+                    )),
+                ],
+                submit: t.t("staff-refund"),
+            },
+        ),
+        (
+            ecrin_app::payment::RECORDING,
+            StaffForm {
+                id: "transfer".into(),
+                action: format!("{base}/bank-transfers"),
+                title: t.t("staff-transfer-received"),
+                fields: vec![
+                    FormField::new("amount", t.t("staff-amount-cents"), "number")
+                        .value(checkout::amount_due(&order).to_string())
+                        .required(),
+                ],
+                submit: t.t("staff-transfer-received"),
+            },
+        ),
     ];
+    let mut forms: Vec<StaffForm> = forms
+        .into_iter()
+        .filter(|(roles, _)| roles.contains(&staff.role))
+        .map(|(_, f)| f)
+        .collect();
     // STK-1: stock-outs offered to the customer, and what they chose (the warehouse
     // prepares an equivalent piece instead when one was chosen).
     let stock_outs = cancellations::stockouts_of(&state.app, &order)
@@ -342,6 +385,7 @@ pub(super) async fn order_page(
         .filter(|r| r.status == ecrin_core::payment::RefundState::Pending)
         // STK-2 (`paris`): nothing to send before the customer has chosen where.
         .filter(|r| r.destination != Some(RefundDestination::CustomerChoice))
+        .filter(|_| ecrin_app::payment::RECORDING.contains(&staff.role))
     {
         let mut args = vec![("amount", t.money(r.amount)), ("reason", r.reason.clone())];
         let title = match (&r.payee_name, &r.payee_iban) {
@@ -461,6 +505,19 @@ pub(super) async fn act(
                 .await
                 .map(|_| ())
         }
+        "refunds" => ecrin_app::refunds::refund(
+            app,
+            &staff.id,
+            &number,
+            ecrin_app::refunds::RefundInput {
+                amount: field(&form, "amount").trim().parse::<i64>().unwrap_or(0),
+                reason: field(&form, "reason").to_owned(),
+                key: optional("key"),
+                destination: None,
+            },
+        )
+        .await
+        .map(|_| ()),
         "refund-sent" => ecrin_app::refunds::record_sent(
             app,
             &staff.id,
