@@ -351,14 +351,7 @@ async fn apply(
         now,
     )
     .await?;
-    let cancelled: Vec<Units> = applied
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::CancelUnits(u) => Some(*u),
-            _ => None,
-        })
-        .collect();
+    let cancelled: Vec<Units> = applied.cancelled();
     let offered: Vec<Units> = applied
         .effects
         .iter()

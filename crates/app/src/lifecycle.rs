@@ -27,6 +27,19 @@ pub(crate) struct Applied {
     pub event: ecrin_store::OrderEvent,
 }
 
+impl Applied {
+    /// The units the event cancelled (no longer due on the order).
+    pub fn cancelled(&self) -> Vec<lifecycle::Units> {
+        self.effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::CancelUnits(u) => Some(*u),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// The order as its lifecycle sees it.
 pub(crate) fn model(order: &Order, shipments: &[Shipment]) -> lifecycle::Order {
     lifecycle::Order {

@@ -18,7 +18,7 @@ use crate::lifecycle::{self, Details};
 use crate::refunds::{self, RefundInput};
 use crate::{App, AppError};
 use ecrin_core::Refusal;
-use ecrin_core::order::{Effect, OrderEvent, OrderState, ShipmentState, Units};
+use ecrin_core::order::{OrderEvent, OrderState, ShipmentState, Units};
 use ecrin_core::refusal::RefusalKind;
 use ecrin_store::{Order, Redelivery, Tx};
 
@@ -188,14 +188,7 @@ pub(crate) async fn hand_over(
         }
         Err(e) => return Err(e),
     };
-    let moved: Vec<Units> = applied
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::CancelUnits(u) => Some(*u),
-            _ => None,
-        })
-        .collect();
+    let moved: Vec<Units> = applied.cancelled();
     // The units the house holds go with the pieces.
     for u in &moved {
         let Some(from) = first.lines.iter().find(|l| l.line_no == u.line_no) else {
