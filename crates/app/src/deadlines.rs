@@ -36,7 +36,12 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
         clocks.extend(deadlines::order_clocks(p, &facts));
     }
     for r in app.store.pending_refunds().await? {
-        clocks.extend(deadlines::refund_clock(p, &r.order_number, r.created_at));
+        clocks.extend(deadlines::refund_clock(
+            p,
+            &r.order_number,
+            r.created_at,
+            r.paid_at,
+        ));
     }
     Ok(deadlines::board(clocks))
 }

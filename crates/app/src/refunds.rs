@@ -252,6 +252,16 @@ async fn finish(
     settle(app, order, refund, &made.id, staff_id).await
 }
 
+/// When the order of a refund was paid (its invoice issued): whence `paris`'s refund
+/// period runs (STK-2).
+pub async fn paid_at(app: &App, refund: &Refund) -> Result<Option<i64>, AppError> {
+    Ok(app
+        .store
+        .invoice_of(&refund.order_id)
+        .await?
+        .map(|i| i.issued_at))
+}
+
 /// STK-2: a customer's credit with the shop, deducted from their next order.
 pub async fn store_credit_of(app: &App, customer_id: &str) -> Result<i64, AppError> {
     Ok(app.store.store_credit_balance(customer_id).await?)

@@ -174,13 +174,28 @@ pub fn order_clocks(profile: &Profile, o: &OrderFacts) -> Vec<Clock> {
     clocks
 }
 
+/// STK-2: the day a refund asked at `asked_at` of an order paid at `paid_at` is due by:
+/// the profile's period from the cancellation, or (`paris`) from the day the price was
+/// received.
+pub fn refund_due_by(profile: &Profile, asked_at: i64, paid_at: Option<i64>) -> Option<Date> {
+    let from = match profile.after_sales.stockout_refund_from {
+        crate::profile::RefundFrom::Payment => paid_at.unwrap_or(asked_at).min(asked_at),
+        crate::profile::RefundFrom::Cancellation => asked_at,
+    };
+    day_of(profile, from).map(|d| refund_due(profile, d))
+}
+
 /// STK-2: the clock of a refund asked at `asked_at` and not yet made.
-pub fn refund_clock(profile: &Profile, order_number: &str, asked_at: i64) -> Option<Clock> {
-    let asked = day_of(profile, asked_at)?;
+pub fn refund_clock(
+    profile: &Profile,
+    order_number: &str,
+    asked_at: i64,
+    paid_at: Option<i64>,
+) -> Option<Clock> {
     Some(Clock {
         kind: ClockKind::RefundDue,
         order_number: order_number.to_owned(),
-        due_at: end_of(profile, refund_due(profile, asked)),
+        due_at: end_of(profile, refund_due_by(profile, asked_at, paid_at)?),
     })
 }
 

@@ -303,6 +303,17 @@ pub struct Withdrawal {
     pub exchanges: bool,
 }
 
+/// STK-2: the event a refund's period runs from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundFrom {
+    /// The cancellation that owes it.
+    #[default]
+    Cancellation,
+    /// The day the order's price was received.
+    Payment,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StockoutPolicy {
@@ -326,6 +337,10 @@ pub struct AfterSales {
     /// to spend in the shop. Otherwise, to the payment it came from.
     #[serde(default)]
     pub stockout_refund_choice: bool,
+    /// STK-2: whence the refund period runs: the cancellation (default), or the day the
+    /// order's price was received (`paris`).
+    #[serde(default)]
+    pub stockout_refund_from: RefundFrom,
     /// WAR-1: legal warranty of conformity.
     pub warranty_months: u32,
     /// WAR-1 (`milano`): report within this many months of discovering a defect.

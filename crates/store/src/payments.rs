@@ -446,8 +446,9 @@ pub struct StoreCredit {
     pub created_at: i64,
 }
 
-const PENDING_REFUNDS: &str = "SELECT r.id, o.number AS order_number, r.amount, r.created_at \
-     FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.status = 'pending' \
+const PENDING_REFUNDS: &str = "SELECT r.id, o.number AS order_number, r.amount, r.created_at, \
+     i.issued_at AS paid_at FROM refunds r JOIN orders o ON o.id = r.order_id \
+     LEFT JOIN invoices i ON i.order_id = r.order_id WHERE r.status = 'pending' \
      ORDER BY r.created_at, r.id";
 
 /// STK-2: a refund the house still owes.
@@ -457,4 +458,6 @@ pub struct PendingRefund {
     pub order_number: String,
     pub amount: i64,
     pub created_at: i64,
+    /// When the order was paid (its invoice issued), whence `paris`'s period runs.
+    pub paid_at: Option<i64>,
 }

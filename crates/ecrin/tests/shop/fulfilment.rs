@@ -1735,10 +1735,19 @@ async fn dlv_5_the_customer_asks_for_a_new_delivery_on_the_order_page() {
 async fn stk_2_paris_refunds_by_transfer_or_credit_note_as_the_customer_chooses() {
     for db in ecrin_store_tests::BOTH {
         let app = TestApp::spawn(db, "paris").await;
+        let (status, _) = app
+            .post_json(
+                "/api/v1/test/clock",
+                &json!({"set": "2026-12-02T10:00:00+01:00"}),
+            )
+            .await;
+        assert_eq!(status, 200);
         let admin = admin_token(&app).await;
         let email = "hugo@example.fr";
         let (token, number) = placed(&app, email).await;
         pay(&app, &token, &number).await;
+        // Ten days after the payment: the thirty days run from the payment all the same.
+        crate::payment::advance(&app, "P10D").await;
         let (status, c) = call(
             &app,
             "POST",
@@ -1759,6 +1768,23 @@ async fn stk_2_paris_refunds_by_transfer_or_credit_note_as_the_customer_chooses(
             .as_i64()
             .unwrap_or_default();
         assert_eq!(owed, 2 * ring, "the whole line: {c}");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["refunds"][0]["due_by"], "2027-01-01", "{o}");
+        assert!(
+            board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, _, due, _)| kind == "refund_due" && due == "2027-01-01T23:00:00Z"),
+            "{:?}",
+            board(&app, &admin).await
+        );
         let id = refund["id"].as_str().unwrap_or_default().to_owned();
         let told = &outbox(&app, email).await[0];
         assert!(

@@ -51,10 +51,9 @@ pub struct MoneyDto {
 }
 
 /// STK-2: when a refund asked at `created_at` is due.
-pub(crate) fn due_by(state: &AppState, created_at: i64) -> Option<String> {
-    let p = &state.app.profile;
-    ecrin_core::deadlines::day_of(p, created_at)
-        .map(|d| ecrin_core::deadlines::refund_due(p, d).to_string())
+pub(crate) fn due_by(state: &AppState, created_at: i64, paid_at: Option<i64>) -> Option<String> {
+    ecrin_core::deadlines::refund_due_by(&state.app.profile, created_at, paid_at)
+        .map(|d| d.to_string())
 }
 
 /// An amount of the shop's currency.
@@ -450,12 +449,13 @@ impl RefundDto {
         number: &str,
         r: &ecrin_store::Refund,
         note: Option<&ecrin_store::CreditNote>,
+        paid_at: Option<i64>,
     ) -> Self {
         RefundDto {
             credit_note: note.map(|n| credit_note_dto(state, number, n)),
             created_at: rfc3339(r.created_at),
             id: r.id.clone(),
-            due_by: due_by(state, r.created_at),
+            due_by: due_by(state, r.created_at, paid_at),
             amount: money(state, r.amount),
             status: r.status.as_str().to_owned(),
             reason: r.reason.clone(),
@@ -486,7 +486,12 @@ fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
         .filter(|r| r.order_id == o.id)
         .map(|r| {
             let note = papers.credit_notes.iter().find(|n| n.refund_id == r.id);
-            RefundDto::of(state, &o.number, r, note)
+            let paid_at = papers
+                .invoices
+                .iter()
+                .find(|i| i.order_id == o.id)
+                .map(|i| i.issued_at);
+            RefundDto::of(state, &o.number, r, note, paid_at)
         })
         .collect()
 }

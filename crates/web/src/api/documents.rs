@@ -149,7 +149,7 @@ pub(crate) async fn refund(
         },
     )
     .await?;
-    let body = refund_response(&state, number, &done);
+    let body = refund_response(&state, number, &done).await?;
     let status = if done.created {
         StatusCode::CREATED
     } else {
@@ -158,16 +158,23 @@ pub(crate) async fn refund(
     Ok((status, axum::Json(body)).into_response())
 }
 
-fn refund_response(
+async fn refund_response(
     state: &AppState,
     number: String,
     done: &ecrin_app::refunds::Done,
-) -> RefundResponse {
+) -> Result<RefundResponse, ApiError> {
     let r = &done.refund;
-    RefundResponse {
-        refund: super::checkout::RefundDto::of(state, &number, r, done.credit_note.as_ref()),
+    let paid_at = ecrin_app::refunds::paid_at(&state.app, r).await?;
+    Ok(RefundResponse {
+        refund: super::checkout::RefundDto::of(
+            state,
+            &number,
+            r,
+            done.credit_note.as_ref(),
+            paid_at,
+        ),
         order_number: number,
-    }
+    })
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -198,7 +205,7 @@ pub(crate) async fn refund_sent(
     let req: RefundSentRequest = super::checkout::parse_json(&body)?;
     let done = ecrin_app::refunds::record_sent(&state.app, staff, &id, &req.reference).await?;
     let order = ecrin_app::refunds::order_of(&state.app, &done.refund).await?;
-    let body = refund_response(&state, order.number, &done);
+    let body = refund_response(&state, order.number, &done).await?;
     Ok((StatusCode::OK, axum::Json(body)).into_response())
 }
 
@@ -250,5 +257,5 @@ pub(crate) async fn refund_destination(
         }
     };
     let done = ecrin_app::refunds::direct(&state.app, customer, &number, &id, direction).await?;
-    Ok(axum::Json(refund_response(&state, number, &done)).into_response())
+    Ok(axum::Json(refund_response(&state, number, &done).await?).into_response())
 }
