@@ -443,6 +443,7 @@ pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, A
     let tickets = app.store.tickets_of(customer_id).await?;
     let orders = app.store.orders_of(customer_id).await?;
     let refusals = app.store.order_refusals(Some(customer_id), 100).await?;
+    let store_credit = app.store.store_credit_balance(customer_id).await?;
     let lang = lang_of(app, &c);
     Ok(json!({
         "exported_at": time(app.clock.now_ms()),
@@ -512,6 +513,8 @@ pub async fn export(app: &App, customer_id: &str) -> Result<serde_json::Value, A
         "refused_orders": refusals.iter().map(|r| json!({
             "reason": r.reason, "detail": r.detail, "ip": r.ip, "at": time(r.at),
         })).collect::<Vec<_>>(),
+        // STK-2: the credit with the shop, from credit notes taken for refunds.
+        "store_credit": store_credit,
     }))
 }
 

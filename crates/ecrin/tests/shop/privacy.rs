@@ -408,6 +408,7 @@ async fn prv_2_export_restrict_object_and_erase() {
         assert_eq!(data["account"]["email"], "zoe@example.fr", "{db:?}");
         assert_eq!(data["addresses"][0]["line1"], "12 rue de la Paix");
         assert_eq!(data["consents"]["marketing_email"], true);
+        assert_eq!(data["store_credit"], 0, "the credit with the shop");
         assert!(
             data["consents"]["history"]
                 .as_array()
