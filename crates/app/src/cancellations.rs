@@ -96,6 +96,31 @@ pub async fn stock_out(
     .await
 }
 
+/// WDR-7: units withdrawn from before they left are cancelled, and what was paid for them
+/// refunded (the statement the customer received says so already).
+pub(crate) async fn withdrawn(
+    app: &App,
+    order: &Order,
+    units: Vec<Units>,
+    withdrawal_id: &str,
+) -> Result<Cancelled, AppError> {
+    let data = serde_json::json!({"lines": units, "withdrawal": withdrawal_id});
+    apply(
+        app,
+        Actor::Customer(&order.customer_id),
+        &order.number,
+        OrderEvent::CancelUnits { units },
+        "lines_cancelled",
+        WITHDRAWAL,
+        data,
+        None,
+    )
+    .await
+}
+
+/// The reason of a cancellation by withdrawal (WDR-7).
+const WITHDRAWAL: &str = "withdrawal";
+
 /// STK-1: an order's stock-outs offered to the customer's choice, oldest first.
 pub async fn stockouts_of(
     app: &App,
@@ -509,6 +534,10 @@ async fn tell(
     refunded: Option<i64>,
     reason: &str,
 ) -> Result<(), AppError> {
+    // WDR-7: the withdrawal's statement told the customer already.
+    if reason == WITHDRAWAL {
+        return Ok(());
+    }
     let items: Vec<String> = units
         .iter()
         .filter_map(|u| {

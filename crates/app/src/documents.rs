@@ -31,7 +31,7 @@ pub fn order_lang(profile: &Profile, order: &Order) -> Lang {
         .unwrap_or(profile.languages[0])
 }
 
-fn letterhead(p: &Profile, t: Tr) -> doc::Letterhead {
+pub(crate) fn letterhead(p: &Profile, t: Tr) -> doc::Letterhead {
     let m = &p.merchant;
     doc::Letterhead {
         shop: p.shop_name.clone(),
@@ -58,7 +58,7 @@ fn letterhead(p: &Profile, t: Tr) -> doc::Letterhead {
     }
 }
 
-fn fact(label: String, value: String) -> doc::Fact {
+pub(crate) fn fact(label: String, value: String) -> doc::Fact {
     doc::Fact { label, value }
 }
 
@@ -70,7 +70,7 @@ fn percent(bp: i64) -> String {
     }
 }
 
-fn stamp(app: &App, ms: i64) -> doc::Stamp {
+pub(crate) fn stamp(app: &App, ms: i64) -> doc::Stamp {
     let zone = jiff::tz::TimeZone::get(&app.profile.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let dt = jiff::Timestamp::from_millisecond(ms)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -474,7 +474,7 @@ pub fn withdrawal_form_doc(app: &App, order: &Order) -> Option<doc::WithdrawalFo
     })
 }
 
-async fn lay_out<F>(f: F) -> Result<Vec<u8>, AppError>
+pub(crate) async fn lay_out<F>(f: F) -> Result<Vec<u8>, AppError>
 where
     F: FnOnce() -> Result<Vec<u8>, doc::Error> + Send + 'static,
 {
@@ -596,6 +596,9 @@ pub async fn attachments(app: &App, listed: &str) -> Result<Vec<Pdf>, AppError> 
             }
             Attachment::CreditNote { order_id, number } => {
                 out.push(credit_note_pdf(app, &order_by_id(app, &order_id).await?, &number).await?);
+            }
+            Attachment::WithdrawalStatement { withdrawal_id } => {
+                out.push(crate::withdrawals::statement_pdf(app, &withdrawal_id).await?);
             }
         }
     }

@@ -126,6 +126,8 @@ pub enum Attachment {
     Invoice { order_id: String },
     /// INV-3: a credit note of an order, by its number.
     CreditNote { order_id: String, number: String },
+    /// WDR-7: the statement of a withdrawal as received, with its date and time.
+    WithdrawalStatement { withdrawal_id: String },
 }
 
 /// Like [`enqueue`], with titled sections and documents attached.

@@ -92,6 +92,17 @@ pub fn date(ms: i64, lang: Lang, tz: &str) -> String {
     day(ts.to_zoned(zone).date(), lang)
 }
 
+/// A moment to the second, with its time zone: `02/12/2026 10:04:31 (Europe/Paris)`
+/// (WDR-7: the receipt of a withdrawal says when, exactly).
+pub fn date_time(ms: i64, lang: Lang, tz: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let z = ts.to_zoned(zone);
+    format!("{} {} ({tz})", day(z.date(), lang), z.strftime("%H:%M:%S"))
+}
+
 /// Like [`date`], for a calendar date written `2026-11-21`; other text is given back as is.
 pub fn civil_date(iso: &str, lang: Lang) -> String {
     match iso.parse::<jiff::civil::Date>() {

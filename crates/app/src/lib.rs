@@ -36,6 +36,7 @@ pub mod sandbox;
 pub mod sessions;
 pub mod staff;
 pub mod terms;
+pub mod withdrawals;
 
 pub use clock::{Clock, SystemClock, TestClock};
 

@@ -270,12 +270,13 @@ pub enum WindowStart {
     Delivery,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReturnPaidBy {
-    Customer,
-    /// The merchant's courier collects with a prepaid label.
-    Merchant,
+crate::states::named_states! {
+    /// WDR-2: who pays for sending withdrawn pieces back.
+    ReturnPaidBy {
+        Customer = "customer",
+        /// The merchant's courier collects with a prepaid label.
+        Merchant = "merchant",
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -4,7 +4,26 @@
 use crate::Profile;
 use crate::calendar::{HolidayCountry, add_clear_days, add_working_days, next_working_day};
 use crate::profile::DayUnit;
+use crate::states::named_states;
 use jiff::civil::Date;
+
+named_states! {
+    /// WDR-1: what the customer wants instead of the pieces.
+    Outcome {
+        Refund = "refund",
+        /// WDR-6: another piece (where the profile allows exchanges).
+        Exchange = "exchange",
+    }
+}
+
+named_states! {
+    /// A withdrawal: pieces to send back (authorised, WDR-2), or nothing to send back.
+    WithdrawalState {
+        Authorised = "authorised",
+        /// Everything withdrawn was cancelled before it left.
+        Closed = "closed",
+    }
+}
 
 fn country(profile: &Profile) -> HolidayCountry {
     HolidayCountry::from_code(&profile.country).unwrap_or(HolidayCountry::France)
@@ -30,4 +49,112 @@ pub fn warranty_until(profile: &Profile, delivered: Date) -> Date {
     delivered
         .checked_add(jiff::Span::new().months(i64::from(profile.after_sales.warranty_months)))
         .unwrap_or(delivered)
+}
+
+/// WDR-2: the last day to send back the pieces of a withdrawal notified on `notified`:
+/// the profile's days after the notice.
+pub fn return_by(profile: &Profile, notified: Date) -> Date {
+    add_clear_days(notified, profile.withdrawal.return_within_days)
+}
+
+/// WDR-2 (`milano`): the house's courier collects on the first working day after the
+/// notice.
+pub fn pickup_date(profile: &Profile, notified: Date) -> Date {
+    next_working_day(country(profile), notified.tomorrow().unwrap_or(notified))
+}
+
+/// What a line stands at, for a withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFacts {
+    pub line_no: i64,
+    /// WDR-3: false for custom-made, engraved or personalised pieces.
+    pub withdrawable: bool,
+    /// Units not yet shipped (still due).
+    pub unshipped: i64,
+    /// Units shipped, not yet delivered.
+    pub in_transit: i64,
+    /// Units delivered.
+    pub delivered: i64,
+    /// The last day units of the line were delivered.
+    pub delivered_on: Option<Date>,
+    /// Units already withdrawn and to be sent back (earlier notices).
+    pub withdrawn: i64,
+}
+
+/// WDR-1, WDR-7: what a withdrawal does to the units asked: those not yet shipped are
+/// cancelled at once; those on their way or delivered are to be sent back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub cancel: Vec<crate::order::Units>,
+    pub send_back: Vec<crate::order::Units>,
+}
+
+/// WDR-1, WDR-3, WDR-7: checks a withdrawal of `asked` units (per line, as many as are
+/// still the customer's) on `today`, and says which units are cancelled and which are sent
+/// back. Before delivery it is allowed too; after, only within the window (WDR-1); never
+/// for a custom-made or engraved line (WDR-3).
+pub fn plan(
+    profile: &Profile,
+    lines: &[LineFacts],
+    asked: &[crate::order::Units],
+    today: Date,
+) -> Result<Plan, crate::Refusal> {
+    use crate::Refusal;
+    use crate::order::Units;
+    let mut merged: Vec<Units> = Vec::new();
+    for u in asked {
+        if u.quantity <= 0 {
+            return Err(Refusal::invalid("lines", "quantity_not_positive"));
+        }
+        match merged.iter_mut().find(|m| m.line_no == u.line_no) {
+            Some(m) => m.quantity += u.quantity,
+            None => merged.push(*u),
+        }
+    }
+    if merged.is_empty() {
+        return Err(Refusal::invalid("lines", "empty"));
+    }
+    let mut plan = Plan::default();
+    for u in &merged {
+        let Some(l) = lines.iter().find(|l| l.line_no == u.line_no) else {
+            return Err(Refusal::invalid("lines", "not_in_order"));
+        };
+        if !l.withdrawable {
+            return Err(Refusal::new(
+                "withdrawal_excluded_custom",
+                "a piece made to your specification or engraved cannot be withdrawn from",
+            ));
+        }
+        let delivered_left = (l.delivered - l.withdrawn).max(0);
+        let transit_left = (l.in_transit - (l.withdrawn - l.delivered).max(0)).max(0);
+        if u.quantity > l.unshipped + transit_left + delivered_left {
+            return Err(Refusal::invalid("lines", "more_than_left"));
+        }
+        // Units not yet shipped go first, then those on their way, then those delivered.
+        let cancel = u.quantity.min(l.unshipped);
+        let back = u.quantity - cancel;
+        let from_delivered = (back - transit_left).max(0);
+        if from_delivered > 0 {
+            let closed = l.delivered_on.is_some_and(|d| today > deadline(profile, d));
+            if closed {
+                return Err(Refusal::new(
+                    "withdrawal_window_closed",
+                    "the withdrawal period for this piece has ended",
+                ));
+            }
+        }
+        if cancel > 0 {
+            plan.cancel.push(Units {
+                line_no: u.line_no,
+                quantity: cancel,
+            });
+        }
+        if back > 0 {
+            plan.send_back.push(Units {
+                line_no: u.line_no,
+                quantity: back,
+            });
+        }
+    }
+    Ok(plan)
 }

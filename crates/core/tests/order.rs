@@ -441,3 +441,59 @@ fn stk_2_the_account_for_a_refund_is_a_valid_iban() {
         "FR•• •••• 0189"
     );
 }
+
+/// Checks WDR-1, WDR-3 and WDR-7: a withdrawal cancels the units not yet shipped and sends
+/// back the others; it is open before delivery and until the window's last day (`paris`:
+/// 14 working days, Christmas and New Year's Day not counted), closed the day after; a
+/// custom-made line is excluded; no unit is withdrawn twice.
+#[test]
+fn wdr_1_wdr_3_wdr_7_a_withdrawal_cancels_or_sends_back() {
+    use ecrin_core::withdrawal::{LineFacts, deadline, plan};
+    use jiff::civil::date;
+    let p = profile("paris");
+    let delivered = date(2026, 12, 21);
+    assert_eq!(deadline(&p, delivered), date(2027, 1, 12));
+    let line = |line_no, unshipped, in_transit, delivered_units, withdrawn| LineFacts {
+        line_no,
+        withdrawable: true,
+        unshipped,
+        in_transit,
+        delivered: delivered_units,
+        delivered_on: (delivered_units > 0).then_some(delivered),
+        withdrawn,
+    };
+    let lines = [line(1, 1, 0, 2, 0), line(2, 0, 1, 0, 0)];
+    let u = |pairs: &[(i64, i64)]| units(pairs);
+    let p1 = plan(&p, &lines, &u(&[(1, 2), (2, 1)]), date(2027, 1, 12)).unwrap_or_default();
+    assert_eq!(p1.cancel, u(&[(1, 1)]), "the unit not yet shipped");
+    assert_eq!(p1.send_back, u(&[(1, 1), (2, 1)]));
+    let closed = plan(&p, &lines, &u(&[(1, 2)]), date(2027, 1, 13)).map(|_| ());
+    assert_eq!(closed.map_err(|r| r.code), Err("withdrawal_window_closed"));
+    // Not yet delivered: open whatever the date.
+    assert!(plan(&p, &lines, &u(&[(1, 1), (2, 1)]), date(2027, 6, 1)).is_ok());
+    let r = plan(&p, &lines, &u(&[(1, 4)]), date(2027, 1, 2)).err();
+    assert_eq!(r.map(|r| r.errors[0].reason), Some("more_than_left"));
+    // Already withdrawn: only what is left.
+    let again = [line(1, 0, 0, 2, 2)];
+    let r = plan(&p, &again, &u(&[(1, 1)]), date(2027, 1, 2)).err();
+    assert_eq!(r.map(|r| r.errors[0].reason), Some("more_than_left"));
+    let engraved = [LineFacts {
+        withdrawable: false,
+        ..line(1, 0, 0, 1, 0)
+    }];
+    let r = plan(&p, &engraved, &u(&[(1, 1)]), date(2026, 12, 22)).err();
+    assert_eq!(r.map(|r| r.code), Some("withdrawal_excluded_custom"));
+    let r = plan(&p, &lines, &u(&[(9, 1)]), date(2026, 12, 22)).err();
+    assert_eq!(r.map(|r| r.errors[0].reason), Some("not_in_order"));
+    // `milano`: 14 days, ending on a holiday or Sunday runs to the next working day; the
+    // courier collects the next working day after the notice (8 December is a holiday).
+    let m = profile("milano");
+    assert_eq!(
+        ecrin_core::withdrawal::pickup_date(&m, date(2026, 12, 7)),
+        date(2026, 12, 9)
+    );
+    assert_eq!(
+        ecrin_core::withdrawal::return_by(&m, date(2026, 12, 7)),
+        date(2026, 12, 21)
+    );
+}

@@ -1,5 +1,6 @@
-//! What customers ask of the house: contact tickets and their answers (WAR-3), and
-//! quote requests for made-to-order pieces.
+//! What customers ask of the house: contact tickets and their answers (WAR-3), quote
+//! requests for made-to-order pieces, and withdrawals from a contract (WDR-1, WDR-2,
+//! WDR-7).
 
 use crate::exec::{Engine, Writer, query, query_as};
 use crate::sql::*;
@@ -18,10 +19,24 @@ pub trait AfterSales: Send + Sync {
     async fn quote_requests(&self, limit: i64) -> Result<Vec<QuoteRequest>>;
 
     async fn quote_requests_of(&self, customer_id: &str) -> Result<Vec<QuoteRequest>>;
+
+    /// WDR-7: an order's withdrawals, oldest first.
+    async fn withdrawals_of(&self, order_id: &str) -> Result<Vec<Withdrawal>>;
+
+    /// WDR-2: withdrawals whose pieces are still to come back, with their order's number.
+    async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>>;
+
+    async fn withdrawal_by_id(&self, id: &str) -> Result<Option<Withdrawal>>;
 }
 
 #[async_trait]
 pub trait AfterSalesTx: Send {
+    /// WDR-7: a withdrawal as notified.
+    async fn insert_withdrawal(&mut self, w: &Withdrawal) -> Result<()>;
+
+    /// An order's withdrawals, read in this transaction.
+    async fn withdrawals_in_tx(&mut self, order_id: &str) -> Result<Vec<Withdrawal>>;
+
     async fn insert_ticket(&mut self, t: &Ticket) -> Result<()>;
 
     /// False when the ticket is unknown or already answered.
@@ -38,6 +53,30 @@ pub trait AfterSalesTx: Send {
 
 #[async_trait]
 impl<E: Engine> AfterSales for E {
+    async fn withdrawals_of(&self, order_id: &str) -> Result<Vec<Withdrawal>> {
+        query_as(WITHDRAWALS_OF)
+            .bind(order_id)
+            .fetch_all(&mut self.reader().await?)
+            .await
+    }
+
+    async fn withdrawal_by_id(&self, id: &str) -> Result<Option<Withdrawal>> {
+        query_as(WITHDRAWAL_BY_ID)
+            .bind(id)
+            .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
+    async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>> {
+        let rows: Vec<AwaitedRow> = query_as(RETURNS_AWAITED)
+            .fetch_all(&mut self.reader().await?)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.withdrawal, r.order_number))
+            .collect())
+    }
+
     async fn tickets(&self, limit: i64) -> Result<Vec<Ticket>> {
         let rows: Vec<TicketRow> = query_as(tickets())
             .bind(limit)
@@ -81,6 +120,33 @@ impl<E: Engine> AfterSales for E {
 
 #[async_trait]
 impl<W: Writer> AfterSalesTx for W {
+    async fn insert_withdrawal(&mut self, w: &Withdrawal) -> Result<()> {
+        query(INSERT_WITHDRAWAL)
+            .bind(&w.id)
+            .bind(&w.order_id)
+            .bind(w.notified_at)
+            .bind(w.outcome.as_str())
+            .bind(&w.exchange_sku)
+            .bind(&w.cancelled)
+            .bind(&w.send_back)
+            .bind(w.status.as_str())
+            .bind(&w.return_by)
+            .bind(w.return_paid_by.as_str())
+            .bind(&w.pickup_date)
+            .bind(w.by_guest)
+            .bind(&w.ip)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn withdrawals_in_tx(&mut self, order_id: &str) -> Result<Vec<Withdrawal>> {
+        query_as(WITHDRAWALS_OF)
+            .bind(order_id)
+            .fetch_all(&mut *self)
+            .await
+    }
+
     async fn insert_ticket(&mut self, t: &Ticket) -> Result<()> {
         query(insert_ticket())
             .bind(&t.id)
@@ -221,4 +287,53 @@ impl From<TicketRow> for Ticket {
             answered_at_ms: r.answered_at,
         }
     }
+}
+
+const WITHDRAWALS_OF: &str = "SELECT id, order_id, notified_at, outcome, exchange_sku, \
+     cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip \
+     FROM withdrawals WHERE order_id = $1 ORDER BY notified_at, id";
+
+const WITHDRAWAL_BY_ID: &str = "SELECT id, order_id, notified_at, outcome, exchange_sku, \
+     cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip \
+     FROM withdrawals WHERE id = $1";
+
+const RETURNS_AWAITED: &str = "SELECT w.id, w.order_id, w.notified_at, w.outcome, \
+     w.exchange_sku, w.cancelled, w.send_back, w.status, w.return_by, w.return_paid_by, \
+     w.pickup_date, w.by_guest, w.ip, o.number AS order_number FROM withdrawals w \
+     JOIN orders o ON o.id = w.order_id WHERE w.status = 'authorised' \
+     ORDER BY w.notified_at, w.id";
+
+const INSERT_WITHDRAWAL: &str = "INSERT INTO withdrawals (id, order_id, notified_at, outcome, \
+     exchange_sku, cancelled, send_back, status, return_by, return_paid_by, pickup_date, \
+     by_guest, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+/// WDR-1, WDR-2, WDR-7: a withdrawal from a contract, as notified.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Withdrawal {
+    pub id: String,
+    pub order_id: String,
+    /// WDR-7: the moment of the notice, to the second (Unix milliseconds).
+    pub notified_at: i64,
+    pub outcome: ecrin_core::withdrawal::Outcome,
+    pub exchange_sku: Option<String>,
+    /// The units cancelled at once, not yet shipped (JSON `[{"line_no", "quantity"}]`).
+    pub cancelled: String,
+    /// The units to send back.
+    pub send_back: String,
+    pub status: ecrin_core::withdrawal::WithdrawalState,
+    /// WDR-2: the last day to send the pieces back (a civil date), when there are some.
+    pub return_by: Option<String>,
+    pub return_paid_by: ecrin_core::profile::ReturnPaidBy,
+    /// WDR-2 (`milano`): the day the house's courier collects.
+    pub pickup_date: Option<String>,
+    #[serde(deserialize_with = "crate::rows::int_bool")]
+    pub by_guest: bool,
+    pub ip: String,
+}
+
+#[derive(serde::Deserialize)]
+struct AwaitedRow {
+    #[serde(flatten)]
+    withdrawal: Withdrawal,
+    order_number: String,
 }

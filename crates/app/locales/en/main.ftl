@@ -807,3 +807,18 @@ refund-choice-transfer = A bank transfer to the account of your choice
 refund-choice-holder = Account holder (for a transfer)
 refund-choice-iban-hint = For a transfer: the IBAN of your account, e.g. FR76 3000 6000 0112 3456 7890 189.
 refund-choice-submit = Confirm my choice
+
+## WDR-1, WDR-2, WDR-7: the withdrawal function
+withdrawal-subject = Your withdrawal from order { $number }, received on { $at }
+withdrawal-statement = We received your withdrawal from the contract of order { $number } of { $placed } for: { $items }. Received on { $at }.
+withdrawal-exchange = You asked for another piece instead ({ $sku }); we will write to you to arrange it.
+withdrawal-cancelled = Not yet shipped, and therefore cancelled at once: { $items }. What you paid for them is refunded to your payment method.
+withdrawal-send-back = To send back: { $items }, to { $address }, by { $by } at the latest, with the order number in the parcel.
+withdrawal-pickup = Our courier collects the parcel at your address on { $day }, with a prepaid label: the return is at our cost.
+withdrawal-paid-by-merchant = The return is at our cost.
+withdrawal-paid-by-customer = The cost of sending the pieces back is yours; we advise a tracked and insured parcel.
+withdrawal-refund-after = Once the pieces are back and checked, we refund them within { $days } days, to the payment method you used.
+withdrawal-statement-title = Withdrawal statement
+withdrawal-notified-at = Received on
+withdrawal-statement-note = This statement confirms the receipt of your withdrawal. Keep it.
+withdrawal-statement-file = withdrawal

@@ -807,3 +807,18 @@ refund-choice-transfer = Un virement sur le compte de votre choix
 refund-choice-holder = Titulaire du compte (pour un virement)
 refund-choice-iban-hint = Pour un virement : l'IBAN de votre compte, par exemple FR76 3000 6000 0112 3456 7890 189.
 refund-choice-submit = Confirmer mon choix
+
+## WDR-1, WDR-2, WDR-7 : la fonction de rétractation
+withdrawal-subject = Votre rétractation de la commande { $number }, reçue le { $at }
+withdrawal-statement = Nous avons reçu votre rétractation du contrat de la commande { $number } du { $placed } pour : { $items }. Reçue le { $at }.
+withdrawal-exchange = Vous avez demandé une autre pièce à la place ({ $sku }) ; nous vous écrirons pour l'organiser.
+withdrawal-cancelled = Pas encore expédié, et donc annulé aussitôt : { $items }. Ce que vous avez payé pour cela vous est remboursé sur votre moyen de paiement.
+withdrawal-send-back = À renvoyer : { $items }, à { $address }, au plus tard le { $by }, avec le numéro de commande dans le colis.
+withdrawal-pickup = Notre transporteur vient chercher le colis à votre adresse le { $day }, avec une étiquette prépayée : le retour est à nos frais.
+withdrawal-paid-by-merchant = Le retour est à nos frais.
+withdrawal-paid-by-customer = Les frais de renvoi sont à votre charge ; nous vous conseillons un envoi suivi et assuré.
+withdrawal-refund-after = Une fois les pièces revenues et vérifiées, nous vous les remboursons sous { $days } jours, sur le moyen de paiement utilisé.
+withdrawal-statement-title = Déclaration de rétractation
+withdrawal-notified-at = Reçue le
+withdrawal-statement-note = Cette déclaration confirme la réception de votre rétractation. Conservez-la.
+withdrawal-statement-file = retractation

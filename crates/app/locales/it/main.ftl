@@ -807,3 +807,18 @@ refund-choice-transfer = Un bonifico sul conto che scegli
 refund-choice-holder = Intestatario del conto (per un bonifico)
 refund-choice-iban-hint = Per un bonifico: l'IBAN del tuo conto, ad esempio IT60 X054 2811 1010 0000 0123 456.
 refund-choice-submit = Conferma la mia scelta
+
+## WDR-1, WDR-2, WDR-7: la funzione di recesso
+withdrawal-subject = Il tuo recesso dall'ordine { $number }, ricevuto il { $at }
+withdrawal-statement = Abbiamo ricevuto il tuo recesso dal contratto dell'ordine { $number } del { $placed } per: { $items }. Ricevuto il { $at }.
+withdrawal-exchange = Hai chiesto un altro pezzo al suo posto ({ $sku }); ti scriveremo per organizzarlo.
+withdrawal-cancelled = Non ancora spedito, e quindi annullato subito: { $items }. Quanto hai pagato ti è rimborsato sul metodo di pagamento.
+withdrawal-send-back = Da rispedire: { $items }, a { $address }, entro il { $by }, con il numero d'ordine nel pacco.
+withdrawal-pickup = Il nostro corriere ritira il pacco al tuo indirizzo il { $day }, con un'etichetta prepagata: il reso è a nostre spese.
+withdrawal-paid-by-merchant = Il reso è a nostre spese.
+withdrawal-paid-by-customer = Le spese di reso sono a tuo carico; ti consigliamo una spedizione tracciata e assicurata.
+withdrawal-refund-after = Una volta tornati e verificati i pezzi, te li rimborsiamo entro { $days } giorni, sul metodo di pagamento utilizzato.
+withdrawal-statement-title = Dichiarazione di recesso
+withdrawal-notified-at = Ricevuto il
+withdrawal-statement-note = Questa dichiarazione conferma la ricezione del tuo recesso. Conservala.
+withdrawal-statement-file = recesso

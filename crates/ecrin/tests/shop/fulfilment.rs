@@ -2137,3 +2137,179 @@ async fn inv_3_staff_refund_from_the_order_page_once() {
     assert_eq!(o["refunds"][0]["amount"]["amount"], 5000);
     assert_eq!(o["refunds"][0]["status"], "succeeded");
 }
+
+/// Checks WDR-1, WDR-2 and WDR-7 on `milano` and both databases: the customer withdraws
+/// per line and quantity, without a reason: the unit not yet shipped is cancelled and
+/// refunded at once, the delivered one is to be sent back under an authorisation (the
+/// return address, 14 days, the house's courier collecting on the next working day); the
+/// receipt is e-mailed at once with the date and time to the second and the statement as
+/// PDF. A unit is withdrawn once; a guest withdraws with the order number and the right
+/// e-mail address only; the window closes 14 days after delivery (8 December no
+/// exception).
+#[tokio::test]
+async fn wdr_1_wdr_2_wdr_7_the_withdrawal_function() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let (status, _) = app
+            .post_json(
+                "/api/v1/test/clock",
+                &json!({"set": "2026-12-03T10:00:00+01:00"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let admin = admin_token(&app).await;
+        let email = "marta@example.it";
+        let (token, number) = placed(&app, email).await;
+        pay(&app, &token, &number).await;
+        let line1 = format!("{number}-1");
+        let line2 = format!("{number}-2");
+        let (status, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/ship"),
+            &admin,
+            Some(ship_body(json!([{"line_id": line1, "quantity": 2}]))),
+        )
+        .await;
+        assert_eq!(status, 201);
+        let (status, _) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/deliver"),
+            &admin,
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(status, 200);
+        crate::payment::advance(&app, "P1D").await;
+        let path = format!("/api/v1/orders/{number}/withdrawals");
+        // Another customer's order is unknown.
+        let other = ready_customer(&app, "nico@example.it", "collier-perles-rivage", 1).await;
+        let (status, _) = call(
+            &app,
+            "POST",
+            &path,
+            &other,
+            Some(json!({"lines": [{"line_id": line1, "quantity": 1}]})),
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (status, w) = call(
+            &app,
+            "POST",
+            &path,
+            &token,
+            Some(json!({"lines": [
+            {"line_id": line1, "quantity": 1}, {"line_id": line2, "quantity": 1}]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{db:?}: {w}");
+        assert_eq!(w["status"], "authorised");
+        assert_eq!(w["cancelled"], json!([{"line_id": line2, "quantity": 1}]));
+        assert_eq!(w["send_back"], json!([{"line_id": line1, "quantity": 1}]));
+        assert_eq!(w["return_by"], "2026-12-18", "14 days after the notice");
+        assert_eq!(w["pickup_date"], "2026-12-07", "the next working day");
+        assert_eq!(w["return_paid_by"], "merchant");
+        assert!(
+            w["return_address"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Milano"),
+            "{w}"
+        );
+        assert_eq!(
+            w["refund"]["status"], "succeeded",
+            "the necklace, not yet shipped: {w}"
+        );
+        assert!(
+            w["notified_at"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("2026-12-04T09:00:0"),
+            "{w}"
+        );
+        let mails = outbox(&app, email).await;
+        let receipt = mails
+            .iter()
+            .find(|m| {
+                m["subject"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("recesso")
+            })
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            receipt["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("04/12/2026 10:00:0"),
+            "the date and time to the second: {receipt}"
+        );
+        assert!(
+            receipt["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("07/12/2026"),
+            "{receipt}"
+        );
+        assert!(
+            receipt["attachments"]
+                .to_string()
+                .contains("withdrawal_statement"),
+            "{receipt}"
+        );
+        // The statement as PDF is laid out.
+        let id = w["id"].as_str().unwrap_or_default().to_owned();
+        let pdf = ecrin_app::withdrawals::statement_pdf(&app.app, &id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(pdf.bytes.starts_with(b"%PDF"), "a PDF");
+        // A unit is withdrawn once.
+        let (status, p) = call(
+            &app,
+            "POST",
+            &path,
+            &token,
+            Some(json!({"lines": [{"line_id": line1, "quantity": 2}]})),
+        )
+        .await;
+        assert_eq!(
+            (status, p["errors"][0]["code"].as_str()),
+            (400, Some("more_than_left")),
+            "{p}"
+        );
+        // A guest: the wrong address answers as an unknown order.
+        let guest = |mail: &str, q: i64| {
+            json!({"order_number": number, "email": mail,
+            "lines": [{"line_id": line1, "quantity": q}]})
+        };
+        let (status, p) = app
+            .post_json("/api/v1/withdrawals", &guest("someone@example.it", 1))
+            .await;
+        assert_eq!(status, 404, "{p}");
+        let (status, p) = app
+            .post_json("/api/v1/withdrawals", &guest("nobody@example.it", 1))
+            .await;
+        assert_eq!(status, 404, "{p}");
+        // Fourteen days after delivery, the window is closed.
+        crate::payment::advance(&app, "P14D").await;
+        let (status, p) = app
+            .post_json("/api/v1/withdrawals", &guest(" MARTA@example.it ", 1))
+            .await;
+        assert_eq!(
+            (status, p["code"].as_str()),
+            (422, Some("withdrawal_window_closed")),
+            "{p}"
+        );
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["lines"][1]["status"], "cancelled", "{o}");
+    }
+}

@@ -54,7 +54,7 @@ pub struct ShippedDto {
 }
 
 /// `{number}-{n}` → `n`, for the order `number`.
-fn units(number: &str, lines: Vec<LineUnits>) -> Result<Vec<Units>, ApiError> {
+pub(crate) fn units(number: &str, lines: Vec<LineUnits>) -> Result<Vec<Units>, ApiError> {
     lines
         .into_iter()
         .map(|l| {

@@ -11,6 +11,7 @@ mod fulfilment;
 mod messages;
 mod openapi;
 mod test_mode;
+mod withdrawals;
 
 use crate::AppState;
 use crate::error::{ApiError, rejection};
@@ -95,6 +96,11 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/orders/{number}/refunds/{id}/destination",
             post(documents::refund_destination),
         )
+        .route(
+            "/api/v1/orders/{number}/withdrawals",
+            post(withdrawals::withdraw),
+        )
+        .route("/api/v1/withdrawals", post(withdrawals::withdraw_as_guest))
         .route(
             "/api/v1/orders/{number}/redelivery",
             post(fulfilment::redelivery),

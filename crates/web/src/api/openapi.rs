@@ -61,6 +61,8 @@ use utoipa::OpenApi;
         super::documents::refund_sent,
         super::fulfilment::stock_out_choice,
         super::fulfilment::redelivery,
+        super::withdrawals::withdraw,
+        super::withdrawals::withdraw_as_guest,
         super::documents::refund_destination,
         super::checkout::publish_terms,
         super::checkout::set_dispute,

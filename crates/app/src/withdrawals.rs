@@ -1,0 +1,471 @@
+//! The withdrawal function (WDR-1, WDR-2, WDR-3, WDR-7; Directive 2023/2673): the customer,
+//! logged in or a guest with the order's number and e-mail address, withdraws from the
+//! contract for some units of some lines, without a reason. The notice is recorded to the
+//! second and confirmed at once on a durable medium: an e-mail with the statement, its date
+//! and time, and the statement as PDF. Units not yet shipped are cancelled and refunded at
+//! once; those on their way or delivered are to be sent back under a return authorisation
+//! (WDR-2): the return address, the last day to send them, who pays, and for `milano` the
+//! day its courier collects.
+
+use crate::emails::{self, Attachment, Message};
+use crate::i18n::{self, Tr};
+use crate::{App, AppError};
+use ecrin_core::Refusal;
+use ecrin_core::order::{OrderState, PaymentState, ShipmentState, Units};
+use ecrin_core::profile::ReturnPaidBy;
+use ecrin_core::withdrawal::{self as rules, LineFacts, Outcome, WithdrawalState};
+use ecrin_store::{Order, Withdrawal};
+
+/// Who withdraws.
+#[derive(Debug, Clone, Copy)]
+pub enum Who<'a> {
+    /// A logged-in customer (their own orders only).
+    Customer(&'a str),
+    /// Anyone with the order's number and the e-mail address it was placed with.
+    Guest { email: &'a str },
+}
+
+/// What the customer withdraws and wants instead.
+#[derive(Debug, Clone, Default)]
+pub struct WithdrawInput {
+    pub lines: Vec<Units>,
+    /// `refund` (default) or `exchange` where the profile allows it (WDR-6).
+    pub outcome: Option<String>,
+    pub exchange_sku: Option<String>,
+    pub ip: String,
+}
+
+/// A withdrawal received.
+#[derive(Debug)]
+pub struct Withdrawn {
+    pub withdrawal: Withdrawal,
+    pub order: Order,
+    /// The refund of the units cancelled before they left, if any were paid.
+    pub refund: Option<crate::refunds::Done>,
+}
+
+/// The order a customer or guest may withdraw from; anything else is `not_found`, a guest's
+/// wrong e-mail address answering as an unknown order.
+pub async fn order_for(app: &App, who: Who<'_>, number: &str) -> Result<Order, AppError> {
+    match who {
+        Who::Customer(id) => crate::checkout::order_of(app, id, number).await,
+        Who::Guest { email } => {
+            let order = app
+                .store
+                .order_by_number(number.trim())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let placed_with = crate::checkout::document(&order)?.contact.email;
+            if placed_with.trim().eq_ignore_ascii_case(email.trim()) && !email.trim().is_empty() {
+                Ok(order)
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+    }
+}
+
+/// The merchant's day of a moment.
+fn day_of(app: &App, ms: i64) -> Option<jiff::civil::Date> {
+    ecrin_core::deadlines::day_of(&app.profile, ms)
+}
+
+/// What each line of `order` stands at for a withdrawal.
+pub async fn line_facts(app: &App, order: &Order) -> Result<Vec<LineFacts>, AppError> {
+    let shipments = crate::fulfilment::shipments(app, order).await?;
+    let earlier = app.store.withdrawals_of(&order.id).await?;
+    Ok(facts(app, order, &shipments, &earlier))
+}
+
+fn facts(
+    app: &App,
+    order: &Order,
+    shipments: &[ecrin_store::Shipment],
+    earlier: &[Withdrawal],
+) -> Vec<LineFacts> {
+    order
+        .lines
+        .iter()
+        .map(|l| {
+            let units_in = |state: ShipmentState| -> i64 {
+                shipments
+                    .iter()
+                    .filter(|s| s.state == state)
+                    .flat_map(|s| &s.lines)
+                    .filter(|u| u.line_no == l.line_no)
+                    .map(|u| u.quantity)
+                    .sum()
+            };
+            let shipped: i64 = shipments
+                .iter()
+                .flat_map(|s| &s.lines)
+                .filter(|u| u.line_no == l.line_no)
+                .map(|u| u.quantity)
+                .sum();
+            let delivered_on = shipments
+                .iter()
+                .filter(|s| s.lines.iter().any(|u| u.line_no == l.line_no))
+                .filter_map(|s| s.delivered_at)
+                .max()
+                .and_then(|at| day_of(app, at));
+            let withdrawn = earlier
+                .iter()
+                .flat_map(|w| serde_json::from_str::<Vec<Units>>(&w.send_back).unwrap_or_default())
+                .filter(|u| u.line_no == l.line_no)
+                .map(|u| u.quantity)
+                .sum();
+            LineFacts {
+                line_no: l.line_no,
+                withdrawable: l.withdrawable,
+                unshipped: (l.quantity - l.cancelled - shipped).max(0),
+                in_transit: units_in(ShipmentState::InTransit),
+                delivered: units_in(ShipmentState::Delivered),
+                delivered_on,
+                withdrawn,
+            }
+        })
+        .collect()
+}
+
+fn invalid(field: &str, reason: &'static str) -> AppError {
+    AppError::Invalid(vec![ecrin_core::query::FieldError {
+        field: field.into(),
+        reason,
+    }])
+}
+
+/// WDR-1, WDR-7: withdraws from order `number` for `input.lines`.
+pub async fn withdraw(
+    app: &App,
+    who: Who<'_>,
+    number: &str,
+    input: WithdrawInput,
+) -> Result<Withdrawn, AppError> {
+    let order = order_for(app, who, number).await?;
+    if order.payment_state != PaymentState::Paid
+        || matches!(order.status, OrderState::Cancelled | OrderState::Abandoned)
+    {
+        return Err(Refusal::wrong_status(
+            "only a paid order still in force can be withdrawn from",
+        )
+        .into());
+    }
+    let outcome = match input.outcome.as_deref().map(str::trim) {
+        None | Some("") => Outcome::Refund,
+        Some(o) => o
+            .parse::<Outcome>()
+            .map_err(|_| invalid("outcome", "refund_or_exchange"))?,
+    };
+    let exchange_sku = input
+        .exchange_sku
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    match outcome {
+        Outcome::Exchange if !app.profile.withdrawal.exchanges => {
+            return Err(invalid("outcome", "exchange_not_offered"));
+        }
+        Outcome::Exchange => {
+            let sku = exchange_sku
+                .as_deref()
+                .ok_or_else(|| invalid("exchange_sku", "required"))?;
+            if app.store.variant_info(sku).await?.is_none() {
+                return Err(invalid("exchange_sku", "unknown_sku"));
+            }
+        }
+        Outcome::Refund if exchange_sku.is_some() => {
+            return Err(invalid("exchange_sku", "only_for_exchange"));
+        }
+        Outcome::Refund => {}
+    }
+    let now = app.clock.now_ms();
+    let today = day_of(app, now).ok_or_else(|| AppError::Internal("no date".into()))?;
+    let shipments = crate::fulfilment::shipments(app, &order).await?;
+    let mut tx = app.store.begin().await?;
+    // Read in the transaction: a second notice for the same units finds the first.
+    let earlier = tx.withdrawals_in_tx(&order.id).await?;
+    let plan = rules::plan(
+        &app.profile,
+        &facts(app, &order, &shipments, &earlier),
+        &input.lines,
+        today,
+    )?;
+    let p = &app.profile;
+    let sends_back = !plan.send_back.is_empty();
+    let by_merchant = p.withdrawal.return_paid_by == ReturnPaidBy::Merchant;
+    let w = Withdrawal {
+        id: crate::customers::ordered_id_at("wdr", now)?,
+        order_id: order.id.clone(),
+        notified_at: now,
+        outcome,
+        exchange_sku,
+        cancelled: serde_json::to_string(&plan.cancel).unwrap_or_default(),
+        send_back: serde_json::to_string(&plan.send_back).unwrap_or_default(),
+        status: if sends_back {
+            WithdrawalState::Authorised
+        } else {
+            WithdrawalState::Closed
+        },
+        return_by: sends_back.then(|| rules::return_by(p, today).to_string()),
+        return_paid_by: p.withdrawal.return_paid_by,
+        pickup_date: (sends_back && by_merchant).then(|| rules::pickup_date(p, today).to_string()),
+        by_guest: matches!(who, Who::Guest { .. }),
+        ip: input.ip.chars().take(64).collect(),
+    };
+    tx.insert_withdrawal(&w).await?;
+    crate::proof::append(
+        tx.as_mut(),
+        &order.id,
+        now,
+        "withdrawn",
+        &serde_json::json!({"withdrawal": w.id, "cancelled": plan.cancel,
+                            "send_back": plan.send_back, "outcome": outcome.as_str(),
+                            "by_guest": w.by_guest, "ip": w.ip}),
+    )
+    .await?;
+    tell(app, tx.as_mut(), &order, &w, &plan.cancel, &plan.send_back).await?;
+    tx.commit().await?;
+    // Units not yet shipped: cancelled at once, and what was paid for them refunded.
+    let refund = if plan.cancel.is_empty() {
+        None
+    } else {
+        crate::cancellations::withdrawn(app, &order, plan.cancel.clone(), &w.id)
+            .await?
+            .refund
+    };
+    let order = app
+        .store
+        .order_by_id(&order.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Withdrawn {
+        withdrawal: w,
+        order,
+        refund,
+    })
+}
+
+/// The units of `units` written as the customer reads them: `1 × Jonc Rivage`.
+fn items(order: &Order, units: &[Units]) -> Vec<String> {
+    units
+        .iter()
+        .filter_map(|u| {
+            let l = order.lines.iter().find(|l| l.line_no == u.line_no)?;
+            Some(format!("{} × {}", u.quantity, l.name))
+        })
+        .collect()
+}
+
+/// WDR-5: what a withdrawal of `back` should refund once the pieces are received: their
+/// price, and the delivery charge when nothing of the order is kept (never a priority
+/// service's charge: its premium is not refunded; the standard charge for it is settled
+/// when the refund is made).
+pub fn refund_estimate(app: &App, order: &Order, back: &[Units]) -> i64 {
+    let goods: i64 = back
+        .iter()
+        .filter_map(|u| {
+            let l = order.lines.iter().find(|l| l.line_no == u.line_no)?;
+            Some(l.unit_price_incl_vat * u.quantity)
+        })
+        .sum();
+    let kept: i64 = order
+        .lines
+        .iter()
+        .map(|l| l.quantity - l.cancelled)
+        .sum::<i64>()
+        - back.iter().map(|u| u.quantity).sum::<i64>();
+    let priority = crate::checkout::document(order)
+        .ok()
+        .and_then(|d| {
+            app.profile
+                .delivery
+                .methods
+                .iter()
+                .find(|m| m.id == d.method.id)
+                .map(|m| m.priority)
+        })
+        .unwrap_or(false);
+    if kept <= 0 && !priority {
+        goods + order.delivery_charge
+    } else {
+        goods
+    }
+}
+
+/// WDR-2: where the pieces go back.
+pub fn return_address(app: &App) -> String {
+    let m = &app.profile.merchant;
+    format!("{}, {}", m.legal_name, m.registered_office)
+}
+
+/// What the customer is told of a withdrawal: the statement as received, and what follows
+/// (WDR-2's instructions, the refund).
+pub fn paragraphs(app: &App, t: Tr, order: &Order, w: &Withdrawal) -> Vec<String> {
+    let p = &app.profile;
+    let lang = crate::documents::order_lang(p, order);
+    let cancel: Vec<Units> = serde_json::from_str(&w.cancelled).unwrap_or_default();
+    let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
+    let mut all = cancel.clone();
+    all.extend(back.iter().copied());
+    let mut out = vec![t.with(
+        "withdrawal-statement",
+        &[
+            ("number", order.number.clone()),
+            ("placed", i18n::date(order.placed_at, lang, &p.time_zone)),
+            ("items", items(order, &all).join(", ")),
+            ("at", i18n::date_time(w.notified_at, lang, &p.time_zone)),
+        ],
+    )];
+    if w.outcome == Outcome::Exchange {
+        out.push(t.with(
+            "withdrawal-exchange",
+            &[("sku", w.exchange_sku.clone().unwrap_or_default())],
+        ));
+    }
+    if !cancel.is_empty() {
+        out.push(t.with(
+            "withdrawal-cancelled",
+            &[("items", items(order, &cancel).join(", "))],
+        ));
+    }
+    if !back.is_empty() {
+        let by = w
+            .return_by
+            .as_deref()
+            .map(|d| i18n::civil_date(d, lang))
+            .unwrap_or_default();
+        out.push(t.with(
+            "withdrawal-send-back",
+            &[
+                ("items", items(order, &back).join(", ")),
+                ("address", return_address(app)),
+                ("by", by),
+            ],
+        ));
+        out.push(match (&w.pickup_date, w.return_paid_by) {
+            (Some(day), _) => t.with("withdrawal-pickup", &[("day", i18n::civil_date(day, lang))]),
+            (None, ReturnPaidBy::Merchant) => t.t("withdrawal-paid-by-merchant"),
+            (None, ReturnPaidBy::Customer) => t.t("withdrawal-paid-by-customer"),
+        });
+        out.push(t.with(
+            "withdrawal-refund-after",
+            &[("days", p.withdrawal.refund_within_days.to_string())],
+        ));
+    }
+    out
+}
+
+/// WDR-7: the receipt, at once, on a durable medium: the e-mail with the statement, its
+/// date and time, and the statement as PDF.
+async fn tell(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    order: &Order,
+    w: &Withdrawal,
+    _cancel: &[Units],
+    _back: &[Units],
+) -> Result<(), AppError> {
+    let summary = crate::checkout::document(order)?;
+    let lang = crate::documents::order_lang(&app.profile, order);
+    let t = Tr::new(lang);
+    let message = Message {
+        to: summary.contact.email.clone(),
+        lang,
+        subject: t.with(
+            "withdrawal-subject",
+            &[
+                ("number", order.number.clone()),
+                (
+                    "at",
+                    i18n::date_time(w.notified_at, lang, &app.profile.time_zone),
+                ),
+            ],
+        ),
+        greeting: t.with(
+            "email-greeting",
+            &[("name", summary.contact.given_name.clone())],
+        ),
+        paragraphs: paragraphs(app, t, order, w),
+        button: Some((
+            t.t("email-order-button"),
+            format!(
+                "{}/{}/account/orders/{}",
+                app.public_url,
+                lang.code(),
+                order.number
+            ),
+        )),
+    };
+    emails::enqueue_attached(
+        tx,
+        app,
+        message,
+        &[],
+        &[Attachment::WithdrawalStatement {
+            withdrawal_id: w.id.clone(),
+        }],
+    )
+    .await
+}
+
+/// WDR-7: the statement of a withdrawal as PDF: what was withdrawn, when to the second,
+/// and the instructions that follow.
+pub async fn statement_pdf(app: &App, id: &str) -> Result<crate::documents::Pdf, AppError> {
+    let w = app
+        .store
+        .withdrawal_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let order = app
+        .store
+        .order_by_id(&w.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let p = &app.profile;
+    let lang = crate::documents::order_lang(p, &order);
+    let t = Tr::new(lang);
+    let summary = crate::checkout::document(&order)?;
+    let m = &p.merchant;
+    let data = ecrin_documents::WithdrawalFormDoc {
+        lang: lang.code().to_owned(),
+        letterhead: crate::documents::letterhead(p, t),
+        title: t.t("withdrawal-statement-title"),
+        order_number: order.number.clone(),
+        addressee: ecrin_documents::Addressed {
+            label: t.t("doc-withdrawal-to"),
+            lines: vec![
+                m.legal_name.clone(),
+                m.registered_office.clone(),
+                m.email.clone(),
+            ],
+        },
+        paragraphs: paragraphs(app, t, &order, &w),
+        fields: vec![
+            crate::documents::fact(t.t("doc-order-number"), order.number.clone()),
+            crate::documents::fact(
+                t.t("doc-withdrawal-ordered-on"),
+                i18n::date(order.placed_at, lang, &p.time_zone),
+            ),
+            crate::documents::fact(
+                t.t("withdrawal-notified-at"),
+                i18n::date_time(w.notified_at, lang, &p.time_zone),
+            ),
+            crate::documents::fact(
+                t.t("doc-withdrawal-name"),
+                format!(
+                    "{} {}",
+                    summary.contact.given_name, summary.contact.family_name
+                ),
+            ),
+        ],
+        options: Vec::new(),
+        signature_lines: Vec::new(),
+        notes: vec![t.t("withdrawal-statement-note")],
+    };
+    let stamp = crate::documents::stamp(app, w.notified_at);
+    let bytes =
+        crate::documents::lay_out(move || ecrin_documents::withdrawal_form(&data, stamp)).await?;
+    Ok(crate::documents::Pdf {
+        filename: format!("{}-{}.pdf", t.t("withdrawal-statement-file"), order.number),
+        bytes,
+    })
+}

@@ -1,0 +1,202 @@
+//! The withdrawal function over the API (WDR-1, WDR-2, WDR-3, WDR-7): the customer's own
+//! order, or a guest's with the order number and e-mail address.
+
+use super::accounts::Bearer;
+use super::checkout::{Client, money};
+use super::fulfilment::{LineUnits, units};
+use super::{ApiJson, ApiPath};
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ecrin_app::withdrawals::{self, Who, WithdrawInput, Withdrawn};
+use ecrin_core::order::Units;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalRequest {
+    /// The units withdrawn from, per line (`{number}-{n}`).
+    pub lines: Vec<LineUnits>,
+    /// `refund` (default) or `exchange` where the house allows it (WDR-6).
+    pub outcome: Option<String>,
+    /// For `exchange`: the piece wanted instead.
+    pub exchange_sku: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuestWithdrawalRequest {
+    pub order_number: String,
+    /// The e-mail address the order was placed with; another is answered as an unknown
+    /// order.
+    pub email: String,
+    pub lines: Vec<LineUnits>,
+    pub outcome: Option<String>,
+    pub exchange_sku: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithdrawalLineDto {
+    pub line_id: String,
+    pub quantity: i64,
+}
+
+/// WDR-2, WDR-7: the withdrawal as received, with the return's authorisation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithdrawalDto {
+    pub id: String,
+    pub order_number: String,
+    /// `authorised` (pieces to send back) or `closed` (everything was cancelled before it
+    /// left).
+    pub status: String,
+    /// WDR-7: the moment of the notice, to the second (RFC 3339).
+    pub notified_at: String,
+    pub outcome: String,
+    pub exchange_sku: Option<String>,
+    /// Every unit withdrawn from.
+    pub lines: Vec<WithdrawalLineDto>,
+    /// Not yet shipped: cancelled at once and refunded.
+    pub cancelled: Vec<WithdrawalLineDto>,
+    /// To send back under this authorisation.
+    pub send_back: Vec<WithdrawalLineDto>,
+    /// WDR-2: the last day to send them (a date), the address, who pays.
+    pub return_by: Option<String>,
+    pub return_address: Option<String>,
+    pub return_paid_by: String,
+    /// `milano`: the day the house's courier collects.
+    pub pickup_date: Option<String>,
+    /// WDR-5: what comes back once the pieces are received: their price, and the standard
+    /// delivery charge when nothing of the order is kept.
+    pub refund_estimate: super::checkout::MoneyDto,
+    /// The refund already made for the units cancelled before they left.
+    #[schema(value_type = Option<Object>)]
+    pub refund: Option<serde_json::Value>,
+}
+
+fn lines(number: &str, units: &[Units]) -> Vec<WithdrawalLineDto> {
+    units
+        .iter()
+        .map(|u| WithdrawalLineDto {
+            line_id: format!("{number}-{}", u.line_no),
+            quantity: u.quantity,
+        })
+        .collect()
+}
+
+pub(crate) fn dto(state: &AppState, w: &Withdrawn) -> WithdrawalDto {
+    let number = &w.order.number;
+    let cancelled: Vec<Units> = serde_json::from_str(&w.withdrawal.cancelled).unwrap_or_default();
+    let back: Vec<Units> = serde_json::from_str(&w.withdrawal.send_back).unwrap_or_default();
+    let mut all = cancelled.clone();
+    all.extend(back.iter().copied());
+    WithdrawalDto {
+        id: w.withdrawal.id.clone(),
+        order_number: number.clone(),
+        status: w.withdrawal.status.as_str().to_owned(),
+        notified_at: jiff::Timestamp::from_millisecond(w.withdrawal.notified_at)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        outcome: w.withdrawal.outcome.as_str().to_owned(),
+        exchange_sku: w.withdrawal.exchange_sku.clone(),
+        lines: lines(number, &all),
+        cancelled: lines(number, &cancelled),
+        send_back: lines(number, &back),
+        return_by: w.withdrawal.return_by.clone(),
+        return_address: (!back.is_empty()).then(|| withdrawals::return_address(&state.app)),
+        return_paid_by: w.withdrawal.return_paid_by.as_str().to_owned(),
+        pickup_date: w.withdrawal.pickup_date.clone(),
+        refund_estimate: money(
+            state,
+            withdrawals::refund_estimate(&state.app, &w.order, &back),
+        ),
+        refund: w.refund.as_ref().map(|d| {
+            serde_json::json!({
+                "id": d.refund.id,
+                "amount": money(state, d.refund.amount),
+                "status": d.refund.status.as_str(),
+                "credit_note": d.credit_note.as_ref().map(|n| n.number.clone()),
+            })
+        }),
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    who: Who<'_>,
+    number: &str,
+    lines: Vec<LineUnits>,
+    outcome: Option<String>,
+    exchange_sku: Option<String>,
+    client: Client,
+) -> Result<Response, ApiError> {
+    let input = WithdrawInput {
+        lines: units(number.trim(), lines)?,
+        outcome,
+        exchange_sku,
+        ip: client.ip,
+    };
+    let w = withdrawals::withdraw(&state.app, who, number.trim(), input).await?;
+    state.cache.invalidate();
+    Ok((StatusCode::CREATED, Json(dto(state, &w))).into_response())
+}
+
+/// WDR-1, WDR-7: the customer withdraws from their order, per line and quantity, without
+/// a reason; confirmed at once by e-mail with the date and time and the statement as PDF.
+/// Units not yet shipped are cancelled and refunded; the others are to be sent back under
+/// the return authorisation given (WDR-2).
+#[utoipa::path(post, path = "/api/v1/orders/{number}/withdrawals",
+    params(("number" = String, Path)), request_body = WithdrawalRequest,
+    responses((status = 201, body = WithdrawalDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 422, body = crate::Problem, content_type = "application/problem+json", description = "`withdrawal_window_closed`, `withdrawal_excluded_custom`")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    client: Client,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<WithdrawalRequest>,
+) -> Result<Response, ApiError> {
+    let customer = super::checkout::customer_id(&bearer)?;
+    answer(
+        &state,
+        Who::Customer(customer),
+        &number,
+        req.lines,
+        req.outcome,
+        req.exchange_sku,
+        client,
+    )
+    .await
+}
+
+/// WDR-7: the same without logging in: the order's number and the e-mail address it was
+/// placed with (another address is answered as an unknown order, 404).
+#[utoipa::path(post, path = "/api/v1/withdrawals", request_body = GuestWithdrawalRequest,
+    responses((status = 201, body = WithdrawalDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    tag = "checkout")]
+pub(crate) async fn withdraw_as_guest(
+    State(state): State<AppState>,
+    client: Client,
+    ApiJson(req): ApiJson<GuestWithdrawalRequest>,
+) -> Result<Response, ApiError> {
+    answer(
+        &state,
+        Who::Guest { email: &req.email },
+        &req.order_number,
+        req.lines,
+        req.outcome,
+        req.exchange_sku,
+        client,
+    )
+    .await
+}
