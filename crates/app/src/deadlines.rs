@@ -35,6 +35,23 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
         };
         clocks.extend(deadlines::order_clocks(p, &facts));
     }
+    // WDR-1: the windows still running (the longest is 14 working days: 40 days back
+    // covers it across any holidays).
+    let now = app.clock.now_ms();
+    for d in app.store.recent_deliveries(now - 40 * 86_400_000).await? {
+        clocks.extend(deadlines::withdrawal_clock(
+            p,
+            &d.number,
+            d.delivered_at,
+            now,
+        ));
+    }
+    // WDR-2: pieces withdrawn, awaited back.
+    for (w, number) in app.store.returns_awaited().await? {
+        if let Some(by) = w.return_by.as_deref().and_then(|d| d.parse().ok()) {
+            clocks.push(deadlines::return_clock(p, &number, by));
+        }
+    }
     for r in app.store.pending_refunds().await? {
         clocks.extend(deadlines::refund_clock(
             p,

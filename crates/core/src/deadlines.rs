@@ -24,6 +24,10 @@ named_states! {
         Abandonment = "abandonment",
         /// STK-2, PAY-1: a refund the house owes, to be made by then.
         RefundDue = "refund_due",
+        /// WDR-1: the customer may withdraw from the delivered pieces until then.
+        WithdrawalWindow = "withdrawal_window",
+        /// WDR-2: the withdrawn pieces are to be sent back by then.
+        ReturnBy = "return_by",
     }
 }
 
@@ -36,6 +40,8 @@ impl ClockKind {
             ClockKind::DeliveryLimit => "DLV-4",
             ClockKind::Abandonment => "DLV-5",
             ClockKind::RefundDue => "STK-2",
+            ClockKind::WithdrawalWindow => "WDR-1",
+            ClockKind::ReturnBy => "WDR-2",
         }
     }
 }
@@ -197,6 +203,34 @@ pub fn refund_clock(
         order_number: order_number.to_owned(),
         due_at: end_of(profile, refund_due_by(profile, asked_at, paid_at)?),
     })
+}
+
+/// WDR-1: the withdrawal window of an order last delivered at `delivered_at`, while it
+/// runs at `now_ms`.
+pub fn withdrawal_clock(
+    profile: &Profile,
+    order_number: &str,
+    delivered_at: i64,
+    now_ms: i64,
+) -> Option<Clock> {
+    let due_at = end_of(
+        profile,
+        crate::withdrawal::deadline(profile, day_of(profile, delivered_at)?),
+    );
+    (now_ms < due_at).then(|| Clock {
+        kind: ClockKind::WithdrawalWindow,
+        order_number: order_number.to_owned(),
+        due_at,
+    })
+}
+
+/// WDR-2: the day withdrawn pieces are to be sent back by.
+pub fn return_clock(profile: &Profile, order_number: &str, return_by: Date) -> Clock {
+    Clock {
+        kind: ClockKind::ReturnBy,
+        order_number: order_number.to_owned(),
+        due_at: end_of(profile, return_by),
+    }
 }
 
 /// The board: every clock, the soonest due first.

@@ -181,7 +181,7 @@ pub use customers::{Customers, CustomersTx};
 pub use documents::{Documents, DocumentsTx};
 pub use exec::{Engine, Exec, Writer};
 pub use jobs::{Jobs, JobsTx};
-pub use orders::{OrderSearch, Orders, OrdersTx, Redelivery, Stockout};
+pub use orders::{OrderSearch, Orders, OrdersTx, RecentDelivery, Redelivery, Stockout};
 pub use payments::{Payments, PaymentsTx, PendingRefund, StoreCredit};
 pub use privacy::{Privacy, PrivacyTx};
 pub use terms::{Terms, TermsTx};

@@ -81,6 +81,10 @@ pub trait Orders: Send + Sync {
 
     /// The orders whose legal clocks run, oldest first (the deadline board).
     async fn open_orders(&self) -> Result<Vec<OpenOrder>>;
+
+    /// WDR-1: orders with a piece that may be withdrawn from, delivered since `since_ms`,
+    /// with their last delivery.
+    async fn recent_deliveries(&self, since_ms: i64) -> Result<Vec<RecentDelivery>>;
 }
 
 #[async_trait]
@@ -371,6 +375,13 @@ impl<E: Engine> Orders for E {
     async fn open_orders(&self) -> Result<Vec<OpenOrder>> {
         let mut conn = self.reader().await?;
         query_as(OPEN_ORDERS).fetch_all(&mut conn).await
+    }
+
+    async fn recent_deliveries(&self, since_ms: i64) -> Result<Vec<RecentDelivery>> {
+        query_as(RECENT_DELIVERIES)
+            .bind(since_ms)
+            .fetch_all(&mut self.reader().await?)
+            .await
     }
 }
 
@@ -846,6 +857,19 @@ pub const SET_LINE_RESERVED: &str =
     "UPDATE order_lines SET reserved = $3 WHERE order_id = $1 AND line_no = $2";
 
 /// The orders whose clocks run (the deadline board), with their payment and return dates.
+const RECENT_DELIVERIES: &str = "SELECT o.number, MAX(s.delivered_at) AS delivered_at \
+     FROM orders o JOIN shipments s ON s.order_id = o.id \
+     WHERE s.delivered_at >= $1 AND o.status IN ('shipped', 'delivered') \
+     AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.withdrawable) \
+     GROUP BY o.number ORDER BY o.number";
+
+/// WDR-1: an order delivered lately, whose withdrawal window may still run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct RecentDelivery {
+    pub number: String,
+    pub delivered_at: i64,
+}
+
 pub const OPEN_ORDERS: &str = "SELECT o.number, o.status, o.payment_method, o.placed_at, \
      o.document, i.issued_at AS paid_at, \
      (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \

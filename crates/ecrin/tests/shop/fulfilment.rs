@@ -2265,6 +2265,26 @@ async fn wdr_1_wdr_2_wdr_7_the_withdrawal_function() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(pdf.bytes.starts_with(b"%PDF"), "a PDF");
+        // The board: the window runs to 17 December, the pieces are awaited by the 18th.
+        let clocks = board(&app, &admin).await;
+        assert!(
+            clocks.contains(&(
+                "withdrawal_window".into(),
+                "WDR-1".into(),
+                "2026-12-17T23:00:00Z".into(),
+                false
+            )),
+            "{clocks:?}"
+        );
+        assert!(
+            clocks.contains(&(
+                "return_by".into(),
+                "WDR-2".into(),
+                "2026-12-18T23:00:00Z".into(),
+                false
+            )),
+            "{clocks:?}"
+        );
         // A unit is withdrawn once.
         let (status, p) = call(
             &app,
