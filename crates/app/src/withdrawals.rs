@@ -127,6 +127,62 @@ fn facts(
         .collect()
 }
 
+/// What the customer may withdraw from a line now: up to `max` units, or nothing because
+/// the piece is custom-made or engraved (WDR-3), or its window has closed (WDR-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Open {
+    pub line_no: i64,
+    pub name: String,
+    pub max: i64,
+    pub excluded: bool,
+    pub closed: bool,
+}
+
+/// WDR-1, WDR-3: what each line of `order` may be withdrawn from today.
+pub async fn open_lines(app: &App, order: &Order) -> Result<Vec<Open>, AppError> {
+    let facts = line_facts(app, order).await?;
+    let today =
+        day_of(app, app.clock.now_ms()).ok_or_else(|| AppError::Internal("no date".into()))?;
+    Ok(order
+        .lines
+        .iter()
+        .zip(&facts)
+        .map(|(l, f)| {
+            let delivered_left = (f.delivered - f.withdrawn).max(0);
+            let transit_left = (f.in_transit - (f.withdrawn - f.delivered).max(0)).max(0);
+            let closed = f
+                .delivered_on
+                .is_some_and(|d| today > rules::deadline(&app.profile, d));
+            let max = if f.withdrawable {
+                f.unshipped + transit_left + if closed { 0 } else { delivered_left }
+            } else {
+                0
+            };
+            Open {
+                line_no: l.line_no,
+                name: l.name.clone(),
+                max,
+                excluded: !f.withdrawable,
+                closed: closed && f.withdrawable && f.unshipped + transit_left == 0,
+            }
+        })
+        .collect())
+}
+
+/// WDR-7's first step: what a withdrawal of `lines` would do, checked as it would be, and
+/// nothing written.
+pub async fn preview(app: &App, order: &Order, lines: &[Units]) -> Result<rules::Plan, AppError> {
+    let facts = line_facts(app, order).await?;
+    let today =
+        day_of(app, app.clock.now_ms()).ok_or_else(|| AppError::Internal("no date".into()))?;
+    Ok(rules::plan(&app.profile, &facts, lines, today)?)
+}
+
+/// The units of `units` as the customer reads them: `1 × Jonc Rivage`.
+pub fn describe(order: &Order, units: &[Units]) -> Vec<String> {
+    items(order, units)
+}
+
 fn invalid(field: &str, reason: &'static str) -> AppError {
     AppError::Invalid(vec![ecrin_core::query::FieldError {
         field: field.into(),

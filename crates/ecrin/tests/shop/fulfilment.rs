@@ -2333,3 +2333,124 @@ async fn wdr_1_wdr_2_wdr_7_the_withdrawal_function() {
         assert_eq!(o["lines"][1]["status"], "cancelled", "{o}");
     }
 }
+
+/// Checks WDR-7 on the pages (`paris`, without JavaScript): the footer of every page leads
+/// to the withdrawal function; a guest gives the order's number and e-mail address (a
+/// wrong address finds nothing), chooses the units, reviews, confirms, and reads the
+/// receipt with the date and time, also e-mailed; the customer's order page links to it
+/// while a piece may be withdrawn from.
+#[tokio::test]
+async fn wdr_7_a_guest_withdraws_in_two_steps_from_the_footer_link() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::page;
+    let app = TestApp::spawn(Db::Sqlite, "paris").await;
+    let admin = admin_token(&app).await;
+    let email = "olga@example.fr";
+    let (token, number) = placed(&app, email).await;
+    pay(&app, &token, &number).await;
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/orders/{number}/ship"),
+        &admin,
+        Some(ship_body(json!(null))),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/orders/{number}/deliver"),
+        &admin,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The customer's order page links to it.
+    let session = crate::checkout_pages::page_login(&app, "fr", email).await;
+    let (_, html) = page(&app, &format!("/fr/account/orders/{number}"), &session).await;
+    assert!(
+        html.contains(&format!("/fr/withdraw?order={number}")),
+        "{html}"
+    );
+    // A guest, from the footer of the home page.
+    let home = app.get("/fr/").await.text().await.unwrap_or_default();
+    assert!(
+        home.contains("id=\"footer-withdraw\"") && home.contains("Se rétracter"),
+        "{home}"
+    );
+    let res = app.get("/fr/withdraw").await;
+    assert_eq!(res.status(), 200);
+    let visitor = crate::account_pages::cookie_value(&res, "ecrin_session").unwrap_or_default();
+    let html = res.text().await.unwrap_or_default();
+    let csrf = csrf_of(&html);
+    let step = |fields: Vec<(&'static str, String)>| {
+        let (app, visitor) = (&app, &visitor);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = post_form(app, "/fr/withdraw", visitor, &fields).await;
+            (res.status().as_u16(), res.text().await.unwrap_or_default())
+        }
+    };
+    let ident = |mail: &str, next: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("step", next.to_owned()),
+            ("order_number", number.clone()),
+            ("email", mail.to_owned()),
+        ]
+    };
+    let (status, html) = step(ident("autre@example.fr", "choose")).await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Nous ne trouvons aucune commande"), "{html}");
+    let (status, html) = step(ident(email, "choose")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("name=\"q_1\"") && html.contains("Aucun motif"),
+        "{html}"
+    );
+    let mut review = ident(email, "review");
+    review.push(("q_1", "1".into()));
+    let (status, html) = step(review.clone()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"confirm-withdrawal\""), "{html}");
+    assert!(html.contains("À renvoyer : 1 × Jonc Rivage"), "{html}");
+    // Nothing is recorded before the confirmation.
+    let (_, o) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/orders/{number}"),
+        &token,
+        None,
+    )
+    .await;
+    assert!(
+        !outbox(&app, email).await.iter().any(|m| m["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("rétractation")),
+        "{o}"
+    );
+    let mut confirm = ident(email, "confirm");
+    confirm.push(("q_1", "1".into()));
+    let (status, html) = step(confirm).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("id=\"withdrawal-receipt\"") && html.contains("Reçue le"),
+        "{html}"
+    );
+    let mails = outbox(&app, email).await;
+    assert!(
+        mails[0]["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("rétractation"),
+        "{:?}",
+        mails[0]
+    );
+    // More than is left is said on the page.
+    let mut again = ident(email, "review");
+    again.push(("q_1", "2".into()));
+    let (status, html) = step(again).await;
+    assert_eq!(status, 422, "{html}");
+}

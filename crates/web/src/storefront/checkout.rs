@@ -390,6 +390,8 @@ struct OrderInfo {
     redelivery_links: Vec<(String, String)>,
     /// STK-2 (`paris`): refunds waiting for the customer to say where they go: (id, what).
     refund_choices: Vec<(String, String)>,
+    /// WDR-7: the withdrawal function, while a piece may be withdrawn from.
+    withdraw_open: bool,
 }
 
 /// STK-1: units out of stock and what the customer may choose instead.
@@ -739,6 +741,7 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         redelivery: None,
         redelivery_links: Vec::new(),
         refund_choices: Vec::new(),
+        withdraw_open: false,
     }
 }
 
@@ -1066,6 +1069,10 @@ pub(crate) async fn order_page(
             ));
             info.stock_outs = stock_out_offers(&state, lang, &o).await;
             redelivery_info(&state, lang, &o, &mut info).await;
+            info.withdraw_open = o.payment_state == ecrin_core::order::PaymentState::Paid
+                && ecrin_app::withdrawals::open_lines(&state.app, &o)
+                    .await
+                    .is_ok_and(|lines| lines.iter().any(|l| l.max > 0));
             info.refund_choices = refunds
                 .iter()
                 .filter(|r| {

@@ -8,6 +8,7 @@ pub(crate) mod legal;
 mod messages;
 mod my_account;
 mod sandbox;
+mod withdraw;
 
 use crate::cookies;
 use crate::i18n::{Tr, negotiate};
@@ -56,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/privacy", get(legal::privacy))
         .route("/{lang}/legal/cookies", get(legal::cookies))
         .route("/{lang}/legal/notice", get(legal::notice))
+        .route("/{lang}/withdraw", get(withdraw::page).post(withdraw::step))
         .route("/{lang}/account", get(my_account::home))
         .route("/{lang}/account/identity", post(my_account::save_identity))
         .route("/{lang}/account/addresses", post(my_account::add_address))

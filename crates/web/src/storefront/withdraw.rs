@@ -1,0 +1,312 @@
+//! The withdrawal function's pages (WDR-7, Directive 2023/2673): reachable from every page's
+//! footer and from the order's page, for a logged-in customer or a guest with the order's
+//! number and e-mail address; two steps (withdraw, then confirm), no reason asked, per line
+//! and quantity; the receipt shown at once and e-mailed with the statement as PDF. Works
+//! without JavaScript: each step is a form.
+
+use super::account::{csrf_ok, fail, lang_of, no_store, session, with_cookie};
+use super::{Layout, PageError, PagePath, render};
+use crate::AppState;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::Form;
+use axum::extract::{OriginalUri, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use ecrin_app::AppError;
+use ecrin_app::sessions::PageSession;
+use ecrin_app::withdrawals::{self, Who, WithdrawInput};
+use ecrin_core::Lang;
+use ecrin_core::order::Units;
+use ecrin_store::Order;
+use std::collections::HashMap;
+
+struct LineChoice {
+    line_no: i64,
+    name: String,
+    max: i64,
+    choices: Vec<i64>,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "withdraw.html")]
+struct WithdrawPage {
+    layout: Layout,
+    heading: String,
+    csrf: String,
+    /// `identify`, `choose` or `review`.
+    step: &'static str,
+    errors: Vec<String>,
+    receipt: Vec<String>,
+    own_orders: Vec<(String, String)>,
+    order_number: String,
+    email: String,
+    lead: String,
+    lines: Vec<LineChoice>,
+    chosen: Vec<(String, i64)>,
+    review: Vec<String>,
+}
+
+fn blank(state: &AppState, lang: Lang, uri: &Uri, s: &PageSession) -> WithdrawPage {
+    let t = Tr::new(lang);
+    let heading = t.t("withdraw-title");
+    WithdrawPage {
+        layout: Layout::new(&state.app.profile, lang, uri, heading.clone()),
+        heading,
+        csrf: s.csrf.clone(),
+        step: "identify",
+        errors: Vec::new(),
+        receipt: Vec::new(),
+        own_orders: Vec::new(),
+        order_number: String::new(),
+        email: String::new(),
+        lead: String::new(),
+        lines: Vec::new(),
+        chosen: Vec::new(),
+        review: Vec::new(),
+    }
+}
+
+/// The first step: which order (the customer's own, listed; or any by number and e-mail).
+async fn identify(state: &AppState, lang: Lang, page: &mut WithdrawPage, s: &PageSession) {
+    let t = Tr::new(lang);
+    page.step = "identify";
+    if let Some(id) = &s.customer_id
+        && let Ok(orders) = ecrin_app::checkout::orders_of(&state.app, id).await
+    {
+        page.own_orders = orders
+            .into_iter()
+            .filter(|o| o.payment_state == ecrin_core::order::PaymentState::Paid)
+            .filter(|o| {
+                !matches!(
+                    o.status,
+                    ecrin_core::order::OrderState::Cancelled
+                        | ecrin_core::order::OrderState::Abandoned
+                )
+            })
+            .map(|o| {
+                let line = t.with(
+                    "withdraw-order-line",
+                    &[
+                        ("number", o.number.clone()),
+                        (
+                            "date",
+                            super::legal::date(o.placed_at, lang, &state.app.profile.time_zone),
+                        ),
+                    ],
+                );
+                (o.number, line)
+            })
+            .collect();
+    }
+}
+
+/// The second step: how many units of each line.
+async fn choose(state: &AppState, lang: Lang, page: &mut WithdrawPage, order: &Order) {
+    let t = Tr::new(lang);
+    page.step = "choose";
+    page.order_number = order.number.clone();
+    page.lead = t.with("withdraw-choose-lead", &[("number", order.number.clone())]);
+    let open = withdrawals::open_lines(&state.app, order)
+        .await
+        .unwrap_or_default();
+    page.lines = open
+        .into_iter()
+        .map(|l| LineChoice {
+            note: if l.excluded {
+                t.t("withdraw-excluded")
+            } else if l.closed {
+                t.t("withdraw-closed")
+            } else {
+                t.t("withdraw-nothing-left")
+            },
+            choices: (0..=l.max).collect(),
+            line_no: l.line_no,
+            name: l.name,
+            max: l.max,
+        })
+        .collect();
+}
+
+fn chosen_units(values: &HashMap<String, String>) -> Vec<Units> {
+    let mut units: Vec<Units> = values
+        .iter()
+        .filter_map(|(k, v)| {
+            let line_no = k.strip_prefix("q_")?.parse::<i64>().ok()?;
+            let quantity = v.trim().parse::<i64>().ok()?;
+            (quantity > 0).then_some(Units { line_no, quantity })
+        })
+        .collect();
+    units.sort_by_key(|u| u.line_no);
+    units
+}
+
+fn messages(t: Tr, e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Invalid(errors) => super::field_messages(t, errors)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect(),
+        AppError::Refused(r) => vec![
+            t.try_with(&format!("error-{}", r.code.replace('_', "-")), &[])
+                .unwrap_or_else(|| r.detail.clone()),
+        ],
+        AppError::NotFound => vec![t.t("withdraw-not-found")],
+        other => vec![other.to_string()],
+    }
+}
+
+/// `GET /{lang}/withdraw` (`?order=N` for a logged-in customer's own order).
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let mut page = blank(&state, lang, &uri, &s);
+    let wanted = super::account::query_param(query.as_deref(), "order");
+    match (wanted, &s.customer_id) {
+        (Some(number), Some(id)) => {
+            match withdrawals::order_for(&state.app, Who::Customer(id), &number).await {
+                Ok(order) => choose(&state, lang, &mut page, &order).await,
+                Err(e) => {
+                    page.errors = messages(Tr::new(lang), &e);
+                    identify(&state, lang, &mut page, &s).await;
+                }
+            }
+        }
+        _ => identify(&state, lang, &mut page, &s).await,
+    }
+    with_cookie(no_store(render(&page)), cookie)
+}
+
+/// `POST /{lang}/withdraw`: the next step of the form (`step`: `choose`, `review`,
+/// `confirm`).
+pub(crate) async fn step(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    client: crate::api::checkout::Client,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let get = |k: &str| {
+        values
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut page = blank(&state, lang, &uri, &s);
+    page.order_number = get("order_number");
+    page.email = get("email");
+    if !csrf_ok(&s, &get("csrf")) {
+        page.errors = vec![t.t("error-form-expired")];
+        identify(&state, lang, &mut page, &s).await;
+        return with_cookie(
+            (StatusCode::FORBIDDEN, no_store(render(&page))).into_response(),
+            cookie,
+        );
+    }
+    let email = page.email.clone();
+    let who = match (&s.customer_id, email.is_empty()) {
+        (_, false) => Who::Guest { email: &email },
+        (Some(id), true) => Who::Customer(id),
+        (None, true) => Who::Guest { email: "" },
+    };
+    let number = page.order_number.clone();
+    let order = match withdrawals::order_for(&state.app, who, &number).await {
+        Ok(o) => o,
+        Err(e) => {
+            page.errors = messages(t, &e);
+            identify(&state, lang, &mut page, &s).await;
+            let status = if matches!(e, AppError::NotFound) {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            return with_cookie((status, no_store(render(&page))).into_response(), cookie);
+        }
+    };
+    let units = chosen_units(&values);
+    let (status, page) = match get("step").as_str() {
+        "review" => match withdrawals::preview(&state.app, &order, &units).await {
+            Ok(plan) => {
+                page.step = "review";
+                page.order_number = order.number.clone();
+                page.lead = t.t("withdraw-review-lead");
+                page.chosen = units
+                    .iter()
+                    .map(|u| (format!("q_{}", u.line_no), u.quantity))
+                    .collect();
+                if !plan.cancel.is_empty() {
+                    page.review.push(t.with(
+                        "withdraw-review-cancel",
+                        &[(
+                            "items",
+                            withdrawals::describe(&order, &plan.cancel).join(", "),
+                        )],
+                    ));
+                }
+                if !plan.send_back.is_empty() {
+                    page.review.push(t.with(
+                        "withdraw-review-send-back",
+                        &[(
+                            "items",
+                            withdrawals::describe(&order, &plan.send_back).join(", "),
+                        )],
+                    ));
+                }
+                (StatusCode::OK, page)
+            }
+            Err(e) => {
+                page.errors = messages(t, &e);
+                choose(&state, lang, &mut page, &order).await;
+                (StatusCode::UNPROCESSABLE_ENTITY, page)
+            }
+        },
+        "confirm" => {
+            let input = WithdrawInput {
+                lines: units,
+                ip: client.ip,
+                ..WithdrawInput::default()
+            };
+            match withdrawals::withdraw(&state.app, who, &order.number, input).await {
+                Ok(w) => {
+                    state.cache.invalidate();
+                    page.heading = t.t("withdraw-done-title");
+                    page.receipt = withdrawals::paragraphs(&state.app, t, &w.order, &w.withdrawal);
+                    (StatusCode::OK, page)
+                }
+                Err(e) => {
+                    page.errors = messages(t, &e);
+                    choose(&state, lang, &mut page, &order).await;
+                    (StatusCode::UNPROCESSABLE_ENTITY, page)
+                }
+            }
+        }
+        _ => {
+            choose(&state, lang, &mut page, &order).await;
+            (StatusCode::OK, page)
+        }
+    };
+    with_cookie((status, no_store(render(&page))).into_response(), cookie)
+}
