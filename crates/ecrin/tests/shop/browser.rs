@@ -58,6 +58,9 @@ fn driver() -> Option<Driver> {
     })
 }
 
+/// Browsers started, to give each its own profile directory.
+static BROWSERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 async fn browser(d: &Driver, width: u32, height: u32) -> Client {
     let mut caps = serde_json::Map::new();
     let args = vec![
@@ -71,9 +74,16 @@ async fn browser(d: &Driver, width: u32, height: u32) -> Client {
         "--no-first-run".to_owned(),
         "--disable-quic".to_owned(),
         format!("--window-size={width},{height}"),
+        // One profile per browser: two open at once cannot share one.
         format!(
             "--user-data-dir={}",
-            d._profile.path().join(format!("{width}")).display()
+            d._profile
+                .path()
+                .join(format!(
+                    "{width}-{}",
+                    BROWSERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                ))
+                .display()
         ),
     ];
     caps.insert(
@@ -1068,6 +1078,48 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
         )
         .await;
         assert_eq!(o["status"], "delivered", "{profile}");
+
+        // WDR-7: a guest, on another phone, withdraws from the piece from the footer link:
+        // the order by number and e-mail, the units, the review, the confirmation.
+        let guest = browser(&d, 390, 844).await;
+        guest
+            .goto(&app.url(&format!("/{lang}/")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        refuse_cookies_if_asked(&guest).await;
+        // The choice of cookies reloads the page: the footer is read on the page after.
+        guest
+            .goto(&app.url(&format!("/{lang}/")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        click(&guest, "#footer-withdraw").await;
+        url_within(&guest, "/withdraw").await;
+        fill(&guest, "f-order_number", &number).await;
+        fill(&guest, "f-email", &email).await;
+        click(&guest, "#form-withdraw-identify button[type=submit]").await;
+        click(&guest, "#q-1 option[value='1']").await;
+        shot(&guest, &format!("withdraw-choose-{profile}")).await;
+        click(&guest, "#form-withdraw-choose button[type=submit]").await;
+        click(&guest, "#confirm-withdrawal").await;
+        text_within(&guest, "#withdrawal-receipt", &number).await;
+        shot(&guest, &format!("withdraw-receipt-{profile}")).await;
+        let (_, mails) = crate::basket::call(
+            &app,
+            "GET",
+            &format!("/api/v1/test/outbox?to={}", email.replace('@', "%40")),
+            "",
+            None,
+        )
+        .await;
+        let subject = mails["items"][0]["subject"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            subject.contains(&number) && subject.contains(':'),
+            "{profile}: the receipt with its time: {subject}"
+        );
+        let _ = guest.close().await;
         let _ = phone.close().await;
         let _ = desk.close().await;
     }
