@@ -48,8 +48,19 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
     }
     // WDR-2: pieces withdrawn, awaited back.
     for (w, number) in app.store.returns_awaited().await? {
-        if let Some(by) = w.return_by.as_deref().and_then(|d| d.parse().ok()) {
-            clocks.push(deadlines::return_clock(p, &number, by));
+        match w.received_at {
+            // WDR-5: back at the house, to inspect and refund.
+            Some(received) => clocks.extend(deadlines::withdrawal_refund_clock(
+                p,
+                &number,
+                w.notified_at,
+                received,
+            )),
+            None => {
+                if let Some(by) = w.return_by.as_deref().and_then(|d| d.parse().ok()) {
+                    clocks.push(deadlines::return_clock(p, &number, by));
+                }
+            }
         }
     }
     for r in app.store.pending_refunds().await? {

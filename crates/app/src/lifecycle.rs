@@ -186,6 +186,14 @@ async fn write(
                 return Err(Refusal::wrong_status("the line changed meanwhile").into());
             }
         }
+        Effect::ReturnUnits(u) => {
+            if !tx
+                .return_line_units(&order.id, u.line_no, u.quantity)
+                .await?
+            {
+                return Err(Refusal::wrong_status("the line changed meanwhile").into());
+            }
+        }
         // Kept in the order's states, compared and set above; or for the caller to act on.
         Effect::Payment(_)
         | Effect::Abandon

@@ -266,6 +266,12 @@ pub async fn withdraw(
         pickup_date: (sends_back && by_merchant).then(|| rules::pickup_date(p, today).to_string()),
         by_guest: matches!(who, Who::Guest { .. }),
         ip: input.ip.chars().take(64).collect(),
+        received_at: None,
+        received_by: None,
+        inspected_at: None,
+        inspected_by: None,
+        inspection_reason: None,
+        refund_id: None,
     };
     tx.insert_withdrawal(&w).await?;
     crate::proof::append(
@@ -524,4 +530,234 @@ pub async fn statement_pdf(app: &App, id: &str) -> Result<crate::documents::Pdf,
         filename: format!("{}-{}.pdf", t.t("withdrawal-statement-file"), order.number),
         bytes,
     })
+}
+
+/// The number of the order a withdrawal belongs to.
+pub async fn order_number_of(app: &App, w: &Withdrawal) -> Result<String, AppError> {
+    Ok(app
+        .store
+        .order_by_id(&w.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .number)
+}
+
+/// An order's withdrawals and returns, oldest first.
+pub async fn of_order(app: &App, order: &Order) -> Result<Vec<Withdrawal>, AppError> {
+    Ok(app.store.withdrawals_of(&order.id).await?)
+}
+
+/// Who takes returns in and inspects them: the warehouse, customer service and admins.
+pub const RECEIVING: &[ecrin_core::account::Role] = &[
+    ecrin_core::account::Role::Admin,
+    ecrin_core::account::Role::Warehouse,
+    ecrin_core::account::Role::CustomerService,
+];
+
+/// WDR-4: the parcel of an authorised return came back (warehouse, customer service,
+/// admin); a return not authorised, or received already, is `409 wrong_status`.
+pub async fn receive(app: &App, staff_id: &str, id: &str) -> Result<Withdrawal, AppError> {
+    let s = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(&s, RECEIVING)?;
+    let w = app
+        .store
+        .withdrawal_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    if !tx.receive_withdrawal(id, &s.id, now).await? {
+        return Err(Refusal::wrong_status(format!(
+            "this return is {}, not awaited",
+            w.status.as_str()
+        ))
+        .into());
+    }
+    crate::proof::append(
+        tx.as_mut(),
+        &w.order_id,
+        now,
+        "return_received",
+        &serde_json::json!({"withdrawal": id, "staff_id": s.id}),
+    )
+    .await?;
+    tx.commit().await?;
+    app.store
+        .withdrawal_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What the house finds when it inspects a return (WDR-4).
+#[derive(Debug, Clone, Default)]
+pub struct Inspection {
+    /// `accepted`, `reduced` or `refused`.
+    pub outcome: String,
+    /// For `reduced`: what is refunded instead (minor units).
+    pub refund_amount: Option<i64>,
+    /// Why (required for `reduced` and `refused`: wear, alteration, papers missing).
+    pub reason: Option<String>,
+}
+
+/// WDR-4, WDR-5, INV-3: a received return inspected. Accepted, its units go back into stock
+/// and it is refunded through the provider to the payment used, with its credit note: the
+/// pieces' price and, when nothing of the order is kept, the standard delivery charge;
+/// reduced, the amount the house sets (less than that) for wear; refused, nothing is
+/// refunded and the pieces go back to the customer at their cost. The customer is told.
+pub async fn inspect(
+    app: &App,
+    staff_id: &str,
+    id: &str,
+    input: Inspection,
+) -> Result<(Withdrawal, Option<crate::refunds::Done>), AppError> {
+    let s = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(&s, RECEIVING)?;
+    let outcome = match input.outcome.trim() {
+        "accepted" => WithdrawalState::Accepted,
+        "reduced" => WithdrawalState::Reduced,
+        "refused" => WithdrawalState::Refused,
+        _ => return Err(invalid("outcome", "accepted_reduced_or_refused")),
+    };
+    let reason = input
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason
+        && (r.chars().count() > 500 || r.chars().any(char::is_control))
+    {
+        return Err(invalid("reason", "1_to_500_printable_characters"));
+    }
+    if outcome != WithdrawalState::Accepted && reason.is_none() {
+        return Err(invalid("reason", "required"));
+    }
+    let w = app
+        .store
+        .withdrawal_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let order = app
+        .store
+        .order_by_id(&w.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
+    let full = refund_estimate(app, &order, &back);
+    let amount = match outcome {
+        WithdrawalState::Accepted => full,
+        WithdrawalState::Reduced => {
+            let a = input
+                .refund_amount
+                .ok_or_else(|| invalid("refund_amount", "required"))?;
+            if a <= 0 || a >= full {
+                return Err(invalid("refund_amount", "less_than_the_full_refund"));
+            }
+            a
+        }
+        _ => 0,
+    };
+    if outcome != WithdrawalState::Reduced && input.refund_amount.is_some() {
+        return Err(invalid("refund_amount", "only_for_reduced"));
+    }
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    if !tx
+        .inspect_withdrawal(id, outcome, &s.id, reason.as_deref(), now)
+        .await?
+    {
+        return Err(Refusal::wrong_status(format!(
+            "this return is {}, not waiting for its inspection",
+            w.status.as_str()
+        ))
+        .into());
+    }
+    let data = serde_json::json!({"withdrawal": id, "outcome": outcome.as_str(),
+                                  "refund": amount, "reason": reason, "staff_id": s.id});
+    if outcome == WithdrawalState::Refused {
+        crate::proof::append(tx.as_mut(), &order.id, now, "return_refused", &data).await?;
+    } else {
+        // The units are the customer's no longer: back on the order's books and in stock.
+        let current = tx
+            .order_in_tx(&order.number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        crate::lifecycle::apply(
+            app,
+            tx.as_mut(),
+            &current,
+            &ecrin_core::order::OrderEvent::ReturnUnits {
+                units: back.clone(),
+            },
+            "return_accepted",
+            &data,
+            &crate::lifecycle::Details {
+                staff_id: Some(s.id.clone()),
+                ..crate::lifecycle::Details::default()
+            },
+            now,
+        )
+        .await?;
+        for u in &back {
+            if let Some(l) = order.lines.iter().find(|l| l.line_no == u.line_no) {
+                tx.release_stock(&l.sku, u.quantity).await?;
+            }
+        }
+        tx.bump_catalogue_version().await?;
+    }
+    tell_inspected(app, tx.as_mut(), &order, outcome, amount, reason.as_deref()).await?;
+    tx.commit().await?;
+    let refund = if amount > 0 {
+        let done = crate::refunds::make(
+            app,
+            &s.id,
+            &order.number,
+            crate::refunds::RefundInput {
+                amount,
+                reason: format!("withdrawal {id}: {}", outcome.as_str()),
+                key: Some(format!("{id}-refund")),
+                destination: None,
+            },
+        )
+        .await?;
+        let mut tx = app.store.begin().await?;
+        tx.set_withdrawal_refund(id, &done.refund.id).await?;
+        tx.commit().await?;
+        Some(done)
+    } else {
+        None
+    };
+    let w = app
+        .store
+        .withdrawal_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((w, refund))
+}
+
+async fn tell_inspected(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    order: &Order,
+    outcome: WithdrawalState,
+    amount: i64,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    let reason = reason.unwrap_or_default().to_owned();
+    crate::fulfilment::tell(
+        app,
+        tx,
+        order,
+        "email-return-inspected-subject",
+        |t, args| {
+            let mut args = args.to_vec();
+            args.push(("amount", t.money(amount)));
+            args.push(("reason", reason));
+            let key = match outcome {
+                WithdrawalState::Accepted => "email-return-accepted",
+                WithdrawalState::Reduced => "email-return-reduced",
+                _ => "email-return-refused",
+            };
+            (vec![t.with(key, &args)], None)
+        },
+    )
+    .await
 }

@@ -28,6 +28,8 @@ named_states! {
         WithdrawalWindow = "withdrawal_window",
         /// WDR-2: the withdrawn pieces are to be sent back by then.
         ReturnBy = "return_by",
+        /// WDR-5: a return received is to be refunded by then.
+        WithdrawalRefund = "withdrawal_refund",
     }
 }
 
@@ -42,6 +44,7 @@ impl ClockKind {
             ClockKind::RefundDue => "STK-2",
             ClockKind::WithdrawalWindow => "WDR-1",
             ClockKind::ReturnBy => "WDR-2",
+            ClockKind::WithdrawalRefund => "WDR-5",
         }
     }
 }
@@ -231,6 +234,30 @@ pub fn return_clock(profile: &Profile, order_number: &str, return_by: Date) -> C
         order_number: order_number.to_owned(),
         due_at: end_of(profile, return_by),
     }
+}
+
+/// WDR-5: the day a return received at `received_at`, notified at `notified_at`, is to be
+/// refunded by: the profile's days from the goods' arrival (`paris`, `atelier`), or from
+/// the notice once they arrived (`milano`).
+pub fn withdrawal_refund_clock(
+    profile: &Profile,
+    order_number: &str,
+    notified_at: i64,
+    received_at: i64,
+) -> Option<Clock> {
+    let from = match profile.withdrawal.refund_clock {
+        crate::profile::RefundClock::GoodsReceived => received_at,
+        crate::profile::RefundClock::WithdrawalNotice => notified_at,
+    };
+    let due = add_clear_days(
+        day_of(profile, from)?,
+        profile.withdrawal.refund_within_days,
+    );
+    Some(Clock {
+        kind: ClockKind::WithdrawalRefund,
+        order_number: order_number.to_owned(),
+        due_at: end_of(profile, due),
+    })
 }
 
 /// The board: every clock, the soonest due first.

@@ -228,6 +228,11 @@ impl Order {
                     l.cancelled += u.quantity;
                 }
             }
+            Effect::ReturnUnits(u) => {
+                if let Some(l) = self.lines.iter_mut().find(|l| l.line_no == u.line_no) {
+                    l.returned += u.quantity;
+                }
+            }
             Effect::Abandon => self.abandoned = true,
             Effect::Resend => self.resent = true,
             Effect::Status { to, .. } => self.status = *to,
@@ -268,6 +273,8 @@ pub enum OrderEvent {
     /// STK-3, and the customer's choice of cancellation after a stock-out: units not yet
     /// shipped are cancelled.
     CancelUnits { units: Vec<Units> },
+    /// WDR-4: withdrawn units came back and were accepted.
+    ReturnUnits { units: Vec<Units> },
 }
 
 named_states! {
@@ -303,6 +310,8 @@ pub enum Effect {
     },
     /// Units no longer due: their stock is released and, when paid, refunded.
     CancelUnits(Units),
+    /// WDR-4: units back from the customer, accepted.
+    ReturnUnits(Units),
     Abandon,
     /// DLV-5: the parcels returned undelivered stop counting (their units are cancelled
     /// here by [`Effect::CancelUnits`], now due on the new order).
@@ -494,6 +503,22 @@ fn changes(order: &Order, event: &OrderEvent, profile: &Profile) -> Result<Vec<E
                     "the customer chooses (an equivalent piece, waiting, or cancellation)",
                 )),
             }
+        }
+        OrderEvent::ReturnUnits { units } => {
+            if order.payment != PaymentState::Paid {
+                return Err(wrong_status(order, "given back"));
+            }
+            // Only units delivered, and not already back.
+            let units = checked_units(
+                order,
+                units,
+                |o, n| {
+                    let returned = o.line(n).map(|l| l.returned).unwrap_or(0);
+                    (o.delivered(n) - returned).max(0)
+                },
+                "lines",
+            )?;
+            Ok(units.into_iter().map(Effect::ReturnUnits).collect())
         }
         OrderEvent::CancelUnits { units } => {
             if !matches!(

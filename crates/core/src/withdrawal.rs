@@ -20,6 +20,14 @@ named_states! {
     /// A withdrawal: pieces to send back (authorised, WDR-2), or nothing to send back.
     WithdrawalState {
         Authorised = "authorised",
+        /// WDR-4: the pieces are back, to inspect.
+        Received = "received",
+        /// WDR-4: inspected and accepted: refunded in full.
+        Accepted = "accepted",
+        /// WDR-4: accepted with a reduced refund (wear).
+        Reduced = "reduced",
+        /// WDR-4: refused (worn, altered, papers missing), sent back at the customer's cost.
+        Refused = "refused",
         /// Everything withdrawn was cancelled before it left.
         Closed = "closed",
     }

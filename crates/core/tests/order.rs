@@ -294,7 +294,10 @@ fn an_event() -> impl Strategy<Value = OrderEvent> {
             ])
         )
             .prop_map(|(units, resolution)| OrderEvent::StockOut { units, resolution }),
-        some_units.prop_map(|units| OrderEvent::CancelUnits { units }),
+        some_units
+            .clone()
+            .prop_map(|units| OrderEvent::CancelUnits { units }),
+        some_units.prop_map(|units| OrderEvent::ReturnUnits { units }),
     ]
 }
 
@@ -334,6 +337,8 @@ proptest! {
                 // Never more units cancelled and shipped than ordered.
                 prop_assert!(l.cancelled >= 0 && l.cancelled <= l.quantity);
                 prop_assert!(o.shipped(l.line_no) + l.cancelled <= l.quantity, "{:?}", o);
+                // WDR-4: only delivered units come back.
+                prop_assert!(l.returned >= 0 && l.returned <= o.delivered(l.line_no), "{:?}", o);
             }
             // A delivered parcel stays delivered (DLV-6: risk has passed).
             for s in &o.shipments {

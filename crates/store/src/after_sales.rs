@@ -37,6 +37,24 @@ pub trait AfterSalesTx: Send {
     /// An order's withdrawals, read in this transaction.
     async fn withdrawals_in_tx(&mut self, order_id: &str) -> Result<Vec<Withdrawal>>;
 
+    /// WDR-4: the pieces of an authorised return came back; `false` when it was not
+    /// awaited.
+    async fn receive_withdrawal(&mut self, id: &str, staff_id: &str, now_ms: i64) -> Result<bool>;
+
+    /// WDR-4: a received return inspected (`accepted`, `reduced` or `refused`); `false`
+    /// when it was not waiting for its inspection.
+    async fn inspect_withdrawal(
+        &mut self,
+        id: &str,
+        outcome: ecrin_core::withdrawal::WithdrawalState,
+        staff_id: &str,
+        reason: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool>;
+
+    /// WDR-5: the refund made for an accepted return.
+    async fn set_withdrawal_refund(&mut self, id: &str, refund_id: &str) -> Result<()>;
+
     async fn insert_ticket(&mut self, t: &Ticket) -> Result<()>;
 
     /// False when the ticket is unknown or already answered.
@@ -135,6 +153,44 @@ impl<W: Writer> AfterSalesTx for W {
             .bind(&w.pickup_date)
             .bind(w.by_guest)
             .bind(&w.ip)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn receive_withdrawal(&mut self, id: &str, staff_id: &str, now_ms: i64) -> Result<bool> {
+        let done = query(RECEIVE_WITHDRAWAL)
+            .bind(id)
+            .bind(staff_id)
+            .bind(now_ms)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn inspect_withdrawal(
+        &mut self,
+        id: &str,
+        outcome: ecrin_core::withdrawal::WithdrawalState,
+        staff_id: &str,
+        reason: Option<&str>,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let done = query(INSPECT_WITHDRAWAL)
+            .bind(id)
+            .bind(outcome.as_str())
+            .bind(staff_id)
+            .bind(reason)
+            .bind(now_ms)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_withdrawal_refund(&mut self, id: &str, refund_id: &str) -> Result<()> {
+        query(SET_WITHDRAWAL_REFUND)
+            .bind(id)
+            .bind(refund_id)
             .execute(&mut *self)
             .await?;
         Ok(())
@@ -290,18 +346,29 @@ impl From<TicketRow> for Ticket {
 }
 
 const WITHDRAWALS_OF: &str = "SELECT id, order_id, notified_at, outcome, exchange_sku, \
-     cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip \
+     cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip, \
+     received_at, received_by, inspected_at, inspected_by, inspection_reason, refund_id \
      FROM withdrawals WHERE order_id = $1 ORDER BY notified_at, id";
 
 const WITHDRAWAL_BY_ID: &str = "SELECT id, order_id, notified_at, outcome, exchange_sku, \
-     cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip \
+     cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip, \
+     received_at, received_by, inspected_at, inspected_by, inspection_reason, refund_id \
      FROM withdrawals WHERE id = $1";
 
 const RETURNS_AWAITED: &str = "SELECT w.id, w.order_id, w.notified_at, w.outcome, \
      w.exchange_sku, w.cancelled, w.send_back, w.status, w.return_by, w.return_paid_by, \
-     w.pickup_date, w.by_guest, w.ip, o.number AS order_number FROM withdrawals w \
-     JOIN orders o ON o.id = w.order_id WHERE w.status = 'authorised' \
+     w.pickup_date, w.by_guest, w.ip, w.received_at, w.received_by, w.inspected_at, \
+     w.inspected_by, w.inspection_reason, w.refund_id, o.number AS order_number FROM withdrawals w \
+     JOIN orders o ON o.id = w.order_id WHERE w.status IN ('authorised', 'received') \
      ORDER BY w.notified_at, w.id";
+
+const RECEIVE_WITHDRAWAL: &str = "UPDATE withdrawals SET status = 'received', \
+     received_by = $2, received_at = $3 WHERE id = $1 AND status = 'authorised'";
+
+const INSPECT_WITHDRAWAL: &str = "UPDATE withdrawals SET status = $2, inspected_by = $3, \
+     inspection_reason = $4, inspected_at = $5 WHERE id = $1 AND status = 'received'";
+
+const SET_WITHDRAWAL_REFUND: &str = "UPDATE withdrawals SET refund_id = $2 WHERE id = $1";
 
 const INSERT_WITHDRAWAL: &str = "INSERT INTO withdrawals (id, order_id, notified_at, outcome, \
      exchange_sku, cancelled, send_back, status, return_by, return_paid_by, pickup_date, \
@@ -329,6 +396,14 @@ pub struct Withdrawal {
     #[serde(deserialize_with = "crate::rows::int_bool")]
     pub by_guest: bool,
     pub ip: String,
+    /// WDR-4: when the pieces came back, and who took them in.
+    pub received_at: Option<i64>,
+    pub received_by: Option<String>,
+    pub inspected_at: Option<i64>,
+    pub inspected_by: Option<String>,
+    pub inspection_reason: Option<String>,
+    /// WDR-5: the refund made on acceptance.
+    pub refund_id: Option<String>,
 }
 
 #[derive(serde::Deserialize)]

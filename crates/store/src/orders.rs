@@ -161,6 +161,14 @@ pub trait OrdersTx: Send {
         quantity: i64,
     ) -> Result<bool>;
 
+    /// WDR-4: units of a line come back from the customer, never more than were kept.
+    async fn return_line_units(
+        &mut self,
+        order_id: &str,
+        line_no: i64,
+        quantity: i64,
+    ) -> Result<bool>;
+
     /// DLV-3: a parcel and its units.
     async fn insert_shipment(&mut self, s: &Shipment) -> Result<()>;
 
@@ -590,6 +598,21 @@ impl<W: Writer> OrdersTx for W {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn return_line_units(
+        &mut self,
+        order_id: &str,
+        line_no: i64,
+        quantity: i64,
+    ) -> Result<bool> {
+        let done = query(RETURN_LINE_UNITS)
+            .bind(order_id)
+            .bind(line_no)
+            .bind(quantity)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_shipment(&mut self, s: &Shipment) -> Result<()> {
         query(INSERT_SHIPMENT)
             .bind(&s.id)
@@ -832,6 +855,9 @@ pub const APPLY_ORDER_STATES: &str = "UPDATE orders SET status = $5, payment_sta
 /// Units of a line no longer due (STK-1, STK-3), never more than are left.
 pub const CANCEL_LINE_UNITS: &str = "UPDATE order_lines SET cancelled = cancelled + $3 \
      WHERE order_id = $1 AND line_no = $2 AND cancelled + $3 <= quantity";
+
+pub const RETURN_LINE_UNITS: &str = "UPDATE order_lines SET returned = returned + $3 \
+     WHERE order_id = $1 AND line_no = $2 AND returned + $3 <= quantity - cancelled";
 
 pub const INSERT_SHIPMENT: &str = "INSERT INTO shipments (id, order_id, state, carrier, \
      tracking_number, shipped_at, shipped_by) VALUES ($1, $2, $3, $4, $5, $6, $7)";

@@ -856,3 +856,10 @@ reason-empty = choose at least one piece
 reason-quantity_not_positive = choose at least one
 error-withdrawal-window-closed = The withdrawal period for this piece has ended.
 error-withdrawal-excluded-custom = A piece made to your specification or engraved cannot be withdrawn from.
+
+## WDR-4, WDR-5: the return inspected
+email-return-inspected-subject = Your return for order { $number }
+email-return-accepted = The pieces you sent back for order { $number } have arrived and are accepted: we are refunding { $amount } to the payment method you used; the credit note follows.
+email-return-reduced = The pieces you sent back for order { $number } have arrived. Because of their condition ({ $reason }), we refund { $amount } to the payment method you used; the credit note follows.
+email-return-refused = The pieces you sent back for order { $number } have arrived but cannot be accepted: { $reason }. They will be sent back to you, at your cost.
+deadline-withdrawal-refund = Refund of a return

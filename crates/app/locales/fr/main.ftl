@@ -856,3 +856,10 @@ reason-empty = choisissez au moins une pièce
 reason-quantity_not_positive = choisissez-en au moins une
 error-withdrawal-window-closed = Le délai de rétractation de cette pièce est écoulé.
 error-withdrawal-excluded-custom = Une pièce réalisée selon vos spécifications ou gravée ne peut faire l'objet d'une rétractation.
+
+## WDR-4, WDR-5 : le retour vérifié
+email-return-inspected-subject = Votre retour pour la commande { $number }
+email-return-accepted = Les pièces que vous avez renvoyées pour la commande { $number } sont arrivées et acceptées : nous vous remboursons { $amount } sur le moyen de paiement utilisé ; l'avoir suit.
+email-return-reduced = Les pièces que vous avez renvoyées pour la commande { $number } sont arrivées. En raison de leur état ({ $reason }), nous vous remboursons { $amount } sur le moyen de paiement utilisé ; l'avoir suit.
+email-return-refused = Les pièces que vous avez renvoyées pour la commande { $number } sont arrivées mais ne peuvent être acceptées : { $reason }. Elles vous seront renvoyées, à vos frais.
+deadline-withdrawal-refund = Remboursement d'un retour

@@ -856,3 +856,10 @@ reason-empty = scegli almeno un pezzo
 reason-quantity_not_positive = scegline almeno uno
 error-withdrawal-window-closed = Il termine di recesso per questo pezzo è scaduto.
 error-withdrawal-excluded-custom = Un pezzo realizzato su tue indicazioni o inciso non può essere oggetto di recesso.
+
+## WDR-4, WDR-5: il reso verificato
+email-return-inspected-subject = Il tuo reso per l'ordine { $number }
+email-return-accepted = I pezzi che hai rispedito per l'ordine { $number } sono arrivati e accettati: ti rimborsiamo { $amount } sul metodo di pagamento utilizzato; la nota di credito segue.
+email-return-reduced = I pezzi che hai rispedito per l'ordine { $number } sono arrivati. A causa del loro stato ({ $reason }), ti rimborsiamo { $amount } sul metodo di pagamento utilizzato; la nota di credito segue.
+email-return-refused = I pezzi che hai rispedito per l'ordine { $number } sono arrivati ma non possono essere accettati: { $reason }. Ti saranno rispediti, a tue spese.
+deadline-withdrawal-refund = Rimborso di un reso

@@ -2299,6 +2299,88 @@ async fn wdr_1_wdr_2_wdr_7_the_withdrawal_function() {
             (400, Some("more_than_left")),
             "{p}"
         );
+        // WDR-4, WDR-5: the parcel comes back, is accepted, and the ring is refunded with
+        // its credit note (the order keeps a piece: no delivery charge); the unit is back
+        // in stock; the refund's clock runs between the two.
+        let rid = w["id"].as_str().unwrap_or_default().to_owned();
+        let ring_price = {
+            let (_, o) = call(
+                &app,
+                "GET",
+                &format!("/api/v1/orders/{number}"),
+                &token,
+                None,
+            )
+            .await;
+            assert_eq!(o["returns"][0]["status"], "authorised", "{o}");
+            o["lines"][0]["unit_price_incl_vat"]["amount"]
+                .as_i64()
+                .unwrap_or_default()
+        };
+        let receive = format!("/api/v1/admin/returns/{rid}/receive");
+        let (status, r) = call(&app, "POST", &receive, &token, None).await;
+        assert_eq!(status, 403, "not the customer: {r}");
+        let (status, r) = call(&app, "POST", &receive, &admin, None).await;
+        assert_eq!(
+            (status, r["status"].as_str()),
+            (200, Some("received")),
+            "{r}"
+        );
+        let (status, _) = call(&app, "POST", &receive, &admin, None).await;
+        assert_eq!(status, 409, "received once");
+        let clocks = board(&app, &admin).await;
+        assert!(
+            clocks
+                .iter()
+                .any(|(kind, rule, ..)| kind == "withdrawal_refund" && rule == "WDR-5"),
+            "{clocks:?}"
+        );
+        let inspect = format!("/api/v1/admin/returns/{rid}/inspect");
+        let (status, p) = call(
+            &app,
+            "POST",
+            &inspect,
+            &admin,
+            Some(json!({"outcome": "refused"})),
+        )
+        .await;
+        assert_eq!(status, 400, "a refusal says why: {p}");
+        let (status, i) = call(
+            &app,
+            "POST",
+            &inspect,
+            &admin,
+            Some(json!({"outcome": "accepted"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{i}");
+        assert_eq!(i["return"]["status"], "accepted");
+        assert_eq!(i["refund"]["amount"]["amount"], ring_price, "{i}");
+        assert!(i["refund"]["credit_note"].is_string(), "{i}");
+        let (status, _) = call(
+            &app,
+            "POST",
+            &inspect,
+            &admin,
+            Some(json!({"outcome": "accepted"})),
+        )
+        .await;
+        assert_eq!(status, 409, "inspected once");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["lines"][0]["returned"], 1, "{o}");
+        assert!(
+            !board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, ..)| kind == "withdrawal_refund")
+        );
         // A guest: the wrong address answers as an unknown order.
         let guest = |mail: &str, q: i64| {
             json!({"order_number": number, "email": mail,
@@ -2453,4 +2535,123 @@ async fn wdr_7_a_guest_withdraws_in_two_steps_from_the_footer_link() {
     again.push(("q_1", "2".into()));
     let (status, html) = step(again).await;
     assert_eq!(status, 422, "{html}");
+}
+
+/// Checks WDR-4 on `paris` and both databases: a return accepted with a reduced refund for
+/// wear (less than the full refund, with its reason), and one refused for missing papers:
+/// nothing refunded, nothing back in stock, the customer told why.
+#[tokio::test]
+async fn wdr_4_a_return_reduced_for_wear_or_refused_for_missing_papers() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        let email = "pia@example.fr";
+        let (token, number) = placed(&app, email).await;
+        pay(&app, &token, &number).await;
+        for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
+            let (status, p) = call(
+                &app,
+                "POST",
+                &format!("/api/v1/admin/orders/{number}/{what}"),
+                &admin,
+                Some(body),
+            )
+            .await;
+            assert!(status == 200 || status == 201, "{p}");
+        }
+        let withdraw = |line: i64| {
+            let (app, token, number) = (&app, &token, &number);
+            async move {
+                let (status, w) = call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/orders/{number}/withdrawals"),
+                    token,
+                    Some(
+                        json!({"lines": [{"line_id": format!("{number}-{line}"), "quantity": 1}]}),
+                    ),
+                )
+                .await;
+                assert_eq!(status, 201, "{w}");
+                let id = w["id"].as_str().unwrap_or_default().to_owned();
+                let (status, _) = call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/admin/returns/{id}/receive"),
+                    &admin_token(app).await,
+                    None,
+                )
+                .await;
+                assert_eq!(status, 200);
+                (
+                    id,
+                    w["refund_estimate"]["amount"].as_i64().unwrap_or_default(),
+                )
+            }
+        };
+        let (first, full) = withdraw(1).await;
+        let inspect = |id: &str, body: Value| {
+            let (app, admin, id) = (&app, &admin, id.to_owned());
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/admin/returns/{id}/inspect"),
+                    admin,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let (status, p) = inspect(
+            &first,
+            json!({"outcome": "reduced", "refund_amount": full, "reason": "rayures"}),
+        )
+        .await;
+        assert_eq!(
+            (status, p["errors"][0]["code"].as_str()),
+            (400, Some("less_than_the_full_refund")),
+            "{p}"
+        );
+        let (status, i) = inspect(
+            &first,
+            json!({"outcome": "reduced", "refund_amount": full - 5000,
+            "reason": "Rayures sur le jonc"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{i}");
+        assert_eq!(i["return"]["status"], "reduced");
+        assert_eq!(i["refund"]["amount"]["amount"], full - 5000);
+        let told = &outbox(&app, email).await;
+        assert!(told.iter().any(|m| {
+            m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Rayures sur le jonc")
+        }));
+        let (second, _) = withdraw(2).await;
+        let (status, i) = inspect(
+            &second,
+            json!({"outcome": "refused",
+            "reason": "Certificat et facture absents du colis"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{i}");
+        assert_eq!(i["return"]["status"], "refused");
+        assert_eq!(i["refund"], Value::Null);
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["lines"][1]["returned"], 0, "refused: not taken back: {o}");
+        assert_eq!(o["refunds"].as_array().map(Vec::len), Some(1), "{o}");
+        assert_eq!(
+            o["returns"][1]["inspection_reason"],
+            "Certificat et facture absents du colis"
+        );
+    }
 }

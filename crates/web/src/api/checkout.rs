@@ -322,6 +322,8 @@ pub struct OrderLineDto {
     pub status: String,
     /// Units no longer due (a stock-out, a cancellation by the house).
     pub cancelled: i64,
+    /// WDR-4: units back from the customer, accepted.
+    pub returned: i64,
     /// DLV-6: when the line's last unit due was delivered; its clocks start there.
     pub delivered_at: Option<String>,
     /// WDR-1: the last day to withdraw, once the whole order is delivered (the period runs
@@ -411,6 +413,8 @@ pub struct OrderDto {
     /// DLV-5: the new orders placed to send this order's returned pieces again (one at a
     /// time; a lapsed one is `cancelled`).
     pub redeliveries: Vec<RedeliveryDto>,
+    /// WDR-2, WDR-4: the withdrawals' returns, as they stand.
+    pub returns: Vec<super::withdrawals::ReturnDto>,
 }
 
 /// DLV-5: a new order sending again the pieces of an order returned undelivered.
@@ -533,8 +537,13 @@ pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, Ap
     let shipments = ecrin_app::fulfilment::shipments(&state.app, &o).await?;
     let stock_outs = ecrin_app::cancellations::stockouts_of(&state.app, &o).await?;
     let links = ecrin_app::redelivery::links(&state.app, &o).await?;
+    let returns = ecrin_app::withdrawals::of_order(&state.app, &o).await?;
     let id = o.id.clone();
     let mut dto = order_dto_with(state, o, &papers, &shipments)?;
+    dto.returns = returns
+        .iter()
+        .map(|w| super::withdrawals::return_dto(&dto.number, w))
+        .collect();
     for r in links {
         if r.order_id == id {
             dto.redelivery_of = Some(r.of_order_number);
@@ -697,6 +706,7 @@ fn order_dto_with(
                 withdrawable: l.withdrawable,
                 status: line_state(l),
                 cancelled: l.cancelled,
+                returned: l.returned,
                 delivered_at: delivered_of(l.line_no).map(rfc3339),
                 withdrawal_deadline: window_from
                     .filter(|_| l.withdrawable)
@@ -709,6 +719,7 @@ fn order_dto_with(
         stock_outs: Vec::new(),
         redelivery_of: None,
         redeliveries: Vec::new(),
+        returns: Vec::new(),
         shipments: shipments
             .iter()
             .map(|s| ShipmentDto {

@@ -11,7 +11,7 @@ mod fulfilment;
 mod messages;
 mod openapi;
 mod test_mode;
-mod withdrawals;
+pub(crate) mod withdrawals;
 
 use crate::AppState;
 use crate::error::{ApiError, rejection};
@@ -101,6 +101,14 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(withdrawals::withdraw),
         )
         .route("/api/v1/withdrawals", post(withdrawals::withdraw_as_guest))
+        .route(
+            "/api/v1/admin/returns/{id}/receive",
+            post(withdrawals::receive),
+        )
+        .route(
+            "/api/v1/admin/returns/{id}/inspect",
+            post(withdrawals::inspect),
+        )
         .route(
             "/api/v1/orders/{number}/redelivery",
             post(fulfilment::redelivery),

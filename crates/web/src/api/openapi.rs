@@ -63,6 +63,8 @@ use utoipa::OpenApi;
         super::fulfilment::redelivery,
         super::withdrawals::withdraw,
         super::withdrawals::withdraw_as_guest,
+        super::withdrawals::receive,
+        super::withdrawals::inspect,
         super::documents::refund_destination,
         super::checkout::publish_terms,
         super::checkout::set_dispute,

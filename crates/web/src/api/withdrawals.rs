@@ -200,3 +200,126 @@ pub(crate) async fn withdraw_as_guest(
     )
     .await
 }
+
+/// WDR-2, WDR-4: a return as the order and the staff see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReturnDto {
+    pub id: String,
+    /// `authorised`, `received`, then `accepted`, `reduced` or `refused`; `closed` when
+    /// everything was cancelled before it left.
+    pub status: String,
+    pub notified_at: String,
+    pub send_back: Vec<WithdrawalLineDto>,
+    pub return_by: Option<String>,
+    pub pickup_date: Option<String>,
+    pub received_at: Option<String>,
+    pub inspected_at: Option<String>,
+    pub inspection_reason: Option<String>,
+}
+
+fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) fn return_dto(number: &str, w: &ecrin_store::Withdrawal) -> ReturnDto {
+    let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
+    ReturnDto {
+        id: w.id.clone(),
+        status: w.status.as_str().to_owned(),
+        notified_at: rfc3339(w.notified_at),
+        send_back: lines(number, &back),
+        return_by: w.return_by.clone(),
+        pickup_date: w.pickup_date.clone(),
+        received_at: w.received_at.map(rfc3339),
+        inspected_at: w.inspected_at.map(rfc3339),
+        inspection_reason: w.inspection_reason.clone(),
+    }
+}
+
+async fn number_of(state: &AppState, w: &ecrin_store::Withdrawal) -> Result<String, ApiError> {
+    Ok(withdrawals::order_number_of(&state.app, w).await?)
+}
+
+/// WDR-4: the parcel of an authorised return came back (warehouse, customer service,
+/// admin). A return not awaited is `409 wrong_status`.
+#[utoipa::path(post, path = "/api/v1/admin/returns/{id}/receive", params(("id" = String, Path)),
+    responses((status = 200, body = ReturnDto),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn receive(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ReturnDto>, ApiError> {
+    let staff = super::admin::staff_id(&bearer)?;
+    let w = withdrawals::receive(&state.app, staff, &id).await?;
+    let number = number_of(&state, &w).await?;
+    Ok(Json(return_dto(&number, &w)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectRequest {
+    /// `accepted`, `reduced` (with `refund_amount` and `reason`) or `refused` (with
+    /// `reason`: wear, alteration, invoice or certificate missing).
+    pub outcome: String,
+    pub refund_amount: Option<i64>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct InspectedDto {
+    #[serde(rename = "return")]
+    pub the_return: ReturnDto,
+    /// WDR-5: the refund made, with its credit note.
+    #[schema(value_type = Option<Object>)]
+    pub refund: Option<serde_json::Value>,
+}
+
+/// WDR-4, WDR-5, INV-3: a received return inspected: accepted (back in stock, refunded in
+/// full through the provider with a credit note), reduced (a smaller refund, for wear), or
+/// refused (nothing refunded; the pieces go back at the customer's cost).
+#[utoipa::path(post, path = "/api/v1/admin/returns/{id}/inspect", params(("id" = String, Path)),
+    request_body = InspectRequest,
+    responses((status = 200, body = InspectedDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn inspect(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<InspectRequest>,
+) -> Result<Json<InspectedDto>, ApiError> {
+    let staff = super::admin::staff_id(&bearer)?;
+    let (w, refund) = withdrawals::inspect(
+        &state.app,
+        staff,
+        &id,
+        withdrawals::Inspection {
+            outcome: req.outcome,
+            refund_amount: req.refund_amount,
+            reason: req.reason,
+        },
+    )
+    .await?;
+    state.cache.invalidate();
+    let number = number_of(&state, &w).await?;
+    Ok(Json(InspectedDto {
+        the_return: return_dto(&number, &w),
+        refund: refund.map(|d| {
+            serde_json::json!({
+                "id": d.refund.id,
+                "amount": money(&state, d.refund.amount),
+                "status": d.refund.status.as_str(),
+                "credit_note": d.credit_note.map(|n| n.number),
+            })
+        }),
+    }))
+}
