@@ -579,16 +579,29 @@ async fn prv_2_a_customer_downloads_their_data_in_the_browser() {
 }
 
 async fn fill(c: &Client, id: &str, value: &str) {
-    let field = c
-        .wait()
-        .for_element(Locator::Id(id))
+    // A page still settling (a script's reload) can replace the field under the driver:
+    // it is found again, a few times.
+    let mut last = String::new();
+    for _ in 0..5 {
+        let field = c
+            .wait()
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        match async {
+            field.clear().await?;
+            field.send_keys(value).await
+        }
         .await
-        .unwrap_or_else(|e| panic!("{id}: {e}"));
-    field.clear().await.unwrap_or_else(|e| panic!("{id}: {e}"));
-    field
-        .send_keys(value)
-        .await
-        .unwrap_or_else(|e| panic!("{id}: {e}"));
+        {
+            Ok(()) => return,
+            Err(e) => {
+                last = e.to_string();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    }
+    panic!("{id}: {last}");
 }
 
 /// Checks ACC-6, CHK-2, CHK-5, CHK-7, CHK-12 on each profile: from the basket, a customer
@@ -1087,7 +1100,9 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         refuse_cookies_if_asked(&guest).await;
-        // The choice of cookies reloads the page: the footer is read on the page after.
+        // The choice of cookies reloads the page: once it is recorded, the footer is read
+        // on a page loaded after.
+        consent_becomes(&guest, "p0.a0.").await;
         guest
             .goto(&app.url(&format!("/{lang}/")))
             .await
