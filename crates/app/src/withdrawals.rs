@@ -284,7 +284,7 @@ pub async fn withdraw(
                             "by_guest": w.by_guest, "ip": w.ip}),
     )
     .await?;
-    tell(app, tx.as_mut(), &order, &w, &plan.cancel, &plan.send_back).await?;
+    tell(app, tx.as_mut(), &order, &w).await?;
     tx.commit().await?;
     // Units not yet shipped: cancelled at once, and what was paid for them refunded.
     let refund = if plan.cancel.is_empty() {
@@ -423,8 +423,6 @@ async fn tell(
     tx: &mut dyn ecrin_store::Tx,
     order: &Order,
     w: &Withdrawal,
-    _cancel: &[Units],
-    _back: &[Units],
 ) -> Result<(), AppError> {
     let summary = crate::checkout::document(order)?;
     let lang = crate::documents::order_lang(&app.profile, order);
