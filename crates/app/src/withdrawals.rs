@@ -759,3 +759,17 @@ async fn tell_inspected(
     )
     .await
 }
+
+/// WDR-4: the returns awaited or waiting for their inspection, with their orders, for the
+/// staff who take them in.
+pub async fn awaited(app: &App, staff_id: &str) -> Result<Vec<(Withdrawal, Order)>, AppError> {
+    let s = crate::backoffice::staff(app, staff_id).await?;
+    crate::backoffice::require(&s, RECEIVING)?;
+    let mut list = Vec::new();
+    for (w, number) in app.store.returns_awaited().await? {
+        if let Some(o) = app.store.order_by_number(&number).await? {
+            list.push((w, o));
+        }
+    }
+    Ok(list)
+}

@@ -973,6 +973,20 @@ async fn into_view(c: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("{css}: {e}"));
 }
 
+/// Waits until nothing matches `css` any more.
+async fn gone_within(c: &Client, css: &str) {
+    for _ in 0..50 {
+        if c.find_all(Locator::Css(css))
+            .await
+            .is_ok_and(|v| v.is_empty())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: still there");
+}
+
 /// Waits until `css` matches `n` elements or more.
 async fn count_within(c: &Client, css: &str, n: usize) {
     let mut seen = 0;
@@ -1134,6 +1148,45 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
             subject.contains(&number) && subject.contains(':'),
             "{profile}: the receipt with its time: {subject}"
         );
+
+        // WDR-4: the parcel comes back; staff take it in and accept it from the returns
+        // page.
+        desk.goto(&app.url(&format!("/{lang}/staff/returns")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        click(&desk, "form[id^='form-receive-'] button[type=submit]").await;
+        url_within(&desk, "/staff/returns").await;
+        count_within(&desk, "form[id^='form-inspect-']", 1).await;
+        shot(&desk, &format!("staff-return-received-{profile}")).await;
+        click(&desk, "form[id^='form-inspect-'] button[type=submit]").await;
+        gone_within(&desk, "form[id^='form-inspect-']").await;
+
+        // WDR-5, INV-3: the customer sees the return accepted and downloads the credit
+        // note from the order's page.
+        phone.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+        count_within(&phone, ".after-sales li", 1).await;
+        count_within(&phone, "a[id^='doc-credit-note-']", 1).await;
+        into_view(&phone, ".after-sales").await;
+        shot(&phone, &format!("my-order-return-accepted-{profile}")).await;
+        let href = phone
+            .find(Locator::Css("a[id^='doc-credit-note-']"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .attr("href")
+            .await
+            .unwrap_or_default()
+            .unwrap_or_default();
+        // The download as the browser makes it, with the customer's session.
+        let head = phone
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0]).then(r => r.arrayBuffer()).then(b =>
+                   done(String.fromCharCode(...new Uint8Array(b.slice(0, 5)))));",
+                vec![serde_json::json!(href)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(head, serde_json::json!("%PDF-"), "{profile}: {href}");
         let _ = guest.close().await;
         let _ = phone.close().await;
         let _ = desk.close().await;

@@ -26,6 +26,7 @@ use serde::de::DeserializeOwned;
 
 mod fulfilment;
 mod orders;
+mod returns;
 
 /// The back office's pages.
 pub(crate) fn routes() -> Router<AppState> {
@@ -61,6 +62,8 @@ pub(crate) fn routes() -> Router<AppState> {
             "/{lang}/staff/terms",
             get(orders::terms).post(orders::publish_terms),
         )
+        .route("/{lang}/staff/returns", get(returns::list))
+        .route("/{lang}/staff/returns/{id}/{action}", post(returns::act))
         .route("/{lang}/staff/tickets", get(tickets))
         .route("/{lang}/staff/tickets/{id}/answer", post(answer))
         .route("/{lang}/staff/quotes", get(quotes))
@@ -222,6 +225,7 @@ impl StaffPage {
             (format!("/{code}/staff/tickets"), t.t("staff-tickets")),
             (format!("/{code}/staff/quotes"), t.t("staff-quotes")),
             (format!("/{code}/staff/orders"), t.t("staff-orders")),
+            (format!("/{code}/staff/returns"), t.t("staff-returns")),
             (format!("/{code}/staff/deadlines"), t.t("staff-deadlines")),
             (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];

@@ -392,6 +392,8 @@ struct OrderInfo {
     refund_choices: Vec<(String, String)>,
     /// WDR-7: the withdrawal function, while a piece may be withdrawn from.
     withdraw_open: bool,
+    /// WDR-2, WDR-4: the order's returns and claims, where each stands: (id, what).
+    after_sales: Vec<(String, String)>,
 }
 
 /// STK-1: units out of stock and what the customer may choose instead.
@@ -742,6 +744,7 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         redelivery_links: Vec::new(),
         refund_choices: Vec::new(),
         withdraw_open: false,
+        after_sales: Vec::new(),
     }
 }
 
@@ -991,6 +994,43 @@ fn timeline(
         .collect()
 }
 
+/// WDR-2, WDR-4: each return of the order, its pieces and where it stands.
+async fn after_sales(state: &AppState, lang: Lang, o: &Order) -> Vec<(String, String)> {
+    let t = Tr::new(lang);
+    let tz = &state.app.profile.time_zone;
+    let returns = ecrin_app::withdrawals::of_order(&state.app, o)
+        .await
+        .unwrap_or_default();
+    returns
+        .into_iter()
+        .filter(|w| w.status != ecrin_core::withdrawal::WithdrawalState::Closed)
+        .map(|w| {
+            let back: Vec<ecrin_core::order::Units> =
+                serde_json::from_str(&w.send_back).unwrap_or_default();
+            let mut args = vec![
+                ("id", w.id.clone()),
+                ("at", super::legal::date(w.notified_at, lang, tz)),
+                (
+                    "items",
+                    ecrin_app::withdrawals::describe(o, &back).join(", "),
+                ),
+                (
+                    "status",
+                    t.t(&format!("return-status-{}", w.status.as_str())),
+                ),
+            ];
+            let text = match (&w.return_by, w.status) {
+                (Some(by), ecrin_core::withdrawal::WithdrawalState::Authorised) => {
+                    args.push(("by", by.clone()));
+                    t.with("order-return-awaited", &args)
+                }
+                _ => t.with("order-return", &args),
+            };
+            (format!("return-{}", w.id), text)
+        })
+        .collect()
+}
+
 /// An order of the customer's, as placed; another customer's is not found.
 pub(crate) async fn order_page(
     State(state): State<AppState>,
@@ -1073,6 +1113,7 @@ pub(crate) async fn order_page(
                 && ecrin_app::withdrawals::open_lines(&state.app, &o)
                     .await
                     .is_ok_and(|lines| lines.iter().any(|l| l.max > 0));
+            info.after_sales = after_sales(&state, lang, &o).await;
             info.refund_choices = refunds
                 .iter()
                 .filter(|r| {

@@ -1,0 +1,148 @@
+//! The back office's returns (WDR-4): the parcels of authorised returns awaited, taken in
+//! when they arrive, then inspected: accepted, accepted with a reduced refund for wear, or
+//! refused with its reason. Each form posts to the use case the API calls.
+
+use super::{Cell, FormField, Posted, StaffForm, StaffPage, StaffTable, StaffVisit, refused};
+use crate::AppState;
+use crate::storefront::account::no_store;
+use crate::storefront::legal::date;
+use crate::storefront::{PagePath, render};
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use ecrin_app::withdrawals;
+use ecrin_core::order::Units;
+use ecrin_core::withdrawal::WithdrawalState;
+use std::collections::HashMap;
+
+/// The returns to take in and to inspect, oldest notice first.
+pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
+    let page = StaffPage::new(&state, lang, &uri, t.t("staff-returns"), s.csrf).signed(t, &staff);
+    let awaited = match withdrawals::awaited(&state.app, &staff.id).await {
+        Ok(l) => l,
+        Err(e) => return refused(&state, lang, page, e),
+    };
+    let code = lang.code();
+    let tz = &state.app.profile.time_zone;
+    let mut rows = Vec::new();
+    let mut forms = Vec::new();
+    for (w, order) in &awaited {
+        let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
+        let pieces = withdrawals::describe(order, &back).join(", ");
+        rows.push(vec![
+            Cell::text(w.id.clone()),
+            Cell::link(
+                order.number.clone(),
+                format!("/{code}/staff/orders/{}", order.number),
+            ),
+            Cell::text(date(w.notified_at, lang, tz)),
+            Cell::text(pieces.clone()),
+            Cell::text(t.t(&format!("return-status-{}", w.status.as_str()))),
+            Cell::text(w.return_by.clone().unwrap_or_default()),
+        ]);
+        let base = format!("/{code}/staff/returns/{}", w.id);
+        let title = format!("{} · {} · {pieces}", w.id, order.number);
+        if w.status == WithdrawalState::Authorised {
+            forms.push(StaffForm {
+                id: format!("receive-{}", w.id),
+                action: format!("{base}/receive"),
+                title,
+                fields: Vec::new(),
+                submit: t.t("staff-return-receive"),
+            });
+        } else {
+            let full = withdrawals::refund_estimate(&state.app, order, &back);
+            forms.push(StaffForm {
+                id: format!("inspect-{}", w.id),
+                action: format!("{base}/inspect"),
+                title: format!(
+                    "{title} · {}",
+                    t.with("staff-return-full-refund", &[("amount", t.money(full))])
+                ),
+                fields: vec![
+                    FormField::new("outcome", t.t("staff-return-outcome"), "select").options(
+                        ["accepted", "reduced", "refused"]
+                            .iter()
+                            .enumerate()
+                            .map(|(i, o)| {
+                                (o.to_string(), t.t(&format!("return-status-{o}")), i == 0)
+                            })
+                            .collect(),
+                    ),
+                    FormField::new("refund_amount", t.t("staff-return-reduced-cents"), "number"),
+                    FormField::new("reason", t.t("staff-return-reason"), "text"),
+                ],
+                submit: t.t("staff-return-inspect"),
+            });
+        }
+    }
+    let page = StaffPage {
+        tables: vec![StaffTable {
+            title: t.t("staff-returns"),
+            empty: t.t("staff-no-returns"),
+            head: [
+                "staff-return",
+                "staff-order-number",
+                "staff-quote-when",
+                "staff-pieces",
+                "staff-status",
+                "staff-return-by",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows,
+        }],
+        forms,
+        ..page
+    };
+    no_store(render(&page))
+}
+
+/// Receives or inspects one return, then comes back to the list (or says why not).
+pub(super) async fn act(
+    State(state): State<AppState>,
+    PagePath((_, id, action)): PagePath<(String, String, String)>,
+    Posted { visit, form }: Posted<HashMap<String, String>>,
+) -> Response {
+    let page = visit.page(&state, "staff-returns");
+    let StaffVisit { lang, staff, .. } = visit;
+    let field = |name: &str| {
+        form.get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let done = match action.as_str() {
+        "receive" => withdrawals::receive(&state.app, &staff.id, &id)
+            .await
+            .map(|_| ()),
+        "inspect" => withdrawals::inspect(
+            &state.app,
+            &staff.id,
+            &id,
+            withdrawals::Inspection {
+                outcome: field("outcome").unwrap_or_default(),
+                // A figure that is not one is refused as the amount it should be.
+                refund_amount: field("refund_amount").map(|a| a.parse().unwrap_or(-1)),
+                reason: field("reason"),
+            },
+        )
+        .await
+        .map(|_| ()),
+        _ => Err(ecrin_app::AppError::NotFound),
+    };
+    match done {
+        Ok(()) => {
+            state.cache.invalidate();
+            Redirect::to(&format!("/{}/staff/returns", lang.code())).into_response()
+        }
+        Err(e) => refused(&state, lang, page, e),
+    }
+}
