@@ -118,6 +118,28 @@ pub(crate) async fn withdrawn(
     .await
 }
 
+/// DLV-4: the customer ends the contract of an order late in coming: the units not yet
+/// delivered are cancelled and refunded in full, the delivery charge with them when
+/// nothing is left to deliver.
+pub(crate) async fn late(
+    app: &App,
+    order: &Order,
+    units: Vec<Units>,
+) -> Result<Cancelled, AppError> {
+    let data = serde_json::json!({"lines": units});
+    apply(
+        app,
+        Actor::Customer(&order.customer_id),
+        &order.number,
+        OrderEvent::CancelUnits { units },
+        "late_delivery_cancelled",
+        "late_delivery",
+        data,
+        None,
+    )
+    .await
+}
+
 /// The reason of a cancellation by withdrawal (WDR-7).
 const WITHDRAWAL: &str = "withdrawal";
 

@@ -63,6 +63,12 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
             }
         }
     }
+    // DLV-4: additional deadlines set for late orders.
+    for (number, day) in app.store.late_deadlines().await? {
+        if let Ok(day) = day.parse() {
+            clocks.push(deadlines::late_delivery_clock(p, &number, day));
+        }
+    }
     for r in app.store.pending_refunds().await? {
         clocks.extend(deadlines::refund_clock(
             p,

@@ -20,6 +20,7 @@ pub mod fields;
 pub mod fulfilment;
 pub mod i18n;
 pub mod jobs;
+pub mod late_delivery;
 mod lifecycle;
 pub mod mailer;
 pub mod passwords;

@@ -6,6 +6,7 @@ use crate::Profile;
 use crate::calendar::{HolidayCountry, add_clear_days, add_working_days, next_working_day};
 use crate::order::OrderState;
 use crate::profile::{DayUnit, PaymentMethod};
+use crate::refusal::{Refusal, RefusalKind};
 use crate::states::named_states;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -30,6 +31,9 @@ named_states! {
         ReturnBy = "return_by",
         /// WDR-5: a return received is to be refunded by then.
         WithdrawalRefund = "withdrawal_refund",
+        /// DLV-4: the additional deadline a customer set for a late delivery; once it has
+        /// passed they may cancel.
+        LateDeliveryDeadline = "late_delivery_deadline",
     }
 }
 
@@ -45,6 +49,7 @@ impl ClockKind {
             ClockKind::WithdrawalWindow => "WDR-1",
             ClockKind::ReturnBy => "WDR-2",
             ClockKind::WithdrawalRefund => "WDR-5",
+            ClockKind::LateDeliveryDeadline => "DLV-4",
         }
     }
 }
@@ -258,6 +263,71 @@ pub fn withdrawal_refund_clock(
         order_number: order_number.to_owned(),
         due_at: end_of(profile, due),
     })
+}
+
+/// DLV-4: what a customer asks of an order late in coming.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LateAsk {
+    /// An additional deadline for the delivery, the last day it may come.
+    SetDeadline(Date),
+    /// The contract ended, the order cancelled and refunded in full.
+    Cancel,
+}
+
+/// The longest additional deadline a customer may set, in days from today.
+pub const LATE_DEADLINE_MAX_DAYS: u32 = 90;
+
+/// DLV-4: whether `ask` may be done on `today`, for an order to be delivered by `limit`
+/// ([`delivery_limit`]), whose date the customer declared `essential` or not, with the
+/// additional deadline `extra` they set, if any. Nothing is late until `limit` has passed;
+/// then the customer sets an additional deadline (a later one replaces it), and may cancel
+/// once it has passed too, or at once when the date was essential.
+pub fn late_delivery(
+    limit: Date,
+    today: Date,
+    essential: bool,
+    extra: Option<Date>,
+    ask: LateAsk,
+) -> Result<(), Refusal> {
+    let not_late = |detail: String| Refusal::of(RefusalKind::Rule, "delivery_not_late", detail);
+    if today <= limit {
+        return Err(not_late(format!(
+            "the order may be delivered until {limit}"
+        )));
+    }
+    match ask {
+        LateAsk::SetDeadline(d) => {
+            if d <= today {
+                return Err(Refusal::invalid("deadline", "after_today"));
+            }
+            if d > add_clear_days(today, LATE_DEADLINE_MAX_DAYS) {
+                return Err(Refusal::invalid("deadline", "within_90_days"));
+            }
+            if extra.is_some_and(|e| d <= e) {
+                return Err(Refusal::invalid("deadline", "later_than_the_one_set"));
+            }
+            Ok(())
+        }
+        LateAsk::Cancel if essential => Ok(()),
+        LateAsk::Cancel => match extra {
+            None => Err(not_late(
+                "set an additional deadline first: once it has passed, you may cancel".into(),
+            )),
+            Some(e) if today <= e => Err(not_late(format!(
+                "the order may still be delivered until {e}, the deadline you set"
+            ))),
+            Some(_) => Ok(()),
+        },
+    }
+}
+
+/// DLV-4: the additional deadline set for a late order.
+pub fn late_delivery_clock(profile: &Profile, order_number: &str, deadline: Date) -> Clock {
+    Clock {
+        kind: ClockKind::LateDeliveryDeadline,
+        order_number: order_number.to_owned(),
+        due_at: end_of(profile, deadline),
+    }
 }
 
 /// The board: every clock, the soonest due first.

@@ -2,7 +2,7 @@
 //! requests for made-to-order pieces, and withdrawals from a contract (WDR-1, WDR-2,
 //! WDR-7).
 
-use crate::exec::{Engine, Writer, query, query_as};
+use crate::exec::{Engine, Writer, query, query_as, query_scalar};
 use crate::sql::*;
 use crate::*;
 
@@ -27,6 +27,12 @@ pub trait AfterSales: Send + Sync {
     async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>>;
 
     async fn withdrawal_by_id(&self, id: &str) -> Result<Option<Withdrawal>>;
+
+    /// DLV-4: the additional deadline set for an order's late delivery.
+    async fn late_deadline(&self, order_id: &str) -> Result<Option<String>>;
+
+    /// DLV-4: the additional deadlines of orders still to deliver: (order number, day).
+    async fn late_deadlines(&self) -> Result<Vec<(String, String)>>;
 }
 
 #[async_trait]
@@ -54,6 +60,14 @@ pub trait AfterSalesTx: Send {
 
     /// WDR-5: the refund made for an accepted return.
     async fn set_withdrawal_refund(&mut self, id: &str, refund_id: &str) -> Result<()>;
+
+    /// DLV-4: sets (or moves later) an order's additional delivery deadline.
+    async fn set_late_deadline(
+        &mut self,
+        order_id: &str,
+        deadline: &str,
+        now_ms: i64,
+    ) -> Result<()>;
 
     async fn insert_ticket(&mut self, t: &Ticket) -> Result<()>;
 
@@ -83,6 +97,20 @@ impl<E: Engine> AfterSales for E {
             .bind(id)
             .fetch_optional(&mut self.reader().await?)
             .await
+    }
+
+    async fn late_deadline(&self, order_id: &str) -> Result<Option<String>> {
+        query_scalar(LATE_DEADLINE)
+            .bind(order_id)
+            .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
+    async fn late_deadlines(&self) -> Result<Vec<(String, String)>> {
+        let rows: Vec<LateRow> = query_as(LATE_DEADLINES)
+            .fetch_all(&mut self.reader().await?)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.number, r.deadline)).collect())
     }
 
     async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>> {
@@ -153,6 +181,21 @@ impl<W: Writer> AfterSalesTx for W {
             .bind(&w.pickup_date)
             .bind(w.by_guest)
             .bind(&w.ip)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_late_deadline(
+        &mut self,
+        order_id: &str,
+        deadline: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        query(SET_LATE_DEADLINE)
+            .bind(order_id)
+            .bind(deadline)
+            .bind(now_ms)
             .execute(&mut *self)
             .await?;
         Ok(())
@@ -354,6 +397,22 @@ const WITHDRAWAL_BY_ID: &str = "SELECT id, order_id, notified_at, outcome, excha
      cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip, \
      received_at, received_by, inspected_at, inspected_by, inspection_reason, refund_id \
      FROM withdrawals WHERE id = $1";
+
+#[derive(serde::Deserialize)]
+struct LateRow {
+    number: String,
+    deadline: String,
+}
+
+const LATE_DEADLINE: &str = "SELECT deadline FROM late_deliveries WHERE order_id = $1";
+
+const LATE_DEADLINES: &str = "SELECT o.number, l.deadline FROM late_deliveries l \
+     JOIN orders o ON o.id = l.order_id WHERE o.status IN ('being_prepared', 'shipped') \
+     ORDER BY l.deadline, o.number";
+
+const SET_LATE_DEADLINE: &str = "INSERT INTO late_deliveries (order_id, deadline, set_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (order_id) DO UPDATE SET deadline = excluded.deadline, \
+     set_at = excluded.set_at";
 
 const RETURNS_AWAITED: &str = "SELECT w.id, w.order_id, w.notified_at, w.outcome, \
      w.exchange_sku, w.cancelled, w.send_back, w.status, w.return_by, w.return_paid_by, \

@@ -95,6 +95,9 @@ pub struct CheckoutInput {
     pub pickup_boutique: Option<String>,
     pub gift: Option<GiftInput>,
     pub lang: Option<Lang>,
+    /// DLV-4: the customer declares the delivery date essential to them: once it is
+    /// missed, they may cancel at once.
+    pub delivery_date_essential: bool,
 }
 
 /// A line to order: from the basket, or entered by staff for a phone order.
@@ -133,6 +136,8 @@ pub struct Resolved {
     pub phone_order_by: Option<String>,
     /// DLV-5: the order whose pieces, returned undelivered, this one sends again.
     pub redelivery_of: Option<String>,
+    /// DLV-4: the delivery date declared essential.
+    pub delivery_date_essential: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +242,10 @@ pub struct Summary {
     /// rest (`total - store_credit`) is paid by the method chosen.
     #[serde(default)]
     pub store_credit: i64,
+    /// DLV-4: the customer declared the delivery date essential: once the latest delivery
+    /// date is missed, they may cancel at once, without setting an additional deadline.
+    #[serde(default)]
+    pub delivery_date_essential: bool,
 }
 
 impl Summary {
@@ -273,6 +282,7 @@ impl From<&Summary> for Resolved {
             lang: s.terms.language.parse().unwrap_or(Lang::Fr),
             phone_order_by: s.phone_order_by.clone(),
             redelivery_of: s.redelivery_of.clone(),
+            delivery_date_essential: s.delivery_date_essential,
         }
     }
 }
@@ -414,6 +424,7 @@ pub(super) fn resolve(
         lang,
         phone_order_by,
         redelivery_of: None,
+        delivery_date_essential: input.delivery_date_essential,
     })
 }
 
@@ -614,6 +625,7 @@ pub(super) async fn price(
         phone_order_by: r.phone_order_by.clone(),
         redelivery_of: r.redelivery_of.clone(),
         store_credit,
+        delivery_date_essential: r.delivery_date_essential,
     })
 }
 

@@ -8,7 +8,7 @@ use crate::support::{TestApp, matrix};
 use ecrin_store_tests::Db;
 use serde_json::{Value, json};
 
-async fn outbox(app: &TestApp, to: &str) -> Vec<Value> {
+pub(crate) async fn outbox(app: &TestApp, to: &str) -> Vec<Value> {
     app.get_json(&format!(
         "/api/v1/test/outbox?to={}",
         to.replace('@', "%40")
@@ -20,7 +20,7 @@ async fn outbox(app: &TestApp, to: &str) -> Vec<Value> {
 }
 
 /// A customer's order of two units of a piece and one of another, placed by card.
-async fn placed(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn placed(app: &TestApp, email: &str) -> (String, String) {
     let token = ready_customer(app, email, "jonc-rivage", 2).await;
     let other = crate::basket::sku(app, "collier-perles-rivage", 0).await;
     crate::checkout::restock(app, &other, 10).await;
@@ -32,7 +32,7 @@ async fn placed(app: &TestApp, email: &str) -> (String, String) {
     (token, o["number"].as_str().unwrap_or_default().to_owned())
 }
 
-async fn pay(app: &TestApp, token: &str, number: &str) {
+pub(crate) async fn pay(app: &TestApp, token: &str, number: &str) {
     let (status, body) = call(
         app,
         "POST",
@@ -44,7 +44,7 @@ async fn pay(app: &TestApp, token: &str, number: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
-fn ship_body(lines: Value) -> Value {
+pub(crate) fn ship_body(lines: Value) -> Value {
     json!({"carrier": "DHL Express", "tracking_number": "JD0146 0000 1234", "lines": lines})
 }
 
@@ -903,7 +903,7 @@ async fn stk_1_a_stock_out_follows_the_house_policy() {
     );
 }
 
-async fn board(app: &TestApp, token: &str) -> Vec<(String, String, String, bool)> {
+pub(crate) async fn board(app: &TestApp, token: &str) -> Vec<(String, String, String, bool)> {
     let (status, b) = call(app, "GET", "/api/v1/admin/deadlines", token, None).await;
     assert_eq!(status, 200, "{b}");
     b["items"]

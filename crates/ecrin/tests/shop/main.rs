@@ -3,6 +3,7 @@
 
 mod account_pages;
 mod accounts;
+mod after_sales;
 mod bad_input;
 mod basket;
 mod basket_pages;

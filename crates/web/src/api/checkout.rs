@@ -214,6 +214,10 @@ pub struct CheckoutRequest {
     /// The language of the terms and names shown (default: the account's).
     #[schema(value_type = Option<String>)]
     pub lang: Option<Lang>,
+    /// DLV-4: the delivery date is essential to the customer: once it is missed they may
+    /// cancel at once (`POST /orders/{number}/late-delivery`).
+    #[serde(default)]
+    pub delivery_date_essential: bool,
 }
 
 impl From<CheckoutRequest> for CheckoutInput {
@@ -246,6 +250,7 @@ impl From<CheckoutRequest> for CheckoutInput {
             pickup_boutique: r.pickup_boutique,
             gift,
             lang: r.lang,
+            delivery_date_essential: r.delivery_date_essential,
         }
     }
 }

@@ -7,6 +7,7 @@ mod catalogue;
 pub(crate) mod checkout;
 mod documents;
 pub(crate) use documents::pdf_response;
+pub(crate) mod after_sales;
 mod fulfilment;
 mod messages;
 mod openapi;
@@ -101,6 +102,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(withdrawals::withdraw),
         )
         .route("/api/v1/withdrawals", post(withdrawals::withdraw_as_guest))
+        .route(
+            "/api/v1/orders/{number}/late-delivery",
+            post(after_sales::late_delivery),
+        )
         .route(
             "/api/v1/admin/returns/{id}/receive",
             post(withdrawals::receive),

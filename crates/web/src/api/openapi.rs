@@ -63,6 +63,7 @@ use utoipa::OpenApi;
         super::fulfilment::redelivery,
         super::withdrawals::withdraw,
         super::withdrawals::withdraw_as_guest,
+        super::after_sales::late_delivery,
         super::withdrawals::receive,
         super::withdrawals::inspect,
         super::documents::refund_destination,

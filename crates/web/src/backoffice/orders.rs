@@ -721,6 +721,7 @@ pub(super) async fn phone_summary(
         pickup_boutique: pickup.then(|| form.boutique.clone()),
         gift: None,
         lang: None,
+        delivery_date_essential: false,
     };
     let summary = match checkout::phone_checkout(&state.app, &staff.id, &id, lines, &input).await {
         Ok(x) => x,

@@ -78,6 +78,8 @@ pub(crate) struct CheckoutFields {
     gift_wrapping: Option<String>,
     #[serde(default)]
     show_prices: Option<String>,
+    #[serde(default)]
+    essential: Option<String>,
 }
 
 struct Choice {
@@ -151,6 +153,7 @@ fn input_of(f: &CheckoutFields, lang: Lang, profile: &ecrin_core::Profile) -> Ch
             .filter(|b| !b.is_empty()),
         gift,
         lang: Some(lang),
+        delivery_date_essential: f.essential.is_some(),
     }
 }
 
@@ -394,6 +397,18 @@ struct OrderInfo {
     withdraw_open: bool,
     /// WDR-2, WDR-4: the order's returns and claims, where each stands: (id, what).
     after_sales: Vec<(String, String)>,
+    /// DLV-4: the order is late: what the customer may do.
+    late: Option<LateView>,
+}
+
+/// DLV-4: an order past its latest delivery date, as its page offers it.
+struct LateView {
+    /// Where it stands: the limit missed, the deadline set.
+    text: String,
+    /// The earliest additional deadline (tomorrow), for the date field.
+    min: String,
+    /// Cancellation is open (the deadline passed, or the date was essential).
+    can_cancel: bool,
 }
 
 /// STK-1: units out of stock and what the customer may choose instead.
@@ -745,6 +760,7 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         refund_choices: Vec::new(),
         withdraw_open: false,
         after_sales: Vec::new(),
+        late: None,
     }
 }
 
@@ -994,6 +1010,71 @@ fn timeline(
         .collect()
 }
 
+/// DLV-4: what an order past its latest delivery date lets the customer do.
+async fn late_view(state: &AppState, lang: Lang, o: &Order) -> Option<LateView> {
+    let app = &state.app;
+    if !ecrin_app::late_delivery::open(app, o).await {
+        return None;
+    }
+    let (limit, essential, extra) = ecrin_app::late_delivery::state_of(app, o).await.ok()??;
+    let today = ecrin_core::deadlines::day_of(&app.profile, app.clock.now_ms())?;
+    let t = Tr::new(lang);
+    let day = |d: jiff::civil::Date| civil_date(&d.to_string(), lang);
+    let mut args = vec![("limit", day(limit))];
+    let text = match extra {
+        Some(e) => {
+            args.push(("deadline", day(e)));
+            t.with("late-deadline-set", &args)
+        }
+        None if essential => t.with("late-essential", &args),
+        None => t.with("late-intro", &args),
+    };
+    Some(LateView {
+        text,
+        min: today.tomorrow().ok()?.to_string(),
+        can_cancel: essential || extra.is_some_and(|e| today > e),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct LateForm {
+    #[serde(default)]
+    csrf: String,
+    /// `set_deadline` or `cancel`.
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    deadline: String,
+}
+
+impl WithCsrf for LateForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// DLV-4: the customer sets an additional deadline for a late order, or cancels it, from
+/// the order's page.
+pub(crate) async fn late_delivery(
+    State(state): State<AppState>,
+    PagePath((_, number)): PagePath<(String, String)>,
+    CustomerForm { visit, form }: CustomerForm<LateForm>,
+) -> Response {
+    let SignedIn { lang, customer, .. } = visit;
+    let action = if form.action == "cancel" {
+        ecrin_app::late_delivery::LateAction::Cancel
+    } else {
+        ecrin_app::late_delivery::LateAction::SetDeadline(form.deadline.clone())
+    };
+    match ecrin_app::late_delivery::act(&state.app, &customer.id, &number, action).await {
+        Ok(_) => {
+            state.cache.invalidate();
+            Redirect::to(&format!("/{}/account/orders/{number}", lang.code())).into_response()
+        }
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
 /// WDR-2, WDR-4: each return of the order, its pieces and where it stands.
 async fn after_sales(state: &AppState, lang: Lang, o: &Order) -> Vec<(String, String)> {
     let t = Tr::new(lang);
@@ -1114,6 +1195,7 @@ pub(crate) async fn order_page(
                     .await
                     .is_ok_and(|lines| lines.iter().any(|l| l.max > 0));
             info.after_sales = after_sales(&state, lang, &o).await;
+            info.late = late_view(&state, lang, &o).await;
             info.refund_choices = refunds
                 .iter()
                 .filter(|r| {

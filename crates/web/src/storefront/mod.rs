@@ -88,6 +88,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(checkout::redelivery),
         )
         .route(
+            "/{lang}/account/orders/{number}/late-delivery",
+            post(checkout::late_delivery),
+        )
+        .route(
             "/{lang}/account/orders/{number}/stock-outs/{id}",
             post(checkout::stock_out_choice),
         )
