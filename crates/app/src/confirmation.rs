@@ -187,13 +187,9 @@ pub fn sections(
     out.push(Section {
         id: "complaints",
         heading: t.t("confirm-complaints-title"),
-        paragraphs: vec![t.with(
-            "confirm-complaints-text",
-            &[
-                ("address", m.complaint_address.clone()),
-                ("mediator", m.mediator.clone()),
-            ],
-        )],
+        // WAR-5: the mediator, the EU's platform, the cap on liability, and the amicable
+        // settlement first where the house asks for it.
+        paragraphs: crate::claims::complaint_paragraphs(app, t),
     });
     out
 }

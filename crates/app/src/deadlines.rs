@@ -69,6 +69,29 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
             clocks.push(deadlines::late_delivery_clock(p, &number, day));
         }
     }
+    // WAR-3: claims and customers' messages, answered within 15 days.
+    for (c, number) in app.store.open_claims().await? {
+        if let Ok(day) = c.answer_due.parse() {
+            clocks.push(Clock {
+                kind: deadlines::ClockKind::ClaimAnswer,
+                order_number: number,
+                due_at: deadlines::end_of(p, day),
+            });
+        }
+    }
+    for k in app.store.tickets(500).await? {
+        if k.answer.is_some() {
+            // Open ones come first.
+            break;
+        }
+        if let Some(day) = deadlines::day_of(p, k.created_at_ms) {
+            clocks.push(Clock {
+                kind: deadlines::ClockKind::MessageAnswer,
+                order_number: k.id,
+                due_at: deadlines::end_of(p, ecrin_core::claims::answer_due(p, day)),
+            });
+        }
+    }
     for r in app.store.pending_refunds().await? {
         clocks.extend(deadlines::refund_clock(
             p,

@@ -8,6 +8,7 @@ pub mod caches;
 pub mod cancellations;
 pub mod catalogue;
 pub mod checkout;
+pub mod claims;
 pub mod clock;
 pub mod confirmation;
 pub mod contact;

@@ -34,6 +34,11 @@ named_states! {
         /// DLV-4: the additional deadline a customer set for a late delivery; once it has
         /// passed they may cancel.
         LateDeliveryDeadline = "late_delivery_deadline",
+        /// WAR-3: a claim on an order is to be answered by then.
+        ClaimAnswer = "claim_answer",
+        /// WAR-3, PRV-9: a customer's message is to be answered by then (its
+        /// `order_number` is the message's id).
+        MessageAnswer = "message_answer",
     }
 }
 
@@ -50,6 +55,7 @@ impl ClockKind {
             ClockKind::ReturnBy => "WDR-2",
             ClockKind::WithdrawalRefund => "WDR-5",
             ClockKind::LateDeliveryDeadline => "DLV-4",
+            ClockKind::ClaimAnswer | ClockKind::MessageAnswer => "WAR-3",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod basket;
 pub mod calendar;
 pub mod catalogue;
 pub mod checkout;
+pub mod claims;
 pub mod country;
 pub mod deadlines;
 pub mod delivery;

@@ -502,3 +502,107 @@ fn wdr_1_wdr_3_wdr_7_a_withdrawal_cancels_or_sends_back() {
         date(2026, 12, 21)
     );
 }
+
+/// DLV-7, WAR-1, WAR-3: the claims' clocks in the house's calendar.
+mod claims {
+    use ecrin_core::Profile;
+    use ecrin_core::claims::*;
+    use jiff::civil::date;
+
+    fn profile(name: &str) -> Profile {
+        let path = format!("{}/../../profiles/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        Profile::from_toml(name, &std::fs::read_to_string(path).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn dlv_7_three_working_days_across_ascension_and_whit_monday() {
+        let paris = profile("paris");
+        // Delivered Tuesday 4 May 2027: Wednesday 5, (Ascension Thursday 6), Friday 7,
+        // Monday 10.
+        assert_eq!(report_deadline(&paris, date(2027, 5, 4)), date(2027, 5, 10));
+        // Delivered Friday 14 May 2027: (Whit Monday 17), 18, 19, 20.
+        assert_eq!(
+            report_deadline(&paris, date(2027, 5, 14)),
+            date(2027, 5, 20)
+        );
+        let k = ClaimKind::DamagedOnDelivery;
+        assert!(may_claim(&paris, k, date(2027, 5, 14), date(2027, 5, 20), None).is_ok());
+        let late = may_claim(&paris, k, date(2027, 5, 14), date(2027, 5, 21), None);
+        assert_eq!(late.map_err(|r| r.code), Err("report_window_closed"));
+    }
+
+    #[test]
+    fn dlv_7_milano_skips_ferragosto_and_the_immaculate_conception() {
+        let milano = profile("milano");
+        // Friday 13 August 2027: Monday 16, Tuesday 17 (15 August is a Sunday), 18.
+        assert_eq!(
+            report_deadline(&milano, date(2027, 8, 13)),
+            date(2027, 8, 18)
+        );
+        // Thursday 13 August 2026 (15 August is a Saturday): Friday 14, Monday 17,
+        // Tuesday 18.
+        assert_eq!(
+            report_deadline(&milano, date(2026, 8, 13)),
+            date(2026, 8, 18)
+        );
+        // Friday 4 December 2026: Monday 7, (8 December), Wednesday 9, Thursday 10.
+        assert_eq!(
+            report_deadline(&milano, date(2026, 12, 4)),
+            date(2026, 12, 10)
+        );
+        // Wednesday 23 December 2026: Thursday 24, (Christmas, Saint Stephen, weekend)
+        // Monday 28, Tuesday 29.
+        assert_eq!(
+            report_deadline(&milano, date(2026, 12, 23)),
+            date(2026, 12, 29)
+        );
+    }
+
+    #[test]
+    fn war_1_two_years_from_delivery_and_milano_two_months_from_discovery() {
+        let paris = profile("paris");
+        let w = ClaimKind::Warranty;
+        let delivered = date(2026, 12, 10);
+        assert!(may_claim(&paris, w, delivered, date(2028, 12, 10), None).is_ok());
+        let r = may_claim(&paris, w, delivered, date(2028, 12, 11), None);
+        assert_eq!(r.map_err(|r| r.code), Err("warranty_expired"));
+        let milano = profile("milano");
+        // Found on 1 November 2028, within the 24 months; reported 2 January 2029, within
+        // 2 months of discovery and 26 months of delivery.
+        let found = Some(date(2028, 11, 1));
+        assert!(may_claim(&milano, w, delivered, date(2029, 1, 1), found).is_ok());
+        let r = may_claim(&milano, w, delivered, date(2029, 1, 2), found);
+        assert_eq!(
+            r.map_err(|r| r.code),
+            Err("warranty_expired"),
+            "2 months after discovery"
+        );
+        // Found after the 24 months: not a defect of conformity.
+        let r = may_claim(
+            &milano,
+            w,
+            delivered,
+            date(2029, 1, 2),
+            Some(date(2028, 12, 11)),
+        );
+        assert_eq!(r.map_err(|r| r.code), Err("warranty_expired"));
+        // A discovery in the future is bad input.
+        let r = may_claim(
+            &milano,
+            w,
+            delivered,
+            date(2027, 1, 2),
+            Some(date(2027, 2, 1)),
+        );
+        assert_eq!(r.map_err(|r| r.code), Err("validation_failed"));
+    }
+
+    #[test]
+    fn war_3_answered_within_fifteen_days() {
+        assert_eq!(
+            answer_due(&profile("atelier"), date(2026, 12, 20)),
+            date(2027, 1, 4)
+        );
+    }
+}

@@ -33,6 +33,20 @@ pub trait AfterSales: Send + Sync {
 
     /// DLV-4: the additional deadlines of orders still to deliver: (order number, day).
     async fn late_deadlines(&self) -> Result<Vec<(String, String)>>;
+
+    /// WAR-2: an order's claims, oldest first.
+    async fn claims_of(&self, order_id: &str) -> Result<Vec<Claim>>;
+
+    async fn claim_by_id(&self, id: &str) -> Result<Option<Claim>>;
+
+    /// WAR-3: the claims still to answer, with their order's number, the oldest first.
+    async fn open_claims(&self) -> Result<Vec<(Claim, String)>>;
+
+    /// A claim's photos, without their bytes (`data` empty).
+    async fn claim_photos(&self, claim_id: &str) -> Result<Vec<ClaimPhoto>>;
+
+    /// One photo of a claim, with its bytes.
+    async fn claim_photo(&self, claim_id: &str, id: &str) -> Result<Option<ClaimPhoto>>;
 }
 
 #[async_trait]
@@ -60,6 +74,22 @@ pub trait AfterSalesTx: Send {
 
     /// WDR-5: the refund made for an accepted return.
     async fn set_withdrawal_refund(&mut self, id: &str, refund_id: &str) -> Result<()>;
+
+    async fn insert_claim(&mut self, c: &Claim) -> Result<()>;
+
+    async fn insert_claim_photo(&mut self, p: &ClaimPhoto) -> Result<()>;
+
+    /// WAR-2: the house's decision on an open claim; `false` when it was decided already.
+    async fn decide_claim(
+        &mut self,
+        id: &str,
+        outcome: ecrin_core::claims::ClaimState,
+        staff_id: &str,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<bool>;
+
+    async fn set_claim_refund(&mut self, id: &str, refund_id: &str) -> Result<()>;
 
     /// DLV-4: sets (or moves later) an order's additional delivery deadline.
     async fn set_late_deadline(
@@ -111,6 +141,47 @@ impl<E: Engine> AfterSales for E {
             .fetch_all(&mut self.reader().await?)
             .await?;
         Ok(rows.into_iter().map(|r| (r.number, r.deadline)).collect())
+    }
+
+    async fn claims_of(&self, order_id: &str) -> Result<Vec<Claim>> {
+        query_as(format!(
+            "{CLAIMS} WHERE order_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(order_id)
+        .fetch_all(&mut self.reader().await?)
+        .await
+    }
+
+    async fn claim_by_id(&self, id: &str) -> Result<Option<Claim>> {
+        query_as(format!("{CLAIMS} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
+    async fn open_claims(&self) -> Result<Vec<(Claim, String)>> {
+        let rows: Vec<OpenClaimRow> = query_as(OPEN_CLAIMS)
+            .fetch_all(&mut self.reader().await?)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.claim, r.order_number))
+            .collect())
+    }
+
+    async fn claim_photos(&self, claim_id: &str) -> Result<Vec<ClaimPhoto>> {
+        query_as(CLAIM_PHOTOS)
+            .bind(claim_id)
+            .fetch_all(&mut self.reader().await?)
+            .await
+    }
+
+    async fn claim_photo(&self, claim_id: &str, id: &str) -> Result<Option<ClaimPhoto>> {
+        query_as(CLAIM_PHOTO)
+            .bind(claim_id)
+            .bind(id)
+            .fetch_optional(&mut self.reader().await?)
+            .await
     }
 
     async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>> {
@@ -166,6 +237,65 @@ impl<E: Engine> AfterSales for E {
 
 #[async_trait]
 impl<W: Writer> AfterSalesTx for W {
+    async fn insert_claim(&mut self, c: &Claim) -> Result<()> {
+        query(INSERT_CLAIM)
+            .bind(&c.id)
+            .bind(&c.order_id)
+            .bind(c.line_no)
+            .bind(c.kind.as_str())
+            .bind(&c.description)
+            .bind(&c.discovered_on)
+            .bind(c.created_at)
+            .bind(&c.answer_due)
+            .bind(c.status.as_str())
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn insert_claim_photo(&mut self, p: &ClaimPhoto) -> Result<()> {
+        query(INSERT_CLAIM_PHOTO)
+            .bind(&p.id)
+            .bind(&p.claim_id)
+            .bind(p.position)
+            .bind(&p.content_type)
+            .bind(p.width)
+            .bind(p.height)
+            .bind(&p.sha256)
+            .bind(&p.data)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn decide_claim(
+        &mut self,
+        id: &str,
+        outcome: ecrin_core::claims::ClaimState,
+        staff_id: &str,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let done = query(DECIDE_CLAIM)
+            .bind(id)
+            .bind(outcome.as_str())
+            .bind(staff_id)
+            .bind(reason)
+            .bind(now_ms)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_claim_refund(&mut self, id: &str, refund_id: &str) -> Result<()> {
+        query("UPDATE claims SET refund_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(refund_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
     async fn insert_withdrawal(&mut self, w: &Withdrawal) -> Result<()> {
         query(INSERT_WITHDRAWAL)
             .bind(&w.id)
@@ -397,6 +527,70 @@ const WITHDRAWAL_BY_ID: &str = "SELECT id, order_id, notified_at, outcome, excha
      cancelled, send_back, status, return_by, return_paid_by, pickup_date, by_guest, ip, \
      received_at, received_by, inspected_at, inspected_by, inspection_reason, refund_id \
      FROM withdrawals WHERE id = $1";
+
+const CLAIMS: &str = "SELECT id, order_id, line_no, kind, description, discovered_on, \
+     created_at, answer_due, status, decided_at, decided_by, decision_reason, refund_id \
+     FROM claims";
+
+const OPEN_CLAIMS: &str = "SELECT c.id, c.order_id, c.line_no, c.kind, c.description, \
+     c.discovered_on, c.created_at, c.answer_due, c.status, c.decided_at, c.decided_by, \
+     c.decision_reason, c.refund_id, o.number AS order_number FROM claims c \
+     JOIN orders o ON o.id = c.order_id WHERE c.status = 'open' ORDER BY c.created_at, c.id";
+
+const INSERT_CLAIM: &str = "INSERT INTO claims (id, order_id, line_no, kind, description, \
+     discovered_on, created_at, answer_due, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+const DECIDE_CLAIM: &str = "UPDATE claims SET status = $2, decided_by = $3, \
+     decision_reason = $4, decided_at = $5 WHERE id = $1 AND status = 'open'";
+
+const CLAIM_PHOTOS: &str = "SELECT id, claim_id, position, content_type, width, height, \
+     sha256, '' AS data FROM claim_photos WHERE claim_id = $1 ORDER BY position";
+
+const CLAIM_PHOTO: &str = "SELECT id, claim_id, position, content_type, width, height, \
+     sha256, data FROM claim_photos WHERE claim_id = $1 AND id = $2";
+
+const INSERT_CLAIM_PHOTO: &str = "INSERT INTO claim_photos (id, claim_id, position, \
+     content_type, width, height, sha256, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// DLV-7, WAR-1, WAR-2: a claim on an order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Claim {
+    pub id: String,
+    pub order_id: String,
+    pub line_no: Option<i64>,
+    pub kind: ecrin_core::claims::ClaimKind,
+    pub description: String,
+    /// WAR-1 (`milano`): the day the defect was found (`YYYY-MM-DD`).
+    pub discovered_on: Option<String>,
+    pub created_at: i64,
+    /// WAR-3: the day it is to be answered by.
+    pub answer_due: String,
+    pub status: ecrin_core::claims::ClaimState,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+    pub decision_reason: Option<String>,
+    pub refund_id: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct OpenClaimRow {
+    #[serde(flatten)]
+    claim: Claim,
+    order_number: String,
+}
+
+/// A photo of a claim, cleaned of its metadata; `data` is its bytes in base64.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ClaimPhoto {
+    pub id: String,
+    pub claim_id: String,
+    pub position: i64,
+    pub content_type: String,
+    pub width: i64,
+    pub height: i64,
+    pub sha256: String,
+    pub data: String,
+}
 
 #[derive(serde::Deserialize)]
 struct LateRow {

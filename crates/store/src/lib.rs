@@ -174,7 +174,7 @@ impl<W: Writer> Tx for W {
     }
 }
 
-pub use after_sales::{AfterSales, AfterSalesTx, Withdrawal};
+pub use after_sales::{AfterSales, AfterSalesTx, Claim, ClaimPhoto, Withdrawal};
 pub use baskets::{Baskets, BasketsTx};
 pub use catalogue::{Catalogue, CatalogueTx};
 pub use customers::{Customers, CustomersTx};

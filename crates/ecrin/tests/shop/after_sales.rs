@@ -325,3 +325,284 @@ async fn dlv_4_the_customer_acts_on_a_late_order_from_its_page() {
         "the refund's credit note: {html}"
     );
 }
+
+/// A real JPEG photo of `w`×`h` pixels carrying an EXIF block with a GPS position, as a
+/// phone's camera writes it.
+pub(crate) fn jpeg_with_gps(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 7 % 256) as u8, (y * 5 % 256) as u8, 180])
+    });
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut plain),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    // APP1 "Exif" right after the start of image, with the GPS tag's name in it.
+    let payload = b"Exif\0\0MM\0*\0\0\0\x08GPSLatitude 48.8566N GPSLongitude 2.3522E";
+    let len = (payload.len() + 2) as u16;
+    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([200, (x % 256) as u8, 90, 255]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgba8(img)
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+async fn claim(app: &TestApp, email: &str, number: &str, body: Value) -> (u16, Value) {
+    let token = login(app, email).await;
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/orders/{number}/claims"),
+        &token,
+        Some(body),
+    )
+    .await
+}
+
+/// Checks DLV-7, WAR-1, WAR-2 and WAR-3 on `paris` and both databases: nothing to claim
+/// before delivery; delivered on Friday 14 May 2027, damage is reported until Thursday 20
+/// (Whit Monday skipped) with a photo whose type is read from its bytes and whose EXIF
+/// block with a GPS position is gone from what the shop keeps; a file that lies about its
+/// type, one too large, none at all are refused; after the 3 working days damage is
+/// refused but a defect goes under the warranty. Each claim is answered within 15 days
+/// (on the board); customer service decides with a refund and the return's cost.
+#[tokio::test]
+async fn dlv_7_war_1_war_2_claims_with_photos_and_the_house_answer() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        set_clock(&app, "2027-05-12T10:00:00+02:00").await;
+        let email = "casse@example.fr";
+        let (token, number) = placed(&app, email).await;
+        pay(&app, &token, &number).await;
+        let photo = jpeg_with_gps(64, 48);
+        let damaged = json!({"kind": "damaged_on_delivery", "line_id": format!("{number}-1"),
+                             "description": "Le fermoir est arrivé cassé.",
+                             "photos": [{"filename": "fermoir.jpg", "content_type": "image/jpeg",
+                                         "data_base64": b64(&photo)}]});
+        let (status, body) = claim(&app, email, &number, damaged.clone()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("wrong_status")),
+            "{db:?} {body}"
+        );
+
+        set_clock(&app, "2027-05-14T10:00:00+02:00").await;
+        let admin = admin_token(&app).await;
+        for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
+            let (status, b) = call(
+                &app,
+                "POST",
+                &format!("/api/v1/admin/orders/{number}/{what}"),
+                &admin,
+                Some(body),
+            )
+            .await;
+            assert!(status == 200 || status == 201, "{b}");
+        }
+
+        // Bad photos: a PDF named .jpg, a photo over 5 MiB, no photo, bad base64.
+        let mut lying = damaged.clone();
+        lying["photos"][0]["data_base64"] = json!(b64(b"%PDF-1.7\n1 0 obj << >> endobj\n"));
+        let mut big = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        big.resize(5 * 1024 * 1024 + 1, 0);
+        let mut large = damaged.clone();
+        large["photos"][0]["data_base64"] = json!(b64(&big));
+        let mut none = damaged.clone();
+        none["photos"] = json!([]);
+        let mut garbled = damaged.clone();
+        garbled["photos"][0]["data_base64"] = json!("not base64 at all!");
+        for (body, field) in [
+            (lying, "photos[0]"),
+            (large, "photos[0]"),
+            (none, "photos"),
+            (garbled, "photos[0].data_base64"),
+        ] {
+            let (status, answer) = claim(&app, email, &number, body).await;
+            assert_eq!(status, 400, "{answer}");
+            assert_eq!(answer["errors"][0]["field"], field, "{answer}");
+        }
+        ready_customer(&app, "voisin@example.fr", "jonc-rivage", 1).await;
+        let (status, _) = claim(&app, "voisin@example.fr", &number, damaged.clone()).await;
+        assert_eq!(status, 404, "another customer's order");
+
+        let (status, c) = claim(&app, email, &number, damaged.clone()).await;
+        assert_eq!(status, 201, "{db:?} {c}");
+        assert_eq!(c["status"], "open");
+        assert_eq!(c["answer_due"], "2027-05-29");
+        assert_eq!(c["line_id"], format!("{number}-1"));
+        let url = c["photos"][0]["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let res = app
+            .client
+            .get(app.url(&url))
+            .bearer_auth(login(&app, email).await)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("image/jpeg")
+        );
+        let kept = res.bytes().await.unwrap_or_default().to_vec();
+        assert_eq!(&kept[..2], &[0xFF, 0xD8], "a JPEG");
+        let text = String::from_utf8_lossy(&kept);
+        assert!(
+            !text.contains("Exif") && !text.contains("GPS"),
+            "metadata stripped"
+        );
+        assert!(image::load_from_memory(&kept).is_ok_and(|i| i.width() == 64));
+        let mails = outbox(&app, email).await;
+        let ack = mails[0]["text"].as_str().unwrap_or_default();
+        assert!(ack.contains("29/05/2027"), "{ack}");
+        assert!(ack.contains("ec.europa.eu/consumers/odr"), "WAR-5: {ack}");
+        let clocks = board(&app, &admin).await;
+        assert!(
+            clocks.contains(&(
+                "claim_answer".into(),
+                "WAR-3".into(),
+                "2027-05-29T22:00:00Z".into(),
+                false
+            )),
+            "{clocks:?}"
+        );
+
+        // Friday 21 May: the 3 working days are over for damage, not for a defect.
+        set_clock(&app, "2027-05-21T09:00:00+02:00").await;
+        let (status, body) = claim(&app, email, &number, damaged.clone()).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("report_window_closed")),
+            "{body}"
+        );
+        let defect = json!({"kind": "warranty", "line_id": format!("{number}-2"),
+                            "description": "Une perle se détache.",
+                            "photos": [{"filename": "perle.png", "content_type": "image/png",
+                                        "data_base64": b64(&png(40, 30))}]});
+        let (status, d) = claim(&app, email, &number, defect).await;
+        assert_eq!(status, 201, "{d}");
+        assert_eq!(d["photos"][0]["content_type"], "image/png");
+
+        // WAR-2: customer service decides; the warehouse may not.
+        let admin = admin_token(&app).await;
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "dock@maison.test",
+            "Dock",
+            ecrin_core::account::Role::Warehouse,
+            "a long staff secret",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let warehouse =
+            crate::checkout::staff_token(&app, "dock@maison.test", "a long staff secret").await;
+        let id = c["id"].as_str().unwrap_or_default();
+        let decision = json!({"outcome": "refund", "reason": "Fermoir défectueux, constaté.", "return_cost": 900});
+        let path = format!("/api/v1/admin/claims/{id}/decide");
+        let (status, _) = call(&app, "POST", &path, &warehouse, Some(decision.clone())).await;
+        assert_eq!(status, 403);
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &login(&app, email).await,
+            None,
+        )
+        .await;
+        let unit = o["lines"][0]["unit_price_incl_vat"]["amount"]
+            .as_i64()
+            .unwrap_or_default();
+        assert_eq!(o["claims"].as_array().map(Vec::len), Some(2), "{o}");
+        let (status, decided) = call(&app, "POST", &path, &admin, Some(decision.clone())).await;
+        assert_eq!(status, 200, "{decided}");
+        assert_eq!(decided["status"], "refund");
+        assert_eq!(decided["refund"]["amount"]["amount"], unit + 900);
+        assert!(
+            decided["refund"]["credit_note"]["number"].is_string(),
+            "{decided}"
+        );
+        let (status, again) = call(&app, "POST", &path, &admin, Some(decision)).await;
+        assert_eq!(
+            (status, again["code"].as_str()),
+            (409, Some("wrong_status"))
+        );
+        let mails = outbox(&app, email).await;
+        assert!(
+            mails.iter().any(|m| m["text"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Fermoir défectueux")),
+            "the answer e-mailed"
+        );
+        // Staff read the photo too.
+        let staff_url = format!(
+            "/api/v1/admin/claims/{id}/photos/{}",
+            c["photos"][0]["id"].as_str().unwrap_or_default()
+        );
+        let res = app
+            .client
+            .get(app.url(&staff_url))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        // The claim answered leaves the board; the defect's stays.
+        let kinds: Vec<String> = board(&app, &admin).await.into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "claim_answer").count(),
+            1,
+            "{kinds:?}"
+        );
+    }
+}
+
+/// Checks WAR-3 and PRV-9: a message through the contact form is answered within 15 days,
+/// on the board until answered.
+#[tokio::test]
+async fn war_3_a_message_is_on_the_board_until_answered() {
+    let app = TestApp::spawn(ecrin_store_tests::Db::Sqlite, "milano").await;
+    set_clock(&app, "2026-12-20T10:00:00+01:00").await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/contact",
+            &json!({"name": "Giulia", "email": "giulia@example.it", "subject": "Riparazione",
+                    "message": "Vorrei far riparare un anello."}),
+        )
+        .await;
+    assert!(status < 300);
+    let admin = admin_token(&app).await;
+    let (_, b) = call(&app, "GET", "/api/v1/admin/deadlines", &admin, None).await;
+    let message = b["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|c| c["kind"] == "message_answer")
+                .cloned()
+        })
+        .unwrap_or_default();
+    assert_eq!(message["rule"], "WAR-3", "{b}");
+    assert_eq!(message["due_at"], "2027-01-04T23:00:00Z");
+    assert_eq!(message["order_number"], Value::Null);
+}

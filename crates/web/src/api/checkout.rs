@@ -420,6 +420,8 @@ pub struct OrderDto {
     pub redeliveries: Vec<RedeliveryDto>,
     /// WDR-2, WDR-4: the withdrawals' returns, as they stand.
     pub returns: Vec<super::withdrawals::ReturnDto>,
+    /// DLV-7, WAR-1, WAR-2: the claims on the order, as they stand.
+    pub claims: Vec<super::after_sales::ClaimDto>,
 }
 
 /// DLV-5: a new order sending again the pieces of an order returned undelivered.
@@ -531,7 +533,7 @@ pub struct InvoiceDto {
     pub archive_until_delivery_plus_10_years: bool,
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
@@ -543,11 +545,17 @@ pub(crate) async fn order_dto(state: &AppState, o: Order) -> Result<OrderDto, Ap
     let stock_outs = ecrin_app::cancellations::stockouts_of(&state.app, &o).await?;
     let links = ecrin_app::redelivery::links(&state.app, &o).await?;
     let returns = ecrin_app::withdrawals::of_order(&state.app, &o).await?;
+    let claims = ecrin_app::claims::of_order(&state.app, &o).await?;
     let id = o.id.clone();
     let mut dto = order_dto_with(state, o, &papers, &shipments)?;
     dto.returns = returns
         .iter()
         .map(|w| super::withdrawals::return_dto(&dto.number, w))
+        .collect();
+    let base = format!("/api/v1/orders/{}/claims", dto.number);
+    dto.claims = claims
+        .iter()
+        .map(|(c, p)| super::after_sales::claim_dto(&dto.number, c, p, &base))
         .collect();
     for r in links {
         if r.order_id == id {
@@ -725,6 +733,7 @@ fn order_dto_with(
         redelivery_of: None,
         redeliveries: Vec::new(),
         returns: Vec::new(),
+        claims: Vec::new(),
         shipments: shipments
             .iter()
             .map(|s| ShipmentDto {

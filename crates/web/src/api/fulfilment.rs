@@ -370,15 +370,22 @@ pub(crate) async fn deadlines(
     let now = state.app.clock.now_ms();
     let items = clocks
         .into_iter()
-        .map(|c| DeadlineDto {
-            kind: c.kind.as_str(),
-            rule: c.kind.rule(),
-            subject: format!("order {}", c.order_number),
-            overdue: c.overdue(now),
-            due_at: jiff::Timestamp::from_millisecond(c.due_at)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            order_number: Some(c.order_number),
+        .map(|c| {
+            let message = c.kind == ecrin_core::deadlines::ClockKind::MessageAnswer;
+            DeadlineDto {
+                kind: c.kind.as_str(),
+                rule: c.kind.rule(),
+                subject: if message {
+                    format!("message {}", c.order_number)
+                } else {
+                    format!("order {}", c.order_number)
+                },
+                overdue: c.overdue(now),
+                due_at: jiff::Timestamp::from_millisecond(c.due_at)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                order_number: (!message).then_some(c.order_number),
+            }
         })
         .collect();
     Ok(Json(DeadlineListDto { items }))

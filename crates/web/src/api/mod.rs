@@ -107,6 +107,24 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(after_sales::late_delivery),
         )
         .route(
+            "/api/v1/orders/{number}/claims",
+            post(after_sales::claim).layer(axum::extract::DefaultBodyLimit::max(
+                after_sales::CLAIM_BODY_BYTES,
+            )),
+        )
+        .route(
+            "/api/v1/orders/{number}/claims/{id}/photos/{photo}",
+            get(after_sales::claim_photo),
+        )
+        .route(
+            "/api/v1/admin/claims/{id}/photos/{photo}",
+            get(after_sales::staff_claim_photo),
+        )
+        .route(
+            "/api/v1/admin/claims/{id}/decide",
+            post(after_sales::decide),
+        )
+        .route(
             "/api/v1/admin/returns/{id}/receive",
             post(withdrawals::receive),
         )

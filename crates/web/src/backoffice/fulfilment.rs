@@ -566,10 +566,14 @@ pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) 
                 Cell::text(time(&state, c.due_at)),
                 Cell::text(t.t(&format!("deadline-{}", c.kind.as_str().replace('_', "-")))),
                 Cell::text(c.kind.rule()),
-                Cell::link(
-                    c.order_number.clone(),
-                    format!("/{code}/staff/orders/{}", c.order_number),
-                ),
+                if c.kind == ecrin_core::deadlines::ClockKind::MessageAnswer {
+                    Cell::link(c.order_number.clone(), format!("/{code}/staff/tickets"))
+                } else {
+                    Cell::link(
+                        c.order_number.clone(),
+                        format!("/{code}/staff/orders/{}", c.order_number),
+                    )
+                },
             ]
         })
         .collect();
