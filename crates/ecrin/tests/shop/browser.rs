@@ -1187,6 +1187,66 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(head, serde_json::json!("%PDF-"), "{profile}: {href}");
+
+        // DLV-7: the customer reports damage on the order's page, with a photo taken by
+        // the phone (an EXIF block with a GPS position in it).
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let photo = dir.path().join("fermoir.jpg");
+        std::fs::write(&photo, crate::after_sales::jpeg_with_gps(320, 240))
+            .unwrap_or_else(|e| panic!("{e}"));
+        click(&phone, "#claim-damaged").await;
+        fill(&phone, "claim-description", "Le fermoir est arrivé tordu.").await;
+        phone
+            .wait()
+            .for_element(Locator::Id("claim-photos"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .send_keys(&photo.to_string_lossy())
+            .await
+            .unwrap_or_else(|e| panic!("{profile}: the photo: {e}"));
+        into_view(&phone, "#form-claim").await;
+        shot(&phone, &format!("claim-form-{profile}")).await;
+        click(&phone, "#form-claim button[type=submit]").await;
+        count_within(&phone, ".after-sales li[id^='claim-']", 1).await;
+        into_view(&phone, ".after-sales").await;
+        shot(&phone, &format!("claim-sent-{profile}")).await;
+
+        // WAR-2: customer service opens the claim, sees its photo and decides.
+        let (_, o) = crate::basket::call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        let claim = o["claims"][0]["id"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(o["claims"][0]["photos"][0]["width"], 320, "{profile}: {o}");
+        desk.goto(&app.url(&format!("/{lang}/staff/claims")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        count_within(
+            &desk,
+            &format!("a[href*='/staff/claims/{claim}/photos/']"),
+            1,
+        )
+        .await;
+        click(
+            &desk,
+            &format!("#decide-{claim}-outcome option[value='replace']"),
+        )
+        .await;
+        fill(
+            &desk,
+            &format!("decide-{claim}-reason"),
+            "Fermoir remplacé à nos frais.",
+        )
+        .await;
+        shot(&desk, &format!("staff-claim-{profile}")).await;
+        click(&desk, &format!("#form-decide-{claim} button[type=submit]")).await;
+        gone_within(&desk, &format!("#form-decide-{claim}")).await;
+        phone.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+        text_within(&phone, &format!("#claim-{claim}"), "Fermoir remplacé").await;
         let _ = guest.close().await;
         let _ = phone.close().await;
         let _ = desk.close().await;

@@ -64,6 +64,12 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/{lang}/staff/returns", get(returns::list))
         .route("/{lang}/staff/returns/{id}/{action}", post(returns::act))
+        .route("/{lang}/staff/claims", get(returns::claims))
+        .route("/{lang}/staff/claims/{id}/decide", post(returns::decide))
+        .route(
+            "/{lang}/staff/claims/{id}/photos/{photo}",
+            get(returns::claim_photo),
+        )
         .route("/{lang}/staff/tickets", get(tickets))
         .route("/{lang}/staff/tickets/{id}/answer", post(answer))
         .route("/{lang}/staff/quotes", get(quotes))
@@ -226,6 +232,7 @@ impl StaffPage {
             (format!("/{code}/staff/quotes"), t.t("staff-quotes")),
             (format!("/{code}/staff/orders"), t.t("staff-orders")),
             (format!("/{code}/staff/returns"), t.t("staff-returns")),
+            (format!("/{code}/staff/claims"), t.t("staff-claims")),
             (format!("/{code}/staff/deadlines"), t.t("staff-deadlines")),
             (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];

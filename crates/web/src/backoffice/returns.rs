@@ -1,6 +1,7 @@
 //! The back office's returns (WDR-4): the parcels of authorised returns awaited, taken in
 //! when they arrive, then inspected: accepted, accepted with a reduced refund for wear, or
-//! refused with its reason. Each form posts to the use case the API calls.
+//! refused with its reason; and the claims to decide (WAR-2), with their photos. Each form
+//! posts to the use case the API calls.
 
 use super::{Cell, FormField, Posted, StaffForm, StaffPage, StaffTable, StaffVisit, refused};
 use crate::AppState;
@@ -144,5 +145,148 @@ pub(super) async fn act(
             Redirect::to(&format!("/{}/staff/returns", lang.code())).into_response()
         }
         Err(e) => refused(&state, lang, page, e),
+    }
+}
+
+/// WAR-2, WAR-3: the claims to decide, the oldest first, with their photos.
+pub(super) async fn claims(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
+    let page = StaffPage::new(&state, lang, &uri, t.t("staff-claims"), s.csrf).signed(t, &staff);
+    let open = match ecrin_app::claims::open(&state.app, &staff.id).await {
+        Ok(l) => l,
+        Err(e) => return refused(&state, lang, page, e),
+    };
+    let code = lang.code();
+    let tz = &state.app.profile.time_zone;
+    let mut rows = Vec::new();
+    let mut forms = Vec::new();
+    for (c, order, photos) in &open {
+        let piece = c
+            .line_no
+            .and_then(|n| order.lines.iter().find(|l| l.line_no == n))
+            .map(|l| format!("{} ({})", l.name, l.sku))
+            .unwrap_or_default();
+        let mut row = vec![
+            Cell::text(c.id.clone()),
+            Cell::link(
+                order.number.clone(),
+                format!("/{code}/staff/orders/{}", order.number),
+            ),
+            Cell::text(date(c.created_at, lang, tz)),
+            Cell::text(t.t(&format!("claim-kind-{}", c.kind.as_str()))),
+            Cell::text(piece),
+            Cell::text(c.description.clone()),
+            Cell::text(c.answer_due.clone()),
+        ];
+        for (i, p) in photos.iter().enumerate() {
+            row.push(Cell::link(
+                format!("{} {}", t.t("claim-photos"), i + 1),
+                format!("/{code}/staff/claims/{}/photos/{}", c.id, p.id),
+            ));
+        }
+        rows.push(row);
+        forms.push(StaffForm {
+            id: format!("decide-{}", c.id),
+            action: format!("/{code}/staff/claims/{}/decide", c.id),
+            title: format!("{} · {} · {}", c.id, order.number, c.description),
+            fields: vec![
+                FormField::new("outcome", t.t("staff-return-outcome"), "select").options(
+                    ["repair", "replace", "refund", "refused"]
+                        .iter()
+                        .enumerate()
+                        .map(|(i, o)| (o.to_string(), t.t(&format!("claim-status-{o}")), i == 0))
+                        .collect(),
+                ),
+                FormField::new("reason", t.t("staff-claim-reason"), "text").required(),
+                FormField::new("refund_amount", t.t("staff-claim-refund-cents"), "number"),
+                FormField::new(
+                    "return_cost",
+                    t.t("staff-claim-return-cost-cents"),
+                    "number",
+                ),
+            ],
+            submit: t.t("staff-claim-decide"),
+        });
+    }
+    let page = StaffPage {
+        tables: vec![StaffTable {
+            title: t.t("staff-claims"),
+            empty: t.t("staff-no-claims"),
+            head: [
+                "staff-claim",
+                "staff-order-number",
+                "staff-quote-when",
+                "claim-kind",
+                "claim-piece",
+                "claim-description",
+                "staff-due",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows,
+        }],
+        forms,
+        ..page
+    };
+    no_store(render(&page))
+}
+
+/// WAR-2: a claim decided from its form.
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    PagePath((_, id)): PagePath<(String, String)>,
+    Posted { visit, form }: Posted<HashMap<String, String>>,
+) -> Response {
+    let page = visit.page(&state, "staff-claims");
+    let StaffVisit { lang, staff, .. } = visit;
+    let field = |name: &str| {
+        form.get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let amount = |name: &str| field(name).map(|a| a.parse().unwrap_or(-1));
+    let decision = ecrin_app::claims::Decision {
+        outcome: field("outcome").unwrap_or_default(),
+        reason: field("reason").unwrap_or_default(),
+        refund_amount: amount("refund_amount"),
+        return_cost: amount("return_cost"),
+    };
+    match ecrin_app::claims::decide(&state.app, &staff.id, &id, decision).await {
+        Ok(_) => {
+            state.cache.invalidate();
+            Redirect::to(&format!("/{}/staff/claims", lang.code())).into_response()
+        }
+        Err(e) => refused(&state, lang, page, e),
+    }
+}
+
+/// A claim's photo, for the staff who decide.
+pub(super) async fn claim_photo(
+    State(state): State<AppState>,
+    PagePath((_, id, photo)): PagePath<(String, String, String)>,
+    visit: StaffVisit,
+) -> Response {
+    let page = visit.page(&state, "staff-claims");
+    match ecrin_app::claims::staff_photo(&state.app, &visit.staff.id, &id, &photo).await {
+        Ok((ct, bytes)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, ct),
+                (
+                    axum::http::header::CACHE_CONTROL,
+                    "private, no-store".to_owned(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => refused(&state, visit.lang, page, e),
     }
 }

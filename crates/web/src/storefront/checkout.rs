@@ -399,6 +399,8 @@ struct OrderInfo {
     after_sales: Vec<(String, String)>,
     /// DLV-4: the order is late: what the customer may do.
     late: Option<LateView>,
+    /// DLV-7, WAR-1: once something is delivered, the claim form's lines: (line_no, label).
+    claim_lines: Option<Vec<(i64, String)>>,
 }
 
 /// DLV-4: an order past its latest delivery date, as its page offers it.
@@ -761,6 +763,7 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
         withdraw_open: false,
         after_sales: Vec::new(),
         late: None,
+        claim_lines: None,
     }
 }
 
@@ -1109,7 +1112,132 @@ async fn after_sales(state: &AppState, lang: Lang, o: &Order) -> Vec<(String, St
             };
             (format!("return-{}", w.id), text)
         })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .chain(claims_of(state, lang, o).await)
         .collect()
+}
+
+/// DLV-7, WAR-2: each claim of the order and where it stands.
+async fn claims_of(state: &AppState, lang: Lang, o: &Order) -> Vec<(String, String)> {
+    let t = Tr::new(lang);
+    let tz = &state.app.profile.time_zone;
+    ecrin_app::claims::of_order(&state.app, o)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(c, photos)| {
+            let mut args = vec![
+                ("id", c.id.clone()),
+                ("at", super::legal::date(c.created_at, lang, tz)),
+                ("kind", t.t(&format!("claim-kind-{}", c.kind.as_str()))),
+                ("photos", photos.len().to_string()),
+                (
+                    "status",
+                    t.t(&format!("claim-status-{}", c.status.as_str())),
+                ),
+                ("due", civil_date(&c.answer_due, lang)),
+            ];
+            args.push(("reason", c.decision_reason.clone().unwrap_or_default()));
+            let key = if c.status == ecrin_core::claims::ClaimState::Open {
+                "order-claim-open"
+            } else {
+                "order-claim-decided"
+            };
+            (format!("claim-{}", c.id), t.with(key, &args))
+        })
+        .collect()
+}
+
+/// DLV-7, WAR-1, WAR-2: a claim posted from the order's page, with its photos (multipart:
+/// `csrf`, `kind`, `line`, `description`, `discovered_on`, `photos` files).
+pub(crate) async fn claim(
+    State(state): State<AppState>,
+    PagePath((_, number)): PagePath<(String, String)>,
+    visit: SignedIn,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let SignedIn {
+        lang,
+        customer,
+        session,
+        ..
+    } = visit;
+    let mut csrf = String::new();
+    let mut input = ecrin_app::claims::ClaimInput::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return e.into_response(),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photos" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let bytes = match field.bytes().await {
+                Ok(b) => b,
+                Err(e) => return e.into_response(),
+            };
+            // A file input left empty still sends a part, without a name or bytes.
+            if !bytes.is_empty() {
+                input.photos.push(ecrin_app::claims::PhotoIn {
+                    filename,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            continue;
+        }
+        let text = match field.text().await {
+            Ok(t) => t,
+            Err(e) => return e.into_response(),
+        };
+        match name.as_str() {
+            "csrf" => csrf = text,
+            "kind" => input.kind = text,
+            "line" => input.line_no = text.trim().parse().ok(),
+            "description" => input.description = text,
+            "discovered_on" => input.discovered_on = Some(text),
+            _ => {}
+        }
+    }
+    if !csrf_ok(&session, &csrf) {
+        return fail(
+            &state,
+            PageError::BadRequest(lang, Tr::new(lang).t("error-form-expired")),
+        );
+    }
+    match ecrin_app::claims::claim(&state.app, &customer.id, &number, input).await {
+        Ok(_) => Redirect::to(&format!(
+            "/{}/account/orders/{number}#after-sales-title",
+            lang.code()
+        ))
+        .into_response(),
+        Err(e) => fail(&state, PageError::from_app(lang, e)),
+    }
+}
+
+/// A photo of a claim on the customer's order.
+pub(crate) async fn claim_photo(
+    State(state): State<AppState>,
+    PagePath((_, number, id, photo)): PagePath<(String, String, String, String)>,
+    visit: SignedIn,
+) -> Response {
+    match ecrin_app::claims::customer_photo(&state.app, &visit.customer.id, &number, &id, &photo)
+        .await
+    {
+        Ok((ct, bytes)) => (
+            [
+                (axum::http::header::CONTENT_TYPE, ct),
+                (
+                    axum::http::header::CACHE_CONTROL,
+                    "private, no-store".to_owned(),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => fail(&state, PageError::from_app(visit.lang, e)),
+    }
 }
 
 /// An order of the customer's, as placed; another customer's is not found.
@@ -1196,6 +1324,14 @@ pub(crate) async fn order_page(
                     .is_ok_and(|lines| lines.iter().any(|l| l.max > 0));
             info.after_sales = after_sales(&state, lang, &o).await;
             info.late = late_view(&state, lang, &o).await;
+            if shipments.iter().any(|s| s.delivered_at.is_some()) {
+                info.claim_lines = Some(
+                    o.lines
+                        .iter()
+                        .map(|l| (l.line_no, format!("{} ({})", l.name, l.sku)))
+                        .collect(),
+                );
+            }
             info.refund_choices = refunds
                 .iter()
                 .filter(|r| {

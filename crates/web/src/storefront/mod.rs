@@ -92,6 +92,16 @@ pub(crate) fn routes() -> Router<AppState> {
             post(checkout::late_delivery),
         )
         .route(
+            "/{lang}/account/orders/{number}/claims",
+            post(checkout::claim).layer(axum::extract::DefaultBodyLimit::max(
+                ecrin_app::claims::MAX_PHOTOS * ecrin_app::claims::MAX_PHOTO_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/{lang}/account/orders/{number}/claims/{id}/photos/{photo}",
+            get(checkout::claim_photo),
+        )
+        .route(
             "/{lang}/account/orders/{number}/stock-outs/{id}",
             post(checkout::stock_out_choice),
         )
