@@ -937,3 +937,4 @@ staff-claim-reason = Reason, e-mailed to the customer (misuse and wear are refus
 staff-claim-refund-cents = Refund (cents), for a refund; default: the piece's price
 staff-claim-return-cost-cents = The customer's cost of sending it back (cents), reimbursed unless refused
 staff-claim-decide = Decide
+complaints-intro = A complaint, a repair request or a question about an order: write to us with the form above, or from the order's page in "My Orders" for a damaged piece or a defect. Every request is answered within 15 days and followed until it is closed.

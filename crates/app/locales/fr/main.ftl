@@ -937,3 +937,4 @@ staff-claim-reason = Motif, envoyé au client (mauvais usage et usure sont refus
 staff-claim-refund-cents = Remboursement (centimes), pour un remboursement ; par défaut : le prix de la pièce
 staff-claim-return-cost-cents = Frais de renvoi payés par le client (centimes), remboursés sauf refus
 staff-claim-decide = Décider
+complaints-intro = Une réclamation, une demande de réparation ou une question sur une commande : écrivez-nous avec le formulaire ci-dessus, ou depuis la page de la commande dans « Mes commandes » pour une pièce endommagée ou un défaut. Chaque demande reçoit une réponse sous 15 jours et est suivie jusqu'à sa clôture.

@@ -937,3 +937,4 @@ staff-claim-reason = Motivo, inviato al cliente (uso improprio e usura sono escl
 staff-claim-refund-cents = Rimborso (centesimi), per un rimborso; predefinito: il prezzo dell'articolo
 staff-claim-return-cost-cents = Spese di rispedizione del cliente (centesimi), rimborsate salvo rifiuto
 staff-claim-decide = Decidi
+complaints-intro = Un reclamo, una richiesta di riparazione o una domanda su un ordine: ci scriva con il modulo qui sopra, oppure dalla pagina dell'ordine in «I miei ordini» per un articolo danneggiato o un difetto. Ogni richiesta riceve risposta entro 15 giorni ed è seguita fino alla chiusura.

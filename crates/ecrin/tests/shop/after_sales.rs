@@ -606,3 +606,44 @@ async fn war_3_a_message_is_on_the_board_until_answered() {
     assert_eq!(message["due_at"], "2027-01-04T23:00:00Z");
     assert_eq!(message["order_number"], Value::Null);
 }
+
+/// Checks WAR-5 on the complaints page (the contact page's section): the mediator, the
+/// EU's dispute platform, the cap on liability, and `milano`'s 30 days of amicable
+/// settlement, which `paris` does not ask.
+#[tokio::test]
+async fn war_5_the_complaints_page_names_the_mediator_the_platform_and_the_cap() {
+    for (profile, lang, mediator, amicable) in [
+        (
+            "milano",
+            "it",
+            "Camera Arbitrale di Milano",
+            Some("30 giorni"),
+        ),
+        ("paris", "fr", "CM2C", None),
+    ] {
+        let app = TestApp::spawn(ecrin_store_tests::Db::Sqlite, profile).await;
+        let res = app
+            .client
+            .get(app.url(&format!("/{lang}/complaints")))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let to = res
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(to, format!("/{lang}/contact#complaints"), "{profile}");
+        let (status, html) = crate::staff_pages::page(&app, &format!("/{lang}/contact"), "").await;
+        assert_eq!(status, 200);
+        let section = html.split("id=\"complaints\"").nth(1).unwrap_or_default();
+        assert!(section.contains(mediator), "{profile}: {section}");
+        assert!(section.contains("ec.europa.eu/consumers/odr"), "{section}");
+        assert!(section.contains("15"), "WAR-3: {section}");
+        match amicable {
+            Some(days) => assert!(section.contains(days), "{section}"),
+            None => assert!(!section.contains("règlement amiable"), "{section}"),
+        }
+    }
+}

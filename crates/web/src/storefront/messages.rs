@@ -43,6 +43,8 @@ struct FormPage {
     sent: Option<String>,
     back_href: String,
     back_label: String,
+    /// WAR-3, WAR-5 (the contact page): how complaints are handled.
+    complaints: Vec<String>,
 }
 
 /// Which message a page sends.
@@ -138,6 +140,10 @@ async fn page(
         },
         errors: Vec::new(),
         sent: None,
+        complaints: match kind {
+            Kind::Contact => ecrin_app::claims::complaint_paragraphs(&state.app, t),
+            _ => Vec::new(),
+        },
         back_href,
         back_label,
     })
@@ -315,4 +321,15 @@ pub(crate) async fn recommend(
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
     send(&state, &lang, &uri, &headers, Kind::Recommend, values).await
+}
+
+/// WAR-3, WAR-5: the complaints page is the contact page's section on complaints.
+pub(crate) async fn complaints(
+    State(state): State<AppState>,
+    PagePath(segment): PagePath<String>,
+) -> Response {
+    match lang_of(&state, &segment) {
+        Ok(lang) => Redirect::to(&format!("/{}/contact#complaints", lang.code())).into_response(),
+        Err(e) => fail(&state, e),
+    }
 }

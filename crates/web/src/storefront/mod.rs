@@ -152,6 +152,7 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
             "/{lang}/contact",
             get(messages::contact_form).post(messages::contact),
         )
+        .route("/{lang}/complaints", get(messages::complaints))
         .route(
             "/{lang}/products/{slug}/share",
             get(messages::share_form).post(messages::share),
