@@ -31,6 +31,7 @@ pub mod profiles;
 pub mod proof;
 pub mod provider;
 pub mod quotes;
+pub mod recalls;
 pub mod redelivery;
 pub mod refunds;
 pub mod retention;

@@ -47,6 +47,16 @@ pub trait AfterSales: Send + Sync {
 
     /// One photo of a claim, with its bytes.
     async fn claim_photo(&self, claim_id: &str, id: &str) -> Result<Option<ClaimPhoto>>;
+
+    /// WAR-4: the buyers' units of a reference, or of every reference of a product, paid
+    /// and still theirs (neither cancelled nor returned).
+    async fn units_held(&self, sku: Option<&str>, product: Option<&str>) -> Result<Vec<HeldUnits>>;
+
+    /// WAR-4: the recalls, the newest first.
+    async fn recalls(&self) -> Result<Vec<Recall>>;
+
+    /// WAR-4: the recalls that concern an order, with the line and units.
+    async fn recalls_of(&self, order_id: &str) -> Result<Vec<RecallNotice>>;
 }
 
 #[async_trait]
@@ -76,6 +86,9 @@ pub trait AfterSalesTx: Send {
     async fn set_withdrawal_refund(&mut self, id: &str, refund_id: &str) -> Result<()>;
 
     async fn insert_claim(&mut self, c: &Claim) -> Result<()>;
+
+    /// WAR-4: a recall and the buyers' units it concerns.
+    async fn insert_recall(&mut self, r: &Recall, notices: &[HeldUnits]) -> Result<()>;
 
     async fn insert_claim_photo(&mut self, p: &ClaimPhoto) -> Result<()>;
 
@@ -141,6 +154,35 @@ impl<E: Engine> AfterSales for E {
             .fetch_all(&mut self.reader().await?)
             .await?;
         Ok(rows.into_iter().map(|r| (r.number, r.deadline)).collect())
+    }
+
+    async fn units_held(&self, sku: Option<&str>, product: Option<&str>) -> Result<Vec<HeldUnits>> {
+        query_as(UNITS_HELD)
+            .bind(sku)
+            .bind(product)
+            .fetch_all(&mut self.reader().await?)
+            .await
+    }
+
+    async fn recalls(&self) -> Result<Vec<Recall>> {
+        query_as(
+            "SELECT r.id, r.sku, r.product_slug, r.reason, r.created_at, r.created_by, \
+             (SELECT COUNT(DISTINCT n.order_id) FROM recall_notices n WHERE n.recall_id = r.id) AS orders \
+             FROM recalls r ORDER BY r.created_at DESC, r.id",
+        )
+        .fetch_all(&mut self.reader().await?)
+        .await
+    }
+
+    async fn recalls_of(&self, order_id: &str) -> Result<Vec<RecallNotice>> {
+        query_as(
+            "SELECT r.id AS recall_id, r.reason, r.created_at, n.line_no, n.quantity \
+             FROM recall_notices n JOIN recalls r ON r.id = n.recall_id \
+             WHERE n.order_id = $1 ORDER BY r.created_at, n.line_no",
+        )
+        .bind(order_id)
+        .fetch_all(&mut self.reader().await?)
+        .await
     }
 
     async fn claims_of(&self, order_id: &str) -> Result<Vec<Claim>> {
@@ -237,6 +279,34 @@ impl<E: Engine> AfterSales for E {
 
 #[async_trait]
 impl<W: Writer> AfterSalesTx for W {
+    async fn insert_recall(&mut self, r: &Recall, notices: &[HeldUnits]) -> Result<()> {
+        query(
+            "INSERT INTO recalls (id, sku, product_slug, reason, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&r.id)
+        .bind(&r.sku)
+        .bind(&r.product_slug)
+        .bind(&r.reason)
+        .bind(r.created_at)
+        .bind(&r.created_by)
+        .execute(&mut *self)
+        .await?;
+        for n in notices {
+            query(
+                "INSERT INTO recall_notices (recall_id, order_id, line_no, quantity) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&r.id)
+            .bind(&n.order_id)
+            .bind(n.line_no)
+            .bind(n.quantity)
+            .execute(&mut *self)
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn insert_claim(&mut self, c: &Claim) -> Result<()> {
         query(INSERT_CLAIM)
             .bind(&c.id)
@@ -551,6 +621,46 @@ const CLAIM_PHOTO: &str = "SELECT id, claim_id, position, content_type, width, h
 
 const INSERT_CLAIM_PHOTO: &str = "INSERT INTO claim_photos (id, claim_id, position, \
      content_type, width, height, sha256, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const UNITS_HELD: &str = "SELECT o.id AS order_id, o.number AS order_number, l.line_no, \
+     l.quantity - l.cancelled - l.returned AS quantity FROM order_lines l \
+     JOIN orders o ON o.id = l.order_id \
+     WHERE o.payment_state = 'paid' AND l.quantity - l.cancelled - l.returned > 0 \
+     AND (l.sku = $1 OR l.sku IN (SELECT v.sku FROM variants v \
+          JOIN products p ON p.id = v.product_id WHERE p.slug = $2)) \
+     ORDER BY o.number, l.line_no";
+
+/// WAR-4: units of a recalled piece a buyer holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct HeldUnits {
+    pub order_id: String,
+    pub order_number: String,
+    pub line_no: i64,
+    pub quantity: i64,
+}
+
+/// WAR-4: a recall; `orders` counts the orders it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct Recall {
+    pub id: String,
+    pub sku: Option<String>,
+    pub product_slug: Option<String>,
+    pub reason: String,
+    pub created_at: i64,
+    pub created_by: String,
+    #[serde(default)]
+    pub orders: i64,
+}
+
+/// WAR-4: a recall as it concerns one line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct RecallNotice {
+    pub recall_id: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub line_no: i64,
+    pub quantity: i64,
+}
 
 /// DLV-7, WAR-1, WAR-2: a claim on an order.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]

@@ -174,7 +174,9 @@ impl<W: Writer> Tx for W {
     }
 }
 
-pub use after_sales::{AfterSales, AfterSalesTx, Claim, ClaimPhoto, Withdrawal};
+pub use after_sales::{
+    AfterSales, AfterSalesTx, Claim, ClaimPhoto, HeldUnits, Recall, RecallNotice, Withdrawal,
+};
 pub use baskets::{Baskets, BasketsTx};
 pub use catalogue::{Catalogue, CatalogueTx};
 pub use customers::{Customers, CustomersTx};

@@ -647,3 +647,96 @@ async fn war_5_the_complaints_page_names_the_mediator_the_platform_and_the_cap()
         }
     }
 }
+
+/// Checks WAR-4 on `atelier` and both databases: customer service recalls a product;
+/// every buyer who paid for it and still holds it is e-mailed with a return at the house's
+/// cost, an unpaid order's customer is not; the order page shows the recall.
+#[tokio::test]
+async fn war_4_a_recall_reaches_every_buyer_with_a_return_at_the_house_cost() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "atelier").await;
+        let (ta, a) = placed(&app, "anne@example.fr").await;
+        pay(&app, &ta, &a).await;
+        let tb = ready_customer(&app, "bruno@example.fr", "jonc-rivage", 1).await;
+        let (_, s) = call(&app, "POST", "/api/v1/checkout", &tb, Some(json!({}))).await;
+        let (_, o) = order(&app, &tb, &s, None).await;
+        let b = o["number"].as_str().unwrap_or_default().to_owned();
+        pay(&app, &tb, &b).await;
+        let tc = ready_customer(&app, "chloe@example.fr", "jonc-rivage", 1).await;
+        let (_, s) = call(&app, "POST", "/api/v1/checkout", &tc, Some(json!({}))).await;
+        let (status, _) = order(&app, &tc, &s, None).await;
+        assert_eq!(status, 201, "an order left unpaid");
+
+        let admin = admin_token(&app).await;
+        for (body, want) in [
+            (json!({"sku": "NO-SUCH-SKU", "reason": "Fermoir"}), 404),
+            (
+                json!({"sku": "X", "product": "jonc-rivage", "reason": "Fermoir"}),
+                400,
+            ),
+            (json!({"product": "jonc-rivage", "reason": ""}), 400),
+        ] {
+            let (status, answer) =
+                call(&app, "POST", "/api/v1/admin/recalls", &admin, Some(body)).await;
+            assert_eq!(status, want, "{answer}");
+        }
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/recalls",
+            &ta,
+            Some(json!({"product": "jonc-rivage", "reason": "Fermoir"})),
+        )
+        .await;
+        assert_eq!(status, 403, "a customer");
+        let (status, r) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/recalls",
+            &admin,
+            Some(json!({"product": "jonc-rivage", "reason": "Le fermoir peut céder."})),
+        )
+        .await;
+        assert_eq!(status, 201, "{db:?} {r}");
+        assert_eq!(r["orders"], 2, "{r}");
+        let units: Vec<(String, i64)> = r["units"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|u| {
+                (
+                    u["line_id"].as_str().unwrap_or_default().to_owned(),
+                    u["quantity"].as_i64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(units, [(format!("{a}-1"), 2), (format!("{b}-1"), 1)]);
+        for (email, number) in [("anne@example.fr", &a), ("bruno@example.fr", &b)] {
+            let mail = &outbox(&app, email).await[0];
+            let text = mail["text"].as_str().unwrap_or_default();
+            assert!(
+                mail["subject"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains(number.as_str())
+                    && text.contains("Le fermoir peut céder.")
+                    && text.contains("étiquette prépayée"),
+                "{mail}"
+            );
+        }
+        let chloe = outbox(&app, "chloe@example.fr").await;
+        assert!(
+            !chloe
+                .iter()
+                .any(|m| m["text"].as_str().unwrap_or_default().contains("fermoir")),
+            "not paid, not recalled"
+        );
+        let (_, list) = call(&app, "GET", "/api/v1/admin/recalls", &admin, None).await;
+        assert_eq!(list["items"][0]["id"], r["id"]);
+        let session = crate::checkout_pages::page_login(&app, "en", "anne@example.fr").await;
+        let (_, html) =
+            crate::staff_pages::page(&app, &format!("/en/account/orders/{a}"), &session).await;
+        assert!(html.contains("Le fermoir peut céder."), "{html}");
+    }
+}

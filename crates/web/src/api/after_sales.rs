@@ -367,3 +367,100 @@ pub(crate) async fn late_delivery(
         order_number: number,
     }))
 }
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecallRequest {
+    /// One reference recalled…
+    pub sku: Option<String>,
+    /// …or every reference of a product (its slug).
+    pub product: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecalledUnitsDto {
+    pub order_number: String,
+    pub line_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecallDto {
+    pub id: String,
+    pub sku: Option<String>,
+    pub product: Option<String>,
+    pub reason: String,
+    pub created_at: String,
+    /// The orders whose buyers were e-mailed.
+    pub orders: i64,
+    /// The units concerned (on creation).
+    pub units: Vec<RecalledUnitsDto>,
+}
+
+fn recall_dto(r: &ecrin_store::Recall, held: &[ecrin_store::HeldUnits]) -> RecallDto {
+    RecallDto {
+        id: r.id.clone(),
+        sku: r.sku.clone(),
+        product: r.product_slug.clone(),
+        reason: r.reason.clone(),
+        created_at: super::checkout::rfc3339(r.created_at),
+        orders: r.orders,
+        units: held
+            .iter()
+            .map(|h| RecalledUnitsDto {
+                order_number: h.order_number.clone(),
+                line_id: format!("{}-{}", h.order_number, h.line_no),
+                quantity: h.quantity,
+            })
+            .collect(),
+    }
+}
+
+/// WAR-4: customer service recalls a reference (`sku`) or a product (`product`): every
+/// buyer still holding it is e-mailed the reason and a return at the house's cost.
+#[utoipa::path(post, path = "/api/v1/admin/recalls", request_body = RecallRequest,
+    responses((status = 201, body = RecallDto),
+              (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn recall(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiJson(req): ApiJson<RecallRequest>,
+) -> Result<Response, ApiError> {
+    let staff = super::admin::staff_id(&bearer)?;
+    let (r, held) = ecrin_app::recalls::recall(
+        &state.app,
+        staff,
+        ecrin_app::recalls::RecallInput {
+            sku: req.sku,
+            product: req.product,
+            reason: req.reason,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(recall_dto(&r, &held))).into_response())
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecallListDto {
+    pub items: Vec<RecallDto>,
+}
+
+/// WAR-4: the recalls made, the newest first.
+#[utoipa::path(get, path = "/api/v1/admin/recalls",
+    responses((status = 200, body = RecallListDto),
+              (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn recalls(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<RecallListDto>, ApiError> {
+    let staff = super::admin::staff_id(&bearer)?;
+    let list = ecrin_app::recalls::list(&state.app, staff).await?;
+    Ok(Json(RecallListDto {
+        items: list.iter().map(|r| recall_dto(r, &[])).collect(),
+    }))
+}

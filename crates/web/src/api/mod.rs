@@ -125,6 +125,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(after_sales::decide),
         )
         .route(
+            "/api/v1/admin/recalls",
+            get(after_sales::recalls).post(after_sales::recall),
+        )
+        .route(
             "/api/v1/admin/returns/{id}/receive",
             post(withdrawals::receive),
         )

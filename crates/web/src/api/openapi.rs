@@ -68,6 +68,8 @@ use utoipa::OpenApi;
         super::after_sales::claim_photo,
         super::after_sales::staff_claim_photo,
         super::after_sales::decide,
+        super::after_sales::recall,
+        super::after_sales::recalls,
         super::withdrawals::receive,
         super::withdrawals::inspect,
         super::documents::refund_destination,

@@ -65,6 +65,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/staff/returns", get(returns::list))
         .route("/{lang}/staff/returns/{id}/{action}", post(returns::act))
         .route("/{lang}/staff/claims", get(returns::claims))
+        .route(
+            "/{lang}/staff/recalls",
+            get(returns::recalls).post(returns::recall),
+        )
         .route("/{lang}/staff/claims/{id}/decide", post(returns::decide))
         .route(
             "/{lang}/staff/claims/{id}/photos/{photo}",
@@ -233,6 +237,7 @@ impl StaffPage {
             (format!("/{code}/staff/orders"), t.t("staff-orders")),
             (format!("/{code}/staff/returns"), t.t("staff-returns")),
             (format!("/{code}/staff/claims"), t.t("staff-claims")),
+            (format!("/{code}/staff/recalls"), t.t("staff-recalls")),
             (format!("/{code}/staff/deadlines"), t.t("staff-deadlines")),
             (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];

@@ -290,3 +290,86 @@ pub(super) async fn claim_photo(
         Err(e) => refused(&state, visit.lang, page, e),
     }
 }
+
+/// WAR-4: the recalls made, and the form to recall a piece.
+pub(super) async fn recalls(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let StaffVisit {
+        lang,
+        t,
+        session: s,
+        staff,
+        uri,
+        ..
+    } = visit;
+    let page = StaffPage::new(&state, lang, &uri, t.t("staff-recalls"), s.csrf).signed(t, &staff);
+    let list = match ecrin_app::recalls::list(&state.app, &staff.id).await {
+        Ok(l) => l,
+        Err(e) => return refused(&state, lang, page, e),
+    };
+    let tz = &state.app.profile.time_zone;
+    let code = lang.code();
+    let page = StaffPage {
+        tables: vec![StaffTable {
+            title: t.t("staff-recalls"),
+            empty: t.t("staff-no-recalls"),
+            head: [
+                "staff-recall",
+                "staff-quote-when",
+                "staff-recall-sku",
+                "staff-reason",
+                "staff-recall-orders",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows: list
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::text(r.id.clone()),
+                        Cell::text(date(r.created_at, lang, tz)),
+                        Cell::text(
+                            r.sku
+                                .clone()
+                                .or_else(|| r.product_slug.clone())
+                                .unwrap_or_default(),
+                        ),
+                        Cell::text(r.reason.clone()),
+                        Cell::text(r.orders.to_string()),
+                    ]
+                })
+                .collect(),
+        }],
+        forms: vec![StaffForm {
+            id: "recall".into(),
+            action: format!("/{code}/staff/recalls"),
+            title: t.t("staff-recall-new"),
+            fields: vec![
+                FormField::new("sku", t.t("staff-recall-sku"), "text"),
+                FormField::new("product", t.t("staff-recall-product"), "text"),
+                FormField::new("reason", t.t("staff-recall-reason"), "text").required(),
+            ],
+            submit: t.t("staff-recall-submit"),
+        }],
+        ..page
+    };
+    no_store(render(&page))
+}
+
+/// WAR-4: a recall from its form.
+pub(super) async fn recall(
+    State(state): State<AppState>,
+    Posted { visit, form }: Posted<HashMap<String, String>>,
+) -> Response {
+    let page = visit.page(&state, "staff-recalls");
+    let StaffVisit { lang, staff, .. } = visit;
+    let input = ecrin_app::recalls::RecallInput {
+        sku: form.get("sku").cloned(),
+        product: form.get("product").cloned(),
+        reason: form.get("reason").cloned().unwrap_or_default(),
+    };
+    match ecrin_app::recalls::recall(&state.app, &staff.id, input).await {
+        Ok(_) => Redirect::to(&format!("/{}/staff/recalls", lang.code())).into_response(),
+        Err(e) => refused(&state, lang, page, e),
+    }
+}

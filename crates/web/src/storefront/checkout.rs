@@ -1115,6 +1115,36 @@ async fn after_sales(state: &AppState, lang: Lang, o: &Order) -> Vec<(String, St
         .collect::<Vec<_>>()
         .into_iter()
         .chain(claims_of(state, lang, o).await)
+        .chain(recalls_of(state, lang, o).await)
+        .collect()
+}
+
+/// WAR-4: the recalls of pieces of the order.
+async fn recalls_of(state: &AppState, lang: Lang, o: &Order) -> Vec<(String, String)> {
+    let t = Tr::new(lang);
+    let tz = &state.app.profile.time_zone;
+    ecrin_app::recalls::of_order(&state.app, &o.id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let units = [ecrin_core::order::Units {
+                line_no: r.line_no,
+                quantity: r.quantity,
+            }];
+            let args = [
+                ("at", super::legal::date(r.created_at, lang, tz)),
+                (
+                    "items",
+                    ecrin_app::withdrawals::describe(o, &units).join(", "),
+                ),
+                ("reason", r.reason.clone()),
+            ];
+            (
+                format!("recall-{}-{}", r.recall_id, r.line_no),
+                t.with("order-recall", &args),
+            )
+        })
         .collect()
 }
 
