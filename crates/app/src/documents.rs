@@ -600,6 +600,9 @@ pub async fn attachments(app: &App, listed: &str) -> Result<Vec<Pdf>, AppError> 
             Attachment::WithdrawalStatement { withdrawal_id } => {
                 out.push(crate::withdrawals::statement_pdf(app, &withdrawal_id).await?);
             }
+            Attachment::ReturnLabel { withdrawal_id } => {
+                out.push(crate::withdrawals::label_pdf(app, &withdrawal_id).await?);
+            }
         }
     }
     Ok(out)

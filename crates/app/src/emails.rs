@@ -128,6 +128,8 @@ pub enum Attachment {
     CreditNote { order_id: String, number: String },
     /// WDR-7: the statement of a withdrawal as received, with its date and time.
     WithdrawalStatement { withdrawal_id: String },
+    /// WDR-2 (`milano`): the prepaid label of a return the house's courier collects.
+    ReturnLabel { withdrawal_id: String },
 }
 
 /// Like [`enqueue`], with titled sections and documents attached.

@@ -455,16 +455,95 @@ async fn tell(
             ),
         )),
     };
-    emails::enqueue_attached(
-        tx,
-        app,
-        message,
-        &[],
-        &[Attachment::WithdrawalStatement {
+    emails::enqueue_attached(tx, app, message, &[], &attachments(w)).await
+}
+
+/// The receipt's documents: the statement, and (WDR-2, `milano`) the prepaid label when
+/// the house's courier collects the pieces.
+fn attachments(w: &Withdrawal) -> Vec<Attachment> {
+    let mut out = vec![Attachment::WithdrawalStatement {
+        withdrawal_id: w.id.clone(),
+    }];
+    if has_label(w) {
+        out.push(Attachment::ReturnLabel {
             withdrawal_id: w.id.clone(),
-        }],
-    )
-    .await
+        });
+    }
+    out
+}
+
+/// WDR-2: a return the house pays and collects has its prepaid label.
+pub fn has_label(w: &Withdrawal) -> bool {
+    w.return_paid_by == ReturnPaidBy::Merchant && w.pickup_date.is_some()
+}
+
+/// WDR-2 (`milano`): the prepaid return label as PDF, to stick on the parcel the house's
+/// courier collects: from the customer's delivery address to the house, the order and the
+/// return's reference, the pickup day, postage paid by the house.
+pub async fn label_pdf(app: &App, id: &str) -> Result<crate::documents::Pdf, AppError> {
+    let w = app
+        .store
+        .withdrawal_by_id(id)
+        .await?
+        .filter(has_label)
+        .ok_or(AppError::NotFound)?;
+    let order = app
+        .store
+        .order_by_id(&w.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let p = &app.profile;
+    let lang = crate::documents::order_lang(p, &order);
+    let t = Tr::new(lang);
+    let summary = crate::checkout::document(&order)?;
+    let m = &p.merchant;
+    let from = summary
+        .delivery_address
+        .as_ref()
+        .map(|a| a.lines().join(", "))
+        .unwrap_or_default();
+    let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
+    let data = ecrin_documents::WithdrawalFormDoc {
+        lang: lang.code().to_owned(),
+        letterhead: crate::documents::letterhead(p, t),
+        title: t.t("label-title"),
+        order_number: order.number.clone(),
+        addressee: ecrin_documents::Addressed {
+            label: t.t("label-to"),
+            lines: vec![m.legal_name.clone(), m.registered_office.clone()],
+        },
+        paragraphs: vec![t.with(
+            "label-text",
+            &[
+                ("carrier", summary.method.carrier.clone()),
+                ("house", m.legal_name.clone()),
+            ],
+        )],
+        fields: vec![
+            crate::documents::fact(t.t("label-from"), from),
+            crate::documents::fact(t.t("doc-order-number"), order.number.clone()),
+            crate::documents::fact(t.t("label-reference"), w.id.clone()),
+            crate::documents::fact(t.t("label-contents"), items(&order, &back).join(", ")),
+            crate::documents::fact(
+                t.t("label-pickup"),
+                w.pickup_date
+                    .as_deref()
+                    .map(|d| i18n::civil_date(d, lang))
+                    .unwrap_or_default(),
+            ),
+            crate::documents::fact(t.t("label-carrier"), summary.method.carrier.clone()),
+        ],
+        options: Vec::new(),
+        signature_lines: Vec::new(),
+        notes: vec![t.t("label-note")],
+    };
+    let stamp = crate::documents::stamp(app, w.notified_at);
+    let bytes =
+        crate::documents::lay_out(move || ecrin_documents::withdrawal_form(&data, stamp)).await?;
+    Ok(crate::documents::Pdf {
+        filename: format!("{}-{}.pdf", t.t("label-file"), order.number),
+        bytes,
+    })
 }
 
 /// WDR-7: the statement of a withdrawal as PDF: what was withdrawn, when to the second,

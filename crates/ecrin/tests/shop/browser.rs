@@ -1063,7 +1063,14 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
         fill(&desk, "f-email", "admin@maison.test").await;
         fill(&desk, "f-password", "the admin secret").await;
         click(&desk, ".account-form button[type=submit]").await;
-        url_within(&desk, "/staff").await;
+        // "/staff" is in the login page's address too: signed in once the back office's
+        // menu shows.
+        count_within(
+            &desk,
+            "nav a[href$='/staff/orders'], a[href$='/staff/orders']",
+            1,
+        )
+        .await;
         desk.goto(&app.url(&format!("/{lang}/staff/orders")))
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -2265,6 +2265,26 @@ async fn wdr_1_wdr_2_wdr_7_the_withdrawal_function() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(pdf.bytes.starts_with(b"%PDF"), "a PDF");
+        // WDR-2: the prepaid label, with the receipt and for the customer to print.
+        assert!(
+            receipt["attachments"].to_string().contains("return_label"),
+            "{receipt}"
+        );
+        let label = w["label_url"].as_str().unwrap_or_default().to_owned();
+        let res = app
+            .client
+            .get(app.url(&label))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200, "{label}");
+        let bytes = res.bytes().await.unwrap_or_default();
+        let text = crate::documents::pdf_text(&bytes);
+        assert!(
+            text.contains("07/12/2026") && text.contains(&id) && text.contains("DHL"),
+            "{text}"
+        );
         // The board: the window runs to 17 December, the pieces are awaited by the 18th.
         let clocks = board(&app, &admin).await;
         assert!(

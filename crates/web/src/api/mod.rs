@@ -103,6 +103,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         )
         .route("/api/v1/withdrawals", post(withdrawals::withdraw_as_guest))
         .route(
+            "/api/v1/orders/{number}/withdrawals/{id}/label.pdf",
+            get(withdrawals::label),
+        )
+        .route(
             "/api/v1/orders/{number}/late-delivery",
             post(after_sales::late_delivery),
         )

@@ -63,6 +63,7 @@ use utoipa::OpenApi;
         super::fulfilment::redelivery,
         super::withdrawals::withdraw,
         super::withdrawals::withdraw_as_guest,
+        super::withdrawals::label,
         super::after_sales::late_delivery,
         super::after_sales::claim,
         super::after_sales::claim_photo,

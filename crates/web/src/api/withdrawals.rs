@@ -68,6 +68,8 @@ pub struct WithdrawalDto {
     pub return_paid_by: String,
     /// `milano`: the day the house's courier collects.
     pub pickup_date: Option<String>,
+    /// `milano`: the prepaid return label (PDF), for the customer signed in.
+    pub label_url: Option<String>,
     /// WDR-5: what comes back once the pieces are received: their price, and the standard
     /// delivery charge when nothing of the order is kept.
     pub refund_estimate: super::checkout::MoneyDto,
@@ -108,6 +110,8 @@ pub(crate) fn dto(state: &AppState, w: &Withdrawn) -> WithdrawalDto {
         return_address: (!back.is_empty()).then(|| withdrawals::return_address(&state.app)),
         return_paid_by: w.withdrawal.return_paid_by.as_str().to_owned(),
         pickup_date: w.withdrawal.pickup_date.clone(),
+        label_url: withdrawals::has_label(&w.withdrawal)
+            .then(|| label_url(number, &w.withdrawal.id)),
         refund_estimate: money(
             state,
             withdrawals::refund_estimate(&state.app, &w.order, &back),
@@ -212,9 +216,38 @@ pub struct ReturnDto {
     pub send_back: Vec<WithdrawalLineDto>,
     pub return_by: Option<String>,
     pub pickup_date: Option<String>,
+    /// `milano`: the prepaid return label (PDF).
+    pub label_url: Option<String>,
     pub received_at: Option<String>,
     pub inspected_at: Option<String>,
     pub inspection_reason: Option<String>,
+}
+
+fn label_url(number: &str, id: &str) -> String {
+    format!("/api/v1/orders/{number}/withdrawals/{id}/label.pdf")
+}
+
+/// WDR-2 (`milano`): the prepaid label of a return of the customer's order, as PDF.
+#[utoipa::path(get, path = "/api/v1/orders/{number}/withdrawals/{id}/label.pdf",
+    params(("number" = String, Path), ("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf"),
+              (status = 404, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "checkout")]
+pub(crate) async fn label(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath((number, id)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let customer = super::checkout::customer_id(&bearer)?;
+    let order = ecrin_app::checkout::order_of(&state.app, customer, &number).await?;
+    let w = withdrawals::of_order(&state.app, &order)
+        .await?
+        .into_iter()
+        .find(|w| w.id == id)
+        .ok_or(ecrin_app::AppError::NotFound)?;
+    Ok(super::pdf_response(
+        withdrawals::label_pdf(&state.app, &w.id).await?,
+    ))
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -232,6 +265,7 @@ pub(crate) fn return_dto(number: &str, w: &ecrin_store::Withdrawal) -> ReturnDto
         send_back: lines(number, &back),
         return_by: w.return_by.clone(),
         pickup_date: w.pickup_date.clone(),
+        label_url: withdrawals::has_label(w).then(|| label_url(number, &w.id)),
         received_at: w.received_at.map(rfc3339),
         inspected_at: w.inspected_at.map(rfc3339),
         inspection_reason: w.inspection_reason.clone(),

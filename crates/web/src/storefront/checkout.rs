@@ -1341,6 +1341,21 @@ pub(crate) async fn order_page(
                     format!("{base}/withdrawal-form.pdf"),
                 ));
             }
+            for w in ecrin_app::withdrawals::of_order(&state.app, &o)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .filter(|w| {
+                    ecrin_app::withdrawals::has_label(w)
+                        && w.status == ecrin_core::withdrawal::WithdrawalState::Authorised
+                })
+            {
+                info.documents.push((
+                    format!("return-label-{}", w.id),
+                    t.t("order-return-label-pdf"),
+                    format!("{base}/return-label-{}.pdf", w.id),
+                ));
+            }
             info.documents.push((
                 "terms".into(),
                 t.with("order-terms-pdf", &[("version", o.terms_version.clone())]),
@@ -1408,12 +1423,28 @@ pub(crate) async fn order_document(
                 let order_lang = ecrin_app::documents::order_lang(&app.profile, &o);
                 ecrin_app::documents::terms_pdf(app, &o.terms_version, order_lang).await
             }
-            other => match other
-                .strip_prefix("credit-note-")
-                .and_then(|f| f.strip_suffix(".pdf"))
-            {
-                Some(note) => ecrin_app::documents::credit_note_pdf(app, &o, note).await,
-                None => Err(AppError::NotFound),
+            other => match (
+                other
+                    .strip_prefix("credit-note-")
+                    .and_then(|f| f.strip_suffix(".pdf")),
+                other
+                    .strip_prefix("return-label-")
+                    .and_then(|f| f.strip_suffix(".pdf")),
+            ) {
+                (Some(note), _) => ecrin_app::documents::credit_note_pdf(app, &o, note).await,
+                (None, Some(id)) => {
+                    // The return must be one of this order's.
+                    let ours = ecrin_app::withdrawals::of_order(app, &o)
+                        .await?
+                        .iter()
+                        .any(|w| w.id == id);
+                    if ours {
+                        ecrin_app::withdrawals::label_pdf(app, id).await
+                    } else {
+                        Err(AppError::NotFound)
+                    }
+                }
+                _ => Err(AppError::NotFound),
             },
         }
     }
