@@ -665,6 +665,32 @@ pub async fn receive(app: &App, staff_id: &str, id: &str) -> Result<Withdrawal, 
         .ok_or(AppError::NotFound)
 }
 
+/// A return inspected: where it stands, the refund made, and for an exchange the new piece.
+#[derive(Debug)]
+pub struct Inspected {
+    pub withdrawal: Withdrawal,
+    /// What went back to the payment used.
+    pub refund: Option<crate::refunds::Done>,
+    pub exchange: Option<Exchanged>,
+}
+
+/// WDR-6: what an accepted exchange did: the pieces' value credited towards the piece
+/// wanted (a credit note), the piece put in the customer's basket, and the difference.
+#[derive(Debug)]
+pub struct Exchanged {
+    pub sku: String,
+    pub quantity: i64,
+    /// The piece wanted, at the day's price, for as many units as came back.
+    pub price: i64,
+    /// The credit towards it, with its credit note.
+    pub credit: crate::refunds::Done,
+    /// What the customer pays at checkout (positive), or what was refunded (negative).
+    pub difference_due: i64,
+    /// Whether the piece could be put in the basket (not when sold out meanwhile: the credit
+    /// stays on the account).
+    pub in_basket: bool,
+}
+
 /// What the house finds when it inspects a return (WDR-4).
 #[derive(Debug, Clone, Default)]
 pub struct Inspection {
@@ -686,7 +712,7 @@ pub async fn inspect(
     staff_id: &str,
     id: &str,
     input: Inspection,
-) -> Result<(Withdrawal, Option<crate::refunds::Done>), AppError> {
+) -> Result<Inspected, AppError> {
     let s = crate::backoffice::staff(app, staff_id).await?;
     crate::backoffice::require(&s, RECEIVING)?;
     let outcome = match input.outcome.trim() {
@@ -735,6 +761,19 @@ pub async fn inspect(
     if outcome != WithdrawalState::Reduced && input.refund_amount.is_some() {
         return Err(invalid("refund_amount", "only_for_reduced"));
     }
+    // WDR-6: an exchange puts what the pieces are worth towards the piece wanted, at the
+    // day's price; only what they are worth beyond it goes back to the payment.
+    let units_back: i64 = back.iter().map(|u| u.quantity).sum();
+    let wanted = match (w.outcome, w.exchange_sku.as_deref()) {
+        (Outcome::Exchange, Some(sku)) if amount > 0 => app
+            .store
+            .variant_info(sku)
+            .await?
+            .map(|v| (v.sku, v.price * units_back)),
+        _ => None,
+    };
+    let credit = wanted.as_ref().map_or(0, |(_, price)| amount.min(*price));
+    let cash = amount - credit;
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     if !tx
@@ -780,8 +819,56 @@ pub async fn inspect(
         }
         tx.bump_catalogue_version().await?;
     }
-    tell_inspected(app, tx.as_mut(), &order, outcome, amount, reason.as_deref()).await?;
+    tell_inspected(
+        app,
+        tx.as_mut(),
+        &order,
+        outcome,
+        cash,
+        reason.as_deref(),
+        wanted
+            .as_ref()
+            .map(|(sku, price)| (sku.clone(), credit, price - amount)),
+    )
+    .await?;
     tx.commit().await?;
+    let exchange = match wanted {
+        Some((sku, price)) => {
+            let credit = crate::refunds::make(
+                app,
+                &s.id,
+                &order.number,
+                crate::refunds::RefundInput {
+                    amount: credit,
+                    reason: format!("withdrawal {id}: exchange for {sku}"),
+                    key: Some(format!("{id}-exchange")),
+                    destination: Some(ecrin_core::payment::RefundDestination::StoreCredit),
+                },
+            )
+            .await?;
+            // The piece waits in the basket; if it cannot (sold out meanwhile), the credit
+            // stays on the account for another.
+            let in_basket = crate::basket::add_item(
+                app,
+                &ecrin_store::BasketOwner::Customer(order.customer_id.clone()),
+                &sku,
+                u32::try_from(units_back).unwrap_or(1),
+                None,
+            )
+            .await
+            .is_ok();
+            Some(Exchanged {
+                sku,
+                quantity: units_back,
+                price,
+                credit,
+                difference_due: price - amount,
+                in_basket,
+            })
+        }
+        None => None,
+    };
+    let amount = cash;
     let refund = if amount > 0 {
         let done = crate::refunds::make(
             app,
@@ -802,14 +889,25 @@ pub async fn inspect(
     } else {
         None
     };
+    if let (None, Some(x)) = (&refund, &exchange) {
+        let mut tx = app.store.begin().await?;
+        tx.set_withdrawal_refund(id, &x.credit.refund.id).await?;
+        tx.commit().await?;
+    }
     let w = app
         .store
         .withdrawal_by_id(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((w, refund))
+    Ok(Inspected {
+        withdrawal: w,
+        refund,
+        exchange,
+    })
 }
 
+/// The customer is told what the inspection found; for an exchange (WDR-6, `exchange`:
+/// the piece wanted, the credit towards it, the difference), where the piece waits.
 async fn tell_inspected(
     app: &App,
     tx: &mut dyn ecrin_store::Tx,
@@ -817,6 +915,7 @@ async fn tell_inspected(
     outcome: WithdrawalState,
     amount: i64,
     reason: Option<&str>,
+    exchange: Option<(String, i64, i64)>,
 ) -> Result<(), AppError> {
     let reason = reason.unwrap_or_default().to_owned();
     crate::fulfilment::tell(
@@ -828,12 +927,25 @@ async fn tell_inspected(
             let mut args = args.to_vec();
             args.push(("amount", t.money(amount)));
             args.push(("reason", reason));
-            let key = match outcome {
-                WithdrawalState::Accepted => "email-return-accepted",
-                WithdrawalState::Reduced => "email-return-reduced",
-                _ => "email-return-refused",
+            let key = match (outcome, &exchange) {
+                (WithdrawalState::Refused, _) => "email-return-refused",
+                (_, Some(_)) => "email-return-exchange",
+                (WithdrawalState::Accepted, None) => "email-return-accepted",
+                _ => "email-return-reduced",
             };
-            (vec![t.with(key, &args)], None)
+            let mut p = vec![t.with(key, &args)];
+            if let Some((sku, credit, difference)) = exchange {
+                args.push(("sku", sku));
+                args.push(("credit", t.money(credit)));
+                args.push(("difference", t.money(difference.abs())));
+                p.push(t.with("email-exchange-credit", &args));
+                p.push(match difference {
+                    d if d > 0 => t.with("email-exchange-to-pay", &args),
+                    d if d < 0 => t.with("email-exchange-refunded", &args),
+                    _ => t.with("email-exchange-even", &args),
+                });
+            }
+            (p, None)
         },
     )
     .await

@@ -542,16 +542,13 @@ pub(super) async fn price(
             }
         })
         .collect();
-    // STK-2: the customer's credit with the shop (credit notes taken for refunds) pays
-    // what it can of the order; only where the profile gives such credit.
-    let store_credit = if p.after_sales.stockout_refund_choice {
-        app.store
-            .store_credit_balance(&customer.id)
-            .await?
-            .clamp(0, s.total)
-    } else {
-        0
-    };
+    // STK-2, WDR-6: the customer's credit with the shop (credit notes taken for refunds,
+    // `paris`; the value of pieces sent back for an exchange) pays what it can.
+    let store_credit = app
+        .store
+        .store_credit_balance(&customer.id)
+        .await?
+        .clamp(0, s.total);
     let phone = r
         .delivery_address
         .as_ref()

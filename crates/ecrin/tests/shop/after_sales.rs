@@ -740,3 +740,126 @@ async fn war_4_a_recall_reaches_every_buyer_with_a_return_at_the_house_cost() {
         assert!(html.contains("Le fermoir peut céder."), "{html}");
     }
 }
+
+/// Checks WDR-6 on `milano` and both databases: a bangle withdrawn for an exchange with
+/// the necklace; once the bangle is back and accepted, its value is credited with a credit
+/// note towards the necklace, which waits in the basket; the next summary deducts the
+/// credit and the customer pays the difference by card.
+#[tokio::test]
+async fn wdr_6_an_exchange_credits_the_piece_sent_back_and_charges_the_difference() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        let email = "scambio@example.it";
+        let (token, number) = placed(&app, email).await;
+        pay(&app, &token, &number).await;
+        let admin = admin_token(&app).await;
+        for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
+            let (status, b) = call(
+                &app,
+                "POST",
+                &format!("/api/v1/admin/orders/{number}/{what}"),
+                &admin,
+                Some(body),
+            )
+            .await;
+            assert!(status == 200 || status == 201, "{b}");
+        }
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        let bangle = o["lines"][0]["unit_price_incl_vat"]["amount"]
+            .as_i64()
+            .unwrap_or_default();
+        let necklace = crate::basket::sku(&app, "collier-perles-rivage", 0).await;
+        let (_, p) = call(
+            &app,
+            "GET",
+            "/api/v1/products/collier-perles-rivage",
+            &token,
+            None,
+        )
+        .await;
+        let price = p["variants"][0]["price"]["amount"]
+            .as_i64()
+            .unwrap_or_default();
+        assert!(price > bangle, "the necklace costs more: {price} {bangle}");
+        let (status, w) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/orders/{number}/withdrawals"),
+            &token,
+            Some(
+                json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}],
+                        "outcome": "exchange", "exchange_sku": necklace}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{db:?} {w}");
+        let id = w["id"].as_str().unwrap_or_default().to_owned();
+        let path = format!("/api/v1/admin/returns/{id}");
+        let (status, _) = call(
+            &app,
+            "POST",
+            &format!("{path}/receive"),
+            &admin,
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (status, x) = call(
+            &app,
+            "POST",
+            &format!("{path}/inspect"),
+            &admin,
+            Some(json!({"outcome": "accepted"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{x}");
+        assert_eq!(x["refund"], Value::Null, "nothing back to the card: {x}");
+        assert_eq!(x["exchange"]["sku"], necklace.as_str());
+        assert_eq!(x["exchange"]["credit"]["amount"], bangle);
+        assert_eq!(x["exchange"]["difference_due"]["amount"], price - bangle);
+        assert_eq!(x["exchange"]["in_basket"], true);
+        assert!(x["exchange"]["credit_note"].is_string(), "INV-3: {x}");
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(me["store_credit"]["amount"], bangle, "{me}");
+        let mail = &outbox(&app, email).await;
+        assert!(
+            mail.iter()
+                .any(|m| m["text"].as_str().unwrap_or_default().contains(&necklace)),
+            "the e-mail names the piece"
+        );
+
+        // The necklace is in the basket; the summary deducts the credit.
+        crate::checkout::restock(&app, &necklace, 5).await;
+        let (status, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        assert_eq!(status, 201, "{s}");
+        assert_eq!(s["lines"][0]["sku"], necklace.as_str(), "{s}");
+        assert_eq!(s["store_credit"]["amount"], bangle);
+        let due = s["amount_due"]["amount"].as_i64().unwrap_or_default();
+        assert_eq!(
+            due,
+            s["total"]["amount"].as_i64().unwrap_or_default() - bangle
+        );
+        let (status, o2) = order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "{o2}");
+        let second = o2["number"].as_str().unwrap_or_default().to_owned();
+        pay(&app, &token, &second).await;
+        let (_, o2) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{second}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o2["status"], "being_prepared", "{o2}");
+        let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+        assert_eq!(me["store_credit"]["amount"], 0, "spent: {me}");
+    }
+}

@@ -312,6 +312,23 @@ pub struct InspectedDto {
     /// WDR-5: the refund made, with its credit note.
     #[schema(value_type = Option<Object>)]
     pub refund: Option<serde_json::Value>,
+    /// WDR-6: for an exchange, the piece wanted and the difference.
+    pub exchange: Option<ExchangeDto>,
+}
+
+/// WDR-6: an exchange once its return is accepted: what the pieces are worth is credited
+/// (with its credit note) towards the piece wanted, which waits in the customer's basket;
+/// `difference_due` is what they pay at checkout (positive) or what was refunded to their
+/// payment (negative).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExchangeDto {
+    pub sku: String,
+    pub quantity: i64,
+    pub price: super::checkout::MoneyDto,
+    pub credit: super::checkout::MoneyDto,
+    pub credit_note: Option<String>,
+    pub difference_due: super::checkout::MoneyDto,
+    pub in_basket: bool,
 }
 
 /// WDR-4, WDR-5, INV-3: a received return inspected: accepted (back in stock, refunded in
@@ -332,7 +349,11 @@ pub(crate) async fn inspect(
     ApiJson(req): ApiJson<InspectRequest>,
 ) -> Result<Json<InspectedDto>, ApiError> {
     let staff = super::admin::staff_id(&bearer)?;
-    let (w, refund) = withdrawals::inspect(
+    let withdrawals::Inspected {
+        withdrawal: w,
+        refund,
+        exchange,
+    } = withdrawals::inspect(
         &state.app,
         staff,
         &id,
@@ -354,6 +375,15 @@ pub(crate) async fn inspect(
                 "status": d.refund.status.as_str(),
                 "credit_note": d.credit_note.map(|n| n.number),
             })
+        }),
+        exchange: exchange.map(|x| ExchangeDto {
+            sku: x.sku,
+            quantity: x.quantity,
+            price: money(&state, x.price),
+            credit: money(&state, x.credit.refund.amount),
+            credit_note: x.credit.credit_note.map(|n| n.number),
+            difference_due: money(&state, x.difference_due),
+            in_basket: x.in_basket,
         }),
     }))
 }
