@@ -353,6 +353,55 @@ pub fn refund_estimate(app: &App, order: &Order, back: &[Units]) -> i64 {
     }
 }
 
+/// WDR-5: when nothing of an order sent by a priority service is kept, the standard
+/// delivery charge the customer would have paid for the same parcel (the premium is not
+/// refunded), never more than what they paid; zero otherwise.
+async fn standard_charge_for_priority(
+    app: &App,
+    order: &Order,
+    back: &[Units],
+) -> Result<i64, AppError> {
+    let kept: i64 = order
+        .lines
+        .iter()
+        .map(|l| l.quantity - l.cancelled)
+        .sum::<i64>()
+        - back.iter().map(|u| u.quantity).sum::<i64>();
+    let doc = crate::checkout::document(order)?;
+    let d = &app.profile.delivery;
+    let priority = d
+        .methods
+        .iter()
+        .find(|m| m.id == doc.method.id)
+        .is_some_and(|m| m.priority);
+    let (Some(standard), Some(address)) = (
+        d.methods.iter().find(|m| m.id == d.standard_method),
+        doc.delivery_address.as_ref(),
+    ) else {
+        return Ok(0);
+    };
+    if kept > 0 || !priority {
+        return Ok(0);
+    }
+    let skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
+    let weights = app.store.variants_info(&skus).await?;
+    let grams: i64 = order
+        .lines
+        .iter()
+        .map(|l| {
+            weights
+                .iter()
+                .find(|v| v.sku == l.sku)
+                .map_or(0, |v| v.weight_grams * l.quantity)
+        })
+        .sum();
+    let grams = u32::try_from(grams).unwrap_or(u32::MAX);
+    Ok(
+        ecrin_core::delivery::charge(&app.profile, standard, &address.country, grams)
+            .map_or(0, |c| c.min(order.delivery_charge)),
+    )
+}
+
 /// WDR-2: where the pieces go back.
 pub fn return_address(app: &App) -> String {
     let m = &app.profile.merchant;
@@ -744,7 +793,8 @@ pub async fn inspect(
         .await?
         .ok_or(AppError::NotFound)?;
     let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
-    let full = refund_estimate(app, &order, &back);
+    let full = refund_estimate(app, &order, &back)
+        + standard_charge_for_priority(app, &order, &back).await?;
     let amount = match outcome {
         WithdrawalState::Accepted => full,
         WithdrawalState::Reduced => {

@@ -863,3 +863,77 @@ async fn wdr_6_an_exchange_credits_the_piece_sent_back_and_charges_the_differenc
         assert_eq!(me["store_credit"]["amount"], 0, "spent: {me}");
     }
 }
+
+/// Checks WDR-5 on `paris` (SQLite): an order sent by DHL Express (a priority service)
+/// withdrawn from in full is refunded the pieces and the standard delivery charge
+/// (Colissimo's for the same parcel), never the priority premium.
+#[tokio::test]
+async fn wdr_5_a_priority_delivery_is_refunded_at_the_standard_rate() {
+    let app = TestApp::spawn(ecrin_store_tests::Db::Sqlite, "paris").await;
+    let email = "express@example.fr";
+    let token = ready_customer(&app, email, "jonc-rivage", 1).await;
+    let (status, s) = call(
+        &app,
+        "POST",
+        "/api/v1/checkout",
+        &token,
+        Some(json!({"delivery_method": "dhl_express"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{s}");
+    let premium = s["delivery_charge"]["amount"].as_i64().unwrap_or_default();
+    let (_, standard) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    let standard = standard["delivery_charge"]["amount"]
+        .as_i64()
+        .unwrap_or_default();
+    assert!(premium > standard && standard > 0, "{premium} {standard}");
+    let (status, o) = order(&app, &token, &s, None).await;
+    assert_eq!(status, 201, "{o}");
+    let number = o["number"].as_str().unwrap_or_default().to_owned();
+    pay(&app, &token, &number).await;
+    let admin = admin_token(&app).await;
+    for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
+        let (status, b) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/{what}"),
+            &admin,
+            Some(body),
+        )
+        .await;
+        assert!(status == 200 || status == 201, "{b}");
+    }
+    let (status, w) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/orders/{number}/withdrawals"),
+        &token,
+        Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{w}");
+    let id = w["id"].as_str().unwrap_or_default();
+    let path = format!("/api/v1/admin/returns/{id}");
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("{path}/receive"),
+        &admin,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, x) = call(
+        &app,
+        "POST",
+        &format!("{path}/inspect"),
+        &admin,
+        Some(json!({"outcome": "accepted"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{x}");
+    let price = o["lines"][0]["unit_price_incl_vat"]["amount"]
+        .as_i64()
+        .unwrap_or_default();
+    assert_eq!(x["refund"]["amount"]["amount"], price + standard, "{x}");
+}
