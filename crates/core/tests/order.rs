@@ -385,6 +385,9 @@ fn wdr_1_war_1_the_clocks_start_at_delivery() {
     // Ascension (14 May) and Whit Monday (25 May) in between: Tuesday 26 May.
     let paris = profile("paris");
     assert_eq!(deadline(&paris, date(2026, 4, 30)), date(2026, 5, 26));
+    // Delivered Wednesday 13 August 2025, the Assumption (Friday 15) in between: Thursday
+    // 14 is the first working day, Wednesday 3 September the fourteenth.
+    assert_eq!(deadline(&paris, date(2025, 8, 13)), date(2025, 9, 3));
     // milano: 14 days; delivered 24 November 2026 → 8 December, a holiday in Italy (the
     // Immaculate Conception): the window runs to Wednesday 9 December.
     let milano = profile("milano");
