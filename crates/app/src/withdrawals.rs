@@ -811,6 +811,15 @@ pub async fn inspect(
     if outcome != WithdrawalState::Reduced && input.refund_amount.is_some() {
         return Err(invalid("refund_amount", "only_for_reduced"));
     }
+    // Never more than the order has left to refund (a claim may have reimbursed a return's
+    // cost already): checked before anything is written.
+    let refunded: i64 = crate::documents::papers_of_order(app, &order)
+        .await?
+        .refunds
+        .iter()
+        .map(|r| r.amount)
+        .sum();
+    let amount = amount.min((order.total - refunded).max(0));
     // WDR-6: an exchange puts what the pieces are worth towards the piece wanted, at the
     // day's price; only what they are worth beyond it goes back to the payment.
     let units_back: i64 = back.iter().map(|u| u.quantity).sum();

@@ -937,3 +937,89 @@ async fn wdr_5_a_priority_delivery_is_refunded_at_the_standard_rate() {
         .unwrap_or_default();
     assert_eq!(x["refund"]["amount"]["amount"], price + standard, "{x}");
 }
+
+/// Checks WDR-5 with WAR-2 on `milano` (SQLite): after a claim refunded most of the order,
+/// a return accepted is refunded no more than what is left of the payment, and the return
+/// is accepted (no refund beyond what was paid, nothing half done).
+#[tokio::test]
+async fn wdr_5_a_return_after_a_claim_refunds_what_is_left() {
+    let app = TestApp::spawn(ecrin_store_tests::Db::Sqlite, "milano").await;
+    let email = "resto@example.it";
+    let (token, number) = placed(&app, email).await;
+    pay(&app, &token, &number).await;
+    let admin = admin_token(&app).await;
+    for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
+        let (status, b) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/{what}"),
+            &admin,
+            Some(body),
+        )
+        .await;
+        assert!(status == 200 || status == 201, "{b}");
+    }
+    let (_, o) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/orders/{number}"),
+        &token,
+        None,
+    )
+    .await;
+    let total = o["total"]["amount"].as_i64().unwrap_or_default();
+    let (status, c) = claim(
+        &app,
+        email,
+        &number,
+        json!({"kind": "damaged_on_delivery", "line_id": format!("{number}-1"),
+               "description": "Graffiato.",
+               "photos": [{"filename": "a.jpg", "content_type": "image/jpeg",
+                           "data_base64": b64(&jpeg_with_gps(16, 16))}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    let id = c["id"].as_str().unwrap_or_default();
+    let (status, d) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/admin/claims/{id}/decide"),
+        &admin,
+        Some(json!({"outcome": "refund", "reason": "Rimborso", "refund_amount": total - 100})),
+    )
+    .await;
+    assert_eq!(status, 200, "{d}");
+    let (status, w) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/orders/{number}/withdrawals"),
+        &token,
+        Some(json!({"lines": [{"line_id": format!("{number}-2"), "quantity": 1}]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{w}");
+    let path = format!(
+        "/api/v1/admin/returns/{}",
+        w["id"].as_str().unwrap_or_default()
+    );
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("{path}/receive"),
+        &admin,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, x) = call(
+        &app,
+        "POST",
+        &format!("{path}/inspect"),
+        &admin,
+        Some(json!({"outcome": "accepted"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{x}");
+    assert_eq!(x["return"]["status"], "accepted");
+    assert_eq!(x["refund"]["amount"]["amount"], 100, "{x}");
+}
