@@ -967,3 +967,4 @@ email-exchange-credit = Their value, { $credit }, is credited to your account to
 email-exchange-to-pay = The piece costs { $difference } more: you pay the difference at checkout.
 email-exchange-refunded = The piece costs { $difference } less: the difference is refunded to the payment method you used.
 email-exchange-even = The credit covers the piece exactly: nothing more to pay.
+staff-claim-photo = Photo

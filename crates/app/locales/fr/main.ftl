@@ -967,3 +967,4 @@ email-exchange-credit = Leur valeur, { $credit }, est créditée sur votre compt
 email-exchange-to-pay = La pièce coûte { $difference } de plus : vous réglez la différence lors du paiement.
 email-exchange-refunded = La pièce coûte { $difference } de moins : la différence vous est remboursée sur votre moyen de paiement.
 email-exchange-even = Le crédit couvre exactement la pièce : rien de plus à payer.
+staff-claim-photo = Photo

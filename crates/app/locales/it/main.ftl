@@ -967,3 +967,4 @@ email-exchange-credit = Il loro valore, { $credit }, è accreditato sul suo acco
 email-exchange-to-pay = L'articolo costa { $difference } in più: paga la differenza al momento del pagamento.
 email-exchange-refunded = L'articolo costa { $difference } in meno: la differenza le viene rimborsata sul metodo di pagamento usato.
 email-exchange-even = Il credito copre esattamente l'articolo: nient'altro da pagare.
+staff-claim-photo = Foto

@@ -187,7 +187,7 @@ pub(super) async fn claims(State(state): State<AppState>, visit: StaffVisit) -> 
         ];
         for (i, p) in photos.iter().enumerate() {
             row.push(Cell::link(
-                format!("{} {}", t.t("claim-photos"), i + 1),
+                format!("{} {}", t.t("staff-claim-photo"), i + 1),
                 format!("/{code}/staff/claims/{}/photos/{}", c.id, p.id),
             ));
         }
@@ -227,6 +227,7 @@ pub(super) async fn claims(State(state): State<AppState>, visit: StaffVisit) -> 
                 "claim-piece",
                 "claim-description",
                 "staff-due",
+                "claim-photos",
             ]
             .iter()
             .map(|k| t.t(k))
