@@ -14,6 +14,21 @@ async fn set_clock(app: &TestApp, at: &str) {
     assert_eq!(status, 200);
 }
 
+/// Staff ship the whole order and record its delivery now.
+async fn delivered(app: &TestApp, admin: &str, number: &str) {
+    for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
+        let (status, b) = call(
+            app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/{what}"),
+            admin,
+            Some(body),
+        )
+        .await;
+        assert!(status == 200 || status == 201, "{b}");
+    }
+}
+
 /// A customer's session, opened now (one opened before the clock moved has expired).
 pub(crate) async fn login(app: &TestApp, email: &str) -> String {
     let (status, body) = app
@@ -404,17 +419,7 @@ async fn dlv_7_war_1_war_2_claims_with_photos_and_the_house_answer() {
 
         set_clock(&app, "2027-05-14T10:00:00+02:00").await;
         let admin = admin_token(&app).await;
-        for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
-            let (status, b) = call(
-                &app,
-                "POST",
-                &format!("/api/v1/admin/orders/{number}/{what}"),
-                &admin,
-                Some(body),
-            )
-            .await;
-            assert!(status == 200 || status == 201, "{b}");
-        }
+        delivered(&app, &admin, &number).await;
 
         // Bad photos: a PDF named .jpg, a photo over 5 MiB, no photo, bad base64.
         let mut lying = damaged.clone();
@@ -753,17 +758,7 @@ async fn wdr_6_an_exchange_credits_the_piece_sent_back_and_charges_the_differenc
         let (token, number) = placed(&app, email).await;
         pay(&app, &token, &number).await;
         let admin = admin_token(&app).await;
-        for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
-            let (status, b) = call(
-                &app,
-                "POST",
-                &format!("/api/v1/admin/orders/{number}/{what}"),
-                &admin,
-                Some(body),
-            )
-            .await;
-            assert!(status == 200 || status == 201, "{b}");
-        }
+        delivered(&app, &admin, &number).await;
         let (_, o) = call(
             &app,
             "GET",
@@ -892,17 +887,7 @@ async fn wdr_5_a_priority_delivery_is_refunded_at_the_standard_rate() {
     let number = o["number"].as_str().unwrap_or_default().to_owned();
     pay(&app, &token, &number).await;
     let admin = admin_token(&app).await;
-    for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
-        let (status, b) = call(
-            &app,
-            "POST",
-            &format!("/api/v1/admin/orders/{number}/{what}"),
-            &admin,
-            Some(body),
-        )
-        .await;
-        assert!(status == 200 || status == 201, "{b}");
-    }
+    delivered(&app, &admin, &number).await;
     let (status, w) = call(
         &app,
         "POST",
@@ -948,17 +933,7 @@ async fn wdr_5_a_return_after_a_claim_refunds_what_is_left() {
     let (token, number) = placed(&app, email).await;
     pay(&app, &token, &number).await;
     let admin = admin_token(&app).await;
-    for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
-        let (status, b) = call(
-            &app,
-            "POST",
-            &format!("/api/v1/admin/orders/{number}/{what}"),
-            &admin,
-            Some(body),
-        )
-        .await;
-        assert!(status == 200 || status == 201, "{b}");
-    }
+    delivered(&app, &admin, &number).await;
     let (_, o) = call(
         &app,
         "GET",

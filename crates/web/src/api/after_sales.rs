@@ -177,7 +177,8 @@ pub(crate) async fn claim(
         .into_response())
 }
 
-fn image(content_type: String, bytes: Vec<u8>) -> Response {
+/// An image kept by the shop, for its owner only (never cached on the way).
+pub(crate) fn image(content_type: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),

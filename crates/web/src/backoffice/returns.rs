@@ -277,17 +277,7 @@ pub(super) async fn claim_photo(
 ) -> Response {
     let page = visit.page(&state, "staff-claims");
     match ecrin_app::claims::staff_photo(&state.app, &visit.staff.id, &id, &photo).await {
-        Ok((ct, bytes)) => (
-            [
-                (axum::http::header::CONTENT_TYPE, ct),
-                (
-                    axum::http::header::CACHE_CONTROL,
-                    "private, no-store".to_owned(),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((ct, bytes)) => crate::api::after_sales::image(ct, bytes),
         Err(e) => refused(&state, visit.lang, page, e),
     }
 }

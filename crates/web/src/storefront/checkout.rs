@@ -1255,17 +1255,7 @@ pub(crate) async fn claim_photo(
     match ecrin_app::claims::customer_photo(&state.app, &visit.customer.id, &number, &id, &photo)
         .await
     {
-        Ok((ct, bytes)) => (
-            [
-                (axum::http::header::CONTENT_TYPE, ct),
-                (
-                    axum::http::header::CACHE_CONTROL,
-                    "private, no-store".to_owned(),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((ct, bytes)) => crate::api::after_sales::image(ct, bytes),
         Err(e) => fail(&state, PageError::from_app(visit.lang, e)),
     }
 }
