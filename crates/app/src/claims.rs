@@ -176,13 +176,25 @@ pub async fn claim(
     if input.photos.is_empty() && kind != ClaimKind::MissingItem {
         return Err(invalid("photos", "required"));
     }
-    let mut cleaned = Vec::new();
-    for (i, p) in input.photos.iter().enumerate() {
-        if p.filename.chars().count() > 200 {
-            return Err(invalid(format!("photos[{i}].filename"), "too_long"));
-        }
-        cleaned.push(clean_photo(&p.bytes).map_err(|r| invalid(format!("photos[{i}]"), r))?);
+    if let Some(i) = input
+        .photos
+        .iter()
+        .position(|p| p.filename.chars().count() > 200)
+    {
+        return Err(invalid(format!("photos[{i}].filename"), "too_long"));
     }
+    // Decoding and encoding again is CPU work: off the request's thread.
+    let photos = input.photos;
+    let cleaned = tokio::task::spawn_blocking(move || {
+        photos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| clean_photo(&p.bytes).map_err(|r| (i, r)))
+            .collect::<Result<Vec<Cleaned>, _>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("a photo's decoding stopped: {e}")))?
+    .map_err(|(i, r)| invalid(format!("photos[{i}]"), r))?;
     let discovered = match input.discovered_on.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(d) => Some(
