@@ -886,7 +886,8 @@ pub const SET_LINE_RESERVED: &str =
 const RECENT_DELIVERIES: &str = "SELECT o.number, MAX(s.delivered_at) AS delivered_at \
      FROM orders o JOIN shipments s ON s.order_id = o.id \
      WHERE s.delivered_at >= $1 AND o.status IN ('shipped', 'delivered') \
-     AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.withdrawable) \
+     AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.withdrawable \
+                 AND l.quantity - l.cancelled - l.returned > 0) \
      GROUP BY o.number ORDER BY o.number";
 
 /// WDR-1: an order delivered lately, whose withdrawal window may still run.

@@ -861,7 +861,8 @@ async fn wdr_6_an_exchange_credits_the_piece_sent_back_and_charges_the_differenc
 
 /// Checks WDR-5 on `paris` (SQLite): an order sent by DHL Express (a priority service)
 /// withdrawn from in full is refunded the pieces and the standard delivery charge
-/// (Colissimo's for the same parcel), never the priority premium.
+/// (Colissimo's for the same parcel), never the priority premium; with every piece back,
+/// its withdrawal window leaves the board.
 #[tokio::test]
 async fn wdr_5_a_priority_delivery_is_refunded_at_the_standard_rate() {
     let app = TestApp::spawn(ecrin_store_tests::Db::Sqlite, "paris").await;
@@ -921,6 +922,12 @@ async fn wdr_5_a_priority_delivery_is_refunded_at_the_standard_rate() {
         .as_i64()
         .unwrap_or_default();
     assert_eq!(x["refund"]["amount"]["amount"], price + standard, "{x}");
+    // WDR-1: nothing left to withdraw from, the window leaves the board.
+    let kinds: Vec<String> = board(&app, &admin).await.into_iter().map(|c| c.0).collect();
+    assert!(
+        !kinds.contains(&"withdrawal_window".to_owned()),
+        "{kinds:?}"
+    );
 }
 
 /// Checks WDR-5 with WAR-2 on `milano` (SQLite): after a claim refunded most of the order,
