@@ -148,22 +148,13 @@ pub async fn open_lines(app: &App, order: &Order) -> Result<Vec<Open>, AppError>
         .iter()
         .zip(&facts)
         .map(|(l, f)| {
-            let delivered_left = (f.delivered - f.withdrawn).max(0);
-            let transit_left = (f.in_transit - (f.withdrawn - f.delivered).max(0)).max(0);
-            let closed = f
-                .delivered_on
-                .is_some_and(|d| today > rules::deadline(&app.profile, d));
-            let max = if f.withdrawable {
-                f.unshipped + transit_left + if closed { 0 } else { delivered_left }
-            } else {
-                0
-            };
+            let left = f.left(&app.profile, today);
             Open {
                 line_no: l.line_no,
                 name: l.name.clone(),
-                max,
+                max: f.most(&app.profile, today),
                 excluded: !f.withdrawable,
-                closed: closed && f.withdrawable && f.unshipped + transit_left == 0,
+                closed: left.closed && f.withdrawable && f.unshipped + left.in_transit == 0,
             }
         })
         .collect())

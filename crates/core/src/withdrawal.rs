@@ -89,6 +89,41 @@ pub struct LineFacts {
     pub withdrawn: i64,
 }
 
+/// What of a line is still the customer's to withdraw from (WDR-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineLeft {
+    /// Units on their way, not yet withdrawn.
+    pub in_transit: i64,
+    /// Units delivered, not yet withdrawn.
+    pub delivered: i64,
+    /// The window of the delivered units has closed.
+    pub closed: bool,
+}
+
+impl LineFacts {
+    /// What is left of the line on `today`: earlier notices take the delivered units
+    /// first, then those on their way.
+    pub fn left(&self, profile: &Profile, today: Date) -> LineLeft {
+        LineLeft {
+            delivered: (self.delivered - self.withdrawn).max(0),
+            in_transit: (self.in_transit - (self.withdrawn - self.delivered).max(0)).max(0),
+            closed: self
+                .delivered_on
+                .is_some_and(|d| today > deadline(profile, d)),
+        }
+    }
+
+    /// The most units that may be withdrawn from on `today`: none of an excluded piece
+    /// (WDR-3), and none delivered once their window has closed (WDR-1).
+    pub fn most(&self, profile: &Profile, today: Date) -> i64 {
+        if !self.withdrawable {
+            return 0;
+        }
+        let left = self.left(profile, today);
+        self.unshipped + left.in_transit + if left.closed { 0 } else { left.delivered }
+    }
+}
+
 /// WDR-1, WDR-7: what a withdrawal does to the units asked: those not yet shipped are
 /// cancelled at once; those on their way or delivered are to be sent back.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -133,18 +168,16 @@ pub fn plan(
                 "a piece made to your specification or engraved cannot be withdrawn from",
             ));
         }
-        let delivered_left = (l.delivered - l.withdrawn).max(0);
-        let transit_left = (l.in_transit - (l.withdrawn - l.delivered).max(0)).max(0);
-        if u.quantity > l.unshipped + transit_left + delivered_left {
+        let left = l.left(profile, today);
+        if u.quantity > l.unshipped + left.in_transit + left.delivered {
             return Err(Refusal::invalid("lines", "more_than_left"));
         }
         // Units not yet shipped go first, then those on their way, then those delivered.
         let cancel = u.quantity.min(l.unshipped);
         let back = u.quantity - cancel;
-        let from_delivered = (back - transit_left).max(0);
+        let from_delivered = (back - left.in_transit).max(0);
         if from_delivered > 0 {
-            let closed = l.delivered_on.is_some_and(|d| today > deadline(profile, d));
-            if closed {
+            if left.closed {
                 return Err(Refusal::new(
                     "withdrawal_window_closed",
                     "the withdrawal period for this piece has ended",
