@@ -176,13 +176,11 @@ pub fn plan(
         let cancel = u.quantity.min(l.unshipped);
         let back = u.quantity - cancel;
         let from_delivered = (back - left.in_transit).max(0);
-        if from_delivered > 0 {
-            if left.closed {
-                return Err(Refusal::new(
-                    "withdrawal_window_closed",
-                    "the withdrawal period for this piece has ended",
-                ));
-            }
+        if from_delivered > 0 && left.closed {
+            return Err(Refusal::new(
+                "withdrawal_window_closed",
+                "the withdrawal period for this piece has ended",
+            ));
         }
         if cancel > 0 {
             plan.cancel.push(Units {
