@@ -237,6 +237,9 @@ pub async fn add_item(
             sku,
             availability: variant.availability,
             personalisable: variant.personalisable,
+            engraving_max_chars: variant
+                .engraving_max_chars
+                .and_then(|m| u32::try_from(m).ok()),
         };
         basket::add(
             &app.profile,

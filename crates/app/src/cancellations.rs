@@ -13,7 +13,7 @@ use ecrin_core::order::{
     Effect, OrderEvent, OrderState, PaymentState, StockoutChoice, StockoutResolution, Units,
 };
 use ecrin_core::query::FieldError;
-use ecrin_store::{Order, Tx};
+use ecrin_store::{Order, StockMove, Tx};
 
 /// Who cancels lines or records a stock-out: customer service and admins.
 pub const CANCELLING: &[Role] = &[Role::Admin, Role::CustomerService];
@@ -326,7 +326,12 @@ async fn equivalent(
     if variant.price > highest {
         return Err(not("not_equivalent"));
     }
-    if tx.reserve_stock(sku, quantity).await?.is_none() {
+    let why = StockMove {
+        reason: "exchange",
+        reference: Some(&order.id),
+        at_ms: app.clock.now_ms(),
+    };
+    if tx.reserve_stock(sku, quantity, &why).await?.is_none() {
         return Err(Refusal::of(
             ecrin_core::refusal::RefusalKind::Conflict,
             "unavailable",
@@ -407,7 +412,16 @@ async fn apply(
             _ => None,
         })
         .unwrap_or_default();
-    release(tx.as_mut(), &order, &cancelled).await?;
+    let why = StockMove {
+        reason: if kind == "stock_out" {
+            "stock_out"
+        } else {
+            "cancellation"
+        },
+        reference: Some(&order.id),
+        at_ms: now,
+    };
+    release(tx.as_mut(), &order, &cancelled, &why).await?;
     // STK-1: the units offered to the customer's choice, answered on their order.
     let stockout_id = if offered.is_empty() {
         None
@@ -525,7 +539,12 @@ async fn take_answer(tx: &mut dyn Tx, order: &Order, a: &Answer, now: i64) -> Re
 }
 
 /// PAY-5: the units a cancelled line had taken from stock go back on sale.
-async fn release(tx: &mut dyn Tx, order: &Order, cancelled: &[Units]) -> Result<(), AppError> {
+async fn release(
+    tx: &mut dyn Tx,
+    order: &Order,
+    cancelled: &[Units],
+    why: &StockMove<'_>,
+) -> Result<(), AppError> {
     let mut back_on_sale = false;
     for u in cancelled {
         let Some(l) = order.lines.iter().find(|l| l.line_no == u.line_no) else {
@@ -533,7 +552,7 @@ async fn release(tx: &mut dyn Tx, order: &Order, cancelled: &[Units]) -> Result<
         };
         let n = l.reserved.min(u.quantity);
         if n > 0 {
-            let on_hand = tx.release_stock(&l.sku, n).await?;
+            let on_hand = tx.release_stock(&l.sku, n, why).await?;
             tx.set_line_reserved(&order.id, l.line_no, l.reserved - n)
                 .await?;
             back_on_sale |= on_hand == n;

@@ -102,10 +102,15 @@ pub async fn set_stock(
         }]));
     }
     let mut tx = app.store.begin().await?;
-    match tx.set_stock(sku, on_hand).await {
+    let why = ecrin_store::StockMove {
+        reason: "staff",
+        reference: Some(&s.id),
+        at_ms: app.clock.now_ms(),
+    };
+    match tx.set_stock(sku, on_hand, &why).await {
         Err(ecrin_store::StoreError::NotFound) => return Err(AppError::NotFound),
         other => other?,
-    }
+    };
     tx.bump_catalogue_version().await?;
     tx.commit().await?;
     // What customers now see of it (nothing for a piece not on sale).

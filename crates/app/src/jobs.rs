@@ -113,6 +113,15 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
             tx.commit().await?;
             Ok(true)
         }
+        crate::merchandising::PRICE_CHANGE | crate::merchandising::PUBLICATION_CHANGE => {
+            let mut tx = app.store.begin().await?;
+            crate::merchandising::run_job(app, tx.as_mut(), &job.kind, &job.subject).await?;
+            if !tx.finish_job(&job.id, now).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
         other => Err(AppError::Internal(format!("unknown job kind `{other}`"))),
     }
 }

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod late_delivery;
 mod lifecycle;
 pub mod mailer;
+pub mod merchandising;
 pub mod passwords;
 pub mod payment;
 pub mod privacy;

@@ -307,7 +307,7 @@ pub(crate) async fn expire_transfer(
         Err(AppError::Refused(_)) => return Ok(()),
         Err(e) => return Err(e),
     }
-    release_units(tx, order).await?;
+    release_units(tx, order, now).await?;
     if let Some(c) = customer {
         let lang: Lang = c.language.parse().unwrap_or(app.profile.default_lang());
         let t = Tr::new(lang);
@@ -344,11 +344,20 @@ pub(crate) async fn expire_transfer(
 }
 
 /// PAY-3, PAY-4: gives back the units an order took (PAY-5); what went back, per SKU.
-async fn release_units(tx: &mut dyn Tx, order: &Order) -> Result<Vec<serde_json::Value>, AppError> {
+async fn release_units(
+    tx: &mut dyn Tx,
+    order: &Order,
+    now: i64,
+) -> Result<Vec<serde_json::Value>, AppError> {
+    let why = ecrin_store::StockMove {
+        reason: "payment_failed",
+        reference: Some(&order.id),
+        at_ms: now,
+    };
     let mut released = Vec::new();
     let mut back_on_sale = false;
     for l in order.lines.iter().filter(|l| l.reserved > 0) {
-        let on_hand = tx.release_stock(&l.sku, l.reserved).await?;
+        let on_hand = tx.release_stock(&l.sku, l.reserved, &why).await?;
         tx.set_line_reserved(&order.id, l.line_no, 0).await?;
         back_on_sale |= on_hand == l.reserved;
         released.push(serde_json::json!({"sku": l.sku, "quantity": l.reserved}));
@@ -543,7 +552,7 @@ pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result
         }
     } else {
         // PAY-3: the attempt ends; the units go back on sale until the next attempt.
-        let released = release_units(tx.as_mut(), &order).await?;
+        let released = release_units(tx.as_mut(), &order, now).await?;
         proof::append(
             tx.as_mut(),
             &order.id,
@@ -596,7 +605,12 @@ pub async fn retry_card_payment(
         if !stocked || l.reserved > 0 {
             continue;
         }
-        match tx.reserve_stock(&l.sku, l.quantity).await? {
+        let why = ecrin_store::StockMove {
+            reason: "payment",
+            reference: Some(&order.id),
+            at_ms: now,
+        };
+        match tx.reserve_stock(&l.sku, l.quantity, &why).await? {
             Some(left) => {
                 sold_out |= left == 0;
                 tx.set_line_reserved(&order.id, l.line_no, l.quantity)

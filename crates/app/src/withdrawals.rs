@@ -864,7 +864,12 @@ pub async fn inspect(
         .await?;
         for u in &back {
             if let Some(l) = order.lines.iter().find(|l| l.line_no == u.line_no) {
-                tx.release_stock(&l.sku, u.quantity).await?;
+                let why = ecrin_store::StockMove {
+                    reason: "return",
+                    reference: Some(&order.id),
+                    at_ms: now,
+                };
+                tx.release_stock(&l.sku, u.quantity, &why).await?;
             }
         }
         tx.bump_catalogue_version().await?;

@@ -27,6 +27,8 @@ pub struct Item<'a> {
     pub sku: &'a str,
     pub availability: Availability,
     pub personalisable: bool,
+    /// BSK-4: a piece's own limit on its engraving's length, under the profile's.
+    pub engraving_max_chars: Option<u32>,
 }
 
 const MINUTE_MS: i64 = 60_000;
@@ -97,7 +99,11 @@ pub fn check_personalisation(
             "this piece cannot be engraved",
         ));
     }
-    let max = profile.catalogue.engraving_max_chars as usize;
+    let max = item
+        .engraving_max_chars
+        .map_or(profile.catalogue.engraving_max_chars, |m| {
+            m.min(profile.catalogue.engraving_max_chars)
+        }) as usize;
     if text.chars().count() > max {
         return Err(Refusal::new(
             "personalisation_too_long",

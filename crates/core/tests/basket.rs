@@ -14,11 +14,13 @@ const RING: Item<'static> = Item {
     sku: "LUM-001-RG-PT-52",
     availability: Availability::InStock,
     personalisable: false,
+    engraving_max_chars: None,
 };
 const MEDAL: Item<'static> = Item {
     sku: "SIG-053-PD-YG",
     availability: Availability::MadeToOrder,
     personalisable: true,
+    engraving_max_chars: None,
 };
 const T0: i64 = 1_800_000_000_000;
 const MIN: i64 = 60_000;
@@ -65,6 +67,7 @@ fn bsk_2_bsk_5_at_most_fifty_pieces_and_a_quote_beyond_sixty() {
             sku: &sku,
             availability: Availability::InStock,
             personalisable: false,
+            engraving_max_chars: None,
         };
         b = add(&p, &b, item, 10, None, format!("l{i}"), T0).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -73,6 +76,7 @@ fn bsk_2_bsk_5_at_most_fifty_pieces_and_a_quote_beyond_sixty() {
         sku: "SKU-9",
         availability: Availability::InStock,
         personalisable: false,
+        engraving_max_chars: None,
     };
     assert_eq!(
         code(add(&p, &b, more, 1, None, "x".into(), T0)),
@@ -162,6 +166,7 @@ fn cat_3_a_sold_out_piece_cannot_be_added() {
         sku: "X-1",
         availability: Availability::SoldOut,
         personalisable: false,
+        engraving_max_chars: None,
     };
     assert_eq!(
         code(add(&p, &Basket::default(), sold, 1, None, "l".into(), T0)),

@@ -8,6 +8,13 @@ use ecrin_store::{BasketOwner, Store, StoreError};
 use ecrin_store_tests::{BOTH, Db, Fresh};
 use std::sync::Arc;
 
+/// A count by the house, for the stock journal.
+const STAFF_COUNT: ecrin_store::StockMove<'static> = ecrin_store::StockMove {
+    reason: "staff",
+    reference: None,
+    at_ms: 1_900_000_000_000,
+};
+
 async fn demo_shop(db: Db) -> (Fresh, Arc<dyn Store>, App) {
     let fresh = Fresh::new(db).await;
     let store = fresh.open().await;
@@ -237,7 +244,12 @@ async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
             .map(|p| p.variants[0].sku.clone())
             .unwrap_or(sku.to_owned());
         let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
-        tx.set_stock(&real_sku, 0)
+        let why = ecrin_store::StockMove {
+            reason: "staff",
+            reference: None,
+            at_ms: 1_900_000_000_000,
+        };
+        tx.set_stock(&real_sku, 0, &why)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         tx.set_price(&real_sku, 300_000, Some(345_000), 1_900_000_000_000)
@@ -275,7 +287,7 @@ async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
             .ok()
             .flatten();
         for v in pearl.map(|p| p.variants).unwrap_or_default() {
-            tx.set_stock(&v.sku, 0)
+            tx.set_stock(&v.sku, 0, &STAFF_COUNT)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
         }
@@ -294,10 +306,10 @@ async fn cat_4_stock_and_price_changes_bump_the_catalogue_version() {
         // An unknown SKU is NotFound, and a rolled-back transaction leaves nothing.
         let mut tx = store.begin().await.unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            tx.set_stock("NO-SUCH-SKU", 3).await,
+            tx.set_stock("NO-SUCH-SKU", 3, &STAFF_COUNT).await,
             Err(StoreError::NotFound)
         ));
-        tx.set_stock(&real_sku, 7)
+        tx.set_stock(&real_sku, 7, &STAFF_COUNT)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         drop(tx);

@@ -3,6 +3,7 @@
 
 use crate::exec::{Args, Bind};
 use crate::exec::{Engine, Exec, Writer, query, query_as, query_as_with, query_scalar};
+use crate::merchandise::{StockMove, record_movement};
 use crate::sql::Dialect;
 use crate::*;
 use ecrin_core::catalogue::{Availability, Category, PricePoint};
@@ -56,13 +57,21 @@ pub trait CatalogueTx: Send {
         from_ms: i64,
     ) -> Result<()>;
 
-    async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()>;
+    /// The units on hand after a count, journaled with the difference; the units there
+    /// were before.
+    async fn set_stock(&mut self, sku: &str, on_hand: i64, why: &StockMove<'_>) -> Result<i64>;
 
     /// PAY-5: takes `quantity` units if that many remain: the units left, or `None`.
-    async fn reserve_stock(&mut self, sku: &str, quantity: i64) -> Result<Option<i64>>;
+    async fn reserve_stock(
+        &mut self,
+        sku: &str,
+        quantity: i64,
+        why: &StockMove<'_>,
+    ) -> Result<Option<i64>>;
 
     /// PAY-5: gives back `quantity` units: the units now on hand.
-    async fn release_stock(&mut self, sku: &str, quantity: i64) -> Result<i64>;
+    async fn release_stock(&mut self, sku: &str, quantity: i64, why: &StockMove<'_>)
+    -> Result<i64>;
 
     /// Marks the catalogue as changed for every process's caches.
     async fn bump_catalogue_version(&mut self) -> Result<()>;
@@ -200,33 +209,59 @@ impl<W: Writer> CatalogueTx for W {
         add_price_point(&mut *self, sku, price, from_ms).await
     }
 
-    async fn set_stock(&mut self, sku: &str, on_hand: i64) -> Result<()> {
-        let done = query(UPDATE_STOCK)
-            .bind(sku)
-            .bind(on_hand)
-            .execute(&mut *self)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+    async fn set_stock(&mut self, sku: &str, on_hand: i64, why: &StockMove<'_>) -> Result<i64> {
+        // Compare-and-set, so the journal's difference is exact even while orders take
+        // units of the same piece.
+        loop {
+            let before: i64 = query_scalar("SELECT on_hand FROM variants WHERE sku = $1")
+                .bind(sku)
+                .fetch_optional(&mut *self)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let done = query(UPDATE_STOCK)
+                .bind(sku)
+                .bind(on_hand)
+                .bind(before)
+                .execute(&mut *self)
+                .await?;
+            if done.rows_affected() == 1 {
+                record_movement(&mut *self, sku, on_hand - before, on_hand, why).await?;
+                return Ok(before);
+            }
         }
-        Ok(())
     }
 
-    async fn reserve_stock(&mut self, sku: &str, quantity: i64) -> Result<Option<i64>> {
-        query_scalar(RESERVE_STOCK)
+    async fn reserve_stock(
+        &mut self,
+        sku: &str,
+        quantity: i64,
+        why: &StockMove<'_>,
+    ) -> Result<Option<i64>> {
+        let left: Option<i64> = query_scalar(RESERVE_STOCK)
             .bind(sku)
             .bind(quantity)
             .fetch_optional(&mut *self)
-            .await
+            .await?;
+        if let Some(left) = left {
+            record_movement(&mut *self, sku, -quantity, left, why).await?;
+        }
+        Ok(left)
     }
 
-    async fn release_stock(&mut self, sku: &str, quantity: i64) -> Result<i64> {
-        query_scalar(RELEASE_STOCK)
+    async fn release_stock(
+        &mut self,
+        sku: &str,
+        quantity: i64,
+        why: &StockMove<'_>,
+    ) -> Result<i64> {
+        let on_hand: i64 = query_scalar(RELEASE_STOCK)
             .bind(sku)
             .bind(quantity)
             .fetch_optional(&mut *self)
             .await?
-            .ok_or(StoreError::NotFound)
+            .ok_or(StoreError::NotFound)?;
+        record_movement(&mut *self, sku, quantity, on_hand, why).await?;
+        Ok(on_hand)
     }
 
     async fn bump_catalogue_version(&mut self) -> Result<()> {
@@ -333,7 +368,9 @@ pub const PRODUCT_BY_SLUG: &str = "SELECT id, slug, kind, collection, category, 
      FROM products WHERE slug = $1 AND published = TRUE";
 
 pub const VARIANTS_OF_PRODUCT: &str = "SELECT v.sku, v.metal, v.stone, v.size, v.price, v.list_price, \
-     v.on_hand, v.weight_grams FROM variants v WHERE v.product_id = $1 ORDER BY v.position";
+     v.on_hand, v.weight_grams, COALESCE(v.lead_time_days, p.lead_time_days) AS lead_time_days \
+     FROM variants v JOIN products p ON p.id = v.product_id WHERE v.product_id = $1 \
+     ORDER BY v.position";
 
 pub const PRICE_HISTORY_OF_PRODUCT: &str = "SELECT h.sku, h.price, h.from_ms FROM price_history h \
      JOIN variants v ON v.sku = h.sku WHERE v.product_id = $1 ORDER BY h.sku, h.from_ms";
@@ -371,16 +408,27 @@ pub const INSERT_PRODUCT: &str = "INSERT INTO products (id, slug, position, kind
 pub const INSERT_VARIANT: &str = "INSERT INTO variants (sku, product_id, position, metal, stone, size, \
      price, list_price, on_hand, weight_grams) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
-pub const INSERT_PRICE_POINT: &str =
-    "INSERT INTO price_history (sku, price, from_ms) VALUES ($1, $2, $3)";
+/// A price set twice for the same instant keeps the second.
+pub const INSERT_PRICE_POINT: &str = "INSERT INTO price_history (sku, price, from_ms) \
+     VALUES ($1, $2, $3) ON CONFLICT (sku, from_ms) DO UPDATE SET price = excluded.price";
 
 pub const UPDATE_PRICE: &str = "UPDATE variants SET price = $2, list_price = $3 WHERE sku = $1";
 
-pub const UPDATE_STOCK: &str = "UPDATE variants SET on_hand = $2 WHERE sku = $1";
+pub const UPDATE_STOCK: &str = "UPDATE variants SET on_hand = $2 WHERE sku = $1 AND on_hand = $3";
 
-pub const VARIANTS_BY_SKU: &str = "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, \
-     p.personalisable, v.price, v.on_hand, v.weight_grams, v.metal, v.size, p.lead_time_days \
-     FROM variants v JOIN products p ON p.id = v.product_id WHERE v.sku = $1 AND p.published = TRUE";
+/// A variant's own lead time and engraving length win over its product's.
+macro_rules! variant_info {
+    () => {
+        "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, \
+         COALESCE(v.personalisable, p.personalisable) AS personalisable, \
+         v.price, v.on_hand, v.weight_grams, v.metal, v.size, \
+         COALESCE(v.lead_time_days, p.lead_time_days) AS lead_time_days, \
+         COALESCE(v.engraving_max_chars, p.engraving_max_chars) AS engraving_max_chars \
+         FROM variants v JOIN products p ON p.id = v.product_id WHERE p.published = TRUE AND "
+    };
+}
+
+pub const VARIANTS_BY_SKU: &str = concat!(variant_info!(), "v.sku = $1");
 
 /// The variants of a list of SKUs, in one query (`$1` … `$n`).
 pub fn variants_by_skus(n: usize) -> String {
@@ -388,11 +436,7 @@ pub fn variants_by_skus(n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    format!(
-        "SELECT v.sku, p.slug, p.name_fr, p.name_en, p.name_it, p.category, p.personalisable, \
-         v.price, v.on_hand, v.weight_grams, v.metal, v.size, p.lead_time_days FROM variants v \
-         JOIN products p ON p.id = v.product_id WHERE v.sku IN ({list}) AND p.published = TRUE"
-    )
+    format!(concat!(variant_info!(), "v.sku IN ({})"), list)
 }
 
 /// The text a product is found by: its names and descriptions in every language and its
@@ -483,6 +527,7 @@ pub fn into_detail(
             list_price: v.list_price,
             on_hand: v.on_hand,
             weight_grams: v.weight_grams,
+            lead_time_days: v.lead_time_days,
         })
         .collect();
     ProductDetail {
@@ -554,6 +599,7 @@ pub struct VariantInfoRow {
     pub metal: String,
     pub size: Option<String>,
     pub lead_time_days: Option<i64>,
+    pub engraving_max_chars: Option<i64>,
 }
 
 impl From<VariantInfoRow> for VariantInfo {
@@ -575,6 +621,7 @@ impl From<VariantInfoRow> for VariantInfo {
             metal: r.metal,
             size: r.size,
             lead_time_days: r.lead_time_days,
+            engraving_max_chars: r.engraving_max_chars,
         }
     }
 }
@@ -674,6 +721,7 @@ pub struct VariantRow {
     pub list_price: Option<i64>,
     pub on_hand: i64,
     pub weight_grams: i64,
+    pub lead_time_days: Option<i64>,
 }
 
 #[derive(Debug, serde::Deserialize)]

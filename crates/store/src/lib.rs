@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod customers;
 pub mod documents;
 pub mod jobs;
+pub mod merchandise;
 pub mod orders;
 pub mod payments;
 pub mod privacy;
@@ -83,6 +84,7 @@ pub trait Store:
     + Customers
     + Documents
     + Jobs
+    + Merchandise
     + Orders
     + Payments
     + Privacy
@@ -151,6 +153,7 @@ pub trait Tx:
     + CustomersTx
     + DocumentsTx
     + JobsTx
+    + MerchandiseTx
     + OrdersTx
     + PaymentsTx
     + PrivacyTx
@@ -183,6 +186,10 @@ pub use customers::{Customers, CustomersTx};
 pub use documents::{Documents, DocumentsTx};
 pub use exec::{Engine, Exec, Writer};
 pub use jobs::{Jobs, JobsTx};
+pub use merchandise::{
+    LowStock, Merchandise, MerchandiseTx, ProductWrite, Promotion, StaffProductRow,
+    StaffVariantRow, StockMove, StockMovement, VariantWrite,
+};
 pub use orders::{OrderSearch, Orders, OrdersTx, RecentDelivery, Redelivery, Stockout};
 pub use payments::{Payments, PaymentsTx, PendingRefund, StoreCredit};
 pub use privacy::{Privacy, PrivacyTx};
@@ -196,6 +203,7 @@ pub mod prelude {
     pub use crate::customers::{Customers as _, CustomersTx as _};
     pub use crate::documents::{Documents as _, DocumentsTx as _};
     pub use crate::jobs::{Jobs as _, JobsTx as _};
+    pub use crate::merchandise::{Merchandise as _, MerchandiseTx as _};
     pub use crate::orders::{Orders as _, OrdersTx as _};
     pub use crate::payments::{Payments as _, PaymentsTx as _};
     pub use crate::privacy::{Privacy as _, PrivacyTx as _};

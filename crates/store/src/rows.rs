@@ -116,6 +116,8 @@ pub struct Variant {
     pub list_price: Option<i64>,
     pub on_hand: i64,
     pub weight_grams: i64,
+    /// DLV-2: the variant's own lead time, or its product's.
+    pub lead_time_days: Option<i64>,
     pub availability: Availability,
     pub price_history: Vec<PricePoint>,
 }
@@ -351,6 +353,8 @@ pub struct VariantInfo {
     pub size: Option<String>,
     /// DLV-2: days to make a piece made to order.
     pub lead_time_days: Option<i64>,
+    /// BSK-4: the longest engraving this piece takes, when shorter than the profile's.
+    pub engraving_max_chars: Option<i64>,
 }
 
 /// A page session: its CSRF token and, once logged in, its customer.
@@ -688,6 +692,13 @@ pub struct StandingRow {
 pub struct IdempotentOrder {
     pub request_sha256: String,
     pub order_number: String,
+}
+
+/// The same for a flag that may be absent (NULL).
+pub fn int_bool_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Flag(#[serde(deserialize_with = "int_bool")] bool);
+    Ok(<Option<Flag> as serde::Deserialize>::deserialize(d)?.map(|f| f.0))
 }
 
 /// Reads a flag stored as a boolean or, as SQLite keeps it, as an integer (0 is false).

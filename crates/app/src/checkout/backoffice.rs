@@ -43,6 +43,7 @@ pub async fn phone_checkout(
                 sku: &l.sku,
                 availability: v.availability,
                 personalisable: v.personalisable,
+                engraving_max_chars: v.engraving_max_chars.and_then(|m| u32::try_from(m).ok()),
             },
             l.quantity,
             l.personalisation.as_deref(),

@@ -277,7 +277,12 @@ pub(super) async fn place(
         if !shown.stocked || resolved.redelivery_of.is_some() {
             continue;
         }
-        match tx.reserve_stock(&line.sku, line.quantity).await? {
+        let why = ecrin_store::StockMove {
+            reason: "order",
+            reference: Some(&order_id),
+            at_ms: now,
+        };
+        match tx.reserve_stock(&line.sku, line.quantity, &why).await? {
             Some(left) => {
                 line.reserved = line.quantity;
                 availability_changed |= left == 0;

@@ -74,7 +74,12 @@ pub(crate) async fn restock(app: &TestApp, piece: &str, on_hand: i64) {
         .begin()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    tx.set_stock(piece, on_hand)
+    let why = ecrin_store::StockMove {
+        reason: "staff",
+        reference: None,
+        at_ms: 0,
+    };
+    tx.set_stock(piece, on_hand, &why)
         .await
         .unwrap_or_else(|e| panic!("{piece}: {e}"));
     tx.bump_catalogue_version()

@@ -18,6 +18,7 @@ mod documents;
 mod email;
 mod fulfilment;
 mod invoices;
+mod merchandise;
 mod ops;
 mod pages;
 mod payment;

@@ -85,6 +85,8 @@ pub struct VariantDto {
     pub list_price: Option<MoneyDto>,
     /// The lowest price of the 30 days before a reduction (CAT-7).
     pub lowest_price_30_days: Option<MoneyDto>,
+    /// CAT-7: the same, under the name of catalogue administration's contract.
+    pub reference_price: Option<MoneyDto>,
     /// Domestic VAT rate, in percent (`"20"`).
     pub vat_rate: String,
     #[schema(value_type = String, example = "in_stock")]
@@ -266,10 +268,11 @@ pub(crate) async fn get_product(
             price: money(v.price),
             list_price: v.list_price.filter(|lp| *lp > v.price).map(money),
             lowest_price_30_days: reference_price(&v.price_history, now, days).map(money),
+            reference_price: reference_price(&v.price_history, now, days).map(money),
             vat_rate: profile.vat_rate_percent(),
             availability: v.availability,
             in_stock: (p.category == Category::InStock).then_some(v.on_hand),
-            lead_time_days: p.lead_time_days,
+            lead_time_days: v.lead_time_days,
             personalisable: p.personalisable,
             weight_grams: v.weight_grams,
         })

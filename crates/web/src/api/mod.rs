@@ -9,6 +9,7 @@ mod documents;
 pub(crate) use documents::pdf_response;
 pub(crate) mod after_sales;
 mod fulfilment;
+mod merchandise;
 mod messages;
 mod openapi;
 mod test_mode;
@@ -202,6 +203,43 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         .route(
             "/api/v1/admin/variants/{sku}/stock",
             axum::routing::put(admin::set_stock),
+        )
+        .route(
+            "/api/v1/admin/products",
+            get(merchandise::list).post(merchandise::create),
+        )
+        .route(
+            "/api/v1/admin/products/{slug}",
+            get(merchandise::show).patch(merchandise::update),
+        )
+        .route(
+            "/api/v1/admin/products/{slug}/variants",
+            post(merchandise::create_variant),
+        )
+        .route(
+            "/api/v1/admin/variants/{sku}",
+            axum::routing::patch(merchandise::update_variant),
+        )
+        .route(
+            "/api/v1/admin/variants/{sku}/promotions",
+            post(merchandise::promote),
+        )
+        .route(
+            "/api/v1/admin/variants/{sku}/promotions/{id}",
+            axum::routing::delete(merchandise::end_promotion),
+        )
+        .route(
+            "/api/v1/admin/variants/{sku}/stock-movements",
+            get(merchandise::stock_movements),
+        )
+        .route("/api/v1/admin/low-stock", get(merchandise::low_stock))
+        .route(
+            "/api/v1/admin/collections",
+            post(merchandise::create_collection),
+        )
+        .route(
+            "/api/v1/admin/collections/{slug}",
+            axum::routing::patch(merchandise::update_collection),
         )
         .route(
             "/api/v1/admin/customers/{id}/dispute",

@@ -1,0 +1,657 @@
+//! The house writes its catalogue over the API (CAT-1 … CAT-7): products and collections
+//! with their texts in the profile's languages, publication windows on the house's clock,
+//! variants, prices with scheduled promotions and their history, the stock journal and the
+//! low-stock list, on both databases.
+
+use crate::basket::{call, customer_token};
+use crate::checkout::{admin_token, staff_token};
+use crate::support::TestApp;
+use ecrin_store_tests::Db;
+use serde_json::{Value, json};
+
+async fn set_clock(app: &TestApp, at: &str) {
+    let (status, body) = app
+        .post_json("/api/v1/test/clock", &json!({"set": at}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    ecrin_app::jobs::run_due(&app.app)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The customer's default address, in the profile's home country.
+async fn add_address(app: &TestApp, token: &str) {
+    let (country, postcode, city) = crate::checkout::home_country(app.profile);
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/me/addresses",
+        token,
+        Some(crate::checkout::address(country, postcode, city)),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// The summary of the customer's basket, to the default address.
+async fn summary(app: &TestApp, token: &str) -> Value {
+    let (status, s) = call(app, "POST", "/api/v1/checkout", token, Some(json!({}))).await;
+    assert_eq!(status, 201, "{s}");
+    s
+}
+
+fn eur(amount: i64) -> Value {
+    json!({"amount": amount, "currency": "EUR"})
+}
+
+/// The texts of a product in the profile's languages, the prevailing one first.
+fn texts(profile: &str, name: &str) -> Value {
+    match profile {
+        "milano" => json!({
+            "it": {"name": format!("{name} (it)"), "description": "Oro giallo martellato a mano."},
+            "en": {"name": format!("{name} (en)"), "description": "Hand-hammered yellow gold."}
+        }),
+        _ => json!({
+            "fr": {"name": format!("{name} (fr)"), "description": "Or jaune martelé à la main."},
+            "en": {"name": format!("{name} (en)"), "description": "Hand-hammered yellow gold."}
+        }),
+    }
+}
+
+/// A product with one variant of 1,000.00 in stock, published; returns its SKU.
+async fn on_sale(app: &TestApp, admin: &str, slug: &str, sku: &str) -> String {
+    let (status, body) = call(
+        app,
+        "POST",
+        "/api/v1/admin/products",
+        admin,
+        Some(
+            json!({"slug": slug, "collection": "rivage", "category": "in_stock",
+                    "texts": texts(app.profile, "Jonc martelé")}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = call(
+        app,
+        "POST",
+        &format!("/api/v1/admin/products/{slug}/variants"),
+        admin,
+        Some(
+            json!({"sku": sku, "metal": "yellow-gold", "weight_grams": 6,
+                    "price": eur(100_000), "on_hand": 5}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = call(
+        app,
+        "PATCH",
+        &format!("/api/v1/admin/products/{slug}"),
+        admin,
+        Some(json!({"published": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    sku.to_owned()
+}
+
+/// The product as customers read it, once the page cache has seen the change.
+async fn public(app: &TestApp, slug: &str, expected: u16) -> (u16, Value) {
+    let mut last = (0, Value::Null);
+    for _ in 0..30 {
+        let res = app.get(&format!("/api/v1/products/{slug}?lang=en")).await;
+        let status = res.status().as_u16();
+        last = (status, res.json().await.unwrap_or_default());
+        if status == expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    last
+}
+
+/// Checks CAT-1 and PRV-8 on `paris` (SQLite) and `milano` (PostgreSQL): the admin creates
+/// a collection and a product with its texts in the profile's languages (the prevailing
+/// one required, no other language taken), adds two variants, and publishes it; the
+/// product is then found by its English name and bought. A product without a variant
+/// cannot be published; a taken address or reference, an unknown metal and another
+/// currency are refused; customer service may not write the catalogue and the warehouse
+/// may read it.
+#[tokio::test]
+async fn cat_1_the_house_puts_a_new_piece_on_sale() {
+    for (db, profile) in [(Db::Sqlite, "paris"), (Db::Postgres, "milano")] {
+        let app = TestApp::spawn(db, profile).await;
+        let admin = admin_token(&app).await;
+        let prevailing = if profile == "milano" { "it" } else { "fr" };
+
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/collections",
+            &admin,
+            Some(json!({"slug": "soleil", "texts": texts(profile, "Soleil")})),
+        )
+        .await;
+        assert_eq!(status, 201, "{profile}: {body}");
+        assert_eq!(body["texts"]["en"]["name"], "Soleil (en)");
+
+        // The prevailing language is required; a language the profile does not speak is not
+        // taken.
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/products",
+            &admin,
+            Some(
+                json!({"slug": "jonc-soleil", "collection": "soleil", "category": "in_stock",
+                        "texts": {"en": {"name": "Sun Bangle", "description": ""},
+                                  "de": {"name": "Sonnenreif", "description": ""}}}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|f| f["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.contains(&format!("texts.{prevailing}.name").as_str()),
+            "{body}"
+        );
+        assert!(fields.contains(&"texts.de"), "{body}");
+
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/products",
+            &admin,
+            Some(
+                json!({"slug": "jonc-soleil", "collection": "soleil", "category": "made_to_order",
+                        "lead_time_days": 21, "texts": texts(profile, "Jonc Soleil")}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["published"], false);
+        assert_eq!(body["on_sale"], false);
+        assert_eq!(public(&app, "jonc-soleil", 404).await.0, 404);
+
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/products",
+            &admin,
+            Some(
+                json!({"slug": "jonc-soleil", "collection": "soleil", "category": "in_stock",
+                        "texts": texts(profile, "Autre")}),
+            ),
+        )
+        .await;
+        assert_eq!((status, body["code"].as_str()), (409, Some("slug_taken")));
+
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            "/api/v1/admin/products/jonc-soleil",
+            &admin,
+            Some(json!({"published": true})),
+        )
+        .await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("no_variants")));
+
+        for (variant, code) in [
+            (
+                json!({"sku": "JS-YG-52", "metal": "unobtainium", "weight_grams": 9, "price": eur(180_000)}),
+                400,
+            ),
+            (
+                json!({"sku": "JS-YG-52", "metal": "yellow-gold", "weight_grams": 9,
+                       "price": {"amount": 180_000, "currency": "USD"}}),
+                400,
+            ),
+            (
+                json!({"sku": "JS-YG-52", "metal": "yellow-gold", "size": "52", "weight_grams": 9,
+                       "price": eur(180_000), "list_price": eur(195_000)}),
+                201,
+            ),
+            (
+                json!({"sku": "JS-YG-52", "metal": "white-gold", "weight_grams": 9, "price": eur(1)}),
+                409,
+            ),
+            (
+                json!({"sku": "JS-WG-54", "metal": "white-gold", "size": "54", "weight_grams": 10,
+                       "price": eur(185_000), "lead_time_days": 28}),
+                201,
+            ),
+        ] {
+            let (status, body) = call(
+                &app,
+                "POST",
+                "/api/v1/admin/products/jonc-soleil/variants",
+                &admin,
+                Some(variant.clone()),
+            )
+            .await;
+            assert_eq!(status, code, "{profile} {variant}: {body}");
+        }
+
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            "/api/v1/admin/products/jonc-soleil",
+            &admin,
+            Some(json!({"published": true,
+                        "texts": {"en": {"name": "Soleil Bangle", "description": "Hammered by hand."}}})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["on_sale"], true);
+        assert_eq!(body["variants"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            body["texts"][prevailing]["name"],
+            format!("Jonc Soleil ({prevailing})")
+        );
+
+        // Customers find it by its English name, see both variants and buy one.
+        let (status, p) = public(&app, "jonc-soleil", 200).await;
+        assert_eq!(status, 200, "{p}");
+        assert_eq!(p["name"], "Soleil Bangle");
+        assert_eq!(p["variants"][0]["price"], eur(180_000));
+        assert_eq!(p["variants"][1]["lead_time_days"], 28);
+        let list = app
+            .get_json("/api/v1/products?q=soleil%20bangle&lang=en")
+            .await;
+        assert!(
+            list["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|x| x["slug"] == "jonc-soleil")),
+            "{list}"
+        );
+        let customer = customer_token(&app, "lucia@example.it").await;
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/basket/items",
+            &customer,
+            Some(json!({"sku": "JS-WG-54", "quantity": 1})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+
+        // PRV-8: customer service may not write the catalogue; the warehouse reads it.
+        for (email, role) in [
+            (
+                "desk@maison.test",
+                ecrin_core::account::Role::CustomerService,
+            ),
+            ("stock@maison.test", ecrin_core::account::Role::Warehouse),
+        ] {
+            ecrin_app::staff::create_staff(
+                &app.app,
+                email,
+                "Marco",
+                role,
+                "the staff secret phrase",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let desk = staff_token(&app, "desk@maison.test", "the staff secret phrase").await;
+        let stock = staff_token(&app, "stock@maison.test", "the staff secret phrase").await;
+        let (status, _) = call(
+            &app,
+            "PATCH",
+            "/api/v1/admin/products/jonc-soleil",
+            &desk,
+            Some(json!({"published": false})),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/jonc-soleil",
+            &desk,
+            None,
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, body) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/jonc-soleil",
+            &stock,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/products/jonc-soleil/variants",
+            &stock,
+            Some(json!({"sku": "JS-RG-50", "metal": "rose-gold", "weight_grams": 9, "price": eur(1)})),
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        // Unpublished, it leaves the shop: its page is gone and it cannot be added.
+        let (status, _) = call(
+            &app,
+            "PATCH",
+            "/api/v1/admin/products/jonc-soleil",
+            &admin,
+            Some(json!({"published": false})),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(public(&app, "jonc-soleil", 404).await.0, 404);
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/api/v1/basket/items",
+            &customer,
+            Some(json!({"sku": "JS-YG-52", "quantity": 1})),
+        )
+        .await;
+        assert_ne!(status, 201);
+        let (status, list) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products?page[size]=200",
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(
+            list["items"].as_array().is_some_and(|i| i
+                .iter()
+                .any(|x| x["slug"] == "jonc-soleil" && x["published"] == false)),
+            "{list}"
+        );
+    }
+}
+
+/// Checks CAT-3 on both databases, on `paris`'s clock: a product set to go on sale on
+/// 10 March 2027 and to be withdrawn on 20 March is not shown before the first minute of
+/// the 10th (Paris time), is shown from it, and is gone from the first minute of the 20th.
+#[tokio::test]
+async fn cat_3_a_piece_goes_on_sale_and_is_withdrawn_on_its_dates() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        set_clock(&app, "2027-03-01T10:00:00+01:00").await;
+        let admin = admin_token(&app).await;
+        on_sale(&app, &admin, "bague-printemps", "BP-YG-1").await;
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            "/api/v1/admin/products/bague-printemps",
+            &admin,
+            Some(json!({"published_from": "2027-03-10", "published_until": "2027-03-20"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["published_from"], "2027-03-09T23:00:00Z");
+        assert_eq!(body["on_sale"], false);
+        assert_eq!(public(&app, "bague-printemps", 404).await.0, 404);
+
+        set_clock(&app, "2027-03-09T23:59:00+01:00").await;
+        assert_eq!(public(&app, "bague-printemps", 404).await.0, 404);
+        set_clock(&app, "2027-03-10T00:00:00+01:00").await;
+        assert_eq!(public(&app, "bague-printemps", 200).await.0, 200, "{db:?}");
+        set_clock(&app, "2027-03-19T23:59:00+01:00").await;
+        assert_eq!(public(&app, "bague-printemps", 200).await.0, 200);
+        set_clock(&app, "2027-03-20T00:00:00+01:00").await;
+        assert_eq!(public(&app, "bague-printemps", 404).await.0, 404);
+
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            "/api/v1/admin/products/bague-printemps",
+            &admin,
+            Some(json!({"published_from": "2027-04-02", "published_until": "2027-04-01"})),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["errors"][0]["field"], "published_until");
+    }
+}
+
+/// Checks CAT-4 and CAT-7 on both databases: a piece sold 1,000.00 from 1 March, raised to
+/// 1,200.00 on 11 March, gets a promotion of 900.00 scheduled for 23 to 28 March. Before
+/// it, nothing is advertised; during it the price is 900.00 with the reference price
+/// 1,000.00, the lowest of the 30 days before the reduction (not the 1,200.00 just before);
+/// after it the price is 1,200.00 again. An order placed before the promotion keeps its
+/// price. A promotion that is not lower, overlaps another or starts in the past is refused.
+#[tokio::test]
+async fn cat_7_a_promotion_is_shown_against_the_lowest_price_of_the_30_days_before() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        set_clock(&app, "2027-03-01T10:00:00+01:00").await;
+        let admin = admin_token(&app).await;
+        let sku = on_sale(&app, &admin, "jonc-mars", "JM-YG-1").await;
+        set_clock(&app, "2027-03-11T10:00:00+01:00").await;
+        let admin = admin_token(&app).await;
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/admin/variants/{sku}"),
+            &admin,
+            Some(json!({"price": eur(120_000)})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        set_clock(&app, "2027-03-21T10:00:00+01:00").await;
+        let admin = admin_token(&app).await;
+
+        let promote = |body: Value| {
+            let app = &app;
+            let admin = admin.clone();
+            let sku = sku.clone();
+            async move {
+                call(
+                    app,
+                    "POST",
+                    &format!("/api/v1/admin/variants/{sku}/promotions"),
+                    &admin,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let (status, body) = promote(json!({"price": eur(130_000),
+            "starts_at": "2027-03-23", "ends_at": "2027-03-28"}))
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (422, Some("not_a_reduction"))
+        );
+        let (status, body) = promote(json!({"price": eur(90_000),
+            "starts_at": "2027-03-01", "ends_at": "2027-03-28"}))
+        .await;
+        assert_eq!(status, 400, "{body}");
+        let (status, body) = promote(json!({"price": eur(90_000),
+            "starts_at": "2027-03-23", "ends_at": "2027-03-28"}))
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let (status, body) = promote(json!({"price": eur(95_000),
+            "starts_at": "2027-03-27T12:00:00+01:00", "ends_at": "2027-04-02"}))
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("promotion_overlaps"))
+        );
+
+        // Before: 1,200.00, nothing advertised; an order is placed at that price.
+        let (_, p) = public(&app, "jonc-mars", 200).await;
+        assert_eq!(p["variants"][0]["price"], eur(120_000), "{p}");
+        assert!(p["variants"][0]["reference_price"].is_null(), "{p}");
+        let buyer = customer_token(&app, "ines@example.fr").await;
+        add_address(&app, &buyer).await;
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/basket/items",
+            &buyer,
+            Some(json!({"sku": sku, "quantity": 1})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let summary = summary(&app, &buyer).await;
+        let (status, placed) = crate::checkout::order(&app, &buyer, &summary, None).await;
+        assert_eq!(status, 201, "{placed}");
+
+        // During: 900.00 against the 30-day lowest, 1,000.00.
+        set_clock(&app, "2027-03-23T00:00:00+01:00").await;
+        let (_, p) = public_price(&app, "jonc-mars", 90_000).await;
+        assert_eq!(p["variants"][0]["price"], eur(90_000), "{p}");
+        assert_eq!(p["variants"][0]["reference_price"], eur(100_000), "{p}");
+
+        // The order placed before keeps its price.
+        let buyer = crate::after_sales::login(&app, "ines@example.fr").await;
+        let number = placed["number"].as_str().unwrap_or_default();
+        let (status, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &buyer,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{o}");
+        assert_eq!(o["lines"][0]["unit_price_incl_vat"], eur(120_000), "{o}");
+
+        // After: 1,200.00 again.
+        set_clock(&app, "2027-03-28T00:00:00+01:00").await;
+        let (_, p) = public_price(&app, "jonc-mars", 120_000).await;
+        assert_eq!(p["variants"][0]["price"], eur(120_000), "{p}");
+        assert!(p["variants"][0]["reference_price"].is_null(), "{p}");
+        let admin = admin_token(&app).await;
+        let (_, v) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/jonc-mars",
+            &admin,
+            None,
+        )
+        .await;
+        let prices: Vec<i64> = v["variants"][0]["price_history"]
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .filter_map(|x| x["price"]["amount"].as_i64())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(prices, [100_000, 120_000, 90_000, 120_000], "{v}");
+    }
+}
+
+/// The product once its first variant's price reads `amount`.
+async fn public_price(app: &TestApp, slug: &str, amount: i64) -> (u16, Value) {
+    let mut last = (0, Value::Null);
+    for _ in 0..30 {
+        last = public(app, slug, 200).await;
+        if last.1["variants"][0]["price"]["amount"] == amount {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    last
+}
+
+/// Checks the stock journal and the low-stock list (PAY-5) on both databases: the
+/// warehouse's count, an order's units and their return to stock when the order is
+/// cancelled are each a line naming who or what moved them; a piece at or under its
+/// threshold is listed as running low.
+#[tokio::test]
+async fn pay_5_every_unit_moved_is_in_the_stock_journal() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        let sku = on_sale(&app, &admin, "puces-journal", "PJ-YG-1").await;
+        let (status, body) = call(
+            &app,
+            "PATCH",
+            &format!("/api/v1/admin/variants/{sku}"),
+            &admin,
+            Some(json!({"low_stock_threshold": 3})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let buyer = customer_token(&app, "ines@example.fr").await;
+        add_address(&app, &buyer).await;
+        call(
+            &app,
+            "POST",
+            "/api/v1/basket/items",
+            &buyer,
+            Some(json!({"sku": sku, "quantity": 2})),
+        )
+        .await;
+        let summary = summary(&app, &buyer).await;
+        let (status, placed) = crate::checkout::order(&app, &buyer, &summary, None).await;
+        assert_eq!(status, 201, "{placed}");
+        let number = placed["number"].as_str().unwrap_or_default().to_owned();
+
+        let (_, low) = call(&app, "GET", "/api/v1/admin/low-stock", &admin, None).await;
+        assert!(
+            low["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|x| x["sku"] == sku && x["on_hand"] == 3)),
+            "{low}"
+        );
+        let (status, body) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/admin/orders/{number}/cancel-lines"),
+            &admin,
+            Some(
+                json!({"lines": [{"line_id": placed["lines"][0]["id"], "quantity": 2}],
+                        "reason": "Pièce bloquée en douane."}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+
+        let (status, j) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/variants/{sku}/stock-movements"),
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{j}");
+        let lines: Vec<(i64, i64, &str)> = j["items"]
+            .as_array()
+            .map(|i| {
+                i.iter()
+                    .map(|x| {
+                        (
+                            x["delta"].as_i64().unwrap_or(0),
+                            x["on_hand"].as_i64().unwrap_or(0),
+                            x["reason"].as_str().unwrap_or(""),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            lines,
+            [(2, 5, "cancellation"), (-2, 3, "order"), (5, 5, "staff")],
+            "{j}"
+        );
+        assert_eq!(j["items"][1]["order_number"], number.as_str());
+        assert_eq!(j["items"][2]["staff_email"], "admin@maison.test");
+        let (_, low) = call(&app, "GET", "/api/v1/admin/low-stock", &admin, None).await;
+        assert!(
+            !low["items"]
+                .as_array()
+                .is_some_and(|i| i.iter().any(|x| x["sku"] == sku)),
+            "{low}"
+        );
+    }
+}
