@@ -86,3 +86,47 @@ mod tests {
         assert_eq!(Money::eur(-1250).format(Lang::En), "-€12.50");
     }
 }
+
+/// An amount as staff type it in a form (`1890`, `1 890,50`, `1890.5`, `1.890,50` is
+/// refused as ambiguous): minor units, or `None`. At most two decimals; spaces (also
+/// narrow and non-breaking) group thousands.
+pub fn parse_amount(s: &str) -> Option<i64> {
+    let cleaned: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    let (units, cents) = match cleaned.find([',', '.']) {
+        Some(i) => (&cleaned[..i], &cleaned[i + 1..]),
+        None => (cleaned.as_str(), ""),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(units) || (!cents.is_empty() && !digits(cents)) || cents.len() > 2 {
+        return None;
+    }
+    let units: i64 = units.parse().ok()?;
+    let cents: i64 = match cents.len() {
+        0 => 0,
+        1 => cents.parse::<i64>().ok()? * 10,
+        _ => cents.parse().ok()?,
+    };
+    units.checked_mul(100)?.checked_add(cents)
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_typed_by_staff() {
+        assert_eq!(parse_amount("1890"), Some(189_000));
+        assert_eq!(parse_amount("1 890,50"), Some(189_050));
+        assert_eq!(parse_amount("1890.5"), Some(189_050));
+        assert_eq!(parse_amount("0,05"), Some(5));
+        assert_eq!(parse_amount("1.890,50"), None);
+        assert_eq!(parse_amount("12,345"), None);
+        assert_eq!(parse_amount("-3"), None);
+        assert_eq!(parse_amount(""), None);
+        assert_eq!(parse_amount("99999999999999999999"), None);
+    }
+}

@@ -655,3 +655,173 @@ async fn pay_5_every_unit_moved_is_in_the_stock_journal() {
         );
     }
 }
+
+/// Checks CAT-1, CAT-4, CAT-7 and PRV-8 through the back-office pages, without
+/// JavaScript, on `milano` (SQLite) and `atelier` (PostgreSQL): the admin creates a product
+/// with its texts in both languages, adds a variant typed in euros, publishes it and
+/// schedules a promotion starting now; the shop's page shows the reduced price against the
+/// 30-day lowest. The warehouse counts the units on the product's page and the count is in
+/// the journal; customer service is refused the catalogue.
+#[tokio::test]
+async fn cat_1_the_admin_writes_the_catalogue_from_the_back_office() {
+    use crate::account_pages::{csrf_of, post_form};
+    use crate::staff_pages::{page, staff_login};
+    for (db, profile) in [(Db::Sqlite, "milano"), (Db::Postgres, "atelier")] {
+        let app = TestApp::spawn(db, profile).await;
+        let (l, other) = if profile == "milano" {
+            ("it", "en")
+        } else {
+            ("fr", "en")
+        };
+        set_clock(&app, "2027-02-01T10:00:00+01:00").await;
+        let admin = staff_login(&app, l, "admin@maison.test", "the admin secret").await;
+        let (status, html) = page(&app, &format!("/{l}/staff/products"), &admin).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"form-new-product\""), "{html}");
+        let csrf = csrf_of(&html);
+        let res = post_form(
+            &app,
+            &format!("/{l}/staff/products"),
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("slug", "anello-onda"),
+                ("collection", "rivage"),
+                ("category", "in_stock"),
+                ("kind", "ring"),
+                (&format!("name_{l}"), "Anello Onda"),
+                (&format!("description_{l}"), "Oro martellato."),
+                (&format!("name_{other}"), "Onda Ring"),
+                (&format!("description_{other}"), "Hammered gold."),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303, "{profile}");
+        let path = format!("/{l}/staff/products/anello-onda");
+        let res = post_form(
+            &app,
+            &format!("{path}/variants"),
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("sku", "AO-YG-12"),
+                ("metal", "yellow-gold"),
+                ("stone", ""),
+                ("size", "12"),
+                ("weight_grams", "5"),
+                ("price", "1 250,00"),
+                ("on_hand", "3"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        // A price typed wrong is said on the page, nothing is written.
+        let res = post_form(
+            &app,
+            &format!("{path}/variants"),
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("sku", "AO-YG-14"),
+                ("metal", "yellow-gold"),
+                ("weight_grams", "5"),
+                ("price", "1.250,00"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 400);
+        set_clock(&app, "2027-02-20T10:00:00+01:00").await;
+        let admin = staff_login(&app, l, "admin@maison.test", "the admin secret").await;
+        let (_, html) = page(&app, &path, &admin).await;
+        let csrf = csrf_of(&html);
+        let res = post_form(
+            &app,
+            &path,
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("published_shown", "1"),
+                ("published", "1"),
+                ("slug", "anello-onda"),
+                ("collection", "rivage"),
+                ("category", "in_stock"),
+                ("kind", "ring"),
+                (&format!("name_{l}"), "Anello Onda"),
+                (&format!("name_{other}"), "Onda Ring"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let res = post_form(
+            &app,
+            &format!("/{l}/staff/variants/AO-YG-12/promotions"),
+            &admin,
+            &[
+                ("csrf", &csrf),
+                ("price", "990"),
+                ("starts_at", "2027-02-20T10:00"),
+                ("ends_at", "2027-03-01T00:00"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let (status, html) = page(&app, &path, &admin).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("AO-YG-12") && html.contains("form-promotion-AO-YG-12"),
+            "{html}"
+        );
+
+        let (_, p) = public_price(&app, "anello-onda", 99_000).await;
+        assert_eq!(p["variants"][0]["price"], eur(99_000), "{p}");
+        assert_eq!(p["variants"][0]["reference_price"], eur(125_000), "{p}");
+        assert_eq!(p["name"], "Onda Ring");
+        let (status, shop) = page(&app, &format!("/{other}/products/anello-onda"), "").await;
+        assert_eq!(status, 200);
+        assert!(shop.contains("Onda Ring"), "{shop}");
+
+        // The warehouse counts; customer service may not see the catalogue.
+        for (email, role) in [
+            ("stock@maison.test", ecrin_core::account::Role::Warehouse),
+            (
+                "desk@maison.test",
+                ecrin_core::account::Role::CustomerService,
+            ),
+        ] {
+            ecrin_app::staff::create_staff(
+                &app.app,
+                email,
+                "Marco",
+                role,
+                "the staff secret phrase",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let stock = staff_login(&app, l, "stock@maison.test", "the staff secret phrase").await;
+        let (status, html) = page(&app, &path, &stock).await;
+        assert_eq!(status, 200);
+        let res = post_form(
+            &app,
+            &format!("/{l}/staff/variants/AO-YG-12"),
+            &stock,
+            &[("csrf", &csrf_of(&html)), ("on_hand", "7"), ("price", "1")],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let (_, html) = page(&app, &path, &stock).await;
+        assert!(
+            html.contains("stock@maison.test") && html.contains("+4"),
+            "{html}"
+        );
+        let (_, p) = public(&app, "anello-onda", 200).await;
+        assert_eq!(
+            p["variants"][0]["price"],
+            eur(99_000),
+            "the warehouse sets no price"
+        );
+        let desk = staff_login(&app, l, "desk@maison.test", "the staff secret phrase").await;
+        let (status, _) = page(&app, &format!("/{l}/staff/products"), &desk).await;
+        assert_eq!(status, 403);
+    }
+}

@@ -24,6 +24,7 @@ use ecrin_store::Staff;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+mod catalogue;
 mod fulfilment;
 mod orders;
 mod returns;
@@ -74,6 +75,31 @@ pub(crate) fn routes() -> Router<AppState> {
             "/{lang}/staff/claims/{id}/photos/{photo}",
             get(returns::claim_photo),
         )
+        .route(
+            "/{lang}/staff/products",
+            get(catalogue::products).post(catalogue::create_product),
+        )
+        .route(
+            "/{lang}/staff/products/{slug}",
+            get(catalogue::product).post(catalogue::update_product),
+        )
+        .route(
+            "/{lang}/staff/products/{slug}/variants",
+            post(catalogue::create_variant),
+        )
+        .route(
+            "/{lang}/staff/collections",
+            post(catalogue::create_collection),
+        )
+        .route(
+            "/{lang}/staff/variants/{sku}",
+            post(catalogue::update_variant),
+        )
+        .route(
+            "/{lang}/staff/variants/{sku}/promotions",
+            post(catalogue::promote),
+        )
+        .route("/{lang}/staff/stock", get(catalogue::low_stock))
         .route("/{lang}/staff/tickets", get(tickets))
         .route("/{lang}/staff/tickets/{id}/answer", post(answer))
         .route("/{lang}/staff/quotes", get(quotes))
@@ -235,6 +261,7 @@ impl StaffPage {
             (format!("/{code}/staff/tickets"), t.t("staff-tickets")),
             (format!("/{code}/staff/quotes"), t.t("staff-quotes")),
             (format!("/{code}/staff/orders"), t.t("staff-orders")),
+            (format!("/{code}/staff/products"), t.t("staff-products")),
             (format!("/{code}/staff/returns"), t.t("staff-returns")),
             (format!("/{code}/staff/claims"), t.t("staff-claims")),
             (format!("/{code}/staff/recalls"), t.t("staff-recalls")),
