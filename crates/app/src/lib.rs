@@ -13,6 +13,7 @@ pub mod clock;
 pub mod confirmation;
 pub mod contact;
 pub mod customers;
+pub mod dashboard;
 pub mod deadlines;
 pub mod demo;
 pub mod documents;

@@ -21,6 +21,7 @@ pub mod merchandise;
 pub mod orders;
 pub mod payments;
 pub mod privacy;
+pub mod reports;
 pub mod terms;
 
 pub use async_trait::async_trait;
@@ -88,6 +89,7 @@ pub trait Store:
     + Orders
     + Payments
     + Privacy
+    + Reports
     + Terms
     + Send
     + Sync
@@ -193,6 +195,7 @@ pub use merchandise::{
 pub use orders::{OrderSearch, Orders, OrdersTx, RecentDelivery, Redelivery, Stockout};
 pub use payments::{Payments, PaymentsTx, PendingRefund, StoreCredit};
 pub use privacy::{Privacy, PrivacyTx};
+pub use reports::{Invoiced, Reports, StatusCount};
 pub use terms::{Terms, TermsTx};
 
 /// The store's traits, for calling their methods on a `dyn Store` or `dyn Tx`.
@@ -207,6 +210,7 @@ pub mod prelude {
     pub use crate::orders::{Orders as _, OrdersTx as _};
     pub use crate::payments::{Payments as _, PaymentsTx as _};
     pub use crate::privacy::{Privacy as _, PrivacyTx as _};
+    pub use crate::reports::Reports as _;
     pub use crate::terms::{Terms as _, TermsTx as _};
     pub use crate::{Store, Tx};
 }

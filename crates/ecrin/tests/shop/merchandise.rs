@@ -825,3 +825,69 @@ async fn cat_1_the_admin_writes_the_catalogue_from_the_back_office() {
         assert_eq!(status, 403);
     }
 }
+
+/// Checks the back office's home on both databases (`milano`): before any sale the 90 days
+/// read zero and nothing waits; once an order is paid the day's bar carries its total, it
+/// waits to be shipped, and the home page draws the chart on the server with the day's
+/// amount for screen readers. The warehouse sees what waits but no sales.
+#[tokio::test]
+async fn the_dashboard_sums_up_sales_orders_and_what_waits() {
+    use crate::staff_pages::{page, staff_login};
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "milano").await;
+        set_clock(&app, "2027-05-12T11:00:00+02:00").await;
+        let admin = admin_token(&app).await;
+        let (status, d) = call(&app, "GET", "/api/v1/admin/dashboard", &admin, None).await;
+        assert_eq!(status, 200, "{d}");
+        let days = d["sales_by_day"].as_array().cloned().unwrap_or_default();
+        assert_eq!(days.len(), 90);
+        assert_eq!(days[0]["day"], "2027-02-12");
+        assert_eq!(days[89]["day"], "2027-05-12");
+        assert!(days.iter().all(|x| x["amount"]["amount"] == 0), "{d}");
+        assert_eq!(d["waiting"]["to_ship"], 0);
+
+        let (token, number) = crate::fulfilment::placed(&app, "giulia@example.it").await;
+        crate::fulfilment::pay(&app, &token, &number).await;
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        let total = o["total"]["amount"].as_i64().unwrap_or(0);
+        assert!(total > 0, "{o}");
+        let (_, d) = call(&app, "GET", "/api/v1/admin/dashboard", &admin, None).await;
+        assert_eq!(d["sales_by_day"][89]["amount"]["amount"], total, "{d}");
+        assert_eq!(d["sales_by_day"][88]["amount"]["amount"], 0);
+        assert_eq!(d["waiting"]["to_ship"], 1);
+        assert_eq!(d["orders_by_status"]["being_prepared"], 1);
+
+        let session = staff_login(&app, "it", "admin@maison.test", "the admin secret").await;
+        let (status, html) = page(&app, "/it/staff", &session).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<svg class=\"sales-chart\""), "{html}");
+        let amount = ecrin_app::i18n::Tr::new(ecrin_core::Lang::It).money(total);
+        assert!(
+            html.contains(&format!("12/05/2027 : {amount}")),
+            "{amount}: {html}"
+        );
+        assert!(html.contains("Ordini da spedire"), "{html}");
+
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "stock@maison.test",
+            "Marco",
+            ecrin_core::account::Role::Warehouse,
+            "the staff secret phrase",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let stock = staff_token(&app, "stock@maison.test", "the staff secret phrase").await;
+        let (status, d) = call(&app, "GET", "/api/v1/admin/dashboard", &stock, None).await;
+        assert_eq!(status, 200);
+        assert!(d["sales_by_day"].is_null(), "{d}");
+        assert_eq!(d["waiting"]["to_ship"], 1);
+    }
+}

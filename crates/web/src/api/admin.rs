@@ -210,3 +210,83 @@ pub(crate) async fn set_stock(
         availability: availability.map(|a| a.as_str()),
     }))
 }
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DaySalesDto {
+    /// `YYYY-MM-DD` in the house's calendar.
+    pub day: String,
+    /// Invoiced that day, VAT included.
+    pub amount: super::checkout::MoneyDto,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WaitingDto {
+    /// Paid orders still to ship.
+    pub to_ship: i64,
+    /// Returns awaited or received and not yet inspected.
+    pub returns_to_inspect: i64,
+    pub claims_to_answer: i64,
+    pub messages_to_answer: i64,
+    /// Running legal clocks past their due time (see `/admin/deadlines`).
+    pub overdue_clocks: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LowStockItemDto {
+    pub sku: String,
+    pub product: String,
+    pub on_hand: i64,
+    pub low_stock_threshold: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DashboardDto {
+    /// The last 90 days, oldest first; absent for roles that do not see sales (admin and
+    /// accountant do).
+    pub sales_by_day: Option<Vec<DaySalesDto>>,
+    pub orders_by_status: std::collections::BTreeMap<String, i64>,
+    pub waiting: WaitingDto,
+    /// For admin and warehouse.
+    pub low_stock: Vec<LowStockItemDto>,
+}
+
+/// The back office's home: sales by day over 90 days, orders by status, what waits for
+/// action, pieces running low (every staff role; sales for admin and accountant).
+#[utoipa::path(get, path = "/api/v1/admin/dashboard",
+    responses((status = 200, body = DashboardDto),
+        (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "staff")]
+pub(crate) async fn dashboard(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<Json<DashboardDto>, ApiError> {
+    let d = ecrin_app::dashboard::dashboard(&state.app, staff_id(&bearer)?).await?;
+    Ok(Json(DashboardDto {
+        sales_by_day: d.sales.map(|days| {
+            days.into_iter()
+                .map(|(day, amount)| DaySalesDto {
+                    day: day.to_string(),
+                    amount: super::checkout::money(&state, amount),
+                })
+                .collect()
+        }),
+        orders_by_status: d.by_status.into_iter().collect(),
+        waiting: WaitingDto {
+            to_ship: d.to_ship,
+            returns_to_inspect: d.returns_to_inspect,
+            claims_to_answer: d.claims_to_answer,
+            messages_to_answer: d.messages_to_answer,
+            overdue_clocks: d.overdue_clocks,
+        },
+        low_stock: d
+            .low_stock
+            .into_iter()
+            .map(|l| LowStockItemDto {
+                sku: l.sku,
+                product: l.product_slug,
+                on_hand: l.on_hand,
+                low_stock_threshold: l.low_stock_threshold,
+            })
+            .collect(),
+    }))
+}

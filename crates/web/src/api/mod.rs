@@ -233,6 +233,7 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             get(merchandise::stock_movements),
         )
         .route("/api/v1/admin/low-stock", get(merchandise::low_stock))
+        .route("/api/v1/admin/dashboard", get(admin::dashboard))
         .route(
             "/api/v1/admin/collections",
             post(merchandise::create_collection),

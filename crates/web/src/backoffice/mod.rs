@@ -226,6 +226,8 @@ struct StaffPage {
     filter: Option<StaffForm>,
     /// The link to the list's next page.
     next: Option<(String, String)>,
+    /// A chart drawn on the server (SVG built from numbers and escaped labels).
+    chart: Option<(String, String)>,
 }
 
 impl StaffPage {
@@ -249,6 +251,7 @@ impl StaffPage {
             links: Vec::new(),
             filter: None,
             next: None,
+            chart: None,
         }
     }
 
@@ -482,10 +485,102 @@ async fn home(State(state): State<AppState>, visit: StaffVisit) -> Response {
     } = visit;
     let mut page = StaffPage::new(&state, lang, &uri, t.t("staff-title"), s.csrf).signed(t, &staff);
     page.search = backoffice::require(&staff, backoffice::CUSTOMER_DATA).is_ok();
-    if !page.search {
-        page.message = Some(t.t("staff-nothing-for-role"));
+    match ecrin_app::dashboard::dashboard(&state.app, &staff.id).await {
+        Ok(d) => dashboard(&mut page, t, lang, d),
+        Err(e) => return refused(&state, lang, page, e),
     }
     no_store(render(&page))
+}
+
+/// The dashboard on the home page: the sales chart, what waits, orders by status, stock.
+fn dashboard(page: &mut StaffPage, t: Tr, lang: Lang, d: ecrin_app::dashboard::Dashboard) {
+    let code = lang.code();
+    if let Some(days) = &d.sales {
+        let total: i64 = days.iter().map(|(_, a)| a).sum();
+        let title = format!("{} — {}", t.t("staff-sales-90-days"), t.money(total));
+        let svg = ecrin_app::dashboard::sales_svg(days, &title, |day, amount| {
+            format!(
+                "{} : {}",
+                ecrin_app::i18n::civil_date(&day.to_string(), lang),
+                t.money(amount)
+            )
+        });
+        page.chart = Some((title, svg));
+    }
+    let waiting = [
+        (
+            "staff-waiting-to-ship",
+            d.to_ship,
+            format!("/{code}/staff/orders?status=being_prepared"),
+        ),
+        (
+            "staff-waiting-returns",
+            d.returns_to_inspect,
+            format!("/{code}/staff/returns"),
+        ),
+        (
+            "staff-waiting-claims",
+            d.claims_to_answer,
+            format!("/{code}/staff/claims"),
+        ),
+        (
+            "staff-waiting-messages",
+            d.messages_to_answer,
+            format!("/{code}/staff/tickets"),
+        ),
+        (
+            "staff-waiting-overdue",
+            d.overdue_clocks,
+            format!("/{code}/staff/deadlines"),
+        ),
+    ];
+    page.tables.push(StaffTable {
+        title: t.t("staff-waiting"),
+        empty: String::new(),
+        head: vec![t.t("staff-waiting-what"), t.t("staff-waiting-count")],
+        rows: waiting
+            .into_iter()
+            .map(|(key, n, href)| vec![Cell::link(t.t(key), href), Cell::text(n.to_string())])
+            .collect(),
+    });
+    page.tables.push(StaffTable {
+        title: t.t("staff-orders-by-status"),
+        empty: t.t("staff-no-orders"),
+        head: vec![t.t("staff-status"), t.t("staff-waiting-count")],
+        rows: d
+            .by_status
+            .iter()
+            .map(|(status, n)| {
+                vec![
+                    Cell::link(
+                        t.t(&format!("order-status-{}", status.replace('_', "-"))),
+                        format!("/{code}/staff/orders?status={status}"),
+                    ),
+                    Cell::text(n.to_string()),
+                ]
+            })
+            .collect(),
+    });
+    if !d.low_stock.is_empty() {
+        page.tables.push(StaffTable {
+            title: t.t("staff-low-stock"),
+            empty: String::new(),
+            head: vec![t.t("staff-sku"), t.t("staff-on-hand")],
+            rows: d
+                .low_stock
+                .iter()
+                .map(|l| {
+                    vec![
+                        Cell::link(
+                            l.sku.clone(),
+                            format!("/{code}/staff/products/{}", l.product_slug),
+                        ),
+                        Cell::text(l.on_hand.to_string()),
+                    ]
+                })
+                .collect(),
+        });
+    }
 }
 
 /// PRV-8: a customer found by e-mail address.
