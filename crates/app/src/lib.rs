@@ -28,6 +28,7 @@ pub mod mailer;
 pub mod merchandising;
 pub mod passwords;
 pub mod payment;
+pub mod photos;
 pub mod privacy;
 pub mod profiles;
 pub mod proof;
@@ -63,6 +64,8 @@ pub struct App {
     pub payment_secret: Arc<[u8]>,
     /// PAY-1: the payment service provider (the sandbox).
     pub provider: Arc<dyn provider::PaymentProvider>,
+    /// Where product photos are kept (`ECRIN_MEDIA_DIR`; `media` beside the database).
+    pub media_dir: Arc<std::path::Path>,
 }
 
 impl App {
@@ -83,7 +86,14 @@ impl App {
                 .into_bytes()
                 .into(),
             provider: Arc::new(sandbox::Sandbox),
+            media_dir: Arc::from(std::path::Path::new("media")),
         }
+    }
+
+    /// Keeps product photos under `dir`.
+    pub fn with_media_dir(mut self, dir: impl Into<std::path::PathBuf>) -> App {
+        self.media_dir = Arc::from(dir.into().as_path());
+        self
     }
 
     /// Whether the database answers and, on SQLite, still takes writes (readiness).

@@ -95,6 +95,7 @@ pub struct VariantInput {
 pub struct StaffProduct {
     pub product: StaffProductRow,
     pub variants: Vec<StaffVariant>,
+    pub photos: Vec<ecrin_store::ProductPhoto>,
 }
 
 /// A variant with what the house schedules and journals for it.
@@ -543,7 +544,12 @@ pub async fn product(app: &App, staff_id: &str, slug: &str) -> Result<StaffProdu
             variant: v,
         });
     }
-    Ok(StaffProduct { product, variants })
+    let photos = app.store.product_photos(&product.id).await?;
+    Ok(StaffProduct {
+        product,
+        variants,
+        photos,
+    })
 }
 
 /// Every product, published or not, in the catalogue's order (admin, warehouse).

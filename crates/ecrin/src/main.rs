@@ -214,7 +214,8 @@ fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, settings: &Settings)
     } else {
         Arc::new(SystemClock)
     };
-    let app = App::new(store, Arc::new(profile), clock, settings.public_url.clone());
+    let app = App::new(store, Arc::new(profile), clock, settings.public_url.clone())
+        .with_media_dir(settings.media_dir.clone());
     match &settings.payment_secret {
         Some(secret) => app.with_payment_secret(secret.expose()),
         None => app,

@@ -22,6 +22,7 @@ struct FileSettings {
     auth_attempts_per_minute: Option<u32>,
     payment_secret: Option<String>,
     trusted_proxies: Option<String>,
+    media_dir: Option<String>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -48,6 +49,9 @@ pub struct Settings {
     /// The reverse proxies in front of the shop, whose `X-Forwarded-For` or `Forwarded`
     /// header names the client; nobody else's is believed.
     pub trusted_proxies: TrustedProxies,
+    /// Where product photos are kept; default: `media` beside an SQLite database, or in
+    /// the working directory.
+    pub media_dir: std::path::PathBuf,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -230,7 +234,20 @@ impl Settings {
             None => TrustedProxies::default(),
         };
 
+        let media_dir =
+            match pick("ECRIN_MEDIA_DIR", file.media_dir).filter(|s| !s.trim().is_empty()) {
+                Some(dir) => std::path::PathBuf::from(dir.trim()),
+                None => default_media_dir(&database_url),
+            };
+        if media_dir.is_file() {
+            return Err(SettingsError(format!(
+                "ECRIN_MEDIA_DIR: `{}` is a file, not a folder",
+                media_dir.display()
+            )));
+        }
+
         Ok(Settings {
+            media_dir,
             trusted_proxies,
             payment_secret: payment_secret.map(Secret),
             auth_attempts_per_minute,
@@ -244,6 +261,22 @@ impl Settings {
             smtp_url,
             test_mode,
         })
+    }
+}
+
+/// `media` beside the SQLite file (`sqlite://data/shop.db` → `data/media`), else in the
+/// working directory.
+fn default_media_dir(database_url: &str) -> std::path::PathBuf {
+    let file = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or(rest));
+    match file
+        .filter(|f| !f.is_empty() && !f.contains(":memory:"))
+        .and_then(|f| std::path::Path::new(f).parent())
+    {
+        Some(parent) => parent.join("media"),
+        None => std::path::PathBuf::from("media"),
     }
 }
 

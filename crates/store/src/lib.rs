@@ -189,7 +189,7 @@ pub use documents::{Documents, DocumentsTx};
 pub use exec::{Engine, Exec, Writer};
 pub use jobs::{Jobs, JobsTx};
 pub use merchandise::{
-    LowStock, Merchandise, MerchandiseTx, ProductWrite, Promotion, StaffProductRow,
+    LowStock, Merchandise, MerchandiseTx, ProductPhoto, ProductWrite, Promotion, StaffProductRow,
     StaffVariantRow, StockMove, StockMovement, VariantWrite,
 };
 pub use orders::{OrderSearch, Orders, OrdersTx, RecentDelivery, Redelivery, Stockout};

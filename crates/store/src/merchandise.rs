@@ -150,6 +150,41 @@ pub struct Promotion {
     pub cancelled_at: Option<i64>,
 }
 
+/// A product's photograph (its files are under the media folder, named by `hash`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ProductPhoto {
+    pub id: String,
+    pub product_id: String,
+    pub position: i64,
+    pub hash: String,
+    pub width: i64,
+    pub height: i64,
+    /// Ascending, comma-separated.
+    pub widths: String,
+    pub file_name: String,
+    pub alt_fr: String,
+    pub alt_en: String,
+    pub alt_it: String,
+    pub created_at: i64,
+}
+
+impl ProductPhoto {
+    pub fn widths(&self) -> Vec<u32> {
+        self.widths
+            .split(',')
+            .filter_map(|w| w.trim().parse().ok())
+            .collect()
+    }
+
+    pub fn alt(&self) -> Localized {
+        Localized {
+            fr: self.alt_fr.clone(),
+            en: self.alt_en.clone(),
+            it: self.alt_it.clone(),
+        }
+    }
+}
+
 /// A piece in stock at or under its threshold.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct LowStock {
@@ -185,6 +220,9 @@ pub trait Merchandise: Send + Sync {
 
     /// Pieces in stock at or under their threshold, products on sale or not, fewest first.
     async fn low_stock(&self, limit: i64) -> Result<Vec<LowStock>>;
+
+    /// A product's photos, in their order.
+    async fn product_photos(&self, product_id: &str) -> Result<Vec<ProductPhoto>>;
 }
 
 #[async_trait]
@@ -231,6 +269,9 @@ pub trait MerchandiseTx: Send {
 
     /// A variant's promotions, in this transaction.
     async fn promotions_in_tx(&mut self, sku: &str) -> Result<Vec<Promotion>>;
+
+    /// A photo after the product's others (`position` is given by the store).
+    async fn insert_photo(&mut self, p: &ProductPhoto) -> Result<()>;
 }
 
 #[async_trait]
@@ -299,6 +340,17 @@ impl<E: Engine> Merchandise for E {
             .bind(limit)
             .fetch_all(&mut self.reader().await?)
             .await
+    }
+
+    async fn product_photos(&self, product_id: &str) -> Result<Vec<ProductPhoto>> {
+        query_as(
+            "SELECT id, product_id, position, hash, width, height, widths, file_name, alt_fr, \
+             alt_en, alt_it, created_at FROM product_photos WHERE product_id = $1 \
+             ORDER BY position",
+        )
+        .bind(product_id)
+        .fetch_all(&mut self.reader().await?)
+        .await
     }
 }
 
@@ -502,6 +554,29 @@ impl<W: Writer> MerchandiseTx for W {
 
     async fn promotions_in_tx(&mut self, sku: &str) -> Result<Vec<Promotion>> {
         promotions_of(&mut *self, sku).await
+    }
+
+    async fn insert_photo(&mut self, p: &ProductPhoto) -> Result<()> {
+        query(
+            "INSERT INTO product_photos (id, product_id, position, hash, width, height, widths, \
+             file_name, alt_fr, alt_en, alt_it, created_at) \
+             SELECT $1, $2, COALESCE(MAX(position), -1) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+             FROM product_photos WHERE product_id = $2",
+        )
+        .bind(&p.id)
+        .bind(&p.product_id)
+        .bind(&p.hash)
+        .bind(p.width)
+        .bind(p.height)
+        .bind(&p.widths)
+        .bind(&p.file_name)
+        .bind(&p.alt_fr)
+        .bind(&p.alt_en)
+        .bind(&p.alt_it)
+        .bind(p.created_at)
+        .execute(&mut *self)
+        .await?;
+        Ok(())
     }
 }
 

@@ -364,7 +364,7 @@ pub(crate) fn jpeg_with_gps(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_fn(w, h, |x, _| image::Rgba([200, (x % 256) as u8, 90, 255]));
     let mut out = Vec::new();
     image::DynamicImage::ImageRgba8(img)

@@ -891,3 +891,219 @@ async fn the_dashboard_sums_up_sales_orders_and_what_waits() {
         assert_eq!(d["waiting"]["to_ship"], 1);
     }
 }
+
+/// A `multipart/form-data` body of text fields and one file: its content type and bytes.
+pub(crate) fn multipart(
+    fields: &[(&str, &str)],
+    file: Option<(&str, &str, &[u8])>,
+) -> (String, Vec<u8>) {
+    let boundary = "ecrin-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    slug: &str,
+    file_name: &str,
+    bytes: &[u8],
+    alt: &str,
+) -> (u16, Value) {
+    let (ct, body) = multipart(&[("alt_en", alt)], Some(("file", file_name, bytes)));
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/products/{slug}/photos")))
+        .bearer_auth(token)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or_default())
+}
+
+/// Checks CAT-1's photos on both databases: a real camera-style JPEG (with an EXIF block
+/// naming a GPS position) and a PNG are taken, resized once to the widths under their own
+/// in WebP and JPEG, kept by content under the media folder without any metadata, and
+/// served for a year with their name as ETag (304 on a match); the same photo sent twice
+/// is one set of files. A PDF named `.jpg`, a file over 15 MiB and an upload without a file
+/// are refused with their codes; the warehouse may not add photos.
+#[tokio::test]
+async fn cat_1_photos_are_checked_cleaned_resized_and_served_for_a_year() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        on_sale(&app, &admin, "bague-photo", "BPH-YG-1").await;
+
+        let jpeg = crate::after_sales::jpeg_with_gps(1200, 900);
+        assert!(jpeg.windows(11).any(|w| w == b"GPSLatitude"));
+        let (status, p) = upload(
+            &app,
+            &admin,
+            "bague-photo",
+            "IMG_0042.JPG",
+            &jpeg,
+            "Ring on a hand",
+        )
+        .await;
+        assert_eq!(status, 201, "{p}");
+        assert_eq!(p["position"], 0);
+        assert_eq!(p["width"], 1200);
+        assert_eq!(p["file_name"], "IMG_0042.JPG");
+        assert_eq!(p["alt"]["en"], "Ring on a hand");
+        assert_eq!(
+            p["alt"]["fr"], "Ring on a hand",
+            "a language left empty reads as one given"
+        );
+        let widths: Vec<&String> = p["urls"]
+            .as_object()
+            .map(|o| o.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(widths, ["1200", "480", "960"], "{p}");
+        let url = p["urls"]["960"].as_str().unwrap_or_default().to_owned();
+        let res = app.get(&url).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let etag = res.headers()["etag"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
+        let kept = res.bytes().await.unwrap_or_default();
+        assert!(
+            !kept.windows(11).any(|w| w == b"GPSLatitude"),
+            "no GPS kept"
+        );
+        assert!(!kept.windows(4).any(|w| w == b"Exif"), "no EXIF kept");
+        let served = image::load_from_memory(&kept).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((served.width(), served.height()), (960, 720));
+        let res = app.get_with(&url, &[("if-none-match", &etag)]).await;
+        assert_eq!(res.status(), 304);
+        let webp = app.get(p["webp"]["480"].as_str().unwrap_or_default()).await;
+        assert_eq!(webp.status(), 200);
+        assert_eq!(webp.headers()["content-type"], "image/webp");
+        let bytes = webp.bytes().await.unwrap_or_default();
+        assert_eq!(&bytes[..4], b"RIFF");
+        assert_eq!(&bytes[8..12], b"WEBP");
+
+        let (status, q) = upload(
+            &app,
+            &admin,
+            "bague-photo",
+            "detail.png",
+            &crate::after_sales::png(400, 300),
+            "Detail",
+        )
+        .await;
+        assert_eq!(status, 201, "{q}");
+        assert_eq!(q["position"], 1);
+        assert_eq!(
+            q["urls"].as_object().map(|o| o.len()),
+            Some(1),
+            "smaller than every width: its own"
+        );
+        let (status, again) = upload(&app, &admin, "bague-photo", "copy.jpg", &jpeg, "Again").await;
+        assert_eq!(status, 201);
+        assert_eq!(
+            again["urls"]["960"],
+            url.as_str(),
+            "one set of files per image"
+        );
+
+        let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
+        let (status, body) = upload(&app, &admin, "bague-photo", "ring.jpg", pdf, "").await;
+        assert_eq!(
+            (status, body["errors"][0]["code"].as_str()),
+            (400, Some("not_a_jpeg_or_png")),
+            "{body}"
+        );
+        let mut big = jpeg.clone();
+        big.resize(15 * 1024 * 1024 + 1, 0);
+        let (status, body) = upload(&app, &admin, "bague-photo", "big.jpg", &big, "").await;
+        assert_eq!(
+            (status, body["errors"][0]["code"].as_str()),
+            (400, Some("too_large")),
+            "{body}"
+        );
+        let mut huge = jpeg.clone();
+        huge.resize(20 * 1024 * 1024, 0);
+        let (status, body) = upload(&app, &admin, "bague-photo", "huge.jpg", &huge, "").await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (413, Some("too_large")),
+            "{body}"
+        );
+        let (ct, empty) = multipart(&[("alt_en", "nothing")], None);
+        let res = app
+            .client
+            .post(app.url("/api/v1/admin/products/bague-photo/photos"))
+            .bearer_auth(&admin)
+            .header("content-type", ct)
+            .body(empty)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 400);
+
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "stock@maison.test",
+            "Marco",
+            ecrin_core::account::Role::Warehouse,
+            "the staff secret phrase",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let stock = staff_token(&app, "stock@maison.test", "the staff secret phrase").await;
+        let (status, _) = upload(
+            &app,
+            &stock,
+            "bague-photo",
+            "x.png",
+            &crate::after_sales::png(10, 10),
+            "",
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        let (_, product) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/bague-photo",
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(
+            product["photos"].as_array().map(Vec::len),
+            Some(3),
+            "{product}"
+        );
+        assert_eq!(app.get("/media/photos/not-a-photo.jpg").await.status(), 404);
+    }
+}

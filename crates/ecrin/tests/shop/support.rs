@@ -15,6 +15,8 @@ pub struct TestApp {
     pub profile: &'static str,
     _fresh: Fresh,
     _stop: oneshot::Sender<()>,
+    /// Product photos, removed with the app.
+    _media: tempfile::TempDir,
 }
 
 pub struct Options {
@@ -82,7 +84,9 @@ impl TestApp {
             Some(url) => url.to_owned(),
             None => format!("http://127.0.0.1:{port}"),
         };
-        let app = App::new(store, Arc::new(profile_data), clock, public_url);
+        let media = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let app =
+            App::new(store, Arc::new(profile_data), clock, public_url).with_media_dir(media.path());
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
                 .await
@@ -117,6 +121,7 @@ impl TestApp {
             profile,
             _fresh: fresh,
             _stop: stop,
+            _media: media,
         }
     }
 

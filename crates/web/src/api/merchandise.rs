@@ -165,6 +165,8 @@ pub struct AdminProductDto {
     pub price_from: MoneyDto,
     pub stock_units: i64,
     pub variants: Vec<AdminVariantDto>,
+    /// In their order (the list leaves them out).
+    pub photos: Vec<PhotoDto>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -306,6 +308,7 @@ fn product_dto(
     state: &AppState,
     p: &ecrin_store::StaffProductRow,
     variants: &[StaffVariant],
+    photos: &[ecrin_store::ProductPhoto],
 ) -> AdminProductDto {
     AdminProductDto {
         slug: p.slug.clone(),
@@ -323,11 +326,12 @@ fn product_dto(
         price_from: money(state, p.price_from),
         stock_units: p.stock_units,
         variants: variants.iter().map(|v| variant_dto(state, v)).collect(),
+        photos: photos.iter().map(|x| photo_dto(state, x)).collect(),
     }
 }
 
 fn full(state: &AppState, p: &StaffProduct) -> AdminProductDto {
-    product_dto(state, &p.product, &p.variants)
+    product_dto(state, &p.product, &p.variants, &p.photos)
 }
 
 fn product_input(r: ProductRequest) -> ProductInput {
@@ -403,7 +407,7 @@ pub(crate) async fn list(
         items: rows
             .iter()
             .take(size as usize)
-            .map(|p| product_dto(&state, p, &[]))
+            .map(|p| product_dto(&state, p, &[], &[]))
             .collect(),
         next,
     }))
@@ -668,4 +672,128 @@ pub(crate) async fn low_stock(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PhotoDto {
+    pub id: String,
+    pub position: i64,
+    /// The JPEG at each width made, by width in pixels.
+    pub urls: BTreeMap<u32, String>,
+    /// The same in WebP.
+    pub webp: BTreeMap<u32, String>,
+    pub width: i64,
+    pub height: i64,
+    /// The alternative text, per language of the profile.
+    pub alt: BTreeMap<String, String>,
+    /// The name of the file sent.
+    pub file_name: String,
+}
+
+pub(crate) fn photo_dto(state: &AppState, p: &ecrin_store::ProductPhoto) -> PhotoDto {
+    let widths = p.widths();
+    let alt = p.alt();
+    PhotoDto {
+        id: p.id.clone(),
+        position: p.position,
+        urls: widths
+            .iter()
+            .map(|w| (*w, ecrin_app::photos::url(&p.hash, *w, "jpg")))
+            .collect(),
+        webp: widths
+            .iter()
+            .map(|w| (*w, ecrin_app::photos::url(&p.hash, *w, "webp")))
+            .collect(),
+        width: p.width,
+        height: p.height,
+        alt: state
+            .app
+            .profile
+            .languages
+            .iter()
+            .map(|l| (l.code().to_owned(), alt.get(*l).to_owned()))
+            .collect(),
+        file_name: p.file_name.clone(),
+    }
+}
+
+/// The parts of a photo upload: the file and its alternative texts (`alt_<lang>`).
+pub(crate) struct PhotoUpload {
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+    pub alt: BTreeMap<String, String>,
+    /// Other text parts (the pages' form token).
+    pub other: BTreeMap<String, String>,
+}
+
+/// Reads a photo upload; an unreadable or oversized body is a problem, not a 500.
+pub(crate) async fn read_upload(
+    mut multipart: axum::extract::Multipart,
+) -> Result<PhotoUpload, ApiError> {
+    let mut up = PhotoUpload {
+        bytes: Vec::new(),
+        file_name: String::new(),
+        alt: BTreeMap::new(),
+        other: BTreeMap::new(),
+    };
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(status, "too_large", "The photo is larger than 15 MiB.")
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_multipart",
+                "The upload could not be read as multipart/form-data.",
+            )
+        }
+    };
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            up.file_name = field.file_name().unwrap_or_default().to_owned();
+            up.bytes = field.bytes().await.map_err(bad)?.to_vec();
+        } else {
+            let text = field.text().await.map_err(bad)?;
+            match name.strip_prefix("alt_") {
+                Some(lang) => {
+                    up.alt.insert(lang.to_owned(), text);
+                }
+                None => {
+                    up.other.insert(name, text);
+                }
+            }
+        }
+    }
+    if up.bytes.is_empty() {
+        return Err(ApiError::validation(vec![FieldError {
+            field: "file".into(),
+            reason: "required",
+        }]));
+    }
+    Ok(up)
+}
+
+/// CAT-1: a photo of a product (admin), as multipart `file` (JPEG or PNG, at most 15 MiB)
+/// and `alt_<lang>`; kept without its metadata, resized to a few widths in WebP and JPEG.
+#[utoipa::path(post, path = "/api/v1/admin/products/{slug}/photos", params(("slug" = String, Path)),
+    request_body(content_type = "multipart/form-data", description = "`file`, `alt_fr`, `alt_en`, `alt_it`"),
+    responses((status = 201, body = PhotoDto),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 413, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "catalogue administration")]
+pub(crate) async fn add_photo(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    ApiPath(slug): ApiPath<String>,
+    multipart: axum::extract::Multipart,
+) -> Result<(StatusCode, Json<PhotoDto>), ApiError> {
+    let staff = staff_id(&bearer)?.to_owned();
+    let up = read_upload(multipart).await?;
+    let p =
+        ecrin_app::photos::add(&state.app, &staff, &slug, up.bytes, &up.file_name, &up.alt).await?;
+    state.cache.invalidate();
+    Ok((StatusCode::CREATED, Json(photo_dto(&state, &p))))
 }

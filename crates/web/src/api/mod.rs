@@ -217,6 +217,12 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(merchandise::create_variant),
         )
         .route(
+            "/api/v1/admin/products/{slug}/photos",
+            post(merchandise::add_photo).layer(axum::extract::DefaultBodyLimit::max(
+                ecrin_app::photos::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
             "/api/v1/admin/variants/{sku}",
             axum::routing::patch(merchandise::update_variant),
         )

@@ -89,6 +89,7 @@ use utoipa::OpenApi;
         super::merchandise::update_collection,
         super::merchandise::stock_movements,
         super::merchandise::low_stock,
+        super::merchandise::add_photo,
         super::admin::dashboard,
         super::checkout::order_refusals,
         super::checkout::admin_orders,

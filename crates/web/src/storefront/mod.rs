@@ -48,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(sandbox::challenge).post(sandbox::answer),
         )
         .route("/media/products/{file}", get(product_picture))
+        .route("/media/photos/{file}", get(product_photo))
         .route("/{lang}", get(home))
         .route("/{lang}/", get(home))
         .route("/{lang}/catalogue", get(catalogue))
@@ -455,6 +456,44 @@ async fn static_file(Path(file): Path<String>) -> Response {
 }
 
 /// The generated drawing of a product, in its first variant's metal and stone.
+/// A product photo's file. Its name is the SHA-256 of the image and its width, so it never
+/// changes: cached for a year, its name as its ETag.
+async fn product_photo(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let etag = format!("\"{file}\"");
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+        && ecrin_app::photos::path_of(&state.app.media_dir, &file).is_some()
+    {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    let Some(bytes) = ecrin_app::photos::read(&state.app, &file).await else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let content_type = if file.ends_with(".webp") {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_owned(),
+            ),
+            (header::ETAG, etag),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 async fn product_picture(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     let slug = file.strip_suffix(".svg").unwrap_or("");
     if Slug::parse(slug).is_none() {
