@@ -308,7 +308,16 @@ async fn read_product_by_slug(conn: &mut impl Exec, slug: &str) -> Result<Option
         .bind(&product.id)
         .fetch_all(conn)
         .await?;
-    Ok(Some(into_detail(product, variants, prices)))
+    let photos = query_as(
+        "SELECT id, product_id, position, hash, width, height, widths, file_name, alt_fr, \
+         alt_en, alt_it, created_at FROM product_photos WHERE product_id = $1 ORDER BY position",
+    )
+    .bind(&product.id)
+    .fetch_all(conn)
+    .await?;
+    let mut detail = into_detail(product, variants, prices);
+    detail.photos = photos;
+    Ok(Some(detail))
 }
 
 async fn read_references(conn: &mut impl Exec, sql: &'static str) -> Result<Vec<Reference>> {
@@ -357,7 +366,9 @@ pub fn list_products(q: &CatalogueQuery, dialect: Dialect) -> Built {
     b.sql = format!(
         "SELECT p.id, p.slug, p.position, p.kind, p.collection, p.category, p.lead_time_days, \
          p.name_fr, p.name_en, p.name_it, p.price_from, {AVAILABILITY} AS availability, \
-         p.metal, p.stone \
+         p.metal, p.stone, \
+         (SELECT ph.hash FROM product_photos ph WHERE ph.product_id = p.id ORDER BY ph.position LIMIT 1) AS photo_hash, \
+         (SELECT ph.widths FROM product_photos ph WHERE ph.product_id = p.id ORDER BY ph.position LIMIT 1) AS photo_widths \
          FROM products p WHERE {where_} ORDER BY p.position LIMIT {limit}"
     );
     b
@@ -549,6 +560,7 @@ pub fn into_detail(
             it: p.description_it,
         },
         variants,
+        photos: Vec::new(),
     }
 }
 
@@ -668,6 +680,8 @@ pub struct SummaryRow {
     pub availability: String,
     pub metal: Option<String>,
     pub stone: Option<String>,
+    pub photo_hash: Option<String>,
+    pub photo_widths: Option<String>,
 }
 
 impl SummaryRow {
@@ -689,6 +703,15 @@ impl SummaryRow {
             lead_time_days: self.lead_time_days,
             metal: self.metal.unwrap_or_default(),
             stone: self.stone,
+            photo: self.photo_hash.map(|hash| {
+                let widths = self
+                    .photo_widths
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|w| w.trim().parse().ok())
+                    .collect();
+                (hash, widths)
+            }),
         }
     }
 }

@@ -80,6 +80,8 @@ pub struct ProductSummary {
     pub lead_time_days: Option<i64>,
     pub metal: String,
     pub stone: Option<String>,
+    /// Its first photograph: the hash and the widths made.
+    pub photo: Option<(String, Vec<u32>)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -134,6 +136,8 @@ pub struct ProductDetail {
     pub name: Localized,
     pub description: Localized,
     pub variants: Vec<Variant>,
+    /// Its photographs, in their order (none: the drawing stands in).
+    pub photos: Vec<crate::merchandise::ProductPhoto>,
 }
 
 /// GTS-1: a published version of the terms of sale.

@@ -772,6 +772,51 @@ async fn cat_1_the_admin_writes_the_catalogue_from_the_back_office() {
             "{html}"
         );
 
+        // A photograph from the page, as a browser sends the form without JavaScript.
+        assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
+        let alt_l = format!("alt_{l}");
+        let (ct, body) = multipart(
+            &[
+                ("csrf", &csrf_of(&html)),
+                (&alt_l, "Anello su una mano"),
+                ("alt_en", "Ring on a hand"),
+            ],
+            Some((
+                "file",
+                "onda.jpg",
+                &crate::after_sales::jpeg_with_gps(800, 800),
+            )),
+        );
+        let res = app
+            .client
+            .post(app.url(&format!("{path}/photos")))
+            .header("cookie", format!("ecrin_session={admin}"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 303);
+        let (_, html) = page(&app, &path, &admin).await;
+        assert!(
+            html.contains("alt=\"Anello su una mano\"") || html.contains("alt=\"Ring on a hand\""),
+            "{html}"
+        );
+        let (ct, body) = multipart(
+            &[("csrf", "stale")],
+            Some(("file", "onda.jpg", b"not an image")),
+        );
+        let res = app
+            .client
+            .post(app.url(&format!("{path}/photos")))
+            .header("cookie", format!("ecrin_session={admin}"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 403, "a stale form is refused");
+
         let (_, p) = public_price(&app, "anello-onda", 99_000).await;
         assert_eq!(p["variants"][0]["price"], eur(99_000), "{p}");
         assert_eq!(p["variants"][0]["reference_price"], eur(125_000), "{p}");
@@ -1105,5 +1150,36 @@ async fn cat_1_photos_are_checked_cleaned_resized_and_served_for_a_year() {
             "{product}"
         );
         assert_eq!(app.get("/media/photos/not-a-photo.jpg").await.status(), 404);
+
+        // The shop shows the gallery: every width in WebP and JPEG, each photo opening full
+        // size by a link (no JavaScript); the catalogue's card and the API use the first.
+        let mut html = String::new();
+        for _ in 0..30 {
+            let (_, _, body) = app.get_text("/en/products/bague-photo").await;
+            html = body;
+            if html.contains("id=\"gallery\"") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let webp_480 = p["webp"]["480"].as_str().unwrap_or_default();
+        assert!(html.contains(&format!("{webp_480} 480w")), "{html}");
+        assert!(html.contains("type=\"image/webp\""), "{html}");
+        assert!(
+            html.contains("href=\"#zoom-1\"") && html.contains("id=\"zoom-3\""),
+            "{html}"
+        );
+        assert!(html.contains("alt=\"Ring on a hand\""), "{html}");
+        assert!(html.contains(&format!(
+            "src=\"{}\"",
+            p["urls"]["1200"].as_str().unwrap_or_default()
+        )));
+        let (_, _, list) = app.get_text("/en/catalogue?q=martele").await;
+        assert!(
+            list.contains(&url),
+            "the card shows the first photo: {list}"
+        );
+        let api = app.get_json("/api/v1/products/bague-photo").await;
+        assert_eq!(api["image_url"], url.as_str());
     }
 }

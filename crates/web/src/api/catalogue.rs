@@ -198,7 +198,19 @@ pub(crate) async fn list_products(
             availability: p.availability,
             category: p.category,
             lead_time_days: p.lead_time_days,
-            image_url: format!("/media/products/{}.svg", p.slug),
+            image_url: match &p.photo {
+                Some((hash, widths)) => ecrin_app::photos::url(
+                    hash,
+                    widths
+                        .iter()
+                        .copied()
+                        .filter(|w| *w <= 960)
+                        .max()
+                        .unwrap_or(480),
+                    "jpg",
+                ),
+                None => format!("/media/products/{}.svg", p.slug),
+            },
             url: format!("/{}/products/{}", lang.code(), p.slug),
         })
         .collect();
@@ -290,7 +302,18 @@ pub(crate) async fn get_product(
         ),
         personalisable: p.personalisable,
         lead_time_days: p.lead_time_days,
-        image_url: format!("/media/products/{}.svg", p.slug),
+        image_url: match p.photos.first() {
+            Some(ph) => ecrin_app::photos::url(
+                &ph.hash,
+                ph.widths()
+                    .into_iter()
+                    .filter(|w| *w <= 960)
+                    .max()
+                    .unwrap_or(480),
+                "jpg",
+            ),
+            None => format!("/media/products/{}.svg", p.slug),
+        },
         url: format!("/{}/products/{}", lang.code(), p.slug),
         notices: NoticesDto {
             photos: tr.t("product-photo-notice"),

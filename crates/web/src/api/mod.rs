@@ -9,7 +9,7 @@ mod documents;
 pub(crate) use documents::pdf_response;
 pub(crate) mod after_sales;
 mod fulfilment;
-mod merchandise;
+pub(crate) mod merchandise;
 mod messages;
 mod openapi;
 mod test_mode;

@@ -18,6 +18,15 @@ use std::collections::{BTreeMap, HashMap};
 
 type Form = HashMap<String, String>;
 
+/// A product's photos on its page, and the form that adds one.
+pub(crate) struct PhotoSection {
+    pub action: String,
+    /// The first JPEG and alternative text of each photo, in their order.
+    pub photos: Vec<(String, String)>,
+    /// `alt_<lang>` and its label, per language of the profile.
+    pub alts: Vec<(String, String)>,
+}
+
 fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
     form.get(name).map(|v| v.trim())
 }
@@ -558,7 +567,34 @@ pub(super) async fn product(
         ],
         submit: t.t("staff-variant-create"),
     });
+    let photos = PhotoSection {
+        action: format!("/{code}/staff/products/{}/photos", row.slug),
+        photos: p
+            .photos
+            .iter()
+            .map(|ph| {
+                let w = ph.widths().first().copied().unwrap_or(480);
+                (
+                    ecrin_app::photos::url(&ph.hash, w, "jpg"),
+                    ph.alt().get(lang).to_owned(),
+                )
+            })
+            .collect(),
+        alts: state
+            .app
+            .profile
+            .languages
+            .iter()
+            .map(|l| {
+                (
+                    format!("alt_{}", l.code()),
+                    format!("{} ({})", t.t("staff-photo-alt"), language_name(t, *l)),
+                )
+            })
+            .collect(),
+    };
     let page = StaffPage {
+        photos: Some(photos),
         heading: name.get(lang).to_owned(),
         message: Some(t.t(state_key(row.listed, row.published))),
         tables,
@@ -768,4 +804,53 @@ pub(super) async fn low_stock(State(state): State<AppState>, visit: StaffVisit) 
         ..page
     };
     no_store(render(&page))
+}
+
+/// A photo sent from the product's page (multipart: `csrf`, `file`, `alt_<lang>`).
+pub(super) async fn add_photo(
+    State(state): State<AppState>,
+    PagePath((_, slug)): PagePath<(String, String)>,
+    visit: StaffVisit,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let page = visit.page(&state, "staff-products");
+    let StaffVisit {
+        lang,
+        staff,
+        session,
+        t,
+        ..
+    } = visit;
+    let up = match crate::api::merchandise::read_upload(multipart).await {
+        Ok(u) => u,
+        Err(e) => {
+            let refusal = ecrin_core::Refusal::new("invalid_upload", e.detail);
+            return refused(&state, lang, page, refusal.into());
+        }
+    };
+    let token = up.other.get("csrf").map(String::as_str).unwrap_or("");
+    if !crate::storefront::account::csrf_ok(&session, token) {
+        let expired = ecrin_core::Refusal::of(
+            ecrin_core::refusal::RefusalKind::Forbidden,
+            "form_expired",
+            t.t("error-form-expired"),
+        );
+        return refused(&state, lang, page, expired.into());
+    }
+    match ecrin_app::photos::add(
+        &state.app,
+        &staff.id,
+        &slug,
+        up.bytes,
+        &up.file_name,
+        &up.alt,
+    )
+    .await
+    {
+        Ok(_) => {
+            state.cache.invalidate();
+            Redirect::to(&format!("/{}/staff/products/{slug}#photos", lang.code())).into_response()
+        }
+        Err(e) => refused(&state, lang, page, e),
+    }
 }

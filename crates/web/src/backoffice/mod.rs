@@ -92,6 +92,12 @@ pub(crate) fn routes() -> Router<AppState> {
             post(catalogue::create_collection),
         )
         .route(
+            "/{lang}/staff/products/{slug}/photos",
+            post(catalogue::add_photo).layer(axum::extract::DefaultBodyLimit::max(
+                ecrin_app::photos::MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
             "/{lang}/staff/variants/{sku}",
             post(catalogue::update_variant),
         )
@@ -228,6 +234,8 @@ struct StaffPage {
     next: Option<(String, String)>,
     /// A chart drawn on the server (SVG built from numbers and escaped labels).
     chart: Option<(String, String)>,
+    /// A product's photos and the form to add one (multipart).
+    photos: Option<catalogue::PhotoSection>,
 }
 
 impl StaffPage {
@@ -252,6 +260,7 @@ impl StaffPage {
             filter: None,
             next: None,
             chart: None,
+            photos: None,
         }
     }
 

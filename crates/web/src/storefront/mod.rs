@@ -538,6 +538,8 @@ pub(crate) struct Card {
     pub price: String,
     pub availability: &'static str,
     pub availability_label: String,
+    /// The first photograph: a JPEG, its `srcset` in JPEG and in WebP.
+    pub photo: Option<(String, String, String)>,
 }
 
 fn card(t: Tr, p: &ProductSummary, collections: &[Reference]) -> Card {
@@ -553,6 +555,18 @@ fn card(t: Tr, p: &ProductSummary, collections: &[Reference]) -> Card {
         price,
         availability: p.availability.as_str(),
         availability_label,
+        photo: p.photo.as_ref().map(|(hash, widths)| {
+            use ecrin_app::photos::url;
+            let srcset = |ext: &str| {
+                widths
+                    .iter()
+                    .map(|w| format!("{} {w}w", url(hash, *w, ext)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let src = widths.first().copied().unwrap_or(480);
+            (url(hash, src, "jpg"), srcset("jpg"), srcset("webp"))
+        }),
     }
 }
 
@@ -907,6 +921,8 @@ struct ProductPage {
     name: String,
     description: String,
     picture_alt: String,
+    /// Its photographs; without any, the drawing stands in.
+    photos: Vec<PhotoView>,
     collection_slug: String,
     collection_name: String,
     collection_label: String,
@@ -924,6 +940,48 @@ struct ProductPage {
     engraving_hint: String,
     max_quantity: u32,
     any_buyable: bool,
+}
+
+/// A photograph as the product page lays it out: every width in WebP and JPEG for the
+/// browser to choose from, and the largest for the zoom.
+pub(crate) struct PhotoView {
+    alt: String,
+    src: String,
+    jpg_srcset: String,
+    webp_srcset: String,
+    width: i64,
+    height: i64,
+    large: String,
+}
+
+impl PhotoView {
+    pub(crate) fn new(p: &ecrin_store::ProductPhoto, alt: String) -> PhotoView {
+        use ecrin_app::photos::url;
+        let widths = p.widths();
+        let srcset = |ext: &str| {
+            widths
+                .iter()
+                .map(|w| format!("{} {w}w", url(&p.hash, *w, ext)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let largest = widths.last().copied().unwrap_or(480);
+        let middle = widths
+            .iter()
+            .copied()
+            .filter(|w| *w <= 960)
+            .max()
+            .unwrap_or(largest);
+        PhotoView {
+            alt,
+            src: url(&p.hash, middle, "jpg"),
+            jpg_srcset: srcset("jpg"),
+            webp_srcset: srcset("webp"),
+            width: p.width,
+            height: p.height,
+            large: url(&p.hash, largest, "jpg"),
+        }
+    }
 }
 
 async fn product(
@@ -1038,6 +1096,22 @@ async fn product_page(
         layout,
         slug: p.slug.clone(),
         picture_alt: t.with("product-picture-alt", &[("name", name.clone())]),
+        photos: p
+            .photos
+            .iter()
+            .map(|ph| {
+                let alt = ph.alt();
+                let text = alt.get(lang);
+                PhotoView::new(
+                    ph,
+                    if text.is_empty() {
+                        name.clone()
+                    } else {
+                        text.to_owned()
+                    },
+                )
+            })
+            .collect(),
         description: p.description.get(lang).to_owned(),
         collection_slug: p.collection.clone(),
         collection_label: t.with("product-collection", &[("name", collection_name.clone())]),
