@@ -7,6 +7,7 @@ pub mod basket;
 pub mod caches;
 pub mod cancellations;
 pub mod catalogue;
+pub mod catalogue_csv;
 pub mod checkout;
 pub mod claims;
 pub mod clock;

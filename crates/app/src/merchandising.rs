@@ -456,6 +456,25 @@ async fn admin(app: &App, staff_id: &str) -> Result<ecrin_store::Staff, AppError
     Ok(s)
 }
 
+/// What writing `input` over `current` (or a new product) would refuse, writing nothing.
+pub(crate) async fn check_product(
+    app: &App,
+    input: &ProductInput,
+    current: Option<&StaffProductRow>,
+) -> Result<(), AppError> {
+    let id = current.map_or_else(String::new, |c| c.id.clone());
+    product_write(app, input, current, id).await.map(|_| ())
+}
+
+/// What writing `input` over `current` (or a new variant) would refuse, writing nothing.
+pub(crate) async fn check_variant(
+    app: &App,
+    input: &VariantInput,
+    current: Option<&StaffVariantRow>,
+) -> Result<(), AppError> {
+    variant_write(app, input, current).await.map(|_| ())
+}
+
 /// A new product (admin); unpublished unless `published` says otherwise.
 pub async fn create_product(
     app: &App,

@@ -797,3 +797,96 @@ pub(crate) async fn add_photo(
     state.cache.invalidate();
     Ok((StatusCode::CREATED, Json(photo_dto(&state, &p))))
 }
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RejectedRow {
+    /// The line in the file; the header is line 1.
+    pub line: u64,
+    /// The column's name, or empty for the whole row.
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    /// Products and variants created (in a dry run: that would be).
+    pub created: u64,
+    pub updated: u64,
+    pub rejected: Vec<RejectedRow>,
+    pub dry_run: bool,
+}
+
+/// The catalogue as CSV (admin): one row per variant with its product's fields, texts per
+/// language of the profile, prices with two decimals, photos by file name.
+#[utoipa::path(get, path = "/api/v1/admin/catalogue/export",
+    responses((status = 200, content_type = "text/csv", body = String),
+        (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "catalogue administration")]
+pub(crate) async fn export(
+    State(state): State<AppState>,
+    bearer: Bearer,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let csv = ecrin_app::catalogue_csv::export(&state.app, staff_id(&bearer)?).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"catalogue.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+/// Imports the catalogue from CSV (admin), idempotent by SKU: what exists is updated,
+/// what does not is created; each row refused is reported by line and column and nothing
+/// of it is written. `?dry_run=true` checks every row and writes nothing.
+#[utoipa::path(post, path = "/api/v1/admin/catalogue/import",
+    params(("dry_run" = Option<bool>, Query)),
+    request_body(content_type = "text/csv", content = String),
+    responses((status = 200, body = ImportReport),
+        (status = 403, body = crate::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])), tag = "catalogue administration")]
+pub(crate) async fn import(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportReport>, ApiError> {
+    let pairs = crate::rawquery::parse(query.as_deref()).map_err(ApiError::validation)?;
+    let dry_run = match pairs
+        .iter()
+        .find(|(k, _)| k == "dry_run")
+        .map(|(_, v)| v.as_str())
+    {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::validation(vec![FieldError {
+                field: "dry_run".into(),
+                reason: "invalid",
+            }]));
+        }
+    };
+    let report =
+        ecrin_app::catalogue_csv::import(&state.app, staff_id(&bearer)?, &body, dry_run, |_| {})
+            .await?;
+    state.cache.invalidate();
+    Ok(Json(ImportReport {
+        created: report.created,
+        updated: report.updated,
+        rejected: report
+            .rejected
+            .into_iter()
+            .map(|r| RejectedRow {
+                line: r.line,
+                column: r.column,
+                message: r.message,
+            })
+            .collect(),
+        dry_run,
+    }))
+}

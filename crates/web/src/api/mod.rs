@@ -240,6 +240,11 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         )
         .route("/api/v1/admin/low-stock", get(merchandise::low_stock))
         .route("/api/v1/admin/dashboard", get(admin::dashboard))
+        .route("/api/v1/admin/catalogue/export", get(merchandise::export))
+        .route(
+            "/api/v1/admin/catalogue/import",
+            post(merchandise::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route(
             "/api/v1/admin/collections",
             post(merchandise::create_collection),

@@ -90,6 +90,8 @@ use utoipa::OpenApi;
         super::merchandise::stock_movements,
         super::merchandise::low_stock,
         super::merchandise::add_photo,
+        super::merchandise::export,
+        super::merchandise::import,
         super::admin::dashboard,
         super::checkout::order_refusals,
         super::checkout::admin_orders,
