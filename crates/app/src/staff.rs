@@ -79,6 +79,12 @@ pub async fn ensure_first_admin(app: &App, email: &str, password: &str) -> Resul
     Ok(true)
 }
 
+/// A member of staff by e-mail address (for the command line, which acts as one).
+pub async fn by_email(app: &App, email: &str) -> Result<Option<Staff>, AppError> {
+    let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
+    Ok(app.store.staff_by_email(&key).await?)
+}
+
 /// Checks a member of staff's credentials; `None` for a wrong address or password alike.
 pub async fn authenticate(
     app: &App,

@@ -49,6 +49,31 @@ enum Command {
     /// Staff accounts and other administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The catalogue as CSV: one row per variant, its product's fields on each.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogueCommand {
+    /// Import a CSV file (idempotent by SKU); rows refused are listed by line and column
+    /// and exit status 1 says some were.
+    Import {
+        file: std::path::PathBuf,
+        /// Check every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The admin the import is made as (default: ECRIN_ADMIN_EMAIL).
+        #[arg(long = "as", value_name = "EMAIL")]
+        staff: Option<String>,
+    },
+    /// Export the catalogue as CSV to FILE, or to standard output.
+    Export {
+        file: Option<std::path::PathBuf>,
+        /// The admin the export is made as (default: ECRIN_ADMIN_EMAIL).
+        #[arg(long = "as", value_name = "EMAIL")]
+        staff: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +128,7 @@ fn main() -> std::process::ExitCode {
             Command::Admin(AdminCommand::CreateStaff { email, name, role }) => {
                 create_staff(settings, profile, &email, &name, &role).await
             }
+            Command::Catalogue(c) => catalogue(settings, profile, c).await,
         }
     });
     match result {
@@ -234,6 +260,117 @@ async fn seed(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resul
     println!("Demo catalogue loaded: {n} pieces.");
     store.close().await;
     Ok(())
+}
+
+/// `ecrin catalogue import|export`, as an admin of the shop.
+async fn catalogue(
+    settings: Settings,
+    profile: ecrin_core::Profile,
+    command: CatalogueCommand,
+) -> anyhow::Result<()> {
+    let store = open_store(&settings.database_url).await?;
+    let app = app(store.clone(), profile, &settings);
+    let result = catalogue_with(&app, &settings, command).await;
+    store.close().await;
+    result
+}
+
+async fn catalogue_with(
+    app: &App,
+    settings: &Settings,
+    command: CatalogueCommand,
+) -> anyhow::Result<()> {
+    let as_staff = |given: &Option<String>| given.clone().unwrap_or(settings.admin_email.clone());
+    let staff_of = |email: String| async move {
+        ecrin_app::staff::by_email(app, &email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .with_context(|| format!("--as: no member of staff has the address {email}"))
+    };
+    match command {
+        CatalogueCommand::Export { file, staff } => {
+            let staff = staff_of(as_staff(&staff)).await?;
+            let csv = ecrin_app::catalogue_csv::export(app, &staff.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match file {
+                Some(path) => {
+                    std::fs::write(&path, &csv)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!(
+                        "Catalogue exported to {} ({} rows).",
+                        path.display(),
+                        csv.iter()
+                            .filter(|b| **b == b'\n')
+                            .count()
+                            .saturating_sub(1)
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&csv)?;
+                }
+            }
+            Ok(())
+        }
+        CatalogueCommand::Import {
+            file,
+            dry_run,
+            staff,
+        } => {
+            let staff = staff_of(as_staff(&staff)).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = bytes
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                .saturating_sub(1) as u64;
+            let bar = indicatif::ProgressBar::new(rows.max(1));
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} rows, {eta} left",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_message(if dry_run { "Checking" } else { "Importing" });
+            let report = ecrin_app::catalogue_csv::import(app, &staff.id, &bytes, dry_run, |n| {
+                bar.set_position(n)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"));
+            bar.finish_and_clear();
+            let report = report?;
+            for r in &report.rejected {
+                eprintln!(
+                    "line {}, column {}: {}",
+                    r.line,
+                    if r.column.is_empty() { "-" } else { &r.column },
+                    r.message
+                );
+            }
+            println!(
+                "{}{} created, {} updated, {} rows refused.",
+                if dry_run {
+                    "Dry run (nothing written): "
+                } else {
+                    ""
+                },
+                report.created,
+                report.updated,
+                report.rejected.len()
+            );
+            if report.rejected.is_empty() {
+                Ok(())
+            } else {
+                anyhow::bail!(
+                    "{} rows of {} were refused",
+                    report.rejected.len(),
+                    file.display()
+                )
+            }
+        }
+    }
 }
 
 async fn create_staff(

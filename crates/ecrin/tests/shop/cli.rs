@@ -193,3 +193,96 @@ fn prv_8_staff_are_created_from_the_command_line() {
     assert_ne!(code, 0);
     assert!(stderr.contains("weak_password"), "{stderr}");
 }
+
+/// Checks `ecrin catalogue export` and `import` on an SQLite file: the demo catalogue goes
+/// out to a file and back in unchanged (nothing created); a dry run of a file with a bad
+/// price names its line and column, writes nothing and exits 1; the import is made as an
+/// admin, and an address that is no member of staff is refused.
+#[test]
+fn the_catalogue_is_exported_and_imported_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let env = [
+        ("ECRIN_DATABASE_URL", url.as_str()),
+        ("ECRIN_ADMIN_EMAIL", "owner@maison.test"),
+    ];
+    let (code, _, err) = ecrin(&env, &["seed"]);
+    assert_eq!(code, 0, "{err}");
+    let mut create = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+        .args([
+            "admin",
+            "create-staff",
+            "--email",
+            "owner@maison.test",
+            "--name",
+            "Owner",
+            "--role",
+            "admin",
+        ])
+        .env("ECRIN_DATABASE_URL", &url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    {
+        use std::io::Write;
+        let mut stdin = create.stdin.take().unwrap_or_else(|| panic!("stdin"));
+        stdin
+            .write_all(b"a long owner passphrase\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(create.wait().unwrap_or_else(|e| panic!("{e}")).success());
+
+    let file = dir.path().join("catalogue.csv");
+    let path = file.to_str().unwrap_or_default();
+    let (code, _, err) = ecrin(&env, &["catalogue", "export", path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Catalogue exported to"), "{err}");
+    let before = std::fs::read_to_string(&file).unwrap_or_default();
+    let (code, out, err) = ecrin(&env, &["catalogue", "import", path]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("0 created") && out.contains("0 rows refused"),
+        "{out}"
+    );
+
+    let bad = dir.path().join("bad.csv");
+    let mut lines: Vec<String> = before.lines().map(str::to_owned).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let blank: Vec<String> = header
+        .iter()
+        .map(|c| match *c {
+            "handle" => "bague-nouvelle".to_owned(),
+            "collection" => "rivage".to_owned(),
+            "category" => "in_stock".to_owned(),
+            "name_fr" => "Bague nouvelle".to_owned(),
+            "sku" => "BN-YG-1".to_owned(),
+            "metal" => "yellow-gold".to_owned(),
+            "weight_grams" => "4".to_owned(),
+            "price" => "douze".to_owned(),
+            _ => String::new(),
+        })
+        .collect();
+    lines.truncate(1);
+    lines.push(blank.join(","));
+    std::fs::write(&bad, lines.join("\n")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, err) = ecrin(
+        &env,
+        &[
+            "catalogue",
+            "import",
+            "--dry-run",
+            bad.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(code, 1, "{out} {err}");
+    assert!(err.contains("line 2, column price"), "{err}");
+    assert!(out.contains("Dry run (nothing written)"), "{out}");
+    let (_, _, err) = ecrin(&env, &["catalogue", "export", path]);
+    assert!(err.contains("Catalogue exported"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap_or_default(), before);
+
+    let (code, _, err) = ecrin(&env, &["catalogue", "export", "--as", "nobody@maison.test"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no member of staff"), "{err}");
+}
