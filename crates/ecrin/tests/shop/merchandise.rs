@@ -825,6 +825,40 @@ async fn cat_1_the_admin_writes_the_catalogue_from_the_back_office() {
         assert_eq!(status, 200);
         assert!(shop.contains("Onda Ring"), "{shop}");
 
+        // The catalogue's CSV from the page, and back in with a dry run.
+        let res = app
+            .get_with(
+                &format!("/{l}/staff/catalogue.csv"),
+                &[("cookie", &format!("ecrin_session={admin}"))],
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let csv = res.text().await.unwrap_or_default();
+        assert!(csv.contains("AO-YG-12"), "{csv}");
+        let (_, list) = page(&app, &format!("/{l}/staff/products"), &admin).await;
+        assert!(list.contains("id=\"form-import\""), "{list}");
+        let (ct, body) = multipart(
+            &[("csrf", &csrf_of(&list)), ("dry_run", "1")],
+            Some(("file", "catalogue.csv", csv.as_bytes())),
+        );
+        let res = app
+            .client
+            .post(app.url(&format!("/{l}/staff/catalogue/import")))
+            .header("cookie", format!("ecrin_session={admin}"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), 200);
+        let report = res.text().await.unwrap_or_default();
+        let every_row = if l == "it" {
+            "Tutte le righe sono accettate."
+        } else {
+            "Toutes les lignes sont acceptées."
+        };
+        assert!(report.contains(every_row), "{report}");
+
         // The warehouse counts; customer service may not see the catalogue.
         for (email, role) in [
             ("stock@maison.test", ecrin_core::account::Role::Warehouse),

@@ -240,7 +240,117 @@ pub(super) async fn products(State(state): State<AppState>, visit: StaffVisit) -
                 submit: t.t("staff-collection-create"),
             },
         ],
-        links: vec![(format!("/{code}/staff/stock"), t.t("staff-low-stock"))],
+        links: vec![
+            (format!("/{code}/staff/stock"), t.t("staff-low-stock")),
+            (
+                format!("/{code}/staff/catalogue.csv"),
+                t.t("staff-catalogue-export"),
+            ),
+        ],
+        import: Some(format!("/{code}/staff/catalogue/import")),
+        ..page
+    };
+    no_store(render(&page))
+}
+
+/// The catalogue as CSV, downloaded (admin).
+pub(super) async fn export(State(state): State<AppState>, visit: StaffVisit) -> Response {
+    let page = visit.page(&state, "staff-products");
+    match ecrin_app::catalogue_csv::export(&state.app, &visit.staff.id).await {
+        Ok(csv) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"catalogue.csv\"",
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store"),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => refused(&state, visit.lang, page, e),
+    }
+}
+
+/// A CSV file imported from the catalogue page (multipart: `csrf`, `file`, `dry_run`):
+/// the report, each refused row by line and column.
+pub(super) async fn import(
+    State(state): State<AppState>,
+    visit: StaffVisit,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let page = visit.page(&state, "staff-catalogue-import");
+    let StaffVisit {
+        lang,
+        staff,
+        session,
+        t,
+        ..
+    } = visit;
+    let up = match crate::api::merchandise::read_upload(multipart).await {
+        Ok(u) => u,
+        Err(e) => {
+            let refusal = ecrin_core::Refusal::new("invalid_upload", e.detail);
+            return refused(&state, lang, page, refusal.into());
+        }
+    };
+    let token = up.other.get("csrf").map(String::as_str).unwrap_or("");
+    if !crate::storefront::account::csrf_ok(&session, token) {
+        let expired = ecrin_core::Refusal::of(
+            ecrin_core::refusal::RefusalKind::Forbidden,
+            "form_expired",
+            t.t("error-form-expired"),
+        );
+        return refused(&state, lang, page, expired.into());
+    }
+    let dry_run = up.other.contains_key("dry_run");
+    let report =
+        match ecrin_app::catalogue_csv::import(&state.app, &staff.id, &up.bytes, dry_run, |_| {})
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return refused(&state, lang, page, e),
+        };
+    state.cache.invalidate();
+    let code = lang.code();
+    let page = StaffPage {
+        message: Some(t.with(
+            if dry_run {
+                "staff-import-dry-report"
+            } else {
+                "staff-import-report"
+            },
+            &[
+                ("created", report.created.to_string()),
+                ("updated", report.updated.to_string()),
+                ("rejected", report.rejected.len().to_string()),
+            ],
+        )),
+        tables: vec![StaffTable {
+            title: t.t("staff-import-rejected"),
+            empty: t.t("staff-import-none-rejected"),
+            head: [
+                "staff-import-line",
+                "staff-import-column",
+                "staff-import-why",
+            ]
+            .iter()
+            .map(|k| t.t(k))
+            .collect(),
+            rows: report
+                .rejected
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::text(r.line.to_string()),
+                        Cell::text(r.column.clone()),
+                        Cell::text(r.message.clone()),
+                    ]
+                })
+                .collect(),
+        }],
+        links: vec![(format!("/{code}/staff/products"), t.t("staff-products"))],
         ..page
     };
     no_store(render(&page))

@@ -106,6 +106,11 @@ pub(crate) fn routes() -> Router<AppState> {
             post(catalogue::promote),
         )
         .route("/{lang}/staff/stock", get(catalogue::low_stock))
+        .route("/{lang}/staff/catalogue.csv", get(catalogue::export))
+        .route(
+            "/{lang}/staff/catalogue/import",
+            post(catalogue::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/{lang}/staff/tickets", get(tickets))
         .route("/{lang}/staff/tickets/{id}/answer", post(answer))
         .route("/{lang}/staff/quotes", get(quotes))
@@ -236,6 +241,8 @@ struct StaffPage {
     chart: Option<(String, String)>,
     /// A product's photos and the form to add one (multipart).
     photos: Option<catalogue::PhotoSection>,
+    /// Where the catalogue's CSV import form posts.
+    import: Option<String>,
 }
 
 impl StaffPage {
@@ -261,6 +268,7 @@ impl StaffPage {
             next: None,
             chart: None,
             photos: None,
+            import: None,
         }
     }
 
