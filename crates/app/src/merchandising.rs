@@ -261,14 +261,12 @@ async fn product_write(
             String::new()
         }
     };
-    let collection = match (&input.collection, current) {
-        (Some(c), _) => c.trim().to_owned(),
-        (None, Some(c)) => c.collection.clone(),
-        (None, None) => {
-            field("collection", "required");
-            String::new()
-        }
-    };
+    let collection = given_or(
+        input.collection.as_ref(),
+        current.map(|c| c.collection.clone()),
+        "collection",
+        &mut field,
+    );
     if !collection.is_empty()
         && !app
             .store
@@ -386,6 +384,23 @@ async fn product_write(
         published_from,
         published_until,
     })
+}
+
+/// The value given, else the current one, else (on creation) a required field missing.
+fn given_or(
+    given: Option<&String>,
+    current: Option<String>,
+    name: &str,
+    field: &mut impl FnMut(&str, &'static str),
+) -> String {
+    match (given, current) {
+        (Some(v), _) => v.trim().to_owned(),
+        (None, Some(c)) => c,
+        (None, None) => {
+            field(name, "required");
+            String::new()
+        }
+    }
 }
 
 fn engraving(
@@ -650,14 +665,12 @@ async fn variant_write(
             String::new()
         }
     };
-    let metal = match (&input.metal, current) {
-        (Some(m), _) => m.trim().to_owned(),
-        (None, Some(c)) => c.metal.clone(),
-        (None, None) => {
-            field("metal", "required");
-            String::new()
-        }
-    };
+    let metal = given_or(
+        input.metal.as_ref(),
+        current.map(|c| c.metal.clone()),
+        "metal",
+        &mut field,
+    );
     if !metal.is_empty() && !app.store.materials().await?.iter().any(|m| m.slug == metal) {
         field("metal", "unknown");
     }

@@ -2,7 +2,7 @@
 //! them (published or not), scheduled prices (CAT-4, CAT-7) and the stock journal.
 
 use crate::catalogue::{INSERT_PRICE_POINT, PricePointRow};
-use crate::exec::{Engine, Exec, Writer, query, query_as, query_scalar};
+use crate::exec::{Engine, Exec, Query, Writer, query, query_as, query_scalar};
 use crate::sql::Dialect;
 use crate::*;
 
@@ -357,50 +357,14 @@ impl<E: Engine> Merchandise for E {
 #[async_trait]
 impl<W: Writer> MerchandiseTx for W {
     async fn create_product(&mut self, p: &ProductWrite, now_ms: i64) -> Result<()> {
-        query(CREATE_PRODUCT)
-            .bind(&p.id)
-            .bind(&p.slug)
-            .bind(&p.kind)
-            .bind(&p.collection)
-            .bind(p.category.as_str())
-            .bind(p.lead_time_days)
-            .bind(p.personalisable)
-            .bind(p.engraving_max_chars)
-            .bind(&p.name.fr)
-            .bind(&p.name.en)
-            .bind(&p.name.it)
-            .bind(&p.description.fr)
-            .bind(&p.description.en)
-            .bind(&p.description.it)
-            .bind(p.listed)
-            .bind(p.published_from)
-            .bind(p.published_until)
-            .bind(now_ms)
+        product_args(query(CREATE_PRODUCT), p, now_ms)
             .execute(&mut *self)
             .await?;
         Ok(())
     }
 
     async fn update_product(&mut self, p: &ProductWrite, now_ms: i64) -> Result<()> {
-        let done = query(UPDATE_PRODUCT)
-            .bind(&p.id)
-            .bind(&p.slug)
-            .bind(&p.kind)
-            .bind(&p.collection)
-            .bind(p.category.as_str())
-            .bind(p.lead_time_days)
-            .bind(p.personalisable)
-            .bind(p.engraving_max_chars)
-            .bind(&p.name.fr)
-            .bind(&p.name.en)
-            .bind(&p.name.it)
-            .bind(&p.description.fr)
-            .bind(&p.description.en)
-            .bind(&p.description.it)
-            .bind(p.listed)
-            .bind(p.published_from)
-            .bind(p.published_until)
-            .bind(now_ms)
+        let done = product_args(query(UPDATE_PRODUCT), p, now_ms)
             .execute(&mut *self)
             .await?;
         if done.rows_affected() == 0 {
@@ -578,6 +542,28 @@ impl<W: Writer> MerchandiseTx for W {
         .await?;
         Ok(())
     }
+}
+
+/// A product's fields in the order both its statements take them (`$1` … `$18`).
+fn product_args(q: Query, p: &ProductWrite, now_ms: i64) -> Query {
+    q.bind(&p.id)
+        .bind(&p.slug)
+        .bind(&p.kind)
+        .bind(&p.collection)
+        .bind(p.category.as_str())
+        .bind(p.lead_time_days)
+        .bind(p.personalisable)
+        .bind(p.engraving_max_chars)
+        .bind(&p.name.fr)
+        .bind(&p.name.en)
+        .bind(&p.name.it)
+        .bind(&p.description.fr)
+        .bind(&p.description.en)
+        .bind(&p.description.it)
+        .bind(p.listed)
+        .bind(p.published_from)
+        .bind(p.published_until)
+        .bind(now_ms)
 }
 
 async fn promotions_of(conn: &mut impl Exec, sku: &str) -> Result<Vec<Promotion>> {

@@ -288,22 +288,10 @@ pub(super) async fn import(
         t,
         ..
     } = visit;
-    let up = match crate::api::merchandise::read_upload(multipart).await {
+    let up = match checked_upload(&session, t, multipart).await {
         Ok(u) => u,
-        Err(e) => {
-            let refusal = ecrin_core::Refusal::new("invalid_upload", e.detail);
-            return refused(&state, lang, page, refusal.into());
-        }
+        Err(e) => return refused(&state, lang, page, e),
     };
-    let token = up.other.get("csrf").map(String::as_str).unwrap_or("");
-    if !crate::storefront::account::csrf_ok(&session, token) {
-        let expired = ecrin_core::Refusal::of(
-            ecrin_core::refusal::RefusalKind::Forbidden,
-            "form_expired",
-            t.t("error-form-expired"),
-        );
-        return refused(&state, lang, page, expired.into());
-    }
     let dry_run = up.other.contains_key("dry_run");
     let report =
         match ecrin_app::catalogue_csv::import(&state.app, &staff.id, &up.bytes, dry_run, |_| {})
@@ -916,6 +904,28 @@ pub(super) async fn low_stock(State(state): State<AppState>, visit: StaffVisit) 
     no_store(render(&page))
 }
 
+/// A file sent from a page (multipart), taken once the form's token matches the page
+/// session's.
+async fn checked_upload(
+    session: &ecrin_app::sessions::PageSession,
+    t: crate::i18n::Tr,
+    multipart: axum::extract::Multipart,
+) -> Result<crate::api::merchandise::PhotoUpload, AppError> {
+    let up = crate::api::merchandise::read_upload(multipart)
+        .await
+        .map_err(|e| AppError::from(ecrin_core::Refusal::new("invalid_upload", e.detail)))?;
+    let token = up.other.get("csrf").map(String::as_str).unwrap_or("");
+    if !crate::storefront::account::csrf_ok(session, token) {
+        return Err(ecrin_core::Refusal::of(
+            ecrin_core::refusal::RefusalKind::Forbidden,
+            "form_expired",
+            t.t("error-form-expired"),
+        )
+        .into());
+    }
+    Ok(up)
+}
+
 /// A photo sent from the product's page (multipart: `csrf`, `file`, `alt_<lang>`).
 pub(super) async fn add_photo(
     State(state): State<AppState>,
@@ -931,22 +941,10 @@ pub(super) async fn add_photo(
         t,
         ..
     } = visit;
-    let up = match crate::api::merchandise::read_upload(multipart).await {
+    let up = match checked_upload(&session, t, multipart).await {
         Ok(u) => u,
-        Err(e) => {
-            let refusal = ecrin_core::Refusal::new("invalid_upload", e.detail);
-            return refused(&state, lang, page, refusal.into());
-        }
+        Err(e) => return refused(&state, lang, page, e),
     };
-    let token = up.other.get("csrf").map(String::as_str).unwrap_or("");
-    if !crate::storefront::account::csrf_ok(&session, token) {
-        let expired = ecrin_core::Refusal::of(
-            ecrin_core::refusal::RefusalKind::Forbidden,
-            "form_expired",
-            t.t("error-form-expired"),
-        );
-        return refused(&state, lang, page, expired.into());
-    }
     match ecrin_app::photos::add(
         &state.app,
         &staff.id,
