@@ -1184,6 +1184,19 @@ async fn cat_1_photos_are_checked_cleaned_resized_and_served_for_a_year() {
             "{product}"
         );
         assert_eq!(app.get("/media/photos/not-a-photo.jpg").await.status(), 404);
+        let (status, body) = call(
+            &app,
+            "POST",
+            "/api/v1/admin/products/bague-photo/photos",
+            &admin,
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_multipart")),
+            "{body}"
+        );
 
         // The shop shows the gallery: every width in WebP and JPEG, each photo opening full
         // size by a link (no JavaScript); the catalogue's card and the API use the first.

@@ -788,9 +788,16 @@ pub(crate) async fn add_photo(
     State(state): State<AppState>,
     bearer: Bearer,
     ApiPath(slug): ApiPath<String>,
-    multipart: axum::extract::Multipart,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<PhotoDto>), ApiError> {
     let staff = staff_id(&bearer)?.to_owned();
+    let multipart = multipart.map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_multipart",
+            "Send the photo as multipart/form-data with a `file` part.",
+        )
+    })?;
     let up = read_upload(multipart).await?;
     let p =
         ecrin_app::photos::add(&state.app, &staff, &slug, up.bytes, &up.file_name, &up.alt).await?;
