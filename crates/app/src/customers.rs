@@ -203,7 +203,17 @@ pub struct Session {
 
 /// Customers and staff log in alike. A wrong address or password is always
 /// `invalid_credentials`; the state of the account is said only to the right password.
-pub async fn log_in(app: &App, email: &str, password: &str) -> Result<Session, AppError> {
+/// PRV-8: a member of staff with a second factor gives its code as `otp`
+/// (`second_factor_required` without it); an admin without one sets it up on the
+/// back-office pages first (`second_factor_setup_required`). Staff logins are in the
+/// security log.
+pub async fn log_in(
+    app: &App,
+    email: &str,
+    password: &str,
+    otp: Option<&str>,
+    client: &str,
+) -> Result<Session, AppError> {
     let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
     let now = app.clock.now_ms();
     let (subject, role) = crate::sessions::throttled(app, email, async {
@@ -211,10 +221,57 @@ pub async fn log_in(app: &App, email: &str, password: &str) -> Result<Session, A
             let c = crate::sessions::check_customer(app, email, password).await?;
             return Ok((Subject::Customer(c.id), None));
         }
-        match staff::authenticate(app, email, password).await? {
-            Some(s) => Ok((Subject::Staff(s.id), Some(s.role))),
-            None => Err(invalid_credentials()),
-        }
+        let s = match staff::authenticate(app, email, password).await? {
+            Some(s) => s,
+            None => {
+                if let Some(s) = staff::by_email(app, email).await? {
+                    crate::team::log_refused_login(
+                        app,
+                        &s.id,
+                        "api",
+                        "invalid_credentials",
+                        client,
+                    )
+                    .await?;
+                }
+                return Err(invalid_credentials());
+            }
+        };
+        let how = if s.second_factor {
+            let Some(otp) = otp.filter(|o| !o.trim().is_empty()) else {
+                return Err(Refusal::of(
+                    ecrin_core::refusal::RefusalKind::Unauthorized,
+                    "second_factor_required",
+                    "give the code of your authenticator app (or a recovery code) as otp",
+                )
+                .into());
+            };
+            match crate::team::check_second_factor(app, &s, otp).await {
+                Ok(how) => how,
+                Err(e) => {
+                    crate::team::log_refused_login(
+                        app,
+                        &s.id,
+                        "api",
+                        "invalid_second_factor",
+                        client,
+                    )
+                    .await?;
+                    return Err(e);
+                }
+            }
+        } else if s.role == ecrin_core::account::Role::Admin {
+            return Err(Refusal::of(
+                ecrin_core::refusal::RefusalKind::Forbidden,
+                "second_factor_setup_required",
+                "an admin sets up a second factor on the back-office pages before using the API",
+            )
+            .into());
+        } else {
+            "password"
+        };
+        crate::team::log_login(app, &s.id, "api", how, client).await?;
+        Ok((Subject::Staff(s.id), Some(s.role)))
     })
     .await?;
     let token = random_hex(32)?;

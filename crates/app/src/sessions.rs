@@ -20,6 +20,8 @@ pub struct PageSession {
     /// PRV-8: a member of staff on the back-office pages.
     pub staff_id: Option<String>,
     pub csrf: String,
+    /// A member of staff whose password was right, before their second factor.
+    pub pending_staff_id: Option<String>,
 }
 
 pub async fn load(app: &App, cookie: &str) -> Result<Option<PageSession>, AppError> {
@@ -35,18 +37,20 @@ pub async fn load(app: &App, cookie: &str) -> Result<Option<PageSession>, AppErr
         customer_id: s.customer_id,
         staff_id: s.staff_id,
         csrf: s.csrf,
+        pending_staff_id: s.pending_staff_id,
     }))
 }
 
 /// A new session, for a visitor (`None`) or a customer who just logged in.
 pub async fn start(app: &App, customer_id: Option<String>) -> Result<PageSession, AppError> {
-    start_for(app, customer_id, None).await
+    start_for(app, customer_id, None, None).await
 }
 
 async fn start_for(
     app: &App,
     customer_id: Option<String>,
     staff_id: Option<String>,
+    pending_staff_id: Option<String>,
 ) -> Result<PageSession, AppError> {
     let id = random_hex(32)?;
     let csrf = random_hex(24)?;
@@ -59,6 +63,7 @@ async fn start_for(
             staff_id: staff_id.clone(),
             csrf: csrf.clone(),
             expires_at_ms: now + SESSION_TTL_MS,
+            pending_staff_id: pending_staff_id.clone(),
         },
         now,
     )
@@ -69,6 +74,7 @@ async fn start_for(
         customer_id,
         staff_id,
         csrf,
+        pending_staff_id,
     })
 }
 
@@ -184,28 +190,104 @@ pub async fn log_in(
     start(app, Some(customer.id)).await
 }
 
+/// What a right staff password opens on the pages.
+#[derive(Debug, Clone)]
+pub enum StaffLogin {
+    /// The back office.
+    Signed(PageSession),
+    /// A session waiting for the second factor: its code, or (an admin without one) its
+    /// setting up.
+    SecondFactor(PageSession),
+}
+
 /// PRV-8: a member of staff logs in on the back-office pages, under the same per-address
-/// limit as customers; the old session is dropped.
+/// limit as customers; the old session is dropped. A member with a second factor, and
+/// every admin, goes on to it; every login is in the security log.
 pub async fn log_in_staff(
     app: &App,
     old: Option<&PageSession>,
     email: &str,
     password: &str,
-) -> Result<PageSession, AppError> {
-    let check = async {
-        crate::staff::authenticate(app, email, password)
-            .await?
-            .ok_or_else(|| {
-                AppError::from(Refusal::of(
+    client: &str,
+) -> Result<StaffLogin, AppError> {
+    let staff = throttled(app, email, async {
+        match crate::staff::authenticate(app, email, password).await? {
+            Some(s) => Ok(s),
+            None => {
+                if let Some(s) = crate::staff::by_email(app, email).await? {
+                    crate::team::log_refused_login(
+                        app,
+                        &s.id,
+                        "page",
+                        "invalid_credentials",
+                        client,
+                    )
+                    .await?;
+                }
+                Err(AppError::from(Refusal::of(
                     RefusalKind::Unauthorized,
                     "invalid_credentials",
                     "wrong e-mail address or password",
-                ))
-            })
-    };
-    let staff = throttled(app, email, check).await?;
+                )))
+            }
+        }
+    })
+    .await?;
     if let Some(old) = old {
         end(app, &old.id).await?;
     }
-    start_for(app, None, Some(staff.id)).await
+    if staff.second_factor || staff.role == ecrin_core::account::Role::Admin {
+        let pending = start_for(app, None, None, Some(staff.id)).await?;
+        return Ok(StaffLogin::SecondFactor(pending));
+    }
+    crate::team::log_login(app, &staff.id, "page", "password", client).await?;
+    Ok(StaffLogin::Signed(
+        start_for(app, None, Some(staff.id), None).await?,
+    ))
+}
+
+/// The second step of a staff login: the code of the authenticator app or a recovery
+/// code, under the per-address limit. The waiting session ends and a signed one begins.
+pub async fn second_factor(
+    app: &App,
+    pending: &PageSession,
+    code: &str,
+    client: &str,
+) -> Result<PageSession, AppError> {
+    let id = pending
+        .pending_staff_id
+        .as_deref()
+        .ok_or(AppError::NotFound)?;
+    let staff = crate::backoffice::staff(app, id).await?;
+    let how = throttled(app, &staff.email, async {
+        match crate::team::check_second_factor(app, &staff, code).await {
+            Err(e) => {
+                crate::team::log_refused_login(
+                    app,
+                    &staff.id,
+                    "page",
+                    "invalid_second_factor",
+                    client,
+                )
+                .await?;
+                Err(e)
+            }
+            ok => ok,
+        }
+    })
+    .await?;
+    signed_after_second_factor(app, pending, &staff.id, how, client).await
+}
+
+/// Ends the waiting session and begins the signed one, with the login in the security log.
+pub async fn signed_after_second_factor(
+    app: &App,
+    pending: &PageSession,
+    staff_id: &str,
+    how: &str,
+    client: &str,
+) -> Result<PageSession, AppError> {
+    end(app, &pending.id).await?;
+    crate::team::log_login(app, staff_id, "page", how, client).await?;
+    start_for(app, None, Some(staff_id.to_owned()), None).await
 }

@@ -9,7 +9,7 @@ use ecrin_store::Staff;
 /// Staff passwords are at least this long, whatever the profile lets customers use.
 pub const STAFF_PASSWORD_MIN: usize = 12;
 
-fn staff_id(email_key: &str, now_ms: i64) -> String {
+pub(crate) fn staff_id(email_key: &str, now_ms: i64) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("{email_key}:{now_ms}").as_bytes());
     format!("stf_{}", &hex::encode(digest)[..20])
@@ -40,14 +40,7 @@ pub async fn create_staff(
         )
         .into());
     }
-    if password.chars().count() < STAFF_PASSWORD_MIN {
-        return Err(Refusal::new(
-            "weak_password",
-            format!("staff passwords have at least {STAFF_PASSWORD_MIN} characters"),
-        )
-        .into());
-    }
-    check_password(&app.profile, password, Some(&email))?;
+    check_staff_password(app, email.as_str(), password)?;
     let key = email.key();
     if app.store.staff_by_email(&key).await?.is_some() {
         return Err(Refusal::conflict("a member of staff already has this address").into());
@@ -61,11 +54,25 @@ pub async fn create_staff(
         password_hash: passwords::hash(password.to_owned()).await?,
         disabled: false,
         created_at_ms: now,
+        second_factor: false,
     };
     let mut tx = app.store.begin().await?;
     tx.insert_staff(&staff, &key).await?;
     tx.commit().await?;
     Ok(staff)
+}
+
+/// A staff password: the profile's rules, and at least [`STAFF_PASSWORD_MIN`] characters.
+pub(crate) fn check_staff_password(app: &App, email: &str, password: &str) -> Result<(), AppError> {
+    if password.chars().count() < STAFF_PASSWORD_MIN {
+        return Err(Refusal::new(
+            "weak_password",
+            format!("staff passwords have at least {STAFF_PASSWORD_MIN} characters"),
+        )
+        .into());
+    }
+    check_password(&app.profile, password, Email::parse(email).as_ref())?;
+    Ok(())
 }
 
 /// The first admin: created from the settings when no member of staff has that address.
@@ -83,6 +90,11 @@ pub async fn ensure_first_admin(app: &App, email: &str, password: &str) -> Resul
 pub async fn by_email(app: &App, email: &str) -> Result<Option<Staff>, AppError> {
     let key = Email::parse(email).map(|e| e.key()).unwrap_or_default();
     Ok(app.store.staff_by_email(&key).await?)
+}
+
+/// A member of staff by id, disabled or not.
+pub async fn by_id(app: &App, id: &str) -> Result<Option<Staff>, AppError> {
+    Ok(app.store.staff_by_id(id).await?)
 }
 
 /// Checks a member of staff's credentials; `None` for a wrong address or password alike.

@@ -370,6 +370,7 @@ impl<W: Writer> CustomersTx for W {
             .bind(now_ms)
             .bind(session.expires_at_ms)
             .bind(&session.staff_id)
+            .bind(&session.pending_staff_id)
             .execute(&mut *self)
             .await?;
         Ok(())
@@ -515,8 +516,8 @@ impl<W: Writer> CustomersTx for W {
     }
 }
 
-pub const STAFF_BY_EMAIL: &str = "SELECT id, email, name, role, password_hash, disabled, created_at \
-     FROM staff WHERE email_key = $1";
+pub const STAFF_BY_EMAIL: &str = "SELECT id, email, name, role, password_hash, disabled, created_at, \
+     totp_enabled_at FROM staff WHERE email_key = $1";
 
 pub const COUNT_STAFF: &str = "SELECT COUNT(*) AS n FROM staff";
 
@@ -552,11 +553,11 @@ pub const API_TOKEN_SUBJECT: &str = "SELECT subject_kind, subject_id FROM api_to
 pub const REVOKE_API_TOKEN: &str =
     "UPDATE api_tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL";
 
-pub const WEB_SESSION: &str = "SELECT customer_id, staff_id, csrf, expires_at FROM web_sessions \
+pub const WEB_SESSION: &str = "SELECT customer_id, staff_id, csrf, expires_at, pending_staff_id FROM web_sessions \
      WHERE id_hash = $1 AND expires_at > $2";
 
 pub const INSERT_WEB_SESSION: &str = "INSERT INTO web_sessions (id_hash, customer_id, csrf, created_at, \
-     expires_at, staff_id) VALUES ($1, $2, $3, $4, $5, $6)";
+     expires_at, staff_id, pending_staff_id) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 pub const DELETE_WEB_SESSION: &str = "DELETE FROM web_sessions WHERE id_hash = $1";
 
@@ -601,8 +602,8 @@ pub const INSERT_LOGIN_FAILURE: &str = "INSERT INTO login_failures (email_key, a
 
 pub const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE email_key = $1 OR at < $2";
 
-pub const STAFF_BY_ID: &str = "SELECT id, email, name, role, password_hash, disabled, created_at \
-     FROM staff WHERE id = $1";
+pub const STAFF_BY_ID: &str = "SELECT id, email, name, role, password_hash, disabled, created_at, \
+     totp_enabled_at FROM staff WHERE id = $1";
 
 #[derive(Debug, serde::Deserialize)]
 pub struct StaffRow {
@@ -614,6 +615,7 @@ pub struct StaffRow {
     #[serde(deserialize_with = "crate::rows::int_bool")]
     pub disabled: bool,
     pub created_at: i64,
+    pub totp_enabled_at: Option<i64>,
 }
 
 impl StaffRow {
@@ -626,6 +628,7 @@ impl StaffRow {
             password_hash: self.password_hash,
             disabled: self.disabled,
             created_at_ms: self.created_at,
+            second_factor: self.totp_enabled_at.is_some(),
         })
     }
 }
@@ -652,6 +655,7 @@ pub struct WebSessionRow {
     pub staff_id: Option<String>,
     pub csrf: String,
     pub expires_at: i64,
+    pub pending_staff_id: Option<String>,
 }
 
 impl From<WebSessionRow> for WebSession {
@@ -661,6 +665,7 @@ impl From<WebSessionRow> for WebSession {
             staff_id: r.staff_id,
             csrf: r.csrf,
             expires_at_ms: r.expires_at,
+            pending_staff_id: r.pending_staff_id,
         }
     }
 }

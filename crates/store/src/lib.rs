@@ -22,6 +22,7 @@ pub mod orders;
 pub mod payments;
 pub mod privacy;
 pub mod reports;
+pub mod team;
 pub mod terms;
 
 pub use async_trait::async_trait;
@@ -90,6 +91,7 @@ pub trait Store:
     + Payments
     + Privacy
     + Reports
+    + Team
     + Terms
     + Send
     + Sync
@@ -159,6 +161,7 @@ pub trait Tx:
     + OrdersTx
     + PaymentsTx
     + PrivacyTx
+    + TeamTx
     + TermsTx
     + Send
 {
@@ -196,6 +199,7 @@ pub use orders::{OrderSearch, Orders, OrdersTx, RecentDelivery, Redelivery, Stoc
 pub use payments::{Payments, PaymentsTx, PendingRefund, StoreCredit};
 pub use privacy::{Privacy, PrivacyTx};
 pub use reports::{Invoiced, Reports, StatusCount};
+pub use team::{StaffEvent, StaffTotp, Team, TeamTx};
 pub use terms::{Terms, TermsTx};
 
 /// The store's traits, for calling their methods on a `dyn Store` or `dyn Tx`.
@@ -211,6 +215,7 @@ pub mod prelude {
     pub use crate::payments::{Payments as _, PaymentsTx as _};
     pub use crate::privacy::{Privacy as _, PrivacyTx as _};
     pub use crate::reports::Reports as _;
+    pub use crate::team::{Team as _, TeamTx as _};
     pub use crate::terms::{Terms as _, TermsTx as _};
     pub use crate::{Store, Tx};
 }

@@ -159,6 +159,8 @@ pub struct Staff {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at_ms: i64,
+    /// A second factor (an authenticator app) is enabled; required of admins.
+    pub second_factor: bool,
 }
 
 /// A customer account (ACC-1 … ACC-8).
@@ -369,6 +371,8 @@ pub struct WebSession {
     pub staff_id: Option<String>,
     pub csrf: String,
     pub expires_at_ms: i64,
+    /// A member of staff whose password was right, waiting for their second factor.
+    pub pending_staff_id: Option<String>,
 }
 
 /// PRV-8: one access of a member of staff to a customer's data.

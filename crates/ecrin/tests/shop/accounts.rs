@@ -296,7 +296,8 @@ async fn prv_8_staff_log_in_with_their_role_and_have_no_customer_record() {
     let (status, body) = app
         .post_json(
             "/api/v1/sessions",
-            &json!({"email": "admin@maison.test", "password": "the admin secret"}),
+            &json!({"email": "admin@maison.test", "password": "the admin secret",
+                    "otp": app.admin_code().await}),
         )
         .await;
     assert_eq!(

@@ -1063,6 +1063,10 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
         fill(&desk, "f-email", "admin@maison.test").await;
         fill(&desk, "f-password", "the admin secret").await;
         click(&desk, ".account-form button[type=submit]").await;
+        // PRV-8: an admin gives the code of their authenticator app.
+        url_within(&desk, "/staff/second-factor").await;
+        fill(&desk, "second-factor-code", &app.admin_code().await).await;
+        click(&desk, "#form-second-factor button[type=submit]").await;
         // "/staff" is in the login page's address too: signed in once the back office's
         // menu shows.
         count_within(

@@ -22,13 +22,13 @@ pub(crate) async fn admin_token(app: &TestApp) -> String {
     staff_token(app, "admin@maison.test", "the admin secret").await
 }
 
+/// A member of staff's bearer token; the test admin gives their second factor.
 pub(crate) async fn staff_token(app: &TestApp, email: &str, password: &str) -> String {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": email, "password": password}),
-        )
-        .await;
+    let mut login = json!({"email": email, "password": password});
+    if email == crate::support::ADMIN_EMAIL {
+        login["otp"] = json!(app.admin_code().await);
+    }
+    let (status, body) = app.post_json("/api/v1/sessions", &login).await;
     assert_eq!(status, 201, "{body}");
     body["token"].as_str().unwrap_or_default().to_owned()
 }

@@ -30,3 +30,4 @@ mod smtp_sink;
 mod staff_pages;
 mod stock;
 mod support;
+mod team;

@@ -10,14 +10,7 @@ use ecrin_store_tests::{BOTH, Db};
 use serde_json::{Value, json};
 
 async fn admin_token(app: &TestApp) -> String {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@maison.test", "password": "the admin secret"}),
-        )
-        .await;
-    assert_eq!(status, 201);
-    body["token"].as_str().unwrap_or_default().to_owned()
+    crate::checkout::admin_token(app).await
 }
 
 async fn outbox(app: &TestApp, to: &str) -> Vec<Value> {

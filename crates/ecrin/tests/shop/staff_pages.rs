@@ -21,6 +21,23 @@ pub(crate) async fn staff_login(app: &TestApp, lang: &str, email: &str, password
     )
     .await;
     assert_eq!(res.status(), 303, "{email}");
+    let s = cookie_value(&res, "ecrin_session").unwrap_or_default();
+    if email != crate::support::ADMIN_EMAIL {
+        return s;
+    }
+    // The admin's second step: the code of their authenticator app.
+    let step = format!("/{lang}/staff/second-factor");
+    let (status, html) = page(app, &step, &s).await;
+    assert_eq!(status, 200, "{html}");
+    let code = app.admin_code().await;
+    let res = post_form(
+        app,
+        &step,
+        &s,
+        &[("csrf", &csrf_of(&html)), ("code", &code)],
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{email}: second factor");
     cookie_value(&res, "ecrin_session").unwrap_or_default()
 }
 

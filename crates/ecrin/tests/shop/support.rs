@@ -17,6 +17,43 @@ pub struct TestApp {
     _stop: oneshot::Sender<()>,
     /// Product photos, removed with the app.
     _media: tempfile::TempDir,
+    /// The test admin's authenticator app: its secret and the last time step it gave.
+    admin_totp: totp_rs::Totp,
+    admin_step: std::sync::Mutex<u64>,
+}
+
+/// The admin every test app starts with; their second factor is set up at start.
+pub const ADMIN_EMAIL: &str = "admin@maison.test";
+pub const ADMIN_PASSWORD: &str = "the admin secret";
+
+/// An authenticator app for `secret` (base32), as a member of staff would set it up.
+pub fn authenticator(secret: &str) -> totp_rs::Totp {
+    let secret = totp_rs::Secret::try_from_base32(secret).unwrap_or_else(|e| panic!("{e}"));
+    totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The code `app` shows at the shop's time, for a time step after `last` (RFC 6238 takes
+/// each step once): a step ahead when this one is taken (one step of skew is allowed),
+/// else the shop's clock moves on (in test mode) or the test waits for the next step.
+pub async fn next_code(shop: &App, app: &totp_rs::Totp, last: &std::sync::Mutex<u64>) -> String {
+    loop {
+        let step = u64::try_from(shop.clock.now_ms() / 1000).unwrap_or(0) / 30;
+        {
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            let target = (*last + 1).max(step.saturating_sub(1));
+            if target <= step + 1 {
+                *last = target;
+                return app.generate(target * 30).to_string();
+            }
+        }
+        match shop.clock.as_test() {
+            Some(clock) => clock.advance(jiff::SignedDuration::from_secs(30)),
+            None => tokio::time::sleep(std::time::Duration::from_secs(30)).await,
+        }
+    }
 }
 
 pub struct Options {
@@ -92,9 +129,23 @@ impl TestApp {
                 .await
                 .unwrap_or_else(|e| panic!("seed: {e}"));
         }
-        ecrin_app::staff::ensure_first_admin(&app, "admin@maison.test", "the admin secret")
+        ecrin_app::staff::ensure_first_admin(&app, ADMIN_EMAIL, ADMIN_PASSWORD)
             .await
             .unwrap_or_else(|e| panic!("first admin: {e}"));
+        let admin = ecrin_app::staff::by_email(&app, ADMIN_EMAIL)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no first admin"));
+        let enrolment = ecrin_app::team::begin_second_factor(&app, &admin.id)
+            .await
+            .unwrap_or_else(|e| panic!("second factor: {e}"));
+        let admin_totp = authenticator(&enrolment.secret);
+        let admin_step = std::sync::Mutex::new(0);
+        let first = next_code(&app, &admin_totp, &admin_step).await;
+        ecrin_app::team::confirm_second_factor(&app, &admin.id, &first, "127.0.0.1")
+            .await
+            .unwrap_or_else(|e| panic!("second factor: {e}"));
         let settings = WebSettings {
             addr: "127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")),
             test_mode: options.test_mode,
@@ -122,7 +173,14 @@ impl TestApp {
             _fresh: fresh,
             _stop: stop,
             _media: media,
+            admin_totp,
+            admin_step,
         }
+    }
+
+    /// A code of the test admin's authenticator app, never given before.
+    pub async fn admin_code(&self) -> String {
+        next_code(&self.app, &self.admin_totp, &self.admin_step).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -96,6 +96,10 @@ pub(crate) async fn activate(
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// Staff with a second factor (PRV-8): the authenticator app's six-digit code, or one
+    /// of the recovery codes.
+    #[serde(default)]
+    pub otp: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -113,14 +117,23 @@ pub struct LoginResponse {
 /// Log in (customers and staff); returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/sessions", request_body = LoginRequest,
     responses((status = 201, body = LoginResponse),
-        (status = 401, description = "invalid_credentials", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "invalid_credentials, second_factor_required, invalid_second_factor", body = crate::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "second_factor_setup_required: an admin without a second factor", body = crate::Problem, content_type = "application/problem+json"),
         (status = 422, description = "account_not_activated, account_suspended", body = crate::Problem, content_type = "application/problem+json")),
     tag = "accounts")]
 pub(crate) async fn log_in(
     State(state): State<AppState>,
+    client: crate::api::checkout::Client,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let session = customers::log_in(&state.app, &req.email, &req.password).await?;
+    let session = customers::log_in(
+        &state.app,
+        &req.email,
+        &req.password,
+        req.otp.as_deref(),
+        &client.ip,
+    )
+    .await?;
     let body = LoginResponse {
         token: session.token,
         token_type: "Bearer",

@@ -12,6 +12,7 @@ mod fulfilment;
 pub(crate) mod merchandise;
 mod messages;
 mod openapi;
+mod team;
 mod test_mode;
 pub(crate) mod withdrawals;
 
@@ -240,6 +241,13 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         )
         .route("/api/v1/admin/low-stock", get(merchandise::low_stock))
         .route("/api/v1/admin/dashboard", get(admin::dashboard))
+        .route("/api/v1/admin/staff", get(team::list).post(team::invite))
+        .route(
+            "/api/v1/admin/staff/{id}",
+            axum::routing::patch(team::change),
+        )
+        .route("/api/v1/admin/staff/{id}/reset", post(team::reset))
+        .route("/api/v1/admin/security-log", get(team::security_log))
         .route("/api/v1/admin/catalogue/export", get(merchandise::export))
         .route(
             "/api/v1/admin/catalogue/import",

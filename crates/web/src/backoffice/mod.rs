@@ -28,6 +28,7 @@ mod catalogue;
 mod fulfilment;
 mod orders;
 mod returns;
+mod team;
 
 /// The back office's pages.
 pub(crate) fn routes() -> Router<AppState> {
@@ -111,6 +112,9 @@ pub(crate) fn routes() -> Router<AppState> {
             "/{lang}/staff/catalogue/import",
             post(catalogue::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
+        .route("/{lang}/staff/team", get(team::members).post(team::invite))
+        .route("/{lang}/staff/team/{id}", post(team::change))
+        .route("/{lang}/staff/team/{id}/reset", post(team::reset))
         .route("/{lang}/staff/tickets", get(tickets))
         .route("/{lang}/staff/tickets/{id}/answer", post(answer))
         .route("/{lang}/staff/quotes", get(quotes))
@@ -120,7 +124,16 @@ pub(crate) fn routes() -> Router<AppState> {
 /// The staff login: rate-limited per client address, as every page that guesses
 /// credentials.
 pub(crate) fn guarded_routes() -> Router<AppState> {
-    Router::new().route("/{lang}/staff/login", get(login_form).post(login))
+    Router::new()
+        .route("/{lang}/staff/login", get(login_form).post(login))
+        .route(
+            "/{lang}/staff/second-factor",
+            get(team::second_factor_form).post(team::second_factor),
+        )
+        .route(
+            "/{lang}/staff/invitation",
+            get(team::invitation_form).post(team::accept_invitation),
+        )
 }
 
 struct CustomerView {
@@ -288,6 +301,16 @@ impl StaffPage {
             (format!("/{code}/staff/deadlines"), t.t("staff-deadlines")),
             (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];
+        if staff.role == ecrin_core::account::Role::Admin {
+            self.nav
+                .push((format!("/{code}/staff/team"), t.t("staff-team")));
+        }
+        if !staff.second_factor {
+            self.nav.push((
+                format!("/{code}/staff/second-factor"),
+                t.t("staff-my-security"),
+            ));
+        }
         self
     }
 }
@@ -455,6 +478,7 @@ async fn login(
     State(state): State<AppState>,
     PagePath(lang): PagePath<String>,
     OriginalUri(uri): OriginalUri,
+    client: crate::api::checkout::Client,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -476,10 +500,22 @@ async fn login(
             cookie,
         );
     }
-    match sessions::log_in_staff(&state.app, Some(&s), &form.email, &form.password).await {
-        Ok(new) => {
+    match sessions::log_in_staff(
+        &state.app,
+        Some(&s),
+        &form.email,
+        &form.password,
+        &client.ip,
+    )
+    .await
+    {
+        Ok(sessions::StaffLogin::Signed(new)) => {
             let to = Redirect::to(&format!("/{}/staff", lang.code())).into_response();
             with_cookie(to, Some(session_cookie(&state, &new.id)))
+        }
+        Ok(sessions::StaffLogin::SecondFactor(pending)) => {
+            let to = Redirect::to(&format!("/{}/staff/second-factor", lang.code())).into_response();
+            with_cookie(to, Some(session_cookie(&state, &pending.id)))
         }
         Err(AppError::Refused(r)) => {
             let status = crate::error::status_of(&r);
