@@ -2,6 +2,7 @@
 //! case, time from the [`Clock`] port only.
 #![forbid(unsafe_code)]
 
+pub mod accounting;
 pub mod backoffice;
 pub mod basket;
 pub mod caches;

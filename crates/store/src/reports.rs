@@ -2,6 +2,7 @@
 //! status.
 
 use crate::exec::{Engine, query_as};
+use crate::sql::{CREDIT_NOTE_COLUMNS, INVOICE_COLUMNS};
 use crate::*;
 
 /// An invoice's day and amount, for the sales chart.
@@ -24,6 +25,12 @@ pub trait Reports: Send + Sync {
 
     /// How many orders are in each status.
     async fn orders_by_status(&self) -> Result<Vec<StatusCount>>;
+
+    /// The invoices issued in `[from_ms, until_ms)`, in their number's order.
+    async fn invoices_between(&self, from_ms: i64, until_ms: i64) -> Result<Vec<Invoice>>;
+
+    /// The credit notes issued in `[from_ms, until_ms)`, in their number's order.
+    async fn credit_notes_between(&self, from_ms: i64, until_ms: i64) -> Result<Vec<CreditNote>>;
 }
 
 #[async_trait]
@@ -33,6 +40,28 @@ impl<E: Engine> Reports for E {
             .bind(since_ms)
             .fetch_all(&mut self.reader().await?)
             .await
+    }
+
+    async fn invoices_between(&self, from_ms: i64, until_ms: i64) -> Result<Vec<Invoice>> {
+        query_as(format!(
+            "SELECT {} FROM invoices WHERE issued_at >= $1 AND issued_at < $2 ORDER BY seq",
+            INVOICE_COLUMNS
+        ))
+        .bind(from_ms)
+        .bind(until_ms)
+        .fetch_all(&mut self.reader().await?)
+        .await
+    }
+
+    async fn credit_notes_between(&self, from_ms: i64, until_ms: i64) -> Result<Vec<CreditNote>> {
+        query_as(format!(
+            "SELECT {} FROM credit_notes WHERE issued_at >= $1 AND issued_at < $2 ORDER BY seq",
+            CREDIT_NOTE_COLUMNS
+        ))
+        .bind(from_ms)
+        .bind(until_ms)
+        .fetch_all(&mut self.reader().await?)
+        .await
     }
 
     async fn orders_by_status(&self) -> Result<Vec<StatusCount>> {

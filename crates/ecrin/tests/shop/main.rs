@@ -2,6 +2,7 @@
 //! browser, and the binary's command line. One test binary, one fixture.
 
 mod account_pages;
+mod accounting;
 mod accounts;
 mod after_sales;
 mod bad_input;

@@ -7,6 +7,7 @@ mod catalogue;
 pub(crate) mod checkout;
 mod documents;
 pub(crate) use documents::pdf_response;
+pub(crate) mod accounting;
 pub(crate) mod after_sales;
 mod fulfilment;
 pub(crate) mod merchandise;
@@ -248,6 +249,15 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
         )
         .route("/api/v1/admin/staff/{id}/reset", post(team::reset))
         .route("/api/v1/admin/security-log", get(team::security_log))
+        .route(
+            "/api/v1/admin/accounting/documents.csv",
+            get(accounting::documents_csv),
+        )
+        .route(
+            "/api/v1/admin/accounting/documents.zip",
+            get(accounting::documents_zip),
+        )
+        .route("/api/v1/admin/reports/oss", get(accounting::oss))
         .route("/api/v1/admin/catalogue/export", get(merchandise::export))
         .route(
             "/api/v1/admin/catalogue/import",

@@ -24,6 +24,7 @@ use ecrin_store::Staff;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+mod accounting;
 mod catalogue;
 mod fulfilment;
 mod orders;
@@ -111,6 +112,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/{lang}/staff/catalogue/import",
             post(catalogue::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/{lang}/staff/accounting", get(accounting::page))
+        .route(
+            "/{lang}/staff/accounting/documents.csv",
+            get(accounting::csv),
+        )
+        .route(
+            "/{lang}/staff/accounting/documents.zip",
+            get(accounting::zip),
         )
         .route("/{lang}/staff/team", get(team::members).post(team::invite))
         .route("/{lang}/staff/team/{id}", post(team::change))
@@ -301,6 +311,10 @@ impl StaffPage {
             (format!("/{code}/staff/deadlines"), t.t("staff-deadlines")),
             (format!("/{code}/staff/terms"), t.t("staff-terms")),
         ];
+        if ecrin_app::accounting::ACCOUNTING.contains(&staff.role) {
+            self.nav
+                .push((format!("/{code}/staff/accounting"), t.t("staff-accounting")));
+        }
         if staff.role == ecrin_core::account::Role::Admin {
             self.nav
                 .push((format!("/{code}/staff/team"), t.t("staff-team")));
