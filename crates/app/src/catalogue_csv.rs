@@ -150,12 +150,27 @@ async fn regular_price(app: &App, v: &ecrin_store::StaffVariantRow) -> Result<i6
 }
 
 /// One row read: the product's fields and the variant's, by column name.
-struct Row {
+pub(crate) struct Row {
     line: u64,
     fields: BTreeMap<String, String>,
+    /// Why the row is refused before it is taken, when reading it already told.
+    refused: Option<Rejected>,
 }
 
 impl Row {
+    pub(crate) fn new(line: u64, fields: BTreeMap<String, String>) -> Row {
+        Row {
+            line,
+            fields,
+            refused: None,
+        }
+    }
+
+    /// Refuses the row for `column`.
+    pub(crate) fn mark(&mut self, column: &str, message: String) {
+        self.refused = Some(self.reject(column, message));
+    }
+
     fn get(&self, c: &str) -> Option<&str> {
         self.fields.get(c).map(|s| s.trim())
     }
@@ -203,6 +218,9 @@ impl Row {
 
 /// What a row asks: the product and the variant as the use cases take them.
 fn inputs(app: &App, row: &Row) -> Result<(String, ProductInput, VariantInput), Rejected> {
+    if let Some(r) = &row.refused {
+        return Err(r.clone());
+    }
     let handle = row.get("handle").unwrap_or("").to_owned();
     if handle.is_empty() {
         return Err(row.reject("handle", "required"));
@@ -313,11 +331,23 @@ pub async fn import(
             return Ok(report);
         }
     };
-    for needed in ["handle", "sku"] {
+    let mut shopify = if crate::shopify::is_shopify(&headers) {
+        Some((crate::shopify::Vocabulary::of(app).await?, BTreeMap::new()))
+    } else {
+        None
+    };
+    // Collections a dry run would create: their products are checked as if they were.
+    let mut new_collections = std::collections::HashSet::new();
+    let needed: &[&str] = if shopify.is_some() {
+        &[]
+    } else {
+        &["handle", "sku"]
+    };
+    for needed in needed {
         if !headers.iter().any(|h| h == needed) {
             report.rejected.push(Rejected {
                 line: 1,
-                column: needed.to_owned(),
+                column: (*needed).to_owned(),
                 message: "missing column".into(),
             });
         }
@@ -340,20 +370,55 @@ pub async fn import(
                 continue;
             }
         };
-        let row = Row {
-            line,
-            fields: headers
-                .iter()
-                .cloned()
-                .zip(record.iter().map(str::to_owned))
-                .collect(),
+        let fields: BTreeMap<String, String> = headers
+            .iter()
+            .cloned()
+            .zip(record.iter().map(str::to_owned))
+            .collect();
+        let row = match &mut shopify {
+            None => Row::new(line, fields),
+            Some((vocabulary, products)) => {
+                let mut missing = BTreeMap::new();
+                let read =
+                    crate::shopify::row(app, vocabulary, products, line, &fields, &mut missing);
+                let Some(row) = read else { continue };
+                for (slug, name) in missing {
+                    if !dry_run {
+                        let texts = BTreeMap::from([(
+                            app.profile.default_lang().code().to_owned(),
+                            Texts {
+                                name: name.clone(),
+                                description: String::new(),
+                            },
+                        )]);
+                        crate::merchandising::put_collection(app, staff_id, &slug, &texts).await?;
+                    }
+                    vocabulary.remember_collection(&slug, &name);
+                    new_collections.insert(slug);
+                }
+                row
+            }
         };
-        match apply(app, staff_id, &row, dry_run, &mut seen_products).await? {
+        let applied = apply(
+            app,
+            staff_id,
+            &row,
+            dry_run,
+            &mut seen_products,
+            &new_collections,
+        )
+        .await?;
+        match applied {
             Ok((created, updated)) => {
                 report.created += created;
                 report.updated += updated;
             }
-            Err(r) => report.rejected.push(r),
+            Err(mut r) => {
+                if shopify.is_some() {
+                    r.column = crate::shopify::column_of(&r.column);
+                }
+                report.rejected.push(r)
+            }
         }
     }
     Ok(report)
@@ -367,11 +432,27 @@ async fn apply(
     row: &Row,
     dry_run: bool,
     seen: &mut std::collections::HashSet<String>,
+    new_collections: &std::collections::HashSet<String>,
 ) -> Result<Result<(u64, u64), Rejected>, AppError> {
     let (handle, mut product, variant) = match inputs(app, row) {
         Ok(v) => v,
         Err(r) => return Ok(Err(r)),
     };
+    let mut checked = product.clone();
+    if dry_run
+        && checked
+            .collection
+            .as_ref()
+            .is_some_and(|c| new_collections.contains(c))
+    {
+        // Not created in a dry run: any existing collection stands in for the check.
+        checked.collection = app
+            .store
+            .collections()
+            .await?
+            .first()
+            .map(|c| c.slug.clone());
+    }
     let sku = variant.sku.clone().unwrap_or_default();
     let mut created = 0;
     let mut updated = 0;
@@ -380,7 +461,7 @@ async fn apply(
     let publish = product.published.take();
     if seen.insert(handle.clone()) {
         let done = match (&existing, dry_run) {
-            (_, true) => m::check_product(app, &product, existing.as_ref()).await,
+            (_, true) => m::check_product(app, &checked, existing.as_ref()).await,
             (Some(_), false) => m::update_product(app, staff_id, &handle, &product)
                 .await
                 .map(|_| ()),

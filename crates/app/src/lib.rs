@@ -42,6 +42,7 @@ pub mod refunds;
 pub mod retention;
 pub mod sandbox;
 pub mod sessions;
+pub mod shopify;
 pub mod staff;
 pub mod team;
 pub mod terms;

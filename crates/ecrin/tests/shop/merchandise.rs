@@ -1417,3 +1417,134 @@ async fn cat_1_the_catalogue_goes_out_and_back_in_as_csv() {
         );
     }
 }
+
+/// A product export of Shopify in its published layout: a ring in three variants (the
+/// last without SKU) and an extra image row, a draft necklace, and a ring in a metal the
+/// house does not know.
+const SHOPIFY: &str = "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Option3 Name,Option3 Value,Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Qty,Variant Inventory Policy,Variant Fulfillment Service,Variant Price,Variant Compare At Price,Variant Requires Shipping,Variant Taxable,Variant Barcode,Image Src,Image Position,Image Alt Text,Gift Card,SEO Title,SEO Description,Variant Image,Variant Weight Unit,Variant Tax Code,Cost per item,Status
+bague-aurore,Bague Aurore,\"<p>Anneau en or jaune, <strong>poli miroir</strong>.</p><p>Fait main&nbsp;à Paris.</p>\",Maison,Apparel & Accessories > Jewelry > Rings,Bagues,or,TRUE,Métal,Or jaune,Taille,52,,,AUR-YG-52,4,shopify,3,deny,manual,890.00,,TRUE,TRUE,,https://cdn.shopify.com/s/files/1/aurore-1.jpg?v=17,1,Bague Aurore,FALSE,,,,g,,,active
+bague-aurore,,,,,,,,,Or jaune,,54,,,AUR-YG-54,4,shopify,2,deny,manual,890.00,,TRUE,TRUE,,https://cdn.shopify.com/s/files/1/aurore-2.jpg?v=17,2,,,,,,g,,,
+bague-aurore,,,,,,,,,Or blanc,,52,,,,4,shopify,1,deny,manual,950.00,990.00,TRUE,TRUE,,,,,,,,,g,,,
+bague-aurore,,,,,,,,,,,,,,,,,,,,,,,,,https://cdn.shopify.com/s/files/1/aurore-3.jpg,3,,,,,,,,,
+collier-ete,Collier Été,<p>Chaîne fine</p>,Maison,,Colliers,,TRUE,Métal,Platine,,,,,ETE-PT,6,shopify,0,deny,manual,1200.00,,TRUE,TRUE,,,,,FALSE,,,,g,,,draft
+bague-lune,Bague Lune,,Maison,,Bagues,,TRUE,Métal,Titane,,,,,LUN-1,3,shopify,1,deny,manual,300.00,,TRUE,TRUE,,,,,FALSE,,,,g,,,active
+";
+
+/// Checks CAT-1, CAT-2, CAT-3: a house moving from Shopify imports its product export as
+/// it is. A dry run reports what it would create and the refused row (an unknown metal,
+/// by line and Shopify's column) and writes nothing; the import then creates the
+/// products, their variants (a SKU made for the one without), the collection their type
+/// names, prices and stock, the description as text, a draft left unpublished; importing
+/// the same file again creates nothing.
+#[tokio::test]
+async fn cat_1_a_shopify_product_export_is_imported_as_it_is() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let admin = admin_token(&app).await;
+        let (status, dry) = import_csv(&app, &admin, SHOPIFY, true).await;
+        assert_eq!(status, 200, "{dry}");
+        assert_eq!(
+            (dry["created"].as_i64(), dry["updated"].as_i64()),
+            (Some(6), Some(0)),
+            "{dry}"
+        );
+        assert_eq!(
+            dry["rejected"],
+            json!([{"line": 7, "column": "Option1 Value",
+            "message": "no metal of the house is called “Titane”"}])
+        );
+        let (status, _) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/bague-aurore",
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404, "a dry run writes nothing");
+
+        let (status, done) = import_csv(&app, &admin, SHOPIFY, false).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (
+                done["created"].as_i64(),
+                done["rejected"].as_array().map(Vec::len)
+            ),
+            (Some(6), Some(1)),
+            "{done}"
+        );
+        let (status, p) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/bague-aurore",
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{p}");
+        assert_eq!(p["texts"]["fr"]["name"], "Bague Aurore");
+        assert_eq!(
+            p["texts"]["fr"]["description"],
+            "Anneau en or jaune, poli miroir.\nFait main à Paris."
+        );
+        assert_eq!(
+            (
+                p["collection"].as_str(),
+                p["kind"].as_str(),
+                p["published"].as_bool()
+            ),
+            (Some("bagues"), Some("ring"), Some(true)),
+            "{p}"
+        );
+        let variants = p["variants"].as_array().cloned().unwrap_or_default();
+        let skus: Vec<&str> = variants.iter().filter_map(|v| v["sku"].as_str()).collect();
+        assert_eq!(skus, ["AUR-YG-52", "AUR-YG-54", "BAGUE-AURORE-OR-BLANC-52"]);
+        let white = &variants[2];
+        assert_eq!(
+            (
+                white["price"]["amount"].as_i64(),
+                white["list_price"]["amount"].as_i64()
+            ),
+            (Some(95_000), Some(99_000)),
+            "{white}"
+        );
+        assert_eq!(
+            (
+                variants[0]["size"].as_str(),
+                variants[0]["on_hand"].as_i64(),
+                variants[0]["weight_grams"].as_i64()
+            ),
+            (Some("52"), Some(3), Some(4))
+        );
+        assert_ne!(variants[0]["metal"], white["metal"]);
+        let (_, ete) = call(
+            &app,
+            "GET",
+            "/api/v1/admin/products/collier-ete",
+            &admin,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (
+                ete["published"].as_bool(),
+                ete["kind"].as_str(),
+                ete["collection"].as_str()
+            ),
+            (Some(false), Some("necklace"), Some("colliers")),
+            "{ete}"
+        );
+        // Visitors find the published ring, in its new collection.
+        let list = app
+            .get_json("/api/v1/products?collection=bagues&lang=fr")
+            .await;
+        assert_eq!(list["items"][0]["slug"], "bague-aurore", "{list}");
+
+        let (_, again) = import_csv(&app, &admin, SHOPIFY, false).await;
+        assert_eq!(
+            (again["created"].as_i64(), again["updated"].as_i64()),
+            (Some(0), Some(6)),
+            "{again}"
+        );
+    }
+}
