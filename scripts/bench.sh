@@ -8,6 +8,9 @@
 #   DBS=sqlite DURATION=20s bash scripts/bench.sh
 #   ONLY=accounts DBS=sqlite bash scripts/bench.sh   # logins, basket and checkout only
 #   ONLY=purchase DBS=postgres bash scripts/bench.sh  # the whole purchase only
+#   ONLY=large PRODUCTS=10000 bash scripts/bench.sh  # a catalogue of PRODUCTS products with
+#                  # five variants each (scripts/catalogue-csv.awk) imported with
+#                  # `ecrin catalogue import`, then its list, search and facets loaded
 #   PERF_OUT=/tmp/purchase.perf ...  # records the first server's CPU during the purchase run
 #   PG_STATEMENTS=1 ...  # PostgreSQL counts each statement of the purchase runs
 #                        # (pg_stat_statements), kept in target/bench/statements-*.txt
@@ -43,7 +46,8 @@ export ECRIN_PAYMENT_SECRET=${ECRIN_PAYMENT_SECRET:-bench-payment-secret-0123456
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 command -v wrk >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk >/dev/null; }
-command -v curl >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
+[ -x /usr/bin/time ] || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq time >/dev/null; }
+command -v curl >/dev/null 2>command -v curl >/dev/null 2>&1 ||1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
 
 bin=${BENCH_BIN:-$PWD/target/release/ecrin}
 loadbin=${BENCH_LOAD:-$PWD/target/release/examples/purchase_load}
@@ -332,6 +336,33 @@ load() {
   printf '| %s | %s | %.0f | %s | %s | %s |\n' "$db" "$name" "$rps" "$p50" "$p99" "${errors:-0}" | tee -a "$results"
 }
 
+# A large catalogue: imported from CSV by the command line (timed, with its peak RSS),
+# then the list, searches of a rare and of a common word, a filtered page with its
+# facets and uncached price ranges, each loaded like the demo's.
+large() {
+  local url=$1 products=${PRODUCTS:-10000}
+  awk -v PRODUCTS="$products" -f scripts/catalogue-csv.awk >"$work/large.csv"
+  printf '%s\n' "bench admin secret" | ECRIN_DATABASE_URL=$url "$bin" admin create-staff \
+    --email admin@bench.test --name Admin --role admin >/dev/null
+  echo "==> $db: importing $products products, $((products * 5)) variants"
+  local t0; t0=$(now_ms)
+  ECRIN_DATABASE_URL=$url ECRIN_PROFILE=$profile /usr/bin/time -f '%M' -o "$work/import.rss" \
+    "$bin" catalogue import "$work/large.csv" --as admin@bench.test 2>/dev/null | tail -1
+  local took=$(( $(now_ms) - t0 ))
+  echo "$db: import of $products products and $((products * 5)) variants: $((took / 1000)) s ($(( took * 1000 / (products * 5) )) µs per variant row), peak RSS $(( $(cat "$work/import.rss") / 1024 )) MB" | tee -a "$summary"
+  start_server "$url"
+  wrk -t1 -c4 -d2s "http://127.0.0.1:$port/api/v1/products" >/dev/null
+  load "$db" "$products products: GET /api/v1/products" "/api/v1/products"
+  load "$db" "$products products: GET /api/v1/products?q=opaline (rare word)" "/api/v1/products?q=opaline"
+  load "$db" "$products products: GET /api/v1/products?q=paris (every product)" "/api/v1/products?q=paris"
+  load "$db" "$products products: GET /fr/catalogue?material=platinum&stone=ruby (page, facets)" "/fr/catalogue?material=platinum&stone=ruby"
+  load "$db" "$products products: GET /fr/products/piece-04242 (page)" "/fr/products/piece-04242"
+  load "$db" "$products products: price ranges, every request a cache miss" "/" "$work/uncached.lua"
+  rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+  echo "$db: server peak RSS after the $products-product runs: $((rss / 1024)) MB" | tee -a "$summary"
+  stop_server
+}
+
 for db in $DBS; do
   case $db in
     sqlite)
@@ -362,6 +393,10 @@ for db in $DBS; do
   start_server "$url"
   first_start=$start_ms
   stop_server
+  if [ "${ONLY:-}" = large ]; then
+    large "$url"
+    continue
+  fi
   if [ "${ONLY:-}" != accounts ] && [ "${ONLY:-}" != purchase ]; then
   start_server "$url"
   echo "$db: cold start to first answer: ${first_start} ms on an empty database, ${start_ms} ms on an existing one" | tee -a "$summary"

@@ -103,6 +103,17 @@ async fn accountant(app: &App, staff_id: &str) -> Result<Staff, AppError> {
     Ok(staff)
 }
 
+/// The period `from`..`to` read, and its documents.
+pub async fn of_period(
+    app: &App,
+    staff_id: &str,
+    from: &str,
+    to: &str,
+) -> Result<(Period, Vec<Entry>), AppError> {
+    let period = Period::parse(app, from, to)?;
+    Ok((period, entries(app, staff_id, period).await?))
+}
+
 /// The invoices then the credit notes of a period, each in its number's order.
 pub async fn entries(app: &App, staff_id: &str, period: Period) -> Result<Vec<Entry>, AppError> {
     accountant(app, staff_id).await?;

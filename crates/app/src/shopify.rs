@@ -16,7 +16,7 @@
 //! - the title is the prevailing language's name, the body its description as text;
 //! - a variant without SKU gets `handle-option-values`, the same at every import;
 //! - images are not fetched from Shopify's servers: the shop does not reach out to other
-//!   sites. Their file names are kept in the `photos` column of the row.
+//!   sites (the import, like the native one, leaves photos to the product's page).
 
 use crate::catalogue_csv::Row;
 use crate::merchandising::KINDS;
@@ -41,7 +41,6 @@ pub(crate) fn column_of(native: &str) -> String {
         "price" => "Variant Price",
         "list_price" => "Variant Compare At Price",
         "on_hand" => "Variant Inventory Qty",
-        "photos" => "Image Src",
         n if n.starts_with("name") => "Title",
         n if n.starts_with("description") => "Body (HTML)",
         _ => "",
@@ -336,7 +335,6 @@ pub(crate) fn row(
     put("price", price);
     put("list_price", field("variant compare at price"));
     put("on_hand", field("variant inventory qty"));
-    put("photos", file_name(&field("image src")));
     let mut row = Row::new(line, fields);
     if let Some((column, value)) = unknown {
         row.mark(
@@ -345,12 +343,6 @@ pub(crate) fn row(
         );
     }
     Some(row)
-}
-
-/// The file name of an image's address, without its query.
-fn file_name(url: &str) -> String {
-    let path = url.split(['?', '#']).next().unwrap_or("");
-    path.rsplit('/').next().unwrap_or("").to_owned()
 }
 
 #[cfg(test)]
@@ -371,13 +363,5 @@ mod tests {
         assert_eq!(kind_of("Boucles d'oreilles"), Some("earrings"));
         assert_eq!(kind_of("Collana"), Some("necklace"));
         assert_eq!(kind_of("Gift card"), None);
-    }
-
-    #[test]
-    fn image_addresses_give_their_file_names() {
-        assert_eq!(
-            file_name("https://cdn.shopify.com/s/files/1/0/files/jonc.jpg?v=1712"),
-            "jonc.jpg"
-        );
     }
 }

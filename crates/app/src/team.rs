@@ -223,6 +223,18 @@ fn not_yourself() -> AppError {
     .into()
 }
 
+/// The member an admin acts on: another one than themselves.
+async fn other_member(app: &App, by: Actor<'_>, staff_id: &str) -> Result<Staff, AppError> {
+    admin(app, by.staff_id).await?;
+    if staff_id == by.staff_id {
+        return Err(not_yourself());
+    }
+    app.store
+        .staff_by_id(staff_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// Changes a member's role or access. A disabled member's sessions end at once.
 pub async fn change(
     app: &App,
@@ -230,15 +242,7 @@ pub async fn change(
     staff_id: &str,
     change: Change,
 ) -> Result<Staff, AppError> {
-    admin(app, by.staff_id).await?;
-    if staff_id == by.staff_id {
-        return Err(not_yourself());
-    }
-    let target = app
-        .store
-        .staff_by_id(staff_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = other_member(app, by, staff_id).await?;
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     if let Some(role) = change.role.filter(|r| *r != target.role) {
@@ -280,15 +284,7 @@ pub async fn change(
 /// Resets a member's access (a forgotten password, a lost phone): their password and
 /// second factor are removed, their sessions end, and a new link is e-mailed.
 pub async fn reset(app: &App, by: Actor<'_>, staff_id: &str, lang: Lang) -> Result<(), AppError> {
-    admin(app, by.staff_id).await?;
-    if staff_id == by.staff_id {
-        return Err(not_yourself());
-    }
-    let target = app
-        .store
-        .staff_by_id(staff_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let target = other_member(app, by, staff_id).await?;
     let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
     tx.end_staff_sessions(staff_id, now).await?;
@@ -307,6 +303,31 @@ pub async fn reset(app: &App, by: Actor<'_>, staff_id: &str, lang: Lang) -> Resu
     send_link(tx.as_mut(), app, &target, lang, "reset", now).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Removes a member's second factor from the server's command line (the sole admin lost
+/// their phone and their recovery codes): their sessions end, and they set a new one up
+/// at their next login. In the security log as done on the server.
+pub async fn remove_second_factor(app: &App, email: &str) -> Result<Staff, AppError> {
+    let staff = crate::staff::by_email(app, email)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    tx.end_staff_sessions(&staff.id, now).await?;
+    tx.set_totp_secret(&staff.id, None).await?;
+    tx.replace_recovery_codes(&staff.id, &[]).await?;
+    tx.log_security(&event(
+        &staff.id,
+        None,
+        "second_factor_removed",
+        "command line".to_owned(),
+        "server",
+        now,
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(staff)
 }
 
 /// A second factor being set up: the secret to type into the app, the `otpauth://` link

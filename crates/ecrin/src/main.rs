@@ -89,6 +89,13 @@ enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// Remove a member of staff's second factor (a lost phone and lost recovery codes, with
+    /// no other admin to reset it): their sessions end; they set a new one up at their next
+    /// login.
+    RemoveSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -127,6 +134,22 @@ fn main() -> std::process::ExitCode {
             Command::Verify => verify(settings, profile).await,
             Command::Admin(AdminCommand::CreateStaff { email, name, role }) => {
                 create_staff(settings, profile, &email, &name, &role).await
+            }
+            Command::Admin(AdminCommand::RemoveSecondFactor { email }) => {
+                let store = open_store(&settings.database_url).await?;
+                let app = app(store.clone(), profile, &settings);
+                let done = ecrin_app::team::remove_second_factor(&app, &email).await;
+                store.close().await;
+                match done {
+                    Ok(s) => {
+                        println!("The second factor of {} ({}) is removed.", s.name, s.email);
+                        Ok(())
+                    }
+                    Err(ecrin_app::AppError::NotFound) => {
+                        anyhow::bail!("--email: no member of staff has the address {email}")
+                    }
+                    Err(e) => Err(anyhow::anyhow!("{e}")),
+                }
             }
             Command::Catalogue(c) => catalogue(settings, profile, c).await,
         }

@@ -1150,3 +1150,4 @@ staff-accounting-number = Document
 staff-accounting-date = Date
 staff-accounting-order = Order
 staff-accounting-total = Total
+staff-event-second_factor_removed = second factor removed on the server

@@ -1150,3 +1150,4 @@ staff-accounting-number = Document
 staff-accounting-date = Date
 staff-accounting-order = Commande
 staff-accounting-total = Total
+staff-event-second_factor_removed = second facteur retiré sur le serveur

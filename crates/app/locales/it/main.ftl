@@ -1150,3 +1150,4 @@ staff-accounting-number = Documento
 staff-accounting-date = Data
 staff-accounting-order = Ordine
 staff-accounting-total = Totale
+staff-event-second_factor_removed = secondo fattore rimosso sul server

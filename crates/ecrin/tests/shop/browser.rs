@@ -1263,3 +1263,183 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
         let _ = desk.close().await;
     }
 }
+
+/// Sets a field's value as a script would (a date and time field is typed differently
+/// in every locale of the browser).
+async fn set_value(c: &Client, id: &str, value: &str) {
+    let script = format!("document.getElementById({id:?}).value = {value:?};");
+    c.execute(&script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+}
+
+/// Checks PRV-8, CAT-1, CAT-3, CAT-4, CAT-7 in the browser: an admin logs in with the
+/// second factor, creates a product with its texts in French and English, two variants
+/// and two photos with their alternative texts, schedules a promotion and publishes the
+/// piece; once the promotion starts, a visitor on a phone finds it in the catalogue and
+/// sees its gallery (zoomed without JavaScript) and the reduced price against its
+/// reference price, the lowest of the 30 days before.
+#[tokio::test]
+async fn cat_1_cat_7_an_admin_puts_a_piece_on_sale_and_a_visitor_finds_it_in_the_browser() {
+    let Some(d) = driver() else { return };
+    let app = TestApp::browsable(Db::Sqlite, "paris").await;
+    let desk = browser(&d, 1280, 900).await;
+    desk.goto(&app.url("/fr/staff/login"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    refuse_cookies_if_asked(&desk).await;
+    fill(&desk, "f-email", "admin@maison.test").await;
+    fill(&desk, "f-password", "the admin secret").await;
+    click(&desk, ".account-form button[type=submit]").await;
+    url_within(&desk, "/staff/second-factor").await;
+    shot(&desk, "journey-1-second-factor").await;
+    fill(&desk, "second-factor-code", &app.admin_code().await).await;
+    click(&desk, "#form-second-factor button[type=submit]").await;
+    count_within(&desk, "nav a[href$='/staff/products']", 1).await;
+
+    desk.goto(&app.url("/fr/staff/products"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    fill(&desk, "new-product-slug", "bague-orage").await;
+    let select = |id: &'static str, value: &'static str| {
+        let desk = &desk;
+        async move {
+            desk.find(Locator::Id(id))
+                .await
+                .unwrap_or_else(|e| panic!("{id}: {e}"))
+                .select_by_value(value)
+                .await
+                .unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+    };
+    select("new-product-kind", "ring").await;
+    fill(&desk, "new-product-name_fr", "Bague Orage").await;
+    fill(
+        &desk,
+        "new-product-description_fr",
+        "Anneau d'or jaune martelé à la main, comme un ciel d'orage.",
+    )
+    .await;
+    fill(&desk, "new-product-name_en", "Storm Ring").await;
+    fill(
+        &desk,
+        "new-product-description_en",
+        "A band of hand-hammered yellow gold, like a stormy sky.",
+    )
+    .await;
+    click(&desk, "#form-new-product button[type=submit]").await;
+    url_within(&desk, "/staff/products/bague-orage").await;
+
+    for (sku, size) in [("ORG-52", "52"), ("ORG-54", "54")] {
+        fill(&desk, "new-variant-sku", sku).await;
+        select("new-variant-metal", "yellow-gold").await;
+        fill(&desk, "new-variant-size", size).await;
+        fill(&desk, "new-variant-weight_grams", "5").await;
+        fill(&desk, "new-variant-price", "1 200,00").await;
+        fill(&desk, "new-variant-on_hand", "3").await;
+        click(&desk, "#form-new-variant button[type=submit]").await;
+        count_within(&desk, &format!("#form-variant-{sku}"), 1).await;
+    }
+
+    let files = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let photos = [
+        (
+            "orage-face.jpg",
+            crate::after_sales::jpeg_with_gps(1600, 1200),
+            "La bague de face",
+            "The ring from the front",
+        ),
+        (
+            "orage-profil.png",
+            crate::after_sales::png(1200, 900),
+            "La bague de profil",
+            "The ring from the side",
+        ),
+    ];
+    for (n, (name, bytes, fr, en)) in photos.iter().enumerate() {
+        let path = files.path().join(name);
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+        desk.wait()
+            .for_element(Locator::Id("photo-file"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .send_keys(&path.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        fill(&desk, "photo-alt_fr", fr).await;
+        fill(&desk, "photo-alt_en", en).await;
+        click(&desk, "#form-photo button[type=submit]").await;
+        count_within(&desk, ".staff-photo-list li", n + 1).await;
+    }
+
+    // A promotion an hour from now, for ten days, on the size 52.
+    let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let now = app.app.clock.now().to_zoned(zone);
+    let at = |hours: i64| {
+        now.checked_add(jiff::SignedDuration::from_hours(hours))
+            .map(|z| z.strftime("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    fill(&desk, "promotion-ORG-52-price", "990,00").await;
+    set_value(&desk, "promotion-ORG-52-starts_at", &at(1)).await;
+    set_value(&desk, "promotion-ORG-52-ends_at", &at(240)).await;
+    // The page comes back with one more table for the variant: its promotions.
+    let tables = "div.table-wrap[aria-label$='ORG-52']";
+    let before = desk
+        .find_all(Locator::Css(tables))
+        .await
+        .map(|v| v.len())
+        .unwrap_or(0);
+    click(&desk, "#form-promotion-ORG-52 button[type=submit]").await;
+    count_within(&desk, tables, before + 1).await;
+    click(&desk, "#product-published").await;
+    click(&desk, "#form-product button[type=submit]").await;
+    url_within(&desk, "/staff/products/bague-orage").await;
+    into_view(&desk, "#photos").await;
+    shot(&desk, "journey-2-back-office-product").await;
+
+    // The promotion starts.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/test/clock",
+            &serde_json::json!({"advance": "PT2H"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    ecrin_app::jobs::run_due(&app.app)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let phone = browser(&d, 390, 844).await;
+    phone
+        .goto(&app.url("/en/catalogue?q=storm"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    refuse_cookies_if_asked(&phone).await;
+    count_within(&phone, "a[href$='/products/bague-orage']", 1).await;
+    shot(&phone, "journey-3-visitor-finds-it").await;
+    click(&phone, "a[href$='/products/bague-orage']").await;
+    url_within(&phone, "/en/products/bague-orage").await;
+    count_within(&phone, ".gallery-item img", 2).await;
+    let alt = phone
+        .find(Locator::Css(".gallery-item img"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .attr("alt")
+        .await
+        .unwrap_or_default()
+        .unwrap_or_default();
+    assert_eq!(alt, "The ring from the front");
+    // CAT-7: the reduced price, and the lowest of the 30 days before it.
+    text_within(&phone, "td.price", "990.00").await;
+    text_within(&phone, "td.price .lowest", "1,200.00").await;
+    into_view(&phone, "td.price").await;
+    shot(&phone, "journey-4-visitor-promotion").await;
+    phone
+        .goto(&app.url("/en/products/bague-orage#zoom-2"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    shot(&phone, "journey-5-visitor-zoom").await;
+    let _ = desk.close().await;
+    let _ = phone.close().await;
+}

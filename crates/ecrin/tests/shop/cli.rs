@@ -192,6 +192,25 @@ fn prv_8_staff_are_created_from_the_command_line() {
     let (code, _, stderr) = run("tom@maison.example", "warehouse", "short");
     assert_ne!(code, 0);
     assert!(stderr.contains("weak_password"), "{stderr}");
+    // A member who lost their second factor gets it removed on the server.
+    let remove = |email: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+            .args(["admin", "remove-second-factor", "--email", email])
+            .env("ECRIN_DATABASE_URL", &db)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = remove("LEA@maison.example");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("second factor of Léa Martin"), "{stdout}");
+    let (code, _, stderr) = remove("nobody@maison.example");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--email"), "{stderr}");
 }
 
 /// Checks `ecrin catalogue export` and `import` on an SQLite file: the demo catalogue goes

@@ -468,6 +468,22 @@ async fn prv_8_admins_log_in_with_a_second_factor_each_code_once() {
         .await;
         assert_eq!(status, 401, "a recovery code works once");
 
+        // Removed on the server (phone and codes lost): the setting up comes first again.
+        ecrin_app::team::remove_second_factor(&app.app, "nadia@maison.test")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, body) = log_in(
+            &app,
+            "nadia@maison.test",
+            "la seconda amministratrice",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("second_factor_setup_required"))
+        );
+
         // The log tells how each login was made.
         let admin = staff_token(&app, "admin@maison.test", "the admin secret").await;
         let (_, log) = call(&app, "GET", "/api/v1/admin/security-log", &admin, None).await;
@@ -477,6 +493,7 @@ async fn prv_8_admins_log_in_with_a_second_factor_each_code_once() {
             ("login", "page, authenticator"),
             ("login", "api, recovery_code"),
             ("login_refused", "api, invalid_second_factor"),
+            ("second_factor_removed", "command line"),
         ] {
             let expected = (expected.0.to_owned(), expected.1.to_owned());
             assert!(

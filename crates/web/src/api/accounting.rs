@@ -79,8 +79,8 @@ pub(crate) async fn documents_csv(
     bearer: Bearer,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    let period = Period::parse(&state.app, &q.from, &q.to)?;
-    let entries = accounting::entries(&state.app, staff_id(&bearer)?, period).await?;
+    let (period, entries) =
+        accounting::of_period(&state.app, staff_id(&bearer)?, &q.from, &q.to).await?;
     csv_response(&state.app, period, &entries)
 }
 
@@ -96,8 +96,8 @@ pub(crate) async fn documents_zip(
     bearer: Bearer,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    let period = Period::parse(&state.app, &q.from, &q.to)?;
-    let entries = accounting::entries(&state.app, staff_id(&bearer)?, period).await?;
+    let (period, entries) =
+        accounting::of_period(&state.app, staff_id(&bearer)?, &q.from, &q.to).await?;
     Ok(zip_response(&state.app, period, entries))
 }
 

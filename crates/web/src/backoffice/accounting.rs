@@ -170,13 +170,7 @@ pub(super) async fn csv(
 ) -> Response {
     let page = visit.page(&state, "staff-accounting");
     let (from, to) = chosen(&state, &q);
-    let done = async {
-        let period = Period::parse(&state.app, &from, &to)?;
-        let entries = accounting::entries(&state.app, &visit.staff.id, period).await?;
-        Ok::<_, ecrin_app::AppError>((period, entries))
-    }
-    .await;
-    match done {
+    match accounting::of_period(&state.app, &visit.staff.id, &from, &to).await {
         Ok((period, entries)) => match csv_response(&state.app, period, &entries) {
             Ok(r) => no_store(r),
             Err(e) => e.into_response(),
@@ -193,13 +187,7 @@ pub(super) async fn zip(
 ) -> Response {
     let page = visit.page(&state, "staff-accounting");
     let (from, to) = chosen(&state, &q);
-    let done = async {
-        let period = Period::parse(&state.app, &from, &to)?;
-        let entries = accounting::entries(&state.app, &visit.staff.id, period).await?;
-        Ok::<_, ecrin_app::AppError>((period, entries))
-    }
-    .await;
-    match done {
+    match accounting::of_period(&state.app, &visit.staff.id, &from, &to).await {
         Ok((period, entries)) => no_store(zip_response(&state.app, period, entries)),
         Err(e) => refused(&state, visit.lang, page, e),
     }
