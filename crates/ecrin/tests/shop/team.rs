@@ -501,5 +501,36 @@ async fn prv_8_admins_log_in_with_a_second_factor_each_code_once() {
                 "{db:?}: {expected:?} not in {events:?}"
             );
         }
+
+        // The team's page: the members, and a change of role made there, logged.
+        let desk =
+            crate::staff_pages::staff_login(&app, "en", "admin@maison.test", "the admin secret")
+                .await;
+        let (status, html) = page(&app, "/en/staff/team", &desk).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("nadia@maison.test") && html.contains("Security log"),
+            "{html}"
+        );
+        let nadia = ecrin_app::staff::by_email(&app.app, "nadia@maison.test")
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.id)
+            .unwrap_or_default();
+        let res = post_form(
+            &app,
+            &format!("/en/staff/team/{nadia}"),
+            &desk,
+            &[
+                ("csrf", &csrf_of(&html)),
+                ("role", "accountant"),
+                ("disabled_shown", "1"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 303);
+        let (_, html) = page(&app, "/en/staff/team", &desk).await;
+        assert!(html.contains("role changed (admin → accountant)"), "{html}");
     }
 }
