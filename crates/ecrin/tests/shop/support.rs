@@ -36,14 +36,16 @@ pub fn authenticator(secret: &str) -> totp_rs::Totp {
 }
 
 /// The code `app` shows at the shop's time, for a time step after `last` (RFC 6238 takes
-/// each step once): a step ahead when this one is taken (one step of skew is allowed),
-/// else the shop's clock moves on (in test mode) or the test waits for the next step.
+/// each step once): the current step, or a step ahead when this one is taken (one step of
+/// skew is allowed), else the shop's clock moves on (in test mode) or the test waits for
+/// the next step. Never the step before: the shop's clock may cross into the next step
+/// between this call and the check, and the code would then be two steps old.
 pub async fn next_code(shop: &App, app: &totp_rs::Totp, last: &std::sync::Mutex<u64>) -> String {
     loop {
         let step = u64::try_from(shop.clock.now_ms() / 1000).unwrap_or(0) / 30;
         {
             let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-            let target = (*last + 1).max(step.saturating_sub(1));
+            let target = (*last + 1).max(step);
             if target <= step + 1 {
                 *last = target;
                 return app.generate(target * 30).to_string();
