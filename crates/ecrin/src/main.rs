@@ -437,20 +437,40 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     let profile_id = profile.id.clone();
     let app = app(store.clone(), profile, &settings);
     let empty = store.count_products().await? == 0;
-    if settings.demo_data.unwrap_or(empty) && empty {
+    let loading_demo = settings.demo_data.unwrap_or(empty) && empty;
+    if loading_demo {
         let n = ecrin_app::catalogue::seed_demo(&app).await?;
         println!("Demo catalogue loaded: {n} pieces.");
     }
-    let created = ecrin_app::staff::ensure_first_admin(
-        &app,
-        &settings.admin_email,
-        settings.admin_password.expose(),
-    )
-    .await
-    .map_err(|e| {
-        anyhow::anyhow!("ECRIN_ADMIN_PASSWORD: the first admin could not be created: {e}")
-    })?;
-    if created {
+    // No account with a published password unless the demo is what is being set up.
+    let given = settings
+        .admin_password
+        .as_ref()
+        .map(settings::Secret::expose);
+    let known = given.is_none_or(|p| p == settings::DEMO_ADMIN_PASSWORD);
+    let first_admin = ecrin_app::staff::by_email(&app, &settings.admin_email).await?;
+    if first_admin.is_none() && known && !loading_demo && given.is_some() {
+        anyhow::bail!(
+            "ECRIN_ADMIN_PASSWORD: the demo's password is published; the first admin of a shop \
+             that is not the demo needs a password of its own"
+        );
+    }
+    let shown_password = match given {
+        _ if first_admin.is_some() => "(as set)",
+        Some(p) if p != settings::DEMO_ADMIN_PASSWORD => "(the one in ECRIN_ADMIN_PASSWORD)",
+        _ if loading_demo => settings::DEMO_ADMIN_PASSWORD,
+        _ => "",
+    };
+    if first_admin.is_none() && !shown_password.is_empty() {
+        ecrin_app::staff::ensure_first_admin(
+            &app,
+            &settings.admin_email,
+            given.unwrap_or(settings::DEMO_ADMIN_PASSWORD),
+        )
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!("ECRIN_ADMIN_PASSWORD: the first admin could not be created: {e}")
+        })?;
         tracing::info!("first admin account created");
     }
     // E-mails wait in the outbox; with an SMTP server they are delivered from it.
@@ -500,15 +520,17 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     );
     println!("  Shop:          {url}/");
     println!("  API:           {url}/api/v1/products   (OpenAPI: {url}/api/openapi.json)");
-    let shown_password = if settings.admin_password.expose() == settings::DEMO_ADMIN_PASSWORD {
-        settings::DEMO_ADMIN_PASSWORD
+    if shown_password.is_empty() {
+        println!(
+            "  Staff login:   none yet: set ECRIN_ADMIN_PASSWORD, or \
+             printf '%s\\n' \"$PASSWORD\" | ecrin admin create-staff --role admin …"
+        );
     } else {
-        "(the one in ECRIN_ADMIN_PASSWORD)"
-    };
-    println!(
-        "  Staff login:   {} / {shown_password}",
-        settings.admin_email
-    );
+        println!(
+            "  Staff login:   {} / {shown_password}",
+            settings.admin_email
+        );
+    }
     match &settings.smtp_url {
         Some(url) => println!("  E-mail:        delivered through {}", redact_url(url)),
         None => println!("  E-mail:        kept in the outbox (set ECRIN_SMTP_URL to deliver)"),

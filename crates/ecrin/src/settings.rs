@@ -36,7 +36,8 @@ pub struct Settings {
     /// `None`: load the demo catalogue when the database is empty.
     pub demo_data: Option<bool>,
     pub admin_email: String,
-    pub admin_password: Secret,
+    /// `None`: none given; the demo's published one serves only a demo being loaded.
+    pub admin_password: Option<Secret>,
     pub smtp_url: Option<String>,
     pub test_mode: bool,
     /// The address customers reach the shop at, for links in e-mails.
@@ -181,9 +182,11 @@ impl Settings {
                 "ECRIN_ADMIN_EMAIL: `{admin_email}` is not an e-mail address"
             )));
         }
-        let admin_password = pick("ECRIN_ADMIN_PASSWORD", file.admin_password)
-            .unwrap_or_else(|| DEMO_ADMIN_PASSWORD.into());
-        if admin_password.chars().count() < 12 {
+        let admin_password =
+            pick("ECRIN_ADMIN_PASSWORD", file.admin_password).filter(|p| !p.is_empty());
+        if let Some(admin_password) = &admin_password
+            && admin_password.chars().count() < 12
+        {
             return Err(SettingsError(
                 "ECRIN_ADMIN_PASSWORD: must be at least 12 characters".into(),
             ));
@@ -257,7 +260,7 @@ impl Settings {
             profile,
             demo_data,
             admin_email: trimmed.to_owned(),
-            admin_password: Secret(admin_password),
+            admin_password: admin_password.map(Secret),
             smtp_url,
             test_mode,
         })
@@ -300,6 +303,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://ecrin.db");
         assert_eq!(s.profile, "paris");
         assert_eq!(s.demo_data, None);
+        assert!(s.admin_password.is_none());
         assert!(!s.test_mode);
         assert!(!format!("{s:?}").contains(DEMO_ADMIN_PASSWORD));
     }

@@ -177,5 +177,6 @@ fn router(state: AppState) -> Router {
             state.clone(),
             client::remember,
         ));
-    ops::wrap(router).with_state(state)
+    let https = state.app.public_url.starts_with("https://");
+    ops::wrap(router, https).with_state(state)
 }

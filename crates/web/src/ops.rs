@@ -151,11 +151,21 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> 
     )
 }
 
-/// The layers every response goes through, outermost last.
-pub(crate) fn wrap(router: Router<AppState>) -> Router<AppState> {
+/// HSTS (RFC 6797) for two years, the lifetime browsers' preload lists ask for; not for
+/// subdomains, which a house may serve otherwise (a blog, a newsletter's tracker).
+const HSTS: &str = "max-age=63072000";
+
+/// The layers every response goes through, outermost last. `https`: the shop's public
+/// address is https, and browsers are told never to reach it otherwise.
+pub(crate) fn wrap(router: Router<AppState>, https: bool) -> Router<AppState> {
     let x_request_id = HeaderName::from_static("x-request-id");
     let header = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let router = if https {
+        router.layer(header(header::STRICT_TRANSPORT_SECURITY, HSTS))
+    } else {
+        router
     };
     router
         .layer(CatchPanicLayer::custom(panic_response))

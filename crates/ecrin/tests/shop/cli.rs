@@ -139,6 +139,76 @@ fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
     assert!(dir.path().join("shop.db").exists());
 }
 
+/// The demo's admin password is published in the README: a shop that is not loading the
+/// demo never gets an account with it, given or not.
+#[test]
+fn prv_8_no_staff_account_with_a_published_password_outside_the_demo() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let start = |password: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecrin"));
+        cmd.env("ECRIN_DATABASE_URL", &db)
+            .env("ECRIN_ADDR", "127.0.0.1:0")
+            .env("ECRIN_DEMO_DATA", "0")
+            .env_remove("ECRIN_ADMIN_EMAIL")
+            .env_remove("ECRIN_ADMIN_PASSWORD")
+            .env_remove("ECRIN_TEST_MODE")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(p) = password {
+            cmd.env("ECRIN_ADMIN_PASSWORD", p);
+        }
+        cmd.spawn().unwrap_or_else(|e| panic!("{e}"))
+    };
+    // No password given, no demo: no account, and the way to make one.
+    let mut child = start(None);
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap_or_default();
+        let done = line.contains("Ready in");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = printed.join("\n");
+    assert!(text.contains("Staff login:   none yet"), "{text}");
+    assert!(!text.contains("ecrin-demo-admin"), "{text}");
+    // The demo's password given for a shop without the demo: refused, nothing created.
+    let out = start(Some("ecrin-demo-admin"))
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("ECRIN_ADMIN_PASSWORD: the demo's password is published"),
+        "{stderr}"
+    );
+    // A password of the house's own: the first admin is created with it.
+    let mut child = start(Some("the house's own secret"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap_or_default();
+        let done = line.contains("Ready in");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = printed.join("\n");
+    assert!(
+        text.contains("Staff login:   admin@ecrin.example / (the one in ECRIN_ADMIN_PASSWORD)"),
+        "{text}"
+    );
+}
+
 /// Checks PRV-8.
 #[test]
 fn prv_8_staff_are_created_from_the_command_line() {

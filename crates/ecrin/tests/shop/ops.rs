@@ -1,6 +1,6 @@
 //! Operations endpoints, security headers (GTS-3), OpenAPI.
 
-use crate::support::TestApp;
+use crate::support::{Options, TestApp};
 use ecrin_store_tests::Db;
 
 #[tokio::test]
@@ -106,6 +106,8 @@ async fn gts_3_no_response_can_be_framed_and_every_one_carries_a_request_id() {
             Some("nosniff")
         );
         assert!(h.get("x-request-id").is_some(), "{path}");
+        // Reached over plain http (a development machine), no HSTS.
+        assert!(h.get("strict-transport-security").is_none(), "{path}");
     }
     // A request id sent by a proxy is kept.
     let res = app
@@ -117,6 +119,30 @@ async fn gts_3_no_response_can_be_framed_and_every_one_carries_a_request_id() {
             .and_then(|v| v.to_str().ok()),
         Some("edge-42")
     );
+}
+
+/// Behind TLS, browsers are told to come back over https only (RFC 6797), on every answer.
+#[tokio::test]
+async fn a_shop_at_an_https_address_sends_hsts() {
+    let app = TestApp::with(
+        Db::Sqlite,
+        "paris",
+        Options {
+            public_url: Some("https://shop.test"),
+            ..Options::default()
+        },
+    )
+    .await;
+    for path in ["/fr/", "/api/v1/products", "/fr/nowhere", "/healthz"] {
+        let res = app.get(path).await;
+        assert_eq!(
+            res.headers()
+                .get("strict-transport-security")
+                .and_then(|v| v.to_str().ok()),
+            Some("max-age=63072000"),
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test]
