@@ -2,6 +2,7 @@
 //! the library crates.
 #![forbid(unsafe_code)]
 
+mod backup;
 mod settings;
 
 use anyhow::Context;
@@ -46,6 +47,18 @@ enum Command {
     /// its fields and the hash of the one before it. Exits 1 naming the first broken link
     /// of each order whose chain does not hold.
     Verify,
+    /// Write a backup of the database to PATH (which must not exist), while the shop
+    /// serves: SQLite's online backup, or `pg_dump` on PostgreSQL.
+    Backup { path: std::path::PathBuf },
+    /// Put a backup made by `ecrin backup` into the database, apply this version's
+    /// migrations and check every order's history. The shop must be stopped.
+    Restore {
+        path: std::path::PathBuf,
+        /// Replace the database's content (by default an SQLite file must not exist yet,
+        /// a PostgreSQL database must be empty).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Staff accounts and other administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -132,6 +145,12 @@ fn main() -> std::process::ExitCode {
             Command::Seed => seed(settings, profile).await,
             Command::Purge => purge(settings, profile).await,
             Command::Verify => verify(settings, profile).await,
+            Command::Backup { path } => backup::backup(&settings.database_url, &path).await,
+            Command::Restore { path, replace } => {
+                backup::restore(&settings.database_url, &path, replace).await?;
+                migrate(&settings).await?;
+                verify(settings, profile).await
+            }
             Command::Admin(AdminCommand::CreateStaff { email, name, role }) => {
                 create_staff(settings, profile, &email, &name, &role).await
             }

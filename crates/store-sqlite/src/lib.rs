@@ -8,6 +8,7 @@
 //! of the log into the database file (see [`checkpoint`]).
 #![forbid(unsafe_code)]
 
+pub mod backup;
 mod checkpoint;
 mod durable;
 mod group;

@@ -5,6 +5,7 @@ mod account_pages;
 mod accounting;
 mod accounts;
 mod after_sales;
+mod backup;
 mod bad_input;
 mod basket;
 mod basket_pages;
