@@ -18,7 +18,8 @@ pub trait Mailer: Send + Sync + 'static {
     async fn send(&self, email: &Email, attachments: &[Pdf]) -> Result<(), String>;
 }
 
-/// Delivery through an SMTP server (`smtp://host:port`), e.g. the house's relay.
+/// Delivery through an SMTP server: the house's relay, or a provider reached over TLS
+/// with a login.
 pub struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
@@ -32,33 +33,164 @@ impl std::fmt::Debug for SmtpMailer {
     }
 }
 
-impl SmtpMailer {
-    /// `url` is `smtp://host:port` (plain SMTP, as to a local relay).
-    pub fn new(url: &str, from_name: &str, from_address: &str) -> Result<SmtpMailer, String> {
-        let rest = url
-            .strip_prefix("smtp://")
-            .ok_or("must start with smtp://")?;
-        let rest = rest.trim_end_matches('/');
-        let (host, port) = match rest.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse::<u16>()
-                    .map_err(|_| format!("`{p}` is not a port"))?,
-            ),
-            None => (rest, 25),
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Security {
+    /// `smtp://`: none, as to a relay on the same machine (port 25).
+    Plain,
+    /// `smtp://…?tls=required`: STARTTLS (RFC 3207), refusing to go on without it (587).
+    StartTls,
+    /// `smtps://`: TLS from the first byte (RFC 8314), port 465.
+    Implicit,
+}
+
+/// ECRIN_SMTP_URL, read: where, how protected, and the login.
+#[derive(Debug, PartialEq, Eq)]
+struct SmtpUrl {
+    host: String,
+    port: u16,
+    security: Security,
+    login: Option<(String, String)>,
+}
+
+impl SmtpUrl {
+    fn parse(text: &str) -> Result<SmtpUrl, String> {
+        let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL ({e})"))?;
+        let mut security = match url.scheme() {
+            "smtp" => Security::Plain,
+            "smtps" => Security::Implicit,
+            other => return Err(format!("`{other}://`: use smtp:// or smtps://")),
         };
-        if host.is_empty() {
-            return Err("no host".into());
+        for (key, value) in url.query_pairs() {
+            match (key.as_ref(), value.as_ref(), security) {
+                ("tls", "required", Security::Plain) => security = Security::StartTls,
+                ("tls", "none", Security::Plain) => {}
+                ("tls", other, _) => {
+                    return Err(format!(
+                        "tls={other}: smtp://…?tls=required asks for STARTTLS, smtps:// is TLS from the start"
+                    ));
+                }
+                (other, _, _) => return Err(format!("unknown parameter `{other}`")),
+            }
         }
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .timeout(Some(Duration::from_secs(20)))
-            .build();
+        let host = url
+            .host_str()
+            .filter(|h| !h.is_empty())
+            .ok_or("no host")?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = url.port().unwrap_or(match security {
+            Security::Plain => 25,
+            Security::StartTls => 587,
+            Security::Implicit => 465,
+        });
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        let login = match (url.username(), url.password()) {
+            ("", None) => None,
+            (user, Some(password)) if !user.is_empty() => Some((decode(user), decode(password))),
+            _ => {
+                return Err(
+                    "a login needs both user and password: smtps://user:password@host".into(),
+                );
+            }
+        };
+        if login.is_some() && security == Security::Plain {
+            return Err(
+                "a password is sent only over TLS: use smtps://… or smtp://…?tls=required".into(),
+            );
+        }
+        Ok(SmtpUrl {
+            host,
+            port,
+            security,
+            login,
+        })
+    }
+}
+
+impl SmtpMailer {
+    /// `url` is `smtp://host:port` (plain SMTP, as to a relay on the same machine),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465` (TLS from the start); the server's certificate is
+    /// checked against Mozilla's roots.
+    pub fn new(url: &str, from_name: &str, from_address: &str) -> Result<SmtpMailer, String> {
+        Self::trusting(url, from_name, from_address, None)
+    }
+
+    /// The same, also trusting the certificate authorities of `extra_roots_pem` (a house's
+    /// own relay, signed by its own authority).
+    pub fn trusting(
+        url: &str,
+        from_name: &str,
+        from_address: &str,
+        extra_roots_pem: Option<&[u8]>,
+    ) -> Result<SmtpMailer, String> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        let parsed = SmtpUrl::parse(url)?;
+        let tls = |host: &str| -> Result<TlsParameters, String> {
+            let mut params = TlsParameters::builder(host.to_owned());
+            if let Some(pem) = extra_roots_pem {
+                for block in pem_blocks(pem) {
+                    let cert = Certificate::from_pem(block.as_bytes())
+                        .map_err(|e| format!("certificate authority: {e}"))?;
+                    params = params.add_root_certificate(cert);
+                }
+            }
+            params.build_rustls().map_err(|e| format!("TLS: {e}"))
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&parsed.host)
+            .port(parsed.port)
+            .timeout(Some(Duration::from_secs(20)));
+        builder = match parsed.security {
+            Security::Plain => builder.tls(Tls::None),
+            Security::StartTls => builder.tls(Tls::Required(tls(&parsed.host)?)),
+            Security::Implicit => builder.tls(Tls::Wrapper(tls(&parsed.host)?)),
+        };
+        if let Some((user, password)) = parsed.login {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
         let from = format!("{from_name} <{from_address}>")
             .parse::<Mailbox>()
             .map_err(|e| format!("sender address: {e}"))?;
-        Ok(SmtpMailer { transport, from })
+        Ok(SmtpMailer {
+            transport: builder.build(),
+            from,
+        })
     }
+}
+
+/// Whether `url` is a mail server's address ECRIN_SMTP_URL can take, and why not.
+pub fn check_url(url: &str) -> Result<(), String> {
+    SmtpUrl::parse(url).map(|_| ())
+}
+
+/// Each `-----BEGIN CERTIFICATE-----` block of a PEM file.
+fn pem_blocks(pem: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(pem);
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with("-----BEGIN CERTIFICATE-----") {
+            current = Some(String::new());
+        }
+        if let Some(block) = current.as_mut() {
+            block.push_str(line);
+            block.push('\n');
+        }
+        if line.starts_with("-----END CERTIFICATE-----")
+            && let Some(block) = current.take()
+        {
+            blocks.push(block);
+        }
+    }
+    blocks
 }
 
 #[async_trait]
@@ -180,4 +312,49 @@ pub async fn run_outbox(
 /// The newest e-mails of the outbox, sent or not, to one address or to all.
 pub async fn outbox(app: &App, to: Option<&str>, limit: i64) -> Result<Vec<Email>, AppError> {
     Ok(app.store.outbox(to, limit).await?)
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::{Security, SmtpUrl};
+
+    #[test]
+    fn the_three_ways_to_reach_a_mail_server() {
+        let relay = SmtpUrl::parse("smtp://localhost").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (relay.port, relay.security, relay.login),
+            (25, Security::Plain, None)
+        );
+        let starttls =
+            SmtpUrl::parse("smtp://shop%40maison.example:p%40ss+word@mail.example?tls=required")
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(starttls.port, 587);
+        assert_eq!(starttls.security, Security::StartTls);
+        assert_eq!(
+            starttls.login,
+            Some(("shop@maison.example".into(), "p@ss+word".into()))
+        );
+        let smtps = SmtpUrl::parse("smtps://u:p@mail.example").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((smtps.port, smtps.security), (465, Security::Implicit));
+        assert_eq!(
+            SmtpUrl::parse("smtps://u:p@mail.example:2465").map(|u| u.port),
+            Ok(2465)
+        );
+    }
+
+    #[test]
+    fn a_password_never_travels_in_clear_and_bad_urls_are_named() {
+        for (url, says) in [
+            ("smtp://u:p@mail.example", "only over TLS"),
+            ("smtp://mail.example?tls=maybe", "tls=maybe"),
+            ("smtps://mail.example?tls=required", "tls=required"),
+            ("smtp://mail.example?auth=plain", "unknown parameter"),
+            ("http://mail.example", "use smtp://"),
+            ("smtp://u@mail.example", "both user and password"),
+            ("mail.example", "not a URL"),
+        ] {
+            let err = SmtpUrl::parse(url).err().unwrap_or_default();
+            assert!(err.contains(says), "{url}: {err}");
+        }
+    }
 }

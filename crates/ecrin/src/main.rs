@@ -496,10 +496,18 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let outbox = match &settings.smtp_url {
         Some(url) => {
-            let mailer = ecrin_app::mailer::SmtpMailer::new(
+            let roots = match &settings.smtp_ca_file {
+                Some(f) => Some(
+                    std::fs::read(f)
+                        .with_context(|| format!("ECRIN_SMTP_CA_FILE: {}", f.display()))?,
+                ),
+                None => None,
+            };
+            let mailer = ecrin_app::mailer::SmtpMailer::trusting(
                 url,
                 &app.profile.shop_name,
                 &app.profile.merchant.email,
+                roots.as_deref(),
             )
             .map_err(|e| anyhow::anyhow!("ECRIN_SMTP_URL: {e}"))?;
             Some(tokio::spawn(ecrin_app::mailer::run_outbox(

@@ -17,6 +17,7 @@ struct FileSettings {
     admin_email: Option<String>,
     admin_password: Option<String>,
     smtp_url: Option<String>,
+    smtp_ca_file: Option<String>,
     test_mode: Option<bool>,
     public_url: Option<String>,
     auth_attempts_per_minute: Option<u32>,
@@ -39,6 +40,8 @@ pub struct Settings {
     /// `None`: none given; the demo's published one serves only a demo being loaded.
     pub admin_password: Option<Secret>,
     pub smtp_url: Option<String>,
+    /// Certificate authorities (PEM) trusted for the mail server beside Mozilla's roots.
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     pub test_mode: bool,
     /// The address customers reach the shop at, for links in e-mails.
     pub public_url: String,
@@ -194,11 +197,22 @@ impl Settings {
 
         let smtp_url = pick("ECRIN_SMTP_URL", file.smtp_url).filter(|s| !s.trim().is_empty());
         if let Some(url) = &smtp_url
-            && !url.starts_with("smtp://")
+            && let Err(e) = ecrin_app::mailer::check_url(url)
         {
             return Err(SettingsError(format!(
-                "ECRIN_SMTP_URL: `{}` must start with smtp:// (a relay reached without TLS, such as a local MTA)",
+                "ECRIN_SMTP_URL: `{}`: {e}",
                 redact_url(url)
+            )));
+        }
+        let smtp_ca_file = pick("ECRIN_SMTP_CA_FILE", file.smtp_ca_file)
+            .filter(|s| !s.trim().is_empty())
+            .map(|f| std::path::PathBuf::from(f.trim()));
+        if let Some(f) = &smtp_ca_file
+            && !f.is_file()
+        {
+            return Err(SettingsError(format!(
+                "ECRIN_SMTP_CA_FILE: `{}` is not a file",
+                f.display()
             )));
         }
 
@@ -262,6 +276,7 @@ impl Settings {
             admin_email: trimmed.to_owned(),
             admin_password: admin_password.map(Secret),
             smtp_url,
+            smtp_ca_file,
             test_mode,
         })
     }
@@ -318,6 +333,8 @@ mod tests {
             ("ECRIN_ADMIN_EMAIL", "nobody"),
             ("ECRIN_ADMIN_PASSWORD", "short"),
             ("ECRIN_SMTP_URL", "http://mail"),
+            ("ECRIN_SMTP_URL", "smtp://user:secret@mail.example"),
+            ("ECRIN_SMTP_CA_FILE", "/no/such/authority.pem"),
             ("ECRIN_PAYMENT_SECRET", "too short"),
             ("ECRIN_TRUSTED_PROXIES", "10.0.0.0/8, the-proxy"),
         ] {

@@ -184,3 +184,137 @@ fn the_server_delivers_the_outbox_when_given_an_smtp_server() {
         "{m}"
     );
 }
+
+/// A mail provider reached over TLS with a login: TLS from the first byte (`smtps://`,
+/// RFC 8314) and STARTTLS (`?tls=required`, RFC 3207). A server whose certificate no
+/// trusted authority signed, or a wrong password, gets nothing; the e-mail waits in the
+/// outbox and leaves once both are right.
+#[tokio::test]
+async fn emails_leave_over_tls_with_a_login_and_never_to_an_unknown_server() {
+    use crate::smtp_sink::Tls;
+    for mode in [Tls::Implicit, Tls::StartTls] {
+        let (sink, authority) =
+            SmtpSink::start_tls(mode, "shop@maison.example", "a p@ss+word").await;
+        let app = TestApp::spawn(Db::Sqlite, "milano").await;
+        app.post_json("/api/v1/accounts", &sign_up("giulia@example.it"))
+            .await;
+        // Mozilla's roots only: the test authority is not among them.
+        let public = SmtpMailer::new(&sink.url, "Maison", "servizio@maison.example")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            deliver_due(&app.app, &public).await.ok(),
+            Some(0),
+            "{mode:?}"
+        );
+        let listed = app
+            .get_json("/api/v1/test/outbox?to=giulia%40example.it")
+            .await;
+        assert_eq!(listed["items"][0]["sent"], false, "{mode:?}: {listed}");
+        // The right authority, a wrong password: refused by the server.
+        let wrong = SmtpMailer::trusting(
+            &sink.url.replace("a%20p%40ss%2Bword", "guess"),
+            "Maison",
+            "servizio@maison.example",
+            Some(authority.as_bytes()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        advance(&app, "PT31S").await;
+        assert_eq!(
+            deliver_due(&app.app, &wrong).await.ok(),
+            Some(0),
+            "{mode:?}"
+        );
+        assert!(sink.messages().is_empty());
+        // Both right: delivered once, by the login given.
+        let mailer = SmtpMailer::trusting(
+            &sink.url,
+            "Maison",
+            "servizio@maison.example",
+            Some(authority.as_bytes()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        advance(&app, "PT2M").await;
+        assert_eq!(
+            deliver_due(&app.app, &mailer).await.ok(),
+            Some(1),
+            "{mode:?}"
+        );
+        assert_eq!(sink.logins(), vec!["shop@maison.example".to_owned()]);
+        let m = unfold(&sink.messages()[0]);
+        assert!(m.contains("To: giulia@example.it"), "{m}");
+    }
+}
+
+/// `ecrin serve` with ECRIN_SMTP_URL=smtps://… and the relay's authority in
+/// ECRIN_SMTP_CA_FILE delivers a customer's e-mail on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_delivers_over_smtps_from_its_settings() {
+    use std::io::{BufRead, BufReader};
+    let (sink, authority) = SmtpSink::start_tls(
+        crate::smtp_sink::Tls::Implicit,
+        "relay-user",
+        "relay secret",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let ca = dir.path().join("authority.pem");
+    std::fs::write(&ca, &authority).unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecrin"))
+        .env(
+            "ECRIN_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("shop.db").display()),
+        )
+        .env("ECRIN_ADDR", "127.0.0.1:0")
+        .env("ECRIN_PROFILE", "paris")
+        .env("ECRIN_SMTP_URL", &sink.url)
+        .env("ECRIN_SMTP_CA_FILE", &ca)
+        .env("ECRIN_TEST_MODE", "1")
+        .env_remove("ECRIN_ADMIN_PASSWORD")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut base = None;
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap_or_default();
+        if base.is_none()
+            && let Some(rest) = line.split("http://").nth(1)
+        {
+            base = rest.split('/').next().map(|a| format!("http://{a}"));
+        }
+        let done = line.contains("Ready in");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    // The password never shows.
+    assert!(
+        text.contains("delivered through smtps://relay-user:…@localhost"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("relay secret") && !text.contains("relay%20secret"),
+        "{text}"
+    );
+    let base = base.unwrap_or_else(|| panic!("no address: {text}"));
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/accounts"))
+        .json(&sign_up("ines@example.fr"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 201);
+    let mut waited = 0;
+    while sink.messages().is_empty() && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(sink.logins(), vec!["relay-user".to_owned()]);
+    assert!(unfold(&sink.messages()[0]).contains("To: ines@example.fr"));
+}
