@@ -8,6 +8,9 @@
 #   DBS=sqlite DURATION=20s bash scripts/bench.sh
 #   ONLY=accounts DBS=sqlite bash scripts/bench.sh   # logins, basket and checkout only
 #   ONLY=purchase DBS=postgres bash scripts/bench.sh  # the whole purchase only
+#   ONLY=ceiling DBS=sqlite bash scripts/bench.sh  # the cached catalogue answers against
+#                  # ../shared/bench/ceiling serving the same bytes from memory (also part of
+#                  # the default run)
 #   ONLY=large PRODUCTS=10000 bash scripts/bench.sh  # a catalogue of PRODUCTS products with
 #                  # five variants each (scripts/catalogue-csv.awk) imported with
 #                  # `ecrin catalogue import`, then its list, search and facets loaded
@@ -55,6 +58,13 @@ if [ -z "${BENCH_BIN:-}" ]; then
   echo "==> Building the release binary and the purchase load"
   cargo build --release --locked -q
   cargo build --release --locked -q -p ecrin --example purchase_load
+fi
+# The ceiling: axum answering every GET with one body from memory, nothing else.
+ceiling_dir=${CEILING_DIR:-../shared/bench/ceiling}
+ceiling_bin=$PWD/target/ceiling/release/ceiling
+if [ -f "$ceiling_dir/Cargo.toml" ] && [ "${ONLY:-}" != accounts ] && [ "${ONLY:-}" != purchase ] && [ "${ONLY:-}" != large ]; then
+  echo "==> Building the ceiling ($ceiling_dir)"
+  CARGO_TARGET_DIR=$PWD/target/ceiling cargo build --release -q --manifest-path "$ceiling_dir/Cargo.toml"
 fi
 work=$(mktemp -d)
 out=target/bench
@@ -313,6 +323,11 @@ results="$out/results.md"
 } >"$results"
 summary="$out/summary.md"
 : >"$summary"
+ceiling_results="$out/ceiling.md"
+{
+  echo "| database | answer | shop requests/s | ceiling requests/s | shop / ceiling |"
+  echo "|---|---|---:|---:|---:|"
+} >"$ceiling_results"
 
 # Distinct price ranges on every request: each one misses the catalogue cache and runs
 # the SQL (list + facets) on the database.
@@ -334,6 +349,40 @@ load() {
   p99=$(to_ms "$(awk '$1=="99%" {print $2}' "$work/wrk.txt")")
   errors=$(awk '/Non-2xx/ {print $5} /Socket errors/ {print "socket"}' "$work/wrk.txt" | paste -sd' ')
   printf '| %s | %s | %.0f | %s | %s | %s |\n' "$db" "$name" "$rps" "$p50" "$p99" "${errors:-0}" | tee -a "$results"
+}
+
+# requests/s of one wrk run on a URL.
+wrk_rps() {
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$1" | awk '/Requests\/sec/ {printf "%.0f", $2}'
+}
+
+# The shop's cached answer at `path` against the ceiling serving the same bytes (saved
+# from the shop, without cookies, as wrk asks): ceiling, shop, ceiling, shop, and the
+# ratio of the sums (the machine's speed drifts; alternating shares the drift).
+ceiling() {
+  local name=$1 path=$2 ctype=$3
+  [ -x "$ceiling_bin" ] || { echo "no ceiling at $ceiling_bin: skipped"; return; }
+  curl -fsS "http://127.0.0.1:$port$path" -o "$work/answer.bin"
+  local cport; cport=$(free_port)
+  "$ceiling_bin" "$work/answer.bin" "127.0.0.1:$cport" "$ctype" 2>/dev/null &
+  local cpid=$!
+  until curl -fsS "http://127.0.0.1:$cport/" >/dev/null 2>&1; do sleep 0.05; done
+  local c=0 s=0 i r
+  for i in 1 2; do
+    r=$(wrk_rps "http://127.0.0.1:$cport/"); c=$((c + r))
+    r=$(wrk_rps "http://127.0.0.1:$port$path"); s=$((s + r))
+  done
+  kill "$cpid" 2>/dev/null || true
+  wait "$cpid" 2>/dev/null || true
+  local bytes; bytes=$(wc -c <"$work/answer.bin")
+  printf '| %s | %s (%s bytes) | %s | %s | %s %% |\n' "$db" "$name" "$bytes" "$((s / 2))" "$((c / 2))" \
+    "$(( 100 * s / (c > 0 ? c : 1) ))" | tee -a "$ceiling_results"
+}
+
+ceilings() {
+  ceiling "GET /api/v1/products" "/api/v1/products" "application/json"
+  ceiling "GET /fr/products/solitaire-lumiere (page)" "/fr/products/solitaire-lumiere" "text/html; charset=utf-8"
+  ceiling "GET /fr/catalogue?q=bague&material=platinum (page)" "/fr/catalogue?q=bague&material=platinum" "text/html; charset=utf-8"
 }
 
 # A large catalogue: imported from CSV by the command line (timed, with its peak RSS),
@@ -397,6 +446,13 @@ for db in $DBS; do
     large "$url"
     continue
   fi
+  if [ "${ONLY:-}" = ceiling ]; then
+    start_server "$url"
+    wrk -t1 -c4 -d2s "http://127.0.0.1:$port/api/v1/products" >/dev/null
+    ceilings
+    stop_server
+    continue
+  fi
   if [ "${ONLY:-}" != accounts ] && [ "${ONLY:-}" != purchase ]; then
   start_server "$url"
   echo "$db: cold start to first answer: ${first_start} ms on an empty database, ${start_ms} ms on an existing one" | tee -a "$summary"
@@ -407,6 +463,7 @@ for db in $DBS; do
   load "$db" "GET /api/v1/products?q=saphir (search)" "/api/v1/products?q=saphir"
   load "$db" "GET /fr/catalogue?q=bague&material=platinum (page)" "/fr/catalogue?q=bague&material=platinum"
   load "$db" "GET /api/v1/products?min_price=…&max_price=… (every request a cache miss)" "/" "$work/uncached.lua"
+  ceilings
   rss=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
   echo "$db: server peak RSS after the catalogue runs: $((rss / 1024)) MB" | tee -a "$summary"
   stop_server
@@ -445,4 +502,8 @@ done
 echo
 echo "wrk -t$THREADS -c$CONNS -d$DURATION, $(nproc) cores, $(date -u +%Y-%m-%d)"
 cat "$results"
+if [ "$(wc -l <"$ceiling_results")" -gt 2 ]; then
+  echo
+  cat "$ceiling_results"
+fi
 cat "$summary"

@@ -17,6 +17,8 @@ pub enum Entry {
     Page(Arc<ProductPage>),
     Product(Arc<Option<ProductDetail>>),
     References(Arc<[Vec<Reference>; 3]>),
+    /// A whole answer, as sent (see [`crate::prebuilt`]).
+    Bytes(Arc<crate::prebuilt::Prebuilt>),
 }
 
 #[derive(Debug, Default)]
@@ -66,6 +68,25 @@ impl CatalogueCache {
             }
             e.insert(key, entry);
         }
+    }
+
+    pub fn prebuilt(&self, key: &str) -> Option<Arc<crate::prebuilt::Prebuilt>> {
+        match self.entries.read().ok()?.get(key) {
+            Some(Entry::Bytes(p)) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn keep_prebuilt(&self, key: String, answer: Arc<crate::prebuilt::Prebuilt>) {
+        self.put(key, Entry::Bytes(answer));
+    }
+
+    /// Empties the cache now (the test clock moved: what a page shows of the time changed).
+    pub fn clear(&self) {
+        if let Ok(mut e) = self.entries.write() {
+            e.clear();
+        }
+        self.invalidate();
     }
 
     /// Forgets everything now (after a write by this process).

@@ -10,6 +10,7 @@ mod consent;
 pub mod cookies;
 mod error;
 mod extract;
+mod prebuilt;
 pub use ecrin_app::i18n;
 mod ops;
 mod picture;
@@ -168,6 +169,10 @@ fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             consent::banner,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            prebuilt::serve,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

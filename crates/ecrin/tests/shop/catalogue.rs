@@ -174,3 +174,72 @@ async fn gts_2_the_api_answers_in_the_requested_language() {
         .await;
     assert_eq!(fr["name"], "Anello smeraldo Eredità");
 }
+
+/// Checks CAT-5: the list, a product and their pages come with an ETag; a client holding
+/// them gets 304 and no body; a change of the catalogue (here the warehouse's count)
+/// changes them at once; a visitor with a session gets a page of their own, never one
+/// kept for others.
+#[tokio::test]
+async fn cat_5_catalogue_answers_carry_an_etag_and_change_with_the_catalogue() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let sku = crate::basket::sku(&app, "jonc-rivage", 0).await;
+        for path in [
+            "/api/v1/products",
+            "/api/v1/products/jonc-rivage",
+            "/fr/catalogue?q=jonc",
+            "/fr/products/jonc-rivage",
+        ] {
+            let (status, headers, first) = app.get_text(path).await;
+            assert_eq!(status, 200, "{path}");
+            let etag = headers
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{db:?} {path}: no ETag"))
+                .to_owned();
+            let (_, again, second) = app.get_text(path).await;
+            assert_eq!(second, first, "{path}");
+            assert_eq!(
+                again.get("etag").and_then(|v| v.to_str().ok()),
+                Some(etag.as_str())
+            );
+            // Security headers are on every answer, kept or not.
+            assert!(again.get("content-security-policy").is_some(), "{path}");
+            let res = app.get_with(path, &[("if-none-match", &etag)]).await;
+            assert_eq!(res.status(), 304, "{db:?} {path}");
+            assert_eq!(
+                res.headers().get("etag").and_then(|v| v.to_str().ok()),
+                Some(etag.as_str())
+            );
+            assert!(res.text().await.unwrap_or_default().is_empty());
+            let res = app
+                .get_with(path, &[("if-none-match", "\"something-else\"")])
+                .await;
+            assert_eq!(res.status(), 200, "{path}");
+        }
+        // Another language asked of the API is another answer.
+        let (_, fr, _) = app.get_text("/api/v1/products/jonc-rivage?lang=fr").await;
+        let (_, en, _) = app.get_text("/api/v1/products/jonc-rivage?lang=en").await;
+        assert_ne!(fr.get("etag"), en.get("etag"));
+        let (_, before, _) = app.get_text("/api/v1/products/jonc-rivage").await;
+        let (_, page_before, _) = app.get_text("/fr/products/jonc-rivage").await;
+        crate::checkout::restock(&app, &sku, 7).await;
+        tokio::time::sleep(ecrin_web_recheck()).await;
+        let (_, after, body) = app.get_text("/api/v1/products/jonc-rivage").await;
+        assert_ne!(before.get("etag"), after.get("etag"), "{db:?}");
+        assert!(body.contains("\"in_stock\":7"), "{body}");
+        let (_, page_after, _) = app.get_text("/fr/products/jonc-rivage").await;
+        assert_ne!(page_before.get("etag"), page_after.get("etag"), "{db:?}");
+        // A visitor with a cookie: the page is built for them.
+        let res = app
+            .get_with("/fr/products/jonc-rivage", &[("cookie", "ecrin_consent=1")])
+            .await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers().get("etag").is_none());
+    }
+}
+
+/// How long a process may serve the catalogue as it was before another's change.
+fn ecrin_web_recheck() -> std::time::Duration {
+    std::time::Duration::from_millis(600)
+}

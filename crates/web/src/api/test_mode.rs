@@ -80,7 +80,7 @@ pub(crate) async fn set_clock(
             ));
         }
     }
-    state.cache.invalidate();
+    state.cache.clear();
     Ok(Json(ClockResponse {
         now: clock.now().to_string(),
     }))
