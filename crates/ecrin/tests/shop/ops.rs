@@ -160,4 +160,55 @@ async fn the_openapi_document_describes_the_catalogue() {
     for schema in ["ProductList", "ProductDto", "VariantDto", "Problem"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
     }
+    // The scheme the paths that need a login name is declared.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["type"],
+        "http"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/me"]["get"]["security"][0]["bearer"],
+        serde_json::json!([])
+    );
+    // Every scheme a path names exists.
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    for (path, item) in &paths {
+        for (method, op) in item.as_object().cloned().unwrap_or_default() {
+            for requirement in op["security"].as_array().cloned().unwrap_or_default() {
+                for name in requirement.as_object().cloned().unwrap_or_default().keys() {
+                    assert!(
+                        doc["components"]["securitySchemes"][name].is_object(),
+                        "{method} {path}: scheme {name}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A shop outside test mode does not describe the test routes it does not serve.
+#[tokio::test]
+async fn the_openapi_document_leaves_the_test_routes_out_outside_test_mode() {
+    let app = TestApp::with(
+        Db::Sqlite,
+        "paris",
+        Options {
+            test_mode: false,
+            ..Options::default()
+        },
+    )
+    .await;
+    let doc = app.get_json("/api/openapi.json").await;
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    assert!(paths.contains_key("/api/v1/products"));
+    assert!(
+        paths.keys().all(|p| !p.starts_with("/api/v1/test/")),
+        "{:?}",
+        paths.keys()
+    );
+    let res = app.get("/api/v1/test/outbox").await;
+    assert_eq!(res.status(), 404);
 }

@@ -1,8 +1,33 @@
 //! The OpenAPI 3.1 document, generated from the handlers' types.
 
+use crate::AppState;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use std::sync::OnceLock;
 use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// The `bearer` scheme the paths that need a login name: the token of `POST
+/// /api/v1/sessions`, in `Authorization: Bearer …`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The `token` of `POST /api/v1/sessions` (a customer's or a member of staff's).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -116,13 +141,30 @@ use utoipa::OpenApi;
         super::fulfilment::deadlines,
     ),
     components(schemas(crate::Problem, crate::error::FieldProblem)),
+    modifiers(&BearerScheme),
     tags((name = "catalogue", description = "Products, variants, search and facets"))
 )]
 pub struct ApiDoc;
 
-pub(crate) async fn openapi_json() -> impl IntoResponse {
-    let body = ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned());
+/// The document as served: the test routes (`/api/v1/test/…`) only in test mode.
+pub fn document(test_mode: bool) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    if !test_mode {
+        doc.paths
+            .paths
+            .retain(|path, _| !path.starts_with("/api/v1/test/"));
+    }
+    doc
+}
+
+pub(crate) async fn openapi_json(State(state): State<AppState>) -> impl IntoResponse {
+    static BUILT: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let body = BUILT[usize::from(state.test_mode)]
+        .get_or_init(|| {
+            document(state.test_mode)
+                .to_pretty_json()
+                .unwrap_or_else(|_| "{}".to_owned())
+        })
+        .clone();
     ([(header::CONTENT_TYPE, "application/json")], body)
 }
