@@ -132,6 +132,14 @@ pub async fn run(app: App, every: Duration, mut stop: tokio::sync::watch::Receiv
         if let Err(e) = run_due(&app).await {
             tracing::error!(error = %e, "job runner");
         }
+        match crate::sandbox::retry_callbacks(&app).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                payments = n,
+                "sandbox: callbacks delivered again after an interruption"
+            ),
+            Err(e) => tracing::error!(error = %e, "sandbox: callbacks delivered again"),
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => return,

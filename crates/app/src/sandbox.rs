@@ -217,14 +217,25 @@ async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step,
     };
     let taken = charge(app, link, status, last4, false).await;
     let outcome = match taken {
-        Ok(true) => call_back(app, link, paid).await,
+        Ok(true) => call_back(app, &link.payment_id, link.amount, paid).await,
         Ok(false) => {
-            // Charged or declined before: the same answer, and no second charge.
-            let before = app.store.sandbox_charge(&link.payment_id).await;
-            before.map_err(AppError::from).map(|before| {
-                let paid = before.is_some_and(|c| c.status == ChargeState::Succeeded);
-                (Step::Done { paid }, false)
-            })
+            // Charged or declined before: the same answer, and no second charge. The shop is
+            // told again, as a provider retries its callback until the shop takes it (the
+            // process that charged may have stopped before telling it); it takes each
+            // payment's outcome once.
+            match app.store.sandbox_charge(&link.payment_id).await {
+                Ok(Some(c)) if c.status != ChargeState::Challenge => {
+                    let paid = c.status == ChargeState::Succeeded;
+                    call_back(app, &link.payment_id, link.amount, paid).await
+                }
+                Ok(before) => Ok((
+                    Step::Done {
+                        paid: before.is_some_and(|c| c.status == ChargeState::Succeeded),
+                    },
+                    false,
+                )),
+                Err(e) => Err(e.into()),
+            }
         }
         Err(e) => Err(e),
     };
@@ -242,8 +253,13 @@ async fn settle(app: &App, link: &Link, paid: bool, last4: &str) -> Result<Step,
 }
 
 /// Sends the signed callback; true when the shop took it with a durable commit.
-async fn call_back(app: &App, link: &Link, paid: bool) -> Result<(Step, bool), AppError> {
-    let (signature, body) = callback(app, link, paid)?;
+async fn call_back(
+    app: &App,
+    payment_id: &str,
+    amount: i64,
+    paid: bool,
+) -> Result<(Step, bool), AppError> {
+    let (signature, body) = signed_callback(app, payment_id, amount, paid)?;
     // The callback reaches the shop through the same door as one from outside
     // (`POST /api/v1/payments/callbacks/sandbox`): the shop checks its signature and
     // its age, and takes each event once.
@@ -254,16 +270,43 @@ async fn call_back(app: &App, link: &Link, paid: bool) -> Result<(Step, bool), A
 /// A signed callback: the `Sandbox-Signature` header (`t=<unix seconds>,v1=<hex>`) and
 /// the JSON body.
 pub fn callback(app: &App, link: &Link, paid: bool) -> Result<(String, String), AppError> {
+    signed_callback(app, &link.payment_id, link.amount, paid)
+}
+
+fn signed_callback(
+    app: &App,
+    payment_id: &str,
+    amount: i64,
+    paid: bool,
+) -> Result<(String, String), AppError> {
     let t = app.clock.now_ms() / 1000;
     let body = serde_json::json!({
         "id": crate::customers::ordered_id(app, "evt")?,
         "type": if paid { "payment.succeeded" } else { "payment.refused" },
-        "payment_id": link.payment_id,
-        "amount": link.amount,
+        "payment_id": payment_id,
+        "amount": amount,
         "created": t,
     })
     .to_string();
     Ok((sign(&app.payment_secret, t, &body), body))
+}
+
+/// How long after a charge its callback is sent again when the shop has not taken it.
+pub const RETRY_CALLBACK_AFTER_MS: i64 = 5_000;
+
+/// Tells the shop again of the charges whose callback it never took, as a provider
+/// retries its callbacks: a process stopped between the charge and the callback. Each is
+/// taken once (by its payment's state); returns how many moved a payment.
+pub async fn retry_callbacks(app: &App) -> Result<usize, AppError> {
+    let before = app.clock.now_ms() - RETRY_CALLBACK_AFTER_MS;
+    let mut moved = 0;
+    for c in app.store.untold_sandbox_charges(before, 50).await? {
+        let paid = c.status == ChargeState::Succeeded;
+        if call_back(app, &c.payment_id, c.amount, paid).await?.1 {
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 /// The signature header of a callback body sent at `t` (unix seconds).

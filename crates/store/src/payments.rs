@@ -14,6 +14,15 @@ pub trait Payments: Send + Sync {
     /// The sandbox provider's record of a payment.
     async fn sandbox_charge(&self, payment_id: &str) -> Result<Option<SandboxCharge>>;
 
+    /// The sandbox's charges made or declined before `before_ms` whose payment still waits
+    /// for the provider's word: their callbacks were never taken (a process stopped
+    /// between the charge and the callback). Oldest first, `limit` at most.
+    async fn untold_sandbox_charges(
+        &self,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<SandboxCharge>>;
+
     /// PAY-1: an order's refunds, oldest first.
     async fn refunds_of(&self, order_id: &str) -> Result<Vec<Refund>>;
 
@@ -139,6 +148,18 @@ impl<E: Engine> Payments for E {
         query_as(SANDBOX_CHARGE)
             .bind(payment_id)
             .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
+    async fn untold_sandbox_charges(
+        &self,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<SandboxCharge>> {
+        query_as(UNTOLD_SANDBOX_CHARGES)
+            .bind(before_ms)
+            .bind(limit)
+            .fetch_all(&mut self.reader().await?)
             .await
     }
 
@@ -378,6 +399,11 @@ pub const RECORD_CALLBACK: &str = "INSERT INTO payment_callbacks (event_id, paym
 
 pub const SANDBOX_CHARGE: &str = "SELECT payment_id, amount, status, card_last4, at \
      FROM sandbox_charges WHERE payment_id = $1";
+
+pub const UNTOLD_SANDBOX_CHARGES: &str = "SELECT c.payment_id, c.amount, c.status, \
+     c.card_last4, c.at FROM payments p JOIN sandbox_charges c ON c.payment_id = p.id \
+     WHERE p.status = 'pending' AND c.status IN ('succeeded', 'refused') AND c.at < $1 \
+     ORDER BY c.at LIMIT $2";
 
 /// The sandbox charges a payment once: a new attempt only replaces a pending challenge.
 pub const PUT_SANDBOX_CHARGE: &str = "INSERT INTO sandbox_charges (payment_id, amount, status, \

@@ -408,3 +408,90 @@ fn url_query(url: &str) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// Checks PAY-1, PAY-2: a process stopped between the provider's charge and its callback
+/// (the charge is made, the shop never heard of it) loses nothing: the provider tells the
+/// shop again, the order is paid and invoiced once, and telling it a third time changes
+/// nothing.
+#[tokio::test]
+async fn pay_2_a_charge_whose_callback_was_interrupted_is_told_again_once() {
+    for db in BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let (token, o) = card_order(&app, "lea@example.fr").await;
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        let order = app
+            .app
+            .store
+            .order_by_number(&number)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no order {number}"));
+        let payment = app
+            .app
+            .store
+            .payments_of(&order.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no payment"));
+        // The charge as the provider recorded it, the process gone before its callback.
+        let mut tx = app
+            .app
+            .store
+            .begin()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let taken = tx
+            .put_sandbox_charge(&ecrin_store::SandboxCharge {
+                payment_id: payment.id.clone(),
+                amount: payment.amount,
+                status: ecrin_core::payment::ChargeState::Succeeded,
+                card_last4: "4242".into(),
+                at: ecrin_app::Clock::now_ms(app.app.clock.as_ref()),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(taken);
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            get_order(&app, &token, &o["number"]).await["status"],
+            "awaiting_payment"
+        );
+        // Not before the provider's wait.
+        assert_eq!(
+            ecrin_app::sandbox::retry_callbacks(&app.app).await.ok(),
+            Some(0)
+        );
+        let (status, _) = app
+            .post_json("/api/v1/test/clock", &json!({"advance": "PT10S"}))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            ecrin_app::sandbox::retry_callbacks(&app.app).await.ok(),
+            Some(1),
+            "{db:?}"
+        );
+        assert_eq!(
+            ecrin_app::sandbox::retry_callbacks(&app.app).await.ok(),
+            Some(0),
+            "{db:?}"
+        );
+        let seen = get_order(&app, &token, &o["number"]).await;
+        assert_eq!(seen["status"], "being_prepared", "{db:?}: {seen}");
+        assert!(seen["invoice"]["number"].is_string(), "{seen}");
+        // The customer paying again on the provider's page: the same charge, told once.
+        let (status, body) = pay(&app, &token, &o["number"], "4242 4242 4242 4242").await;
+        assert!(status == 200 || status == 409, "{status} {body}");
+        let payments = app
+            .app
+            .store
+            .payments_of(&order.id)
+            .await
+            .unwrap_or_default();
+        assert_eq!(payments.len(), 1);
+        let (events, broken) = history_holds(&app).await;
+        assert!(events > 0 && broken == 0);
+    }
+}

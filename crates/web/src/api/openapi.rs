@@ -161,10 +161,68 @@ pub(crate) async fn openapi_json(State(state): State<AppState>) -> impl IntoResp
     static BUILT: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
     let body = BUILT[usize::from(state.test_mode)]
         .get_or_init(|| {
-            document(state.test_mode)
-                .to_pretty_json()
-                .unwrap_or_else(|_| "{}".to_owned())
+            let mut doc = serde_json::to_value(document(state.test_mode)).unwrap_or_default();
+            merge_flattened(&mut doc);
+            serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
         })
         .clone();
     ([(header::CONTENT_TYPE, "application/json")], body)
+}
+
+/// A request body with a `#[serde(flatten)]` field is described as `allOf` the flattened
+/// type and the body's own fields; when the flattened type refuses unknown fields
+/// (`additionalProperties: false`) no document satisfies both parts, though the shop
+/// takes one. Such a schema is written out as the one object it is: the properties and
+/// required fields of every part, and no others.
+fn merge_flattened(doc: &mut serde_json::Value) {
+    use serde_json::{Map, Value};
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+    else {
+        return;
+    };
+    let resolve = |part: &Value| -> Option<Value> {
+        match part.get("$ref").and_then(Value::as_str) {
+            Some(r) => schemas
+                .get(r.strip_prefix("#/components/schemas/")?)
+                .cloned(),
+            None => Some(part.clone()),
+        }
+    };
+    for (name, schema) in &schemas {
+        let Some(parts) = schema.get("allOf").and_then(Value::as_array) else {
+            continue;
+        };
+        let Some(parts) = parts.iter().map(resolve).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let closed = parts
+            .iter()
+            .any(|p| p.get("additionalProperties") == Some(&Value::Bool(false)));
+        if !closed || parts.iter().any(|p| p.get("properties").is_none()) {
+            continue;
+        }
+        let mut properties = Map::new();
+        let mut required = Vec::new();
+        for part in &parts {
+            if let Some(props) = part.get("properties").and_then(Value::as_object) {
+                properties.extend(props.clone());
+            }
+            if let Some(req) = part.get("required").and_then(Value::as_array) {
+                required.extend(req.iter().cloned());
+            }
+        }
+        let mut merged = Map::new();
+        merged.insert("type".into(), Value::from("object"));
+        merged.insert("properties".into(), Value::Object(properties));
+        if !required.is_empty() {
+            merged.insert("required".into(), Value::Array(required));
+        }
+        merged.insert("additionalProperties".into(), Value::Bool(false));
+        if let Some(slot) = doc.pointer_mut(&format!("/components/schemas/{name}")) {
+            *slot = Value::Object(merged);
+        }
+    }
 }

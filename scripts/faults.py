@@ -1,0 +1,474 @@
+#!/usr/bin/env python3
+"""The shop under faults, and what it kept: run by scripts/faults.sh (which builds the
+binaries), results written to RELIABILITY.md by hand from its report.
+
+Scenarios, each under the whole-purchase load (crates/ecrin/examples/purchase_load.rs:
+basket, summary, order, sandbox card payment, confirmation, by many customers at once):
+
+  sqlite-kill      `kill -9` of the one `ecrin serve` at random moments, restarted each time
+  postgres-kill    three `ecrin serve` on one PostgreSQL, one of them killed at random moments
+  postgres-restart PostgreSQL itself restarted under load; a probe times every answer meanwhile
+  sqlite-full      the disk holding the SQLite file fills up under load, then is freed
+  sqlite-readonly  that disk turns read-only under load, then writable again
+
+After each: every order the shop acknowledged (201) exists; every payment it acknowledged
+(200) left its order paid; no order was paid twice and no charge of the provider is left
+untold to the shop; each piece's units add up (initial = on hand + held by orders); invoices
+and credit notes are numbered without a gap; no job is left undone past its time; `ecrin
+verify` finds every order's history whole.
+
+Usage: faults.py ECRIN_BIN PURCHASE_LOAD_BIN OUT_DIR [SCENARIO…]
+Environment: SECONDS_PER_RUN (default 40), CONCURRENCY (default 24).
+"""
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ECRIN, LOAD, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
+SCENARIOS = sys.argv[4:] or ["sqlite-kill", "postgres-kill", "postgres-restart", "sqlite-full", "sqlite-readonly"]
+SECONDS = int(os.environ.get("SECONDS_PER_RUN", "40"))
+CONCURRENCY = int(os.environ.get("CONCURRENCY", "24"))
+LIMITED_UNITS = 300
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PG_BIN = "/usr/lib/postgresql/15/bin"
+SECRET = "faults-payment-secret-0123456789abcdef"
+random.seed(int(os.environ.get("FAULTS_SEED", str(int(time.time())))))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+def http(method, url, body=None, token=None, timeout=30):
+    """(status, parsed body or text, seconds); status 0 when no server answered."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    t0 = time.monotonic()
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            raw = res.read()
+            status = res.status
+    except urllib.error.HTTPError as e:
+        raw, status = e.read(), e.code
+    except (urllib.error.URLError, OSError, TimeoutError):
+        return 0, None, time.monotonic() - t0
+    try:
+        parsed = json.loads(raw or b"{}")
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return status, parsed, time.monotonic() - t0
+
+
+class Shop:
+    """One `ecrin serve` on a fixed port, which can be killed and started again."""
+
+    def __init__(self, url, profile, work, name):
+        self.url, self.profile, self.work, self.name = url, profile, work, name
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        self.starts = 0
+
+    def env(self):
+        e = dict(os.environ)
+        e.update({
+            "ECRIN_DATABASE_URL": self.url, "ECRIN_ADDR": f"127.0.0.1:{self.port}",
+            "ECRIN_PROFILE": self.profile, "ECRIN_TEST_MODE": "1", "RUST_LOG": "warn",
+            "ECRIN_PAYMENT_SECRET": SECRET, "ECRIN_AUTH_ATTEMPTS_PER_MINUTE": "1000000000",
+            "ECRIN_MEDIA_DIR": os.path.join(self.work, "media"),
+        })
+        return e
+
+    def start(self, wait=True):
+        self.starts += 1
+        logfile = open(os.path.join(OUT, f"{self.name}.log"), "a")
+        self.proc = subprocess.Popen([ECRIN, "serve"], env=self.env(), stdout=logfile, stderr=logfile)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, limit=60):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            status, _, _ = http("GET", self.base + "/readyz", timeout=2)
+            if status == 200:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} not ready after {limit} s")
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run([ECRIN, *args], env=self.env(), input=stdin, capture_output=True, text=True)
+
+
+class Postgres:
+    def __init__(self, work):
+        self.dir = os.path.join(work, "pg")
+        os.makedirs(self.dir)
+        os.chmod(work, 0o755)
+        subprocess.run(["chown", "-R", "postgres:postgres", self.dir], check=True)
+        self.data = os.path.join(self.dir, "data")
+        self.port = free_port()
+        self.pg("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self.start()
+        subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-c",
+                        "create database ecrin_faults"], check=True, capture_output=True)
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/ecrin_faults"
+
+    def pg(self, tool, *args):
+        subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/{tool}", *args], check=True,
+                       capture_output=True)
+
+    def start(self):
+        self.pg("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-o",
+                f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}", "-w", "start")
+
+    def stop(self, mode="fast"):
+        self.pg("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+
+    def sql(self, query):
+        out = subprocess.run(["psql", "-qtA", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                              "-d", "ecrin_faults", "-c", query], check=True, capture_output=True, text=True)
+        return [line.split("|") for line in out.stdout.splitlines() if line]
+
+
+def sqlite_sql(path):
+    def run(query):
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            return [[str(c) for c in row] for row in conn.execute(query)]
+        finally:
+            conn.close()
+    return run
+
+
+def bench_profile(work):
+    path = os.path.join(work, "faults-paris.toml")
+    with open(os.path.join(ROOT, "profiles/paris.toml")) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text + "\n[fraud]\nmax_units_per_sku = 10\nmax_orders_per_account_per_hour = 1000000\n"
+                "max_orders_per_ip_per_hour = 1000000000\n")
+    return path
+
+
+def prepare(shop, work):
+    """Customers with an address (purchase_tokens.json), the pieces they buy and their
+    units: the first piece LIMITED_UNITS (it sells out during the run), the others plenty."""
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts/bench_accounts.py"), shop.base, "8", work],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr)
+    skus = open(os.path.join(work, "purchase_skus.txt")).read().strip().split(",")
+    made = shop.cli("admin", "create-staff", "--email", "stock@faults.test", "--name", "Stock", "--role",
+                    "warehouse", stdin="faults warehouse secret\n")
+    if made.returncode != 0:
+        raise RuntimeError(made.stderr)
+    _, body, _ = http("POST", shop.base + "/api/v1/sessions",
+                      {"email": "stock@faults.test", "password": "faults warehouse secret"})
+    staff = body["token"]
+    initial = {}
+    for i, sku in enumerate(skus):
+        units = LIMITED_UNITS if i == 0 else 1_000_000
+        status, body, _ = http("PUT", f"{shop.base}/api/v1/admin/variants/{sku}/stock", {"on_hand": units}, staff)
+        if status != 200:
+            raise RuntimeError(f"stock of {sku}: {status} {body}")
+        initial[sku] = units
+    return skus, initial
+
+
+def held_by_orders(sql, skus):
+    listed = ",".join(f"'{s}'" for s in skus)
+    rows = sql(f"SELECT v.sku, v.on_hand, COALESCE((SELECT SUM(l.reserved) FROM order_lines l WHERE l.sku = v.sku), 0) "
+               f"FROM variants v WHERE v.sku IN ({listed})")
+    return {sku: (int(on_hand), int(held)) for sku, on_hand, held in rows}
+
+
+def run_load(bases, work, seconds):
+    acks = os.path.join(work, "acks.txt")
+    env = dict(os.environ, PURCHASE_ACKS=acks)
+    skus = open(os.path.join(work, "purchase_skus.txt")).read().strip()
+    return subprocess.Popen([LOAD, ",".join(bases), os.path.join(work, "purchase_tokens.json"), skus,
+                             str(CONCURRENCY), str(seconds), os.path.join(work, "purchased.jsonl")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def check(sql, shop, work, skus, initial, held_before, settle_ms):
+    """The invariants after a run; a list of (what, result, ok)."""
+    results = []
+    acks = [line.split() for line in open(os.path.join(work, "acks.txt"))] if os.path.exists(
+        os.path.join(work, "acks.txt")) else []
+    placed = sorted({n for kind, n in acks if kind == "order"})
+    paid = sorted({n for kind, n in acks if kind == "paid"})
+    known = {}
+    for chunk in range(0, len(placed), 500):
+        listed = ",".join(f"'{n}'" for n in placed[chunk:chunk + 500])
+        for number, status in sql(f"SELECT number, status FROM orders WHERE number IN ({listed})"):
+            known[number] = status
+    lost = [n for n in placed if n not in known]
+    results.append(("acknowledged orders (201) missing from the database", f"{len(lost)} of {len(placed)}", not lost))
+    unpaid = [n for n in paid if known.get(n) in (None, "awaiting_payment", "cancelled")]
+    results.append(("acknowledged payments (200) whose order is not paid", f"{len(unpaid)} of {len(paid)}", not unpaid))
+    twice = sql("SELECT order_id FROM payments WHERE status = 'captured' GROUP BY order_id HAVING COUNT(*) > 1")
+    results.append(("orders paid twice", str(len(twice)), not twice))
+    untold = sql("SELECT c.payment_id FROM sandbox_charges c JOIN payments p ON p.id = c.payment_id "
+                 f"WHERE c.status IN ('succeeded', 'refused') AND p.status = 'pending' AND c.at < {settle_ms}")
+    results.append(("charges made at the provider but never told to the shop", str(len(untold)), not untold))
+    after = held_by_orders(sql, skus)
+    bad = []
+    for sku in skus:
+        on_hand, held = after[sku]
+        taken = held - held_before.get(sku, 0)
+        if on_hand < 0 or initial[sku] - on_hand != taken:
+            bad.append(f"{sku}: {initial[sku]} - {on_hand} on hand != {taken} held")
+    limited = skus[0]
+    results.append((f"units that do not add up (limited piece {limited}: {initial[limited]} units, "
+                    f"{after[limited][1] - held_before.get(limited, 0)} sold)", "; ".join(bad) or "0", not bad))
+    for table in ("invoices", "credit_notes"):
+        n, lo, hi = sql(f"SELECT COUNT(*), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM {table}")[0]
+        n, lo, hi = int(n), int(lo), int(hi)
+        ok = n == 0 or (lo == 1 and hi == n)
+        results.append((f"{table} numbered without a gap", f"{n}, numbered {lo} to {hi}", ok))
+    stuck = sql(f"SELECT kind, subject FROM jobs WHERE done_at IS NULL AND due_at < {settle_ms}")
+    results.append(("jobs due and not done", str(len(stuck)), not stuck))
+    verify = shop.cli("verify")
+    line = (verify.stdout.strip().splitlines() or [verify.stderr.strip()])[-1]
+    results.append(("ecrin verify", line, verify.returncode == 0))
+    return results
+
+
+def report(name, notes, results, load_out):
+    path = os.path.join(OUT, "report.md")
+    with open(path, "a") as f:
+        f.write(f"\n### {name}\n\n")
+        for n in notes:
+            f.write(f"- {n}\n")
+        first = (load_out or "").splitlines()[:1]
+        if first:
+            f.write(f"- load: {first[0]}\n")
+        f.write("\n| check | result | |\n|---|---|---|\n")
+        for what, result, ok in results:
+            f.write(f"| {what} | {result} | {'ok' if ok else 'FAILED'} |\n")
+    log(open(path).read().split(f"### {name}")[-1])
+    return all(ok for _, _, ok in results)
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def kill_scenario(db):
+    work = tempfile.mkdtemp(prefix=f"faults-{db}-")
+    profile = bench_profile(work)
+    pg = None
+    if db == "sqlite":
+        url, sql = f"sqlite://{work}/shop.db", sqlite_sql(f"{work}/shop.db")
+        shops = [Shop(url, profile, work, "sqlite-kill-shop")]
+    else:
+        pg = Postgres(work)
+        url, sql = pg.url, pg.sql
+        shops = [Shop(url, profile, work, f"postgres-kill-shop{i}") for i in range(3)]
+    try:
+        shops[0].start()
+        for s in shops[1:]:
+            s.start()
+        skus, initial = prepare(shops[0], work)
+        held_before = {k: v[1] for k, v in held_by_orders(sql, skus).items()}
+        load = run_load([s.base for s in shops], work, SECONDS)
+        kills, end = 0, time.monotonic() + SECONDS - 3
+        time.sleep(2)
+        while time.monotonic() < end:
+            victim = random.choice(shops)
+            victim.kill9()
+            kills += 1
+            time.sleep(random.uniform(0.0, 0.5))
+            victim.start()
+            time.sleep(random.uniform(1.0, 4.0))
+        out, err = load.communicate()
+        time.sleep(3)  # jobs and callbacks due meanwhile
+        settle = now_ms() - 2000
+        for s in shops:
+            s.stop()
+        results = check(sql, shops[0], work, skus, initial, held_before, settle)
+        notes = [f"{len(shops)} process(es), {kills} killed with SIGKILL at random moments over {SECONDS} s, "
+                 f"each restarted at once; {CONCURRENCY} customers buying"]
+        return report(f"{db}: kill -9 under the purchase load", notes, results, out)
+    finally:
+        for s in shops:
+            s.kill9()
+        if pg:
+            pg.stop("immediate")
+
+
+class Probe(threading.Thread):
+    """Times one request every 50 ms: (seconds since start, status, seconds taken)."""
+
+    def __init__(self, url, token):
+        super().__init__(daemon=True)
+        self.url, self.token, self.samples, self.stop = url, token, [], False
+        self.t0 = time.monotonic()
+
+    def run(self):
+        while not self.stop:
+            status, _, took = http("GET", self.url, token=self.token, timeout=30)
+            self.samples.append((time.monotonic() - self.t0, status, took))
+            time.sleep(0.05)
+
+
+def postgres_restart():
+    work = tempfile.mkdtemp(prefix="faults-pgrestart-")
+    profile = bench_profile(work)
+    pg = Postgres(work)
+    shop = Shop(pg.url, profile, work, "postgres-restart-shop")
+    try:
+        shop.start()
+        skus, initial = prepare(shop, work)
+        held_before = {k: v[1] for k, v in held_by_orders(pg.sql, skus).items()}
+        token = json.load(open(os.path.join(work, "purchase_tokens.json")))[-1]
+        probe = Probe(shop.base + "/api/v1/basket", token)
+        load = run_load([shop.base], work, SECONDS)
+        probe.start()
+        time.sleep(SECONDS / 3)
+        down_at = time.monotonic() - probe.t0
+        pg.stop("fast")
+        time.sleep(5)
+        pg.start()
+        up_at = time.monotonic() - probe.t0
+        out, _ = load.communicate()
+        probe.stop = True
+        probe.join()
+        time.sleep(2)
+        settle = now_ms() - 2000
+        during = [s for s in probe.samples if down_at <= s[0] <= up_at]
+        statuses = {}
+        for _, status, _ in during:
+            statuses[status] = statuses.get(status, 0) + 1
+        slowest = max((took for _, _, took in during), default=0.0)
+        recovered = next((t for t, status, _ in probe.samples if t > up_at and status == 200), None)
+        results = check(pg.sql, shop, work, skus, initial, held_before, settle)
+        results.insert(0, ("answers while PostgreSQL was down (status: count)",
+                           ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
+                           bool(during) and set(statuses) <= {503}))
+        results.insert(1, ("slowest answer while down", f"{slowest * 1000:.0f} ms", slowest < 5))
+        results.insert(2, ("first 200 after PostgreSQL was back",
+                           f"{(recovered - up_at) * 1000:.0f} ms after" if recovered else "never",
+                           recovered is not None and recovered - up_at < 10))
+        shop.stop()
+        notes = [f"PostgreSQL stopped (fast) {down_at:.1f} s into the load and started 5 s later; "
+                 f"a probe read a basket every 50 ms"]
+        return report("postgres: PostgreSQL restarted under the purchase load", notes, results, out)
+    finally:
+        shop.kill9()
+        pg.stop("immediate")
+
+
+def sqlite_disk(kind):
+    work = tempfile.mkdtemp(prefix=f"faults-{kind}-")
+    profile = bench_profile(work)
+    disk = os.path.join(work, "disk")
+    os.makedirs(disk)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", disk], check=True)
+    url, sql = f"sqlite://{disk}/shop.db", sqlite_sql(f"{disk}/shop.db")
+    shop = Shop(url, profile, work, f"sqlite-{kind}-shop")
+    try:
+        shop.start()
+        skus, initial = prepare(shop, work)
+        held_before = {k: v[1] for k, v in held_by_orders(sql, skus).items()}
+        token = json.load(open(os.path.join(work, "purchase_tokens.json")))[-1]
+        probe = Probe(shop.base + "/api/v1/basket/items", token)
+        load = run_load([shop.base], work, SECONDS)
+        time.sleep(SECONDS / 4)
+        fault_at = time.monotonic()
+        if kind == "full":
+            subprocess.run(["dd", "if=/dev/zero", f"of={disk}/filler", "bs=1M"], capture_output=True)
+        else:
+            subprocess.run(["mount", "-o", "remount,ro", disk], check=True)
+        time.sleep(SECONDS / 4)
+        # What a customer sees meanwhile: adding to the basket (a write) and the catalogue.
+        write_status, write_body, write_took = http("POST", shop.base + "/api/v1/basket/items",
+                                                    {"sku": skus[1], "quantity": 1}, token)
+        read_status, _, _ = http("GET", shop.base + "/api/v1/products")
+        ready_status, _, _ = http("GET", shop.base + "/readyz")
+        if kind == "full":
+            os.remove(f"{disk}/filler")
+        else:
+            subprocess.run(["mount", "-o", "remount,rw", disk], check=True)
+        freed_at = time.monotonic()
+        out, _ = load.communicate()
+        # A write refused by the disk may leave what reached it unknown: the shop stops
+        # writing until it is restarted (README), and is.
+        after_status, _, _ = http("GET", shop.base + "/readyz")
+        shop.stop()
+        shop.start()
+        time.sleep(2)
+        settle = now_ms() - 2000
+        shop.stop()
+        code = write_body.get("code") if isinstance(write_body, dict) else str(write_body)[:60]
+        results = check(sql, shop, work, skus, initial, held_before, settle)
+        results.insert(0, ("a write while the disk is " + ("full" if kind == "full" else "read-only"),
+                           f"{write_status} {code} in {write_took * 1000:.0f} ms", write_status == 503))
+        results.insert(1, ("the catalogue meanwhile", str(read_status), read_status == 200))
+        results.insert(2, ("/readyz meanwhile, and once the disk is back", f"{ready_status}, {after_status}",
+                           ready_status == 503))
+        notes = [f"the 96 MB disk of the database {'filled up with dd' if kind == 'full' else 'remounted read-only'} "
+                 f"{SECONDS / 4:.0f} s into the load, given back {freed_at - fault_at:.0f} s later; the shop restarted after"]
+        return report(f"sqlite: the disk {'full' if kind == 'full' else 'read-only'} under the purchase load",
+                      notes, results, out)
+    finally:
+        shop.kill9()
+        subprocess.run(["umount", "-l", disk], capture_output=True)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    open(os.path.join(OUT, "report.md"), "w").close()
+    ok = True
+    for name in SCENARIOS:
+        log(f"==> {name}")
+        run = {
+            "sqlite-kill": lambda: kill_scenario("sqlite"),
+            "postgres-kill": lambda: kill_scenario("postgres"),
+            "postgres-restart": postgres_restart,
+            "sqlite-full": lambda: sqlite_disk("full"),
+            "sqlite-readonly": lambda: sqlite_disk("readonly"),
+        }[name]
+        ok = run() and ok
+    sys.exit(0 if ok else 1)
+
+
+main()

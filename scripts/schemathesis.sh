@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Bad input at scale: schemathesis (from PyPI) generates requests from the shop's own
+# OpenAPI document (/api/openapi.json) and checks that no answer is a server error and
+# every answer matches the document, on SQLite and on PostgreSQL, as a visitor, a
+# customer (with an address, a basket and an order) and as staff of each role but admin.
+# The test routes (/api/v1/test/*, served only in test mode, which the script needs to
+# activate its customer) are left out.
+#
+#   bash scripts/schemathesis.sh                  # both databases, 60 s per identity
+#   DBS=sqlite MAX_TIME=20 bash scripts/schemathesis.sh
+#
+# Each run's report is kept in target/schemathesis/; the exit status is 1 if any run
+# found a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DBS=${DBS:-"sqlite postgres"}
+MAX_TIME=${MAX_TIME:-60}
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+command -v schemathesis >/dev/null 2>&1 || python3 -m pip install -q 'schemathesis==4.*'
+command -v curl >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
+
+bin=${ECRIN_BIN:-$PWD/target/release/ecrin}
+if [ -z "${ECRIN_BIN:-}" ]; then
+  echo "==> Building the release binary"
+  cargo build --release --locked -q
+fi
+out=target/schemathesis
+mkdir -p "$out"
+work=$(mktemp -d)
+server_pid=""
+pg_data=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  if [ -n "$pg_data" ]; then
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+failed=0
+for db in $DBS; do
+  case $db in
+    sqlite) url="sqlite://$work/shop.db" ;;
+    postgres)
+      pg_port=$(free_port)
+      pg_dir="$work/pg"; mkdir -p "$pg_dir"; chown postgres:postgres "$pg_dir" "$work"
+      pg_data="$pg_dir/data"
+      runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$pg_dir/log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir" -w start >/dev/null
+      psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database ecrin_fuzz' >/dev/null
+      url="postgres://postgres@127.0.0.1:$pg_port/ecrin_fuzz"
+      ;;
+  esac
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  for role in customer_service warehouse accountant; do
+    printf '%s\n' "fuzzing $role secret" | ECRIN_DATABASE_URL=$url "$bin" admin create-staff \
+      --email "$role@fuzz.test" --name "$role" --role "$role" >/dev/null
+  done
+  ECRIN_DATABASE_URL=$url ECRIN_ADDR=127.0.0.1:$port ECRIN_TEST_MODE=1 ECRIN_DEMO_DATA=1 RUST_LOG=warn \
+    ECRIN_AUTH_ATTEMPTS_PER_MINUTE=1000000 "$bin" serve >"$out/server-$db.log" 2>&1 &
+  server_pid=$!
+  until curl -fsS "$base/readyz" >/dev/null 2>&1; do
+    sleep 0.1
+    kill -0 "$server_pid" 2>/dev/null || { cat "$out/server-$db.log"; exit 1; }
+  done
+  # The identities: a customer with an address, a basket and an order, and staff.
+  python3 - "$base" >"$work/tokens" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=60) as res:
+        return json.loads(res.read() or b"{}")
+email, password = "fuzz@example.fr", "fuzzing rubis onyx"
+call("POST", "/api/v1/accounts", {"email": email, "password": password, "given_name": "Ana",
+     "family_name": "Lima", "declares_adult_consumer": True})
+mail = call("GET", "/api/v1/test/outbox?to=fuzz%40example.fr")["items"][0]
+call("POST", "/api/v1/accounts/activate", {"token": mail["links"][0].split("token=")[1]})
+customer = call("POST", "/api/v1/sessions", {"email": email, "password": password})["token"]
+call("POST", "/api/v1/me/addresses", {"given_name": "Ana", "family_name": "Lima", "line1": "12 rue des Orfèvres",
+     "postcode": "75003", "city": "Paris", "country": "FR", "phone": "+33 1 23 45 67 89"}, token=customer)
+products = call("GET", "/api/v1/products?availability=in_stock")["items"]
+piece = call("GET", "/api/v1/products/" + products[0]["slug"])["variants"][0]["sku"]
+call("POST", "/api/v1/basket/items", {"sku": piece, "quantity": 1}, token=customer)
+summary = call("POST", "/api/v1/checkout", {}, token=customer)
+call("POST", "/api/v1/orders", {"checkout_id": summary["id"], "accept_terms": True,
+     "terms_version": summary["terms"]["version"], "confirm_obligation_to_pay": True,
+     "payment_method": "card"}, token=customer)
+call("POST", "/api/v1/basket/items", {"sku": piece, "quantity": 1}, token=customer)
+print("customer", customer)
+for role in ("customer_service", "warehouse", "accountant"):
+    print(role, call("POST", "/api/v1/sessions", {"email": role + "@fuzz.test", "password": "fuzzing " + role + " secret"})["token"])
+PY
+  while read -r who token; do
+    for identity in visitor "$who"; do
+      [ "$identity" = visitor ] && [ "$who" != customer ] && continue
+      echo "==> $db: schemathesis as $identity, ${MAX_TIME}s"
+      auth=()
+      [ "$identity" = visitor ] || auth=(-H "Authorization: Bearer $token")
+      report="$out/$db-$identity.txt"
+      if schemathesis run "$base/api/openapi.json" "${auth[@]}" \
+          --checks not_a_server_error,response_schema_conformance \
+          --exclude-path-regex '^/api/v1/test/' \
+          --phases examples,coverage,fuzzing --workers 1 --max-time "$MAX_TIME" \
+          --suppress-health-check all >"$report" 2>&1; then
+        echo "$db, $identity: $(grep -E '^Test cases:' -A1 "$report" | tail -1 | xargs)"
+      else
+        failed=1
+        echo "$db, $identity: FAILURES (see $report)"
+        grep -E '^(_{5,}|[0-9]+\. )' "$report" | head -20 || true
+      fi
+    done
+  done <"$work/tokens"
+  if grep -q "panicked" "$out/server-$db.log"; then
+    echo "$db: the server log shows a panic"; failed=1
+  fi
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+done
+exit "$failed"
