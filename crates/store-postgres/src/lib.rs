@@ -38,7 +38,32 @@ fn db(e: sqlx::Error) -> StoreError {
         let constraint = d.constraint().unwrap_or_default().to_owned();
         return StoreError::Constraint { constraint };
     }
+    if unavailable(&e) {
+        return StoreError::unavailable(e);
+    }
     StoreError::database(e)
+}
+
+/// Whether `e` says the server cannot be reached or cannot work now, rather than that a
+/// statement is wrong: no connection (refused, closed, timed out waiting for one), or the
+/// server's SQLSTATE classes 08 (connection), 53 (resources: disk full, memory,
+/// connections), 57P (shutting down, starting up) and 58 (system, I/O).
+fn unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08")
+                || c.starts_with("53")
+                || c.starts_with("57P")
+                || c.starts_with("58")
+        }),
+        sqlx::Error::Protocol(m) => m.contains("closed") || m.contains("unexpected end"),
+        _ => false,
+    }
 }
 
 impl PgStore {
@@ -48,7 +73,9 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            // While the server is away (a restart), a request waits this long for a connection
+            // and is then answered 503: customers are told at once, not after a minute.
+            .acquire_timeout(Duration::from_secs(3))
             // A connection is checked with a round trip only after it has rested a moment:
             // a busy one was just seen working, and checking each hand-out doubled the
             // round trips of a request's reads. One that rested may have been dropped by

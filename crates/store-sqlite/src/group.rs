@@ -234,8 +234,8 @@ impl Writer {
     /// An error once a failed sync has stopped the writes.
     pub(crate) fn writable(&self) -> Result<()> {
         match self.syncer.failure() {
-            Some(failure) => Err(StoreError::database(std::io::Error::other(
-                failure.to_owned(),
+            Some(failure) => Err(StoreError::unavailable(format!(
+                "writes stopped after a failed sync: {failure}"
             ))),
             None => Ok(()),
         }
@@ -353,9 +353,7 @@ impl Writer {
             }
             match told.await {
                 Ok(Ok(())) => Ok(()),
-                Ok(Err(e)) => Err(StoreError::database(std::io::Error::other(format!(
-                    "group commit failed: {e}"
-                )))),
+                Ok(Err(e)) => Err(StoreError::unavailable(format!("group commit failed: {e}"))),
                 Err(_) => Err(StoreError::database(std::io::Error::other(
                     "writer closed before the group commit",
                 ))),
@@ -380,10 +378,8 @@ impl Writer {
         self.syncer.after_sync(vec![tell]);
         match told.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(StoreError::database(std::io::Error::other(e))),
-            Err(_) => Err(StoreError::database(std::io::Error::other(
-                "the log's syncer has stopped",
-            ))),
+            Ok(Err(e)) => Err(StoreError::unavailable(e)),
+            Err(_) => Err(StoreError::unavailable("the log's syncer has stopped")),
         }
     }
 }

@@ -57,6 +57,21 @@ fn db(e: rusqlite::Error) -> StoreError {
         let constraint = message.rsplit(": ").next().unwrap_or_default().to_owned();
         return StoreError::Constraint { constraint };
     }
+    // The disk full, read-only or failing, the file gone, a lock held past the wait:
+    // nothing was written, and a later request may succeed.
+    if let rusqlite::Error::SqliteFailure(f, _) = &e
+        && matches!(
+            f.code,
+            rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::DatabaseBusy
+                | rusqlite::ErrorCode::DatabaseLocked
+        )
+    {
+        return StoreError::unavailable(e);
+    }
     StoreError::database(e)
 }
 

@@ -73,6 +73,15 @@ impl ApiError {
         }
     }
 
+    /// The database cannot be reached or written now; nothing of the request was kept.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "The shop cannot take this request just now; nothing of it was kept. Please try again in a moment.",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +123,10 @@ impl From<AppError> for ApiError {
                 let mut e = ApiError::from(refusal);
                 e.checkout = Some(crate::api::checkout::summary_json(&summary));
                 e
+            }
+            AppError::Store(ecrin_store::StoreError::Unavailable(why)) => {
+                tracing::warn!(error = %why, "database unavailable");
+                ApiError::unavailable()
             }
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error");
@@ -173,6 +186,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         }
         response
     }

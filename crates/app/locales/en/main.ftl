@@ -137,6 +137,8 @@ error-bad-request-title = This request cannot be read
 error-bad-request-text = Something in the address could not be understood: { $detail }
 error-server-title = Something went wrong
 error-server-text = The shop could not answer just now. Please try again in a moment.
+error-unavailable-title = The shop is resting a moment
+error-unavailable-text = Nothing you sent was lost or half-kept: please try again in a few seconds.
 
 email-signature = The { $shop } team
 email-greeting = Hello { $name },

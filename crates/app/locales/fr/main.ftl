@@ -137,6 +137,8 @@ error-bad-request-title = Cette demande ne peut pas être lue
 error-bad-request-text = Un élément de l'adresse n'a pas pu être compris : { $detail }
 error-server-title = Un incident est survenu
 error-server-text = La boutique n'a pas pu répondre pour l'instant. Merci de réessayer dans un moment.
+error-unavailable-title = La boutique reprend son souffle
+error-unavailable-text = Rien de ce que vous avez envoyé n'a été perdu ni enregistré à moitié : merci de réessayer dans quelques secondes.
 
 email-signature = L'équipe { $shop }
 email-greeting = Bonjour { $name },

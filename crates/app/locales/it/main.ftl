@@ -137,6 +137,8 @@ error-bad-request-title = Questa richiesta non può essere letta
 error-bad-request-text = Una parte dell'indirizzo non è stata compresa: { $detail }
 error-server-title = Si è verificato un problema
 error-server-text = Il negozio non ha potuto rispondere. Riprovate tra un momento.
+error-unavailable-title = Il negozio si prende una pausa
+error-unavailable-text = Nulla di ciò che avete inviato è andato perso o registrato a metà: riprovate tra qualche secondo.
 
 email-signature = Il team { $shop }
 email-greeting = Gentile { $name },

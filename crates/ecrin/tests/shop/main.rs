@@ -18,6 +18,7 @@ mod cli;
 mod consent;
 mod documents;
 mod email;
+mod faults;
 mod fulfilment;
 mod invoices;
 mod merchandise;

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub db: Db,
     pub profile: &'static str,
     _fresh: Fresh,
+    /// The database the shop runs on.
+    url: String,
     _stop: oneshot::Sender<()>,
     /// Product photos, removed with the app.
     _media: tempfile::TempDir,
@@ -70,6 +72,9 @@ pub struct Options {
     pub public_url: Option<&'static str>,
     /// `ECRIN_TRUSTED_PROXIES`.
     pub trusted_proxies: &'static str,
+    /// A database of the test's own (an SQLite file on a disk it controls), instead of a
+    /// fresh one.
+    pub database_url: Option<String>,
 }
 
 impl Default for Options {
@@ -80,6 +85,7 @@ impl Default for Options {
             auth_attempts_per_minute: 1000,
             public_url: Some("http://shop.test"),
             trusted_proxies: "",
+            database_url: None,
         }
     }
 }
@@ -87,7 +93,7 @@ impl Default for Options {
 impl TestApp {
     /// The database's URL, for what the shop cannot do (altering it behind its back).
     pub fn database_url(&self) -> &str {
-        &self._fresh.url
+        &self.url
     }
 
     pub async fn spawn(db: Db, profile: &'static str) -> TestApp {
@@ -105,7 +111,11 @@ impl TestApp {
 
     pub async fn with(db: Db, profile: &'static str, options: Options) -> TestApp {
         let fresh = Fresh::new(db).await;
-        let store = fresh.open().await;
+        let url = options
+            .database_url
+            .clone()
+            .unwrap_or_else(|| fresh.url.clone());
+        let store = ecrin_store_tests::open(&url).await;
         let profile_data = ecrin_app::profiles::load(profile).unwrap_or_else(|e| panic!("{e}"));
         let clock: Arc<dyn ecrin_app::Clock> = if options.test_mode {
             Arc::new(TestClock::new())
@@ -173,6 +183,7 @@ impl TestApp {
             db,
             profile,
             _fresh: fresh,
+            url,
             _stop: stop,
             _media: media,
             admin_totp,

@@ -229,6 +229,8 @@ impl Layout {
 pub(crate) enum PageError {
     NotFound(Lang),
     BadRequest(Lang, String),
+    /// The database cannot be reached or written now.
+    Unavailable(Lang),
     Internal(Lang),
 }
 
@@ -247,6 +249,10 @@ impl PageError {
             AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
             AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
             AppError::PriceChanged { refusal, .. } => PageError::BadRequest(lang, refusal.detail),
+            AppError::Store(ecrin_store::StoreError::Unavailable(why)) => {
+                tracing::warn!(error = %why, "database unavailable on a page");
+                PageError::Unavailable(lang)
+            }
             AppError::Store(e) => {
                 tracing::error!(error = ?e, "store error on a page");
                 PageError::Internal(lang)
@@ -288,6 +294,15 @@ impl PageError {
                     t.t("error-server-text"),
                 )
             }
+            PageError::Unavailable(l) => {
+                let t = Tr::new(l);
+                (
+                    l,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    t.t("error-unavailable-title"),
+                    t.t("error-unavailable-text"),
+                )
+            }
         };
         let uri = Uri::from_static("/");
         let page = ErrorPage {
@@ -295,7 +310,13 @@ impl PageError {
             heading,
             text,
         };
-        (status, render(&page)).into_response()
+        let mut response = (status, render(&page)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
     }
 }
 

@@ -1,0 +1,195 @@
+//! Faults the shop meets in production, small: its SQLite disk full or read-only (a clear
+//! 503, nothing half-written, writes again once the disk is back), `ecrin serve` killed
+//! with SIGKILL between orders, PostgreSQL restarted under the shop. `scripts/faults.sh`
+//! runs each at scale under the purchase load.
+
+use crate::basket::call;
+use crate::checkout::{order, ready_customer};
+use crate::support::{Options, TestApp};
+use ecrin_store_tests::Db;
+use serde_json::json;
+use std::process::Command;
+
+/// A disk of its own: an ext4 file system of `mb` megabytes in a file, mounted through a
+/// loop device with `errors=remount-ro` (as a server's disk is), unmounted when dropped.
+/// `None` when this process may not mount (not root, no loop devices).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+    device: String,
+}
+
+impl SmallDisk {
+    fn mount(mb: u32) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().ok()?;
+        let image = dir.path().join("disk.ext4");
+        let mnt = dir.path().join("mnt");
+        std::fs::create_dir(&mnt).ok()?;
+        let run = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
+        let ok = run(Command::new("truncate")
+            .args(["-s", &format!("{mb}M")])
+            .arg(&image))
+            && run(Command::new("mkfs.ext4")
+                .args(["-q", "-m", "0"])
+                .arg(&image))
+            && run(Command::new("mount")
+                .args(["-o", "loop,errors=remount-ro"])
+                .arg(&image)
+                .arg(&mnt));
+        if !ok {
+            return None;
+        }
+        let device = Command::new("findmnt")
+            .args(["-n", "-o", "SOURCE"])
+            .arg(&mnt)
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())?;
+        Some(SmallDisk { dir, device })
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("mnt")
+    }
+
+    /// Fills every free block.
+    fn fill(&self) {
+        let _ = Command::new("dd")
+            .args(["if=/dev/zero", "bs=1M"])
+            .arg(format!("of={}", self.path().join("filler").display()))
+            .output();
+    }
+
+    fn free(&self) {
+        let _ = std::fs::remove_file(self.path().join("filler"));
+    }
+
+    /// An error of the file system, as a failing disk gives: the kernel turns it read-only.
+    fn fail(&self) {
+        let name = self.device.trim_start_matches("/dev/");
+        let written = std::fs::write(format!("/sys/fs/ext4/{name}/trigger_fs_error"), "test\n");
+        assert!(
+            written.is_ok(),
+            "trigger an ext4 error on {name}: {written:?}"
+        );
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.path()).status();
+    }
+}
+
+async fn orders_in(app: &TestApp) -> i64 {
+    let (events, broken) = {
+        let r = ecrin_app::proof::verify(&app.app, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        (r.orders as i64, r.broken.len())
+    };
+    assert_eq!(broken, 0, "every order's history holds");
+    events
+}
+
+/// The disk of the SQLite file fills up while customers keep writing, then fails and
+/// turns read-only: every write is refused with 503 `service_unavailable` and
+/// `Retry-After`, over the API and as a page in the visitor's language; the catalogue is
+/// still shown; no order is half-written; once space is freed the order goes through.
+#[tokio::test]
+async fn sqlite_a_full_or_read_only_disk_is_a_clear_503_and_nothing_half_written() {
+    let Some(disk) = SmallDisk::mount(48) else {
+        eprintln!("skipped: a disk of its own needs root and a loop device");
+        return;
+    };
+    let url = format!("sqlite://{}/shop.db", disk.path().display());
+    let app = TestApp::with(
+        Db::Sqlite,
+        "paris",
+        Options {
+            database_url: Some(url),
+            ..Options::default()
+        },
+    )
+    .await;
+    let token = ready_customer(&app, "ines@example.fr", "jonc-rivage", 1).await;
+    let (status, summary) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    assert_eq!(status, 201, "{summary}");
+    let before = orders_in(&app).await;
+
+    // Full: the customer goes on asking for summaries (each one written) until the disk
+    // has no room left for the next.
+    disk.fill();
+    let mut refused = None;
+    for _ in 0..5000 {
+        let (status, body) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        assert!(status == 201 || status == 503, "{status}: {body}");
+        if status == 503 {
+            refused = Some(body);
+            break;
+        }
+    }
+    let body = refused.unwrap_or_else(|| panic!("the full disk never refused a write"));
+    assert_eq!(body["code"], "service_unavailable", "{body}");
+    let (status, body) = order(&app, &token, &summary, None).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(app.get("/api/v1/products/jonc-rivage").await.status(), 200);
+    assert_eq!(orders_in(&app).await, before, "nothing half-written");
+    disk.free();
+    let mut placed = (0, json!(null));
+    for _ in 0..50 {
+        placed = order(&app, &token, &summary, None).await;
+        if placed.0 != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        placed.0, 201,
+        "the disk back, the order goes through: {}",
+        placed.1
+    );
+    assert_eq!(orders_in(&app).await, before + 1);
+
+    // Read-only: the file system fails.
+    let (status, summary) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    assert!(status == 201 || status == 422, "{summary}");
+    disk.fail();
+    let res = app
+        .client
+        .post(app.url("/api/v1/basket/items"))
+        .bearer_auth(&token)
+        .json(&json!({"sku": crate::basket::sku(&app, "jonc-rivage", 0).await, "quantity": 1}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body: serde_json::Value = res.json().await.unwrap_or_default();
+    assert_eq!(body["code"], "service_unavailable", "{body}");
+    // A visitor's first basket, a page that writes: said in French, 503.
+    let page = app
+        .client
+        .post(app.url("/fr/basket/items"))
+        .header("origin", "http://shop.test")
+        .form(&[
+            (
+                "sku",
+                crate::basket::sku(&app, "jonc-rivage", 0).await.as_str(),
+            ),
+            ("quantity", "1"),
+        ])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = page.status();
+    let text = page.text().await.unwrap_or_default();
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("La boutique reprend son souffle"), "{text}");
+    assert_eq!(app.get("/api/v1/products/jonc-rivage").await.status(), 200);
+    assert_eq!(orders_in(&app).await, before + 1, "nothing half-written");
+}
