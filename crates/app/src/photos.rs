@@ -281,3 +281,62 @@ pub async fn read(app: &App, file: &str) -> Option<Vec<u8>> {
     let path = path_of(&app.media_dir, file)?;
     tokio::fs::read(path).await.ok()
 }
+
+#[cfg(test)]
+mod props {
+    use super::{MAX_SIDE, prepare};
+    use proptest::prelude::*;
+
+    /// A real PNG of `w`×`h` pixels of the given colours.
+    fn png(w: u32, h: u32, seed: u8, alpha: bool) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let written = if alpha {
+            image::RgbaImage::from_fn(w, h, |x, y| {
+                image::Rgba([seed ^ x as u8, y as u8, seed, (x * 7) as u8])
+            })
+            .write_to(&mut out, image::ImageFormat::Png)
+        } else {
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([seed ^ x as u8, y as u8, seed]))
+                .write_to(&mut out, image::ImageFormat::Png)
+        };
+        assert!(written.is_ok());
+        out.into_inner()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// CAT-6: any bytes uploaded as a photo are a JPEG or PNG read whole, or refused
+        /// with a reason; never a panic.
+        #[test]
+        fn any_upload_is_read_or_refused(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            if let Err(why) = prepare(&bytes) {
+                prop_assert!(why == "not_a_jpeg_or_png" || why == "too_large");
+            }
+        }
+
+        /// A real PNG is read at its size; the same file with bytes changed or cut short is
+        /// read or refused, never a panic.
+        #[test]
+        fn a_png_is_read_and_a_damaged_one_refused_or_read(
+            w in 1u32..48, h in 1u32..48, seed in any::<u8>(), alpha in any::<bool>(),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let bytes = png(w, h, seed, alpha);
+            let prepared = prepare(&bytes);
+            prop_assert!(prepared.is_ok());
+            if let Ok(p) = prepared {
+                prop_assert_eq!((p.width, p.height), (w, h));
+                prop_assert!(p.width <= MAX_SIDE && !p.files.is_empty());
+            }
+            let mut damaged = bytes.clone();
+            for (at, b) in flips {
+                let i = at.index(damaged.len());
+                damaged[i] ^= b;
+            }
+            let _ = prepare(&damaged);
+            let _ = prepare(&bytes[..cut.index(bytes.len())]);
+        }
+    }
+}

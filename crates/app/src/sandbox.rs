@@ -317,6 +317,26 @@ pub fn sign(secret: &[u8], t: i64, body: &str) -> String {
 /// How old a callback may be: older, it is refused as a possible replay.
 pub const CALLBACK_MAX_AGE_S: i64 = 300;
 
+/// The `t` (unix seconds) and `v1` (hex HMAC) of a `Sandbox-Signature` header
+/// (`t=1700000000,v1=ab12…`, in any order, spaces allowed); `None` without both.
+pub fn read_signature(header: &str) -> Option<(i64, &str)> {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => t = value.parse::<i64>().ok(),
+            Some(("v1", value)) => v1 = Some(value),
+            _ => {}
+        }
+    }
+    Some((t?, v1?))
+}
+
+/// Whether a callback signed at `t` (unix seconds) is recent at `now_ms`, either way.
+pub fn recent(now_ms: i64, t: i64) -> bool {
+    (now_ms / 1000).abs_diff(t) <= CALLBACK_MAX_AGE_S.unsigned_abs()
+}
+
 /// The sandbox as the shop's payment provider.
 #[derive(Debug, Default)]
 pub struct Sandbox;
@@ -357,22 +377,13 @@ impl PaymentProvider for Sandbox {
         now_ms: i64,
     ) -> Result<Event, AppError> {
         let body = std::str::from_utf8(body).map_err(|_| unauthorized("the body is not text"))?;
-        let mut t = None;
-        let mut v1 = None;
-        for part in signature.split(',') {
-            match part.trim().split_once('=') {
-                Some(("t", value)) => t = value.parse::<i64>().ok(),
-                Some(("v1", value)) => v1 = Some(value),
-                _ => {}
-            }
-        }
-        let (Some(t), Some(v1)) = (t, v1) else {
+        let Some((t, v1)) = read_signature(signature) else {
             return Err(unauthorized("no signature"));
         };
         if !hmac_matches(&app.payment_secret, &[&t.to_string(), body], v1) {
             return Err(unauthorized("the signature does not hold"));
         }
-        if (now_ms / 1000 - t).abs() > CALLBACK_MAX_AGE_S {
+        if !recent(now_ms, t) {
             return Err(unauthorized("the callback is too old (a replay?)"));
         }
         let cb: Callback = serde_json::from_str(body).map_err(|e| {
@@ -462,6 +473,35 @@ mod tests {
         assert!(!luhn("4242424242424241"));
         assert!(!luhn("4242"));
         assert!(!luhn("424242424242424a"));
+    }
+
+    proptest::proptest! {
+        /// PAY-1: any header is read or refused, never a panic; a header the sandbox signs
+        /// reads back, holds for its body only, and is recent within five minutes either
+        /// way, whatever the clocks say.
+        #[test]
+        fn pay_1_any_signature_header_is_read_or_refused(
+            header in "\\PC{0,80}",
+            t in proptest::prelude::any::<i64>(),
+            now in proptest::prelude::any::<i64>(),
+            body in "\\PC{0,60}",
+            other in "\\PC{0,60}",
+        ) {
+            if let Some((_, v1)) = read_signature(&header) {
+                let _ = hmac_matches(b"secret", &["0", &body], v1);
+            }
+            let _ = recent(now, t);
+            let signed = sign(b"secret", t, &body);
+            let (read_t, v1) = read_signature(&signed).unwrap_or((0, ""));
+            proptest::prop_assert_eq!(read_t, t);
+            proptest::prop_assert!(hmac_matches(b"secret", &[&t.to_string(), &body], v1));
+            if other != body {
+                proptest::prop_assert!(!hmac_matches(b"secret", &[&t.to_string(), &other], v1));
+            }
+            proptest::prop_assert!(!hmac_matches(b"another", &[&t.to_string(), &body], v1));
+            let at = t.saturating_mul(1000).clamp(i64::MIN / 2, i64::MAX / 2);
+            proptest::prop_assert!(recent(at, at / 1000));
+        }
     }
 
     #[test]

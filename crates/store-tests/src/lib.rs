@@ -161,48 +161,131 @@ fn free_port() -> Result<u16, String> {
     l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
 }
 
-fn start_cluster() -> Result<String, String> {
-    let dir = std::env::temp_dir().join(format!("ecrin-pg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    if is_root() {
-        let status = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir)
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err("chown of the cluster directory failed".into());
+/// A throwaway PostgreSQL cluster: its own directory, port and server.
+#[derive(Debug)]
+pub struct Cluster {
+    dir: PathBuf,
+    data: String,
+    port: u16,
+    options: String,
+    log: String,
+    /// Stop and remove it when dropped (a private cluster; the shared one lives as long
+    /// as the test process, stopped by a watcher).
+    private: bool,
+}
+
+impl Cluster {
+    fn init(name: &str, private: bool) -> Result<Cluster, String> {
+        let dir = std::env::temp_dir().join(format!("ecrin-pg-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        if is_root() {
+            let status = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err("chown of the cluster directory failed".into());
+            }
+        }
+        let data = dir.join("data").display().to_string();
+        run_pg(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+        )?;
+        let port = free_port()?;
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+            dir.display()
+        );
+        let log = dir.join("log").display().to_string();
+        let cluster = Cluster {
+            dir,
+            data,
+            port,
+            options,
+            log,
+            private,
+        };
+        cluster.start()?;
+        Ok(cluster)
+    }
+
+    /// A cluster of the caller's own, which it may stop and start (PostgreSQL restarted
+    /// under the shop); removed when dropped.
+    pub fn private(name: &str) -> Result<Cluster, String> {
+        Cluster::init(name, true)
+    }
+
+    /// The server's URL without a database name.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.port)
+    }
+
+    /// A new empty database on it: its URL.
+    pub async fn database(&self, name: &str) -> String {
+        let admin = format!("{}/postgres", self.url());
+        let mut conn = match <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+            Ok(c) => c,
+            Err(e) => panic!("connect to {admin}: {e}"),
+        };
+        if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+        {
+            panic!("create database {name}: {e}");
+        }
+        format!("{}/{name}", self.url())
+    }
+
+    pub fn start(&self) -> Result<(), String> {
+        run_pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data,
+                "-l",
+                &self.log,
+                "-o",
+                &self.options,
+                "-w",
+                "start",
+            ],
+        )
+    }
+
+    /// Stops the server (`fast`: connections are ended, as by a restart).
+    pub fn stop(&self, mode: &str) -> Result<(), String> {
+        run_pg("pg_ctl", &["-D", &self.data, "-m", mode, "-w", "stop"])
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if self.private {
+            let _ = self.stop("immediate");
+            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-    let data = dir.join("data");
-    let data_s = data.display().to_string();
-    let dir_s = dir.display().to_string();
-    run_pg(
-        "initdb",
-        &[
-            "-D",
-            &data_s,
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        ],
-    )?;
-    let port = free_port()?;
-    let options = format!(
-        "-p {port} -c listen_addresses=127.0.0.1 -k {dir_s} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
-    );
-    let log = dir.join("log").display().to_string();
-    run_pg(
-        "pg_ctl",
-        &["-D", &data_s, "-l", &log, "-o", &options, "-w", "start"],
-    )?;
+}
+
+fn start_cluster() -> Result<String, String> {
+    let cluster = Cluster::init("shared", false)?;
     // Stop the cluster when this process ends, however it ends.
     let pg_ctl = pg_bin("pg_ctl").display().to_string();
+    let data_s = &cluster.data;
+    let dir_s = cluster.dir.display().to_string();
     let stop = if is_root() {
         format!("runuser -u postgres -- {pg_ctl} -D {data_s} -m immediate stop")
     } else {
@@ -219,7 +302,7 @@ fn start_cluster() -> Result<String, String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    Ok(format!("postgres://postgres@127.0.0.1:{port}"))
+    Ok(cluster.url())
 }
 
 /// Runs SQL straight on a test database, as someone with access to its files or its

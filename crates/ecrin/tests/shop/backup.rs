@@ -52,7 +52,7 @@ async fn keep_ordering(
 
 /// The `paris` profile as shipped, but for CHK-9's limits on orders per account and per
 /// client address: every buyer here orders again and again, all from 127.0.0.1.
-fn busy_paris() -> &'static str {
+pub(crate) fn busy_paris() -> &'static str {
     let shipped = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../profiles/paris.toml"

@@ -193,3 +193,212 @@ async fn sqlite_a_full_or_read_only_disk_is_a_clear_503_and_nothing_half_written
     assert_eq!(app.get("/api/v1/products/jonc-rivage").await.status(), 200);
     assert_eq!(orders_in(&app).await, before + 1, "nothing half-written");
 }
+
+/// One customer buying again and again from `base`: basket, summary, order, card payment.
+/// Each order the shop acknowledged (201) and each payment (200) is pushed to `acks` as
+/// it is answered; the loop ends at `stop` or when the shop stops answering.
+async fn buy_until_stopped(
+    base: String,
+    token: String,
+    sku: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    acks: std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+) {
+    use std::sync::atomic::Ordering;
+    let client = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        client
+            .post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(r) = post("/api/v1/basket/items", json!({"sku": sku, "quantity": 1})).await else {
+            return;
+        };
+        if r.status() != 201 {
+            continue;
+        }
+        let Ok(r) = post("/api/v1/checkout", json!({})).await else {
+            return;
+        };
+        let s: serde_json::Value = r.json().await.unwrap_or_default();
+        let Ok(r) = post(
+            "/api/v1/orders",
+            json!({"checkout_id": s["id"], "accept_terms": true,
+                   "terms_version": s["terms"]["version"],
+                   "confirm_obligation_to_pay": true, "payment_method": "card"}),
+        )
+        .await
+        else {
+            return;
+        };
+        if r.status() != 201 {
+            continue;
+        }
+        let o: serde_json::Value = r.json().await.unwrap_or_default();
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        if let Ok(mut a) = acks.lock() {
+            a.push((number.clone(), false));
+        }
+        let Ok(r) = post(
+            &format!("/api/v1/test/payments/{number}"),
+            json!({"card": "4242 4242 4242 4242"}),
+        )
+        .await
+        else {
+            return;
+        };
+        if r.status() == 200
+            && let Ok(mut a) = acks.lock()
+        {
+            a.push((number, true));
+        }
+    }
+}
+
+/// `ecrin serve` killed with SIGKILL while four customers buy, then started again on the
+/// same SQLite file: every order it acknowledged is there, every payment it acknowledged
+/// left its order paid, no charge of the provider stays untold (it is told again), the
+/// invoices run without a gap and every order's history holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_kill_9_under_purchases_loses_no_acknowledged_order_or_payment() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    let profile = crate::backup::busy_paris();
+    let app = Arc::new(TestApp::spawn(Db::Sqlite, profile).await);
+    let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
+    let mut tokens = Vec::new();
+    for i in 0..4 {
+        tokens.push(ready_customer(&app, &format!("buyer{i}@example.fr"), "jonc-rivage", 1).await);
+    }
+    crate::checkout::restock(&app, &piece, 100_000).await;
+    let mut shop = crate::stock::Serve::with_profile(app.database_url(), profile);
+    let stop = Arc::new(AtomicBool::new(false));
+    let acks = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let buyers: Vec<_> = tokens
+        .iter()
+        .map(|t| {
+            tokio::spawn(buy_until_stopped(
+                shop.base.clone(),
+                t.clone(),
+                piece.clone(),
+                stop.clone(),
+                acks.clone(),
+            ))
+        })
+        .collect();
+    // Killed once the customers are well under way.
+    while acks.lock().map(|a| a.len()).unwrap_or(0) < 12 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    shop.kill9();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in buyers {
+        let _ = b.await;
+    }
+    // Started again; its job runner tells the shop of any charge left untold.
+    let shop = crate::stock::Serve::with_profile(app.database_url(), profile);
+    let (status, _) = app
+        .post_json("/api/v1/test/clock", &json!({"advance": "PT10S"}))
+        .await;
+    assert_eq!(status, 200);
+    ecrin_app::sandbox::retry_callbacks(&app.app)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let acks = acks.lock().map(|a| a.clone()).unwrap_or_default();
+    assert!(acks.len() >= 12);
+    for (number, paid) in &acks {
+        let order = app
+            .app
+            .store
+            .order_by_number(number)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("acknowledged order {number} lost"));
+        if *paid {
+            assert_eq!(order.status.as_str(), "being_prepared", "{number}");
+        }
+    }
+    let untold = app
+        .app
+        .store
+        .untold_sandbox_charges(i64::MAX, 100)
+        .await
+        .unwrap_or_default();
+    assert!(untold.is_empty(), "{untold:?}");
+    let out = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+        .arg("verify")
+        .env("ECRIN_DATABASE_URL", app.database_url())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let mut seqs: Vec<i64> = app
+        .app
+        .store
+        .invoices()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|i| i.seq)
+        .collect();
+    seqs.sort_unstable();
+    assert!(!seqs.is_empty());
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as i64).collect::<Vec<_>>(),
+        "invoices numbered without a gap"
+    );
+    drop(shop);
+}
+
+/// PostgreSQL stopped under the shop: a request is refused with 503
+/// `service_unavailable` (never a 500, never left hanging), and once PostgreSQL is back the
+/// shop takes orders again by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restarted_under_the_shop_is_a_503_then_the_shop_recovers() {
+    let cluster = match ecrin_store_tests::Cluster::private("restart") {
+        Ok(c) => c,
+        Err(e) => panic!("a PostgreSQL of the test's own: {e}"),
+    };
+    let url = cluster.database("ecrin_restart").await;
+    let app = TestApp::with(
+        Db::Postgres,
+        "paris",
+        Options {
+            database_url: Some(url),
+            ..Options::default()
+        },
+    )
+    .await;
+    let token = ready_customer(&app, "ines@example.fr", "jonc-rivage", 1).await;
+    let (status, summary) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    assert_eq!(status, 201, "{summary}");
+    cluster.stop("fast").unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = order(&app, &token, &summary, None).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "service_unavailable");
+    let res = app.get("/fr/account").await;
+    assert!(
+        res.status() == 503 || res.status() == 303,
+        "{}",
+        res.status()
+    );
+    cluster.start().unwrap_or_else(|e| panic!("{e}"));
+    let mut placed = (0, json!(null));
+    for _ in 0..100 {
+        placed = order(&app, &token, &summary, None).await;
+        if placed.0 != 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(placed.0, 201, "{}", placed.1);
+    assert_eq!(orders_in(&app).await, 1);
+}

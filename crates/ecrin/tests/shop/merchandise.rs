@@ -1548,3 +1548,110 @@ async fn cat_1_a_shopify_product_export_is_imported_as_it_is() {
         );
     }
 }
+
+const CSV_COLUMNS: [&str; 22] = [
+    "handle",
+    "collection",
+    "category",
+    "kind",
+    "published",
+    "published_from",
+    "published_until",
+    "lead_time_days",
+    "name_fr",
+    "description_fr",
+    "name_en",
+    "description_en",
+    "sku",
+    "metal",
+    "stone",
+    "size",
+    "weight_grams",
+    "price",
+    "list_price",
+    "on_hand",
+    "low_stock_threshold",
+    "photos",
+];
+
+/// A cell as a house's spreadsheet may hold it: a sensible value, or anything at all.
+fn csv_cell() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(String::new()),
+        Just("bague-test".to_owned()),
+        Just("TST-001-YG".to_owned()),
+        Just("yellow-gold".to_owned()),
+        Just("in_stock".to_owned()),
+        Just("true".to_owned()),
+        Just("2027-01-01T00:00:00Z".to_owned()),
+        "[0-9]{1,7}([.,][0-9]{1,3})?",
+        "-?[0-9]{1,20}",
+        "\\PC{0,24}",
+        "[\",;\n\r\t ]{1,4}",
+    ]
+}
+
+/// CAT-1: any catalogue file, checked with a dry run, is answered by a report and never
+/// by a failure: each refusal names a line of the file and one of its columns (or none,
+/// for a line that cannot be read), and nothing is written.
+#[test]
+fn cat_1_any_catalogue_csv_is_checked_row_by_row() {
+    use proptest::prelude::*;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = rt.block_on(TestApp::spawn(Db::Sqlite, "paris"));
+    let admin = rt
+        .block_on(ecrin_app::staff::by_email(
+            &app.app,
+            crate::support::ADMIN_EMAIL,
+        ))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no admin"));
+    let products = rt.block_on(app.app.store.count_products()).unwrap_or(-1);
+    let columns =
+        proptest::sample::subsequence(CSV_COLUMNS.to_vec(), 0..=CSV_COLUMNS.len()).prop_shuffle();
+    let file = columns.prop_flat_map(|header| {
+        let width = header.len().max(1);
+        (
+            Just(header),
+            prop::collection::vec(prop::collection::vec(csv_cell(), 0..=width + 1), 0..6),
+            prop_oneof![Just(b','), Just(b';')],
+        )
+    });
+    let config = ProptestConfig {
+        cases: 96,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |((header, rows, delimiter) in file)| {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_writer(Vec::new());
+        let _ = w.write_record(&header);
+        for r in &rows {
+            let _ = w.write_record(r);
+        }
+        let bytes = w.into_inner().unwrap_or_default();
+        let lines = bytes.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let report = rt.block_on(ecrin_app::catalogue_csv::import(&app.app, &admin.id, &bytes, true, |_| {}));
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => return Err(TestCaseError::fail(format!("{e}"))),
+        };
+        for r in &report.rejected {
+            prop_assert!(r.line >= 1 && r.line <= lines, "{:?} of {} lines", r, lines);
+            prop_assert!(r.column.is_empty() || header.contains(&r.column.as_str()) || ["handle", "sku"].contains(&r.column.as_str()),
+                "{:?} not a column of {:?}", r, header);
+            prop_assert!(!r.message.is_empty());
+        }
+    });
+    assert_eq!(
+        rt.block_on(app.app.store.count_products()).unwrap_or(-2),
+        products,
+        "a dry run writes nothing"
+    );
+}

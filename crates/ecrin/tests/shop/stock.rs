@@ -228,18 +228,23 @@ async fn pay_5_fifty_buyers_for_three_units_make_exactly_three_orders() {
 
 /// An `ecrin serve` process of its own on `database_url`, in test mode; killed when
 /// dropped.
-struct Serve {
+pub(crate) struct Serve {
     child: std::process::Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Serve {
     fn start(database_url: &str) -> Serve {
+        Self::with_profile(database_url, "paris")
+    }
+
+    /// `ecrin serve` on `database_url` with the profile `profile` (a name or a file).
+    pub(crate) fn with_profile(database_url: &str, profile: &str) -> Serve {
         use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecrin"))
             .env("ECRIN_DATABASE_URL", database_url)
             .env("ECRIN_ADDR", "127.0.0.1:0")
-            .env("ECRIN_PROFILE", "paris")
+            .env("ECRIN_PROFILE", profile)
             .env("ECRIN_TEST_MODE", "1")
             .env("ECRIN_DEMO_DATA", "0")
             .env("ECRIN_AUTH_ATTEMPTS_PER_MINUTE", "100000")
@@ -264,6 +269,12 @@ impl Serve {
         }
         let base = base.unwrap_or_else(|| panic!("ecrin serve printed no address"));
         Serve { child, base }
+    }
+
+    /// SIGKILL: the process ends at once, wherever it is.
+    pub(crate) fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
