@@ -71,7 +71,7 @@ for db in $DBS; do
   done
   # The identities: a customer with an address, a basket and an order, and staff.
   python3 - "$base" >"$work/tokens" <<'PY'
-import json, sys, urllib.request
+import json, sys, urllib.error, urllib.request
 base = sys.argv[1]
 def call(method, path, body=None, token=None):
     req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
@@ -88,13 +88,17 @@ call("POST", "/api/v1/accounts/activate", {"token": mail["links"][0].split("toke
 customer = call("POST", "/api/v1/sessions", {"email": email, "password": password})["token"]
 call("POST", "/api/v1/me/addresses", {"given_name": "Ana", "family_name": "Lima", "line1": "12 rue des Orfèvres",
      "postcode": "75003", "city": "Paris", "country": "FR", "phone": "+33 1 23 45 67 89"}, token=customer)
-products = call("GET", "/api/v1/products?availability=in_stock")["items"]
-piece = call("GET", "/api/v1/products/" + products[0]["slug"])["variants"][0]["sku"]
+piece = next(v["sku"] for p in call("GET", "/api/v1/products?availability=in_stock")["items"]
+             for v in call("GET", "/api/v1/products/" + p["slug"])["variants"]
+             if v["availability"] == "in_stock" and not v["personalisable"])
 call("POST", "/api/v1/basket/items", {"sku": piece, "quantity": 1}, token=customer)
 summary = call("POST", "/api/v1/checkout", {}, token=customer)
-call("POST", "/api/v1/orders", {"checkout_id": summary["id"], "accept_terms": True,
-     "terms_version": summary["terms"]["version"], "confirm_obligation_to_pay": True,
-     "payment_method": "card"}, token=customer)
+try:
+    call("POST", "/api/v1/orders", {"checkout_id": summary["id"], "accept_terms": True,
+         "terms_version": summary["terms"]["version"], "confirm_obligation_to_pay": True,
+         "payment_method": "card"}, token=customer)
+except urllib.error.HTTPError as e:
+    sys.exit(f"placing the customer's order: {e.code} {e.read().decode()}")
 call("POST", "/api/v1/basket/items", {"sku": piece, "quantity": 1}, token=customer)
 print("customer", customer)
 for role in ("customer_service", "warehouse", "accountant"):
