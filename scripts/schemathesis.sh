@@ -110,12 +110,13 @@ PY
       echo "==> $db: schemathesis as $identity, ${MAX_TIME}s"
       auth=()
       [ "$identity" = visitor ] || auth=(-H "Authorization: Bearer $token")
-      report="$out/$db-$identity.txt"
-      if schemathesis run "$base/api/openapi.json" "${auth[@]}" \
+      report="$PWD/$out/$db-$identity.txt"
+      # Run from the scratch folder: schemathesis keeps its cache in the working directory.
+      if (cd "$work" && schemathesis run "$base/api/openapi.json" "${auth[@]}" \
           --checks not_a_server_error,response_schema_conformance \
           --exclude-path-regex '^/api/v1/test/' \
           --phases examples,coverage,fuzzing --workers 1 --max-time "$MAX_TIME" \
-          --suppress-health-check all >"$report" 2>&1; then
+          --suppress-health-check all >"$report" 2>&1); then
         echo "$db, $identity: $(grep -E '^Test cases:' -A1 "$report" | tail -1 | xargs)"
       else
         failed=1
