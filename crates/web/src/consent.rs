@@ -103,7 +103,15 @@ pub(crate) async fn banner(State(state): State<AppState>, req: Request, next: Ne
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if !asks || !is_html {
+    // A page too large to hold in memory whole goes out without the banner rather than not
+    // at all (the banner shows on the visitor's next page).
+    let too_large = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_PAGE_BYTES);
+    if !asks || !is_html || too_large {
         return response;
     }
     let (mut parts, body) = response.into_parts();

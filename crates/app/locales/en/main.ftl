@@ -763,6 +763,7 @@ staff-transfer-received = Transfer received
 staff-amount-cents = Amount received (cents)
 staff-packing-slip = Packing slip (PDF)
 staff-deadlines = Deadlines
+staff-deadlines-soonest = The {$shown} soonest of {$total} running clocks
 staff-overdue = overdue
 staff-due = Due
 staff-clock = Clock

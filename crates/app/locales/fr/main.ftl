@@ -763,6 +763,7 @@ staff-transfer-received = Virement reçu
 staff-amount-cents = Montant reçu (centimes)
 staff-packing-slip = Bordereau de préparation (PDF)
 staff-deadlines = Échéances
+staff-deadlines-soonest = Les {$shown} échéances les plus proches sur {$total} en cours
 staff-overdue = en retard
 staff-due = Échéance
 staff-clock = Délai

@@ -763,6 +763,7 @@ staff-transfer-received = Bonifico ricevuto
 staff-amount-cents = Importo ricevuto (centesimi)
 staff-packing-slip = Distinta di imballaggio (PDF)
 staff-deadlines = Scadenze
+staff-deadlines-soonest = Le {$shown} scadenze più vicine su {$total} in corso
 staff-overdue = in ritardo
 staff-due = Scadenza
 staff-clock = Termine

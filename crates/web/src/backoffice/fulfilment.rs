@@ -537,6 +537,9 @@ pub(super) async fn act(
     }
 }
 
+/// The clocks the board's page shows at most, soonest first.
+const BOARD_ROWS: usize = 300;
+
 /// The deadline board as a page.
 pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) -> Response {
     let StaffVisit {
@@ -554,7 +557,10 @@ pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) 
     };
     let now = state.app.clock.now_ms();
     let code = lang.code();
-    let rows = clocks
+    // The soonest first: beyond a few hundred a page is no longer read, and the whole board
+    // is at `GET /api/v1/admin/deadlines`.
+    let shown = clocks.len().min(BOARD_ROWS);
+    let rows = clocks[..shown]
         .iter()
         .map(|c| {
             vec![
@@ -577,9 +583,20 @@ pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) 
             ]
         })
         .collect();
+    let title = if clocks.len() > shown {
+        t.with(
+            "staff-deadlines-soonest",
+            &[
+                ("shown", shown.to_string()),
+                ("total", clocks.len().to_string()),
+            ],
+        )
+    } else {
+        t.t("staff-deadlines")
+    };
     let page = StaffPage {
         tables: vec![StaffTable {
-            title: t.t("staff-deadlines"),
+            title,
             empty: t.t("staff-no-deadlines"),
             head: [
                 "staff-overdue",
