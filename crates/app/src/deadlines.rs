@@ -21,9 +21,7 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
     let p = &app.profile;
     let mut clocks = Vec::new();
     for o in app.store.open_orders().await? {
-        let announced = serde_json::from_str::<crate::checkout::Summary>(&o.document)
-            .ok()
-            .and_then(|s| s.estimated_delivery_date.parse().ok());
+        let announced = o.announced_delivery.and_then(|d| d.parse().ok());
         let facts = OrderFacts {
             number: o.number,
             status: o.status,
@@ -79,15 +77,11 @@ pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {
             });
         }
     }
-    for k in app.store.tickets(500).await? {
-        if k.answer.is_some() {
-            // Open ones come first.
-            break;
-        }
-        if let Some(day) = deadlines::day_of(p, k.created_at_ms) {
+    for (id, created_at) in app.store.unanswered_tickets().await? {
+        if let Some(day) = deadlines::day_of(p, created_at) {
             clocks.push(Clock {
                 kind: deadlines::ClockKind::MessageAnswer,
-                order_number: k.id,
+                order_number: id,
                 due_at: deadlines::end_of(p, ecrin_core::claims::answer_due(p, day)),
             });
         }

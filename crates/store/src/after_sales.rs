@@ -11,6 +11,10 @@ pub trait AfterSales: Send + Sync {
     /// PRV-9: open questions first.
     async fn tickets(&self, limit: i64) -> Result<Vec<Ticket>>;
 
+    /// WAR-3: every question still unanswered (its reference and when it came), oldest
+    /// first: each is a clock on the deadline board.
+    async fn unanswered_tickets(&self) -> Result<Vec<(String, i64)>>;
+
     async fn ticket_by_id(&self, id: &str) -> Result<Option<Ticket>>;
 
     async fn tickets_of(&self, customer_id: &str) -> Result<Vec<Ticket>>;
@@ -234,6 +238,13 @@ impl<E: Engine> AfterSales for E {
             .into_iter()
             .map(|r| (r.withdrawal, r.order_number))
             .collect())
+    }
+
+    async fn unanswered_tickets(&self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<UnansweredRow> = query_as(UNANSWERED_TICKETS)
+            .fetch_all(&mut self.reader().await?)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.id, r.created_at)).collect())
     }
 
     async fn tickets(&self, limit: i64) -> Result<Vec<Ticket>> {
@@ -701,6 +712,16 @@ pub struct ClaimPhoto {
     pub sha256: String,
     pub data: String,
 }
+
+#[derive(serde::Deserialize)]
+struct UnansweredRow {
+    id: String,
+    created_at: i64,
+}
+
+/// Read along the `tickets_open (answered_at, created_at)` index.
+const UNANSWERED_TICKETS: &str =
+    "SELECT id, created_at FROM tickets WHERE answered_at IS NULL ORDER BY created_at, id";
 
 #[derive(serde::Deserialize)]
 struct LateRow {

@@ -382,7 +382,9 @@ impl<E: Engine> Orders for E {
 
     async fn open_orders(&self) -> Result<Vec<OpenOrder>> {
         let mut conn = self.reader().await?;
-        query_as(OPEN_ORDERS).fetch_all(&mut conn).await
+        query_as(open_orders(self.dialect()))
+            .fetch_all(&mut conn)
+            .await
     }
 
     async fn recent_deliveries(&self, since_ms: i64) -> Result<Vec<RecentDelivery>> {
@@ -897,12 +899,23 @@ pub struct RecentDelivery {
     pub delivered_at: i64,
 }
 
-pub const OPEN_ORDERS: &str = "SELECT o.number, o.status, o.payment_method, o.placed_at, \
-     o.document, i.issued_at AS paid_at, \
-     (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \
-     FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
-     WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
-     ORDER BY o.placed_at, o.number";
+/// The open orders of the deadline board, each with the one field of its summary the
+/// clocks need (the summary is a few kilobytes; a busy house has thousands of open orders
+/// and the board is read on every back-office home page).
+pub fn open_orders(dialect: Dialect) -> String {
+    let announced = match dialect {
+        Dialect::Sqlite => "json_extract(o.document, '$.estimated_delivery_date')",
+        Dialect::Postgres => "(o.document::json ->> 'estimated_delivery_date')",
+    };
+    format!(
+        "SELECT o.number, o.status, o.payment_method, o.placed_at, \
+         {announced} AS announced_delivery, i.issued_at AS paid_at, \
+         (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \
+         FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
+         WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
+         ORDER BY o.placed_at, o.number"
+    )
+}
 
 /// What the back office's order list selects (all of it when nothing is set).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

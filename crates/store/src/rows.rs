@@ -478,8 +478,9 @@ pub struct OpenOrder {
     pub status: OrderState,
     pub payment_method: PaymentMethod,
     pub placed_at: i64,
-    /// The summary accepted (its announced delivery date).
-    pub document: String,
+    /// DLV-1: the delivery date announced in the summary accepted (`YYYY-MM-DD`), read out
+    /// of it by the database: the board never carries the summaries themselves.
+    pub announced_delivery: Option<String>,
     /// PAY-2: when it was paid in full (its invoice's date).
     pub paid_at: Option<i64>,
     /// DLV-5: when a parcel came back undelivered.

@@ -992,6 +992,127 @@ async fn dlv_2_dlv_4_pay_4_the_deadline_board_in_the_house_calendar() {
     }
 }
 
+/// Checks DLV-4 on `atelier` and both databases: a piece made to order in five weeks is
+/// announced for a day after the 30 days' limit, and the board's delivery clock runs to the
+/// day announced, the later of the two.
+#[tokio::test]
+async fn dlv_4_the_board_runs_to_the_announced_day_of_a_piece_made_to_order() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "atelier").await;
+        let (status, _) = app
+            .post_json(
+                "/api/v1/test/clock",
+                &json!({"set": "2026-12-07T10:00:00+01:00"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let mut slug = None;
+        for candidate in [
+            "riviere-lumiere",
+            "bracelet-ligne-lumiere",
+            "toi-et-moi-lumiere",
+            "bague-aigue-marine-rivage",
+            "sautoir-perles-rivage",
+        ] {
+            let p = app.get_json(&format!("/api/v1/products/{candidate}")).await;
+            if p["lead_time_days"] == 35 {
+                slug = Some(candidate);
+                break;
+            }
+        }
+        let slug = slug.unwrap_or_else(|| panic!("no piece made in five weeks"));
+        let token = ready_customer(&app, "lea@example.fr", slug, 1).await;
+        let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        let announced = s["estimated_delivery_date"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        // 30 days from Monday 7 December end on Wednesday 6 January.
+        assert!(announced.as_str() > "2027-01-06", "{s}");
+        let (status, o) = order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "{o}");
+        let number = o["number"].as_str().unwrap_or_default().to_owned();
+        pay(&app, &token, &number).await;
+        let admin = admin_token(&app).await;
+        let limit = board(&app, &admin)
+            .await
+            .into_iter()
+            .find(|c| c.0 == "delivery_limit")
+            .unwrap_or_else(|| panic!("no delivery clock"));
+        // The end of the announced day in Paris (UTC+1 in winter).
+        assert_eq!(limit.2, format!("{announced}T23:00:00Z"), "{db:?}");
+    }
+}
+
+/// Checks WAR-3 on the deadline board with more clocks than a page shows, on both
+/// databases: 301 questions unanswered are 301 clocks over the API; the page shows the 300
+/// soonest and says how many run, the newest question left for the API.
+#[tokio::test]
+async fn war_3_the_board_page_shows_the_300_soonest_of_every_running_clock() {
+    use crate::staff_pages::{page, staff_login};
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let set = |at: &'static str| {
+            let app = &app;
+            async move {
+                let (status, _) = app
+                    .post_json("/api/v1/test/clock", &json!({"set": at}))
+                    .await;
+                assert_eq!(status, 200);
+            }
+        };
+        set("2026-12-07T10:00:00+01:00").await;
+        let ask = |i: usize| {
+            let app = &app;
+            async move {
+                ecrin_app::contact::contact(
+                    &app.app,
+                    None,
+                    ecrin_app::contact::ContactForm {
+                        name: format!("Client {i}"),
+                        email: format!("client{i}@example.fr"),
+                        subject: "Une bague".into(),
+                        message: "Pourriez-vous me rappeler ?".into(),
+                    },
+                    ecrin_core::lang::Lang::Fr,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        for i in 0..300 {
+            ask(i).await;
+        }
+        set("2026-12-09T10:00:00+01:00").await;
+        let newest = ask(300).await;
+        let admin = admin_token(&app).await;
+        let clocks = board(&app, &admin).await;
+        assert_eq!(
+            clocks.iter().filter(|c| c.1 == "WAR-3").count(),
+            301,
+            "{db:?}: every question is a clock over the API"
+        );
+        ecrin_app::staff::create_staff(
+            &app.app,
+            "cs@maison.test",
+            "Inès",
+            ecrin_core::account::Role::CustomerService,
+            "a long staff secret",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let cs = staff_login(&app, "fr", "cs@maison.test", "a long staff secret").await;
+        let (status, html) = page(&app, "/fr/staff/deadlines", &cs).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Les 300 échéances les plus proches sur 301 en cours"),
+            "{html}"
+        );
+        assert_eq!(html.matches("<td>WAR-3</td>").count(), 300, "{db:?}");
+        assert!(!html.contains(&newest), "the newest question is due last");
+    }
+}
+
 /// Checks DLV-3, DLV-6 and PRV-8 on the back office's pages, without JavaScript: the
 /// warehouse opens a paid order from the list, ships part of it with the form, records the
 /// delivery; the order page shows the parcels with the tracking link; the warehouse does
