@@ -1006,16 +1006,22 @@ async fn tell_inspected(
     .await
 }
 
-/// WDR-4: the returns awaited or waiting for their inspection, with their orders, for the
-/// staff who take them in.
-pub async fn awaited(app: &App, staff_id: &str) -> Result<Vec<(Withdrawal, Order)>, AppError> {
+/// WDR-4: the `limit` returns awaited or waiting for their inspection notified first,
+/// with their orders, for the staff who take them in; and how many there are in all.
+pub async fn awaited(
+    app: &App,
+    staff_id: &str,
+    limit: usize,
+) -> Result<(Vec<(Withdrawal, Order)>, usize), AppError> {
     let s = crate::backoffice::staff(app, staff_id).await?;
     crate::backoffice::require(&s, RECEIVING)?;
+    let all = app.store.returns_awaited().await?;
+    let total = all.len();
     let mut list = Vec::new();
-    for (w, number) in app.store.returns_awaited().await? {
+    for (w, number) in all.into_iter().take(limit) {
         if let Some(o) = app.store.order_by_number(&number).await? {
             list.push((w, o));
         }
     }
-    Ok(list)
+    Ok((list, total))
 }

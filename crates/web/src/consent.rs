@@ -103,18 +103,17 @@ pub(crate) async fn banner(State(state): State<AppState>, req: Request, next: Ne
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    // A page too large to hold in memory whole goes out without the banner rather than not
-    // at all (the banner shows on the visitor's next page).
-    let too_large = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_PAGE_BYTES);
-    if !asks || !is_html || too_large {
+    if !asks || !is_html {
         return response;
     }
+    // A page too large to hold in memory whole, or of a length not known before it is
+    // read, goes out without the banner rather than not at all (the banner shows on the
+    // visitor's next page).
     let (mut parts, body) = response.into_parts();
+    let length = axum::body::HttpBody::size_hint(&body).exact();
+    if length.is_none_or(|n| n > MAX_PAGE_BYTES as u64) {
+        return Response::from_parts(parts, body);
+    }
     let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
         return (
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -867,6 +867,7 @@ email-return-reduced = The pieces you sent back for order { $number } have arriv
 email-return-refused = The pieces you sent back for order { $number } have arrived but cannot be accepted: { $reason }. They will be sent back to you, at your cost.
 deadline-withdrawal-refund = Refund of a return
 staff-returns = Returns
+staff-returns-first = The {$shown} returns notified first, of {$total}
 staff-no-returns = No return is awaited.
 staff-return = Return
 staff-pieces = Pieces

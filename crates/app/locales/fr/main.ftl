@@ -867,6 +867,7 @@ email-return-reduced = Les pièces que vous avez renvoyées pour la commande { $
 email-return-refused = Les pièces que vous avez renvoyées pour la commande { $number } sont arrivées mais ne peuvent être acceptées : { $reason }. Elles vous seront renvoyées, à vos frais.
 deadline-withdrawal-refund = Remboursement d'un retour
 staff-returns = Retours
+staff-returns-first = Les {$shown} retours notifiés en premier, sur {$total}
 staff-no-returns = Aucun retour attendu.
 staff-return = Retour
 staff-pieces = Pièces

@@ -867,6 +867,7 @@ email-return-reduced = I pezzi che hai rispedito per l'ordine { $number } sono a
 email-return-refused = I pezzi che hai rispedito per l'ordine { $number } sono arrivati ma non possono essere accettati: { $reason }. Ti saranno rispediti, a tue spese.
 deadline-withdrawal-refund = Rimborso di un reso
 staff-returns = Resi
+staff-returns-first = I {$shown} resi notificati per primi, su {$total}
 staff-no-returns = Nessun reso atteso.
 staff-return = Reso
 staff-pieces = Articoli

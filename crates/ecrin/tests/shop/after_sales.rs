@@ -1005,3 +1005,51 @@ async fn wdr_5_a_return_after_a_claim_refunds_what_is_left() {
     assert_eq!(x["return"]["status"], "accepted");
     assert_eq!(x["refund"]["amount"]["amount"], 100, "{x}");
 }
+
+/// Checks WDR-4's list of returns for the staff who take them in, on both databases: the
+/// returns notified first come first, as many as the list holds, with how many wait in
+/// all (the page shows a hundred).
+#[tokio::test]
+async fn wdr_4_the_returns_list_gives_the_first_notified_and_how_many_wait() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        set_clock(&app, "2026-12-07T10:00:00+01:00").await;
+        let admin = admin_token(&app).await;
+        let mut numbers = Vec::new();
+        for email in ["premier@example.fr", "second@example.fr"] {
+            let (token, number) = placed(&app, email).await;
+            pay(&app, &token, &number).await;
+            delivered(&app, &admin, &number).await;
+            let (status, w) = call(
+                &app,
+                "POST",
+                &format!("/api/v1/orders/{number}/withdrawals"),
+                &token,
+                Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]})),
+            )
+            .await;
+            assert_eq!(status, 201, "{db:?} {w}");
+            numbers.push(number);
+            crate::payment::advance(&app, "PT1H").await;
+        }
+        let dock = ecrin_app::staff::create_staff(
+            &app.app,
+            "dock@maison.test",
+            "Marc",
+            ecrin_core::account::Role::Warehouse,
+            "a long staff secret",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let (first, total) = ecrin_app::withdrawals::awaited(&app.app, &dock.id, 1)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(total, 2, "{db:?}");
+        let shown: Vec<&str> = first.iter().map(|(_, o)| o.number.as_str()).collect();
+        assert_eq!(shown, [numbers[0].as_str()], "{db:?}");
+        let (all, _) = ecrin_app::withdrawals::awaited(&app.app, &dock.id, 100)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all.len(), 2);
+    }
+}

@@ -16,6 +16,10 @@ use ecrin_core::withdrawal::WithdrawalState;
 use std::collections::HashMap;
 
 /// The returns to take in and to inspect, oldest notice first.
+/// The returns the page lists at most, notified first: each comes with its form, and the
+/// next ones show as these are taken in.
+const LIST_ROWS: usize = 100;
+
 pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Response {
     let StaffVisit {
         lang,
@@ -26,7 +30,7 @@ pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Re
         ..
     } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-returns"), s.csrf).signed(t, &staff);
-    let awaited = match withdrawals::awaited(&state.app, &staff.id).await {
+    let (awaited, total) = match withdrawals::awaited(&state.app, &staff.id, LIST_ROWS).await {
         Ok(l) => l,
         Err(e) => return refused(&state, lang, page, e),
     };
@@ -84,9 +88,20 @@ pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Re
             });
         }
     }
+    let title = if total > awaited.len() {
+        t.with(
+            "staff-returns-first",
+            &[
+                ("shown", awaited.len().to_string()),
+                ("total", total.to_string()),
+            ],
+        )
+    } else {
+        t.t("staff-returns")
+    };
     let page = StaffPage {
         tables: vec![StaffTable {
-            title: t.t("staff-returns"),
+            title,
             empty: t.t("staff-no-returns"),
             head: [
                 "staff-return",
