@@ -18,6 +18,7 @@ Usage: soak.py BASE SERVER_PID WORK_DIR DURATION_SECONDS
 """
 import http.cookiejar
 import json
+import os
 import random
 import re
 import sys
@@ -156,6 +157,12 @@ def returner(token):
              token, expect=(201,))
 
 
+# The back office's pages the warehouse member reloads (SOAK_STAFF_PAGES, space-separated,
+# to single one out).
+STAFF_PAGES = os.environ.get("SOAK_STAFF_PAGES", "/fr/staff /fr/staff/orders /fr/staff/deadlines "
+                             "/fr/staff/returns /fr/staff/stock").split()
+
+
 def staff():
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
@@ -164,8 +171,7 @@ def staff():
     call("staff", "POST", "/fr/staff/login", opener=opener, expect=(303,),
          form={"csrf": csrf.group(1) if csrf else "", "email": "stock@soak.test", "password": "soak warehouse secret"})
     while time.monotonic() < END:
-        path = random.choice(["/fr/staff", "/fr/staff/orders", "/fr/staff/deadlines", "/fr/staff/returns",
-                              "/fr/staff/stock"])
+        path = random.choice(STAFF_PAGES)
         call("staff", "GET", path, opener=opener)
         time.sleep(0.2)
 
