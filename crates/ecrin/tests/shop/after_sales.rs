@@ -29,6 +29,18 @@ async fn delivered(app: &TestApp, admin: &str, number: &str) {
     }
 }
 
+/// WDR-1: the customer of `token` withdraws from `number` as `body` says.
+async fn withdraw(app: &TestApp, token: &str, number: &str, body: Value) -> (u16, Value) {
+    call(
+        app,
+        "POST",
+        &format!("/api/v1/orders/{number}/withdrawals"),
+        token,
+        Some(body),
+    )
+    .await
+}
+
 /// A customer's session, opened now (one opened before the clock moved has expired).
 pub(crate) async fn login(app: &TestApp, email: &str) -> String {
     let (status, body) = app
@@ -783,15 +795,12 @@ async fn wdr_6_an_exchange_credits_the_piece_sent_back_and_charges_the_differenc
             .as_i64()
             .unwrap_or_default();
         assert!(price > bangle, "the necklace costs more: {price} {bangle}");
-        let (status, w) = call(
+        let (status, w) = withdraw(
             &app,
-            "POST",
-            &format!("/api/v1/orders/{number}/withdrawals"),
             &token,
-            Some(
-                json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}],
-                        "outcome": "exchange", "exchange_sku": necklace}),
-            ),
+            &number,
+            json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}],
+                   "outcome": "exchange", "exchange_sku": necklace}),
         )
         .await;
         assert_eq!(status, 201, "{db:?} {w}");
@@ -889,12 +898,11 @@ async fn wdr_5_a_priority_delivery_is_refunded_at_the_standard_rate() {
     pay(&app, &token, &number).await;
     let admin = admin_token(&app).await;
     delivered(&app, &admin, &number).await;
-    let (status, w) = call(
+    let (status, w) = withdraw(
         &app,
-        "POST",
-        &format!("/api/v1/orders/{number}/withdrawals"),
         &token,
-        Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]})),
+        &number,
+        json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]}),
     )
     .await;
     assert_eq!(status, 201, "{w}");
@@ -971,12 +979,11 @@ async fn wdr_5_a_return_after_a_claim_refunds_what_is_left() {
     )
     .await;
     assert_eq!(status, 200, "{d}");
-    let (status, w) = call(
+    let (status, w) = withdraw(
         &app,
-        "POST",
-        &format!("/api/v1/orders/{number}/withdrawals"),
         &token,
-        Some(json!({"lines": [{"line_id": format!("{number}-2"), "quantity": 1}]})),
+        &number,
+        json!({"lines": [{"line_id": format!("{number}-2"), "quantity": 1}]}),
     )
     .await;
     assert_eq!(status, 201, "{w}");
@@ -1020,12 +1027,11 @@ async fn wdr_4_the_returns_list_gives_the_first_notified_and_how_many_wait() {
             let (token, number) = placed(&app, email).await;
             pay(&app, &token, &number).await;
             delivered(&app, &admin, &number).await;
-            let (status, w) = call(
+            let (status, w) = withdraw(
                 &app,
-                "POST",
-                &format!("/api/v1/orders/{number}/withdrawals"),
                 &token,
-                Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]})),
+                &number,
+                json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]}),
             )
             .await;
             assert_eq!(status, 201, "{db:?} {w}");
