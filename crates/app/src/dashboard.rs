@@ -4,7 +4,6 @@
 use crate::backoffice::{require, staff};
 use crate::{App, AppError};
 use ecrin_core::account::Role;
-use ecrin_core::deadlines::ClockKind;
 use jiff::civil::Date;
 
 /// Days of sales shown.
@@ -81,15 +80,14 @@ pub async fn dashboard(app: &App, staff_id: &str) -> Result<Dashboard, AppError>
         .iter()
         .find(|(s, _)| s == "being_prepared")
         .map_or(0, |(_, n)| *n);
-    let board = crate::deadlines::board(app, staff_id).await?;
-    let count = |kind: ClockKind| board.iter().filter(|c| c.kind == kind).count() as i64;
+    let board = crate::deadlines::soonest(app, staff_id, 0).await?;
     Ok(Dashboard {
         sales,
         to_ship,
-        returns_to_inspect: app.store.returns_awaited().await?.len() as i64,
-        claims_to_answer: count(ClockKind::ClaimAnswer),
-        messages_to_answer: count(ClockKind::MessageAnswer),
-        overdue_clocks: board.iter().filter(|c| c.overdue(now)).count() as i64,
+        returns_to_inspect: app.store.returns_awaited_count().await?,
+        claims_to_answer: board.claims as i64,
+        messages_to_answer: board.messages as i64,
+        overdue_clocks: board.overdue as i64,
         low_stock: if require(&s, &[Role::Admin, Role::Warehouse]).is_ok() {
             app.store.low_stock(20).await?
         } else {

@@ -1015,10 +1015,13 @@ pub async fn awaited(
 ) -> Result<(Vec<(Withdrawal, Order)>, usize), AppError> {
     let s = crate::backoffice::staff(app, staff_id).await?;
     crate::backoffice::require(&s, RECEIVING)?;
-    let all = app.store.returns_awaited().await?;
-    let total = all.len();
+    let total = usize::try_from(app.store.returns_awaited_count().await?).unwrap_or(0);
+    let first = app
+        .store
+        .returns_awaited(None, i64::try_from(limit).unwrap_or(i64::MAX))
+        .await?;
     let mut list = Vec::new();
-    for (w, number) in all.into_iter().take(limit) {
+    for (w, number) in first {
         if let Some(o) = app.store.order_by_number(&number).await? {
             list.push((w, o));
         }

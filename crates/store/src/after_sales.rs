@@ -27,8 +27,17 @@ pub trait AfterSales: Send + Sync {
     /// WDR-7: an order's withdrawals, oldest first.
     async fn withdrawals_of(&self, order_id: &str) -> Result<Vec<Withdrawal>>;
 
-    /// WDR-2: withdrawals whose pieces are still to come back, with their order's number.
-    async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>>;
+    /// WDR-2: withdrawals whose pieces are still to come back or to be inspected, with
+    /// their order's number, notified first: `limit` at a time after the withdrawal
+    /// notified at `after` (its time and id; `None` to start).
+    async fn returns_awaited(
+        &self,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<(Withdrawal, String)>>;
+
+    /// WDR-2: how many withdrawals [`AfterSales::returns_awaited`] lists in all.
+    async fn returns_awaited_count(&self) -> Result<i64>;
 
     async fn withdrawal_by_id(&self, id: &str) -> Result<Option<Withdrawal>>;
 
@@ -230,8 +239,22 @@ impl<E: Engine> AfterSales for E {
             .await
     }
 
-    async fn returns_awaited(&self) -> Result<Vec<(Withdrawal, String)>> {
+    async fn returns_awaited_count(&self) -> Result<i64> {
+        query_scalar("SELECT COUNT(*) FROM withdrawals WHERE status IN ('authorised', 'received')")
+            .fetch_one(&mut self.reader().await?)
+            .await
+    }
+
+    async fn returns_awaited(
+        &self,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<Vec<(Withdrawal, String)>> {
+        let (at, id) = after.unwrap_or((i64::MIN, ""));
         let rows: Vec<AwaitedRow> = query_as(RETURNS_AWAITED)
+            .bind(at)
+            .bind(id)
+            .bind(limit)
             .fetch_all(&mut self.reader().await?)
             .await?;
         Ok(rows
@@ -744,7 +767,8 @@ const RETURNS_AWAITED: &str = "SELECT w.id, w.order_id, w.notified_at, w.outcome
      w.pickup_date, w.by_guest, w.ip, w.received_at, w.received_by, w.inspected_at, \
      w.inspected_by, w.inspection_reason, w.refund_id, o.number AS order_number FROM withdrawals w \
      JOIN orders o ON o.id = w.order_id WHERE w.status IN ('authorised', 'received') \
-     ORDER BY w.notified_at, w.id";
+     AND (w.notified_at > $1 OR (w.notified_at = $1 AND w.id > $2)) \
+     ORDER BY w.notified_at, w.id LIMIT $3";
 
 const RECEIVE_WITHDRAWAL: &str = "UPDATE withdrawals SET status = 'received', \
      received_by = $2, received_at = $3 WHERE id = $1 AND status = 'authorised'";

@@ -79,12 +79,18 @@ pub trait Orders: Send + Sync {
     /// DLV-3: an order's parcels with their units, first shipped first.
     async fn shipments_of(&self, order_id: &str) -> Result<Vec<Shipment>>;
 
-    /// The orders whose legal clocks run, oldest first (the deadline board).
-    async fn open_orders(&self) -> Result<Vec<OpenOrder>>;
+    /// The orders whose legal clocks run (the deadline board), `limit` at a time in their
+    /// number's order, after the number `after` (`""` to start).
+    async fn open_orders(&self, after: &str, limit: i64) -> Result<Vec<OpenOrder>>;
 
     /// WDR-1: orders with a piece that may be withdrawn from, delivered since `since_ms`,
-    /// with their last delivery.
-    async fn recent_deliveries(&self, since_ms: i64) -> Result<Vec<RecentDelivery>>;
+    /// with their last delivery; `limit` at a time after the number `after`.
+    async fn recent_deliveries(
+        &self,
+        since_ms: i64,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<RecentDelivery>>;
 }
 
 #[async_trait]
@@ -380,16 +386,25 @@ impl<E: Engine> Orders for E {
         Ok(with_shipment_lines(shipments, lines))
     }
 
-    async fn open_orders(&self) -> Result<Vec<OpenOrder>> {
+    async fn open_orders(&self, after: &str, limit: i64) -> Result<Vec<OpenOrder>> {
         let mut conn = self.reader().await?;
         query_as(open_orders(self.dialect()))
+            .bind(after)
+            .bind(limit)
             .fetch_all(&mut conn)
             .await
     }
 
-    async fn recent_deliveries(&self, since_ms: i64) -> Result<Vec<RecentDelivery>> {
+    async fn recent_deliveries(
+        &self,
+        since_ms: i64,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<RecentDelivery>> {
         query_as(RECENT_DELIVERIES)
             .bind(since_ms)
+            .bind(after)
+            .bind(limit)
             .fetch_all(&mut self.reader().await?)
             .await
     }
@@ -887,10 +902,10 @@ pub const SET_LINE_RESERVED: &str =
 /// The orders whose clocks run (the deadline board), with their payment and return dates.
 const RECENT_DELIVERIES: &str = "SELECT o.number, MAX(s.delivered_at) AS delivered_at \
      FROM orders o JOIN shipments s ON s.order_id = o.id \
-     WHERE s.delivered_at >= $1 AND o.status IN ('shipped', 'delivered') \
+     WHERE s.delivered_at >= $1 AND o.status IN ('shipped', 'delivered') AND o.number > $2 \
      AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.withdrawable \
                  AND l.quantity - l.cancelled - l.returned > 0) \
-     GROUP BY o.number ORDER BY o.number";
+     GROUP BY o.number ORDER BY o.number LIMIT $3";
 
 /// WDR-1: an order delivered lately, whose withdrawal window may still run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
@@ -913,7 +928,7 @@ pub fn open_orders(dialect: Dialect) -> String {
          (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \
          FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
          WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
-         ORDER BY o.placed_at, o.number"
+         AND o.number > $1 ORDER BY o.number LIMIT $2"
     )
 }
 

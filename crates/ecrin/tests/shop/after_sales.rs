@@ -1057,5 +1057,52 @@ async fn wdr_4_the_returns_list_gives_the_first_notified_and_how_many_wait() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(all.len(), 2);
+        // The deadline board reads them a chunk at a time: the next after the first is the
+        // second, and nothing follows it.
+        let store = &app.app.store;
+        let page = |after: Option<(i64, String)>| async move {
+            store
+                .returns_awaited(after.as_ref().map(|(at, id)| (*at, id.as_str())), 1)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let one = page(None).await;
+        assert_eq!(one[0].1, numbers[0]);
+        let two = page(Some((one[0].0.notified_at, one[0].0.id.clone()))).await;
+        assert_eq!(two[0].1, numbers[1], "{db:?}");
+        let none = page(Some((two[0].0.notified_at, two[0].0.id.clone()))).await;
+        assert!(none.is_empty());
+        // The same for the open orders (two paid, not shipped) and the deliveries of the
+        // withdrawal windows.
+        let mut open = Vec::new();
+        for email in ["troisieme@example.fr", "quatrieme@example.fr"] {
+            let (token, number) = placed(&app, email).await;
+            pay(&app, &token, &number).await;
+            open.push(number);
+        }
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let chunk = store
+                .open_orders(&after, 1)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let Some(o) = chunk.first() else { break };
+            after = o.number.clone();
+            seen.push(o.number.clone());
+        }
+        assert_eq!(seen, open, "{db:?}: each open order once, in order");
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let chunk = store
+                .recent_deliveries(0, &after, 1)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let Some(d) = chunk.first() else { break };
+            after = d.number.clone();
+            seen.push(d.number.clone());
+        }
+        assert_eq!(seen, numbers, "{db:?}: each delivery once, in order");
     }
 }

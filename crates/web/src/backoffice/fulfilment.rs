@@ -551,16 +551,17 @@ pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) 
         ..
     } = visit;
     let page = StaffPage::new(&state, lang, &uri, t.t("staff-deadlines"), s.csrf).signed(t, &staff);
-    let clocks = match ecrin_app::deadlines::board(&state.app, &staff.id).await {
-        Ok(c) => c,
+    let board = match ecrin_app::deadlines::soonest(&state.app, &staff.id, BOARD_ROWS).await {
+        Ok(b) => b,
         Err(e) => return refused(&state, lang, page, e),
     };
     let now = state.app.clock.now_ms();
     let code = lang.code();
     // The soonest first: beyond a few hundred a page is no longer read, and the whole board
     // is at `GET /api/v1/admin/deadlines`.
-    let shown = clocks.len().min(BOARD_ROWS);
-    let rows = clocks[..shown]
+    let shown = board.clocks.len();
+    let rows = board
+        .clocks
         .iter()
         .map(|c| {
             vec![
@@ -583,12 +584,12 @@ pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) 
             ]
         })
         .collect();
-    let title = if clocks.len() > shown {
+    let title = if board.total > shown {
         t.with(
             "staff-deadlines-soonest",
             &[
                 ("shown", shown.to_string()),
-                ("total", clocks.len().to_string()),
+                ("total", board.total.to_string()),
             ],
         )
     } else {
