@@ -16,7 +16,7 @@ pub const READING: &[Role] = &[
 
 /// The rows read at a time from the tables that grow with the shop (open orders, recent
 /// deliveries, returns awaited): a request holds one chunk of them, never the whole shop.
-const CHUNK: i64 = 1_000;
+const CHUNK: i64 = 5_000;
 
 /// The board as of now: every clock, the soonest due first (the API's whole board).
 pub async fn board(app: &App, staff_id: &str) -> Result<Vec<Clock>, AppError> {

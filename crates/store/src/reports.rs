@@ -5,7 +5,8 @@ use crate::exec::{Engine, query_as};
 use crate::sql::{CREDIT_NOTE_COLUMNS, INVOICE_COLUMNS};
 use crate::*;
 
-/// An invoice's day and amount, for the sales chart.
+/// The invoices of a quarter of an hour, for the sales chart: the quarter's start and the
+/// sum of their totals.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Invoiced {
     pub issued_at: i64,
@@ -20,7 +21,9 @@ pub struct StatusCount {
 
 #[async_trait]
 pub trait Reports: Send + Sync {
-    /// Invoices issued from `since_ms` on, oldest first.
+    /// The invoices issued from `since_ms` on, summed by quarter of an hour (UTC), oldest
+    /// first: at most 96 rows a day however many invoices, and every time zone's offset is
+    /// a whole number of quarters, so each quarter falls on one day of the house's calendar.
     async fn invoiced_since(&self, since_ms: i64) -> Result<Vec<Invoiced>>;
 
     /// How many orders are in each status.
@@ -36,7 +39,10 @@ pub trait Reports: Send + Sync {
 #[async_trait]
 impl<E: Engine> Reports for E {
     async fn invoiced_since(&self, since_ms: i64) -> Result<Vec<Invoiced>> {
-        query_as("SELECT issued_at, total FROM invoices WHERE issued_at >= $1 ORDER BY issued_at")
+        query_as(
+            "SELECT (issued_at / 900000) * 900000 AS issued_at, CAST(SUM(total) AS BIGINT) AS total \
+             FROM invoices WHERE issued_at >= $1 GROUP BY issued_at / 900000 ORDER BY 1",
+        )
             .bind(since_ms)
             .fetch_all(&mut self.reader().await?)
             .await

@@ -968,6 +968,36 @@ async fn the_dashboard_sums_up_sales_orders_and_what_waits() {
         assert_eq!(status, 200);
         assert!(d["sales_by_day"].is_null(), "{d}");
         assert_eq!(d["waiting"]["to_ship"], 1);
+
+        // Sales are summed by the house's day, not the server's: 23:50 and 00:05 in Milan
+        // are the same UTC day but two days of the chart.
+        let mut paid = Vec::new();
+        for (at, email) in [
+            ("2027-05-12T23:50:00+02:00", "sera@example.it"),
+            ("2027-05-13T00:05:00+02:00", "notte@example.it"),
+        ] {
+            set_clock(&app, at).await;
+            let (token, number) = crate::fulfilment::placed(&app, email).await;
+            crate::fulfilment::pay(&app, &token, &number).await;
+            let (_, o) = call(
+                &app,
+                "GET",
+                &format!("/api/v1/orders/{number}"),
+                &token,
+                None,
+            )
+            .await;
+            paid.push(o["total"]["amount"].as_i64().unwrap_or(0));
+        }
+        let (_, d) = call(&app, "GET", "/api/v1/admin/dashboard", &admin, None).await;
+        assert_eq!(d["sales_by_day"][89]["day"], "2027-05-13", "{d}");
+        assert_eq!(d["sales_by_day"][89]["amount"]["amount"], paid[1], "{d}");
+        assert_eq!(d["sales_by_day"][88]["day"], "2027-05-12", "{d}");
+        assert_eq!(
+            d["sales_by_day"][88]["amount"]["amount"],
+            total + paid[0],
+            "{d}"
+        );
     }
 }
 
