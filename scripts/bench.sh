@@ -34,6 +34,7 @@
 # the database is asked whether any unit was sold twice and whether invoices run unbroken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 DURATION=${DURATION:-15s}
 CONNS=${CONNS:-32}
@@ -70,17 +71,14 @@ work=$(mktemp -d)
 out=target/bench
 mkdir -p "$out"
 server_pid=""
-pg_data=""
 
 extra_pids=()
 cleanup() {
   stop_disk_writer
   for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  if [ -n "$pg_data" ]; then
-    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
-    [ -z "${PG_LOG:-}" ] || cp "$pg_data/../log" "$out/postgres.log"
-  fi
+  pg_stop
+  [ -z "$pg_data" ] || [ -z "${PG_LOG:-}" ] || cp "$pg_dir/log" "$out/postgres.log"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -131,8 +129,6 @@ bench_profile() {
   printf '\n[fraud]\nmax_units_per_sku = 10\nmax_orders_per_account_per_hour = 1000000\nmax_orders_per_ip_per_hour = 1000000000\n' >>"$work/bench-paris.toml"
   echo "$work/bench-paris.toml"
 }
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 now_ms() { date +%s%3N; }
 
@@ -418,18 +414,13 @@ for db in $DBS; do
       url="sqlite://$work/bench.db"
       ;;
     postgres)
-      pg_port=$(free_port)
-      pg_dir="$work/pg"; mkdir -p "$pg_dir"; chown postgres:postgres "$pg_dir" "$work"
-      pg_data="$pg_dir/data"
-      runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$pg_dir/log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir${PG_STATEMENTS:+ -c shared_preload_libraries=pg_stat_statements}${PG_LOG:+ -c log_statement=all -c log_min_duration_statement=-1}" -w start >/dev/null
-      psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database ecrin_bench' >/dev/null
-      [ -z "${PG_STATEMENTS:-}" ] || psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -d ecrin_bench -c 'create extension pg_stat_statements' >/dev/null
-      url="postgres://postgres@127.0.0.1:$pg_port/ecrin_bench"
+      pg_start "$work" ecrin_bench "${PG_STATEMENTS:+-c shared_preload_libraries=pg_stat_statements}${PG_LOG:+ -c log_statement=all -c log_min_duration_statement=-1}"
+      [ -z "${PG_STATEMENTS:-}" ] || pg_sql ecrin_bench 'create extension pg_stat_statements'
+      url=$pg_url
       if [ -n "${PGBENCH:-}" ]; then
         # The ceiling: PostgreSQL's own client, nothing else running, on the same cluster.
         pgb() { /usr/lib/postgresql/15/bin/pgbench -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
-        psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database pgbench' >/dev/null
+        pg_sql postgres 'create database pgbench'
         pgb -q -i -s 10 pgbench >/dev/null 2>&1
         for mode in "-S select-only (1 statement per transaction)" "-N simple-update (BEGIN, 3 statements, END)"; do
           tps=$(pgb -M prepared ${mode%% *} -c 8 -j 2 -T 8 pgbench 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')

@@ -13,6 +13,7 @@
 # found a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 
 DBS=${DBS:-"sqlite postgres"}
 MAX_TIME=${MAX_TIME:-60}
@@ -30,30 +31,20 @@ out=target/schemathesis
 mkdir -p "$out"
 work=$(mktemp -d)
 server_pid=""
-pg_data=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  if [ -n "$pg_data" ]; then
-    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
-  fi
+  pg_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 failed=0
 for db in $DBS; do
   case $db in
     sqlite) url="sqlite://$work/shop.db" ;;
     postgres)
-      pg_port=$(free_port)
-      pg_dir="$work/pg"; mkdir -p "$pg_dir"; chown postgres:postgres "$pg_dir" "$work"
-      pg_data="$pg_dir/data"
-      runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$pg_dir/log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir" -w start >/dev/null
-      psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database ecrin_fuzz' >/dev/null
-      url="postgres://postgres@127.0.0.1:$pg_port/ecrin_fuzz"
+      pg_start "$work" ecrin_fuzz
+      url=$pg_url
       ;;
   esac
   port=$(free_port)

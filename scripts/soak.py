@@ -176,14 +176,22 @@ def staff():
         time.sleep(0.2)
 
 
-def rss_kb():
+def memory_kb():
+    """The server's resident memory and its parts: its own heap (RssAnon), the mapped
+    binary and files (RssFile) and shared memory (RssShmem: SQLite's WAL index)."""
+    parts = {}
     try:
         for line in open(f"/proc/{PID}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                parts[key] = int(line.split()[1])
     except OSError:
-        return 0
-    return 0
+        pass
+    return parts
+
+
+def rss_kb():
+    return memory_kb().get("VmRSS", 0)
 
 
 def main():
@@ -198,6 +206,7 @@ def main():
         w.daemon = True
         w.start()
     samples = []
+    first_parts = memory_kb()
     while time.monotonic() < END:
         samples.append((time.monotonic() - t0, rss_kb()))
         time.sleep(10)
@@ -226,6 +235,10 @@ def main():
     print(f"memory (VmRSS): first minute {max(first) / 1024:.0f} MB, last minute {max(last) / 1024:.0f} MB, "
           f"highest {max(ys) / 1024:.0f} MB; slope over the run {slope * 60 / 1024:+.2f} MB/min, "
           f"over its second half {late_slope * 60 / 1024:+.2f} MB/min ({len(samples)} samples)")
+    last_parts = memory_kb()
+    print("of which (first sample -> last): " + ", ".join(
+        f"{k} {first_parts.get(k, 0) / 1024:.0f} -> {last_parts.get(k, 0) / 1024:.0f} MB"
+        for k in ("RssAnon", "RssFile", "RssShmem")))
     print("samples (s, MB): " + ", ".join(f"{t:.0f}:{kb / 1024:.0f}" for t, kb in samples))
     for kind, errs in errors_seen.items():
         for e in errs[:5]:

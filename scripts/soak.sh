@@ -4,8 +4,10 @@
 #
 #   bash scripts/soak.sh                      # SQLite, 600 s
 #   DB=postgres DURATION=120 bash scripts/soak.sh
+#   MIMALLOC_SHOW_STATS=1 bash scripts/soak.sh  # and the allocator's statistics at exit
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 DB=${DB:-sqlite}
 DURATION=${DURATION:-600}
 bin=${ECRIN_BIN:-$PWD/target/release/ecrin}
@@ -15,26 +17,18 @@ if [ -z "${ECRIN_BIN:-}" ]; then
 fi
 work=$(mktemp -d)
 server_pid=""
-pg_data=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  if [ -n "$pg_data" ]; then
-    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
-  fi
+  pg_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 case $DB in
   sqlite) url="sqlite://$work/shop.db" ;;
   postgres)
-    pg_port=$(free_port); pg_dir="$work/pg"; mkdir -p "$pg_dir"; chown postgres:postgres "$pg_dir" "$work"
-    pg_data="$pg_dir/data"
-    runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$pg_data" -l "$pg_dir/log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $pg_dir" -w start >/dev/null
-    psql -q -h 127.0.0.1 -p "$pg_port" -U postgres -c 'create database ecrin_soak' >/dev/null
-    url="postgres://postgres@127.0.0.1:$pg_port/ecrin_soak"
+    pg_start "$work" ecrin_soak
+    url=$pg_url
     ;;
 esac
 # The `paris` profile with CHK-9's limits per account and address raised: the soak's few
@@ -75,4 +69,11 @@ status=0
 python3 scripts/soak.py "$base" "$server_pid" "$work" "$DURATION" || status=$?
 if grep -q "panicked" "$work/server.log"; then echo "the server log shows a panic"; status=1; fi
 grep -E "ERROR" "$work/server.log" | head -5 || true
+if [ -n "${MIMALLOC_SHOW_STATS:-}" ]; then
+  # The allocator's own account, printed as the server exits: what the shop's heap holds
+  # (current) against what it asked of the system (committed, reserved).
+  kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  sed -n '/^subproc/,$p' "$work/server.log"
+fi
 exit "$status"
