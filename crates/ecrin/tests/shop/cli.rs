@@ -85,7 +85,7 @@ fn help_lists_the_commands() {
 
 #[test]
 fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::net::TcpStream;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = format!("sqlite://{}", dir.path().join("shop.db").display());
@@ -99,32 +99,16 @@ fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let mut lines = BufReader::new(stdout).lines();
-    let mut printed = Vec::new();
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap_or_default();
-        if let Some(rest) = line.split("http://").nth(1)
-            && addr.is_none()
-        {
-            addr = rest.split('/').next().map(str::to_owned);
-        }
-        let done = line.contains("Ready in");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
-    let text = printed.join("\n");
+    let (text, base) = crate::stock::until_ready(&mut child);
     assert!(text.contains("Demo catalogue loaded: 63 pieces."), "{text}");
     assert!(text.contains("Atelier Sillon (profile atelier)"), "{text}");
     assert!(
         text.contains("Staff login:   admin@ecrin.example / ecrin-demo-admin"),
         "{text}"
     );
-    let addr = addr.unwrap_or_else(|| panic!("no address printed: {text}"));
-    let mut stream = TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    let base = base.unwrap_or_else(|| panic!("no address printed: {text}"));
+    let addr = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
     let _ = stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
@@ -143,7 +127,6 @@ fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
 /// demo never gets an account with it, given or not.
 #[test]
 fn prv_8_no_staff_account_with_a_published_password_outside_the_demo() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = format!("sqlite://{}", dir.path().join("shop.db").display());
     let start = |password: Option<&str>| {
@@ -163,19 +146,9 @@ fn prv_8_no_staff_account_with_a_published_password_outside_the_demo() {
     };
     // No password given, no demo: no account, and the way to make one.
     let mut child = start(None);
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let mut printed = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap_or_default();
-        let done = line.contains("Ready in");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
+    let (text, _) = crate::stock::until_ready(&mut child);
     let _ = child.kill();
     let _ = child.wait();
-    let text = printed.join("\n");
     assert!(text.contains("Staff login:   none yet"), "{text}");
     assert!(!text.contains("ecrin-demo-admin"), "{text}");
     // The demo's password given for a shop without the demo: refused, nothing created.
@@ -190,19 +163,9 @@ fn prv_8_no_staff_account_with_a_published_password_outside_the_demo() {
     );
     // A password of the house's own: the first admin is created with it.
     let mut child = start(Some("the house's own secret"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let mut printed = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap_or_default();
-        let done = line.contains("Ready in");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
+    let (text, _) = crate::stock::until_ready(&mut child);
     let _ = child.kill();
     let _ = child.wait();
-    let text = printed.join("\n");
     assert!(
         text.contains("Staff login:   admin@ecrin.example / (the one in ECRIN_ADMIN_PASSWORD)"),
         "{text}"

@@ -249,7 +249,6 @@ async fn emails_leave_over_tls_with_a_login_and_never_to_an_unknown_server() {
 /// ECRIN_SMTP_CA_FILE delivers a customer's e-mail on its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_delivers_over_smtps_from_its_settings() {
-    use std::io::{BufRead, BufReader};
     let (sink, authority) = SmtpSink::start_tls(
         crate::smtp_sink::Tls::Implicit,
         "relay-user",
@@ -274,23 +273,7 @@ async fn the_server_delivers_over_smtps_from_its_settings() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let mut base = None;
-    let mut printed = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap_or_default();
-        if base.is_none()
-            && let Some(rest) = line.split("http://").nth(1)
-        {
-            base = rest.split('/').next().map(|a| format!("http://{a}"));
-        }
-        let done = line.contains("Ready in");
-        printed.push(line);
-        if done {
-            break;
-        }
-    }
-    let text = printed.join("\n");
+    let (text, base) = crate::stock::until_ready(&mut child);
     // The password never shows.
     assert!(
         text.contains("delivered through smtps://relay-user:…@localhost"),

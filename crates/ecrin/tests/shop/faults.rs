@@ -135,14 +135,7 @@ async fn sqlite_a_full_or_read_only_disk_is_a_clear_503_and_nothing_half_written
     assert_eq!(app.get("/api/v1/products/jonc-rivage").await.status(), 200);
     assert_eq!(orders_in(&app).await, before, "nothing half-written");
     disk.free();
-    let mut placed = (0, json!(null));
-    for _ in 0..50 {
-        placed = order(&app, &token, &summary, None).await;
-        if placed.0 != 503 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let placed = order_once_back(&app, &token, &summary, 50).await;
     assert_eq!(
         placed.0, 201,
         "the disk back, the order goes through: {}",
@@ -391,14 +384,26 @@ async fn postgres_restarted_under_the_shop_is_a_503_then_the_shop_recovers() {
         res.status()
     );
     cluster.start().unwrap_or_else(|e| panic!("{e}"));
+    let placed = order_once_back(&app, &token, &summary, 100).await;
+    assert_eq!(placed.0, 201, "{}", placed.1);
+    assert_eq!(orders_in(&app).await, 1);
+}
+
+/// The order of `summary`, asked again every 100 ms while the shop answers 503 (its
+/// database away), at most `tries` times: the last answer.
+async fn order_once_back(
+    app: &TestApp,
+    token: &str,
+    summary: &serde_json::Value,
+    tries: u32,
+) -> (u16, serde_json::Value) {
     let mut placed = (0, json!(null));
-    for _ in 0..100 {
-        placed = order(&app, &token, &summary, None).await;
+    for _ in 0..tries {
+        placed = order(app, token, summary, None).await;
         if placed.0 != 503 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(placed.0, 201, "{}", placed.1);
-    assert_eq!(orders_in(&app).await, 1);
+    placed
 }

@@ -240,7 +240,6 @@ impl Serve {
 
     /// `ecrin serve` on `database_url` with the profile `profile` (a name or a file).
     pub(crate) fn with_profile(database_url: &str, profile: &str) -> Serve {
-        use std::io::{BufRead, BufReader};
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecrin"))
             .env("ECRIN_DATABASE_URL", database_url)
             .env("ECRIN_ADDR", "127.0.0.1:0")
@@ -254,19 +253,7 @@ impl Serve {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("{e}"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let mut base = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap_or_default();
-            if base.is_none()
-                && let Some(rest) = line.split("http://").nth(1)
-            {
-                base = rest.split('/').next().map(|a| format!("http://{a}"));
-            }
-            if line.contains("Ready in") {
-                break;
-            }
-        }
+        let (_, base) = until_ready(&mut child);
         let base = base.unwrap_or_else(|| panic!("ecrin serve printed no address"));
         Serve { child, base }
     }
@@ -276,6 +263,29 @@ impl Serve {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What `ecrin serve` (started with its standard output piped) prints until it says it is
+/// ready, line by line, and the address it serves (`http://…`) if it printed one.
+pub(crate) fn until_ready(child: &mut std::process::Child) -> (String, Option<String>) {
+    use std::io::{BufRead, BufReader};
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut base = None;
+    let mut printed = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap_or_default();
+        if base.is_none()
+            && let Some(rest) = line.split("http://").nth(1)
+        {
+            base = rest.split('/').next().map(|a| format!("http://{a}"));
+        }
+        let done = line.contains("Ready in");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    (printed.join("\n"), base)
 }
 
 impl Drop for Serve {
