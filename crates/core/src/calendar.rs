@@ -47,61 +47,89 @@ pub fn easter_sunday(year: i16) -> Date {
     date(year, month as i8, day as i8)
 }
 
+/// A holiday on the same day every year: month, day, name, and the first year it is one.
+type Fixed = (i8, i8, &'static str, i16);
+/// A holiday that follows Easter: days after Easter Sunday, and its name.
+type AfterEaster = (i16, &'static str);
+
+const FRANCE_FIXED: &[Fixed] = &[
+    (1, 1, "Jour de l'an", i16::MIN),
+    (5, 1, "Fête du Travail", i16::MIN),
+    (5, 8, "Victoire 1945", i16::MIN),
+    (7, 14, "Fête nationale", i16::MIN),
+    (8, 15, "Assomption", i16::MIN),
+    (11, 1, "Toussaint", i16::MIN),
+    (11, 11, "Armistice 1918", i16::MIN),
+    (12, 25, "Noël", i16::MIN),
+];
+const FRANCE_AFTER_EASTER: &[AfterEaster] = &[
+    (1, "Lundi de Pâques"),
+    (39, "Ascension"),
+    (50, "Lundi de Pentecôte"),
+];
+const ITALY_FIXED: &[Fixed] = &[
+    (1, 1, "Capodanno", i16::MIN),
+    (1, 6, "Epifania", i16::MIN),
+    (4, 25, "Festa della Liberazione", i16::MIN),
+    (5, 1, "Festa del Lavoro", i16::MIN),
+    (6, 2, "Festa della Repubblica", i16::MIN),
+    (8, 15, "Ferragosto", i16::MIN),
+    // From 2026, 4 October (Saint Francis) is a national holiday again (TERMS.md's list;
+    // the independent list of the tests agrees).
+    (10, 4, "San Francesco d'Assisi", 2026),
+    (11, 1, "Ognissanti", i16::MIN),
+    (12, 8, "Immacolata Concezione", i16::MIN),
+    (12, 25, "Natale", i16::MIN),
+    (12, 26, "Santo Stefano", i16::MIN),
+];
+const ITALY_AFTER_EASTER: &[AfterEaster] = &[(0, "Pasqua"), (1, "Lunedì dell'Angelo")];
+
+impl HolidayCountry {
+    fn tables(self) -> (&'static [Fixed], &'static [AfterEaster]) {
+        match self {
+            HolidayCountry::France => (FRANCE_FIXED, FRANCE_AFTER_EASTER),
+            HolidayCountry::Italy => (ITALY_FIXED, ITALY_AFTER_EASTER),
+        }
+    }
+}
+
 /// The public holidays of `country` in `year`, in date order, with their names.
 pub fn holidays(country: HolidayCountry, year: i16) -> Vec<(Date, &'static str)> {
+    let (fixed, after_easter) = country.tables();
     let easter = easter_sunday(year);
-    let after_easter = |days: i64, name: &'static str| {
-        (
-            easter
+    let mut list: Vec<(Date, &'static str)> = fixed
+        .iter()
+        .filter(|(_, _, _, from)| year >= *from)
+        .map(|&(month, day, name, _)| (date(year, month, day), name))
+        .chain(after_easter.iter().map(|&(days, name)| {
+            let day = easter
                 .checked_add(jiff::Span::new().days(days))
-                .unwrap_or(easter),
-            name,
-        )
-    };
-    let fixed = |month: i8, day: i8, name: &'static str| (date(year, month, day), name);
-    let mut list = match country {
-        HolidayCountry::France => vec![
-            fixed(1, 1, "Jour de l'an"),
-            after_easter(1, "Lundi de Pâques"),
-            fixed(5, 1, "Fête du Travail"),
-            fixed(5, 8, "Victoire 1945"),
-            after_easter(39, "Ascension"),
-            after_easter(50, "Lundi de Pentecôte"),
-            fixed(7, 14, "Fête nationale"),
-            fixed(8, 15, "Assomption"),
-            fixed(11, 1, "Toussaint"),
-            fixed(11, 11, "Armistice 1918"),
-            fixed(12, 25, "Noël"),
-        ],
-        HolidayCountry::Italy => {
-            let mut it = vec![
-                fixed(1, 1, "Capodanno"),
-                fixed(1, 6, "Epifania"),
-                after_easter(0, "Pasqua"),
-                after_easter(1, "Lunedì dell'Angelo"),
-                fixed(4, 25, "Festa della Liberazione"),
-                fixed(5, 1, "Festa del Lavoro"),
-                fixed(6, 2, "Festa della Repubblica"),
-                fixed(8, 15, "Ferragosto"),
-                fixed(11, 1, "Ognissanti"),
-                fixed(12, 8, "Immacolata Concezione"),
-                fixed(12, 25, "Natale"),
-                fixed(12, 26, "Santo Stefano"),
-            ];
-            // From 2026, 4 October (Saint Francis) is a national holiday again (TERMS.md's
-            // list; the independent list of the tests agrees).
-            if year >= 2026 {
-                it.push(fixed(10, 4, "San Francesco d'Assisi"));
-            }
-            it
-        }
-    };
+                .unwrap_or(easter);
+            (day, name)
+        }))
+        .collect();
     list.sort_by_key(|(d, _)| *d);
     list
 }
 
+/// Whether `day` is a public holiday of `country`: the same tables as [`holidays`], read
+/// without building the year's list (every deadline asks this of each day it counts).
 pub fn is_holiday(country: HolidayCountry, day: Date) -> bool {
-    holidays(country, day.year()).iter().any(|(d, _)| *d == day)
+    let (fixed, after_easter) = country.tables();
+    let (year, month, dom) = (day.year(), day.month(), day.day());
+    if fixed
+        .iter()
+        .any(|&(m, d, _, from)| m == month && d == dom && year >= from)
+    {
+        return true;
+    }
+    // Easter falls between 22 March and 25 April, and nothing follows it by more than
+    // 50 days: from March to June only.
+    if !(3..=6).contains(&month) {
+        return false;
+    }
+    let after = day.day_of_year() - easter_sunday(year).day_of_year();
+    after_easter.iter().any(|&(days, _)| days == after)
 }
 
 /// Monday to Friday, and not a public holiday.

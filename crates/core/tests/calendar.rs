@@ -45,6 +45,19 @@ fn dlv_2_holidays_match_an_independent_list_2024_to_2035() {
         let theirs: BTreeSet<Date> = independent(code).into_iter().filter(weekday).collect();
         assert!(theirs.len() > 90, "{code}: fixture read");
         assert_eq!(ours, theirs, "{code}");
+        // And the check each deadline makes of a day, which reads the same tables
+        // without the year's list, says so of every weekday of those twelve years.
+        let mut day = date(2024, 1, 1);
+        while day.year() <= 2035 {
+            if weekday(&day) {
+                assert_eq!(
+                    is_working_day(country, day),
+                    !theirs.contains(&day),
+                    "{code} {day}"
+                );
+            }
+            day = day.tomorrow().unwrap_or(day);
+        }
     }
     assert_eq!(easter_sunday(2026), date(2026, 4, 5));
     assert_eq!(easter_sunday(2035), date(2035, 3, 25));
