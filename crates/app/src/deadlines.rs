@@ -99,84 +99,99 @@ impl Ord for Latest {
     }
 }
 
+/// Reads a growing table `size` rows at a time and hands each row to `each`:
+/// `next(after)` reads up to `size` rows after the key `after` (`None`: from the first),
+/// in the order of the key `key` gives of a row.
+async fn in_chunks<R, K, F>(
+    size: i64,
+    mut next: impl FnMut(Option<K>) -> F,
+    key: impl Fn(&R) -> K,
+    mut each: impl FnMut(R),
+) -> Result<(), AppError>
+where
+    F: Future<Output = ecrin_store::Result<Vec<R>>>,
+{
+    let mut after = None;
+    loop {
+        let chunk = next(after.take()).await?;
+        let full = chunk.len() as i64 == size;
+        after = chunk.last().map(&key);
+        chunk.into_iter().for_each(&mut each);
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
 /// Every running clock, one at a time, to `f`.
 async fn each_clock(app: &App, mut f: impl FnMut(Clock)) -> Result<(), AppError> {
     let p = &app.profile;
-    let mut after = String::new();
-    loop {
-        let chunk = app.store.open_orders(&after, CHUNK).await?;
-        let Some(last) = chunk.last() else { break };
-        after = last.number.clone();
-        let full = chunk.len() as i64 == CHUNK;
-        for o in chunk {
-            let announced = o.announced_delivery.and_then(|d| d.parse().ok());
+    in_chunks(
+        CHUNK,
+        |after: Option<String>| async move {
+            app.store
+                .open_orders(after.as_deref().unwrap_or(""), CHUNK)
+                .await
+        },
+        |o| o.number.clone(),
+        |o| {
             let facts = OrderFacts {
+                announced_delivery: o.announced_delivery.and_then(|d| d.parse().ok()),
                 number: o.number,
                 status: o.status,
                 payment_method: o.payment_method,
                 placed_at: o.placed_at,
                 paid_at: o.paid_at,
-                announced_delivery: announced,
                 returned_at: o.returned_at,
             };
             deadlines::order_clocks(p, &facts)
                 .into_iter()
                 .for_each(&mut f);
-        }
-        if !full {
-            break;
-        }
-    }
+        },
+    )
+    .await?;
     // WDR-1: the windows still running (the longest is 14 working days: 40 days back
     // covers it across any holidays).
     let now = app.clock.now_ms();
-    let mut after = String::new();
-    loop {
-        let chunk = app
-            .store
-            .recent_deliveries(now - 40 * 86_400_000, &after, CHUNK)
-            .await?;
-        let Some(last) = chunk.last() else { break };
-        after = last.number.clone();
-        let full = chunk.len() as i64 == CHUNK;
-        for d in chunk {
+    in_chunks(
+        CHUNK,
+        |after: Option<String>| async move {
+            app.store
+                .recent_deliveries(now - 40 * 86_400_000, after.as_deref().unwrap_or(""), CHUNK)
+                .await
+        },
+        |d| d.number.clone(),
+        |d| {
             deadlines::withdrawal_clock(p, &d.number, d.delivered_at, now)
                 .into_iter()
-                .for_each(&mut f);
-        }
-        if !full {
-            break;
-        }
-    }
+                .for_each(&mut f)
+        },
+    )
+    .await?;
     // WDR-2: pieces withdrawn, awaited back.
-    let mut after: Option<(i64, String)> = None;
-    loop {
-        let chunk = app
-            .store
-            .returns_awaited(after.as_ref().map(|(at, id)| (*at, id.as_str())), CHUNK)
-            .await?;
-        let Some((last, _)) = chunk.last() else { break };
-        after = Some((last.notified_at, last.id.clone()));
-        let full = chunk.len() as i64 == CHUNK;
-        for (w, number) in chunk {
-            match w.received_at {
-                // WDR-5: back at the house, to inspect and refund.
-                Some(received) => {
-                    deadlines::withdrawal_refund_clock(p, &number, w.notified_at, received)
-                        .into_iter()
-                        .for_each(&mut f)
-                }
-                None => {
-                    if let Some(by) = w.return_by.as_deref().and_then(|d| d.parse().ok()) {
-                        f(deadlines::return_clock(p, &number, by));
-                    }
+    in_chunks(
+        CHUNK,
+        |after: Option<(i64, String)>| async move {
+            app.store
+                .returns_awaited(after.as_ref().map(|(at, id)| (*at, id.as_str())), CHUNK)
+                .await
+        },
+        |(w, _)| (w.notified_at, w.id.clone()),
+        |(w, number)| match w.received_at {
+            // WDR-5: back at the house, to inspect and refund.
+            Some(received) => {
+                deadlines::withdrawal_refund_clock(p, &number, w.notified_at, received)
+                    .into_iter()
+                    .for_each(&mut f)
+            }
+            None => {
+                if let Some(by) = w.return_by.as_deref().and_then(|d| d.parse().ok()) {
+                    f(deadlines::return_clock(p, &number, by));
                 }
             }
-        }
-        if !full {
-            break;
-        }
-    }
+        },
+    )
+    .await?;
     // DLV-4: additional deadlines set for late orders.
     for (number, day) in app.store.late_deadlines().await? {
         if let Ok(day) = day.parse() {
@@ -208,4 +223,55 @@ async fn each_clock(app: &App, mut f: impl FnMut(Clock)) -> Result<(), AppError>
             .for_each(&mut f);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_chunks;
+
+    /// Reads `rows` through `in_chunks` by chunks of `size`: the rows seen, and the reads.
+    fn paged(rows: i64, size: i64) -> (Vec<i64>, usize) {
+        let table: Vec<i64> = (0..rows).map(|i| i * 10).collect();
+        let mut reads = 0;
+        let mut seen = Vec::new();
+        let read = in_chunks(
+            size,
+            |after: Option<i64>| {
+                reads += 1;
+                let chunk: Vec<i64> = table
+                    .iter()
+                    .copied()
+                    .filter(|r| after.is_none_or(|a| *r > a))
+                    .take(size as usize)
+                    .collect();
+                std::future::ready(Ok(chunk))
+            },
+            |r| *r,
+            |r| seen.push(r),
+        );
+        let done = block_on(read);
+        assert!(done.is_ok());
+        (seen, reads)
+    }
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map(|rt| rt.block_on(f))
+            .unwrap_or_else(|e| panic!("runtime: {e}"))
+    }
+
+    /// Each row once, in order, whether the last chunk is full, partial or empty.
+    #[test]
+    fn dlv_4_wdr_1_wdr_2_the_board_reads_each_row_once_a_chunk_at_a_time() {
+        for (rows, size, reads) in [(0, 3, 1), (2, 3, 1), (3, 3, 2), (7, 3, 3), (9, 3, 4)] {
+            let (seen, n) = paged(rows, size);
+            assert_eq!(
+                seen,
+                (0..rows).map(|i| i * 10).collect::<Vec<_>>(),
+                "{rows} by {size}"
+            );
+            assert_eq!(n, reads, "{rows} by {size}");
+        }
+    }
 }
