@@ -44,6 +44,15 @@ pub(crate) async fn pay(app: &TestApp, token: &str, number: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
+/// What the customer's order `number` costs in all, in minor units, as their API shows it.
+pub(crate) async fn order_total(app: &TestApp, token: &str, number: &str) -> i64 {
+    let (status, o) = call(app, "GET", &format!("/api/v1/orders/{number}"), token, None).await;
+    assert_eq!(status, 200, "{o}");
+    let total = o["total"]["amount"].as_i64().unwrap_or_default();
+    assert!(total > 0, "{o}");
+    total
+}
+
 pub(crate) fn ship_body(lines: Value) -> Value {
     json!({"carrier": "DHL Express", "tracking_number": "JD0146 0000 1234", "lines": lines})
 }
