@@ -486,7 +486,7 @@ impl<W: Writer> OrdersTx for W {
     }
 
     async fn insert_order(&mut self, o: &Order) -> Result<()> {
-        let sql = insert_order();
+        let sql = insert_order(self.dialect());
         query(sql)
             .bind(&o.id)
             .bind(&o.number)
@@ -772,10 +772,17 @@ pub fn next_order_number(dialect: Dialect) -> &'static str {
     }
 }
 
-pub fn insert_order() -> String {
+/// The order and, read out of its summary (`$19`), DLV-4's announced delivery that the
+/// deadline board reads beside it.
+pub fn insert_order(dialect: Dialect) -> String {
+    let announced = match dialect {
+        Dialect::Sqlite => "json_extract($19, '$.estimated_delivery_date')",
+        Dialect::Postgres => "($19::json ->> 'estimated_delivery_date')",
+    };
     format!(
-        "INSERT INTO orders ({ORDER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+        "INSERT INTO orders ({ORDER_COLUMNS}, announced_delivery) VALUES ($1, $2, $3, $4, $5, \
+         $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+         {announced})"
     )
 }
 
@@ -914,19 +921,23 @@ pub struct RecentDelivery {
     pub delivered_at: i64,
 }
 
-/// The open orders of the deadline board, each with the one field of its summary the
-/// clocks need (the summary is a few kilobytes; a busy house has thousands of open orders
-/// and the board is read on every back-office home page).
+/// The open orders of the deadline board, each with the one date of its summary the
+/// clocks need, read by number from the index of the open orders (`orders_open`), which
+/// holds every column of `orders` read here: never the summaries (a few kilobytes each; a
+/// busy house has thousands of open orders and the board is read on every back-office
+/// home page). SQLite is told which index: without statistics its planner takes the
+/// index by status and sorts every open order again for each chunk (0.55 s for the
+/// chunks of 40,000 open orders, against 0.06 s along `orders_open`).
 pub fn open_orders(dialect: Dialect) -> String {
-    let announced = match dialect {
-        Dialect::Sqlite => "json_extract(o.document, '$.estimated_delivery_date')",
-        Dialect::Postgres => "(o.document::json ->> 'estimated_delivery_date')",
+    let index = match dialect {
+        Dialect::Sqlite => "INDEXED BY orders_open",
+        Dialect::Postgres => "",
     };
     format!(
-        "SELECT o.number, o.status, o.payment_method, o.placed_at, \
-         {announced} AS announced_delivery, i.issued_at AS paid_at, \
+        "SELECT o.number, o.status, o.payment_method, o.placed_at, o.announced_delivery, \
+         i.issued_at AS paid_at, \
          (SELECT MAX(s.returned_at) FROM shipments s WHERE s.order_id = o.id) AS returned_at \
-         FROM orders o LEFT JOIN invoices i ON i.order_id = o.id \
+         FROM orders o {index} LEFT JOIN invoices i ON i.order_id = o.id \
          WHERE o.status IN ('awaiting_payment', 'being_prepared', 'shipped', 'being_returned') \
          AND o.number > $1 ORDER BY o.number LIMIT $2"
     )
