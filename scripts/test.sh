@@ -41,7 +41,8 @@ echo "ok"
 
 step "Tests (unit, storage story on SQLite and PostgreSQL, HTTP, browser)"
 export ECRIN_BROWSER_TESTS=1
-cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt
+status=0
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt || status=$?
 passed=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ | bc)
 failed=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ | bc)
 
@@ -53,3 +54,10 @@ fi
 
 echo
 echo "${passed} passed, ${failed} failed"
+if [ "$status" -ne 0 ]; then
+  # The failures' own messages, again at the end where a long log is read first.
+  step "What failed (cargo test exited with ${status})"
+  awk '/^failures:$/ { on = 1 } on { print } /^test result: FAILED/ { on = 0 }' \
+    target/test-output.txt | grep -v '^$' | head -n 200
+  exit "$status"
+fi
