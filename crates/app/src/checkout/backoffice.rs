@@ -173,8 +173,25 @@ pub struct OrderList {
 /// Orders per page of the list, unless asked otherwise (up to [`MAX_PER_PAGE`]).
 pub const ORDERS_PER_PAGE: i64 = 50;
 
+/// A list's cursor: the placing time and number of the last order of the page before.
 fn cursor_of(o: &Order) -> String {
     format!("{}~{}", o.placed_at, o.number)
+}
+
+/// The order a cursor of [`cursor_of`] names; `None` for anything else.
+pub fn order_cursor(v: &str) -> Option<(i64, String)> {
+    v.split_once('~')
+        .and_then(|(at, n)| Some((at.parse::<i64>().ok()?, n.to_owned())))
+}
+
+/// One page of the orders `search` selects, with the next page's cursor.
+pub(super) async fn page_of(
+    app: &App,
+    search: &ecrin_store::OrderSearch,
+) -> Result<OrderList, AppError> {
+    let (orders, more) = app.store.search_orders(search).await?;
+    let next = more.then(|| orders.last().map(cursor_of)).flatten();
+    Ok(OrderList { orders, next })
 }
 
 /// The back office's order list: filtered by state, day placed and customer, searched by
@@ -225,9 +242,7 @@ pub async fn order_list(app: &App, staff_id: &str, f: &OrderFilter) -> Result<Or
         }
     }
     let after = given(&f.cursor).and_then(|v| {
-        let parsed = v
-            .split_once('~')
-            .and_then(|(at, n)| Some((at.parse::<i64>().ok()?, n.to_owned())));
+        let parsed = order_cursor(v);
         if parsed.is_none() {
             c.fail("cursor", "unknown_cursor");
         }
@@ -255,9 +270,7 @@ pub async fn order_list(app: &App, staff_id: &str, f: &OrderFilter) -> Result<Or
         after,
         limit,
     };
-    let (orders, more) = app.store.search_orders(&search).await?;
-    let next = more.then(|| orders.last().map(cursor_of)).flatten();
-    Ok(OrderList { orders, next })
+    page_of(app, &search).await
 }
 
 /// INV-5: an order's history, first event to last, with each event's hash and the one

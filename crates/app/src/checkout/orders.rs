@@ -15,6 +15,43 @@ pub async fn orders_of(app: &App, customer_id: &str) -> Result<Vec<Order>, AppEr
     Ok(app.store.orders_of(customer_id).await?)
 }
 
+/// Orders per page of a customer's list, unless asked otherwise (1 to 100).
+pub const MY_ORDERS_PER_PAGE: i64 = 20;
+
+/// A page of the customer's orders, newest first: `size` of them (`page[size]`, 1 to
+/// 100) after the order the cursor `after` names (`page[after]`, a page's `next`).
+pub async fn orders_page(
+    app: &App,
+    customer_id: &str,
+    size: Option<&str>,
+    after: Option<&str>,
+) -> Result<OrderList, AppError> {
+    let mut c = Checks::new();
+    let limit = match size.map(str::parse::<i64>) {
+        None => MY_ORDERS_PER_PAGE,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            c.fail("page[size]", "invalid_page_size");
+            MY_ORDERS_PER_PAGE
+        }
+    };
+    let after = after.and_then(|v| {
+        let named = order_cursor(v);
+        if named.is_none() {
+            c.fail("page[after]", "invalid_cursor");
+        }
+        named
+    });
+    c.finish().map_err(AppError::Invalid)?;
+    let search = ecrin_store::OrderSearch {
+        customer_id: Some(customer_id.to_owned()),
+        after,
+        limit,
+        ..ecrin_store::OrderSearch::default()
+    };
+    page_of(app, &search).await
+}
+
 /// PAY-4: what the customer needs to pay an order by bank transfer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TransferInstructions {

@@ -57,6 +57,137 @@ pub(crate) fn ship_body(lines: Value) -> Value {
     json!({"carrier": "DHL Express", "tracking_number": "JD0146 0000 1234", "lines": lines})
 }
 
+/// Checks DLV-1 on both databases: "My Orders" over the API come newest first, a page at
+/// a time, without another customer's; a page size or cursor that cannot be read is a
+/// 400 naming the parameter.
+#[tokio::test]
+async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let token = ready_customer(&app, "pages@example.fr", "jonc-rivage", 1).await;
+        let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
+        let mut numbers = Vec::new();
+        for i in 0..3 {
+            if i > 0 {
+                let (status, body) = crate::basket::add(&app, &token, &piece, 1).await;
+                assert_eq!(status, 201, "{body}");
+            }
+            let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+            let (status, o) = order(&app, &token, &s, None).await;
+            assert_eq!(status, 201, "{o}");
+            let number = o["number"].as_str().unwrap_or_default().to_owned();
+            pay(&app, &token, &number).await;
+            numbers.push(number);
+        }
+        let (_, someone_else) = placed(&app, "other@example.fr").await;
+        numbers.reverse();
+        let numbers_of = |list: &Value| -> Vec<String> {
+            list["items"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o["number"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+
+        let (status, all) = call(&app, "GET", "/api/v1/orders", &token, None).await;
+        assert_eq!(status, 200, "{all}");
+        assert_eq!(numbers_of(&all), numbers, "{db:?}");
+        assert!(all["next"].is_null(), "{all}");
+        assert!(!numbers_of(&all).contains(&someone_else));
+
+        let (status, first) =
+            call(&app, "GET", "/api/v1/orders?page%5Bsize%5D=2", &token, None).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(numbers_of(&first), numbers[..2], "{db:?}");
+        assert_eq!(first["items"][0]["total"]["currency"], "EUR", "{first}");
+        let next = first["next"].as_str().unwrap_or_default().to_owned();
+        assert!(!next.is_empty(), "{first}");
+        let (status, second) = call(
+            &app,
+            "GET",
+            &format!(
+                "/api/v1/orders?page%5Bsize%5D=2&page%5Bafter%5D={}",
+                urlencoding::encode(&next)
+            ),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{second}");
+        assert_eq!(numbers_of(&second), numbers[2..], "{db:?}");
+        assert!(second["next"].is_null(), "{second}");
+
+        for (query, field) in [
+            ("page%5Bsize%5D=0", "page[size]"),
+            ("page%5Bsize%5D=101", "page[size]"),
+            ("page%5Bsize%5D=two", "page[size]"),
+            ("page%5Bafter%5D=yesterday", "page[after]"),
+        ] {
+            let (status, body) = call(
+                &app,
+                "GET",
+                &format!("/api/v1/orders?{query}"),
+                &token,
+                None,
+            )
+            .await;
+            assert_eq!(status, 400, "{query}: {body}");
+            assert_eq!(body["code"], "validation_failed", "{query}: {body}");
+            assert_eq!(body["errors"][0]["field"], field, "{query}: {body}");
+        }
+
+        // The account page shows the 20 newest and links to the older ones.
+        if db == Db::Sqlite {
+            for _ in 0..18 {
+                // CHK-9: no more than five orders an hour from one account or address.
+                let (status, _) = app
+                    .post_json("/api/v1/test/clock", &json!({"advance": "PT25M"}))
+                    .await;
+                assert_eq!(status, 200);
+                let (status, body) = crate::basket::add(&app, &token, &piece, 1).await;
+                assert_eq!(status, 201, "{body}");
+                let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+                let (status, o) = order(&app, &token, &s, None).await;
+                assert_eq!(status, 201, "{o}");
+                pay(&app, &token, o["number"].as_str().unwrap_or_default()).await;
+            }
+            let session = crate::privacy::page_login(&app, "pages@example.fr").await;
+            let page = |path: String| {
+                let (app, cookie) = (&app, format!("ecrin_session={session}"));
+                async move {
+                    let res = app.get_with(&path, &[("cookie", &cookie)]).await;
+                    assert_eq!(res.status(), 200, "{path}");
+                    res.text().await.unwrap_or_default()
+                }
+            };
+            let listed = |html: &str| html.matches("/fr/account/orders/").count();
+            let html = page("/fr/account".to_owned()).await;
+            assert_eq!(listed(&html), 20, "{html}");
+            assert!(!html.contains(&format!("/fr/account/orders/{}\"", numbers[2])));
+            let older = html
+                .split("id=\"orders-older\"")
+                .next()
+                .and_then(|h| h.rsplit("href=\"").next())
+                .and_then(|h| h.split('"').next())
+                .unwrap_or_default()
+                .replace("&amp;", "&");
+            assert!(older.contains("orders_after="), "{html}");
+            let html = page(older.split('#').next().unwrap_or_default().to_owned()).await;
+            assert_eq!(listed(&html), 1, "{html}");
+            assert!(html.contains(&format!("/fr/account/orders/{}\"", numbers[2])));
+            assert!(html.contains("Commandes les plus récentes") && !html.contains("orders-older"));
+            // A cursor that names no order shows the newest.
+            assert_eq!(
+                listed(&page("/fr/account?orders_after=x".to_owned()).await),
+                20
+            );
+        }
+    }
+}
+
 /// Checks DLV-3, DLV-6, DLV-1 and PAY-2 on every profile and both databases: nothing ships
 /// unpaid; a first parcel leaves part of the order (still being prepared), the second the
 /// rest (shipped), each told by e-mail with its tracking; each delivery is recorded once,

@@ -495,7 +495,7 @@ async fn prv_2_export_restrict_object_and_erase() {
 }
 
 /// A customer logged in on the pages: the session cookie.
-async fn page_login(app: &TestApp, email: &str) -> String {
+pub(crate) async fn page_login(app: &TestApp, email: &str) -> String {
     let login = app.get("/fr/account/login").await;
     let session = crate::account_pages::cookie_value(&login, "ecrin_session").unwrap_or_default();
     let csrf = csrf_of(&login.text().await.unwrap_or_default());

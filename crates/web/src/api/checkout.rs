@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -875,20 +875,43 @@ pub struct OrderListDto {
 }
 
 /// The customer's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/orders", responses((status = 200, body = OrderListDto)),
+/// The customer's orders, newest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/orders",
+    params(("page[size]" = Option<u32>, Query, description = "1 to 100, default 20"),
+        ("page[after]" = Option<String>, Query, description = "Cursor from `next`")),
+    responses((status = 200, body = OrderListDto),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])), tag = "checkout")]
 pub(crate) async fn list_orders(
     State(state): State<AppState>,
     bearer: Bearer,
+    RawQuery(query): RawQuery,
 ) -> Result<Json<OrderListDto>, ApiError> {
     let customer = customer_id(&bearer)?;
-    let orders = checkout::orders_of(&state.app, customer).await?;
+    let pairs = crate::rawquery::parse(query.as_deref()).map_err(ApiError::validation)?;
+    let given = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let page = checkout::orders_page(
+        &state.app,
+        customer,
+        given("page[size]"),
+        given("page[after]"),
+    )
+    .await?;
     let papers = checkout::papers_of_customer(&state.app, customer).await?;
-    let items = orders
+    let items = page
+        .orders
         .into_iter()
         .map(|o| order_dto_with(&state, o, &papers, &[]))
         .collect::<Result<_, _>>()?;
-    Ok(Json(OrderListDto { items, next: None }))
+    Ok(Json(OrderListDto {
+        items,
+        next: page.next,
+    }))
 }
 
 /// One of the customer's orders; another customer's is 404.
@@ -1154,7 +1177,7 @@ pub(crate) async fn order_events(
 pub(crate) async fn admin_orders(
     State(state): State<AppState>,
     bearer: Bearer,
-    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<OrderListDto>, ApiError> {
     let filter = crate::rawquery::order_filter(raw.as_deref()).map_err(ApiError::validation)?;
     let list = checkout::order_list(&state.app, staff_id(&bearer)?, &filter).await?;

@@ -125,8 +125,12 @@ struct AccountPage {
     basket_line: String,
     /// STK-2: the customer's credit with the shop, when there is some.
     store_credit: Option<String>,
-    /// (number, one line: date, total, status), newest first.
+    /// (number, one line: date, total, status), newest first, a page of them.
     orders: Vec<(String, String)>,
+    /// The link to the page of older orders, when there are more.
+    orders_older: Option<String>,
+    /// The link back to the newest orders, on a page of older ones.
+    orders_newest: Option<String>,
     /// PRV-3: (field, label, given).
     consents: Vec<(&'static str, String, bool)>,
     /// PRV-2: (field, label, in force).
@@ -160,7 +164,17 @@ async fn page(
     let addresses = ecrin_app::customers::addresses(&state.app, &c.id).await?;
     let view = basket::basket_of(&state.app, &BasketOwner::Customer(c.id.clone())).await?;
     let tz = &state.app.profile.time_zone;
-    let orders = ecrin_app::checkout::orders_of(&state.app, &c.id).await?;
+    // A page of orders at a time; a cursor that names no order shows the newest.
+    let after = query_param(uri.query(), "orders_after")
+        .filter(|v| ecrin_app::checkout::order_cursor(v).is_some());
+    let list = ecrin_app::checkout::orders_page(&state.app, &c.id, None, after.as_deref()).await?;
+    let here = format!("/{}/account", lang.code());
+    let orders_older = list
+        .next
+        .as_ref()
+        .map(|n| format!("{here}?orders_after={}#orders", urlencoding::encode(n)));
+    let orders_newest = after.is_some().then(|| format!("{here}#orders"));
+    let orders = list.orders;
     let credit = ecrin_app::refunds::store_credit_of(&state.app, &c.id).await?;
     let address_open = retry.address.is_some() || addresses.is_empty();
     let page = AccountPage {
@@ -206,6 +220,8 @@ async fn page(
         }),
         address_open,
         errors: retry.errors,
+        orders_older,
+        orders_newest,
         orders: orders
             .iter()
             .map(|o| {
