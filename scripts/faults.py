@@ -386,7 +386,10 @@ def postgres_restart():
         results.insert(0, ("answers while PostgreSQL was down (status: count)",
                            ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())),
                            bool(during) and set(statuses) <= {503}))
-        results.insert(1, ("slowest answer while down", f"{slowest * 1000:.0f} ms", slowest < 5))
+        took = sorted(t for _, _, t in during)
+        median = took[len(took) // 2] if took else 0.0
+        results.insert(1, ("slowest answer while down", f"{slowest * 1000:.0f} ms (median {median * 1000:.0f} ms)",
+                           slowest < 5))
         results.insert(2, ("first 200 after PostgreSQL was back",
                            f"{(recovered - up_at) * 1000:.0f} ms after" if recovered else "never",
                            recovered is not None and recovered - up_at < 10))

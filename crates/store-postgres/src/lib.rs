@@ -13,13 +13,103 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Arguments, AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The server's address, to tell a server away from a pool that is merely busy.
+    options: PgConnectOptions,
+    reach: Arc<Reach>,
+}
+
+/// How long the server is taken as away after a connection failed: meanwhile requests are
+/// refused at once (503) instead of each waiting the pool's acquire timeout.
+const AWAY_FOR: Duration = Duration::from_millis(500);
+
+/// Whether PostgreSQL could be reached when last tried. While it is away, requests are
+/// refused without waiting; once [`AWAY_FOR`] has passed, one request at a time tries the
+/// server again (the others are still refused), and the first that gets a connection
+/// opens the way for all.
+#[derive(Debug)]
+struct Reach {
+    start: Instant,
+    /// Milliseconds after `start` until which the server is taken as away; 0 when it
+    /// answered last.
+    away_until: AtomicU64,
+    /// A request is trying the server while it is taken as away.
+    trying: AtomicBool,
+}
+
+/// A request's permission to try for a connection; the one trying an away server gives
+/// the turn back when dropped, whatever the outcome.
+struct Turn<'a>(Option<&'a AtomicBool>);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let Some(trying) = self.0 {
+            trying.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl Reach {
+    fn new() -> Reach {
+        Reach {
+            start: Instant::now(),
+            away_until: AtomicU64::new(0),
+            trying: AtomicBool::new(false),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    /// A turn to try for a connection at `now`, or the refusal while the server is away.
+    fn turn(&self, now: u64) -> Result<Turn<'_>> {
+        let until = self.away_until.load(Ordering::Acquire);
+        if until == 0 {
+            return Ok(Turn(None));
+        }
+        if now >= until
+            && self
+                .trying
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            return Ok(Turn(Some(&self.trying)));
+        }
+        Err(StoreError::still_away())
+    }
+
+    fn answered(&self) {
+        if self.away_until.load(Ordering::Relaxed) != 0 {
+            self.away_until.store(0, Ordering::Release);
+            tracing::info!("PostgreSQL answers again");
+        }
+    }
+
+    /// The server could not be reached at `now`.
+    fn away(&self, now: u64) {
+        if self
+            .away_until
+            .swap(now + millis(AWAY_FOR), Ordering::AcqRel)
+            == 0
+        {
+            tracing::warn!("PostgreSQL cannot be reached: requests are refused until it answers");
+        }
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl std::fmt::Debug for PgStore {
@@ -89,14 +179,56 @@ impl PgStore {
                     Ok(true)
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(db)?;
         MIGRATOR
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            options,
+            reach: Arc::new(Reach::new()),
+        })
+    }
+
+    /// A connection from the pool; at once a 503 while the server is taken as away.
+    async fn connection(&self) -> Result<PoolConnection<Postgres>> {
+        let _turn = self.reach.turn(self.reach.now())?;
+        match self.pool.acquire().await {
+            Ok(c) => {
+                self.reach.answered();
+                Ok(c)
+            }
+            Err(e) => {
+                if self.server_away(&e).await {
+                    self.reach.away(self.reach.now());
+                }
+                Err(db(e))
+            }
+        }
+    }
+
+    /// Whether the pool's failure `e` says the server is away. Refused connections are
+    /// retried by the pool until its timeout, which a pool busy with long requests also
+    /// reaches: one connection opened outside the pool tells them apart.
+    async fn server_away(&self, e: &sqlx::Error) -> bool {
+        match e {
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+            sqlx::Error::PoolTimedOut => {
+                let connect = sqlx::ConnectOptions::connect(&self.options);
+                match tokio::time::timeout(Duration::from_secs(1), connect).await {
+                    Ok(Ok(c)) => {
+                        let _ = sqlx::Connection::close(c).await;
+                        false
+                    }
+                    Ok(Err(e)) => unavailable(&e),
+                    Err(_) => true,
+                }
+            }
+            _ => false,
+        }
     }
 }
 
@@ -186,15 +318,16 @@ impl Engine for PgStore {
     const BACKEND: Backend = Backend::Postgres;
 
     async fn reader(&self) -> Result<PgReader> {
-        Ok(PgReader(self.pool.acquire().await.map_err(db)?))
+        Ok(PgReader(self.connection().await?))
     }
 
     async fn begin_writer(&self) -> Result<PgTx> {
-        Ok(PgTx(self.pool.begin().await.map_err(db)?))
+        let conn = self.connection().await?;
+        Ok(PgTx(Transaction::begin(conn, None).await.map_err(db)?))
     }
 
     async fn single(&self, statement: Statement) -> Result<u64> {
-        execute(&mut *self.pool.acquire().await.map_err(db)?, statement).await
+        execute(&mut *self.connection().await?, statement).await
     }
 
     async fn close(&self) {
@@ -239,5 +372,37 @@ impl Writer for PgTx {
     /// backend the shop is short of CPU, not of flushes (BENCHMARKS.md).
     async fn commit_visible(self) -> Result<()> {
         self.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AWAY_FOR, Reach, millis};
+
+    #[test]
+    fn an_away_server_refuses_at_once_and_is_tried_by_one_request_at_a_time() {
+        let reach = Reach::new();
+        // Reachable: every request tries.
+        assert!(reach.turn(10).is_ok() && reach.turn(10).is_ok());
+        reach.away(100);
+        // Away: refused at once until the moment has passed.
+        assert!(reach.turn(101).is_err());
+        assert!(reach.turn(100 + millis(AWAY_FOR) - 1).is_err());
+        // Then one request tries; the others are still refused while it does.
+        let later = 100 + millis(AWAY_FOR);
+        let trying = reach.turn(later).unwrap_or_else(|e| panic!("{e}"));
+        assert!(reach.turn(later).is_err());
+        // It failed: away again, and its turn is given back.
+        reach.away(later);
+        drop(trying);
+        assert!(reach.turn(later + 1).is_err());
+        let again = reach
+            .turn(later + millis(AWAY_FOR))
+            .unwrap_or_else(|e| panic!("{e}"));
+        // It got a connection: every request tries again.
+        reach.answered();
+        drop(again);
+        assert!(reach.turn(later + millis(AWAY_FOR)).is_ok());
+        assert!(reach.turn(later + millis(AWAY_FOR)).is_ok());
     }
 }

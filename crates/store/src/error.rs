@@ -19,9 +19,24 @@ pub enum StoreError {
     Unavailable(String),
 }
 
+/// Why a request is refused without trying a database found away a moment before (its
+/// absence was logged once, when it was found).
+const STILL_AWAY: &str = "the database could not be reached a moment ago";
+
 impl StoreError {
     pub fn unavailable(e: impl std::fmt::Display) -> Self {
         StoreError::Unavailable(e.to_string())
+    }
+
+    /// A request refused without trying the database, found away a moment before.
+    pub fn still_away() -> Self {
+        StoreError::Unavailable(STILL_AWAY.to_owned())
+    }
+
+    /// Whether this is [`StoreError::still_away`]: the outage is already in the log, so
+    /// each refusal need not be.
+    pub fn is_still_away(&self) -> bool {
+        matches!(self, StoreError::Unavailable(why) if why == STILL_AWAY)
     }
 
     pub fn database(e: impl std::error::Error + Send + Sync + 'static) -> Self {

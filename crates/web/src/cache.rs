@@ -34,7 +34,10 @@ pub struct CatalogueCache {
 }
 
 impl CatalogueCache {
-    /// Empties the cache when the database's catalogue version moved.
+    /// Empties the cache when the database's catalogue version moved. While the database
+    /// cannot be reached, what the cache holds is served as it was when the database was
+    /// last read (no process can change the catalogue meanwhile): visitors browse on,
+    /// and only what the cache misses is a 503.
     pub async fn refresh(&self, app: &ecrin_app::App) -> Result<(), ecrin_app::AppError> {
         let due = self
             .state
@@ -44,7 +47,13 @@ impl CatalogueCache {
         if !due {
             return Ok(());
         }
-        let version = ecrin_app::catalogue::version(app).await?;
+        let version = match ecrin_app::catalogue::version(app).await {
+            Ok(v) => v,
+            Err(ecrin_app::AppError::Store(ecrin_store::StoreError::Unavailable(_))) => {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         if let Ok(mut s) = self.state.lock() {
             if s.version != version {
                 if let Ok(mut e) = self.entries.write() {

@@ -124,8 +124,12 @@ impl From<AppError> for ApiError {
                 e.checkout = Some(crate::api::checkout::summary_json(&summary));
                 e
             }
-            AppError::Store(ecrin_store::StoreError::Unavailable(why)) => {
-                tracing::warn!(error = %why, "database unavailable");
+            AppError::Store(e @ ecrin_store::StoreError::Unavailable(_)) => {
+                if e.is_still_away() {
+                    tracing::debug!(error = %e, "database unavailable");
+                } else {
+                    tracing::warn!(error = %e, "database unavailable");
+                }
                 ApiError::unavailable()
             }
             AppError::Store(e) => {

@@ -10,8 +10,9 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -185,6 +186,17 @@ pub(crate) fn wrap(router: Router<AppState>, https: bool) -> Router<AppState> {
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
                 tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            })
+            // A 503 is the database away, told by the handler (and once by the store): each
+            // one is not an error of its own, and a flood of them must not drown the log.
+            .on_failure(|class: ServerErrorsFailureClass, latency: Duration, _: &tracing::Span| {
+                let latency = latency.as_millis();
+                match class {
+                    ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+                        tracing::debug!(classification = %class, latency_ms = latency, "response failed");
+                    }
+                    _ => tracing::error!(classification = %class, latency_ms = latency, "response failed"),
+                }
             }),
         )
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))

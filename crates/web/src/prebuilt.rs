@@ -8,6 +8,8 @@
 //! when the client already holds them (RFC 9110 §13.1.2). They are dropped with the rest of
 //! the catalogue cache when the catalogue's version moves, and after [`MAX_AGE`] whatever
 //! happens, since a page also shows the time (the 30 days before a reduction, CAT-7).
+//! While the database cannot be reached, an answer kept is served however old, rather
+//! than a 503: visitors go on browsing what the shop showed last.
 
 use crate::AppState;
 use axum::body::{Body, Bytes};
@@ -115,14 +117,23 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
                 .unwrap_or(""),
         );
     }
-    if state.cache.refresh(&state.app).await.is_ok()
-        && let Some(p) = state.cache.prebuilt(&key)
+    let kept = match state.cache.refresh(&state.app).await {
+        Ok(()) => state.cache.prebuilt(&key),
+        Err(_) => None,
+    };
+    if let Some(p) = &kept
         && p.built.elapsed() < MAX_AGE
     {
-        return answer(&p, request.headers());
+        return answer(p, request.headers());
     }
     let headers = request.headers().clone();
     let response = next.run(request).await;
+    // The database away (503): the answer kept, however old, rather than no page.
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && let Some(p) = &kept
+    {
+        return answer(p, &headers);
+    }
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         return response;
     }

@@ -373,16 +373,38 @@ async fn postgres_restarted_under_the_shop_is_a_503_then_the_shop_recovers() {
     let token = ready_customer(&app, "ines@example.fr", "jonc-rivage", 1).await;
     let (status, summary) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
     assert_eq!(status, 201, "{summary}");
+    // A visitor has seen the piece's page and the catalogue.
+    let browsed = ["/fr/products/jonc-rivage", "/api/v1/products?lang=fr"];
+    let mut seen = Vec::new();
+    for path in browsed {
+        let (status, headers, body) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        seen.push((headers.get("etag").cloned(), body));
+    }
     cluster.stop("fast").unwrap_or_else(|e| panic!("{e}"));
     let (status, body) = order(&app, &token, &summary, None).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["code"], "service_unavailable");
+    // Refused from then on, for every request that needs the database.
+    for _ in 0..3 {
+        let (status, body) = order(&app, &token, &summary, None).await;
+        assert_eq!(status, 503, "{body}");
+    }
     let res = app.get("/fr/account").await;
     assert!(
         res.status() == 503 || res.status() == 303,
         "{}",
         res.status()
     );
+    // What the shop showed last is still shown; what it never built is a 503.
+    for (path, (etag, body)) in browsed.iter().zip(&seen) {
+        let (status, headers, now) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path} while PostgreSQL is away");
+        assert_eq!(headers.get("etag"), etag.as_ref(), "{path}");
+        assert_eq!(&now, body, "{path}");
+    }
+    let res = app.get("/fr/products/collier-perles-rivage").await;
+    assert_eq!(res.status(), 503);
     cluster.start().unwrap_or_else(|e| panic!("{e}"));
     let placed = order_once_back(&app, &token, &summary, 100).await;
     assert_eq!(placed.0, 201, "{}", placed.1);

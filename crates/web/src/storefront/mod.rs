@@ -249,8 +249,12 @@ impl PageError {
             AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
             AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
             AppError::PriceChanged { refusal, .. } => PageError::BadRequest(lang, refusal.detail),
-            AppError::Store(ecrin_store::StoreError::Unavailable(why)) => {
-                tracing::warn!(error = %why, "database unavailable on a page");
+            AppError::Store(e @ ecrin_store::StoreError::Unavailable(_)) => {
+                if e.is_still_away() {
+                    tracing::debug!(error = %e, "database unavailable on a page");
+                } else {
+                    tracing::warn!(error = %e, "database unavailable on a page");
+                }
                 PageError::Unavailable(lang)
             }
             AppError::Store(e) => {
