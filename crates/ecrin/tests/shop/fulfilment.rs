@@ -57,51 +57,44 @@ pub(crate) fn ship_body(lines: Value) -> Value {
     json!({"carrier": "DHL Express", "tracking_number": "JD0146 0000 1234", "lines": lines})
 }
 
+/// One more unit of `piece` in the customer's basket, ordered and paid by card: its number.
+async fn bought_again(app: &TestApp, token: &str, piece: &str) -> String {
+    let (status, body) = crate::basket::add(app, token, piece, 1).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, s) = call(app, "POST", "/api/v1/checkout", token, Some(json!({}))).await;
+    let (status, o) = order(app, token, &s, None).await;
+    assert_eq!(status, 201, "{o}");
+    let number = o["number"].as_str().unwrap_or_default().to_owned();
+    pay(app, token, &number).await;
+    number
+}
+
 /// Checks DLV-1 on both databases: "My Orders" over the API come newest first, a page at
 /// a time, without another customer's; a page size or cursor that cannot be read is a
-/// 400 naming the parameter.
+/// 400 naming the parameter. The account page shows the 20 newest and links to the older.
 #[tokio::test]
 async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
     for db in ecrin_store_tests::BOTH {
         let app = TestApp::spawn(db, "paris").await;
         let token = ready_customer(&app, "pages@example.fr", "jonc-rivage", 1).await;
         let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
-        let mut numbers = Vec::new();
-        for i in 0..3 {
-            if i > 0 {
-                let (status, body) = crate::basket::add(&app, &token, &piece, 1).await;
-                assert_eq!(status, 201, "{body}");
-            }
-            let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
-            let (status, o) = order(&app, &token, &s, None).await;
-            assert_eq!(status, 201, "{o}");
-            let number = o["number"].as_str().unwrap_or_default().to_owned();
-            pay(&app, &token, &number).await;
-            numbers.push(number);
+        let mut mine = Vec::new();
+        for _ in 0..3 {
+            mine.push(bought_again(&app, &token, &piece).await);
         }
         let (_, someone_else) = placed(&app, "other@example.fr").await;
-        numbers.reverse();
-        let numbers_of = |list: &Value| -> Vec<String> {
-            list["items"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|o| o["number"].as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        mine.reverse();
 
         let (status, all) = call(&app, "GET", "/api/v1/orders", &token, None).await;
         assert_eq!(status, 200, "{all}");
-        assert_eq!(numbers_of(&all), numbers, "{db:?}");
+        assert_eq!(numbers(&all), mine, "{db:?}");
         assert!(all["next"].is_null(), "{all}");
-        assert!(!numbers_of(&all).contains(&someone_else));
+        assert!(!numbers(&all).contains(&someone_else));
 
         let (status, first) =
             call(&app, "GET", "/api/v1/orders?page%5Bsize%5D=2", &token, None).await;
         assert_eq!(status, 200, "{first}");
-        assert_eq!(numbers_of(&first), numbers[..2], "{db:?}");
+        assert_eq!(numbers(&first), mine[..2], "{db:?}");
         assert_eq!(first["items"][0]["total"]["currency"], "EUR", "{first}");
         let next = first["next"].as_str().unwrap_or_default().to_owned();
         assert!(!next.is_empty(), "{first}");
@@ -117,7 +110,7 @@ async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
         )
         .await;
         assert_eq!(status, 200, "{second}");
-        assert_eq!(numbers_of(&second), numbers[2..], "{db:?}");
+        assert_eq!(numbers(&second), mine[2..], "{db:?}");
         assert!(second["next"].is_null(), "{second}");
 
         for (query, field) in [
@@ -147,12 +140,7 @@ async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
                     .post_json("/api/v1/test/clock", &json!({"advance": "PT25M"}))
                     .await;
                 assert_eq!(status, 200);
-                let (status, body) = crate::basket::add(&app, &token, &piece, 1).await;
-                assert_eq!(status, 201, "{body}");
-                let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
-                let (status, o) = order(&app, &token, &s, None).await;
-                assert_eq!(status, 201, "{o}");
-                pay(&app, &token, o["number"].as_str().unwrap_or_default()).await;
+                bought_again(&app, &token, &piece).await;
             }
             let session = crate::privacy::page_login(&app, "pages@example.fr").await;
             let page = |path: String| {
@@ -166,7 +154,7 @@ async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
             let listed = |html: &str| html.matches("/fr/account/orders/").count();
             let html = page("/fr/account".to_owned()).await;
             assert_eq!(listed(&html), 20, "{html}");
-            assert!(!html.contains(&format!("/fr/account/orders/{}\"", numbers[2])));
+            assert!(!html.contains(&format!("/fr/account/orders/{}\"", mine[2])));
             let older = html
                 .split("id=\"orders-older\"")
                 .next()
@@ -177,7 +165,7 @@ async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
             assert!(older.contains("orders_after="), "{html}");
             let html = page(older.split('#').next().unwrap_or_default().to_owned()).await;
             assert_eq!(listed(&html), 1, "{html}");
-            assert!(html.contains(&format!("/fr/account/orders/{}\"", numbers[2])));
+            assert!(html.contains(&format!("/fr/account/orders/{}\"", mine[2])));
             assert!(html.contains("Commandes les plus récentes") && !html.contains("orders-older"));
             // A cursor that names no order shows the newest.
             assert_eq!(
