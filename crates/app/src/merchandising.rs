@@ -386,17 +386,19 @@ async fn product_write(
     })
 }
 
-/// The value given, else the current one, else (on creation) a required field missing.
+/// The value given, else the current one; a required field missing when given empty, or
+/// not given on creation.
 fn given_or(
     given: Option<&String>,
     current: Option<String>,
     name: &str,
     field: &mut impl FnMut(&str, &'static str),
 ) -> String {
-    match (given, current) {
-        (Some(v), _) => v.trim().to_owned(),
+    match (given.map(|v| v.trim()), current) {
+        (Some(v), _) if !v.is_empty() => v.to_owned(),
         (None, Some(c)) => c,
-        (None, None) => {
+        // Given empty, or never given: what the field names cannot be left out.
+        (Some(_), _) | (None, None) => {
             field(name, "required");
             String::new()
         }

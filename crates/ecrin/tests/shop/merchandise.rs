@@ -235,6 +235,24 @@ async fn cat_1_the_house_puts_a_new_piece_on_sale() {
             .await;
             assert_eq!(status, code, "{profile} {variant}: {body}");
         }
+        // A metal or a collection cannot be emptied: a 400 naming the field, nothing
+        // written.
+        for (path, change, field) in [
+            (
+                "/api/v1/admin/variants/JS-YG-52",
+                json!({"metal": " "}),
+                "metal",
+            ),
+            (
+                "/api/v1/admin/products/jonc-soleil",
+                json!({"collection": ""}),
+                "collection",
+            ),
+        ] {
+            let (status, body) = call(&app, "PATCH", path, &admin, Some(change)).await;
+            assert_eq!(status, 400, "{path}: {body}");
+            assert_eq!(body["errors"][0]["field"], field, "{body}");
+        }
 
         let (status, body) = call(
             &app,
