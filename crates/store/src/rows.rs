@@ -703,11 +703,35 @@ pub struct IdempotentOrder {
     pub order_number: String,
 }
 
-/// The same for a flag that may be absent (NULL).
+/// The same for a flag that may be absent (NULL). A column's value is read as it comes,
+/// not through a wrapper: a row's values know no newtype.
 pub fn int_bool_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    #[derive(serde::Deserialize)]
-    struct Flag(#[serde(deserialize_with = "int_bool")] bool);
-    Ok(<Option<Flag> as serde::Deserialize>::deserialize(d)?.map(|f| f.0))
+    struct Flag;
+    impl<'de> serde::de::Visitor<'de> for Flag {
+        type Value = Option<bool>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a boolean, an integer or null")
+        }
+        fn visit_none<E>(self) -> Result<Option<bool>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Option<bool>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Option<bool>, D::Error> {
+            int_bool(d).map(Some)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Option<bool>, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Option<bool>, E> {
+            Ok(Some(v != 0))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Option<bool>, E> {
+            Ok(Some(v != 0))
+        }
+    }
+    d.deserialize_option(Flag)
 }
 
 /// Reads a flag stored as a boolean or, as SQLite keeps it, as an integer (0 is false).

@@ -253,6 +253,28 @@ async fn cat_1_the_house_puts_a_new_piece_on_sale() {
             assert_eq!(status, 400, "{path}: {body}");
             assert_eq!(body["errors"][0]["field"], field, "{body}");
         }
+        // CAT-1: a piece can be engraved or not, the variant's own choice, and it reads back.
+        for engraved in [true, false] {
+            let (status, body) = call(
+                &app,
+                "PATCH",
+                "/api/v1/admin/variants/JS-YG-52",
+                &admin,
+                Some(json!({"personalisable": engraved})),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(body["personalisable"], engraved, "{body}");
+            let (status, body) = call(
+                &app,
+                "GET",
+                "/api/v1/admin/products/jonc-soleil",
+                &admin,
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+        }
 
         let (status, body) = call(
             &app,
