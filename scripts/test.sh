@@ -43,8 +43,11 @@ step "Tests (unit, storage story on SQLite and PostgreSQL, HTTP, browser)"
 export ECRIN_BROWSER_TESTS=1
 status=0
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt || status=$?
-passed=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) passed.*/\1/' | paste -sd+ | bc)
-failed=$(grep -E '^test result:' target/test-output.txt | sed -E 's/.* ([0-9]+) failed.*/\1/' | paste -sd+ | bc)
+# Counted by awk alone: a log without any result line (the tests did not compile) counts
+# 0, and no pipe can stop this script before the failures are printed.
+count() { awk -v what="$1" '/^test result:/ { for (i = 2; i <= NF; i++) if ($i ~ "^" what) n += $(i - 1) } END { print n + 0 }' target/test-output.txt; }
+passed=$(count passed)
+failed=$(count failed)
 
 coverage=../shared/tools/terms-coverage
 if [ -x "$coverage" ]; then
@@ -57,7 +60,9 @@ echo "${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ]; then
   # The failures' own messages, again at the end where a long log is read first.
   step "What failed (cargo test exited with ${status})"
-  awk '/^failures:$/ { on = 1 } on { print } /^test result: FAILED/ { on = 0 }' \
-    target/test-output.txt | grep -v '^$' | head -n 200
+  # Stack frames are left out (the log above has them): the test, its panic and message.
+  awk '/^failures:$/ { on = 1 }
+       on && !/^$/ && !/^ +[0-9]+: / && !/^ +at / && shown < 200 { print; shown++ }
+       /^test result: FAILED/ { on = 0 }' target/test-output.txt
   exit "$status"
 fi

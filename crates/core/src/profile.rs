@@ -158,6 +158,10 @@ impl Zone {
     }
 }
 
+/// CHK-4: the heaviest parcel a profile may declare, a carrier's or the house's: a
+/// tonne is beyond any parcel service, and keeps every weight in grams within `u32`.
+pub const MAX_PARCEL_KG: u32 = 1000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MethodKind {
@@ -549,6 +553,7 @@ impl Profile {
             "privacy.security_log_retention_days",
             "must be at least 1",
         )?;
+        self.validate_clocks()?;
         for (key, value) in [
             ("merchant.legal_name", &self.merchant.legal_name),
             (
@@ -563,6 +568,89 @@ impl Profile {
             check(!value.trim().is_empty(), key, "must not be empty (GTS-4)")?;
         }
         Ok(())
+    }
+
+    /// Every clock of the profile runs ten years at most, in its own unit (a hundred for
+    /// the archive): a longer one is a typing slip, and would carry a deadline past the
+    /// calendar's end.
+    fn validate_clocks(&self) -> Result<(), (&'static str, String)> {
+        const DAYS: u32 = 3_653;
+        const WORKING_DAYS: u32 = 2_610;
+        let period = |p: Period| match p.unit {
+            DayUnit::Days => (p.count, DAYS),
+            DayUnit::WorkingDays => (p.count, WORKING_DAYS),
+        };
+        let a = &self.after_sales;
+        let mut clocks = vec![
+            (
+                "catalogue.reference_price_days",
+                (self.catalogue.reference_price_days, DAYS),
+            ),
+            (
+                "basket.ttl_minutes",
+                (self.basket.ttl_minutes, DAYS * 24 * 60),
+            ),
+            (
+                "delivery.preparation_hours",
+                (self.delivery.preparation_hours[1], DAYS * 24),
+            ),
+            (
+                "delivery.max_delivery.count",
+                period(self.delivery.max_delivery),
+            ),
+            ("withdrawal.period.count", period(self.withdrawal.period)),
+            (
+                "withdrawal.return_within_days",
+                (self.withdrawal.return_within_days, DAYS),
+            ),
+            (
+                "after_sales.damage_report_working_days",
+                (a.damage_report_working_days, WORKING_DAYS),
+            ),
+            (
+                "after_sales.stockout_refund.count",
+                period(a.stockout_refund),
+            ),
+            ("after_sales.warranty_months", (a.warranty_months, 120)),
+            (
+                "after_sales.defect_report_months",
+                (a.defect_report_months.unwrap_or(0), 120),
+            ),
+            (
+                "after_sales.warranty_action_months",
+                (a.warranty_action_months.unwrap_or(0), 120),
+            ),
+            (
+                "after_sales.answer_within_days",
+                (a.answer_within_days, DAYS),
+            ),
+            (
+                "after_sales.amicable_settlement_days",
+                (a.amicable_settlement_days.unwrap_or(0), DAYS),
+            ),
+            (
+                "payment.bank_transfer_days",
+                (self.payment.bank_transfer_days.unwrap_or(0), WORKING_DAYS),
+            ),
+            (
+                "documents.archive_years",
+                (self.documents.archive_years, 100),
+            ),
+            (
+                "privacy.security_log_retention_days",
+                (self.privacy.security_log_retention_days, DAYS),
+            ),
+        ];
+        for m in &self.delivery.methods {
+            clocks.push((
+                "delivery.methods.transit_working_days",
+                (m.transit_working_days[1], WORKING_DAYS),
+            ));
+        }
+        match clocks.into_iter().find(|(_, (value, most))| value > most) {
+            Some((key, (value, most))) => Err((key, format!("{value} is more than {most}"))),
+            None => Ok(()),
+        }
     }
 
     fn validate_delivery(&self) -> Result<(), (&'static str, String)> {
@@ -581,8 +669,11 @@ impl Profile {
                 ));
             }
         }
-        if d.max_parcel_kg == 0 {
-            return Err(("delivery.max_parcel_kg", "must be at least 1".into()));
+        if !(1..=MAX_PARCEL_KG).contains(&d.max_parcel_kg) {
+            return Err((
+                "delivery.max_parcel_kg",
+                format!("must be 1 to {MAX_PARCEL_KG} (kg)"),
+            ));
         }
         if d.preparation_hours[0] > d.preparation_hours[1] {
             return Err((
@@ -600,6 +691,15 @@ impl Profile {
             ));
         }
         for m in &d.methods {
+            if let Some(kg) = m
+                .max_parcel_kg
+                .filter(|kg| !(1..=MAX_PARCEL_KG).contains(kg))
+            {
+                return Err((
+                    "delivery.methods.max_parcel_kg",
+                    format!("method `{}`: {kg} is not 1 to {MAX_PARCEL_KG} (kg)", m.id),
+                ));
+            }
             if m.transit_working_days[0] > m.transit_working_days[1] {
                 return Err((
                     "delivery.methods.transit_working_days",

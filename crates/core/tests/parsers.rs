@@ -3,13 +3,13 @@
 //! query. Whatever the input, each answers (a value or a refusal) and never panics; what it
 //! accepts it reads back exactly.
 
-use ecrin_core::Profile;
 use ecrin_core::account::Email;
 use ecrin_core::catalogue::{Sku, Slug};
 use ecrin_core::delivery::{Address, check_address, postcode_fits};
 use ecrin_core::money::parse_amount;
 use ecrin_core::query::{CatalogueQuery, decode_cursor, encode_cursor};
 use ecrin_core::vat::vat_country;
+use ecrin_core::{Profile, claims, deadlines, delivery, payment, withdrawal};
 use proptest::prelude::*;
 
 const PROFILES: [(&str, &str); 3] = [
@@ -23,6 +23,31 @@ fn profiles() -> Vec<Profile> {
         .iter()
         .map(|(name, text)| Profile::from_toml(name, text).unwrap_or_else(|e| panic!("{e}")))
         .collect()
+}
+
+/// A profile that was read computes each of its clocks from a day of this century:
+/// a deadline, never a panic.
+fn every_clock_runs(p: &Profile) {
+    let day = jiff::civil::date(2026, 12, 31);
+    let paid = jiff::Timestamp::from_second(1_798_675_200).unwrap_or_default();
+    let due = [
+        withdrawal::deadline(p, day),
+        withdrawal::warranty_until(p, day),
+        withdrawal::return_by(p, day),
+        withdrawal::pickup_date(p, day),
+        claims::report_deadline(p, day),
+        claims::answer_due(p, day),
+        deadlines::delivery_limit(p, day, None),
+        deadlines::refund_due(p, day),
+        delivery::preparation_due(p, paid),
+    ];
+    assert!(due.iter().all(|d| *d >= day), "{due:?}");
+    let basket = ecrin_core::basket::Basket {
+        last_added_ms: Some(paid.as_millisecond()),
+        ..Default::default()
+    };
+    assert!(basket.expires_at(p).is_some());
+    let _ = payment::transfer_deadline(p, paid.as_millisecond());
 }
 
 /// Text as people and attackers type it: letters of several scripts, digits, spaces of
@@ -130,9 +155,12 @@ proptest! {
                 _ => (*l).to_owned(),
             })
             .collect();
-        if let Err(e) = Profile::from_toml(name, &changed.join("\n")) {
-            prop_assert!(!e.key.is_empty());
-            prop_assert!(!e.to_string().contains('\n'), "{}", e);
+        match Profile::from_toml(name, &changed.join("\n")) {
+            Err(e) => {
+                prop_assert!(!e.key.is_empty());
+                prop_assert!(!e.to_string().contains('\n'), "{}", e);
+            }
+            Ok(p) => every_clock_runs(&p),
         }
     }
 

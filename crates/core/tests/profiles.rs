@@ -136,6 +136,33 @@ fn a_bad_value_names_its_key_on_one_line() {
             "vat_rate_bp = 2000\nsurprise = 1",
             "surprise",
         ),
+        // CHK-4: a parcel limit a multiplication into grams would overflow.
+        (
+            "max_parcel_kg = 30\npreparation",
+            "max_parcel_kg = 4294967\npreparation",
+            "delivery.max_parcel_kg",
+        ),
+        (
+            "max_parcel_kg = 30\ntransit",
+            "max_parcel_kg = 0\ntransit",
+            "delivery.methods.max_parcel_kg",
+        ),
+        // Clocks beyond ten years would carry a deadline past the calendar's end.
+        (
+            "warranty_months = 24",
+            "warranty_months = 4000000000",
+            "after_sales.warranty_months",
+        ),
+        (
+            "transit_working_days = [2, 4]",
+            "transit_working_days = [2, 99999]",
+            "delivery.methods.transit_working_days",
+        ),
+        (
+            "max_delivery = { count = 30,",
+            "max_delivery = { count = 3000,",
+            "delivery.max_delivery.count",
+        ),
         (
             "languages = [\"fr\", \"en\"]",
             "languages = [\"fr\", \"de\"]",
