@@ -31,6 +31,34 @@ struct State {
 pub struct CatalogueCache {
     state: Mutex<State>,
     entries: RwLock<HashMap<String, Entry>>,
+    /// Answers being built, by key, each held (written) by its builder until it is kept:
+    /// who asks for the same answer meanwhile waits for those bytes, or is served the ones
+    /// they replace, rather than building them again (see [`crate::prebuilt`]).
+    building: Mutex<HashMap<String, Arc<tokio::sync::RwLock<()>>>>,
+}
+
+/// Whose turn it is to build an answer missing or out of date.
+pub enum Turn<'a> {
+    /// This request builds it; the others wait until [`Building`] is dropped.
+    Build(Building<'a>),
+    /// Another request is building it: read this lock to wait for it.
+    Wait(Arc<tokio::sync::RwLock<()>>),
+}
+
+/// The builder's hold on a key: dropped (the answer kept, refused, or the request gone),
+/// the key is free and its waiters go on.
+pub struct Building<'a> {
+    cache: &'a CatalogueCache,
+    key: String,
+    _held: tokio::sync::OwnedRwLockWriteGuard<()>,
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut building) = self.cache.building.lock() {
+            building.remove(&self.key);
+        }
+    }
 }
 
 impl CatalogueCache {
@@ -88,6 +116,22 @@ impl CatalogueCache {
 
     pub fn keep_prebuilt(&self, key: String, answer: Arc<crate::prebuilt::Prebuilt>) {
         self.put(key, Entry::Bytes(answer));
+    }
+
+    /// Who builds the answer of `key`: this request, unless another already is.
+    pub fn turn(&self, key: &str) -> Option<Turn<'_>> {
+        let mut building = self.building.lock().ok()?;
+        if let Some(lock) = building.get(key) {
+            return Some(Turn::Wait(lock.clone()));
+        }
+        let lock = Arc::new(tokio::sync::RwLock::new(()));
+        let held = lock.clone().try_write_owned().ok()?;
+        building.insert(key.to_owned(), lock);
+        Some(Turn::Build(Building {
+            cache: self,
+            key: key.to_owned(),
+            _held: held,
+        }))
     }
 
     /// Empties the cache now (the test clock moved: what a page shows of the time changed).

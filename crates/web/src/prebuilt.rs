@@ -10,8 +10,16 @@
 //! happens, since a page also shows the time (the 30 days before a reduction, CAT-7).
 //! While the database cannot be reached, an answer kept is served however old, rather
 //! than a 503: visitors go on browsing what the shop showed last.
+//!
+//! One request at a time builds a given answer. Who asks for it meanwhile is served the
+//! bytes it replaces, when there are some (out of date by the few milliseconds of the
+//! build), or else waits for the new ones, at most [`WAIT`]: a page that expires, or the
+//! whole catalogue after a change, is built once, not once per visitor arriving during
+//! the build. `/metrics` counts the answers built, waited for and served out of date
+//! (`ecrin_catalogue_answers_total`); the others were served from their bytes.
 
 use crate::AppState;
+use crate::cache::Turn;
 use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -24,6 +32,9 @@ use std::time::{Duration, Instant};
 pub const MAX_AGE: Duration = Duration::from_secs(60);
 /// Answers larger than this are not kept (a catalogue page is some tens of kilobytes).
 const MAX_BYTES: usize = 512 * 1024;
+/// The longest a request waits for another building the same answer, before building
+/// it itself (the database's pool gives up after 3 s).
+const WAIT: Duration = Duration::from_secs(5);
 
 /// One answer as built: its headers, body and ETag.
 #[derive(Debug)]
@@ -121,11 +132,32 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
         Ok(()) => state.cache.prebuilt(&key),
         Err(_) => None,
     };
-    if let Some(p) = &kept
-        && p.built.elapsed() < MAX_AGE
-    {
+    if let Some(p) = kept.as_ref().filter(|p| fresh(p)) {
         return answer(p, request.headers());
     }
+    let building = match state.cache.turn(&key) {
+        Some(Turn::Build(b)) => {
+            // Kept by the builder just before this request's turn.
+            if let Some(p) = state.cache.prebuilt(&key).filter(|p| fresh(p)) {
+                return answer(&p, request.headers());
+            }
+            Some(b)
+        }
+        Some(Turn::Wait(lock)) => {
+            if let Some(p) = &kept {
+                count(&state, "stale");
+                return answer(p, request.headers());
+            }
+            let _ = tokio::time::timeout(WAIT, lock.read()).await;
+            if let Some(p) = state.cache.prebuilt(&key).filter(|p| fresh(p)) {
+                count(&state, "waited");
+                return answer(&p, request.headers());
+            }
+            // Not kept (a 404, a 503): built for this request as for the first.
+            None
+        }
+        None => None,
+    };
     let headers = request.headers().clone();
     let response = next.run(request).await;
     // The database away (503): the answer kept, however old, rather than no page.
@@ -153,5 +185,19 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
         built: Instant::now(),
     });
     state.cache.keep_prebuilt(key, built.clone());
+    drop(building);
+    count(&state, "built");
     answer(&built, &headers)
+}
+
+fn fresh(p: &Prebuilt) -> bool {
+    p.built.elapsed() < MAX_AGE
+}
+
+/// Counts an answer not served straight from its bytes (those are the rest of
+/// `http_requests_total` on the same routes, left uncounted here to keep them cheap).
+fn count(state: &AppState, answer: &'static str) {
+    metrics::with_local_recorder(&state.recorder, || {
+        metrics::counter!("ecrin_catalogue_answers_total", "answer" => answer).increment(1);
+    });
 }

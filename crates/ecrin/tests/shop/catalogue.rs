@@ -239,6 +239,48 @@ async fn cat_5_catalogue_answers_carry_an_etag_and_change_with_the_catalogue() {
     }
 }
 
+/// Checks CAT-5: a catalogue page many visitors ask for at once, before anyone did (the
+/// shop just started, or the catalogue just changed), is built once; the others are
+/// served the same bytes when they are ready.
+#[tokio::test]
+async fn cat_5_a_page_asked_by_many_at_once_is_built_once() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        for (round, path) in ["/fr/catalogue?q=bague", "/api/v1/products?q=bague"]
+            .into_iter()
+            .enumerate()
+        {
+            let mut visitors = tokio::task::JoinSet::new();
+            for _ in 0..16 {
+                let (client, url) = (app.client.clone(), app.url(path));
+                visitors.spawn(async move {
+                    let res = client
+                        .get(url)
+                        .send()
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let status = res.status().as_u16();
+                    let etag = res.headers().get("etag").cloned();
+                    (status, etag, res.text().await.unwrap_or_default())
+                });
+            }
+            let answers = visitors.join_all().await;
+            assert!(answers.iter().all(|a| a.0 == 200), "{db:?} {path}");
+            assert!(answers.iter().all(|a| a.1.is_some() && a.1 == answers[0].1));
+            assert!(answers.iter().all(|a| a.2 == answers[0].2), "{db:?} {path}");
+            let (_, _, metrics) = app.get_text("/metrics").await;
+            let count = |answer: &str| {
+                let line = format!("ecrin_catalogue_answers_total{{answer=\"{answer}\"}} ");
+                metrics
+                    .lines()
+                    .find_map(|l| l.strip_prefix(line.as_str())?.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            assert_eq!(count("built"), round as u64 + 1, "{db:?} {path}: {metrics}");
+        }
+    }
+}
+
 /// How long a process may serve the catalogue as it was before another's change.
 fn ecrin_web_recheck() -> std::time::Duration {
     std::time::Duration::from_millis(600)
