@@ -21,16 +21,34 @@ pub enum Entry {
     Bytes(Arc<crate::prebuilt::Prebuilt>),
 }
 
+/// The entries, and how many times they were emptied: what was read from the database
+/// before they were emptied is not kept after (it may be of the catalogue before).
+#[derive(Debug, Default)]
+struct Entries {
+    epoch: u64,
+    map: HashMap<String, Entry>,
+}
+
+impl Entries {
+    fn clear(&mut self) {
+        self.map.clear();
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     version: i64,
     checked_at: Option<Instant>,
+    /// Moved by every [`CatalogueCache::invalidate`]: a version read before it is not
+    /// taken as checked after it.
+    generation: u64,
 }
 
 #[derive(Debug, Default)]
 pub struct CatalogueCache {
     state: Mutex<State>,
-    entries: RwLock<HashMap<String, Entry>>,
+    entries: RwLock<Entries>,
     /// Answers being built, by key, each held (written) by its builder until it is kept:
     /// who asks for the same answer meanwhile waits for those bytes, or is served the ones
     /// they replace, rather than building them again (see [`crate::prebuilt`]).
@@ -67,11 +85,14 @@ impl CatalogueCache {
     /// last read (no process can change the catalogue meanwhile): visitors browse on,
     /// and only what the cache misses is a 503.
     pub async fn refresh(&self, app: &ecrin_app::App) -> Result<(), ecrin_app::AppError> {
-        let due = self
+        let (due, generation) = self
             .state
             .lock()
-            .map(|s| s.checked_at.is_none_or(|t| t.elapsed() >= RECHECK))
-            .unwrap_or(true);
+            .map(|s| {
+                let due = s.checked_at.is_none_or(|t| t.elapsed() >= RECHECK);
+                (due, s.generation)
+            })
+            .unwrap_or((true, 0));
         if !due {
             return Ok(());
         }
@@ -89,33 +110,45 @@ impl CatalogueCache {
                 }
                 s.version = version;
             }
-            s.checked_at = Some(Instant::now());
+            // This process wrote meanwhile: the next request reads the version again.
+            if s.generation == generation {
+                s.checked_at = Some(Instant::now());
+            }
         }
         Ok(())
     }
 
     pub fn get(&self, key: &str) -> Option<Entry> {
-        self.entries.read().ok()?.get(key).cloned()
+        self.entries.read().ok()?.map.get(key).cloned()
     }
 
-    pub fn put(&self, key: String, entry: Entry) {
-        if let Ok(mut e) = self.entries.write() {
-            if e.len() >= MAX_ENTRIES {
+    /// Where the entries stand: take it before reading what [`Self::put`] will keep.
+    pub fn epoch(&self) -> u64 {
+        self.entries.read().map(|e| e.epoch).unwrap_or(u64::MAX)
+    }
+
+    /// Keeps `entry`, read from the database since `epoch`, unless the entries were
+    /// emptied meanwhile (the catalogue changed while it was read).
+    pub fn put(&self, epoch: u64, key: String, entry: Entry) {
+        if let Ok(mut e) = self.entries.write()
+            && e.epoch == epoch
+        {
+            if e.map.len() >= MAX_ENTRIES {
                 e.clear();
             }
-            e.insert(key, entry);
+            e.map.insert(key, entry);
         }
     }
 
     pub fn prebuilt(&self, key: &str) -> Option<Arc<crate::prebuilt::Prebuilt>> {
-        match self.entries.read().ok()?.get(key) {
+        match self.entries.read().ok()?.map.get(key) {
             Some(Entry::Bytes(p)) => Some(p.clone()),
             _ => None,
         }
     }
 
-    pub fn keep_prebuilt(&self, key: String, answer: Arc<crate::prebuilt::Prebuilt>) {
-        self.put(key, Entry::Bytes(answer));
+    pub fn keep_prebuilt(&self, epoch: u64, key: String, answer: Arc<crate::prebuilt::Prebuilt>) {
+        self.put(epoch, key, Entry::Bytes(answer));
     }
 
     /// Who builds the answer of `key`: this request, unless another already is.
@@ -146,6 +179,30 @@ impl CatalogueCache {
     pub fn invalidate(&self) {
         if let Ok(mut s) = self.state.lock() {
             s.checked_at = None;
+            s.generation = s.generation.wrapping_add(1);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn references() -> Entry {
+        Entry::References(Arc::new([Vec::new(), Vec::new(), Vec::new()]))
+    }
+
+    /// CAT-5: an answer read from the database while the catalogue changed (the cache was
+    /// emptied between the read's start and its end) is not kept, or it would be served
+    /// as the new catalogue's.
+    #[test]
+    fn cat_5_what_was_read_before_the_catalogue_changed_is_not_kept() {
+        let cache = CatalogueCache::default();
+        let before = cache.epoch();
+        cache.clear();
+        cache.put(before, "references".to_owned(), references());
+        assert!(cache.get("references").is_none());
+        cache.put(cache.epoch(), "references".to_owned(), references());
+        assert!(cache.get("references").is_some());
     }
 }

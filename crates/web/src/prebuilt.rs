@@ -159,6 +159,7 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
         None => None,
     };
     let headers = request.headers().clone();
+    let epoch = state.cache.epoch();
     let response = next.run(request).await;
     // The database away (503): the answer kept, however old, rather than no page.
     if response.status() == StatusCode::SERVICE_UNAVAILABLE
@@ -184,7 +185,7 @@ pub(crate) async fn serve(State(state): State<AppState>, request: Request, next:
         etag,
         built: Instant::now(),
     });
-    state.cache.keep_prebuilt(key, built.clone());
+    state.cache.keep_prebuilt(epoch, key, built.clone());
     drop(building);
     count(&state, "built");
     answer(&built, &headers)

@@ -12,12 +12,13 @@ pub(crate) async fn product_page(
     query: &CatalogueQuery,
 ) -> Result<Arc<ProductPage>, AppError> {
     state.cache.refresh(&state.app).await?;
+    let epoch = state.cache.epoch();
     let key = format!("page:{query:?}");
     if let Some(Entry::Page(page)) = state.cache.get(&key) {
         return Ok(page);
     }
     let page = Arc::new(ecrin_app::catalogue::list_products(&state.app, query).await?);
-    state.cache.put(key, Entry::Page(page.clone()));
+    state.cache.put(epoch, key, Entry::Page(page.clone()));
     Ok(page)
 }
 
@@ -26,25 +27,27 @@ pub(crate) async fn product(
     slug: &str,
 ) -> Result<Arc<Option<ProductDetail>>, AppError> {
     state.cache.refresh(&state.app).await?;
+    let epoch = state.cache.epoch();
     let key = format!("product:{slug}");
     if let Some(Entry::Product(p)) = state.cache.get(&key) {
         return Ok(p);
     }
     let p = Arc::new(ecrin_app::catalogue::product(&state.app, slug).await?);
-    state.cache.put(key, Entry::Product(p.clone()));
+    state.cache.put(epoch, key, Entry::Product(p.clone()));
     Ok(p)
 }
 
 /// Collections, materials and stones, in that order.
 pub(crate) async fn references(state: &AppState) -> Result<Arc<[Vec<Reference>; 3]>, AppError> {
     state.cache.refresh(&state.app).await?;
+    let epoch = state.cache.epoch();
     if let Some(Entry::References(r)) = state.cache.get("references") {
         return Ok(r);
     }
     let r = Arc::new(ecrin_app::catalogue::references(&state.app).await?);
     state
         .cache
-        .put("references".to_owned(), Entry::References(r.clone()));
+        .put(epoch, "references".to_owned(), Entry::References(r.clone()));
     Ok(r)
 }
 
