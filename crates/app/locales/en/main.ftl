@@ -535,6 +535,7 @@ staff-orders = Orders
 staff-terms = Terms of sale
 staff-confirm-pickup = Confirm the boutique pick-up of order { $number }
 staff-phone-order = Phone order
+staff-customer-all-orders = All their orders
 staff-pickup-confirmed = pick-up confirmed
 staff-pickup-to-confirm = pick-up to confirm
 staff-orders-recent = Latest orders

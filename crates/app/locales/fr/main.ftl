@@ -535,6 +535,7 @@ staff-orders = Commandes
 staff-terms = Conditions de vente
 staff-confirm-pickup = Confirmer le retrait en boutique de la commande { $number }
 staff-phone-order = Commande par téléphone
+staff-customer-all-orders = Toutes ses commandes
 staff-pickup-confirmed = retrait confirmé
 staff-pickup-to-confirm = retrait à confirmer
 staff-orders-recent = Dernières commandes

@@ -535,6 +535,7 @@ staff-orders = Ordini
 staff-terms = Condizioni di vendita
 staff-confirm-pickup = Conferma il ritiro in boutique dell'ordine { $number }
 staff-phone-order = Ordine telefonico
+staff-customer-all-orders = Tutti i suoi ordini
 staff-pickup-confirmed = ritiro confermato
 staff-pickup-to-confirm = ritiro da confermare
 staff-orders-recent = Ultimi ordini

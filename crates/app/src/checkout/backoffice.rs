@@ -163,7 +163,7 @@ fn given(v: &Option<String>) -> Option<&str> {
 }
 
 /// One page of the order list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct OrderList {
     pub orders: Vec<Order>,
     /// The cursor of the next page, when there is one.

@@ -11,10 +11,6 @@ pub async fn order_of(app: &App, customer_id: &str, number: &str) -> Result<Orde
         .ok_or(AppError::NotFound)
 }
 
-pub async fn orders_of(app: &App, customer_id: &str) -> Result<Vec<Order>, AppError> {
-    Ok(app.store.orders_of(customer_id).await?)
-}
-
 /// Orders per page of a customer's list, unless asked otherwise (1 to 100).
 pub const MY_ORDERS_PER_PAGE: i64 = 20;
 

@@ -172,6 +172,35 @@ async fn dlv_1_my_orders_come_newest_first_a_page_at_a_time() {
                 listed(&page("/fr/account?orders_after=x".to_owned()).await),
                 20
             );
+            // WDR-1: the withdrawal form offers the newest orders; an older one is found
+            // by its number.
+            let html = page("/fr/withdraw".to_owned()).await;
+            assert_eq!(html.matches("/fr/withdraw?order=").count(), 20, "{html}");
+            assert!(!html.contains(&format!("/fr/withdraw?order={}\"", mine[2])));
+            // The customer's record in the back office: the 20 newest, and a link to the
+            // order list filtered on the customer, which has them all.
+            let (_, me) = call(&app, "GET", "/api/v1/me", &token, None).await;
+            let id = me["id"].as_str().unwrap_or_default().to_owned();
+            let admin = crate::staff_pages::staff_login(
+                &app,
+                "fr",
+                crate::support::ADMIN_EMAIL,
+                crate::support::ADMIN_PASSWORD,
+            )
+            .await;
+            let (status, html) =
+                crate::staff_pages::page(&app, &format!("/fr/staff/customers/{id}"), &admin).await;
+            assert_eq!(status, 200, "{html}");
+            assert!(!html.contains(&mine[2]), "{html}");
+            let all = format!("/fr/staff/orders?customer={id}");
+            assert!(html.contains(&format!("href=\"{all}\"")), "{html}");
+            assert!(html.contains("Toutes ses commandes"), "{html}");
+            let (_, html) =
+                crate::staff_pages::page(&app, &format!("{all}&limit=100"), &admin).await;
+            assert!(
+                html.contains(&mine[2]) && !html.contains(&someone_else),
+                "{html}"
+            );
         }
     }
 }

@@ -724,9 +724,11 @@ async fn customer(
         .await
         .unwrap_or_default();
     let code = lang.code();
-    let orders = ecrin_app::checkout::orders_of(&state.app, &c.id)
-        .await
-        .unwrap_or_default();
+    // The newest orders; the list filtered on the customer has them all.
+    let ecrin_app::checkout::OrderList { orders, next } =
+        ecrin_app::checkout::orders_page(&state.app, &c.id, None, None)
+            .await
+            .unwrap_or_default();
     let refusals = ecrin_app::checkout::refusals(&state.app, &staff.id, Some(&c.id))
         .await
         .unwrap_or_default();
@@ -787,12 +789,19 @@ async fn customer(
         .payment
         .phone_orders
         .then(|| format!("/{code}/staff/customers/{}/phone-order", c.id));
+    let mut links: Vec<(String, String)> = phone_link
+        .map(|l| vec![(l, t.t("staff-phone-order"))])
+        .unwrap_or_default();
+    if next.is_some() {
+        links.push((
+            format!("/{code}/staff/orders?customer={}", c.id),
+            t.t("staff-customer-all-orders"),
+        ));
+    }
     let page = StaffPage {
         tables,
         forms,
-        links: phone_link
-            .map(|l| vec![(l, t.t("staff-phone-order"))])
-            .unwrap_or_default(),
+        links,
         heading: format!("{} {}", c.given_name, c.family_name),
         customer: Some(CustomerView {
             rows: vec![

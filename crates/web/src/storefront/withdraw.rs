@@ -73,9 +73,11 @@ async fn identify(state: &AppState, lang: Lang, page: &mut WithdrawPage, s: &Pag
     let t = Tr::new(lang);
     page.step = "identify";
     if let Some(id) = &s.customer_id
-        && let Ok(orders) = ecrin_app::checkout::orders_of(&state.app, id).await
+        && let Ok(list) = ecrin_app::checkout::orders_page(&state.app, id, None, None).await
     {
-        page.own_orders = orders
+        // The newest: an older order is past its window, or is found by its number.
+        page.own_orders = list
+            .orders
             .into_iter()
             .filter(|o| o.payment_state == ecrin_core::order::PaymentState::Paid)
             .filter(|o| {
