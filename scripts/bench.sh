@@ -51,7 +51,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 command -v wrk >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk >/dev/null; }
 [ -x /usr/bin/time ] || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq time >/dev/null; }
-command -v curl >/dev/null 2>command -v curl >/dev/null 2>&1 ||1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
+command -v curl >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq curl >/dev/null; }
 
 bin=${BENCH_BIN:-$PWD/target/release/ecrin}
 loadbin=${BENCH_LOAD:-$PWD/target/release/examples/purchase_load}
