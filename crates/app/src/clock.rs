@@ -38,6 +38,13 @@ impl TestClock {
         Self::default()
     }
 
+    /// A test clock showing `at` now, and running on from there.
+    pub fn starting_at(at: Timestamp) -> Self {
+        let clock = Self::new();
+        clock.set(at);
+        clock
+    }
+
     fn offset(&self) -> SignedDuration {
         self.offset.lock().map(|o| *o).unwrap_or_default()
     }

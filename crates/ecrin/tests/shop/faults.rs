@@ -260,7 +260,7 @@ async fn sqlite_kill_9_under_purchases_loses_no_acknowledged_order_or_payment() 
     use std::sync::Arc;
     use std::sync::atomic::AtomicBool;
     let profile = crate::backup::busy_paris();
-    let app = Arc::new(TestApp::spawn(Db::Sqlite, profile).await);
+    let app = Arc::new(TestApp::with(Db::Sqlite, profile, crate::stock::beside_servers()).await);
     let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
     let mut tokens = Vec::new();
     for i in 0..4 {

@@ -226,6 +226,14 @@ async fn pay_5_fifty_buyers_for_three_units_make_exactly_three_orders() {
     }
 }
 
+/// A test app whose database [`Serve`] processes share: its clock is theirs, the wall's.
+pub(crate) fn beside_servers() -> crate::support::Options {
+    crate::support::Options {
+        fixed_start: false,
+        ..crate::support::Options::default()
+    }
+}
+
 /// An `ecrin serve` process of its own on `database_url`, in test mode; killed when
 /// dropped.
 pub(crate) struct Serve {
@@ -300,7 +308,7 @@ impl Drop for Serve {
 /// orders are placed.
 #[tokio::test]
 async fn pay_5_three_processes_on_one_postgresql_never_sell_a_unit_twice() {
-    let app = TestApp::spawn(ecrin_store_tests::Db::Postgres, "paris").await;
+    let app = TestApp::with(ecrin_store_tests::Db::Postgres, "paris", beside_servers()).await;
     let admin = admin_token(&app).await;
     let piece = sku(&app, "jonc-rivage", 0).await;
     let mut ready = tokio::task::JoinSet::new();

@@ -25,6 +25,18 @@ pub struct TestApp {
     admin_step: std::sync::Mutex<u64>,
 }
 
+/// The moment a test app in test mode starts at, whatever the day the tests run: the
+/// demo catalogue's terms, products and prices are dated from it, so the days tests
+/// set the clock to (in December 2026 and after) always come after them. A Tuesday
+/// morning, no public holiday.
+pub const SHOP_START: &str = "2026-12-01T09:00:00+01:00";
+
+pub fn shop_start() -> jiff::Timestamp {
+    SHOP_START
+        .parse()
+        .unwrap_or_else(|e| panic!("{SHOP_START}: {e}"))
+}
+
 /// The admin every test app starts with; their second factor is set up at start.
 pub const ADMIN_EMAIL: &str = "admin@maison.test";
 pub const ADMIN_PASSWORD: &str = "the admin secret";
@@ -76,6 +88,9 @@ pub struct Options {
     /// A database of the test's own (an SQLite file on a disk it controls), instead of a
     /// fresh one.
     pub database_url: Option<String>,
+    /// Where the test clock starts: [`SHOP_START`], or (`false`) the wall clock, for a test
+    /// whose database other `ecrin serve` processes share (their clock is the wall's).
+    pub fixed_start: bool,
 }
 
 impl Default for Options {
@@ -87,6 +102,7 @@ impl Default for Options {
             public_url: Some("http://shop.test"),
             trusted_proxies: "",
             database_url: None,
+            fixed_start: true,
         }
     }
 }
@@ -119,7 +135,11 @@ impl TestApp {
         let store = ecrin_store_tests::open(&url).await;
         let profile_data = ecrin_app::profiles::load(profile).unwrap_or_else(|e| panic!("{e}"));
         let clock: Arc<dyn ecrin_app::Clock> = if options.test_mode {
-            Arc::new(TestClock::new())
+            Arc::new(if options.fixed_start {
+                TestClock::starting_at(shop_start())
+            } else {
+                TestClock::new()
+            })
         } else {
             Arc::new(ecrin_app::SystemClock)
         };
