@@ -7,6 +7,7 @@
 //! (WDR-2): the return address, the last day to send them, who pays, and for `milano` the
 //! day its courier collects.
 
+use crate::customers::{random_hex, token_hash};
 use crate::emails::{self, Attachment, Message};
 use crate::i18n::{self, Tr};
 use crate::{App, AppError};
@@ -14,15 +15,17 @@ use ecrin_core::Refusal;
 use ecrin_core::order::{OrderState, PaymentState, ShipmentState, Units};
 use ecrin_core::profile::ReturnPaidBy;
 use ecrin_core::withdrawal::{self as rules, LineFacts, Outcome, WithdrawalState};
-use ecrin_store::{Order, Withdrawal};
+use ecrin_store::{Order, Withdrawal, WithdrawalNotice};
 
 /// Who withdraws.
 #[derive(Debug, Clone, Copy)]
 pub enum Who<'a> {
     /// A logged-in customer (their own orders only).
     Customer(&'a str),
-    /// Anyone with the order's number and the e-mail address it was placed with.
-    Guest { email: &'a str },
+    /// Anyone with the order's number and the e-mail address it was placed with, from
+    /// `client` (the address their request came from): their lookups are bounded
+    /// ([`ecrin_core::withdrawal::guest_lookup_allowed`]).
+    Guest { email: &'a str, client: &'a str },
 }
 
 /// What the customer withdraws and wants instead.
@@ -45,22 +48,77 @@ pub struct Withdrawn {
 }
 
 /// The order a customer or guest may withdraw from; anything else is `not_found`, a guest's
-/// wrong e-mail address answering as an unknown order.
+/// wrong e-mail address answering as an unknown order, and a guest who has guessed too
+/// often `rate_limited`, whatever they give.
 pub async fn order_for(app: &App, who: Who<'_>, number: &str) -> Result<Order, AppError> {
     match who {
         Who::Customer(id) => crate::checkout::order_of(app, id, number).await,
-        Who::Guest { email } => {
-            let order = app
-                .store
-                .order_by_number(number.trim())
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let placed_with = crate::checkout::document(&order)?.contact.email;
-            if placed_with.trim().eq_ignore_ascii_case(email.trim()) && !email.trim().is_empty() {
-                Ok(order)
-            } else {
-                Err(AppError::NotFound)
+        Who::Guest { email, client } => guest_order(app, number, email, client).await,
+    }
+}
+
+/// The three keys a guest's lookup counts its failures against, hashed (no address kept
+/// in clear): the client's address, the order number, the e-mail address.
+fn guest_keys(number: &str, email: &str, client: &str) -> [String; 3] {
+    let email = ecrin_core::account::Email::parse(email)
+        .map(|e| e.key())
+        .unwrap_or_else(|| email.trim().to_lowercase());
+    [
+        token_hash(&format!("withdraw-client:{client}")),
+        token_hash(&format!("withdraw-order:{}", number.trim().to_uppercase())),
+        token_hash(&format!("withdraw-email:{email}")),
+    ]
+}
+
+/// WDR-7: a guest's order, by its number and the e-mail address it was placed with, under
+/// the bound on guessing: unknown number and wrong address answer alike (`not_found`) and
+/// count as a failure of the client, the number and the address; once one of them has too
+/// many, every lookup by it is `rate_limited` for the hour, right or wrong.
+async fn guest_order(
+    app: &App,
+    number: &str,
+    email: &str,
+    client: &str,
+) -> Result<Order, AppError> {
+    let keys = guest_keys(number, email, client);
+    let now = app.clock.now_ms();
+    let since = now - rules::GUEST_WINDOW_MS;
+    let failures = rules::GuestFailures {
+        client: app.store.rate_events(&keys[0], since).await?,
+        order: app.store.rate_events(&keys[1], since).await?,
+        email: app.store.rate_events(&keys[2], since).await?,
+    };
+    if !rules::guest_lookup_allowed(failures) {
+        tracing::warn!(?failures, "withdrawal lookups refused for guessing");
+        return Err(Refusal::of(
+            ecrin_core::refusal::RefusalKind::RateLimited,
+            "rate_limited",
+            "too many orders tried; wait an hour, or log in to withdraw from your own orders",
+        )
+        .into());
+    }
+    let order = match app.store.order_by_number(number.trim()).await? {
+        Some(order)
+            if !email.trim().is_empty()
+                && crate::checkout::document(&order)?
+                    .contact
+                    .email
+                    .trim()
+                    .eq_ignore_ascii_case(email.trim()) =>
+        {
+            Some(order)
+        }
+        _ => None,
+    };
+    match order {
+        Some(order) => Ok(order),
+        None => {
+            let mut tx = app.store.begin().await?;
+            for key in &keys {
+                tx.record_rate_event(key, now).await?;
             }
+            tx.commit().await?;
+            Err(AppError::NotFound)
         }
     }
 }
@@ -181,14 +239,12 @@ fn invalid(field: &str, reason: &'static str) -> AppError {
     }])
 }
 
-/// WDR-1, WDR-7: withdraws from order `number` for `input.lines`.
-pub async fn withdraw(
+/// The order may be withdrawn from (paid, in force), and what the customer wants instead.
+fn check(
     app: &App,
-    who: Who<'_>,
-    number: &str,
-    input: WithdrawInput,
-) -> Result<Withdrawn, AppError> {
-    let order = order_for(app, who, number).await?;
+    order: &Order,
+    input: &WithdrawInput,
+) -> Result<(Outcome, Option<String>), AppError> {
     if order.payment_state != PaymentState::Paid
         || matches!(order.status, OrderState::Cancelled | OrderState::Abandoned)
     {
@@ -205,27 +261,58 @@ pub async fn withdraw(
     };
     let exchange_sku = input
         .exchange_sku
+        .as_deref()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty());
     match outcome {
         Outcome::Exchange if !app.profile.withdrawal.exchanges => {
             return Err(invalid("outcome", "exchange_not_offered"));
         }
-        Outcome::Exchange => {
-            let sku = exchange_sku
-                .as_deref()
-                .ok_or_else(|| invalid("exchange_sku", "required"))?;
-            if app.store.variant_info(sku).await?.is_none() {
-                return Err(invalid("exchange_sku", "unknown_sku"));
-            }
+        Outcome::Exchange if exchange_sku.is_none() => {
+            return Err(invalid("exchange_sku", "required"));
         }
         Outcome::Refund if exchange_sku.is_some() => {
             return Err(invalid("exchange_sku", "only_for_exchange"));
         }
-        Outcome::Refund => {}
+        _ => {}
+    }
+    Ok((outcome, exchange_sku))
+}
+
+/// WDR-1, WDR-7: the logged-in customer withdraws from their order `number` for
+/// `input.lines`, carried out at once.
+pub async fn withdraw(
+    app: &App,
+    customer_id: &str,
+    number: &str,
+    input: WithdrawInput,
+) -> Result<Withdrawn, AppError> {
+    let order = crate::checkout::order_of(app, customer_id, number).await?;
+    let now = app.clock.now_ms();
+    carry_out(app, order, input, now, None).await
+}
+
+/// Carries a withdrawal out: noticed at `notified_at` (the moment that counts for WDR-1's
+/// window), the units not yet shipped cancelled and refunded, the others authorised to come
+/// back (WDR-2, counted from today), the receipt e-mailed. `notice`: the hash of the guest's
+/// notice it confirms, confirmed once in the same transaction.
+async fn carry_out(
+    app: &App,
+    order: Order,
+    input: WithdrawInput,
+    notified_at: i64,
+    notice: Option<&str>,
+) -> Result<Withdrawn, AppError> {
+    let (outcome, exchange_sku) = check(app, &order, &input)?;
+    if let Some(sku) = &exchange_sku
+        && app.store.variant_info(sku).await?.is_none()
+    {
+        return Err(invalid("exchange_sku", "unknown_sku"));
     }
     let now = app.clock.now_ms();
     let today = day_of(app, now).ok_or_else(|| AppError::Internal("no date".into()))?;
+    let noticed_on =
+        day_of(app, notified_at).ok_or_else(|| AppError::Internal("no date".into()))?;
     let shipments = crate::fulfilment::shipments(app, &order).await?;
     let mut tx = app.store.begin().await?;
     // Read in the transaction: a second notice for the same units finds the first.
@@ -234,7 +321,7 @@ pub async fn withdraw(
         &app.profile,
         &facts(app, &order, &shipments, &earlier),
         &input.lines,
-        today,
+        noticed_on,
     )?;
     let p = &app.profile;
     let sends_back = !plan.send_back.is_empty();
@@ -242,7 +329,7 @@ pub async fn withdraw(
     let w = Withdrawal {
         id: crate::customers::ordered_id_at("wdr", now)?,
         order_id: order.id.clone(),
-        notified_at: now,
+        notified_at,
         outcome,
         exchange_sku,
         cancelled: serde_json::to_string(&plan.cancel).unwrap_or_default(),
@@ -255,7 +342,7 @@ pub async fn withdraw(
         return_by: sends_back.then(|| rules::return_by(p, today).to_string()),
         return_paid_by: p.withdrawal.return_paid_by,
         pickup_date: (sends_back && by_merchant).then(|| rules::pickup_date(p, today).to_string()),
-        by_guest: matches!(who, Who::Guest { .. }),
+        by_guest: notice.is_some(),
         ip: input.ip.chars().take(64).collect(),
         received_at: None,
         received_by: None,
@@ -265,6 +352,11 @@ pub async fn withdraw(
         refund_id: None,
     };
     tx.insert_withdrawal(&w).await?;
+    if let Some(hash) = notice
+        && !tx.confirm_withdrawal_notice(hash, &w.id).await?
+    {
+        return Err(Refusal::conflict("this withdrawal was confirmed already").into());
+    }
     crate::proof::append(
         tx.as_mut(),
         &order.id,
@@ -295,6 +387,182 @@ pub async fn withdraw(
         order,
         refund,
     })
+}
+
+/// WDR-7: a guest's withdrawal, recorded and waiting for the owner of the order's e-mail
+/// address to confirm it.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub order_number: String,
+    /// The moment of the notice: the withdrawal's date once confirmed.
+    pub notified_at: i64,
+    /// The e-mailed link can be followed until then.
+    pub expires_at: i64,
+    /// What confirming it would do, as of the notice.
+    pub plan: rules::Plan,
+}
+
+/// WDR-7: a guest (no login) withdraws from order `number`, placed with `email`. The
+/// notice is checked as a withdrawal would be and recorded with its moment, and the
+/// address the order was placed with is sent a link to confirm it; nothing of the order
+/// changes until then, so that whoever guessed a number and an address can cancel nothing.
+pub async fn notify_as_guest(
+    app: &App,
+    number: &str,
+    email: &str,
+    input: WithdrawInput,
+) -> Result<Notice, AppError> {
+    let order = guest_order(app, number, email, &input.ip).await?;
+    let (outcome, exchange_sku) = check(app, &order, &input)?;
+    if let Some(sku) = &exchange_sku
+        && app.store.variant_info(sku).await?.is_none()
+    {
+        return Err(invalid("exchange_sku", "unknown_sku"));
+    }
+    let plan = preview(app, &order, &input.lines).await?;
+    let now = app.clock.now_ms();
+    let token = random_hex(32)?;
+    let notice = WithdrawalNotice {
+        token_hash: token_hash(&token),
+        order_id: order.id.clone(),
+        notified_at: now,
+        expires_at: now + rules::GUEST_CONFIRM_MS,
+        lines: serde_json::to_string(&input.lines).unwrap_or_default(),
+        outcome,
+        exchange_sku,
+        ip: input.ip.chars().take(64).collect(),
+        withdrawal_id: None,
+    };
+    let mut all = plan.cancel.clone();
+    all.extend(plan.send_back.iter().copied());
+    let mut tx = app.store.begin().await?;
+    tx.insert_withdrawal_notice(&notice).await?;
+    ask_to_confirm(app, tx.as_mut(), &order, &notice, &all, &token).await?;
+    tx.commit().await?;
+    Ok(Notice {
+        order_number: order.number,
+        notified_at: notice.notified_at,
+        expires_at: notice.expires_at,
+        plan,
+    })
+}
+
+/// A guest's notice as its link shows it, before it is confirmed.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub notice: WithdrawalNotice,
+    pub order: Order,
+}
+
+/// WDR-7: the notice of an e-mailed link; `invalid_token` when it is unknown or has
+/// expired unconfirmed.
+pub async fn notice(app: &App, token: &str) -> Result<Pending, AppError> {
+    let unknown = || {
+        AppError::from(Refusal::new(
+            "invalid_token",
+            "this link is unknown or expired",
+        ))
+    };
+    let notice = app
+        .store
+        .withdrawal_notice(&token_hash(token.trim()))
+        .await?
+        .ok_or_else(unknown)?;
+    if notice.withdrawal_id.is_none() && notice.expires_at < app.clock.now_ms() {
+        return Err(unknown());
+    }
+    let order = app
+        .store
+        .order_by_id(&notice.order_id)
+        .await?
+        .ok_or_else(unknown)?;
+    Ok(Pending { notice, order })
+}
+
+/// WDR-7: the owner of the order's address confirms a guest's withdrawal by its link: it
+/// is carried out as of the notice. Confirmed twice (a second click), the withdrawal made
+/// the first time is given again.
+pub async fn confirm(app: &App, token: &str, ip: &str) -> Result<Withdrawn, AppError> {
+    let Pending { notice, order } = notice(app, token).await?;
+    if let Some(id) = &notice.withdrawal_id {
+        let withdrawal = app
+            .store
+            .withdrawal_by_id(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(Withdrawn {
+            withdrawal,
+            order,
+            refund: None,
+        });
+    }
+    let input = WithdrawInput {
+        lines: serde_json::from_str(&notice.lines).unwrap_or_default(),
+        outcome: Some(notice.outcome.as_str().to_owned()),
+        exchange_sku: notice.exchange_sku.clone(),
+        ip: ip.to_owned(),
+    };
+    carry_out(
+        app,
+        order,
+        input,
+        notice.notified_at,
+        Some(&notice.token_hash),
+    )
+    .await
+}
+
+/// WDR-7: the e-mail asking the owner of the order's address to confirm a guest's
+/// withdrawal, with the link.
+async fn ask_to_confirm(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    order: &Order,
+    notice: &WithdrawalNotice,
+    units: &[Units],
+    token: &str,
+) -> Result<(), AppError> {
+    let summary = crate::checkout::document(order)?;
+    let lang = crate::documents::order_lang(&app.profile, order);
+    let t = Tr::new(lang);
+    let zone = &app.profile.time_zone;
+    let message = Message {
+        to: summary.contact.email.clone(),
+        lang,
+        subject: t.with(
+            "withdrawal-confirm-subject",
+            &[("number", order.number.clone())],
+        ),
+        greeting: t.with(
+            "email-greeting",
+            &[("name", summary.contact.given_name.clone())],
+        ),
+        paragraphs: vec![
+            t.with(
+                "withdrawal-confirm-statement",
+                &[
+                    ("number", order.number.clone()),
+                    ("placed", i18n::date(order.placed_at, lang, zone)),
+                    ("items", items(order, units).join(", ")),
+                    ("at", i18n::date_time(notice.notified_at, lang, zone)),
+                ],
+            ),
+            t.with(
+                "withdrawal-confirm-why",
+                &[("until", i18n::date_time(notice.expires_at, lang, zone))],
+            ),
+            t.t("withdrawal-confirm-not-you"),
+        ],
+        button: Some((
+            t.t("withdraw-confirm"),
+            format!(
+                "{}/{}/withdraw/confirm?token={token}",
+                app.public_url,
+                lang.code()
+            ),
+        )),
+    };
+    emails::enqueue(tx, app, message).await
 }
 
 /// The units of `units` written as the customer reads them: `1 × Jonc Rivage`.

@@ -197,3 +197,37 @@ pub fn plan(
     }
     Ok(plan)
 }
+
+/// WDR-7: the withdrawal function needs no login, but it cannot be used to guess. A guest
+/// names an order by its number and the e-mail address it was placed with; a pair that
+/// does not go together is a failure, counted against the client's address, the order
+/// number and the e-mail address alike, for [`GUEST_WINDOW_MS`]. Once one of them has
+/// reached its limit, every guest lookup by it is refused (`rate_limited`), a right pair as
+/// a wrong one, so that trying numbers against a known address finds nothing.
+pub const GUEST_WINDOW_MS: i64 = 3_600_000;
+/// Failures a client address may make in [`GUEST_WINDOW_MS`].
+pub const GUEST_FAILURES_PER_CLIENT: i64 = 20;
+/// Failures against one order number, whoever makes them.
+pub const GUEST_FAILURES_PER_ORDER: i64 = 5;
+/// Failures against one e-mail address, whoever makes them.
+pub const GUEST_FAILURES_PER_EMAIL: i64 = 5;
+
+/// WDR-7: how long the link e-mailed for a guest's withdrawal can be followed: as long as
+/// the legal period itself, so that a notice made on its last day can still be confirmed.
+pub const GUEST_CONFIRM_MS: i64 = 14 * 86_400_000;
+
+/// The failures of a guest lookup's three keys in the last [`GUEST_WINDOW_MS`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GuestFailures {
+    pub client: i64,
+    pub order: i64,
+    pub email: i64,
+}
+
+/// WDR-7: whether a guest may look an order up now, given the failures of its client
+/// address, order number and e-mail address.
+pub fn guest_lookup_allowed(f: GuestFailures) -> bool {
+    f.client < GUEST_FAILURES_PER_CLIENT
+        && f.order < GUEST_FAILURES_PER_ORDER
+        && f.email < GUEST_FAILURES_PER_EMAIL
+}

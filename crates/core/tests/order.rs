@@ -506,6 +506,42 @@ fn wdr_1_wdr_3_wdr_7_a_withdrawal_cancels_or_sends_back() {
     );
 }
 
+/// Checks WDR-7's bound on guessing: a guest lookup is open until any one of its keys (the
+/// client's address, the order number, the e-mail address) has made its limit of
+/// failures; then it is closed whatever the other two.
+#[test]
+fn wdr_7_guest_lookups_close_once_any_key_has_failed_too_often() {
+    use ecrin_core::withdrawal::{
+        GUEST_FAILURES_PER_CLIENT, GUEST_FAILURES_PER_EMAIL, GUEST_FAILURES_PER_ORDER,
+        GuestFailures, guest_lookup_allowed,
+    };
+    assert!(guest_lookup_allowed(GuestFailures::default()));
+    let just_under = GuestFailures {
+        client: GUEST_FAILURES_PER_CLIENT - 1,
+        order: GUEST_FAILURES_PER_ORDER - 1,
+        email: GUEST_FAILURES_PER_EMAIL - 1,
+    };
+    assert!(guest_lookup_allowed(just_under));
+    for closed in [
+        GuestFailures {
+            client: GUEST_FAILURES_PER_CLIENT,
+            ..GuestFailures::default()
+        },
+        GuestFailures {
+            order: GUEST_FAILURES_PER_ORDER,
+            ..GuestFailures::default()
+        },
+        GuestFailures {
+            email: GUEST_FAILURES_PER_EMAIL,
+            ..GuestFailures::default()
+        },
+    ] {
+        assert!(!guest_lookup_allowed(closed), "{closed:?}");
+    }
+    // Fewer than a hundred tries of order numbers against one address find anything.
+    const { assert!(GUEST_FAILURES_PER_EMAIL < 100 && GUEST_FAILURES_PER_CLIENT < 100) };
+}
+
 /// DLV-7, WAR-1, WAR-3: the claims' clocks in the house's calendar.
 mod claims {
     use ecrin_core::Profile;

@@ -41,6 +41,9 @@ pub trait AfterSales: Send + Sync {
 
     async fn withdrawal_by_id(&self, id: &str) -> Result<Option<Withdrawal>>;
 
+    /// WDR-7: a guest's withdrawal waiting for its confirmation, by its link's hash.
+    async fn withdrawal_notice(&self, token_hash: &str) -> Result<Option<WithdrawalNotice>>;
+
     /// DLV-4: the additional deadline set for an order's late delivery.
     async fn late_deadline(&self, order_id: &str) -> Result<Option<String>>;
 
@@ -76,6 +79,17 @@ pub trait AfterSales: Send + Sync {
 pub trait AfterSalesTx: Send {
     /// WDR-7: a withdrawal as notified.
     async fn insert_withdrawal(&mut self, w: &Withdrawal) -> Result<()>;
+
+    /// WDR-7: a guest's withdrawal, to confirm by the link e-mailed to the order's address.
+    async fn insert_withdrawal_notice(&mut self, n: &WithdrawalNotice) -> Result<()>;
+
+    /// WDR-7: the notice of `token_hash` becomes withdrawal `withdrawal_id`; `false` when
+    /// it is unknown or was confirmed already.
+    async fn confirm_withdrawal_notice(
+        &mut self,
+        token_hash: &str,
+        withdrawal_id: &str,
+    ) -> Result<bool>;
 
     /// An order's withdrawals, read in this transaction.
     async fn withdrawals_in_tx(&mut self, order_id: &str) -> Result<Vec<Withdrawal>>;
@@ -151,6 +165,13 @@ impl<E: Engine> AfterSales for E {
     async fn withdrawal_by_id(&self, id: &str) -> Result<Option<Withdrawal>> {
         query_as(WITHDRAWAL_BY_ID)
             .bind(id)
+            .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
+    async fn withdrawal_notice(&self, token_hash: &str) -> Result<Option<WithdrawalNotice>> {
+        query_as(WITHDRAWAL_NOTICE)
+            .bind(token_hash)
             .fetch_optional(&mut self.reader().await?)
             .await
     }
@@ -473,6 +494,34 @@ impl<W: Writer> AfterSalesTx for W {
         Ok(())
     }
 
+    async fn insert_withdrawal_notice(&mut self, n: &WithdrawalNotice) -> Result<()> {
+        query(INSERT_WITHDRAWAL_NOTICE)
+            .bind(&n.token_hash)
+            .bind(&n.order_id)
+            .bind(n.notified_at)
+            .bind(n.expires_at)
+            .bind(&n.lines)
+            .bind(n.outcome.as_str())
+            .bind(&n.exchange_sku)
+            .bind(&n.ip)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn confirm_withdrawal_notice(
+        &mut self,
+        token_hash: &str,
+        withdrawal_id: &str,
+    ) -> Result<bool> {
+        let done = query(CONFIRM_WITHDRAWAL_NOTICE)
+            .bind(token_hash)
+            .bind(withdrawal_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn withdrawals_in_tx(&mut self, order_id: &str) -> Result<Vec<Withdrawal>> {
         query_as(WITHDRAWALS_OF)
             .bind(order_id)
@@ -781,6 +830,36 @@ const SET_WITHDRAWAL_REFUND: &str = "UPDATE withdrawals SET refund_id = $2 WHERE
 const INSERT_WITHDRAWAL: &str = "INSERT INTO withdrawals (id, order_id, notified_at, outcome, \
      exchange_sku, cancelled, send_back, status, return_by, return_paid_by, pickup_date, \
      by_guest, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+const WITHDRAWAL_NOTICE: &str = "SELECT token_hash, order_id, notified_at, expires_at, lines, \
+     outcome, exchange_sku, ip, withdrawal_id FROM withdrawal_notices WHERE token_hash = $1";
+
+const INSERT_WITHDRAWAL_NOTICE: &str = "INSERT INTO withdrawal_notices (token_hash, order_id, \
+     notified_at, expires_at, lines, outcome, exchange_sku, ip) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const CONFIRM_WITHDRAWAL_NOTICE: &str = "UPDATE withdrawal_notices SET withdrawal_id = $2 \
+     WHERE token_hash = $1 AND withdrawal_id IS NULL";
+
+/// WDR-7: a withdrawal notified by a guest, waiting for the owner of the order's e-mail
+/// address to confirm it by the link e-mailed to them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct WithdrawalNotice {
+    /// The hash of the link's token (the token itself is only in the e-mail).
+    pub token_hash: String,
+    pub order_id: String,
+    /// The moment of the notice (Unix milliseconds): the withdrawal's date once confirmed.
+    pub notified_at: i64,
+    /// The link can be followed until then.
+    pub expires_at: i64,
+    /// The units asked (JSON `[{"line_no", "quantity"}]`).
+    pub lines: String,
+    pub outcome: ecrin_core::withdrawal::Outcome,
+    pub exchange_sku: Option<String>,
+    pub ip: String,
+    /// The withdrawal it became, once confirmed.
+    pub withdrawal_id: Option<String>,
+}
 
 /// WDR-1, WDR-2, WDR-7: a withdrawal from a contract, as notified.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]

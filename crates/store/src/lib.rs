@@ -184,6 +184,7 @@ impl<W: Writer> Tx for W {
 
 pub use after_sales::{
     AfterSales, AfterSalesTx, Claim, ClaimPhoto, HeldUnits, Recall, RecallNotice, Withdrawal,
+    WithdrawalNotice,
 };
 pub use baskets::{Baskets, BasketsTx};
 pub use catalogue::{Catalogue, CatalogueTx};

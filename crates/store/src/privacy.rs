@@ -297,7 +297,7 @@ pub const SECURITY_EVENTS: &str = "SELECT at, kind, status, ip, user_agent, refe
      FROM security_events ORDER BY at DESC LIMIT $1";
 
 /// PRV-7: every retention, each statement with its kind of data and its limit (`$1`).
-pub const PURGES: [(&str, Before, &str); 11] = [
+pub const PURGES: [(&str, Before, &str); 12] = [
     (
         "checkouts",
         Before::Now,
@@ -345,6 +345,11 @@ pub const PURGES: [(&str, Before, &str); 11] = [
         "api_tokens",
         Before::Now,
         "DELETE FROM api_tokens WHERE expires_at < $1 OR revoked_at IS NOT NULL",
+    ),
+    (
+        "withdrawal_notices",
+        Before::Now,
+        "DELETE FROM withdrawal_notices WHERE expires_at < $1 AND withdrawal_id IS NULL",
     ),
     (
         "friend_emails",

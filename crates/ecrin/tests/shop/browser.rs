@@ -1143,6 +1143,18 @@ async fn dlv_1_staff_ship_and_deliver_and_the_customer_follows_the_parcel_in_the
         shot(&guest, &format!("withdraw-choose-{profile}")).await;
         click(&guest, "#form-withdraw-choose button[type=submit]").await;
         click(&guest, "#confirm-withdrawal").await;
+        // A guest's notice waits for the owner of the order's address to confirm it by
+        // the e-mailed link.
+        count_within(&guest, "#withdrawal-sent", 1).await;
+        shot(&guest, &format!("withdraw-sent-{profile}")).await;
+        let (link, _) = crate::fulfilment::confirm_link(&app, &email).await;
+        let path = link.splitn(4, '/').nth(3).unwrap_or_default();
+        guest
+            .goto(&app.url(&format!("/{path}")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        text_within(&guest, "main", &number).await;
+        click(&guest, "#confirm-withdrawal").await;
         text_within(&guest, "#withdrawal-receipt", &number).await;
         shot(&guest, &format!("withdraw-receipt-{profile}")).await;
         let (_, mails) = crate::basket::call(

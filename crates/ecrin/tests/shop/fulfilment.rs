@@ -2815,18 +2815,48 @@ async fn wdr_7_a_guest_withdraws_in_two_steps_from_the_footer_link() {
     confirm.push(("q_1", "1".into()));
     let (status, html) = step(confirm).await;
     assert_eq!(status, 200, "{html}");
+    // A guest's notice waits for the owner of the address: nothing is done yet.
+    assert!(
+        html.contains("id=\"withdrawal-sent\"") && html.contains("Rien n’est annulé"),
+        "{html}"
+    );
+    let (_, o) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/orders/{number}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(o["returns"].as_array().map_or(0, Vec::len), 0, "{o}");
+    // The link e-mailed shows what it withdraws from; following it changes nothing.
+    let (link, _) = confirm_link(&app, email).await;
+    let path = link.splitn(4, '/').nth(3).unwrap_or_default();
+    let res = app.get(&format!("/{path}")).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap_or_default();
+    assert!(
+        html.contains("id=\"form-withdraw-link\"") && html.contains("1 × Jonc Rivage"),
+        "{html}"
+    );
+    let token_field = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let res = post_form(
+        &app,
+        "/fr/withdraw/confirm",
+        &visitor,
+        &[("csrf", csrf.as_str()), ("token", token_field.as_str())],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap_or_default();
     assert!(
         html.contains("id=\"withdrawal-receipt\"") && html.contains("Reçue le"),
         "{html}"
-    );
-    let mails = outbox(&app, email).await;
-    assert!(
-        mails[0]["subject"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("rétractation"),
-        "{:?}",
-        mails[0]
     );
     // More than is left is said on the page.
     let mut again = ident(email, "review");
@@ -2951,5 +2981,195 @@ async fn wdr_4_a_return_reduced_for_wear_or_refused_for_missing_papers() {
             o["returns"][1]["inspection_reason"],
             "Certificat et facture absents du colis"
         );
+    }
+}
+
+/// Order numbers near `number`: the same prefix, its trailing digits plus `k`.
+fn neighbour(number: &str, k: u64) -> String {
+    let digits = number.len() - number.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (prefix, n) = number.split_at(number.len() - digits);
+    let n: u64 = n.parse().unwrap_or_default();
+    format!("{prefix}{:0width$}", n + k, width = digits)
+}
+
+/// The link e-mailed to confirm a guest's withdrawal, newest first, and its token.
+pub(crate) async fn confirm_link(app: &TestApp, email: &str) -> (String, String) {
+    let link = outbox(app, email)
+        .await
+        .iter()
+        .flat_map(|m| m["links"].as_array().cloned().unwrap_or_default())
+        .filter_map(|l| l.as_str().map(str::to_owned))
+        .find(|l| l.contains("/withdraw/confirm?token="))
+        .unwrap_or_else(|| panic!("no confirmation link to {email}"));
+    let token = link.split("token=").nth(1).unwrap_or_default().to_owned();
+    (link, token)
+}
+
+/// Checks WDR-7 against guessing, on both databases. A stranger who knows a customer's
+/// e-mail address tries 100 order numbers with it: after five answers of "unknown order"
+/// every try is `429 rate_limited`, the customer's real number among them, and each
+/// refusal is in the staff's security log. An unknown number and a wrong address answer
+/// alike. An hour later, a right guess only records the notice: nothing of the order
+/// changes (no unit cancelled, nothing refunded) until the owner of the address follows
+/// the e-mailed link, which carries the withdrawal out as of the notice, once. The limits
+/// per order number and per client address hold as well.
+#[tokio::test]
+async fn wdr_7_a_stranger_guessing_order_numbers_is_stopped_and_cancels_nothing() {
+    for db in ecrin_store_tests::BOTH {
+        let app = TestApp::spawn(db, "paris").await;
+        let email = "victime@example.fr";
+        let (token, number) = placed(&app, email).await;
+        pay(&app, &token, &number).await;
+        let guess = |n: &str, mail: &str| {
+            json!({"order_number": n, "email": mail,
+                   "lines": [{"line_id": format!("{n}-1"), "quantity": 1}]})
+        };
+        // 99 numbers around the real one, then the real one: 100 tries.
+        let mut tries: Vec<String> = (1..=99).map(|k| neighbour(&number, k)).collect();
+        tries.push(number.clone());
+        let mut answers = Vec::new();
+        for n in &tries {
+            let (status, p) = app.post_json("/api/v1/withdrawals", &guess(n, email)).await;
+            answers.push((status, p["code"].as_str().unwrap_or_default().to_owned()));
+        }
+        let not_found = answers.iter().filter(|(s, _)| *s == 404).count();
+        let limited = answers
+            .iter()
+            .filter(|(s, c)| *s == 429 && c == "rate_limited")
+            .count();
+        assert_eq!((not_found, limited), (5, 95), "{db:?}: {answers:?}");
+        assert_eq!(
+            answers[99].0, 429,
+            "{db:?}: the right number is refused too"
+        );
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "being_prepared", "{db:?}: {o}");
+        // The refusals are in the staff's security log.
+        let admin = admin_token(&app).await;
+        let (_, stats) = call(&app, "GET", "/api/v1/admin/security-stats", &admin, None).await;
+        let count = |status: u16| {
+            stats["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|i| i["kind"] == "POST /api/v1/withdrawals" && i["status"] == status)
+                .map(|i| i["count"].as_i64().unwrap_or_default())
+                .sum::<i64>()
+        };
+        assert_eq!((count(404), count(429)), (5, 95), "{db:?}: {stats}");
+
+        // An hour later: a wrong address and an unknown number answer alike.
+        crate::payment::advance(&app, "PT61M").await;
+        let (s1, wrong_mail) = app
+            .post_json("/api/v1/withdrawals", &guess(&number, "autre@example.fr"))
+            .await;
+        let (s2, wrong_number) = app
+            .post_json(
+                "/api/v1/withdrawals",
+                &guess(&neighbour(&number, 500), email),
+            )
+            .await;
+        assert_eq!((s1, s2), (404, 404), "{db:?}");
+        assert_eq!(
+            (&wrong_mail["code"], &wrong_mail["detail"]),
+            (&wrong_number["code"], &wrong_number["detail"]),
+            "{db:?}"
+        );
+        // A right guess records the notice and changes nothing.
+        let (status, n) = app
+            .post_json("/api/v1/withdrawals", &guess(&number, email))
+            .await;
+        assert_eq!(status, 202, "{db:?}: {n}");
+        assert_eq!(n["status"], "awaiting_confirmation", "{n}");
+        assert_eq!(n["cancelled"][0]["quantity"], 1, "{n}");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "being_prepared", "{db:?}: {o}");
+        assert_eq!(o["lines"][0]["cancelled"], 0, "{db:?}: {o}");
+        assert_eq!(
+            o["refunds"].as_array().map_or(0, Vec::len),
+            0,
+            "{db:?}: {o}"
+        );
+        // The owner of the address confirms by the link: carried out as of the notice.
+        let (link, secret) = confirm_link(&app, email).await;
+        assert!(link.contains("/fr/withdraw/confirm?token="), "{link}");
+        crate::payment::advance(&app, "PT2H").await;
+        let (status, w) = app
+            .post_json("/api/v1/withdrawals/confirm", &json!({"token": secret}))
+            .await;
+        assert_eq!(status, 201, "{db:?}: {w}");
+        assert_eq!(w["notified_at"], n["notified_at"], "{db:?}: {w}");
+        assert_eq!(w["cancelled"][0]["quantity"], 1, "{w}");
+        assert!(w["refund"]["id"].is_string(), "{w}");
+        let (status, again) = app
+            .post_json("/api/v1/withdrawals/confirm", &json!({"token": secret}))
+            .await;
+        assert_eq!((status, &again["id"]), (201, &w["id"]), "{db:?}: once");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["lines"][0]["cancelled"], 1, "{db:?}: {o}");
+        assert_eq!(
+            o["refunds"].as_array().map_or(0, Vec::len),
+            1,
+            "{db:?}: {o}"
+        );
+        let (status, p) = app
+            .post_json(
+                "/api/v1/withdrawals/confirm",
+                &json!({"token": "0".repeat(64)}),
+            )
+            .await;
+        assert_eq!((status, p["code"].as_str()), (422, Some("invalid_token")));
+
+        // Per order number: five wrong addresses, then even the right one waits.
+        crate::payment::advance(&app, "PT61M").await;
+        for k in 0..5 {
+            let (status, _) = app
+                .post_json(
+                    "/api/v1/withdrawals",
+                    &guess(&number, &format!("essai{k}@example.fr")),
+                )
+                .await;
+            assert_eq!(status, 404, "{db:?}");
+        }
+        let (status, _) = app
+            .post_json("/api/v1/withdrawals", &guess(&number, email))
+            .await;
+        assert_eq!(status, 429, "{db:?}: the order number is closed");
+        // Per client address: twenty failures with as many numbers and addresses.
+        crate::payment::advance(&app, "PT61M").await;
+        for k in 0..20 {
+            let (status, _) = app
+                .post_json(
+                    "/api/v1/withdrawals",
+                    &guess(&neighbour(&number, 1000 + k), &format!("x{k}@example.fr")),
+                )
+                .await;
+            assert_eq!(status, 404, "{db:?}: {k}");
+        }
+        let (status, _) = app
+            .post_json("/api/v1/withdrawals", &guess(&number, email))
+            .await;
+        assert_eq!(status, 429, "{db:?}: the client is closed");
     }
 }

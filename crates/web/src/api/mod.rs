@@ -104,7 +104,6 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/orders/{number}/withdrawals",
             post(withdrawals::withdraw),
         )
-        .route("/api/v1/withdrawals", post(withdrawals::withdraw_as_guest))
         .route(
             "/api/v1/orders/{number}/withdrawals/{id}/label.pdf",
             get(withdrawals::label),
@@ -318,6 +317,11 @@ pub(crate) fn guarded_routes() -> Router<AppState> {
         .route("/api/v1/share/product", post(messages::share_product))
         .route("/api/v1/share/recommend", post(messages::recommend))
         .route("/api/v1/contact", post(messages::contact))
+        .route("/api/v1/withdrawals", post(withdrawals::withdraw_as_guest))
+        .route(
+            "/api/v1/withdrawals/confirm",
+            post(withdrawals::confirm_as_guest),
+        )
 }
 
 /// A JSON body whose rejections (malformed, too large, wrong type) are problems.

@@ -88,6 +88,7 @@ impl utoipa::Modify for BearerScheme {
         super::fulfilment::redelivery,
         super::withdrawals::withdraw,
         super::withdrawals::withdraw_as_guest,
+        super::withdrawals::confirm_as_guest,
         super::withdrawals::label,
         super::after_sales::late_delivery,
         super::after_sales::claim,

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ecrin_app::withdrawals::{self, Who, WithdrawInput, Withdrawn};
+use ecrin_app::withdrawals::{self, WithdrawInput, Withdrawn};
 use ecrin_core::order::Units;
 use serde::{Deserialize, Serialize};
 
@@ -127,26 +127,6 @@ pub(crate) fn dto(state: &AppState, w: &Withdrawn) -> WithdrawalDto {
     }
 }
 
-async fn answer(
-    state: &AppState,
-    who: Who<'_>,
-    number: &str,
-    lines: Vec<LineUnits>,
-    outcome: Option<String>,
-    exchange_sku: Option<String>,
-    client: Client,
-) -> Result<Response, ApiError> {
-    let input = WithdrawInput {
-        lines: units(number.trim(), lines)?,
-        outcome,
-        exchange_sku,
-        ip: client.ip,
-    };
-    let w = withdrawals::withdraw(&state.app, who, number.trim(), input).await?;
-    state.cache.invalidate();
-    Ok((StatusCode::CREATED, Json(dto(state, &w))).into_response())
-}
-
 /// WDR-1, WDR-7: the customer withdraws from their order, per line and quantity, without
 /// a reason; confirmed at once by e-mail with the date and time and the statement as PDF.
 /// Units not yet shipped are cancelled and refunded; the others are to be sent back under
@@ -167,42 +147,99 @@ pub(crate) async fn withdraw(
     ApiJson(req): ApiJson<WithdrawalRequest>,
 ) -> Result<Response, ApiError> {
     let customer = super::checkout::customer_id(&bearer)?;
-    answer(
-        &state,
-        Who::Customer(customer),
-        &number,
-        req.lines,
-        req.outcome,
-        req.exchange_sku,
-        client,
-    )
-    .await
+    let input = WithdrawInput {
+        lines: units(number.trim(), req.lines)?,
+        outcome: req.outcome,
+        exchange_sku: req.exchange_sku,
+        ip: client.ip,
+    };
+    let w = withdrawals::withdraw(&state.app, customer, number.trim(), input).await?;
+    state.cache.invalidate();
+    Ok((StatusCode::CREATED, Json(dto(&state, &w))).into_response())
+}
+
+/// WDR-7: a guest's withdrawal, recorded and waiting for the owner of the order's e-mail
+/// address to confirm it by the link e-mailed to them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithdrawalNoticeDto {
+    /// `awaiting_confirmation`.
+    pub status: &'static str,
+    pub order_number: String,
+    /// The moment of the notice, to the second (RFC 3339): the withdrawal's date once
+    /// confirmed.
+    pub notified_at: String,
+    /// The e-mailed link can be followed until then (RFC 3339).
+    pub confirm_by: String,
+    /// What the confirmation would cancel at once (not yet shipped).
+    pub cancelled: Vec<WithdrawalLineDto>,
+    /// What it would ask to send back.
+    pub send_back: Vec<WithdrawalLineDto>,
 }
 
 /// WDR-7: the same without logging in: the order's number and the e-mail address it was
-/// placed with (another address is answered as an unknown order, 404).
+/// placed with. An unknown number and another address answer alike, as an unknown order
+/// (404); after a few such answers for the client's address, the order number or the
+/// e-mail address, every attempt by them is `429 rate_limited` for the hour, right or
+/// wrong. A right pair records the notice (202) and e-mails the order's address a link to
+/// confirm it: nothing of the order changes before it is followed.
 #[utoipa::path(post, path = "/api/v1/withdrawals", request_body = GuestWithdrawalRequest,
-    responses((status = 201, body = WithdrawalDto),
+    responses((status = 202, body = WithdrawalNoticeDto),
               (status = 400, body = crate::Problem, content_type = "application/problem+json"),
               (status = 404, body = crate::Problem, content_type = "application/problem+json"),
               (status = 409, body = crate::Problem, content_type = "application/problem+json"),
-              (status = 422, body = crate::Problem, content_type = "application/problem+json")),
+              (status = 422, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 429, body = crate::Problem, content_type = "application/problem+json")),
     tag = "checkout")]
 pub(crate) async fn withdraw_as_guest(
     State(state): State<AppState>,
     client: Client,
     ApiJson(req): ApiJson<GuestWithdrawalRequest>,
 ) -> Result<Response, ApiError> {
-    answer(
-        &state,
-        Who::Guest { email: &req.email },
-        &req.order_number,
-        req.lines,
-        req.outcome,
-        req.exchange_sku,
-        client,
+    let number = req.order_number.trim();
+    let input = WithdrawInput {
+        lines: units(number, req.lines)?,
+        outcome: req.outcome,
+        exchange_sku: req.exchange_sku,
+        ip: client.ip,
+    };
+    let n = withdrawals::notify_as_guest(&state.app, number, &req.email, input).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(WithdrawalNoticeDto {
+            status: "awaiting_confirmation",
+            notified_at: rfc3339(n.notified_at),
+            confirm_by: rfc3339(n.expires_at),
+            cancelled: lines(&n.order_number, &n.plan.cancel),
+            send_back: lines(&n.order_number, &n.plan.send_back),
+            order_number: n.order_number,
+        }),
     )
-    .await
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmWithdrawalRequest {
+    /// The token of the link e-mailed to the order's address.
+    pub token: String,
+}
+
+/// WDR-7: the owner of the order's address confirms a guest's withdrawal with the token of
+/// the e-mailed link: it is carried out as of the notice, as a logged-in customer's is at
+/// once (201, the same answer). Confirmed again, the same withdrawal is given.
+#[utoipa::path(post, path = "/api/v1/withdrawals/confirm", request_body = ConfirmWithdrawalRequest,
+    responses((status = 201, body = WithdrawalDto),
+              (status = 409, body = crate::Problem, content_type = "application/problem+json"),
+              (status = 422, body = crate::Problem, content_type = "application/problem+json", description = "`invalid_token`, `withdrawal_window_closed`")),
+    tag = "checkout")]
+pub(crate) async fn confirm_as_guest(
+    State(state): State<AppState>,
+    client: Client,
+    ApiJson(req): ApiJson<ConfirmWithdrawalRequest>,
+) -> Result<Response, ApiError> {
+    let w = withdrawals::confirm(&state.app, &req.token, &client.ip).await?;
+    state.cache.invalidate();
+    Ok((StatusCode::CREATED, Json(dto(&state, &w))).into_response())
 }
 
 /// WDR-2, WDR-4: a return as the order and the staff see it.

@@ -58,7 +58,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{lang}/legal/privacy", get(legal::privacy))
         .route("/{lang}/legal/cookies", get(legal::cookies))
         .route("/{lang}/legal/notice", get(legal::notice))
-        .route("/{lang}/withdraw", get(withdraw::page).post(withdraw::step))
         .route("/{lang}/account", get(my_account::home))
         .route("/{lang}/account/identity", post(my_account::save_identity))
         .route("/{lang}/account/addresses", post(my_account::add_address))
@@ -136,6 +135,11 @@ pub(crate) fn login_redirect(lang: Lang, next: Option<&str>) -> Response {
 /// The pages that guess credentials or send e-mail: rate-limited per client address.
 pub(crate) fn guarded_routes() -> Router<AppState> {
     Router::new()
+        .route("/{lang}/withdraw", get(withdraw::page).post(withdraw::step))
+        .route(
+            "/{lang}/withdraw/confirm",
+            get(withdraw::confirm_page).post(withdraw::confirm),
+        )
         .route(
             "/{lang}/account/sign-up",
             get(account::sign_up_form).post(account::sign_up),

@@ -14,10 +14,12 @@ use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ecrin_app::AppError;
+use ecrin_app::i18n;
 use ecrin_app::sessions::PageSession;
-use ecrin_app::withdrawals::{self, Who, WithdrawInput};
+use ecrin_app::withdrawals::{self, Pending, Who, WithdrawInput};
 use ecrin_core::Lang;
 use ecrin_core::order::Units;
+use ecrin_core::refusal::RefusalKind;
 use ecrin_store::Order;
 use std::collections::HashMap;
 
@@ -46,6 +48,10 @@ struct WithdrawPage {
     lines: Vec<LineChoice>,
     chosen: Vec<(String, i64)>,
     review: Vec<String>,
+    /// A guest's notice: the token of its e-mailed link (`link` step).
+    token: String,
+    /// What is said of a guest's notice (`sent` and `link` steps).
+    notice: String,
 }
 
 fn blank(state: &AppState, lang: Lang, uri: &Uri, s: &PageSession) -> WithdrawPage {
@@ -65,6 +71,8 @@ fn blank(state: &AppState, lang: Lang, uri: &Uri, s: &PageSession) -> WithdrawPa
         lines: Vec::new(),
         chosen: Vec::new(),
         review: Vec::new(),
+        token: String::new(),
+        notice: String::new(),
     }
 }
 
@@ -229,10 +237,13 @@ pub(crate) async fn step(
         );
     }
     let email = page.email.clone();
+    let client_ip = client.ip.clone();
     let who = match (&s.customer_id, email.is_empty()) {
-        (_, false) => Who::Guest { email: &email },
         (Some(id), true) => Who::Customer(id),
-        (None, true) => Who::Guest { email: "" },
+        _ => Who::Guest {
+            email: &email,
+            client: &client_ip,
+        },
     };
     let number = page.order_number.clone();
     let order = match withdrawals::order_for(&state.app, who, &number).await {
@@ -240,10 +251,12 @@ pub(crate) async fn step(
         Err(e) => {
             page.errors = messages(t, &e);
             identify(&state, lang, &mut page, &s).await;
-            let status = if matches!(e, AppError::NotFound) {
-                StatusCode::NOT_FOUND
-            } else {
-                StatusCode::BAD_REQUEST
+            let status = match &e {
+                AppError::NotFound => StatusCode::NOT_FOUND,
+                AppError::Refused(r) if r.kind == RefusalKind::RateLimited => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+                _ => StatusCode::BAD_REQUEST,
             };
             return with_cookie((status, no_store(render(&page))).into_response(), cookie);
         }
@@ -291,13 +304,35 @@ pub(crate) async fn step(
                 ip: client.ip,
                 ..WithdrawInput::default()
             };
-            match withdrawals::withdraw(&state.app, who, &order.number, input).await {
-                Ok(w) => {
-                    state.cache.invalidate();
-                    page.heading = t.t("withdraw-done-title");
-                    page.receipt = withdrawals::paragraphs(&state.app, t, &w.order, &w.withdrawal);
-                    (StatusCode::OK, page)
+            let done = match who {
+                Who::Customer(id) => withdrawals::withdraw(&state.app, id, &order.number, input)
+                    .await
+                    .map(|w| {
+                        state.cache.invalidate();
+                        page.heading = t.t("withdraw-done-title");
+                        page.receipt =
+                            withdrawals::paragraphs(&state.app, t, &w.order, &w.withdrawal);
+                    }),
+                Who::Guest { email, .. } => {
+                    withdrawals::notify_as_guest(&state.app, &order.number, email, input)
+                        .await
+                        .map(|n| {
+                            let zone = &state.app.profile.time_zone;
+                            page.heading = t.t("withdraw-sent-title");
+                            page.step = "sent";
+                            page.notice = t.with(
+                                "withdraw-sent",
+                                &[
+                                    ("number", n.order_number),
+                                    ("at", i18n::date_time(n.notified_at, lang, zone)),
+                                    ("until", i18n::date_time(n.expires_at, lang, zone)),
+                                ],
+                            );
+                        })
                 }
+            };
+            match done {
+                Ok(()) => (StatusCode::OK, page),
                 Err(e) => {
                     page.errors = messages(t, &e);
                     choose(&state, lang, &mut page, &order).await;
@@ -308,6 +343,129 @@ pub(crate) async fn step(
         _ => {
             choose(&state, lang, &mut page, &order).await;
             (StatusCode::OK, page)
+        }
+    };
+    with_cookie((status, no_store(render(&page))).into_response(), cookie)
+}
+
+/// The `link` step: what a guest's notice withdraws from, and the button confirming it.
+fn link_step(state: &AppState, lang: Lang, page: &mut WithdrawPage, token: &str, p: &Pending) {
+    let t = Tr::new(lang);
+    let units: Vec<Units> = serde_json::from_str(&p.notice.lines).unwrap_or_default();
+    page.step = "link";
+    page.token = token.to_owned();
+    page.order_number = p.order.number.clone();
+    page.notice = t.with(
+        "withdraw-link-lead",
+        &[
+            ("number", p.order.number.clone()),
+            (
+                "at",
+                i18n::date_time(p.notice.notified_at, lang, &state.app.profile.time_zone),
+            ),
+            ("items", withdrawals::describe(&p.order, &units).join(", ")),
+        ],
+    );
+}
+
+/// `GET /{lang}/withdraw/confirm?token=…`: the link e-mailed for a guest's withdrawal shows
+/// what it withdraws from and a button to confirm it (following the link alone changes
+/// nothing: a mail scanner opening it confirms nothing).
+pub(crate) async fn confirm_page(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let t = Tr::new(lang);
+    let mut page = blank(&state, lang, &uri, &s);
+    let token = super::account::query_param(query.as_deref(), "token").unwrap_or_default();
+    let status = match withdrawals::notice(&state.app, &token).await {
+        Ok(p) if p.notice.withdrawal_id.is_some() => {
+            page.heading = t.t("withdraw-done-title");
+            if let Ok(Some(w)) = state
+                .app
+                .store
+                .withdrawal_by_id(p.notice.withdrawal_id.as_deref().unwrap_or_default())
+                .await
+            {
+                page.receipt = withdrawals::paragraphs(&state.app, t, &p.order, &w);
+            }
+            StatusCode::OK
+        }
+        Ok(p) => {
+            link_step(&state, lang, &mut page, &token, &p);
+            StatusCode::OK
+        }
+        Err(e) => {
+            page.errors = messages(t, &e);
+            identify(&state, lang, &mut page, &s).await;
+            StatusCode::NOT_FOUND
+        }
+    };
+    with_cookie((status, no_store(render(&page))).into_response(), cookie)
+}
+
+/// `POST /{lang}/withdraw/confirm`: the owner of the order's address confirms a guest's
+/// withdrawal; it is carried out as of the notice and its receipt shown.
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    PagePath(lang): PagePath<String>,
+    OriginalUri(uri): OriginalUri,
+    client: crate::api::checkout::Client,
+    headers: HeaderMap,
+    Form(values): Form<HashMap<String, String>>,
+) -> Response {
+    let lang = match lang_of(&state, &lang) {
+        Ok(l) => l,
+        Err(e) => return fail(&state, e),
+    };
+    let t = Tr::new(lang);
+    let (s, cookie) = match session(&state, &headers).await {
+        Ok(v) => v,
+        Err(e) => return fail(&state, PageError::from_app(lang, e)),
+    };
+    let get = |k: &str| {
+        values
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let token = get("token");
+    let mut page = blank(&state, lang, &uri, &s);
+    if !csrf_ok(&s, &get("csrf")) {
+        page.errors = vec![t.t("error-form-expired")];
+        if let Ok(p) = withdrawals::notice(&state.app, &token).await {
+            link_step(&state, lang, &mut page, &token, &p);
+        }
+        return with_cookie(
+            (StatusCode::FORBIDDEN, no_store(render(&page))).into_response(),
+            cookie,
+        );
+    }
+    let status = match withdrawals::confirm(&state.app, &token, &client.ip).await {
+        Ok(w) => {
+            state.cache.invalidate();
+            page.heading = t.t("withdraw-done-title");
+            page.receipt = withdrawals::paragraphs(&state.app, t, &w.order, &w.withdrawal);
+            StatusCode::OK
+        }
+        Err(e) => {
+            page.errors = messages(t, &e);
+            match withdrawals::notice(&state.app, &token).await {
+                Ok(p) => link_step(&state, lang, &mut page, &token, &p),
+                Err(_) => identify(&state, lang, &mut page, &s).await,
+            }
+            StatusCode::UNPROCESSABLE_ENTITY
         }
     };
     with_cookie((status, no_store(render(&page))).into_response(), cookie)
