@@ -44,6 +44,7 @@ pub mod sandbox;
 pub mod sessions;
 pub mod shopify;
 pub mod staff;
+pub mod stripe;
 pub mod team;
 pub mod terms;
 pub mod withdrawals;
@@ -108,6 +109,12 @@ impl App {
     /// The writer's work so far, on a backend with one writer connection (`/metrics`).
     pub fn writer_stats(&self) -> Option<ecrin_store::WriterStats> {
         self.store.writer_stats()
+    }
+
+    /// The same app with another payment provider than the sandbox (PAY-1).
+    pub fn with_provider(mut self, provider: Arc<dyn provider::PaymentProvider>) -> App {
+        self.provider = provider;
+        self
     }
 
     /// The same app with the payment provider's secret shared by every process.

@@ -126,6 +126,8 @@ async fn take_transfer(
         status: AttemptState::Captured,
         created_at: now,
         updated_at: now,
+        provider_ref: None,
+        provider_payment: None,
     })
     .await?;
     let invoice = issue_invoice(app, tx.as_mut(), &order, &paid, now).await?;
@@ -178,6 +180,8 @@ pub(crate) async fn spend_store_credit(
         status: AttemptState::Captured,
         created_at: now,
         updated_at: now,
+        provider_ref: None,
+        provider_payment: None,
     })
     .await?;
     Ok(())
@@ -388,6 +392,8 @@ pub(crate) async fn open_card_payment(
         status: AttemptState::Pending,
         created_at: now,
         updated_at: now,
+        provider_ref: None,
+        provider_payment: None,
     };
     tx.insert_payment(&payment).await?;
     Ok(payment)
@@ -417,8 +423,42 @@ pub async fn provider_page(app: &App, number: &str, sig: &str) -> Result<Option<
     if order.status != OrderState::AwaitingPayment {
         return Ok(None);
     }
-    let open = open_attempt(app, &order).await?;
-    Ok(open.map(|p| app.provider.page_url(app, &provider_link(&order, &p))))
+    let Some(open) = open_attempt(app, &order).await? else {
+        return Ok(None);
+    };
+    let hosted = app.provider.open(app, &order, &open).await?;
+    if let Some(reference) = &hosted.reference
+        && open.provider_ref.as_deref() != Some(reference)
+    {
+        let mut tx = app.store.begin().await?;
+        tx.set_payment_ref(&open.id, reference).await?;
+        tx.commit().await?;
+    }
+    Ok(Some(hosted.url))
+}
+
+/// PAY-1: a customer back from the provider's page: if `order` still awaits its card
+/// payment, the provider is asked at once for its open attempt's state, which is taken as
+/// its callback would be; the order as it then stands. A provider that does not answer
+/// leaves the order as it was (its webhook follows).
+pub async fn follow(app: &App, order: Order) -> Result<Order, AppError> {
+    if order.payment_method != PaymentMethod::Card
+        || order.status != OrderState::AwaitingPayment
+        || app.provider.name() == crate::sandbox::NAME
+    {
+        return Ok(order);
+    }
+    let Some(open) = open_attempt(app, &order).await? else {
+        return Ok(order);
+    };
+    match crate::stripe::follow(app, &open).await {
+        Ok(Taken::Applied) => Ok(app.store.order_by_id(&order.id).await?.unwrap_or(order)),
+        Ok(Taken::AlreadyTaken) => Ok(order),
+        Err(e) => {
+            tracing::warn!(error = %e, order = %order.number, "payment not followed");
+            Ok(order)
+        }
+    }
 }
 
 /// The attempt of an order still waiting for the provider's word, if any.
@@ -432,7 +472,8 @@ async fn open_attempt(app: &App, order: &Order) -> Result<Option<Payment>, AppEr
         .find(|p| p.status == AttemptState::Pending))
 }
 
-fn provider_link(order: &Order, p: &Payment) -> crate::provider::Attempt {
+/// The sandbox's signed link of attempt `p` to pay `order`.
+pub(crate) fn link_of(order: &Order, p: &Payment) -> crate::provider::Attempt {
     crate::provider::Attempt {
         payment_id: p.id.clone(),
         amount: p.amount,
@@ -462,7 +503,7 @@ pub async fn open_link_of(
             "the last card was refused; start a new attempt",
         )
     })?;
-    Ok(provider_link(&order, &open))
+    Ok(link_of(&order, &open))
 }
 
 /// What a callback did.
@@ -479,26 +520,68 @@ pub enum Taken {
 /// taken once. A payment captured for its whole amount puts the order in preparation;
 /// a refused one gives the order's units back (the customer may try again).
 pub async fn receive_callback(app: &App, signature: &str, body: &[u8]) -> Result<Taken, AppError> {
+    if app.provider.name() != crate::sandbox::NAME {
+        return Err(AppError::NotFound);
+    }
     let now = app.clock.now_ms();
-    let event = app.provider.verify_callback(app, signature, body, now)?;
+    let event = crate::sandbox::verify_callback(app, signature, body, now)?;
+    let word = if event.paid {
+        Word::Paid {
+            amount: event.amount,
+            provider_payment: None,
+        }
+    } else {
+        Word::Refused
+    };
+    take(app, &event.id, &event.payment_id, word).await
+}
+
+/// What a provider says of an attempt, once asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Word {
+    /// Captured: `amount`, by the provider's payment `provider_payment`.
+    Paid {
+        amount: i64,
+        provider_payment: Option<String>,
+    },
+    /// Refused, expired or failed: the attempt ends.
+    Refused,
+}
+
+/// PAY-1, PAY-2, PAY-3: takes the provider's word on attempt `payment_id`, heard by event
+/// `event_id` (each event once). Paid for its whole amount, the order goes to preparation;
+/// refused, the order's units go back on sale and the customer may try again.
+pub(crate) async fn take(
+    app: &App,
+    event_id: &str,
+    payment_id: &str,
+    word: Word,
+) -> Result<Taken, AppError> {
+    let now = app.clock.now_ms();
     let mut tx = app.store.begin().await?;
-    if !tx
-        .record_callback(&event.id, &event.payment_id, now)
-        .await?
-    {
+    if !tx.record_callback(event_id, payment_id, now).await? {
         return Ok(Taken::AlreadyTaken);
     }
     let payment = tx
-        .payment_in_tx(&event.payment_id)
+        .payment_in_tx(payment_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if event.amount != payment.amount {
+    if let Word::Paid { amount, .. } = &word
+        && *amount != payment.amount
+    {
         return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
             field: "amount".into(),
             reason: "not_the_amount_due",
         }]));
     }
-    let paid = event.paid;
+    if let Word::Paid {
+        provider_payment: Some(id),
+        ..
+    } = &word
+    {
+        tx.set_provider_payment(&payment.id, id).await?;
+    }
+    let paid = matches!(word, Word::Paid { .. });
     let to = if paid {
         AttemptState::Captured
     } else {

@@ -1,12 +1,16 @@
 //! PAY-1: the port to a payment service provider. The shop asks it for a hosted page where
-//! the customer pays, hears what happened through signed callbacks, and asks it to refund;
-//! it never sees a card. The sandbox provider (`crate::sandbox`) is the one adapter: a real
-//! provider is another implementation of this trait.
+//! the customer pays, hears what happened through signed callbacks (each adapter reads its
+//! own and then asks the provider the attempt's state), and asks it to refund; it never
+//! sees a card. Adapters: the sandbox (`crate::sandbox`, the demo's and the tests'
+//! default) and Stripe (`crate::stripe`).
 
 use crate::{App, AppError};
 use async_trait::async_trait;
+use ecrin_core::Refusal;
+use ecrin_core::refusal::RefusalKind;
+use ecrin_store::{Order, Payment};
 
-/// One attempt to pay an order, as the provider is asked to take it.
+/// One attempt to pay an order, as the sandbox's signed link carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub payment_id: String,
@@ -35,31 +39,42 @@ pub struct Refunded {
     pub amount: i64,
 }
 
+/// The provider's hosted page for an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hosted {
+    /// Where the customer is sent.
+    pub url: String,
+    /// The provider's reference of the page, kept on the payment (Stripe: the Checkout
+    /// Session's id); `None` when the provider needs none (the sandbox).
+    pub reference: Option<String>,
+}
+
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + std::fmt::Debug + 'static {
     /// The provider's name, as each payment records it.
     fn name(&self) -> &'static str;
 
-    /// The provider's hosted page for `attempt`.
-    fn page_url(&self, app: &App, attempt: &Attempt) -> String;
+    /// The adapter itself, for what only it knows (its callbacks' signatures).
+    fn as_any(&self) -> &dyn std::any::Any;
 
-    /// The event of a callback, if its signature holds and it is fresh (a replay of an old
-    /// callback is refused); `unauthorized` otherwise.
-    fn verify_callback(
-        &self,
-        app: &App,
-        signature: &str,
-        body: &[u8],
-        now_ms: i64,
-    ) -> Result<Event, AppError>;
+    /// The provider's hosted page for `payment`, an attempt to pay `order` still waiting
+    /// for the provider's word: the page already opened for it if it can still be used
+    /// (`payment.provider_ref`), else a new one.
+    async fn open(&self, app: &App, order: &Order, payment: &Payment) -> Result<Hosted, AppError>;
 
     /// Refunds `amount` of a captured payment. The same `key` refunds once: asked again
     /// (after a timeout, a crash), the provider answers with the first refund.
     async fn refund(
         &self,
         app: &App,
-        payment_id: &str,
+        payment: &Payment,
         amount: i64,
         key: &str,
     ) -> Result<Refunded, AppError>;
+}
+
+/// PAY-1: the provider could not be reached or did not answer in time: the customer or
+/// staff may try again; nothing of the order was lost (`503 provider_unavailable`).
+pub fn unavailable(detail: impl Into<String>) -> AppError {
+    Refusal::of(RefusalKind::Unavailable, "provider_unavailable", detail).into()
 }

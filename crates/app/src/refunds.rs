@@ -247,7 +247,7 @@ async fn finish(
     // The provider, with the same key: asked twice, it refunds once.
     let made = app
         .provider
-        .refund(app, &refund.payment_id, refund.amount, &refund.key)
+        .refund(app, payment, refund.amount, &refund.key)
         .await?;
     settle(app, order, refund, &made.id, staff_id).await
 }

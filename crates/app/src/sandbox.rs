@@ -10,12 +10,12 @@
 //! | `4000000000000002` | refused |
 //! | `4000000000003220` | paid once the 3-D Secure challenge is passed |
 
-use crate::provider::{Event, PaymentProvider, Refunded};
+use crate::provider::{Event, Hosted, PaymentProvider, Refunded};
 use crate::{App, AppError, payment};
 use async_trait::async_trait;
 use ecrin_core::Refusal;
 use ecrin_core::payment::ChargeState;
-use ecrin_store::{SandboxCharge, SandboxRefund};
+use ecrin_store::{Order, Payment, SandboxCharge, SandboxRefund};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -365,94 +365,107 @@ impl PaymentProvider for Sandbox {
         NAME
     }
 
-    fn page_url(&self, app: &App, attempt: &Link) -> String {
-        attempt.url(app)
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
-    fn verify_callback(
-        &self,
-        app: &App,
-        signature: &str,
-        body: &[u8],
-        now_ms: i64,
-    ) -> Result<Event, AppError> {
-        let body = std::str::from_utf8(body).map_err(|_| unauthorized("the body is not text"))?;
-        let Some((t, v1)) = read_signature(signature) else {
-            return Err(unauthorized("no signature"));
-        };
-        if !hmac_matches(&app.payment_secret, &[&t.to_string(), body], v1) {
-            return Err(unauthorized("the signature does not hold"));
-        }
-        if !recent(now_ms, t) {
-            return Err(unauthorized("the callback is too old (a replay?)"));
-        }
-        let cb: Callback = serde_json::from_str(body).map_err(|e| {
-            AppError::Invalid(vec![ecrin_core::query::FieldError {
-                field: format!("body: {e}").chars().take(80).collect(),
-                reason: "invalid",
-            }])
-        })?;
-        let paid = match cb.kind.as_str() {
-            "payment.succeeded" => true,
-            "payment.refused" => false,
-            _ => {
-                return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
-                    field: "type".into(),
-                    reason: "unknown",
-                }]));
-            }
-        };
-        Ok(Event {
-            id: cb.id,
-            payment_id: cb.payment_id,
-            amount: cb.amount,
-            paid,
+    async fn open(&self, app: &App, order: &Order, payment: &Payment) -> Result<Hosted, AppError> {
+        Ok(Hosted {
+            url: payment::link_of(order, payment).url(app),
+            reference: None,
         })
     }
 
     async fn refund(
         &self,
         app: &App,
-        payment_id: &str,
+        payment: &Payment,
         amount: i64,
         key: &str,
     ) -> Result<Refunded, AppError> {
-        let mut tx = app.store.begin().await?;
-        if let Some(done) = tx.sandbox_refund(key).await? {
-            // Asked again: the same refund, not a second one.
-            tx.commit().await?;
-            if done.payment_id != payment_id || done.amount != amount {
-                return Err(Refusal::conflict("this key refunded something else").into());
-            }
-            return Ok(Refunded {
-                id: done.id,
-                amount: done.amount,
-            });
-        }
-        let charged = app
-            .store
-            .sandbox_charge(payment_id)
-            .await?
-            .filter(|c| c.status == ChargeState::Succeeded)
-            .ok_or_else(|| Refusal::conflict("the provider captured nothing to refund"))?;
-        let refunded = tx.sandbox_refunded(payment_id).await?;
-        if amount <= 0 || refunded.saturating_add(amount) > charged.amount {
-            return Err(Refusal::conflict("more than the provider captured").into());
-        }
-        let refund = SandboxRefund {
-            key: key.to_owned(),
-            id: format!("re_{}", crate::customers::random_hex(12)?),
-            payment_id: payment_id.to_owned(),
-            amount,
-            at: app.clock.now_ms(),
-        };
-        tx.put_sandbox_refund(&refund).await?;
-        tx.commit().await?;
-        Ok(Refunded {
-            id: refund.id,
-            amount,
-        })
+        refund(app, &payment.id, amount, key).await
     }
+}
+
+/// The event of a sandbox callback, if its signature holds and it is fresh (a replay of an
+/// old callback is refused); `unauthorized` otherwise.
+pub(crate) fn verify_callback(
+    app: &App,
+    signature: &str,
+    body: &[u8],
+    now_ms: i64,
+) -> Result<Event, AppError> {
+    let body = std::str::from_utf8(body).map_err(|_| unauthorized("the body is not text"))?;
+    let Some((t, v1)) = read_signature(signature) else {
+        return Err(unauthorized("no signature"));
+    };
+    if !hmac_matches(&app.payment_secret, &[&t.to_string(), body], v1) {
+        return Err(unauthorized("the signature does not hold"));
+    }
+    if !recent(now_ms, t) {
+        return Err(unauthorized("the callback is too old (a replay?)"));
+    }
+    let cb: Callback = serde_json::from_str(body).map_err(|e| {
+        AppError::Invalid(vec![ecrin_core::query::FieldError {
+            field: format!("body: {e}").chars().take(80).collect(),
+            reason: "invalid",
+        }])
+    })?;
+    let paid = match cb.kind.as_str() {
+        "payment.succeeded" => true,
+        "payment.refused" => false,
+        _ => {
+            return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
+                field: "type".into(),
+                reason: "unknown",
+            }]));
+        }
+    };
+    Ok(Event {
+        id: cb.id,
+        payment_id: cb.payment_id,
+        amount: cb.amount,
+        paid,
+    })
+}
+
+/// The sandbox's refund of `amount` of payment `payment_id`, once per `key`.
+async fn refund(app: &App, payment_id: &str, amount: i64, key: &str) -> Result<Refunded, AppError> {
+    let mut tx = app.store.begin().await?;
+    if let Some(done) = tx.sandbox_refund(key).await? {
+        // Asked again: the same refund, not a second one.
+        tx.commit().await?;
+        if done.payment_id != payment_id || done.amount != amount {
+            return Err(Refusal::conflict("this key refunded something else").into());
+        }
+        return Ok(Refunded {
+            id: done.id,
+            amount: done.amount,
+        });
+    }
+    let charged = app
+        .store
+        .sandbox_charge(payment_id)
+        .await?
+        .filter(|c| c.status == ChargeState::Succeeded)
+        .ok_or_else(|| Refusal::conflict("the provider captured nothing to refund"))?;
+    let refunded = tx.sandbox_refunded(payment_id).await?;
+    if amount <= 0 || refunded.saturating_add(amount) > charged.amount {
+        return Err(Refusal::conflict("more than the provider captured").into());
+    }
+    let refund = SandboxRefund {
+        key: key.to_owned(),
+        id: format!("re_{}", crate::customers::random_hex(12)?),
+        payment_id: payment_id.to_owned(),
+        amount,
+        at: app.clock.now_ms(),
+    };
+    tx.put_sandbox_refund(&refund).await?;
+    tx.commit().await?;
+    Ok(Refunded {
+        id: refund.id,
+        amount,
+    })
 }
 
 /// The sandbox provider's record of a payment (its card and whether it waits for 3-D

@@ -20,6 +20,9 @@ pub enum RefusalKind {
     Unauthorized,
     /// Too many attempts (`rate_limited`).
     RateLimited,
+    /// A service the shop relies on (the payment provider) did not answer; try again
+    /// (`provider_unavailable`).
+    Unavailable,
 }
 
 /// A refusal. `code` is stable and machine-readable (`basket_limit_identical`,

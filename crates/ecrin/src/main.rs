@@ -282,8 +282,11 @@ fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, settings: &Settings)
     } else {
         Arc::new(SystemClock)
     };
-    let app = App::new(store, Arc::new(profile), clock, settings.public_url.clone())
+    let mut app = App::new(store, Arc::new(profile), clock, settings.public_url.clone())
         .with_media_dir(settings.media_dir.clone());
+    if let Some(stripe) = &settings.card_provider {
+        app = app.with_provider(stripe.clone());
+    }
     match &settings.payment_secret {
         Some(secret) => app.with_payment_secret(secret.expose()),
         None => app,
@@ -557,6 +560,12 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
             "  Staff login:   {} / {shown_password}",
             settings.admin_email
         );
+    }
+    match &settings.card_provider {
+        Some(stripe) => println!("  Card payments: Stripe ({})", stripe.api_base()),
+        None => println!(
+            "  Card payments: the built-in sandbox (test cards; set ECRIN_PAYMENT_PROVIDER=stripe to take real ones)"
+        ),
     }
     match &settings.smtp_url {
         Some(url) => println!("  E-mail:        delivered through {}", redact_url(url)),

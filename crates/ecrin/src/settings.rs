@@ -24,6 +24,10 @@ struct FileSettings {
     payment_secret: Option<String>,
     trusted_proxies: Option<String>,
     media_dir: Option<String>,
+    payment_provider: Option<String>,
+    stripe_secret_key: Option<String>,
+    stripe_webhook_secret: Option<String>,
+    stripe_api_base: Option<String>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -56,6 +60,8 @@ pub struct Settings {
     /// Where product photos are kept; default: `media` beside an SQLite database, or in
     /// the working directory.
     pub media_dir: std::path::PathBuf,
+    /// PAY-1: the card payment provider; `None`: the built-in sandbox.
+    pub card_provider: Option<std::sync::Arc<ecrin_app::stripe::Stripe>>,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -263,7 +269,43 @@ impl Settings {
             )));
         }
 
+        let card_provider = match pick("ECRIN_PAYMENT_PROVIDER", file.payment_provider)
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .as_deref()
+        {
+            None | Some("sandbox") => None,
+            Some("stripe") => {
+                let key =
+                    pick("ECRIN_STRIPE_SECRET_KEY", file.stripe_secret_key).ok_or_else(|| {
+                        SettingsError(
+                            "ECRIN_STRIPE_SECRET_KEY: required with ECRIN_PAYMENT_PROVIDER=stripe"
+                                .into(),
+                        )
+                    })?;
+                let webhook = pick("ECRIN_STRIPE_WEBHOOK_SECRET", file.stripe_webhook_secret)
+                    .ok_or_else(|| {
+                        SettingsError(
+                            "ECRIN_STRIPE_WEBHOOK_SECRET: required with ECRIN_PAYMENT_PROVIDER=stripe"
+                                .into(),
+                        )
+                    })?;
+                let base = pick("ECRIN_STRIPE_API_BASE", file.stripe_api_base)
+                    .unwrap_or_else(|| ecrin_app::stripe::DEFAULT_API_BASE.to_owned());
+                let stripe =
+                    ecrin_app::stripe::Stripe::new(key.trim(), webhook.trim(), base.trim())
+                        .map_err(|(var, why)| SettingsError(format!("{var}: {why}")))?;
+                Some(std::sync::Arc::new(stripe))
+            }
+            Some(other) => {
+                return Err(SettingsError(format!(
+                    "ECRIN_PAYMENT_PROVIDER: `{other}` is not a card provider of this shop (sandbox or stripe)"
+                )));
+            }
+        };
+
         Ok(Settings {
+            card_provider,
             media_dir,
             trusted_proxies,
             payment_secret: payment_secret.map(Secret),

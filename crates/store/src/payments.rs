@@ -23,6 +23,12 @@ pub trait Payments: Send + Sync {
         limit: i64,
     ) -> Result<Vec<SandboxCharge>>;
 
+    /// PAY-1: a payment attempt by its id.
+    async fn payment(&self, id: &str) -> Result<Option<Payment>>;
+
+    /// PAY-1: the attempt the provider's payment `provider_payment` paid.
+    async fn payment_by_provider_payment(&self, provider_payment: &str) -> Result<Option<Payment>>;
+
     /// PAY-1: an order's refunds, oldest first.
     async fn refunds_of(&self, order_id: &str) -> Result<Vec<Refund>>;
 
@@ -51,6 +57,12 @@ pub trait PaymentsTx: Send {
         to: ecrin_core::payment::AttemptState,
         now_ms: i64,
     ) -> Result<bool>;
+
+    /// PAY-1: the provider's hosted page of an attempt.
+    async fn set_payment_ref(&mut self, id: &str, provider_ref: &str) -> Result<()>;
+
+    /// PAY-1: the provider's payment that paid an attempt.
+    async fn set_provider_payment(&mut self, id: &str, provider_payment: &str) -> Result<()>;
 
     /// PAY-1: records a callback's event id; `false` when it was taken before.
     async fn record_callback(
@@ -163,6 +175,20 @@ impl<E: Engine> Payments for E {
             .await
     }
 
+    async fn payment(&self, id: &str) -> Result<Option<Payment>> {
+        query_as(payment())
+            .bind(id)
+            .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
+    async fn payment_by_provider_payment(&self, provider_payment: &str) -> Result<Option<Payment>> {
+        query_as(payment_by_provider_payment())
+            .bind(provider_payment)
+            .fetch_optional(&mut self.reader().await?)
+            .await
+    }
+
     async fn refunds_of(&self, order_id: &str) -> Result<Vec<Refund>> {
         query_as(refunds_of())
             .bind(order_id)
@@ -208,6 +234,24 @@ impl<W: Writer> PaymentsTx for W {
             .execute(&mut *self)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn set_payment_ref(&mut self, id: &str, provider_ref: &str) -> Result<()> {
+        query("UPDATE payments SET provider_ref = $2 WHERE id = $1")
+            .bind(id)
+            .bind(provider_ref)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_provider_payment(&mut self, id: &str, provider_payment: &str) -> Result<()> {
+        query("UPDATE payments SET provider_payment = $2 WHERE id = $1")
+            .bind(id)
+            .bind(provider_payment)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
     }
 
     async fn record_callback(
@@ -387,6 +431,10 @@ pub const INSERT_PAYMENT: &str = "INSERT INTO payments (id, order_id, provider, 
 
 pub fn payments_of() -> String {
     format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE order_id = $1 ORDER BY created_at, id")
+}
+
+pub fn payment_by_provider_payment() -> String {
+    format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE provider_payment = $1")
 }
 
 /// A payment moves only from the status expected: a callback sent twice moves it once.

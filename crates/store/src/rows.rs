@@ -586,6 +586,10 @@ pub struct Payment {
     pub status: AttemptState,
     pub created_at: i64,
     pub updated_at: i64,
+    /// PAY-1: the provider's hosted page of this attempt (Stripe: its Checkout Session).
+    pub provider_ref: Option<String>,
+    /// PAY-1: the payment the provider made of it (Stripe: its payment intent).
+    pub provider_payment: Option<String>,
 }
 
 /// PAY-1: a refund asked of the payment provider, once per idempotency key.

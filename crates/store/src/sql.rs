@@ -144,8 +144,8 @@ impl<'de> serde::Deserialize<'de> for OrderWithLineRow {
     }
 }
 
-pub(crate) const PAYMENT_COLUMNS: &str =
-    "id, order_id, provider, amount, status, created_at, updated_at";
+pub(crate) const PAYMENT_COLUMNS: &str = "id, order_id, provider, amount, status, created_at, updated_at, provider_ref, \
+     provider_payment";
 
 pub fn payment() -> String {
     format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1")

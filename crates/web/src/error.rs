@@ -101,6 +101,7 @@ pub fn status_of(refusal: &Refusal) -> StatusCode {
         RefusalKind::Forbidden => StatusCode::FORBIDDEN,
         RefusalKind::Unauthorized => StatusCode::UNAUTHORIZED,
         RefusalKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        RefusalKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -1167,3 +1167,7 @@ staff-accounting-date = Date
 staff-accounting-order = Order
 staff-accounting-total = Total
 staff-event-second_factor_removed = second factor removed on the server
+
+## PAY-1: the lines of the provider's payment page
+stripe-delivery-line = Delivery
+stripe-order-line = Order { $number }

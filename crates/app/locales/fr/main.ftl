@@ -1167,3 +1167,7 @@ staff-accounting-date = Date
 staff-accounting-order = Commande
 staff-accounting-total = Total
 staff-event-second_factor_removed = second facteur retiré sur le serveur
+
+## PAY-1: the lines of the provider's payment page
+stripe-delivery-line = Livraison
+stripe-order-line = Commande { $number }

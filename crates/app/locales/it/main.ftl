@@ -1167,3 +1167,7 @@ staff-accounting-date = Data
 staff-accounting-order = Ordine
 staff-accounting-total = Totale
 staff-event-second_factor_removed = secondo fattore rimosso sul server
+
+## PAY-1: the lines of the provider's payment page
+stripe-delivery-line = Consegna
+stripe-order-line = Ordine { $number }

@@ -15,6 +15,10 @@ pub(crate) fn ecrin(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String
         "ECRIN_ADMIN_EMAIL",
         "ECRIN_ADMIN_PASSWORD",
         "ECRIN_SMTP_URL",
+        "ECRIN_PAYMENT_PROVIDER",
+        "ECRIN_STRIPE_SECRET_KEY",
+        "ECRIN_STRIPE_WEBHOOK_SECRET",
+        "ECRIN_STRIPE_API_BASE",
     ] {
         cmd.env_remove(var);
     }
@@ -54,6 +58,91 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
             "{var}: {stderr}"
         );
     }
+}
+
+/// PAY-1: the card provider is chosen at start: an unknown one, or Stripe with a key
+/// missing or malformed, stops the start with one line naming the variable (and never
+/// the key's value); with its keys, the banner names Stripe and not the keys.
+#[test]
+fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
+    let key = ("ECRIN_STRIPE_SECRET_KEY", "sk_test_0123456789abcdef");
+    let hook = ("ECRIN_STRIPE_WEBHOOK_SECRET", "whsec_0123456789abcdef");
+    let stripe = ("ECRIN_PAYMENT_PROVIDER", "stripe");
+    for (env, expected) in [
+        (
+            vec![("ECRIN_PAYMENT_PROVIDER", "paypal")],
+            "ECRIN_PAYMENT_PROVIDER: `paypal`",
+        ),
+        (vec![stripe, hook], "ECRIN_STRIPE_SECRET_KEY: required"),
+        (
+            vec![
+                stripe,
+                ("ECRIN_STRIPE_SECRET_KEY", "pk_live_publishable9"),
+                hook,
+            ],
+            "ECRIN_STRIPE_SECRET_KEY: must be",
+        ),
+        (vec![stripe, key], "ECRIN_STRIPE_WEBHOOK_SECRET: required"),
+        (
+            vec![
+                stripe,
+                key,
+                ("ECRIN_STRIPE_WEBHOOK_SECRET", "not-a-secret-at-all"),
+            ],
+            "ECRIN_STRIPE_WEBHOOK_SECRET: must be",
+        ),
+        (
+            vec![
+                stripe,
+                key,
+                hook,
+                ("ECRIN_STRIPE_API_BASE", "api.stripe.com"),
+            ],
+            "ECRIN_STRIPE_API_BASE: ",
+        ),
+    ] {
+        let (code, _, stderr) = ecrin(&env, &["serve"]);
+        assert_eq!(code, 2, "{env:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{env:?}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("ecrin: {expected}")),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("0123456789abcdef") && !stderr.contains("publishable9"),
+            "no key in the message: {stderr}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+        .env("ECRIN_DATABASE_URL", &db)
+        .env("ECRIN_ADDR", "127.0.0.1:0")
+        .env(stripe.0, stripe.1)
+        .env(key.0, key.1)
+        .env(hook.0, hook.1)
+        .env_remove("ECRIN_TEST_MODE")
+        .env_remove("ECRIN_STRIPE_API_BASE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (text, _) = crate::stock::until_ready(&mut child);
+    let _ = child.kill();
+    let mut logs = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut logs);
+    }
+    let _ = child.wait();
+    assert!(
+        text.contains("Card payments: Stripe (https://api.stripe.com)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("0123456789abcdef") && !logs.contains("0123456789abcdef"),
+        "{text}{logs}"
+    );
 }
 
 #[test]
@@ -104,6 +193,10 @@ fn serve_creates_the_database_loads_the_demo_and_stops_gracefully() {
     assert!(text.contains("Atelier Sillon (profile atelier)"), "{text}");
     assert!(
         text.contains("Staff login:   admin@ecrin.example / ecrin-demo-admin"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Card payments: the built-in sandbox"),
         "{text}"
     );
     let base = base.unwrap_or_else(|| panic!("no address printed: {text}"));

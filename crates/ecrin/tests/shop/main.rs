@@ -31,6 +31,8 @@ mod proxy;
 mod refunds;
 mod smtp_sink;
 mod staff_pages;
+mod standins;
 mod stock;
+mod stripe;
 mod support;
 mod team;

@@ -19,6 +19,8 @@ pub struct TestApp {
     _stop: oneshot::Sender<()>,
     /// Product photos, removed with the app.
     _media: tempfile::TempDir,
+    /// The Stripe stand-in, when the shop takes cards through Stripe.
+    pub stripe: Option<crate::standins::StripeStandIn>,
     /// The test admin's authenticator app: its secret and the last time step it gave.
     admin_totp: totp_rs::Totp,
     admin_id: String,
@@ -91,6 +93,8 @@ pub struct Options {
     /// Where the test clock starts: [`SHOP_START`], or (`false`) the wall clock, for a test
     /// whose database other `ecrin serve` processes share (their clock is the wall's).
     pub fixed_start: bool,
+    /// Cards through Stripe (its stand-in, started for the shop) instead of the sandbox.
+    pub stripe: bool,
 }
 
 impl Default for Options {
@@ -103,6 +107,7 @@ impl Default for Options {
             trusted_proxies: "",
             database_url: None,
             fixed_start: true,
+            stripe: false,
         }
     }
 }
@@ -155,8 +160,22 @@ impl TestApp {
             None => format!("http://127.0.0.1:{port}"),
         };
         let media = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let app =
+        let mut app =
             App::new(store, Arc::new(profile_data), clock, public_url).with_media_dir(media.path());
+        let stripe = options.stripe.then(|| {
+            crate::standins::StripeStandIn::start(&format!(
+                "http://127.0.0.1:{port}/api/v1/payments/stripe/webhook"
+            ))
+        });
+        if let Some(standin) = &stripe {
+            let provider = ecrin_app::stripe::Stripe::new(
+                crate::standins::STRIPE_KEY,
+                crate::standins::STRIPE_WEBHOOK_SECRET,
+                &standin.base,
+            )
+            .unwrap_or_else(|(var, why)| panic!("{var}: {why}"));
+            app = app.with_provider(Arc::new(provider));
+        }
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
                 .await
@@ -207,6 +226,7 @@ impl TestApp {
             url,
             _stop: stop,
             _media: media,
+            stripe,
             admin_totp,
             admin_id: admin.id.clone(),
             admin_step,

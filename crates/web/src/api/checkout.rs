@@ -975,6 +975,34 @@ pub(crate) async fn payment_callback(
     }
 }
 
+/// PAY-1: Stripe's webhook (`Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of `t.` and the raw
+/// body with the endpoint's secret, within five minutes). A bad signature is 401; then the
+/// shop asks Stripe for the session's or payment intent's state and acts on it, each event
+/// once (`applied: false` for one taken before or with nothing to do). Stripe unreachable
+/// meanwhile is 503, and Stripe sends the event again. 404 unless Stripe is the shop's
+/// provider.
+#[utoipa::path(post, path = "/api/v1/payments/stripe/webhook",
+    responses((status = 200, body = CallbackTaken),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 503, body = crate::Problem, content_type = "application/problem+json")),
+    tag = "checkout")]
+pub(crate) async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<CallbackTaken>, ApiError> {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let taken = ecrin_app::stripe::webhook(&state.app, signature, &body).await?;
+    Ok(Json(CallbackTaken {
+        applied: taken == ecrin_app::payment::Taken::Applied,
+    }))
+}
+
 // ---- Staff ------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -159,6 +159,10 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             post(checkout::retry_payment),
         )
         .route(
+            "/api/v1/payments/stripe/webhook",
+            post(checkout::stripe_webhook),
+        )
+        .route(
             "/api/v1/payments/callbacks/sandbox",
             post(checkout::payment_callback),
         )

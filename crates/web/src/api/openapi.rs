@@ -44,6 +44,7 @@ impl utoipa::Modify for BearerScheme {
         super::test_mode::card_payment,
         super::checkout::retry_payment,
         super::checkout::payment_callback,
+        super::checkout::stripe_webhook,
         super::accounts::sign_up,
         super::accounts::activate,
         super::accounts::log_in,

@@ -1274,6 +1274,7 @@ pub(crate) async fn order_page(
     };
     let shown = async {
         let o = checkout::order_of(&state.app, &c.id, &number).await?;
+        let o = ecrin_app::payment::follow(&state.app, o).await?;
         let doc = checkout::document(&o)?;
         let papers = ecrin_app::documents::papers_of_order(&state.app, &o).await?;
         let (invoice, notes, refunds) = (

@@ -250,6 +250,10 @@ impl PageError {
     pub(crate) fn from_app(lang: Lang, e: AppError) -> PageError {
         match e {
             AppError::NotFound => PageError::NotFound(lang),
+            // PAY-1: the payment provider did not answer; the customer may try again.
+            AppError::Refused(r) if r.kind == ecrin_core::refusal::RefusalKind::Unavailable => {
+                PageError::Unavailable(lang)
+            }
             AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
             AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
             AppError::PriceChanged { refusal, .. } => PageError::BadRequest(lang, refusal.detail),

@@ -212,6 +212,8 @@ pub(crate) async fn pay(
         Err(ecrin_app::AppError::NotFound) => {
             (StatusCode::NOT_FOUND, "No such payment link.").into_response()
         }
-        Err(e) => failed(e),
+        // The provider down (503, the order kept) or refusing: said on the shop's page.
+        Err(e) => super::PageError::from_app(state.app.profile.default_lang(), e)
+            .render(&state.app.profile),
     }
 }

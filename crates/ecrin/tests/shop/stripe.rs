@@ -1,0 +1,400 @@
+//! Card payments through Stripe (PAY-1, PAY-2, PAY-3), against the Stripe stand-in
+//! (`tests/standins/stripe_standin.py`): every request the shop sends is checked against
+//! Stripe's published OpenAPI document, and every event it receives is signed by Stripe's
+//! own library.
+
+use crate::basket::call;
+use crate::checkout::admin_token;
+use crate::fulfilment::placed;
+use crate::support::{Options, TestApp, matrix};
+use ecrin_store_tests::Db;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+async fn shop(db: Db, profile: &'static str) -> TestApp {
+    let options = Options {
+        stripe: true,
+        ..Options::default()
+    };
+    TestApp::with(db, profile, options).await
+}
+
+fn standin(app: &TestApp) -> &crate::standins::StripeStandIn {
+    app.stripe
+        .as_ref()
+        .unwrap_or_else(|| panic!("a shop without its Stripe stand-in"))
+}
+
+/// The shop's payment link of order `number` followed as a browser does: where it sends
+/// the customer.
+async fn follow_pay_link(app: &TestApp, token: &str, number: &str) -> (u16, String) {
+    let (_, o) = call(app, "GET", &format!("/api/v1/orders/{number}"), token, None).await;
+    let link = o["payment"]["next_action"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no payment link: {o}"))
+        .to_owned();
+    let path = link.splitn(4, '/').nth(3).unwrap_or_default();
+    let res = app.get(&format!("/{path}")).await;
+    let status = res.status().as_u16();
+    let to = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, to)
+}
+
+/// The order as its customer sees it once `done` holds, or the test fails after 10 s.
+async fn order_when(
+    app: &TestApp,
+    token: &str,
+    number: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..100 {
+        let (_, o) = call(app, "GET", &format!("/api/v1/orders/{number}"), token, None).await;
+        if done(&o) {
+            return o;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, o) = call(app, "GET", &format!("/api/v1/orders/{number}"), token, None).await;
+    panic!(
+        "{}/{:?}: the order never came to the state awaited: {o}",
+        app.profile, app.db
+    )
+}
+
+/// The form of the stand-in's requests to `path`, each as its pairs, with its key.
+async fn sent(app: &TestApp, method: &str, path: &str) -> Vec<(Vec<(String, String)>, String)> {
+    standin(app)
+        .read("requests")
+        .await
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["method"] == method && r["path"] == path)
+        .map(|r| {
+            let form = r["form"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap_or_default().to_owned(),
+                        p[1].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect();
+            (
+                form,
+                r["idempotency_key"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn field<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Checks PAY-1, PAY-2 with Stripe on every profile and both databases: the payment link
+/// opens one Checkout Session (payment mode, the order's lines adding up to its total, the
+/// order number, the attempt's id, the way back, the customer's e-mail and language, an
+/// expiry within 24 hours, an `Idempotency-Key`), opened again while it lasts; paid on
+/// Stripe's page, the signed webhook makes the order a contract once Stripe confirms it:
+/// invoiced and in preparation. A refund goes through `POST /v1/refunds` with its key, once
+/// however often staff ask with it. No request strays from Stripe's OpenAPI document.
+#[tokio::test]
+async fn pay_1_pay_2_stripe_takes_the_payment_and_refunds_it_on_every_profile() {
+    for (db, profile) in matrix() {
+        let app = shop(db, profile).await;
+        let st = standin(&app);
+        let email = "carte@example.eu";
+        let (token, number) = placed(&app, email).await;
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "awaiting_payment", "{profile}: {o}");
+        let total = o["total"]["amount"].as_i64().unwrap_or_default();
+
+        let (status, page) = follow_pay_link(&app, &token, &number).await;
+        assert_eq!(
+            status,
+            303,
+            "{profile}/{db:?}: {page} {}",
+            st.read("violations").await
+        );
+        assert!(page.starts_with(&st.base), "{profile}: {page}");
+        let session = page.rsplit('/').next().unwrap_or_default().to_owned();
+        let posts = sent(&app, "POST", "/v1/checkout/sessions").await;
+        assert_eq!(posts.len(), 1, "{profile}: {posts:?}");
+        let (form, key) = &posts[0];
+        assert!(!key.is_empty(), "an Idempotency-Key");
+        assert_eq!(field(form, "mode"), "payment");
+        assert_eq!(field(form, "client_reference_id"), number);
+        assert!(
+            field(form, "metadata[payment_id]").starts_with("pay"),
+            "{form:?}"
+        );
+        assert_eq!(field(form, "customer_email"), email);
+        let lang = o["summary"]["language"].as_str().unwrap_or("fr").to_owned();
+        assert!(
+            ["fr", "en", "it"].contains(&field(form, "locale")),
+            "{profile}: {form:?} {lang}"
+        );
+        assert!(
+            field(form, "success_url").contains(&format!("/account/orders/{number}"))
+                && field(form, "cancel_url").contains(&format!("/account/orders/{number}")),
+            "{form:?}"
+        );
+        let expires: i64 = field(form, "expires_at").parse().unwrap_or_default();
+        let wall = jiff::Timestamp::now().as_second();
+        assert!(
+            expires > wall + 22 * 3600 - 5 && expires <= wall + 24 * 3600,
+            "{profile}: expires_at {expires}, now {wall}"
+        );
+        let mut sum = 0;
+        for i in 0.. {
+            let amount = field(form, &format!("line_items[{i}][price_data][unit_amount]"));
+            if amount.is_empty() {
+                break;
+            }
+            let quantity = field(form, &format!("line_items[{i}][quantity]"));
+            assert_eq!(
+                field(form, &format!("line_items[{i}][price_data][currency]")),
+                "eur"
+            );
+            sum += amount.parse::<i64>().unwrap_or_default() * quantity.parse::<i64>().unwrap_or(0);
+        }
+        assert_eq!(
+            sum, total,
+            "{profile}: the lines add up to the order's total"
+        );
+        // The link again: the same session, not a second one.
+        let (_, again) = follow_pay_link(&app, &token, &number).await;
+        assert_eq!(again, page, "{profile}");
+        assert_eq!(sent(&app, "POST", "/v1/checkout/sessions").await.len(), 1);
+
+        // Paid on Stripe's page: back to the order, which the webhook makes a contract.
+        let (status, back) = st.pay(&session, "4242424242424242").await;
+        assert_eq!(status, 303, "{profile}");
+        assert!(
+            back.contains(&format!("/account/orders/{number}?payment=returned")),
+            "{back}"
+        );
+        let o = order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
+        assert!(o["invoice"]["number"].is_string(), "{profile}: {o}");
+        assert!(
+            !sent(&app, "GET", &format!("/v1/checkout/sessions/{session}"))
+                .await
+                .is_empty(),
+            "{profile}: the shop asked Stripe before acting"
+        );
+
+        // A refund, asked twice with one key: one refund at Stripe.
+        let admin = admin_token(&app).await;
+        let refund = |key: &'static str| {
+            let (app, admin, number) = (&app, &admin, &number);
+            async move {
+                let res = app
+                    .client
+                    .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
+                    .bearer_auth(admin)
+                    .header("idempotency-key", key)
+                    .json(&json!({"amount": 5000, "reason": "Geste commercial"}))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let status = res.status().as_u16();
+                (status, res.json::<Value>().await.unwrap_or_default())
+            }
+        };
+        let (status, first) = refund("stripe-refund-1").await;
+        assert_eq!(status, 201, "{profile}: {first}");
+        assert_eq!(first["status"], "succeeded", "{first}");
+        let (status, second) = refund("stripe-refund-1").await;
+        assert_eq!((status, &second["id"]), (200, &first["id"]), "{second}");
+        let state = st.read("state").await;
+        let refunds: Vec<&Value> = state["refunds"]
+            .as_object()
+            .map(|m| m.values().collect())
+            .unwrap_or_default();
+        assert_eq!(refunds.len(), 1, "{profile}: {state}");
+        assert_eq!(refunds[0]["amount"], 5000);
+        st.assert_no_violation().await;
+    }
+}
+
+/// Checks PAY-1 with Stripe on both databases: the events of a delayed payment (the
+/// session completed unpaid, then its payment succeeded) sent out of order and each twice
+/// make one payment, one invoice; a webhook whose signature does not hold, or is older than five minutes (signed
+/// by Stripe's library at that time), is refused with 401 and changes nothing.
+#[tokio::test]
+async fn pay_1_stripe_events_twice_or_out_of_order_pay_once() {
+    for db in ecrin_store_tests::BOTH {
+        let app = shop(db, "paris").await;
+        let st = standin(&app);
+        let (token, number) = placed(&app, "double@example.fr").await;
+        let (_, page) = follow_pay_link(&app, &token, &number).await;
+        let session = page.rsplit('/').next().unwrap_or_default().to_owned();
+        st.control("webhooks", json!({"hold": true})).await;
+        // A delayed method: the session completes unpaid, then its payment succeeds.
+        let (status, _) = st.pay(&session, "delayed").await;
+        assert_eq!(status, 303);
+        st.control(
+            &format!("sessions/{session}/settle"),
+            json!({"succeeded": true}),
+        )
+        .await;
+        let released = st
+            .control(
+                "webhooks/release",
+                json!({"order": "reverse", "twice": true}),
+            )
+            .await;
+        assert_eq!(
+            released["released"].as_array().map_or(0, Vec::len),
+            2,
+            "{released}"
+        );
+        order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
+        let deliveries = st.read("deliveries").await;
+        assert!(
+            deliveries
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|d| d["status"] == 200),
+            "{db:?}: every delivery answered 200: {deliveries}"
+        );
+        let admin = admin_token(&app).await;
+        let (_, events) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/orders/{number}/events"),
+            &admin,
+            None,
+        )
+        .await;
+        let count = |kind: &str| {
+            events["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["kind"] == kind)
+                .count()
+        };
+        assert_eq!(
+            (count("paid"), count("invoiced")),
+            (1, 1),
+            "{db:?}: {events}"
+        );
+
+        // A forged signature, and a genuine one five minutes and more old.
+        let body =
+            json!({"id": "evt_forged", "object": "event", "type": "checkout.session.completed",
+                          "data": {"object": {"id": session}}})
+            .to_string();
+        for header in [
+            "t=1,v1=00".to_owned(),
+            st.control("sign", json!({"payload": body, "age": 301}))
+                .await["header"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ] {
+            let res = app
+                .client
+                .post(app.url("/api/v1/payments/stripe/webhook"))
+                .header("stripe-signature", header)
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(res.status().as_u16(), 401, "{db:?}");
+        }
+        // Signed now by Stripe's library: taken (nothing more to do: paid already).
+        let header = st.control("sign", json!({"payload": body, "age": 0})).await["header"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let res = app
+            .client
+            .post(app.url("/api/v1/payments/stripe/webhook"))
+            .header("stripe-signature", header)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status().as_u16(), 200, "{db:?}");
+        st.assert_no_violation().await;
+    }
+}
+
+/// Checks PAY-1, PAY-3 with Stripe: Stripe down (500, or no answer past the timeout) when
+/// the customer follows the payment link is `503 provider_unavailable` within five seconds
+/// and the order waits, unchanged; once Stripe answers, the link works. A card declined on
+/// Stripe's page leaves the session open to try another card.
+#[tokio::test]
+async fn pay_1_stripe_unavailable_is_a_503_in_time_and_keeps_the_order() {
+    let app = shop(Db::Sqlite, "paris").await;
+    let st = standin(&app);
+    let (token, number) = placed(&app, "panne@example.fr").await;
+    for kind in ["500", "timeout"] {
+        st.control(
+            "faults",
+            json!({"method": "POST", "path": "/v1/checkout/sessions", "kind": kind, "times": 1}),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        let link = o["payment"]["next_action"]["url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let path = link.splitn(4, '/').nth(3).unwrap_or_default();
+        let res = app.get(&format!("/{path}")).await;
+        assert_eq!(res.status().as_u16(), 503, "{kind}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{kind}: {:?}",
+            started.elapsed()
+        );
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "awaiting_payment", "{kind}: {o}");
+    }
+    let (status, page) = follow_pay_link(&app, &token, &number).await;
+    assert_eq!(status, 303, "{page}");
+    let session = page.rsplit('/').next().unwrap_or_default().to_owned();
+    let (status, _) = st.pay(&session, "4000000000000002").await;
+    assert_eq!(status, 402, "declined: the page asks again");
+    let (status, _) = st.pay(&session, "4242424242424242").await;
+    assert_eq!(status, 303);
+    order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
+    st.assert_no_violation().await;
+}
