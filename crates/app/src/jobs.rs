@@ -113,6 +113,17 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
             tx.commit().await?;
             Ok(true)
         }
+        crate::refunds::REFUND_RETRY => {
+            // Made at most once at the provider (its key); the job is finished after, so a
+            // crash between the two only asks again, and the provider answers the same.
+            crate::refunds::retry(app, &job.subject).await?;
+            let mut tx = app.store.begin().await?;
+            if !tx.finish_job(&job.id, now).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
         crate::merchandising::PRICE_CHANGE | crate::merchandising::PUBLICATION_CHANGE => {
             let mut tx = app.store.begin().await?;
             crate::merchandising::run_job(app, tx.as_mut(), &job.kind, &job.subject).await?;

@@ -17,6 +17,14 @@ use ecrin_core::payment::{RefundDestination, RefundState};
 use ecrin_core::query::FieldError;
 use ecrin_store::{CreditNote, Payment, Refund};
 
+/// A refund the provider has yet to make, asked again until it answers (subject: the
+/// refund's id). Enqueued with the refund itself, so that no refund is lost to a timeout
+/// or a crash between the record and the call; the same key at the provider makes it once.
+pub const REFUND_RETRY: &str = "refund_retry";
+
+/// How long after its record a refund is asked again if it is still pending.
+const RETRY_AFTER_MS: i64 = 60_000;
+
 /// Who refunds an order: admins, customer service and the accountant.
 pub const REFUNDING: &[Role] = &[Role::Admin, Role::CustomerService, Role::Accountant];
 
@@ -176,6 +184,12 @@ pub(crate) async fn make(
                 payee_iban: None,
             };
             tx.insert_refund(&r).await?;
+            // Made by the provider: asked again by a job until it answers.
+            if r.destination.is_none() && p.provider != crate::payment::TRANSFER {
+                let job = crate::customers::ordered_id_at("job", now)?;
+                tx.enqueue_job(&job, REFUND_RETRY, &r.id, now + RETRY_AFTER_MS)
+                    .await?;
+            }
             made.push((r, p.clone(), true));
             left -= part;
         }
@@ -244,12 +258,49 @@ async fn finish(
             created: true,
         });
     }
-    // The provider, with the same key: asked twice, it refunds once.
-    let made = app
+    // The provider, with the same key: asked twice, it refunds once. Unreachable, the
+    // refund stays recorded as pending, on the deadline board, and its job asks again.
+    match app
         .provider
         .refund(app, payment, refund.amount, &refund.key)
+        .await
+    {
+        Ok(made) => settle(app, order, refund, &made.id, staff_id).await,
+        Err(AppError::Refused(r)) if r.kind == ecrin_core::refusal::RefusalKind::Unavailable => {
+            tracing::warn!(refund = %refund.id, "refund left pending: the provider did not answer");
+            Ok(Done {
+                refund,
+                credit_note: None,
+                created: true,
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The job of [`REFUND_RETRY`]: a refund still pending is asked of the provider again,
+/// with its own key; made, it is recorded with its credit note. An error leaves the job
+/// to be run again later.
+pub(crate) async fn retry(app: &App, refund_id: &str) -> Result<(), AppError> {
+    let Some(refund) = app.store.refund_by_id(refund_id).await? else {
+        return Ok(());
+    };
+    if refund.status != RefundState::Pending || refund.destination.is_some() {
+        return Ok(());
+    }
+    let payment = app
+        .store
+        .payment(&refund.payment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let order = order_of(app, &refund).await?;
+    let staff_id = refund.staff_id.clone();
+    let made = app
+        .provider
+        .refund(app, &payment, refund.amount, &refund.key)
         .await?;
-    settle(app, order, refund, &made.id, staff_id).await
+    settle(app, &order, refund, &made.id, &staff_id).await?;
+    Ok(())
 }
 
 /// When the order of a refund was paid (its invoice issued): whence `paris`'s refund

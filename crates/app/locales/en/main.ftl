@@ -1171,3 +1171,5 @@ staff-event-second_factor_removed = second factor removed on the server
 ## PAY-1: the lines of the provider's payment page
 stripe-delivery-line = Delivery
 stripe-order-line = Order { $number }
+order-payment-confirming = We are confirming your payment with the bank: this page updates by itself in a few seconds. You do not need to pay again.
+order-payment-not-made = The payment was not completed: nothing was charged. You can pay by card again with the button below.

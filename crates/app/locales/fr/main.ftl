@@ -1171,3 +1171,5 @@ staff-event-second_factor_removed = second facteur retiré sur le serveur
 ## PAY-1: the lines of the provider's payment page
 stripe-delivery-line = Livraison
 stripe-order-line = Commande { $number }
+order-payment-confirming = Nous confirmons votre paiement auprès de la banque : cette page se met à jour d’elle-même dans quelques secondes. Inutile de payer à nouveau.
+order-payment-not-made = Le paiement n’a pas abouti : rien n’a été débité. Vous pouvez payer de nouveau par carte avec le bouton ci-dessous.

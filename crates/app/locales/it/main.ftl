@@ -1171,3 +1171,5 @@ staff-event-second_factor_removed = secondo fattore rimosso sul server
 ## PAY-1: the lines of the provider's payment page
 stripe-delivery-line = Consegna
 stripe-order-line = Ordine { $number }
+order-payment-confirming = Stiamo confermando il pagamento con la banca: questa pagina si aggiorna da sola tra pochi secondi. Non occorre pagare di nuovo.
+order-payment-not-made = Il pagamento non è andato a buon fine: nulla è stato addebitato. Puoi pagare di nuovo con carta con il pulsante qui sotto.

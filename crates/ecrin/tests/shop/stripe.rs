@@ -398,3 +398,257 @@ async fn pay_1_stripe_unavailable_is_a_503_in_time_and_keeps_the_order() {
     order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
     st.assert_no_violation().await;
 }
+
+/// A card order placed and paid through Stripe's page: its customer's token and number.
+async fn paid_by_stripe(app: &TestApp, email: &str) -> (String, String) {
+    let (token, number) = placed(app, email).await;
+    let (status, page) = follow_pay_link(app, &token, &number).await;
+    assert_eq!(status, 303, "{page}");
+    let session = page.rsplit('/').next().unwrap_or_default().to_owned();
+    let (status, _) = standin(app).pay(&session, "4242424242424242").await;
+    assert_eq!(status, 303);
+    order_when(app, &token, &number, |o| o["status"] == "being_prepared").await;
+    (token, number)
+}
+
+/// Checks PAY-1 with Stripe on both databases: a refund Stripe does not answer (a 500, or
+/// an answer lost after Stripe made it) is recorded as pending and owed on the deadline
+/// board; its job asks again with the same key until Stripe answers, and Stripe makes each
+/// refund once: one refund at Stripe per refund of the shop, each with its credit note.
+#[tokio::test]
+async fn pay_1_a_refund_stripe_did_not_answer_is_made_once_by_its_job() {
+    for db in ecrin_store_tests::BOTH {
+        let app = shop(db, "paris").await;
+        let st = standin(&app);
+        let (token, number) = paid_by_stripe(&app, "rembourse@example.fr").await;
+        let admin = admin_token(&app).await;
+        let refund = |key: &'static str| {
+            let (app, admin, number) = (&app, &admin, &number);
+            async move {
+                let res = app
+                    .client
+                    .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
+                    .bearer_auth(admin)
+                    .header("idempotency-key", key)
+                    .json(&json!({"amount": 3000, "reason": "Geste commercial"}))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let status = res.status().as_u16();
+                (status, res.json::<Value>().await.unwrap_or_default())
+            }
+        };
+        let at_stripe = || async {
+            st.read("state").await["refunds"]
+                .as_object()
+                .map_or(0, serde_json::Map::len)
+        };
+        for (key, fault) in [("late-1", "500"), ("late-2", "lost_answer")] {
+            st.control(
+                "faults",
+                json!({"method": "POST", "path": "/v1/refunds", "kind": fault, "times": 1}),
+            )
+            .await;
+            let (status, r) = refund(key).await;
+            assert_eq!(
+                (status, &r["status"]),
+                (201, &json!("pending")),
+                "{db:?} {fault}: {r}"
+            );
+            let owed = crate::fulfilment::board(&app, &admin).await;
+            assert!(
+                owed.iter().any(|(kind, ..)| kind == "refund_due"),
+                "{db:?} {fault}: on the board: {owed:?}"
+            );
+        }
+        assert_eq!(
+            at_stripe().await,
+            1,
+            "{db:?}: the lost answer's refund was made"
+        );
+        crate::payment::advance(&app, "PT2M").await;
+        assert_eq!(crate::payment::run_jobs(&app).await, 2, "{db:?}");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        let refunds = o["refunds"].as_array().cloned().unwrap_or_default();
+        assert_eq!(refunds.len(), 2, "{db:?}: {o}");
+        assert!(
+            refunds.iter().all(|r| r["status"] == "succeeded"),
+            "{db:?}: {refunds:?}"
+        );
+        assert_eq!(at_stripe().await, 2, "{db:?}: each made once at Stripe");
+        assert!(
+            !crate::fulfilment::board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, ..)| kind == "refund_due"),
+            "{db:?}: no longer owed"
+        );
+        // Later runs find nothing more to do.
+        crate::payment::advance(&app, "PT10M").await;
+        crate::payment::run_jobs(&app).await;
+        assert_eq!(at_stripe().await, 2, "{db:?}");
+        st.assert_no_violation().await;
+    }
+}
+
+/// Checks PAY-1, PAY-2 with Stripe: a customer back on the order's page before Stripe's
+/// webhook. Paid by a delayed method, the page says the payment is being confirmed and
+/// reloads itself; once the payment succeeded at Stripe, the page asks Stripe and shows
+/// the order paid although no webhook came; the webhooks arriving later change nothing.
+/// Back without paying, the page says nothing was charged and offers to pay again.
+#[tokio::test]
+async fn pay_1_back_from_stripe_before_its_webhook_the_order_page_follows_the_payment() {
+    use crate::staff_pages::page;
+    let app = shop(Db::Sqlite, "paris").await;
+    let st = standin(&app);
+    let email = "retour@example.fr";
+    let (token, number) = placed(&app, email).await;
+    let (_, link) = follow_pay_link(&app, &token, &number).await;
+    let session = link.rsplit('/').next().unwrap_or_default().to_owned();
+    st.control("webhooks", json!({"hold": true})).await;
+    let (status, back) = st.pay(&session, "delayed").await;
+    assert_eq!(status, 303);
+    let path = back.splitn(4, '/').nth(3).unwrap_or_default();
+    let visit = crate::checkout_pages::page_login(&app, "fr", email).await;
+    let (status, html) = page(&app, &format!("/{path}"), &visit).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("id=\"payment-note\"") && html.contains("http-equiv=\"refresh\""),
+        "{html}"
+    );
+    st.control(
+        &format!("sessions/{session}/settle"),
+        json!({"succeeded": true}),
+    )
+    .await;
+    let (_, html) = page(&app, &format!("/{path}"), &visit).await;
+    assert!(!html.contains("id=\"payment-note\""), "{html}");
+    let (_, o) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/orders/{number}"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(o["status"], "being_prepared", "paid without a webhook: {o}");
+    st.control("webhooks/release", json!({"order": "sent", "twice": true}))
+        .await;
+    let admin = admin_token(&app).await;
+    let (_, events) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/admin/orders/{number}/events"),
+        &admin,
+        None,
+    )
+    .await;
+    let paid = events["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["kind"] == "paid")
+        .count();
+    assert_eq!(paid, 1, "{events}");
+
+    // Back without paying: nothing charged, the button to pay again.
+    st.control("webhooks", json!({"hold": false})).await;
+    let piece = crate::basket::sku(&app, "jonc-rivage", 0).await;
+    let (status, body) = crate::basket::add(&app, &token, &piece, 1).await;
+    assert_eq!(status, 201, "{body}");
+    let (_, summary) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+    let (status, o) = crate::checkout::order(&app, &token, &summary, None).await;
+    assert_eq!(status, 201, "{o}");
+    let other = o["number"].as_str().unwrap_or_default().to_owned();
+    let (_, link) = follow_pay_link(&app, &token, &other).await;
+    assert!(link.starts_with(&st.base), "{link}");
+    let (status, html) = page(
+        &app,
+        &format!("/fr/account/orders/{other}?payment=cancelled"),
+        &visit,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Le paiement n’a pas abouti") && html.contains("id=\"pay-by-card\""),
+        "{html}"
+    );
+    st.assert_no_violation().await;
+}
+
+/// Checks PAY-3 with Stripe on both databases: a Checkout Session that expires unpaid ends
+/// the attempt (its `checkout.session.expired` event, checked with Stripe): the order waits
+/// for its payment with its units back on sale, and the customer starts another attempt,
+/// which opens a new session and pays.
+#[tokio::test]
+async fn pay_3_an_expired_stripe_session_ends_the_attempt_and_the_customer_pays_again() {
+    for db in ecrin_store_tests::BOTH {
+        let app = shop(db, "paris").await;
+        let st = standin(&app);
+        let (token, number) = placed(&app, "expire@example.fr").await;
+        let (_, link) = follow_pay_link(&app, &token, &number).await;
+        let session = link.rsplit('/').next().unwrap_or_default().to_owned();
+        // Stripe ends the session (as at its expiry).
+        let res = reqwest::Client::new()
+            .post(format!("{}/v1/checkout/sessions/{session}/expire", st.base))
+            .bearer_auth(crate::standins::STRIPE_KEY)
+            .header("idempotency-key", format!("test-expire-{session}"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status().as_u16(), 200);
+        let admin = admin_token(&app).await;
+        for _ in 0..100 {
+            let (_, events) = call(
+                &app,
+                "GET",
+                &format!("/api/v1/admin/orders/{number}/events"),
+                &admin,
+                None,
+            )
+            .await;
+            if events.to_string().contains("payment_refused") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "awaiting_payment", "{db:?}: {o}");
+        assert!(
+            o["payment"]["next_action"].is_null() || o["payment"]["next_action"]["url"].is_string(),
+            "{o}"
+        );
+        // Another attempt: a new session, paid.
+        let (status, retried) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/orders/{number}/payments"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 201, "{db:?}: {retried}");
+        let (status, again) = follow_pay_link(&app, &token, &number).await;
+        assert_eq!(status, 303, "{again}");
+        assert_ne!(again, link, "a new session");
+        let fresh = again.rsplit('/').next().unwrap_or_default().to_owned();
+        let (status, _) = st.pay(&fresh, "4242424242424242").await;
+        assert_eq!(status, 303);
+        order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
+        st.assert_no_violation().await;
+    }
+}

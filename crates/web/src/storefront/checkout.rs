@@ -377,6 +377,8 @@ struct OrderInfo {
     card_note: bool,
     /// PAY-1: the shop's payment link (to the provider's page), while a card is due.
     pay_url: Option<String>,
+    /// PAY-1: back from the provider's page: the payment being confirmed, or not made.
+    payment_note: Option<String>,
     verbal: bool,
     /// INV-1: once paid, what the contract rests on, section by section.
     confirmation: Vec<(String, String, Vec<String>)>,
@@ -751,6 +753,7 @@ fn order_info(state: &AppState, lang: Lang, o: &Order) -> OrderInfo {
             u.trim_start_matches(state.app.public_url.as_str())
                 .to_owned()
         }),
+        payment_note: None,
         verbal: o.confirmed_by_staff_id.is_some(),
         transfer,
         confirmation: Vec::new(),
@@ -1382,7 +1385,23 @@ pub(crate) async fn order_page(
                     )
                 })
                 .collect();
-            let page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
+            // PAY-1: back from the provider's page while the order still awaits its card.
+            let awaiting = o.status == ecrin_core::order::OrderState::AwaitingPayment
+                && o.payment_method == ecrin_core::profile::PaymentMethod::Card;
+            let back = crate::storefront::account::query_param(uri.query(), "payment");
+            let mut refresh = None;
+            match back.as_deref() {
+                Some("returned") if awaiting && info.pay_url.is_some() => {
+                    info.payment_note = Some(t.t("order-payment-confirming"));
+                    refresh = Some(5);
+                }
+                Some("cancelled") if awaiting => {
+                    info.payment_note = Some(t.t("order-payment-not-made"));
+                }
+                _ => {}
+            }
+            let mut page = summary_page(&state, lang, &uri, s.csrf, &doc, Some(info));
+            page.layout.refresh_s = refresh;
             no_store(render(&page))
         }
         Err(e) => fail(&state, PageError::from_app(lang, e)),

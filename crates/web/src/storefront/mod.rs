@@ -189,6 +189,8 @@ pub(crate) struct Layout {
     pub description: String,
     pub langs: Vec<LangLink>,
     pub q: String,
+    /// The page loads itself again after these seconds (a payment being confirmed).
+    pub refresh_s: Option<u32>,
 }
 
 impl Layout {
@@ -224,6 +226,7 @@ impl Layout {
             title,
             langs,
             q: String::new(),
+            refresh_s: None,
         }
     }
 }
