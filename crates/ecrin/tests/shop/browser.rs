@@ -616,7 +616,14 @@ async fn chk_5_a_customer_goes_from_the_basket_to_the_order_in_the_browser() {
         ("atelier", Db::Postgres, "fr"),
         ("milano", Db::Sqlite, "it"),
     ] {
-        let app = TestApp::browsable(db, profile).await;
+        // `milano` takes cards through Stripe (its stand-in's page), the others the sandbox.
+        let stripe = profile == "milano";
+        let options = crate::support::Options {
+            public_url: None,
+            stripe,
+            ..crate::support::Options::default()
+        };
+        let app = TestApp::with(db, profile, options).await;
         let email = format!("client@{profile}.example");
         crate::checkout::ready_customer(&app, &email, "jonc-rivage", 1).await;
         let c = browser(&d, 1280, 900).await;
@@ -699,6 +706,34 @@ async fn chk_5_a_customer_goes_from_the_basket_to_the_order_in_the_browser() {
         // PAY-1: the card, on the payment provider's page; on `atelier`, the card asks for
         // the 3-D Secure confirmation first.
         click(&c, "#pay-by-card").await;
+        if stripe {
+            // Stripe's hosted page (the stand-in's), then back to the order, which the
+            // page follows with Stripe before the webhook if need be.
+            url_within(&c, "/_standin/pay/cs_test_").await;
+            fill(&c, "card", "4242424242424242").await;
+            shot(&c, &format!("{profile}-payment-page-stripe")).await;
+            click(&c, "#standin-submit").await;
+            url_within(&c, "/account/orders/000001").await;
+            for _ in 0..50 {
+                if app_status(&app, "000001").await == "being_prepared" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            c.refresh().await.unwrap_or_else(|e| panic!("{e}"));
+            text_within(&c, "h1", "000001").await;
+            assert_eq!(app_status(&app, "000001").await, "being_prepared");
+            assert!(
+                c.find(Locator::Id("pay-by-card")).await.is_err(),
+                "{profile}: still asked to pay"
+            );
+            shot(&c, &format!("{profile}-paid")).await;
+            if let Some(st) = &app.stripe {
+                st.assert_no_violation().await;
+            }
+            let _ = c.close().await;
+            continue;
+        }
         url_within(&c, "/sandbox/pay/").await;
         let card = if profile == "atelier" {
             "4000 0000 0000 3220"
