@@ -278,6 +278,53 @@ async fn finish(
     }
 }
 
+/// PAY-1, STK-2: a refund the provider made and later reported failed (its event
+/// `event_id`, each taken once): the money did not reach the customer, so the refund is
+/// owed again, on the deadline board, the way the terms give when the payment cannot take
+/// it back: to the account the customer gives (their choice on the order's page, then the
+/// house's transfer). Its credit note stands. The order's history keeps both.
+pub(crate) async fn failed_at_provider(
+    app: &App,
+    payment: &Payment,
+    provider_refund_id: &str,
+    event_id: &str,
+) -> Result<bool, AppError> {
+    let order = app
+        .store
+        .order_by_id(&payment.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(refund) = app
+        .store
+        .refunds_of(&order.id)
+        .await?
+        .into_iter()
+        .find(|r| r.provider_refund_id.as_deref() == Some(provider_refund_id))
+    else {
+        return Ok(false);
+    };
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    if !tx.record_callback(event_id, &payment.id, now).await? {
+        return Ok(false);
+    }
+    let reopened = tx
+        .reopen_refund(&refund.id, RefundDestination::CustomerChoice, now)
+        .await?;
+    proof::append(
+        tx.as_mut(),
+        &order.id,
+        now,
+        "refund_failed",
+        &serde_json::json!({"refund": refund.id, "amount": refund.amount,
+                            "provider_refund": provider_refund_id,
+                            "owed_again": reopened}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// The job of [`REFUND_RETRY`]: a refund still pending is asked of the provider again,
 /// with its own key; made, it is recorded with its credit note. An error leaves the job
 /// to be run again later.
@@ -527,18 +574,32 @@ async fn settle(
         }
         _ => {}
     }
-    let invoice = app.store.invoice_of(&order.id).await?;
-    let seq = tx.next_credit_note_seq().await?;
-    let note = CreditNote {
-        seq,
-        number: format!("A{seq:06}"),
-        refund_id: refund.id.clone(),
-        order_id: order.id.clone(),
-        invoice_number: invoice.map(|i| i.number).unwrap_or_default(),
-        amount: refund.amount,
-        issued_at: now,
+    // A refund made again another way (the provider's failed later) keeps the credit
+    // note it was given: one per refund.
+    let issued = app
+        .store
+        .credit_notes_of(&order.id)
+        .await?
+        .into_iter()
+        .find(|c| c.refund_id == refund.id);
+    let note = match issued {
+        Some(note) => note,
+        None => {
+            let invoice = app.store.invoice_of(&order.id).await?;
+            let seq = tx.next_credit_note_seq().await?;
+            let note = CreditNote {
+                seq,
+                number: format!("A{seq:06}"),
+                refund_id: refund.id.clone(),
+                order_id: order.id.clone(),
+                invoice_number: invoice.map(|i| i.number).unwrap_or_default(),
+                amount: refund.amount,
+                issued_at: now,
+            };
+            tx.insert_credit_note(&note).await?;
+            note
+        }
     };
-    tx.insert_credit_note(&note).await?;
     proof::append(
         tx.as_mut(),
         &order.id,

@@ -599,48 +599,103 @@ pub async fn follow(app: &App, payment: &Payment) -> Result<Taken, AppError> {
     settle_session(app, stripe, &key, &session).await
 }
 
-/// Refunds and disputes: recorded in the order's history once each, after asking Stripe.
+/// Refunds and disputes, after asking Stripe: a refund reported failed is owed again the
+/// way the terms give (`refunds::failed_at_provider`); a dispute is written in the order's
+/// history and flagged to customer service as a ticket. Each event once.
 async fn after_payment(
     app: &App,
     stripe: &Stripe,
     event: &WebhookEvent,
 ) -> Result<Taken, AppError> {
     let object = &event.data.object;
-    let (intent, what, data) = match event.kind.as_str() {
+    match event.kind.as_str() {
         "charge.refund.updated" => {
             let r = stripe.refund_state(&object.id).await?;
-            let failed = matches!(r.status.as_deref(), Some("failed" | "canceled"));
-            if !failed {
+            if !matches!(r.status.as_deref(), Some("failed" | "canceled")) {
                 return Ok(Taken::AlreadyTaken);
             }
-            (
-                r.payment_intent.clone(),
-                "refund_failed",
-                serde_json::json!({"provider_refund": r.id, "amount": r.amount}),
-            )
+            let Some(payment) = payment_of_intent(app, r.payment_intent.as_deref()).await? else {
+                return Ok(Taken::AlreadyTaken);
+            };
+            let done = crate::refunds::failed_at_provider(app, &payment, &r.id, &event.id).await?;
+            Ok(if done {
+                Taken::Applied
+            } else {
+                Taken::AlreadyTaken
+            })
         }
-        "charge.dispute.created" => (
-            object.payment_intent.clone(),
-            "dispute_opened",
-            serde_json::json!({"provider_dispute": object.id}),
-        ),
+        "charge.dispute.created" => {
+            let Some(payment) = payment_of_intent(app, object.payment_intent.as_deref()).await?
+            else {
+                return Ok(Taken::AlreadyTaken);
+            };
+            dispute_opened(app, &payment, &object.id, &event.id).await
+        }
         // charge.refunded: the shop recorded its refunds as Stripe answered them.
-        _ => return Ok(Taken::AlreadyTaken),
-    };
-    let Some(intent) = intent else {
-        return Ok(Taken::AlreadyTaken);
-    };
-    let Some(payment) = app.store.payment_by_provider_payment(&intent).await? else {
-        return Ok(Taken::AlreadyTaken);
-    };
+        _ => Ok(Taken::AlreadyTaken),
+    }
+}
+
+async fn payment_of_intent(app: &App, intent: Option<&str>) -> Result<Option<Payment>, AppError> {
+    match intent {
+        Some(id) => Ok(app.store.payment_by_provider_payment(id).await?),
+        None => Ok(None),
+    }
+}
+
+/// PAY-1: the cardholder disputed the payment: written in the order's history, and a
+/// ticket for customer service (on their list and the deadline board) says what to do.
+async fn dispute_opened(
+    app: &App,
+    payment: &Payment,
+    dispute_id: &str,
+    event_id: &str,
+) -> Result<Taken, AppError> {
+    let order = app
+        .store
+        .order_by_id(&payment.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let summary = crate::checkout::document(&order)?;
+    let lang = app.profile.prevailing_language;
+    let t = crate::i18n::Tr::new(lang);
+    let args = [
+        ("number", order.number.clone()),
+        ("dispute", dispute_id.to_owned()),
+        ("amount", t.money(payment.amount)),
+    ];
     let now = app.clock.now_ms();
+    let ticket = ecrin_store::Ticket {
+        id: format!("tkt_{}", crate::customers::random_hex(6)?),
+        customer_id: Some(order.customer_id.clone()),
+        email: summary.contact.email.clone(),
+        name: format!(
+            "{} {}",
+            summary.contact.given_name, summary.contact.family_name
+        ),
+        subject: t.with("dispute-ticket-subject", &args),
+        message: t.with("dispute-ticket-text", &args),
+        language: lang.code().to_owned(),
+        created_at_ms: now,
+        answer: None,
+        answered_by: None,
+        answered_at_ms: None,
+    };
     let mut tx = app.store.begin().await?;
-    if !tx.record_callback(&event.id, &payment.id, now).await? {
+    if !tx.record_callback(event_id, &payment.id, now).await? {
         return Ok(Taken::AlreadyTaken);
     }
-    crate::proof::append(tx.as_mut(), &payment.order_id, now, what, &data).await?;
+    crate::proof::append(
+        tx.as_mut(),
+        &order.id,
+        now,
+        "dispute_opened",
+        &serde_json::json!({"provider_dispute": dispute_id, "ticket": ticket.id}),
+    )
+    .await?;
+    tx.insert_ticket(&ticket).await?;
     tx.commit().await?;
-    tracing::warn!(event = what, payment = %payment.id, "stripe: customer service to act");
+    tracing::warn!(order = %order.number, "a card payment is disputed: customer service to answer");
     Ok(Taken::Applied)
 }
 

@@ -95,6 +95,16 @@ pub trait PaymentsTx: Send {
         now_ms: i64,
     ) -> Result<bool>;
 
+    /// PAY-1: a refund the provider made and then reported failed (an expired card, a
+    /// closed account) is owed again, to go where `destination` says; `false` unless it
+    /// was made.
+    async fn reopen_refund(
+        &mut self,
+        id: &str,
+        destination: RefundDestination,
+        now_ms: i64,
+    ) -> Result<bool>;
+
     /// STK-2: where a pending refund goes, moved from `from` (the customer's choice taken
     /// once); `false` when it was not pending there.
     async fn direct_refund(
@@ -382,6 +392,24 @@ impl<W: Writer> PaymentsTx for W {
         }
         self.add_store_credit(c).await?;
         Ok(true)
+    }
+
+    async fn reopen_refund(
+        &mut self,
+        id: &str,
+        destination: RefundDestination,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let done = query(
+            "UPDATE refunds SET status = 'pending', destination = $2, updated_at = $3 \
+             WHERE id = $1 AND status = 'succeeded'",
+        )
+        .bind(id)
+        .bind(destination.as_str())
+        .bind(now_ms)
+        .execute(&mut *self)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn settle_refund(

@@ -1173,3 +1173,5 @@ stripe-delivery-line = Delivery
 stripe-order-line = Order { $number }
 order-payment-confirming = We are confirming your payment with the bank: this page updates by itself in a few seconds. You do not need to pay again.
 order-payment-not-made = The payment was not completed: nothing was charged. You can pay by card again with the button below.
+dispute-ticket-subject = Payment disputed: order { $number }
+dispute-ticket-text = The cardholder has disputed the card payment of { $amount } for order { $number } at the bank (Stripe dispute { $dispute }). Answer it in Stripe's dashboard with the order's proof (its history, the invoice, the delivery's signature) before the deadline Stripe gives; hold any shipment not yet gone meanwhile.

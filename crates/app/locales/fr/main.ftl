@@ -1173,3 +1173,5 @@ stripe-delivery-line = Livraison
 stripe-order-line = Commande { $number }
 order-payment-confirming = Nous confirmons votre paiement auprès de la banque : cette page se met à jour d’elle-même dans quelques secondes. Inutile de payer à nouveau.
 order-payment-not-made = Le paiement n’a pas abouti : rien n’a été débité. Vous pouvez payer de nouveau par carte avec le bouton ci-dessous.
+dispute-ticket-subject = Paiement contesté : commande { $number }
+dispute-ticket-text = Le titulaire de la carte a contesté auprès de sa banque le paiement de { $amount } de la commande { $number } (litige Stripe { $dispute }). Répondez-y dans le tableau de bord Stripe avec les preuves de la commande (son historique, la facture, la signature à la livraison) avant l’échéance indiquée par Stripe ; retenez d’ici là tout envoi non encore parti.

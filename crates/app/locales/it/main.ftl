@@ -1173,3 +1173,5 @@ stripe-delivery-line = Consegna
 stripe-order-line = Ordine { $number }
 order-payment-confirming = Stiamo confermando il pagamento con la banca: questa pagina si aggiorna da sola tra pochi secondi. Non occorre pagare di nuovo.
 order-payment-not-made = Il pagamento non è andato a buon fine: nulla è stato addebitato. Puoi pagare di nuovo con carta con il pulsante qui sotto.
+dispute-ticket-subject = Pagamento contestato: ordine { $number }
+dispute-ticket-text = Il titolare della carta ha contestato presso la propria banca il pagamento di { $amount } dell’ordine { $number } (contestazione Stripe { $dispute }). Rispondi nel pannello di Stripe con le prove dell’ordine (la sua cronologia, la fattura, la firma alla consegna) entro la scadenza indicata da Stripe; nel frattempo trattieni ogni spedizione non ancora partita.

@@ -652,3 +652,102 @@ async fn pay_3_an_expired_stripe_session_ends_the_attempt_and_the_customer_pays_
         st.assert_no_violation().await;
     }
 }
+
+/// Checks PAY-1, STK-2 with Stripe on both databases: a refund Stripe made and then
+/// reports failed (the card expired) is owed again, on the deadline board and on the
+/// customer's order to say where it goes, its credit note standing; a dispute of the
+/// payment is written in the order's history and flagged to customer service as a ticket.
+/// Each event sent again changes nothing more.
+#[tokio::test]
+async fn pay_1_a_refund_failed_later_is_owed_again_and_a_dispute_is_flagged() {
+    for db in ecrin_store_tests::BOTH {
+        let app = shop(db, "paris").await;
+        let st = standin(&app);
+        let (token, number) = paid_by_stripe(&app, "litige@example.fr").await;
+        let admin = admin_token(&app).await;
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
+            .bearer_auth(&admin)
+            .header("idempotency-key", "to-fail")
+            .json(&json!({"amount": 4000, "reason": "Geste commercial"}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status().as_u16(), 201);
+        let state = st.read("state").await;
+        let (refund_id, intent) = state["refunds"]
+            .as_object()
+            .and_then(|m| m.values().next())
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap_or_default().to_owned(),
+                    r["payment_intent"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .unwrap_or_default();
+        // The two events, each delivered twice.
+        st.control("webhooks", json!({"hold": true})).await;
+        st.control(&format!("refunds/{refund_id}/fail"), json!({}))
+            .await;
+        st.control("disputes", json!({"payment_intent": intent}))
+            .await;
+        st.control("webhooks/release", json!({"order": "sent", "twice": true}))
+            .await;
+        let o = order_when(&app, &token, &number, |o| {
+            o["refunds"][0]["status"] == "pending"
+        })
+        .await;
+        assert_eq!(
+            o["refunds"][0]["destination"], "customer_choice",
+            "{db:?}: {o}"
+        );
+        assert!(
+            o["refunds"][0]["credit_note"]["number"].is_string(),
+            "{db:?}: its credit note stands: {o}"
+        );
+        assert!(
+            crate::fulfilment::board(&app, &admin)
+                .await
+                .iter()
+                .any(|(kind, ..)| kind == "refund_due"),
+            "{db:?}: owed again"
+        );
+
+        let mut flagged = Value::Null;
+        for _ in 0..100 {
+            let (_, tickets) = call(&app, "GET", "/api/v1/admin/tickets", &admin, None).await;
+            if tickets.to_string().contains(&number) {
+                flagged = tickets;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            flagged.to_string().contains("Paiement contesté"),
+            "{db:?}: a ticket for customer service: {flagged}"
+        );
+        let (_, events) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/admin/orders/{number}/events"),
+            &admin,
+            None,
+        )
+        .await;
+        let count = |kind: &str| {
+            events["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|e| e["kind"] == kind)
+                .count()
+        };
+        assert_eq!(
+            (count("refund_failed"), count("dispute_opened")),
+            (1, 1),
+            "{db:?}: {events}"
+        );
+        st.assert_no_violation().await;
+    }
+}
