@@ -107,7 +107,8 @@ fn field<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
 /// expiry within 24 hours, an `Idempotency-Key`), opened again while it lasts; paid on
 /// Stripe's page, the signed webhook makes the order a contract once Stripe confirms it:
 /// invoiced and in preparation. A refund goes through `POST /v1/refunds` with its key, once
-/// however often staff ask with it. No request strays from Stripe's OpenAPI document.
+/// however often staff ask with it; so does the refund of a unit withdrawn from before it
+/// left (WDR-1). No request strays from Stripe's OpenAPI document.
 #[tokio::test]
 async fn pay_1_pay_2_stripe_takes_the_payment_and_refunds_it_on_every_profile() {
     for (db, profile) in matrix() {
@@ -230,6 +231,29 @@ async fn pay_1_pay_2_stripe_takes_the_payment_and_refunds_it_on_every_profile() 
             .unwrap_or_default();
         assert_eq!(refunds.len(), 1, "{profile}: {state}");
         assert_eq!(refunds[0]["amount"], 5000);
+
+        // WDR-1: the customer withdraws from a unit not yet shipped: cancelled and refunded
+        // at once, through Stripe.
+        let (status, w) = call(
+            &app,
+            "POST",
+            &format!("/api/v1/orders/{number}/withdrawals"),
+            &token,
+            Some(json!({"lines": [{"line_id": format!("{number}-1"), "quantity": 1}]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{profile}/{db:?}: {w}");
+        assert_eq!(w["refund"]["status"], "succeeded", "{profile}: {w}");
+        let state = st.read("state").await;
+        let amounts: Vec<i64> = state["refunds"]
+            .as_object()
+            .map(|m| m.values().filter_map(|r| r["amount"].as_i64()).collect())
+            .unwrap_or_default();
+        assert_eq!(amounts.len(), 2, "{profile}: {state}");
+        assert!(
+            amounts.contains(&w["refund"]["amount"]["amount"].as_i64().unwrap_or(-1)),
+            "{profile}: {state} {w}"
+        );
         st.assert_no_violation().await;
     }
 }
