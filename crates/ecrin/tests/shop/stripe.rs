@@ -95,6 +95,27 @@ async fn sent(app: &TestApp, method: &str, path: &str) -> Vec<(Vec<(String, Stri
         .collect()
 }
 
+/// Staff refund `amount` of order `number` with `key` as its `Idempotency-Key`.
+async fn staff_refund(
+    app: &TestApp,
+    admin: &str,
+    number: &str,
+    key: &str,
+    amount: i64,
+) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
+        .bearer_auth(admin)
+        .header("idempotency-key", key)
+        .json(&json!({"amount": amount, "reason": "Geste commercial"}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = res.status().as_u16();
+    (status, res.json::<Value>().await.unwrap_or_default())
+}
+
 fn field<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
     form.iter()
         .find(|(k, _)| k == key)
@@ -203,26 +224,10 @@ async fn pay_1_pay_2_stripe_takes_the_payment_and_refunds_it_on_every_profile() 
 
         // A refund, asked twice with one key: one refund at Stripe.
         let admin = admin_token(&app).await;
-        let refund = |key: &'static str| {
-            let (app, admin, number) = (&app, &admin, &number);
-            async move {
-                let res = app
-                    .client
-                    .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
-                    .bearer_auth(admin)
-                    .header("idempotency-key", key)
-                    .json(&json!({"amount": 5000, "reason": "Geste commercial"}))
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let status = res.status().as_u16();
-                (status, res.json::<Value>().await.unwrap_or_default())
-            }
-        };
-        let (status, first) = refund("stripe-refund-1").await;
+        let (status, first) = staff_refund(&app, &admin, &number, "stripe-refund-1", 5000).await;
         assert_eq!(status, 201, "{profile}: {first}");
         assert_eq!(first["status"], "succeeded", "{first}");
-        let (status, second) = refund("stripe-refund-1").await;
+        let (status, second) = staff_refund(&app, &admin, &number, "stripe-refund-1", 5000).await;
         assert_eq!((status, &second["id"]), (200, &first["id"]), "{second}");
         let state = st.read("state").await;
         let refunds: Vec<&Value> = state["refunds"]
@@ -446,22 +451,6 @@ async fn pay_1_a_refund_stripe_did_not_answer_is_made_once_by_its_job() {
         let st = standin(&app);
         let (token, number) = paid_by_stripe(&app, "rembourse@example.fr").await;
         let admin = admin_token(&app).await;
-        let refund = |key: &'static str| {
-            let (app, admin, number) = (&app, &admin, &number);
-            async move {
-                let res = app
-                    .client
-                    .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
-                    .bearer_auth(admin)
-                    .header("idempotency-key", key)
-                    .json(&json!({"amount": 3000, "reason": "Geste commercial"}))
-                    .send()
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let status = res.status().as_u16();
-                (status, res.json::<Value>().await.unwrap_or_default())
-            }
-        };
         let at_stripe = || async {
             st.read("state").await["refunds"]
                 .as_object()
@@ -473,7 +462,7 @@ async fn pay_1_a_refund_stripe_did_not_answer_is_made_once_by_its_job() {
                 json!({"method": "POST", "path": "/v1/refunds", "kind": fault, "times": 1}),
             )
             .await;
-            let (status, r) = refund(key).await;
+            let (status, r) = staff_refund(&app, &admin, &number, key, 3000).await;
             assert_eq!(
                 (status, &r["status"]),
                 (201, &json!("pending")),
@@ -689,16 +678,8 @@ async fn pay_1_a_refund_failed_later_is_owed_again_and_a_dispute_is_flagged() {
         let st = standin(&app);
         let (token, number) = paid_by_stripe(&app, "litige@example.fr").await;
         let admin = admin_token(&app).await;
-        let res = app
-            .client
-            .post(app.url(&format!("/api/v1/admin/orders/{number}/refunds")))
-            .bearer_auth(&admin)
-            .header("idempotency-key", "to-fail")
-            .json(&json!({"amount": 4000, "reason": "Geste commercial"}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(res.status().as_u16(), 201);
+        let (status, _) = staff_refund(&app, &admin, &number, "to-fail", 4000).await;
+        assert_eq!(status, 201);
         let state = st.read("state").await;
         let (refund_id, intent) = state["refunds"]
             .as_object()
