@@ -11,6 +11,9 @@ basket, summary, order, sandbox card payment, confirmation, by many customers at
   sqlite-full      the disk holding the SQLite file fills up under load, then is freed
   sqlite-readonly  that disk fails under load (the kernel turns it read-only), then is
                    checked and mounted again
+  stripe-kill      `kill -9` of the one `ecrin serve` under the load, cards paid through
+                   Stripe's stand-in (crates/ecrin/tests/standins/stripe_standin.py), whose
+                   webhooks find the shop dead and are sent again, as Stripe does
 
 After each: every order the shop acknowledged (201) exists; every payment it acknowledged
 (200) left its order paid; no order was paid twice and no charge of the provider is left
@@ -36,7 +39,8 @@ import urllib.error
 import urllib.request
 
 ECRIN, LOAD, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
-SCENARIOS = sys.argv[4:] or ["sqlite-kill", "postgres-kill", "postgres-restart", "sqlite-full", "sqlite-readonly"]
+SCENARIOS = sys.argv[4:] or ["sqlite-kill", "postgres-kill", "postgres-restart", "sqlite-full", "sqlite-readonly",
+                             "stripe-kill"]
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "40"))
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "24"))
 LIMITED_UNITS = 300
@@ -90,6 +94,7 @@ class Shop:
         self.base = f"http://127.0.0.1:{self.port}"
         self.proc = None
         self.starts = 0
+        self.extra = {}
 
     def env(self):
         e = dict(os.environ)
@@ -99,6 +104,7 @@ class Shop:
             "ECRIN_PAYMENT_SECRET": SECRET, "ECRIN_AUTH_ATTEMPTS_PER_MINUTE": "1000000000",
             "ECRIN_MEDIA_DIR": os.path.join(self.work, "media"),
         })
+        e.update(self.extra)
         return e
 
     def start(self, wait=True):
@@ -220,9 +226,9 @@ def held_by_orders(sql, skus):
     return {sku: (int(on_hand), int(held)) for sku, on_hand, held in rows}
 
 
-def run_load(bases, work, seconds):
+def run_load(bases, work, seconds, **extra):
     acks = os.path.join(work, "acks.txt")
-    env = dict(os.environ, PURCHASE_ACKS=acks)
+    env = dict(os.environ, PURCHASE_ACKS=acks, **extra)
     skus = open(os.path.join(work, "purchase_skus.txt")).read().strip()
     return subprocess.Popen([LOAD, ",".join(bases), os.path.join(work, "purchase_tokens.json"), skus,
                              str(CONCURRENCY), str(seconds), os.path.join(work, "purchased.jsonl")],
@@ -334,6 +340,90 @@ def kill_scenario(db):
             s.kill9()
         if pg:
             pg.stop("immediate")
+
+
+STRIPE_KEY = "sk_test_faults_standin_0000"
+STRIPE_HOOK = "whsec_faults_standin_0000"
+STANDINS = os.path.join(ROOT, "crates/ecrin/tests/standins")
+
+
+def standin_python():
+    """The stand-ins' Python environment (the tests make the same one)."""
+    venv = os.path.join(ROOT, "target/standins-venv")
+    python = os.path.join(venv, "bin/python")
+    wanted = open(os.path.join(STANDINS, "requirements.txt")).read()
+    stamp = os.path.join(venv, "installed.txt")
+    if not os.path.exists(stamp) or open(stamp).read() != wanted:
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r",
+                        os.path.join(STANDINS, "requirements.txt")], check=True)
+        open(stamp, "w").write(wanted)
+    return python
+
+
+def stripe_kill():
+    """kill -9 under the purchase load, cards through Stripe's stand-in; Stripe sends each
+    webhook again until the shop answers it (the stand-in: 300 times, a second apart)."""
+    work = tempfile.mkdtemp(prefix="faults-stripe-")
+    profile = bench_profile(work)
+    url, sql = f"sqlite://{work}/shop.db", sqlite_sql(f"{work}/shop.db")
+    shop = Shop(url, profile, work, "stripe-kill-shop")
+    standin = subprocess.Popen(
+        [standin_python(), os.path.join(STANDINS, "stripe_standin.py"), "--api-key", STRIPE_KEY,
+         "--webhook-secret", STRIPE_HOOK, "--retries", "300", "--webhook-url",
+         f"{shop.base}/api/v1/payments/stripe/webhook"],
+        stdout=subprocess.PIPE, stderr=open(os.path.join(OUT, "stripe-standin.log"), "a"), text=True)
+    base = "http://127.0.0.1:" + standin.stdout.readline().split()[-1]
+    shop.extra = {"ECRIN_PAYMENT_PROVIDER": "stripe", "ECRIN_STRIPE_SECRET_KEY": STRIPE_KEY,
+                  "ECRIN_STRIPE_WEBHOOK_SECRET": STRIPE_HOOK, "ECRIN_STRIPE_API_BASE": base}
+    try:
+        shop.start()
+        skus, initial = prepare(shop, work)
+        held_before = {k: v[1] for k, v in held_by_orders(sql, skus).items()}
+        load = run_load([shop.base], work, SECONDS, PURCHASE_PAY="stripe")
+        kills, end = 0, time.monotonic() + SECONDS - 3
+        time.sleep(2)
+        while time.monotonic() < end:
+            shop.kill9()
+            kills += 1
+            time.sleep(random.uniform(0.0, 0.5))
+            shop.start()
+            time.sleep(random.uniform(1.0, 4.0))
+        out, err = load.communicate()
+        # The webhooks sent while the shop was down come again within a second or two.
+        time.sleep(8)
+        settle = now_ms() - 2000
+        _, state, _ = http("GET", base + "/_standin/state")
+        _, violations, _ = http("GET", base + "/_standin/violations")
+        _, deliveries, _ = http("GET", base + "/_standin/deliveries")
+        shop.stop()
+        results = check(sql, shop, work, skus, initial, held_before, settle)
+        charged = {}
+        for session in state["sessions"].values():
+            if session["payment_status"] == "paid":
+                number = session["client_reference_id"]
+                charged[number] = charged.get(number, 0) + 1
+        statuses = {}
+        for number, status in sql("SELECT number, status FROM orders"):
+            statuses[number] = status
+        unpaid = [n for n in charged if statuses.get(n) in (None, "awaiting_payment", "cancelled")]
+        results.insert(0, ("orders Stripe took the money for that the shop does not have paid",
+                           f"{len(unpaid)} of {len(charged)}", not unpaid))
+        twice = [n for n, k in charged.items() if k > 1]
+        results.insert(1, ("orders Stripe charged twice", str(len(twice)), not twice))
+        failed = [d for d in deliveries if not 200 <= d["status"] < 300]
+        answered = {d["event"] for d in deliveries if 200 <= d["status"] < 300}
+        unanswered = {d["event"] for d in deliveries} - answered
+        results.insert(2, ("webhook deliveries the shop did not take (down, or 503), then", f"{len(failed)}",
+                           True))
+        results.insert(3, ("events never answered 2xx in the end", str(len(unanswered)), not unanswered))
+        results.insert(4, ("requests off Stripe's OpenAPI document", str(len(violations)), not violations))
+        notes = [f"1 process on SQLite, {kills} killed with SIGKILL at random moments over {SECONDS} s, each "
+                 f"restarted at once; {CONCURRENCY} customers buying and paying on Stripe's page (the stand-in)"]
+        return report("sqlite: kill -9 under the purchase load, cards through Stripe", notes, results, out)
+    finally:
+        shop.kill9()
+        standin.kill()
 
 
 class Probe(threading.Thread):
@@ -513,6 +603,7 @@ def main():
             "postgres-restart": postgres_restart,
             "sqlite-full": lambda: sqlite_disk("full"),
             "sqlite-readonly": lambda: sqlite_disk("readonly"),
+            "stripe-kill": stripe_kill,
         }[name]
         ok = run() and ok
     sys.exit(0 if ok else 1)

@@ -21,6 +21,11 @@
 //! them against the database after killing the shop under this load. A request that finds
 //! no server (killed, restarting) is counted an error and the customer waits 20 ms.
 //!
+//! With `PURCHASE_PAY=stripe`, the shop takes cards through Stripe (its stand-in,
+//! `crates/ecrin/tests/standins/stripe_standin.py`): the customer follows the order's
+//! payment link to Stripe's page, pays there (`paid NUMBER` once Stripe has taken the
+//! money), and waits for the order to be confirmed by Stripe's webhook.
+//!
 //! The load runs on the same cores as the shop, so it is kept light: it reads from each
 //! answer only the fields it needs, and allocates with mimalloc as the shop does.
 
@@ -57,6 +62,23 @@ struct Customer {
     client: reqwest::Client,
     base: String,
     token: String,
+    /// Through Stripe's page rather than the sandbox's test payment.
+    stripe: bool,
+}
+
+#[derive(Deserialize)]
+struct ToPay {
+    payment: PaymentStep,
+}
+
+#[derive(Deserialize)]
+struct PaymentStep {
+    next_action: Option<NextAction>,
+}
+
+#[derive(Deserialize)]
+struct NextAction {
+    url: String,
 }
 
 /// An answer: its status, its body and how long it took.
@@ -64,6 +86,8 @@ struct Answer {
     status: u16,
     body: Vec<u8>,
     us: u32,
+    /// Where a redirect sends the customer.
+    location: Option<String>,
 }
 
 impl Answer {
@@ -140,21 +164,32 @@ impl Customer {
             None => req,
         };
         let t0 = Instant::now();
-        let (status, body) = match req.send().await {
+        let (status, body, location) = match req.send().await {
             Ok(r) => {
                 let status = r.status().as_u16();
+                let location = r
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
                 (
                     status,
                     r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+                    location,
                 )
             }
             Err(e) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                (0, e.to_string().into_bytes())
+                (0, e.to_string().into_bytes(), None)
             }
         };
         let us = u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX);
-        Answer { status, body, us }
+        Answer {
+            status,
+            body,
+            us,
+            location,
+        }
     }
 
     /// Empties the basket (after a piece sold out under the customer's nose).
@@ -187,6 +222,38 @@ fn acknowledged(line: &str) {
     {
         let _ = writeln!(f, "{line}");
     }
+}
+
+/// Pays order `number` on Stripe's page: the order's payment link, followed to the page,
+/// and the card posted there; Stripe has taken the money once it sends the customer back.
+async fn stripe_pay(c: &Customer, number: &str) -> Result<(), String> {
+    let a = c
+        .call("GET", &format!("/api/v1/orders/{number}"), None)
+        .await;
+    let link = a
+        .read::<ToPay>()
+        .and_then(|o| o.payment.next_action)
+        .map(|n| n.url)
+        .ok_or_else(|| format!("no payment link {}: {}", a.status, a.text()))?;
+    // The link names the shop's public address; this customer's server answers it.
+    let path = link.splitn(4, '/').nth(3).unwrap_or_default();
+    let a = c.call("GET", &format!("/{path}"), None).await;
+    let page = (a.status == 303)
+        .then(|| a.location.clone())
+        .flatten()
+        .ok_or_else(|| format!("payment link {}: {}", a.status, a.text()))?;
+    let paid = c
+        .client
+        .post(&page)
+        .form(&[("card", "4242424242424242")])
+        .send()
+        .await
+        .map_err(|e| format!("stripe's page: {e}"))?;
+    if paid.status().as_u16() != 303 {
+        return Err(format!("stripe's page {}", paid.status()));
+    }
+    acknowledged(&format!("paid {number}"));
+    Ok(())
 }
 
 /// One purchase; `Ok(None)` when the piece sold out on the way (PAY-5 refused it).
@@ -237,21 +304,40 @@ async fn purchase(
         _ => return Err(format!("order {}: {}", a.status, a.text())),
     };
     acknowledged(&format!("order {number}"));
-    let a = c
-        .call(
-            "POST",
-            &format!("/api/v1/test/payments/{number}"),
-            Some(r#"{"card": "4242424242424242"}"#.to_owned()),
-        )
-        .await;
-    latencies[3].push(a.us);
-    if a.status != 200 {
-        return Err(format!("payment {}: {}", a.status, a.text()));
+    if c.stripe {
+        let t0 = Instant::now();
+        stripe_pay(c, &number).await?;
+        latencies[3].push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+    } else {
+        let a = c
+            .call(
+                "POST",
+                &format!("/api/v1/test/payments/{number}"),
+                Some(r#"{"card": "4242424242424242"}"#.to_owned()),
+            )
+            .await;
+        latencies[3].push(a.us);
+        if a.status != 200 {
+            return Err(format!("payment {}: {}", a.status, a.text()));
+        }
+        acknowledged(&format!("paid {number}"));
     }
-    acknowledged(&format!("paid {number}"));
-    let a = c
+    // Through Stripe, the order is confirmed by its webhook: a moment after the payment.
+    let mut a = c
         .call("GET", &format!("/api/v1/orders/{number}"), None)
         .await;
+    let waited = Instant::now();
+    while c.stripe
+        && waited.elapsed() < Duration::from_secs(20)
+        && !a
+            .read::<Seen>()
+            .is_some_and(|s| a.status == 200 && s.status == "being_prepared")
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        a = c
+            .call("GET", &format!("/api/v1/orders/{number}"), None)
+            .await;
+    }
     latencies[4].push(a.us);
     let seen = match a.read::<Seen>() {
         Some(seen) if a.status == 200 && seen.status == "being_prepared" => seen,
@@ -299,6 +385,8 @@ async fn main() {
         reqwest::Client::builder()
             .local_address(std::net::IpAddr::from([127, 0, 1, host]))
             .timeout(Duration::from_secs(30))
+            // Redirects are the customer's steps, followed one by one (Stripe's page).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| {
                 eprintln!("{e}");
@@ -314,6 +402,7 @@ async fn main() {
             client: client_for(i),
             base: bases[i % bases.len()].clone(),
             token: tokens[i].clone(),
+            stripe: std::env::var("PURCHASE_PAY").as_deref() == Ok("stripe"),
         };
         let skus = skus.clone();
         let tally = tally.clone();

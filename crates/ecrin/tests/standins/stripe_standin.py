@@ -26,6 +26,7 @@ What the tests drive, besides the API:
   what was off the document, and each event's delivery attempts with the shop's answers.
 
 Usage: stripe_standin.py --api-key sk_test_… --webhook-secret whsec_… --webhook-url URL
+                         [--retries N]
 It prints `listening on PORT` once it listens on 127.0.0.1.
 """
 
@@ -222,10 +223,11 @@ def emit(kind, obj):
     return ev
 
 
-def deliver(ev, attempts=6):
-    """Sends an event as Stripe does, signed, again after a non-2xx answer."""
+def deliver(ev):
+    """Sends an event as Stripe does, signed, again after a non-2xx answer or none
+    (Stripe retries for three days; the stand-in `--retries` times, a second apart at most)."""
     payload = json.dumps(ev, indent=2)
-    for attempt in range(attempts):
+    for attempt in range(ARGS.retries):
         header = stripe.WebhookSignature.generate_signature_header(
             payload, ARGS.webhook_secret
         )
@@ -252,7 +254,7 @@ def deliver(ev, attempts=6):
             )
         if 200 <= status < 300:
             return
-        time.sleep(0.2 * (attempt + 1))
+        time.sleep(min(0.2 * (attempt + 1), 1.0))
 
 
 # ---- The API ---------------------------------------------------------------------------
@@ -679,6 +681,8 @@ def main():
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--webhook-secret", required=True)
     parser.add_argument("--webhook-url", required=True)
+    parser.add_argument("--retries", type=int, default=6,
+                        help="deliveries of an event before giving up (default 6)")
     ARGS = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
