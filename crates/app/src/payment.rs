@@ -451,9 +451,9 @@ pub async fn follow(app: &App, order: Order) -> Result<Order, AppError> {
     let Some(open) = open_attempt(app, &order).await? else {
         return Ok(order);
     };
-    match crate::stripe::follow(app, &open).await {
-        Ok(Taken::Applied) => Ok(app.store.order_by_id(&order.id).await?.unwrap_or(order)),
-        Ok(Taken::AlreadyTaken) => Ok(order),
+    match app.provider.follow(app, &open).await {
+        Ok(true) => Ok(app.store.order_by_id(&order.id).await?.unwrap_or(order)),
+        Ok(false) => Ok(order),
         Err(e) => {
             tracing::warn!(error = %e, order = %order.number, "payment not followed");
             Ok(order)

@@ -62,6 +62,14 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug + 'static {
     /// (`payment.provider_ref`), else a new one.
     async fn open(&self, app: &App, order: &Order, payment: &Payment) -> Result<Hosted, AppError>;
 
+    /// PAY-1: asks the provider at once for the state of attempt `payment` (a customer
+    /// back from its page before its callback) and takes it as the callback would;
+    /// whether the attempt moved. The sandbox's callbacks come before the customer does:
+    /// nothing to ask.
+    async fn follow(&self, _app: &App, _payment: &Payment) -> Result<bool, AppError> {
+        Ok(false)
+    }
+
     /// Refunds `amount` of a captured payment. The same `key` refunds once: asked again
     /// (after a timeout, a crash), the provider answers with the first refund.
     async fn refund(

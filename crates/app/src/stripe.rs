@@ -385,6 +385,22 @@ impl PaymentProvider for Stripe {
         })
     }
 
+    /// A customer back from Stripe's page before its webhook: Stripe is asked for the
+    /// session's state at once, which is taken as the webhook would take it.
+    async fn follow(&self, app: &App, payment: &Payment) -> Result<bool, AppError> {
+        let Some(id) = payment.provider_ref.as_deref() else {
+            return Ok(false);
+        };
+        let session = self.session(id).await?;
+        let key = format!(
+            "follow:{}:{}:{}",
+            session.id,
+            session.status.as_deref().unwrap_or(""),
+            session.payment_status
+        );
+        Ok(settle_session(app, self, &key, &session).await? == Taken::Applied)
+    }
+
     async fn refund(
         &self,
         _app: &App,
@@ -581,22 +597,6 @@ async fn settle_session(
         _ => return Ok(Taken::AlreadyTaken),
     };
     crate::payment::take(app, event_id, &payment.id, word).await
-}
-
-/// PAY-1: a customer back from Stripe's page before its webhook: the shop asks Stripe
-/// for the session's state at once and takes it, as the webhook would.
-pub async fn follow(app: &App, payment: &Payment) -> Result<Taken, AppError> {
-    let (Some(stripe), Some(id)) = (adapter(app), payment.provider_ref.as_deref()) else {
-        return Ok(Taken::AlreadyTaken);
-    };
-    let session = stripe.session(id).await?;
-    let key = format!(
-        "follow:{}:{}:{}",
-        session.id,
-        session.status.as_deref().unwrap_or(""),
-        session.payment_status
-    );
-    settle_session(app, stripe, &key, &session).await
 }
 
 /// Refunds and disputes, after asking Stripe: a refund reported failed is owed again the
