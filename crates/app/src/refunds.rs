@@ -274,8 +274,93 @@ async fn finish(
                 created: true,
             })
         }
+        Err(AppError::Refused(r)) if r.code == PROVIDER_REFUSED => {
+            refused_by_provider(app, order, &refund, &r.detail).await?;
+            let refund = app
+                .store
+                .refund_by_id(&refund.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(Done {
+                refund,
+                credit_note: None,
+                created: true,
+            })
+        }
         Err(e) => Err(e),
     }
+}
+
+/// The code of a provider's refusal to refund a payment (an expired card, a payment
+/// closed or too old): no retry changes it.
+pub const PROVIDER_REFUSED: &str = "provider_refused";
+
+/// PAY-1, STK-2: the provider refused outright to refund a payment: the refund is owed the
+/// way the terms give when the payment cannot take it back (the customer's choice on the
+/// order's page, then the house's transfer or a credit), on the deadline board until
+/// made; the customer is told, and the order's history keeps why.
+async fn refused_by_provider(
+    app: &App,
+    order: &ecrin_store::Order,
+    refund: &Refund,
+    why: &str,
+) -> Result<(), AppError> {
+    let now = app.clock.now_ms();
+    let mut tx = app.store.begin().await?;
+    if !tx
+        .reopen_refund(&refund.id, RefundDestination::CustomerChoice, now)
+        .await?
+    {
+        return Ok(());
+    }
+    proof::append(
+        tx.as_mut(),
+        &order.id,
+        now,
+        "refund_refused_by_provider",
+        &serde_json::json!({"refund": refund.id, "amount": refund.amount, "why": why}),
+    )
+    .await?;
+    tell_owed_again(app, tx.as_mut(), order, refund).await?;
+    tx.commit().await?;
+    tracing::warn!(refund = %refund.id, "the provider refused a refund: owed another way");
+    Ok(())
+}
+
+/// The customer is asked where a refund the card could not take goes.
+async fn tell_owed_again(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    order: &ecrin_store::Order,
+    refund: &Refund,
+) -> Result<(), AppError> {
+    let summary = crate::checkout::document(order)?;
+    let lang = crate::documents::order_lang(&app.profile, order);
+    let t = Tr::new(lang);
+    let args = [
+        ("number", order.number.clone()),
+        ("amount", t.money(refund.amount)),
+    ];
+    let message = Message {
+        to: summary.contact.email.clone(),
+        lang,
+        subject: t.with("refund-card-failed-subject", &args),
+        greeting: t.with(
+            "email-greeting",
+            &[("name", summary.contact.given_name.clone())],
+        ),
+        paragraphs: vec![t.with("refund-card-failed-text", &args)],
+        button: Some((
+            t.t("confirm-button"),
+            format!(
+                "{}/{}/account/orders/{}",
+                app.public_url,
+                lang.code(),
+                order.number
+            ),
+        )),
+    };
+    emails::enqueue_attached(tx, app, message, &[], &[]).await
 }
 
 /// PAY-1, STK-2: a refund the provider made and later reported failed (its event
@@ -321,6 +406,9 @@ pub(crate) async fn failed_at_provider(
                             "owed_again": reopened}),
     )
     .await?;
+    if reopened {
+        tell_owed_again(app, tx.as_mut(), &order, &refund).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
@@ -342,11 +430,19 @@ pub(crate) async fn retry(app: &App, refund_id: &str) -> Result<(), AppError> {
         .ok_or(AppError::NotFound)?;
     let order = order_of(app, &refund).await?;
     let staff_id = refund.staff_id.clone();
-    let made = app
+    match app
         .provider
         .refund(app, &payment, refund.amount, &refund.key)
-        .await?;
-    settle(app, &order, refund, &made.id, &staff_id).await?;
+        .await
+    {
+        Ok(made) => {
+            settle(app, &order, refund, &made.id, &staff_id).await?;
+        }
+        Err(AppError::Refused(r)) if r.code == PROVIDER_REFUSED => {
+            refused_by_provider(app, &order, &refund, &r.detail).await?;
+        }
+        Err(e) => return Err(e),
+    }
     Ok(())
 }
 

@@ -155,7 +155,7 @@ impl Stripe {
         tracing::error!(%status, %message, "stripe refused a request");
         Err(Refusal::of(
             RefusalKind::Conflict,
-            "provider_refused",
+            crate::refunds::PROVIDER_REFUSED,
             format!("the payment provider refused: {message}"),
         )
         .into())
@@ -424,7 +424,7 @@ impl PaymentProvider for Stripe {
         if matches!(r.status.as_deref(), Some("failed" | "canceled")) {
             return Err(Refusal::of(
                 RefusalKind::Conflict,
-                "provider_refused",
+                crate::refunds::PROVIDER_REFUSED,
                 "the payment provider could not refund this payment",
             )
             .into());

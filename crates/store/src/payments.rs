@@ -85,6 +85,22 @@ pub trait PaymentsTx: Send {
 
     async fn refund_by_key(&mut self, key: &str) -> Result<Option<Refund>>;
 
+    /// PAY-1: the ledger's record of the refund call of `key` (a provider without
+    /// idempotency keys), if it was written.
+    async fn provider_refund_call(&mut self, key: &str) -> Result<Option<ProviderRefundCall>>;
+
+    /// PAY-1: writes a refund call before it is made; `false` when `key` was written
+    /// before.
+    async fn put_provider_refund_call(&mut self, c: &ProviderRefundCall) -> Result<bool>;
+
+    /// PAY-1: the provider's answer to the refund call of `key`.
+    async fn answer_provider_refund_call(&mut self, key: &str, provider_refund_id: &str)
+    -> Result<()>;
+
+    /// PAY-1: what the provider answered it gave back of a payment, by the ledger's calls
+    /// other than `key`'s.
+    async fn provider_given_back(&mut self, payment_id: &str, key: &str) -> Result<i64>;
+
     async fn insert_refund(&mut self, r: &Refund) -> Result<()>;
 
     /// A pending refund the provider made; `false` when it was not pending.
@@ -96,8 +112,8 @@ pub trait PaymentsTx: Send {
     ) -> Result<bool>;
 
     /// PAY-1: a refund the provider made and then reported failed (an expired card, a
-    /// closed account) is owed again, to go where `destination` says; `false` unless it
-    /// was made.
+    /// closed account), or refused outright, is owed again, to go where `destination`
+    /// says; `false` unless it was made or was still the provider's to make.
     async fn reopen_refund(
         &mut self,
         id: &str,
@@ -313,6 +329,57 @@ impl<W: Writer> PaymentsTx for W {
             .await
     }
 
+    async fn provider_refund_call(&mut self, key: &str) -> Result<Option<ProviderRefundCall>> {
+        query_as(
+            "SELECT key, payment_id, amount, given_back_before, provider_refund_id, called_at \
+             FROM provider_refund_calls WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *self)
+        .await
+    }
+
+    async fn put_provider_refund_call(&mut self, c: &ProviderRefundCall) -> Result<bool> {
+        let done = query(
+            "INSERT INTO provider_refund_calls \
+             (key, payment_id, amount, given_back_before, provider_refund_id, called_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&c.key)
+        .bind(&c.payment_id)
+        .bind(c.amount)
+        .bind(c.given_back_before)
+        .bind(&c.provider_refund_id)
+        .bind(c.called_at)
+        .execute(&mut *self)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn answer_provider_refund_call(
+        &mut self,
+        key: &str,
+        provider_refund_id: &str,
+    ) -> Result<()> {
+        query("UPDATE provider_refund_calls SET provider_refund_id = $2 WHERE key = $1")
+            .bind(key)
+            .bind(provider_refund_id)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
+    }
+
+    async fn provider_given_back(&mut self, payment_id: &str, key: &str) -> Result<i64> {
+        query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM provider_refund_calls \
+             WHERE payment_id = $1 AND key <> $2 AND provider_refund_id IS NOT NULL",
+        )
+        .bind(payment_id)
+        .bind(key)
+        .fetch_one(&mut *self)
+        .await
+    }
+
     async fn insert_refund(&mut self, r: &Refund) -> Result<()> {
         query(insert_refund())
             .bind(&r.id)
@@ -402,7 +469,8 @@ impl<W: Writer> PaymentsTx for W {
     ) -> Result<bool> {
         let done = query(
             "UPDATE refunds SET status = 'pending', destination = $2, updated_at = $3 \
-             WHERE id = $1 AND status = 'succeeded'",
+             WHERE id = $1 AND (status = 'succeeded' \
+             OR (status = 'pending' AND destination IS NULL))",
         )
         .bind(id)
         .bind(destination.as_str())

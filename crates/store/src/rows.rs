@@ -592,6 +592,21 @@ pub struct Payment {
     pub provider_payment: Option<String>,
 }
 
+/// PAY-1: a refund call to a provider that takes no idempotency key, written before it is
+/// made (the shop's own ledger).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ProviderRefundCall {
+    /// The refund's key.
+    pub key: String,
+    pub payment_id: String,
+    pub amount: i64,
+    /// What the provider had answered it gave back of the payment before this call.
+    pub given_back_before: i64,
+    /// The provider's refund, once it answered.
+    pub provider_refund_id: Option<String>,
+    pub called_at: i64,
+}
+
 /// PAY-1: a refund asked of the payment provider, once per idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Refund {
