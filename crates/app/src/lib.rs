@@ -26,6 +26,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod late_delivery;
 mod lifecycle;
+pub mod lyra;
 pub mod mailer;
 pub mod merchandising;
 pub mod passwords;

@@ -284,8 +284,8 @@ fn app(store: Arc<dyn Store>, profile: ecrin_core::Profile, settings: &Settings)
     };
     let mut app = App::new(store, Arc::new(profile), clock, settings.public_url.clone())
         .with_media_dir(settings.media_dir.clone());
-    if let Some(stripe) = &settings.card_provider {
-        app = app.with_provider(stripe.clone());
+    if let Some(card) = &settings.card_provider {
+        app = app.with_provider(card.provider.clone());
     }
     match &settings.payment_secret {
         Some(secret) => app.with_payment_secret(secret.expose()),
@@ -562,9 +562,9 @@ async fn serve(settings: Settings, profile: ecrin_core::Profile) -> anyhow::Resu
         );
     }
     match &settings.card_provider {
-        Some(stripe) => println!("  Card payments: Stripe ({})", stripe.api_base()),
+        Some(card) => println!("  Card payments: {}", card.banner),
         None => println!(
-            "  Card payments: the built-in sandbox (test cards; set ECRIN_PAYMENT_PROVIDER=stripe to take real ones)"
+            "  Card payments: the built-in sandbox (test cards; set ECRIN_PAYMENT_PROVIDER=stripe or lyra to take real ones)"
         ),
     }
     match &settings.smtp_url {

@@ -28,6 +28,10 @@ struct FileSettings {
     stripe_secret_key: Option<String>,
     stripe_webhook_secret: Option<String>,
     stripe_api_base: Option<String>,
+    lyra_shop_id: Option<String>,
+    lyra_password: Option<String>,
+    lyra_hmac_key: Option<String>,
+    lyra_api_base: Option<String>,
 }
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@ecrin.example";
@@ -61,7 +65,14 @@ pub struct Settings {
     /// the working directory.
     pub media_dir: std::path::PathBuf,
     /// PAY-1: the card payment provider; `None`: the built-in sandbox.
-    pub card_provider: Option<std::sync::Arc<ecrin_app::stripe::Stripe>>,
+    pub card_provider: Option<CardProvider>,
+}
+
+/// PAY-1: a real card provider, and how the start's banner names it (never its keys).
+#[derive(Clone)]
+pub struct CardProvider {
+    pub provider: std::sync::Arc<dyn ecrin_app::provider::PaymentProvider>,
+    pub banner: String,
 }
 
 /// A secret that never shows in `Debug` or logs.
@@ -295,11 +306,46 @@ impl Settings {
                 let stripe =
                     ecrin_app::stripe::Stripe::new(key.trim(), webhook.trim(), base.trim())
                         .map_err(|(var, why)| SettingsError(format!("{var}: {why}")))?;
-                Some(std::sync::Arc::new(stripe))
+                Some(CardProvider {
+                    banner: format!("Stripe ({})", stripe.api_base()),
+                    provider: std::sync::Arc::new(stripe),
+                })
+            }
+            Some("lyra") => {
+                let required = |var: &str, value: Option<String>| {
+                    value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                        SettingsError(format!("{var}: required with ECRIN_PAYMENT_PROVIDER=lyra"))
+                    })
+                };
+                let shop = required(
+                    "ECRIN_LYRA_SHOP_ID",
+                    pick("ECRIN_LYRA_SHOP_ID", file.lyra_shop_id),
+                )?;
+                let password = required(
+                    "ECRIN_LYRA_PASSWORD",
+                    pick("ECRIN_LYRA_PASSWORD", file.lyra_password),
+                )?;
+                let hmac = required(
+                    "ECRIN_LYRA_HMAC_KEY",
+                    pick("ECRIN_LYRA_HMAC_KEY", file.lyra_hmac_key),
+                )?;
+                let base = pick("ECRIN_LYRA_API_BASE", file.lyra_api_base)
+                    .unwrap_or_else(|| ecrin_app::lyra::DEFAULT_API_BASE.to_owned());
+                let lyra = ecrin_app::lyra::Lyra::new(
+                    shop.trim(),
+                    password.trim(),
+                    hmac.trim(),
+                    base.trim(),
+                )
+                .map_err(|(var, why)| SettingsError(format!("{var}: {why}")))?;
+                Some(CardProvider {
+                    banner: format!("Lyra ({})", lyra.api_base()),
+                    provider: std::sync::Arc::new(lyra),
+                })
             }
             Some(other) => {
                 return Err(SettingsError(format!(
-                    "ECRIN_PAYMENT_PROVIDER: `{other}` is not a card provider of this shop (sandbox or stripe)"
+                    "ECRIN_PAYMENT_PROVIDER: `{other}` is not a card provider of this shop (sandbox, stripe or lyra)"
                 )));
             }
         };

@@ -85,21 +85,23 @@ pub trait PaymentsTx: Send {
 
     async fn refund_by_key(&mut self, key: &str) -> Result<Option<Refund>>;
 
-    /// PAY-1: the ledger's record of the refund call of `key` (a provider without
-    /// idempotency keys), if it was written.
-    async fn provider_refund_call(&mut self, key: &str) -> Result<Option<ProviderRefundCall>>;
+    /// PAY-1: the ledger's refund calls of a payment (a provider without idempotency
+    /// keys), oldest first.
+    async fn provider_refund_calls(&mut self, payment_id: &str) -> Result<Vec<ProviderRefundCall>>;
 
-    /// PAY-1: writes a refund call before it is made; `false` when `key` was written
-    /// before.
+    /// PAY-1: writes a refund call before it is made; `false` when its key was written
+    /// before, or another call of the payment still waits for its answer.
     async fn put_provider_refund_call(&mut self, c: &ProviderRefundCall) -> Result<bool>;
 
     /// PAY-1: the provider's answer to the refund call of `key`.
-    async fn answer_provider_refund_call(&mut self, key: &str, provider_refund_id: &str)
-    -> Result<()>;
+    async fn answer_provider_refund_call(
+        &mut self,
+        key: &str,
+        provider_refund_id: &str,
+    ) -> Result<()>;
 
-    /// PAY-1: what the provider answered it gave back of a payment, by the ledger's calls
-    /// other than `key`'s.
-    async fn provider_given_back(&mut self, payment_id: &str, key: &str) -> Result<i64>;
+    /// PAY-1: a call without answer the provider did not make: struck off, to be made again.
+    async fn forget_provider_refund_call(&mut self, key: &str) -> Result<()>;
 
     async fn insert_refund(&mut self, r: &Refund) -> Result<()>;
 
@@ -329,26 +331,25 @@ impl<W: Writer> PaymentsTx for W {
             .await
     }
 
-    async fn provider_refund_call(&mut self, key: &str) -> Result<Option<ProviderRefundCall>> {
+    async fn provider_refund_calls(&mut self, payment_id: &str) -> Result<Vec<ProviderRefundCall>> {
         query_as(
-            "SELECT key, payment_id, amount, given_back_before, provider_refund_id, called_at \
-             FROM provider_refund_calls WHERE key = $1",
+            "SELECT key, payment_id, amount, provider_refund_id, called_at \
+             FROM provider_refund_calls WHERE payment_id = $1 ORDER BY called_at, key",
         )
-        .bind(key)
-        .fetch_optional(&mut *self)
+        .bind(payment_id)
+        .fetch_all(&mut *self)
         .await
     }
 
     async fn put_provider_refund_call(&mut self, c: &ProviderRefundCall) -> Result<bool> {
         let done = query(
             "INSERT INTO provider_refund_calls \
-             (key, payment_id, amount, given_back_before, provider_refund_id, called_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+             (key, payment_id, amount, provider_refund_id, called_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(&c.key)
         .bind(&c.payment_id)
         .bind(c.amount)
-        .bind(c.given_back_before)
         .bind(&c.provider_refund_id)
         .bind(c.called_at)
         .execute(&mut *self)
@@ -369,15 +370,12 @@ impl<W: Writer> PaymentsTx for W {
         Ok(())
     }
 
-    async fn provider_given_back(&mut self, payment_id: &str, key: &str) -> Result<i64> {
-        query_scalar(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM provider_refund_calls \
-             WHERE payment_id = $1 AND key <> $2 AND provider_refund_id IS NOT NULL",
-        )
-        .bind(payment_id)
-        .bind(key)
-        .fetch_one(&mut *self)
-        .await
+    async fn forget_provider_refund_call(&mut self, key: &str) -> Result<()> {
+        query("DELETE FROM provider_refund_calls WHERE key = $1 AND provider_refund_id IS NULL")
+            .bind(key)
+            .execute(&mut *self)
+            .await?;
+        Ok(())
     }
 
     async fn insert_refund(&mut self, r: &Refund) -> Result<()> {

@@ -600,8 +600,6 @@ pub struct ProviderRefundCall {
     pub key: String,
     pub payment_id: String,
     pub amount: i64,
-    /// What the provider had answered it gave back of the payment before this call.
-    pub given_back_before: i64,
     /// The provider's refund, once it answered.
     pub provider_refund_id: Option<String>,
     pub called_at: i64,

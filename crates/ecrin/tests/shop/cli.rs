@@ -19,6 +19,10 @@ pub(crate) fn ecrin(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String
         "ECRIN_STRIPE_SECRET_KEY",
         "ECRIN_STRIPE_WEBHOOK_SECRET",
         "ECRIN_STRIPE_API_BASE",
+        "ECRIN_LYRA_SHOP_ID",
+        "ECRIN_LYRA_PASSWORD",
+        "ECRIN_LYRA_HMAC_KEY",
+        "ECRIN_LYRA_API_BASE",
     ] {
         cmd.env_remove(var);
     }
@@ -60,14 +64,18 @@ fn a_bad_setting_stops_the_start_with_one_line_naming_it() {
     }
 }
 
-/// PAY-1: the card provider is chosen at start: an unknown one, or Stripe with a key
-/// missing or malformed, stops the start with one line naming the variable (and never
-/// the key's value); with its keys, the banner names Stripe and not the keys.
+/// PAY-1: the card provider is chosen at start: an unknown one, or Stripe or Lyra with a
+/// key missing or malformed, stops the start with one line naming the variable (and never
+/// the key's value); with its keys, the banner names the provider and not the keys.
 #[test]
 fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
     let key = ("ECRIN_STRIPE_SECRET_KEY", "sk_test_0123456789abcdef");
     let hook = ("ECRIN_STRIPE_WEBHOOK_SECRET", "whsec_0123456789abcdef");
     let stripe = ("ECRIN_PAYMENT_PROVIDER", "stripe");
+    let lyra = ("ECRIN_PAYMENT_PROVIDER", "lyra");
+    let lyra_shop = ("ECRIN_LYRA_SHOP_ID", "12345678");
+    let lyra_password = ("ECRIN_LYRA_PASSWORD", "testpassword_0123456789abcdef");
+    let lyra_hmac = ("ECRIN_LYRA_HMAC_KEY", "hmac0123456789abcdef");
     for (env, expected) in [
         (
             vec![("ECRIN_PAYMENT_PROVIDER", "paypal")],
@@ -99,6 +107,46 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
                 ("ECRIN_STRIPE_API_BASE", "api.stripe.com"),
             ],
             "ECRIN_STRIPE_API_BASE: ",
+        ),
+        (
+            vec![lyra, lyra_password, lyra_hmac],
+            "ECRIN_LYRA_SHOP_ID: required",
+        ),
+        (
+            vec![lyra, lyra_shop, lyra_hmac],
+            "ECRIN_LYRA_PASSWORD: required",
+        ),
+        (
+            vec![
+                lyra,
+                lyra_shop,
+                ("ECRIN_LYRA_PASSWORD", "0123456789abcdef-plain"),
+                lyra_hmac,
+            ],
+            "ECRIN_LYRA_PASSWORD: must be",
+        ),
+        (
+            vec![lyra, lyra_shop, lyra_password],
+            "ECRIN_LYRA_HMAC_KEY: required",
+        ),
+        (
+            vec![
+                lyra,
+                ("ECRIN_LYRA_SHOP_ID", "boutique"),
+                lyra_password,
+                lyra_hmac,
+            ],
+            "ECRIN_LYRA_SHOP_ID: must be",
+        ),
+        (
+            vec![
+                lyra,
+                lyra_shop,
+                lyra_password,
+                lyra_hmac,
+                ("ECRIN_LYRA_API_BASE", "api.lyra.com"),
+            ],
+            "ECRIN_LYRA_API_BASE: ",
         ),
     ] {
         let (code, _, stderr) = ecrin(&env, &["serve"]);
@@ -137,6 +185,39 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
     let _ = child.wait();
     assert!(
         text.contains("Card payments: Stripe (https://api.stripe.com)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("0123456789abcdef") && !logs.contains("0123456789abcdef"),
+        "{text}{logs}"
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecrin"))
+        .env("ECRIN_DATABASE_URL", &db)
+        .env("ECRIN_ADDR", "127.0.0.1:0")
+        .env(lyra.0, lyra.1)
+        .env(lyra_shop.0, lyra_shop.1)
+        .env(lyra_password.0, lyra_password.1)
+        .env(lyra_hmac.0, lyra_hmac.1)
+        .env(
+            "ECRIN_LYRA_API_BASE",
+            "https://api-sogecommerce.societegenerale.eu",
+        )
+        .env_remove("ECRIN_TEST_MODE")
+        .env_remove("ECRIN_PAYMENT_SECRET")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (text, _) = crate::stock::until_ready(&mut child);
+    let _ = child.kill();
+    let mut logs = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut logs);
+    }
+    let _ = child.wait();
+    assert!(
+        text.contains("Card payments: Lyra (https://api-sogecommerce.societegenerale.eu)"),
         "{text}"
     );
     assert!(

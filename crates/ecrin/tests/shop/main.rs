@@ -21,6 +21,7 @@ mod email;
 mod faults;
 mod fulfilment;
 mod invoices;
+mod lyra;
 mod merchandise;
 mod ops;
 mod pages;

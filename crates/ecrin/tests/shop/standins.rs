@@ -52,44 +52,78 @@ fn python() -> &'static PathBuf {
     })
 }
 
-/// The Stripe stand-in, stopped when dropped.
-pub struct StripeStandIn {
+/// A provider's stand-in, stopped when dropped.
+pub struct StandIn {
     pub base: String,
     child: Child,
     client: reqwest::Client,
 }
 
-/// The keys the test shops and the stand-in share.
+/// The Stripe stand-in.
+pub type StripeStandIn = StandIn;
+
+/// The keys the test shops and the stand-ins share.
 pub const STRIPE_KEY: &str = "sk_test_ecrin_standin_0000";
 pub const STRIPE_WEBHOOK_SECRET: &str = "whsec_ecrin_standin_0000";
+pub const LYRA_SHOP_ID: &str = "69876357";
+pub const LYRA_PASSWORD: &str = "testpassword_ecrinstandin0000";
+pub const LYRA_HMAC_KEY: &str = "ecrin-standin-hmac-key-0000";
 
-impl StripeStandIn {
-    /// Starts the stand-in, sending its events to `webhook_url`.
-    pub fn start(webhook_url: &str) -> StripeStandIn {
-        let mut child = Command::new(python())
-            .arg(standins_dir().join("stripe_standin.py"))
-            .args([
+impl StandIn {
+    /// Starts the Stripe stand-in, sending its events to `webhook_url`.
+    pub fn start(webhook_url: &str) -> StandIn {
+        StandIn::spawn(
+            "stripe_standin.py",
+            &[
                 "--api-key",
                 STRIPE_KEY,
                 "--webhook-secret",
                 STRIPE_WEBHOOK_SECRET,
-            ])
-            .args(["--webhook-url", webhook_url])
+                "--webhook-url",
+                webhook_url,
+            ],
+        )
+    }
+
+    /// Starts the Lyra stand-in, posting its notifications to `ipn_url` and sending the
+    /// customer back to `return_url`.
+    pub fn start_lyra(ipn_url: &str, return_url: &str) -> StandIn {
+        StandIn::spawn(
+            "lyra_standin.py",
+            &[
+                "--shop-id",
+                LYRA_SHOP_ID,
+                "--password",
+                LYRA_PASSWORD,
+                "--hmac-key",
+                LYRA_HMAC_KEY,
+                "--ipn-url",
+                ipn_url,
+                "--return-url",
+                return_url,
+            ],
+        )
+    }
+
+    fn spawn(program: &str, args: &[&str]) -> StandIn {
+        let mut child = Command::new(python())
+            .arg(standins_dir().join(program))
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap_or_else(|e| panic!("stripe stand-in: {e}"));
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let mut line = String::new();
         BufReader::new(stdout)
             .read_line(&mut line)
-            .unwrap_or_else(|e| panic!("stripe stand-in: {e}"));
+            .unwrap_or_else(|e| panic!("{program}: {e}"));
         let port = line
             .trim()
             .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("stripe stand-in said: {line}"))
+            .unwrap_or_else(|| panic!("{program} said: {line}"))
             .to_owned();
-        StripeStandIn {
+        StandIn {
             base: format!("http://127.0.0.1:{port}"),
             child,
             client: reqwest::Client::builder()
@@ -142,14 +176,18 @@ impl StripeStandIn {
         (res.status().as_u16(), to)
     }
 
-    /// The requests off Stripe's published document: none, or the test fails.
+    /// The requests off the provider's published document: none, or the test fails.
     pub async fn assert_no_violation(&self) {
         let v = self.read("violations").await;
-        assert_eq!(v, json!([]), "requests off Stripe's OpenAPI document");
+        assert_eq!(
+            v,
+            json!([]),
+            "requests off the provider's published document"
+        );
     }
 }
 
-impl Drop for StripeStandIn {
+impl Drop for StandIn {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

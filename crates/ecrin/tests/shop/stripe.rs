@@ -27,7 +27,7 @@ fn standin(app: &TestApp) -> &crate::standins::StripeStandIn {
 
 /// The shop's payment link of order `number` followed as a browser does: where it sends
 /// the customer.
-async fn follow_pay_link(app: &TestApp, token: &str, number: &str) -> (u16, String) {
+pub(crate) async fn follow_pay_link(app: &TestApp, token: &str, number: &str) -> (u16, String) {
     let (_, o) = call(app, "GET", &format!("/api/v1/orders/{number}"), token, None).await;
     let link = o["payment"]["next_action"]["url"]
         .as_str()
@@ -46,7 +46,7 @@ async fn follow_pay_link(app: &TestApp, token: &str, number: &str) -> (u16, Stri
 }
 
 /// The order as its customer sees it once `done` holds, or the test fails after 10 s.
-async fn order_when(
+pub(crate) async fn order_when(
     app: &TestApp,
     token: &str,
     number: &str,
@@ -96,7 +96,7 @@ async fn sent(app: &TestApp, method: &str, path: &str) -> Vec<(Vec<(String, Stri
 }
 
 /// Staff refund `amount` of order `number` with `key` as its `Idempotency-Key`.
-async fn staff_refund(
+pub(crate) async fn staff_refund(
     app: &TestApp,
     admin: &str,
     number: &str,

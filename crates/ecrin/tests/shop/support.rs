@@ -21,6 +21,8 @@ pub struct TestApp {
     _media: tempfile::TempDir,
     /// The Stripe stand-in, when the shop takes cards through Stripe.
     pub stripe: Option<crate::standins::StripeStandIn>,
+    /// The Lyra stand-in, with `Options::lyra`.
+    pub lyra: Option<crate::standins::StandIn>,
     /// The test admin's authenticator app: its secret and the last time step it gave.
     admin_totp: totp_rs::Totp,
     admin_id: String,
@@ -95,6 +97,8 @@ pub struct Options {
     pub fixed_start: bool,
     /// Cards through Stripe (its stand-in, started for the shop) instead of the sandbox.
     pub stripe: bool,
+    /// Card payments through Lyra, against its stand-in.
+    pub lyra: bool,
 }
 
 impl Default for Options {
@@ -108,6 +112,7 @@ impl Default for Options {
             database_url: None,
             fixed_start: true,
             stripe: false,
+            lyra: false,
         }
     }
 }
@@ -176,6 +181,22 @@ impl TestApp {
             .unwrap_or_else(|(var, why)| panic!("{var}: {why}"));
             app = app.with_provider(Arc::new(provider));
         }
+        let lyra = options.lyra.then(|| {
+            crate::standins::StandIn::start_lyra(
+                &format!("http://127.0.0.1:{port}/api/v1/payments/lyra/ipn"),
+                &format!("http://127.0.0.1:{port}/payments/lyra/return"),
+            )
+        });
+        if let Some(standin) = &lyra {
+            let provider = ecrin_app::lyra::Lyra::new(
+                crate::standins::LYRA_SHOP_ID,
+                crate::standins::LYRA_PASSWORD,
+                crate::standins::LYRA_HMAC_KEY,
+                &standin.base,
+            )
+            .unwrap_or_else(|(var, why)| panic!("{var}: {why}"));
+            app = app.with_provider(Arc::new(provider));
+        }
         if options.demo {
             ecrin_app::catalogue::seed_demo(&app)
                 .await
@@ -227,6 +248,7 @@ impl TestApp {
             _stop: stop,
             _media: media,
             stripe,
+            lyra,
             admin_totp,
             admin_id: admin.id.clone(),
             admin_step,

@@ -1003,6 +1003,33 @@ pub(crate) async fn stripe_webhook(
     }))
 }
 
+/// PAY-1: Lyra's Instant Payment Notification (`application/x-www-form-urlencoded`:
+/// `kr-hash`, `kr-hash-algorithm`, `kr-hash-key`, `kr-answer-type`, `kr-answer`). The hash
+/// is checked over the raw answer with the account's password (401 otherwise); each
+/// transaction's status is taken once (`applied: false` for one taken before or with
+/// nothing to do). A failure meanwhile is non-2xx, and Lyra sends the notification again.
+/// 404 unless Lyra is the shop's provider.
+#[utoipa::path(post, path = "/api/v1/payments/lyra/ipn",
+    request_body(content_type = "application/x-www-form-urlencoded", content = String),
+    responses((status = 200, body = CallbackTaken),
+        (status = 400, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::Problem, content_type = "application/problem+json"),
+        (status = 503, body = crate::Problem, content_type = "application/problem+json")),
+    tag = "checkout")]
+pub(crate) async fn lyra_ipn(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<CallbackTaken>, ApiError> {
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let posted =
+        ecrin_app::lyra::Posted::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let taken = ecrin_app::lyra::ipn(&state.app, &posted).await?;
+    Ok(Json(CallbackTaken {
+        applied: taken == ecrin_app::payment::Taken::Applied,
+    }))
+}
+
 // ---- Staff ------------------------------------------------------------------------------
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -162,6 +162,7 @@ pub(crate) fn routes(test_mode: bool) -> Router<AppState> {
             "/api/v1/payments/stripe/webhook",
             post(checkout::stripe_webhook),
         )
+        .route("/api/v1/payments/lyra/ipn", post(checkout::lyra_ipn))
         .route(
             "/api/v1/payments/callbacks/sandbox",
             post(checkout::payment_callback),

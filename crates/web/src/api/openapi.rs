@@ -45,6 +45,7 @@ impl utoipa::Modify for BearerScheme {
         super::checkout::retry_payment,
         super::checkout::payment_callback,
         super::checkout::stripe_webhook,
+        super::checkout::lyra_ipn,
         super::accounts::sign_up,
         super::accounts::activate,
         super::accounts::log_in,

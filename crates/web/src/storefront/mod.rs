@@ -40,6 +40,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/{file}", get(static_file))
         .route("/pay/{number}", get(sandbox::pay))
         .route(
+            "/payments/lyra/return",
+            get(sandbox::lyra_return_query).post(sandbox::lyra_return_form),
+        )
+        .route(
             "/sandbox/pay/{payment_id}",
             get(sandbox::page).post(sandbox::submit),
         )

@@ -217,3 +217,35 @@ pub(crate) async fn pay(
             .render(&state.app.profile),
     }
 }
+
+/// PAY-1: the customer's browser back from Lyra's page (the return address the house sets
+/// in its Lyra back office), with the payment's answer signed by the HMAC key, posted or
+/// in the address: taken once, as the notification would be; the customer goes to their
+/// order's page, or to their orders when the answer names none of the shop's.
+async fn lyra_return(state: &AppState, fields: &[(String, String)]) -> Response {
+    let posted =
+        ecrin_app::lyra::Posted::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let lang = state.app.profile.default_lang().code();
+    match ecrin_app::lyra::returned(&state.app, &posted).await {
+        Ok(Some(to)) => Redirect::to(&to).into_response(),
+        Ok(None) | Err(ecrin_app::AppError::Refused(_) | ecrin_app::AppError::Invalid(_)) => {
+            Redirect::to(&format!("/{lang}/account/orders")).into_response()
+        }
+        Err(e) => super::PageError::from_app(state.app.profile.default_lang(), e)
+            .render(&state.app.profile),
+    }
+}
+
+pub(crate) async fn lyra_return_query(
+    State(state): State<AppState>,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> Response {
+    lyra_return(&state, &fields).await
+}
+
+pub(crate) async fn lyra_return_form(
+    State(state): State<AppState>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    lyra_return(&state, &fields).await
+}
