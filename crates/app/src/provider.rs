@@ -1,8 +1,9 @@
 //! PAY-1: the port to a payment service provider. The shop asks it for a hosted page where
 //! the customer pays, hears what happened through signed callbacks (each adapter reads its
-//! own and then asks the provider the attempt's state), and asks it to refund; it never
+//! own: Stripe's are triggers after which Stripe is asked; Lyra's carry its signed word),
+//! and asks it to refund; it never
 //! sees a card. Adapters: the sandbox (`crate::sandbox`, the demo's and the tests'
-//! default) and Stripe (`crate::stripe`).
+//! default), Stripe (`crate::stripe`) and Lyra (`crate::lyra`).
 
 use crate::{App, AppError};
 use async_trait::async_trait;
