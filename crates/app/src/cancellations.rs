@@ -487,6 +487,7 @@ async fn apply(
         .any(|p| p.status == ecrin_core::payment::AttemptState::Captured);
     let refund = if paid && amount > 0 && received {
         let input = RefundInput {
+            payment_id: None,
             amount,
             reason: format!("{kind}: {reason}"),
             // One cancellation, one refund, however often it is finished.

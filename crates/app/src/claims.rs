@@ -458,6 +458,7 @@ pub async fn decide(
             &s.id,
             &order.number,
             crate::refunds::RefundInput {
+                payment_id: None,
                 amount: total,
                 reason: format!("claim {id}: {}", outcome.as_str()),
                 key: Some(format!("{id}-refund")),

@@ -788,6 +788,9 @@ async fn take_answer(app: &App, answer: &Answer) -> Result<Taken, AppError> {
                         .rev()
                         .find(|a| a.status == ecrin_core::payment::AttemptState::Pending)
                 })
+                // Paid once more (another page of it still open): the latest attempt, whose
+                // second payment is then given back.
+                .or_else(|| attempts.last())
             else {
                 continue;
             };

@@ -576,9 +576,43 @@ pub(crate) async fn take(
     }
     if let Word::Paid {
         provider_payment: Some(id),
-        ..
+        amount,
     } = &word
     {
+        if payment.status != AttemptState::Pending
+            && payment.provider_payment.as_deref() != Some(id.as_str())
+        {
+            // PAY-1: the same attempt paid a second time (another page of it still open at
+            // the provider): a payment of its own, given back in full.
+            let extra = Payment {
+                id: crate::customers::ordered_id_at("pay", now)?,
+                order_id: payment.order_id.clone(),
+                provider: payment.provider.clone(),
+                amount: *amount,
+                status: AttemptState::Captured,
+                created_at: now,
+                updated_at: now,
+                provider_ref: payment.provider_ref.clone(),
+                provider_payment: Some(id.clone()),
+            };
+            tx.insert_payment(&extra).await?;
+            tx.set_provider_payment(&extra.id, id).await?;
+            proof::append(
+                tx.as_mut(),
+                &payment.order_id,
+                now,
+                "payment_not_applied",
+                &serde_json::json!({"provider": extra.provider, "payment_id": extra.id,
+                                    "attempt": payment.id, "amount": extra.amount}),
+            )
+            .await?;
+            let job = crate::customers::ordered_id_at("job", now)?;
+            tx.enqueue_job(&job, crate::refunds::UNAPPLIED_PAYMENT, &extra.id, now)
+                .await?;
+            tx.commit().await?;
+            tracing::warn!(payment = %payment.id, "an attempt paid twice at the provider: the second payment is given back");
+            return Ok(Taken::Applied);
+        }
         tx.set_provider_payment(&payment.id, id).await?;
     }
     let paid = matches!(word, Word::Paid { .. });
@@ -617,18 +651,25 @@ pub(crate) async fn take(
         {
             Ok(applied) => {
                 newly_paid = true;
-                applied.event
+                Some(applied.event)
             }
-            // The money was taken all the same: the history keeps it.
+            // PAY-1: money for an order no longer awaiting it (cancelled meanwhile, or paid
+            // by another attempt): the history keeps it, and a job gives it back in full.
             Err(AppError::Refused(_)) => {
-                tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it");
-                proof::append(tx.as_mut(), &order.id, now, "paid", &data).await?
+                tracing::warn!(order = %order.number, "a card payment arrived for an order no longer awaiting it: given back");
+                proof::append(tx.as_mut(), &order.id, now, "payment_not_applied", &data).await?;
+                let job = crate::customers::ordered_id_at("job", now)?;
+                tx.enqueue_job(&job, crate::refunds::UNAPPLIED_PAYMENT, &payment.id, now)
+                    .await?;
+                None
             }
             Err(e) => return Err(e),
         };
-        let invoice = issue_invoice(app, tx.as_mut(), &order, &paid_event, now).await?;
-        // INV-1: the confirmation leaves with the commit.
-        crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
+        if let Some(paid_event) = paid_event {
+            let invoice = issue_invoice(app, tx.as_mut(), &order, &paid_event, now).await?;
+            // INV-1: the confirmation leaves with the commit.
+            crate::confirmation::enqueue(tx.as_mut(), app, &order, &invoice).await?;
+        }
         if newly_paid {
             tell_the_house(app, tx.as_mut(), &order).await?;
             crate::redelivery::hand_over(app, tx.as_mut(), &order, now).await?;

@@ -262,6 +262,7 @@ pub(crate) async fn refund_first(app: &App, number: &str) -> Result<(), AppError
         &format!("redelivery:{new_number}"),
         number,
         RefundInput {
+            payment_id: None,
             amount,
             reason: format!("resent: the pieces left again on order {new_number}"),
             key: Some(format!("{number}-resent")),

@@ -41,6 +41,9 @@ pub struct RefundInput {
     pub key: Option<String>,
     /// Where it goes when not back to the payment (STK-2, `paris`: the customer's choice).
     pub destination: Option<RefundDestination>,
+    /// Only this payment gives it back (a payment the order did not need), not what paid
+    /// the order first.
+    pub payment_id: Option<String>,
 }
 
 /// A refund made, with its credit note.
@@ -117,6 +120,7 @@ pub(crate) async fn make(
         .await?
         .into_iter()
         .filter(|p| p.status == ecrin_core::payment::AttemptState::Captured)
+        .filter(|p| input.payment_id.as_ref().is_none_or(|id| &p.id == id))
         .collect();
     payments.sort_by_key(|p| p.provider == crate::payment::STORE_CREDIT);
     if payments.is_empty() {
@@ -670,6 +674,32 @@ async fn settle(
         }
         _ => {}
     }
+    // A payment the order did not need is given back without a credit note: no invoice
+    // counted it.
+    if is_unapplied(&refund) {
+        proof::append(
+            tx.as_mut(),
+            &order.id,
+            now,
+            "refunded",
+            &serde_json::json!({"refund": refund.id, "amount": refund.amount,
+                                "provider_refund": made_id, "credit_note": null,
+                                "payment_not_applied": refund.payment_id, "by": staff_id}),
+        )
+        .await?;
+        tell_unapplied(app, tx.as_mut(), order, &refund).await?;
+        tx.commit().await?;
+        return Ok(Done {
+            refund: Refund {
+                status: RefundState::Succeeded,
+                provider_refund_id: Some(made_id.to_owned()),
+                updated_at: now,
+                ..refund
+            },
+            credit_note: None,
+            created: true,
+        });
+    }
     // A refund made again another way (the provider's failed later) keeps the credit
     // note it was given: one per refund.
     let issued = app
@@ -781,4 +811,75 @@ async fn tell_customer(
         }],
     )
     .await
+}
+
+/// A card payment that arrived for an order no longer awaiting it (cancelled meanwhile,
+/// or paid by another attempt): given back in full, once (subject: the payment's id).
+/// Enqueued with the payment's record, so that a crash between the two loses nothing.
+pub const UNAPPLIED_PAYMENT: &str = "unapplied_payment";
+
+/// The key of the refund giving back payment `payment_id`, which the order did not need.
+fn unapplied_key(payment_id: &str) -> String {
+    format!("{UNAPPLIED_PREFIX}{payment_id}")
+}
+
+const UNAPPLIED_PREFIX: &str = "unapplied-";
+
+fn is_unapplied(refund: &Refund) -> bool {
+    refund.key == unapplied_key(&refund.payment_id)
+}
+
+/// The customer is told that a payment the order did not need went back to their card.
+async fn tell_unapplied(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    order: &ecrin_store::Order,
+    refund: &Refund,
+) -> Result<(), AppError> {
+    let summary = crate::checkout::document(order)?;
+    let lang = crate::documents::order_lang(&app.profile, order);
+    let t = Tr::new(lang);
+    let args = [
+        ("number", order.number.clone()),
+        ("amount", t.money(refund.amount)),
+    ];
+    let message = Message {
+        to: summary.contact.email.clone(),
+        lang,
+        subject: t.with("refund-subject", &args),
+        greeting: t.with(
+            "email-greeting",
+            &[("name", summary.contact.given_name.clone())],
+        ),
+        paragraphs: vec![t.with("refund-unapplied-text", &args), t.t("refund-delay")],
+        button: None,
+    };
+    emails::enqueue_attached(tx, app, message, &[], &[]).await
+}
+
+/// PAY-1: the job of [`UNAPPLIED_PAYMENT`]: the payment is refunded in full to itself,
+/// under a key of its own (made once however often the job runs).
+pub(crate) async fn give_back_unapplied(app: &App, payment_id: &str) -> Result<(), AppError> {
+    let Some(payment) = app.store.payment(payment_id).await? else {
+        return Ok(());
+    };
+    let order = app
+        .store
+        .order_by_id(&payment.order_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    make(
+        app,
+        "system",
+        &order.number,
+        RefundInput {
+            amount: payment.amount,
+            reason: "a payment received for an order no longer awaiting it".into(),
+            key: Some(unapplied_key(payment_id)),
+            destination: None,
+            payment_id: Some(payment.id.clone()),
+        },
+    )
+    .await?;
+    Ok(())
 }

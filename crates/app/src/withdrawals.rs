@@ -1162,6 +1162,7 @@ pub async fn inspect(
                 &s.id,
                 &order.number,
                 crate::refunds::RefundInput {
+                    payment_id: None,
                     amount: credit,
                     reason: format!("withdrawal {id}: exchange for {sku}"),
                     key: Some(format!("{id}-exchange")),
@@ -1198,6 +1199,7 @@ pub async fn inspect(
             &s.id,
             &order.number,
             crate::refunds::RefundInput {
+                payment_id: None,
                 amount,
                 reason: format!("withdrawal {id}: {}", outcome.as_str()),
                 key: Some(format!("{id}-refund")),

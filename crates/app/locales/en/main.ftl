@@ -690,6 +690,7 @@ refund-text = We have refunded { $amount } on your order { $number }, to the car
 refund-delay = Depending on your bank, the amount appears on your account within a few working days.
 refund-card-failed-subject = Your refund of { $amount } on order { $number }
 refund-card-failed-text = Your card could not take back the refund of { $amount } on your order { $number } (an expired card or a closed account, for instance). Nothing is lost: tell us on your order's page how you would like it, by bank transfer to the account of your choice or as a credit note to spend in our shop.
+refund-unapplied-text = We received a payment of { $amount } for your order { $number } that it did not need (it was already paid, or no longer awaited payment): we have given it back to the card it came from.
 refund-text-credit = We have refunded { $amount } on your order { $number } as a credit note to spend in our shop: it is on your account and is deducted from your next order. Credit note { $note }, which corrects invoice { $invoice }, is attached.
 refund-text-transfer = We have sent { $amount } for your order { $number } by bank transfer to the account { $iban }. Credit note { $note }, which corrects invoice { $invoice }, is attached.
 order-credit-note-pdf = Credit note { $number } (PDF)

@@ -690,6 +690,7 @@ refund-text = Nous avons remboursé { $amount } sur votre commande { $number }, 
 refund-delay = Selon votre banque, le montant apparaît sur votre compte sous quelques jours ouvrés.
 refund-card-failed-subject = Votre remboursement de { $amount } sur la commande { $number }
 refund-card-failed-text = Votre carte n'a pas pu recevoir le remboursement de { $amount } de votre commande { $number } (carte expirée ou compte clos, par exemple). Rien n'est perdu : dites-nous sur la page de votre commande comment vous souhaitez le recevoir, par virement sur le compte de votre choix ou en avoir à utiliser dans notre boutique.
+refund-unapplied-text = Nous avons reçu pour votre commande { $number } un paiement de { $amount } dont elle n'avait pas besoin (elle était déjà payée, ou n'attendait plus de paiement) : nous l'avons rendu à la carte d'où il venait.
 refund-text-credit = Nous avons remboursé { $amount } sur votre commande { $number } sous forme d'avoir à utiliser dans notre boutique : il figure sur votre compte et se déduit de votre prochaine commande. L'avoir { $note }, qui corrige la facture { $invoice }, est joint.
 refund-text-transfer = Nous avons viré { $amount } pour votre commande { $number } sur le compte { $iban }. L'avoir { $note }, qui corrige la facture { $invoice }, est joint.
 order-credit-note-pdf = Avoir { $number } (PDF)

@@ -690,6 +690,7 @@ refund-text = Abbiamo rimborsato { $amount } sul tuo ordine { $number }, sulla c
 refund-delay = A seconda della banca, l'importo compare sul conto entro pochi giorni lavorativi.
 refund-card-failed-subject = Il tuo rimborso di { $amount } sull'ordine { $number }
 refund-card-failed-text = La tua carta non ha potuto ricevere il rimborso di { $amount } del tuo ordine { $number } (ad esempio una carta scaduta o un conto chiuso). Nulla è perduto: indicaci nella pagina del tuo ordine come desideri riceverlo, con bonifico sul conto di tua scelta o come buono da spendere nel nostro negozio.
+refund-unapplied-text = Abbiamo ricevuto per il tuo ordine { $number } un pagamento di { $amount } di cui non aveva bisogno (era già pagato, o non attendeva più un pagamento): lo abbiamo restituito alla carta da cui proveniva.
 refund-text-credit = Abbiamo rimborsato { $amount } sul tuo ordine { $number } come buono da spendere nel nostro negozio: è sul tuo account e si detrae dal tuo prossimo ordine. In allegato la nota di credito { $note }, che rettifica la fattura { $invoice }.
 refund-text-transfer = Abbiamo inviato { $amount } per il tuo ordine { $number } con bonifico sul conto { $iban }. In allegato la nota di credito { $note }, che rettifica la fattura { $invoice }.
 order-credit-note-pdf = Nota di credito { $number } (PDF)

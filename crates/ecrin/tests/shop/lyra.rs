@@ -494,3 +494,84 @@ async fn pay_3_lyra_a_refused_card_pays_again_and_a_refund_the_card_refuses_is_o
         st.assert_no_violation().await;
     }
 }
+
+/// Checks PAY-1 with Lyra on both databases: whatever the platform does, a payment is
+/// never kept twice. Lyra forgetting a running payment order for a moment, the shop opens
+/// a second one for the same attempt; paid on both pages, the second payment is recorded
+/// as one the order did not need and given back in full by its job, once: one invoice, no
+/// credit note for it, the customer told.
+#[tokio::test]
+async fn pay_1_a_lyra_attempt_paid_twice_is_given_back_once() {
+    for db in ecrin_store_tests::BOTH {
+        let app = shop(db).await;
+        let st = standin(&app);
+        let email = "deuxfois@example.fr";
+        let (token, number) = placed(&app, email).await;
+        let (_, first) = follow_pay_link(&app, &token, &number).await;
+        st.control(
+            "faults",
+            json!({"ws": "Charge/PaymentOrder/Get", "kind": "unknown", "times": 1}),
+        )
+        .await;
+        let (_, second) = pay_on_lyra(&app, &token, &number, PAID, false).await;
+        assert!(second.contains("kr-hash"), "{second}");
+        order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
+        // The first page, still open at Lyra, paid too.
+        let first_id = first.rsplit('/').next().unwrap_or_default();
+        let res = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .post(format!("{}/_standin/pay/{first_id}", st.base))
+            .form(&[("card", PAID)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status().as_u16(), 303);
+        let admin = admin_token(&app).await;
+        for _ in 0..100 {
+            if count(&events(&app, &admin, &number).await, "payment_not_applied") > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        crate::payment::run_jobs(&app).await;
+        crate::payment::run_jobs(&app).await;
+        let ev = events(&app, &admin, &number).await;
+        assert_eq!(
+            (
+                count(&ev, "paid"),
+                count(&ev, "invoiced"),
+                count(&ev, "payment_not_applied"),
+                count(&ev, "refunded")
+            ),
+            (1, 1, 1, 1),
+            "{db:?}: {ev}"
+        );
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        let total = o["total"]["amount"].as_i64().unwrap_or_default();
+        let refunds = o["refunds"].as_array().cloned().unwrap_or_default();
+        assert_eq!(refunds.len(), 1, "{db:?}: {o}");
+        assert_eq!(refunds[0]["status"], "succeeded");
+        assert_eq!(refunds[0]["amount"]["amount"], total);
+        assert!(refunds[0]["credit_note"].is_null(), "{db:?}: {o}");
+        let txs = transactions(&app, &number).await;
+        let cancelled = txs.iter().filter(|t| t.2 == "CANCELLED").count();
+        let kept = txs.iter().filter(|t| t.2 == "AUTHORISED").count();
+        assert_eq!((cancelled, kept), (1, 1), "{db:?}: {txs:?}");
+        let told = crate::fulfilment::outbox(&app, email)
+            .await
+            .iter()
+            .filter(|m| m.to_string().contains("dont elle n'avait pas besoin"))
+            .count();
+        assert_eq!(told, 1, "{db:?}");
+        st.assert_no_violation().await;
+    }
+}

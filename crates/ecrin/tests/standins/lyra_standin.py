@@ -22,7 +22,8 @@ What the tests drive, besides the API:
 - `POST /_standin/capture {}`: the day's capture: every authorised payment is captured.
 - `POST /_standin/faults {"ws", "kind", "times"}`: the next `times` calls of web service
   `ws` answer `500`, hang past the shop's timeout (`timeout`), or do the work and then
-  hang, so that the answer is lost (`lost_answer`).
+  hang, so that the answer is lost (`lost_answer`), or say the object is unknown
+  (`unknown`, `PSP_010`) without doing anything.
 - `POST /_standin/transactions/{uuid}/close {}`: the card of a payment expired or its
   account closed: refunds of it are refused.
 - `POST /_standin/credits/{uuid}/fail {}`: a refund accepted is refused later, with its
@@ -517,6 +518,8 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "timeout":
             time.sleep(8)
             return self.send(500, {"error": "late"})
+        if kind == "unknown":
+            return self.send(200, envelope(ws, "ERROR", error_answer("PSP_010", "not found")))
         try:
             with LOCK:
                 answer = api(ws, body)

@@ -142,6 +142,7 @@ pub(crate) async fn refund(
         staff,
         &number,
         ecrin_app::refunds::RefundInput {
+            payment_id: None,
             amount: req.amount,
             reason: req.reason,
             key,

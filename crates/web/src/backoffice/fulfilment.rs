@@ -510,6 +510,7 @@ pub(super) async fn act(
             &staff.id,
             &number,
             ecrin_app::refunds::RefundInput {
+                payment_id: None,
                 amount: field(&form, "amount").trim().parse::<i64>().unwrap_or(0),
                 reason: field(&form, "reason").to_owned(),
                 key: optional("key"),
