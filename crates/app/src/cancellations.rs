@@ -476,7 +476,6 @@ async fn apply(
     )
     .await?;
     let seq = applied.event.seq;
-    tx.commit().await?;
     // STK-2: to the card through the provider, or by transfer for money received by
     // transfer (owed on the deadline board until the house records it as sent).
     let received = app
@@ -485,24 +484,29 @@ async fn apply(
         .await?
         .iter()
         .any(|p| p.status == ecrin_core::payment::AttemptState::Captured);
-    let refund = if paid && amount > 0 && received {
-        let input = RefundInput {
-            payment_id: None,
-            amount,
-            reason: format!("{kind}: {reason}"),
-            // One cancellation, one refund, however often it is finished.
-            key: Some(format!("{}-{kind}-{seq}", order.number)),
-            // STK-2 (`paris`): a line cancelled for want of stock is refunded where the
-            // customer chooses.
-            destination: (kind == "stock_out" && app.profile.after_sales.stockout_refund_choice)
-                .then_some(ecrin_core::payment::RefundDestination::CustomerChoice),
-        };
-        Some(match actor {
+    let owed = (paid && amount > 0 && received).then(|| RefundInput {
+        payment_id: None,
+        amount,
+        reason: format!("{kind}: {reason}"),
+        // One cancellation, one refund, however often it is finished.
+        key: Some(format!("{}-{kind}-{seq}", order.number)),
+        // STK-2 (`paris`): a line cancelled for want of stock is refunded where the
+        // customer chooses.
+        destination: (kind == "stock_out" && app.profile.after_sales.stockout_refund_choice)
+            .then_some(ecrin_core::payment::RefundDestination::CustomerChoice),
+    });
+    // Owed in the same transaction as the cancellation: a crash before it is made leaves
+    // its job to make it.
+    if let Some(input) = &owed {
+        refunds::owe(tx.as_mut(), &by, number, input, None, now).await?;
+    }
+    tx.commit().await?;
+    let refund = match owed {
+        Some(input) => Some(match actor {
             Actor::Staff(id) => refunds::refund(app, id, number, input).await?,
             Actor::Customer(_) => refunds::make(app, &by, number, input).await?,
-        })
-    } else {
-        None
+        }),
+        None => None,
     };
     let order = app
         .store

@@ -451,21 +451,29 @@ pub async fn decide(
         },
     )
     .await?;
-    tx.commit().await?;
-    let done = if total > 0 {
-        let done = crate::refunds::make(
-            app,
+    let owed = (total > 0).then(|| crate::refunds::RefundInput {
+        payment_id: None,
+        amount: total,
+        reason: format!("claim {id}: {}", outcome.as_str()),
+        key: Some(format!("{id}-refund")),
+        destination: None,
+    });
+    // Owed in the same transaction as the decision: a crash before it is made leaves its
+    // job to make it.
+    if let Some(input) = &owed {
+        crate::refunds::owe(
+            tx.as_mut(),
             &s.id,
             &order.number,
-            crate::refunds::RefundInput {
-                payment_id: None,
-                amount: total,
-                reason: format!("claim {id}: {}", outcome.as_str()),
-                key: Some(format!("{id}-refund")),
-                destination: None,
-            },
+            input,
+            Some(("claim", id)),
+            now,
         )
         .await?;
+    }
+    tx.commit().await?;
+    let done = if let Some(input) = owed {
+        let done = crate::refunds::make(app, &s.id, &order.number, input).await?;
         let mut tx = app.store.begin().await?;
         tx.set_claim_refund(id, &done.refund.id).await?;
         tx.commit().await?;

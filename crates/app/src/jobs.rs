@@ -113,6 +113,17 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
             tx.commit().await?;
             Ok(true)
         }
+        crate::refunds::REFUND_OWED => {
+            // Made once (its key); finished after, so a crash between the two only asks
+            // again, and the refund's key finds it made.
+            crate::refunds::make_owed(app, &job.subject).await?;
+            let mut tx = app.store.begin().await?;
+            if !tx.finish_job(&job.id, now).await? {
+                return Ok(false);
+            }
+            tx.commit().await?;
+            Ok(true)
+        }
         crate::refunds::UNAPPLIED_PAYMENT => {
             // Made once (its key is the payment's); finished after, so a crash between the
             // two only asks again.

@@ -883,3 +883,92 @@ pub(crate) async fn give_back_unapplied(app: &App, payment_id: &str) -> Result<(
     .await?;
     Ok(())
 }
+
+/// A refund decided in a transaction (an inspection accepted, a claim decided, units
+/// cancelled): written as a job in that same transaction, so that a crash before the
+/// refund's own record loses nothing. The refund is made at once after the commit; the
+/// job, a minute on, makes it if that did not happen (the same key: made once).
+pub const REFUND_OWED: &str = "refund_owed";
+
+/// What an owed refund's job carries.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Owed {
+    by: String,
+    number: String,
+    amount: i64,
+    reason: String,
+    key: String,
+    destination: Option<String>,
+    /// The withdrawal or claim the refund is for: `("withdrawal" | "claim", id)`.
+    link: Option<(String, String)>,
+}
+
+/// Writes, in `tx`, the job that owes `input` (whose key must be set) on order `number`.
+pub(crate) async fn owe(
+    tx: &mut dyn ecrin_store::Tx,
+    by: &str,
+    number: &str,
+    input: &RefundInput,
+    link: Option<(&str, &str)>,
+    now: i64,
+) -> Result<(), AppError> {
+    let key = input
+        .key
+        .clone()
+        .ok_or_else(|| AppError::Internal("a refund owed needs its key".into()))?;
+    let owed = Owed {
+        by: by.to_owned(),
+        number: number.to_owned(),
+        amount: input.amount,
+        reason: input.reason.clone(),
+        key,
+        destination: input.destination.map(|d| d.as_str().to_owned()),
+        link: link.map(|(k, id)| (k.to_owned(), id.to_owned())),
+    };
+    let subject = serde_json::to_string(&owed)
+        .map_err(|e| AppError::Internal(format!("a refund owed: {e}")))?;
+    let job = crate::customers::ordered_id_at("job", now)?;
+    tx.enqueue_job(&job, REFUND_OWED, &subject, now + RETRY_AFTER_MS)
+        .await?;
+    Ok(())
+}
+
+/// The job of [`REFUND_OWED`]: the refund made (or found made, by its key) and linked to
+/// its withdrawal or claim. One that can never be made (no payment received to take it
+/// from) is left to the house, logged.
+pub(crate) async fn make_owed(app: &App, subject: &str) -> Result<(), AppError> {
+    let owed: Owed = serde_json::from_str(subject)
+        .map_err(|e| AppError::Internal(format!("a refund owed that cannot be read: {e}")))?;
+    let destination = match owed.destination.as_deref() {
+        Some(d) => Some(
+            d.parse::<RefundDestination>()
+                .map_err(|_| AppError::Internal(format!("a refund owed to `{d}`")))?,
+        ),
+        None => None,
+    };
+    let input = RefundInput {
+        amount: owed.amount,
+        reason: owed.reason,
+        key: Some(owed.key),
+        destination,
+        payment_id: None,
+    };
+    let done = match make(app, &owed.by, &owed.number, input).await {
+        Ok(done) => done,
+        Err(AppError::Refused(r)) if r.kind == ecrin_core::refusal::RefusalKind::Conflict => {
+            tracing::warn!(order = %owed.number, detail = %r.detail, "a refund owed left to the house");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some((kind, id)) = owed.link {
+        let mut tx = app.store.begin().await?;
+        match kind.as_str() {
+            "withdrawal" => tx.set_withdrawal_refund(&id, &done.refund.id).await?,
+            "claim" => tx.set_claim_refund(&id, &done.refund.id).await?,
+            _ => {}
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}

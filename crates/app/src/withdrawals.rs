@@ -1154,22 +1154,41 @@ pub async fn inspect(
             .map(|(sku, price)| (sku.clone(), credit, price - amount)),
     )
     .await?;
+    // Owed in the same transaction as the inspection: a crash before they are made
+    // leaves their jobs to make them.
+    let exchange_credit = wanted.as_ref().map(|(sku, _)| crate::refunds::RefundInput {
+        payment_id: None,
+        amount: credit,
+        reason: format!("withdrawal {id}: exchange for {sku}"),
+        key: Some(format!("{id}-exchange")),
+        destination: Some(ecrin_core::payment::RefundDestination::StoreCredit),
+    });
+    let cash_refund = (cash > 0).then(|| crate::refunds::RefundInput {
+        payment_id: None,
+        amount: cash,
+        reason: format!("withdrawal {id}: {}", outcome.as_str()),
+        key: Some(format!("{id}-refund")),
+        destination: None,
+    });
+    if let Some(input) = &exchange_credit {
+        let link = cash_refund.is_none().then_some(("withdrawal", id));
+        crate::refunds::owe(tx.as_mut(), &s.id, &order.number, input, link, now).await?;
+    }
+    if let Some(input) = &cash_refund {
+        crate::refunds::owe(
+            tx.as_mut(),
+            &s.id,
+            &order.number,
+            input,
+            Some(("withdrawal", id)),
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    let exchange = match wanted {
-        Some((sku, price)) => {
-            let credit = crate::refunds::make(
-                app,
-                &s.id,
-                &order.number,
-                crate::refunds::RefundInput {
-                    payment_id: None,
-                    amount: credit,
-                    reason: format!("withdrawal {id}: exchange for {sku}"),
-                    key: Some(format!("{id}-exchange")),
-                    destination: Some(ecrin_core::payment::RefundDestination::StoreCredit),
-                },
-            )
-            .await?;
+    let exchange = match (wanted, exchange_credit) {
+        (Some((sku, price)), Some(input)) => {
+            let credit = crate::refunds::make(app, &s.id, &order.number, input).await?;
             // The piece waits in the basket; if it cannot (sold out meanwhile), the credit
             // stays on the account for another.
             let in_basket = crate::basket::add_item(
@@ -1190,23 +1209,10 @@ pub async fn inspect(
                 in_basket,
             })
         }
-        None => None,
+        _ => None,
     };
-    let amount = cash;
-    let refund = if amount > 0 {
-        let done = crate::refunds::make(
-            app,
-            &s.id,
-            &order.number,
-            crate::refunds::RefundInput {
-                payment_id: None,
-                amount,
-                reason: format!("withdrawal {id}: {}", outcome.as_str()),
-                key: Some(format!("{id}-refund")),
-                destination: None,
-            },
-        )
-        .await?;
+    let refund = if let Some(input) = cash_refund {
+        let done = crate::refunds::make(app, &s.id, &order.number, input).await?;
         let mut tx = app.store.begin().await?;
         tx.set_withdrawal_refund(id, &done.refund.id).await?;
         tx.commit().await?;

@@ -21,10 +21,10 @@
 //! them against the database after killing the shop under this load. A request that finds
 //! no server (killed, restarting) is counted an error and the customer waits 20 ms.
 //!
-//! With `PURCHASE_PAY=stripe`, the shop takes cards through Stripe (its stand-in,
-//! `crates/ecrin/tests/standins/stripe_standin.py`): the customer follows the order's
-//! payment link to Stripe's page, pays there (`paid NUMBER` once Stripe has taken the
-//! money), and waits for the order to be confirmed by Stripe's webhook.
+//! With `PURCHASE_PAY=stripe` or `lyra`, the shop takes cards through that provider (its
+//! stand-in, `crates/ecrin/tests/standins/`): the customer follows the order's payment link
+//! to the provider's page, pays there (`paid NUMBER` once the provider has taken the
+//! money), and waits for the order to be confirmed by the provider's notification.
 //!
 //! The load runs on the same cores as the shop, so it is kept light: it reads from each
 //! answer only the fields it needs, and allocates with mimalloc as the shop does.
@@ -62,8 +62,9 @@ struct Customer {
     client: reqwest::Client,
     base: String,
     token: String,
-    /// Through Stripe's page rather than the sandbox's test payment.
-    stripe: bool,
+    /// The card paid on a provider's page (Stripe's or Lyra's stand-in) rather than by the
+    /// sandbox's test payment.
+    hosted_card: Option<&'static str>,
 }
 
 #[derive(Deserialize)]
@@ -224,9 +225,10 @@ fn acknowledged(line: &str) {
     }
 }
 
-/// Pays order `number` on Stripe's page: the order's payment link, followed to the page,
-/// and the card posted there; Stripe has taken the money once it sends the customer back.
-async fn stripe_pay(c: &Customer, number: &str) -> Result<(), String> {
+/// Pays order `number` with `card` on the provider's page: the order's payment link,
+/// followed to the page, and the card posted there; the provider has taken the money once
+/// it sends the customer back.
+async fn hosted_pay(c: &Customer, number: &str, card: &str) -> Result<(), String> {
     let a = c
         .call("GET", &format!("/api/v1/orders/{number}"), None)
         .await;
@@ -245,12 +247,12 @@ async fn stripe_pay(c: &Customer, number: &str) -> Result<(), String> {
     let paid = c
         .client
         .post(&page)
-        .form(&[("card", "4242424242424242")])
+        .form(&[("card", card)])
         .send()
         .await
-        .map_err(|e| format!("stripe's page: {e}"))?;
+        .map_err(|e| format!("the provider's page: {e}"))?;
     if paid.status().as_u16() != 303 {
-        return Err(format!("stripe's page {}", paid.status()));
+        return Err(format!("the provider's page {}", paid.status()));
     }
     acknowledged(&format!("paid {number}"));
     Ok(())
@@ -304,9 +306,9 @@ async fn purchase(
         _ => return Err(format!("order {}: {}", a.status, a.text())),
     };
     acknowledged(&format!("order {number}"));
-    if c.stripe {
+    if let Some(card) = c.hosted_card {
         let t0 = Instant::now();
-        stripe_pay(c, &number).await?;
+        hosted_pay(c, &number, card).await?;
         latencies[3].push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
     } else {
         let a = c
@@ -322,12 +324,13 @@ async fn purchase(
         }
         acknowledged(&format!("paid {number}"));
     }
-    // Through Stripe, the order is confirmed by its webhook: a moment after the payment.
+    // Through a provider, the order is confirmed by its notification: a moment after the
+    // payment.
     let mut a = c
         .call("GET", &format!("/api/v1/orders/{number}"), None)
         .await;
     let waited = Instant::now();
-    while c.stripe
+    while c.hosted_card.is_some()
         && waited.elapsed() < Duration::from_secs(20)
         && !a
             .read::<Seen>()
@@ -402,7 +405,11 @@ async fn main() {
             client: client_for(i),
             base: bases[i % bases.len()].clone(),
             token: tokens[i].clone(),
-            stripe: std::env::var("PURCHASE_PAY").as_deref() == Ok("stripe"),
+            hosted_card: match std::env::var("PURCHASE_PAY").as_deref() {
+                Ok("stripe") => Some("4242424242424242"),
+                Ok("lyra") => Some("4970100000000055"),
+                _ => None,
+            },
         };
         let skus = skus.clone();
         let tally = tally.clone();

@@ -285,6 +285,24 @@ async fn pay_1_pay_2_lyra_takes_the_payment_by_its_signed_notification_and_refun
             "{db:?}: {txs:?}"
         );
         assert_eq!(txs.len(), 2, "{db:?}: {txs:?}");
+        // The withdrawal's refund was owed in its own transaction, its job a minute on:
+        // the job finds it made, by its key, and makes nothing more.
+        crate::payment::advance(&app, "PT2M").await;
+        assert!(crate::payment::run_jobs(&app).await >= 1, "{db:?}");
+        assert_eq!(transactions(&app, &number).await, txs, "{db:?}");
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(
+            o["refunds"].as_array().map_or(0, Vec::len),
+            2,
+            "{db:?}: {o}"
+        );
         st.assert_no_violation().await;
     }
 }

@@ -15,8 +15,8 @@ answers an invalid call (`status: ERROR`, an `INT_` code) and kept in
 `GET /_standin/violations`.
 
 What the tests drive, besides the API:
-- `GET /t/{id}`: the payment order's hosted page (a form); `POST /_standin/pay/{id}` with
-  `card` pays (`4970100000000055`) or is refused (`4970100000000097`); `final=1` closes
+- `GET /t/{id}`: the payment order's hosted page (a form); `POST /t/{id}` (or
+  `/_standin/pay/{id}`) with `card` pays (`4970100000000055`) or is refused (`4970100000000097`); `final=1` closes
   the order's cycle after a refusal (no more tries). It answers 303 to the house's return
   address with the signed answer in the query, as a browser is sent back.
 - `POST /_standin/capture {}`: the day's capture: every authorised payment is captured.
@@ -479,6 +479,9 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.body()
         if path.startswith("/_standin/"):
             return self.control("POST", path[len("/_standin/"):], raw)
+        if path.startswith("/t/"):
+            # The hosted page's form, posted as a browser does.
+            return self.control("POST", "pay/" + path[3:], raw)
         prefix = "/api-payment/V4/"
         if not path.startswith(prefix):
             return self.send(404, {"error": "not found"})
@@ -538,7 +541,7 @@ class Handler(BaseHTTPRequestHandler):
         text = (
             f"<!doctype html><title>Paiement</title><h1>{o['amount'] / 100:.2f} "
             f"{html.escape(o['currency'])}</h1><p>{html.escape(o.get('orderId') or '')}</p>"
-            f"<form method=post action=/_standin/pay/{po_id}><input name=card>"
+            f"<form method=post action=/t/{po_id}><input name=card>"
             f"<button>Payer</button></form>"
         )
         self.send(200, text.encode(), "text/html; charset=utf-8")
