@@ -13,11 +13,16 @@ basket, summary, order, sandbox card payment, confirmation, by many customers at
                    checked and mounted again
   stripe-kill      `kill -9` of the one `ecrin serve` under the load, cards paid through
                    Stripe's stand-in (crates/ecrin/tests/standins/stripe_standin.py), whose
-                   webhooks find the shop dead and are sent again, as Stripe does
+                   webhooks find the shop dead and are sent again, as Stripe does; customers
+                   withdraw from paid orders meanwhile, refunded at once through Stripe
+  lyra-kill        the same through Lyra's stand-in (lyra_standin.py): its notifications
+                   sent again, refunds without an idempotency key (the shop's ledger), the
+                   day's capture now and then (refunds both cancellations and credits)
 
 After each: every order the shop acknowledged (201) exists; every payment it acknowledged
 (200) left its order paid; no order was paid twice and no charge of the provider is left
-untold to the shop; each piece's units add up (initial = on hand + held by orders); invoices
+untold to the shop; with a provider, each refund asked was made once, none is left owed, and
+the shop's books and the provider agree on what was given back; each piece's units add up (initial = on hand + held by orders); invoices
 and credit notes are numbered without a gap; no job is left undone past its time; `ecrin
 verify` finds every order's history whole.
 
@@ -40,7 +45,7 @@ import urllib.request
 
 ECRIN, LOAD, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
 SCENARIOS = sys.argv[4:] or ["sqlite-kill", "postgres-kill", "postgres-restart", "sqlite-full", "sqlite-readonly",
-                             "stripe-kill"]
+                             "stripe-kill", "lyra-kill"]
 SECONDS = int(os.environ.get("SECONDS_PER_RUN", "40"))
 CONCURRENCY = int(os.environ.get("CONCURRENCY", "24"))
 LIMITED_UNITS = 300
@@ -235,8 +240,10 @@ def run_load(bases, work, seconds, **extra):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def check(sql, shop, work, skus, initial, held_before, settle_ms):
-    """The invariants after a run; a list of (what, result, ok)."""
+def check(sql, shop, work, skus, initial, held_before, settle_ms, withdrawn=()):
+    """The invariants after a run; a list of (what, result, ok). Orders in `withdrawn` were
+    withdrawn from by their customer after payment (WDR-1), as the run meant, whether the
+    answer reached them or was lost to a kill."""
     results = []
     acks = [line.split() for line in open(os.path.join(work, "acks.txt"))] if os.path.exists(
         os.path.join(work, "acks.txt")) else []
@@ -249,8 +256,9 @@ def check(sql, shop, work, skus, initial, held_before, settle_ms):
             known[number] = status
     lost = [n for n in placed if n not in known]
     results.append(("acknowledged orders (201) missing from the database", f"{len(lost)} of {len(placed)}", not lost))
-    unpaid = [n for n in paid if known.get(n) in (None, "awaiting_payment", "cancelled")]
-    results.append(("acknowledged payments (200) whose order is not paid", f"{len(unpaid)} of {len(paid)}", not unpaid))
+    unpaid = [n for n in paid if known.get(n) in (None, "awaiting_payment", "cancelled") and n not in withdrawn]
+    results.append(("acknowledged payments (200) whose order is not paid (or withdrawn from)",
+                    f"{len(unpaid)} of {len(paid)}", not unpaid))
     twice = sql("SELECT order_id FROM payments WHERE status = 'captured' GROUP BY order_id HAVING COUNT(*) > 1")
     results.append(("orders paid twice", str(len(twice)), not twice))
     untold = sql("SELECT c.payment_id FROM sandbox_charges c JOIN payments p ON p.id = c.payment_id "
@@ -361,66 +369,194 @@ def standin_python():
     return python
 
 
-def stripe_kill():
-    """kill -9 under the purchase load, cards through Stripe's stand-in; Stripe sends each
-    webhook again until the shop answers it (the stand-in: 300 times, a second apart)."""
-    work = tempfile.mkdtemp(prefix="faults-stripe-")
+LYRA_SHOP, LYRA_PASSWORD, LYRA_HMAC = "69876357", "testpassword_faults0000000", "faults-standin-hmac-0000"
+
+
+class Refunder(threading.Thread):
+    """Customers withdrawing from paid orders before they leave (WDR-1: the unit is
+    cancelled and refunded at once, through the provider), one every ~200 ms, while the
+    shop is being killed; with Lyra, the day's capture now and then, so that refunds are
+    both cancellations and credits. What each request was answered is kept."""
+
+    def __init__(self, base, tokens, standin=None):
+        super().__init__(daemon=True)
+        self.base, self.tokens, self.standin = base, tokens, standin
+        self.stop, self.asked, self.tried = False, {}, set()
+
+    def run(self):
+        n = 0
+        while not self.stop:
+            n += 1
+            if self.standin and n % 25 == 0:
+                http("POST", self.standin + "/_standin/capture", {})
+            token = random.choice(self.tokens)
+            status, body, _ = http("GET", self.base + "/api/v1/orders?page[size]=20", token=token, timeout=10)
+            numbers = [o["number"] for o in (body or {}).get("items", []) if isinstance(body, dict)
+                       and o.get("status") == "being_prepared" and o["number"] not in self.tried]
+            if status == 200 and numbers:
+                number = numbers[0]
+                self.tried.add(number)
+                status, _, _ = http("POST", f"{self.base}/api/v1/orders/{number}/withdrawals",
+                                    {"lines": [{"line_id": f"{number}-1", "quantity": 1}], "outcome": "refund"},
+                                    token=token, timeout=10)
+                self.asked[number] = status
+            time.sleep(random.uniform(0.1, 0.3))
+
+
+def refunds_settled(sql, limit=180):
+    """Waits until no refund is left for the provider to make (their jobs ask again a
+    minute after a failure); the ones still pending."""
+    end = time.monotonic() + limit
+    while True:
+        pending = sql("SELECT id FROM refunds WHERE status = 'pending' AND destination IS NULL")
+        if not pending or time.monotonic() > end:
+            return pending
+        time.sleep(2)
+
+
+def provider_kill(provider):
+    """kill -9 under the purchase load, cards through the provider's stand-in, and customers
+    withdrawing (refunded at once) meanwhile; the provider sends each notification again
+    until the shop answers it (the stand-ins: 300 times, a second apart)."""
+    work = tempfile.mkdtemp(prefix=f"faults-{provider}-")
     profile = bench_profile(work)
     url, sql = f"sqlite://{work}/shop.db", sqlite_sql(f"{work}/shop.db")
-    shop = Shop(url, profile, work, "stripe-kill-shop")
+    shop = Shop(url, profile, work, f"{provider}-kill-shop")
+    if provider == "stripe":
+        args = ["stripe_standin.py", "--api-key", STRIPE_KEY, "--webhook-secret", STRIPE_HOOK,
+                "--webhook-url", f"{shop.base}/api/v1/payments/stripe/webhook"]
+    else:
+        args = ["lyra_standin.py", "--shop-id", LYRA_SHOP, "--password", LYRA_PASSWORD, "--hmac-key", LYRA_HMAC,
+                "--ipn-url", f"{shop.base}/api/v1/payments/lyra/ipn",
+                "--return-url", f"{shop.base}/payments/lyra/return"]
     standin = subprocess.Popen(
-        [standin_python(), os.path.join(STANDINS, "stripe_standin.py"), "--api-key", STRIPE_KEY,
-         "--webhook-secret", STRIPE_HOOK, "--retries", "300", "--webhook-url",
-         f"{shop.base}/api/v1/payments/stripe/webhook"],
-        stdout=subprocess.PIPE, stderr=open(os.path.join(OUT, "stripe-standin.log"), "a"), text=True)
+        [standin_python(), os.path.join(STANDINS, args[0]), *args[1:], "--retries", "300"],
+        stdout=subprocess.PIPE, stderr=open(os.path.join(OUT, f"{provider}-standin.log"), "a"), text=True)
     base = "http://127.0.0.1:" + standin.stdout.readline().split()[-1]
-    shop.extra = {"ECRIN_PAYMENT_PROVIDER": "stripe", "ECRIN_STRIPE_SECRET_KEY": STRIPE_KEY,
-                  "ECRIN_STRIPE_WEBHOOK_SECRET": STRIPE_HOOK, "ECRIN_STRIPE_API_BASE": base}
+    if provider == "stripe":
+        shop.extra = {"ECRIN_PAYMENT_PROVIDER": "stripe", "ECRIN_STRIPE_SECRET_KEY": STRIPE_KEY,
+                      "ECRIN_STRIPE_WEBHOOK_SECRET": STRIPE_HOOK, "ECRIN_STRIPE_API_BASE": base}
+    else:
+        shop.extra = {"ECRIN_PAYMENT_PROVIDER": "lyra", "ECRIN_LYRA_SHOP_ID": LYRA_SHOP,
+                      "ECRIN_LYRA_PASSWORD": LYRA_PASSWORD, "ECRIN_LYRA_HMAC_KEY": LYRA_HMAC,
+                      "ECRIN_LYRA_API_BASE": base}
+    name = {"stripe": "Stripe", "lyra": "Lyra"}[provider]
     try:
         shop.start()
         skus, initial = prepare(shop, work)
         held_before = {k: v[1] for k, v in held_by_orders(sql, skus).items()}
-        load = run_load([shop.base], work, SECONDS, PURCHASE_PAY="stripe")
+        load = run_load([shop.base], work, SECONDS, PURCHASE_PAY=provider)
+        tokens = json.load(open(os.path.join(work, "purchase_tokens.json")))
+        # Three customers' services withdrawing at once, each for its own customers.
+        refunders = [Refunder(shop.base, tokens[i::3], base if provider == "lyra" and i == 0 else None)
+                     for i in range(3)]
         kills, end = 0, time.monotonic() + SECONDS - 3
         time.sleep(2)
+        for r in refunders:
+            r.start()
         while time.monotonic() < end:
             shop.kill9()
             kills += 1
             time.sleep(random.uniform(0.0, 0.5))
             shop.start()
             time.sleep(random.uniform(1.0, 4.0))
+        for r in refunders:
+            r.stop = True
+            r.join()
+        asked = {n: st for r in refunders for n, st in r.asked.items()}
         out, err = load.communicate()
-        # The webhooks sent while the shop was down come again within a second or two.
+        # The notifications sent while the shop was down come again within a second or two;
+        # refunds left pending are asked again by their jobs a minute on.
         time.sleep(8)
+        pending = refunds_settled(sql)
         settle = now_ms() - 2000
         _, state, _ = http("GET", base + "/_standin/state")
         _, violations, _ = http("GET", base + "/_standin/violations")
         _, deliveries, _ = http("GET", base + "/_standin/deliveries")
         shop.stop()
-        results = check(sql, shop, work, skus, initial, held_before, settle)
+        results = check(sql, shop, work, skus, initial, held_before, settle,
+                        withdrawn=set(asked))
+        statuses = dict(sql("SELECT number, status FROM orders"))
         charged = {}
-        for session in state["sessions"].values():
-            if session["payment_status"] == "paid":
-                number = session["client_reference_id"]
-                charged[number] = charged.get(number, 0) + 1
-        statuses = {}
-        for number, status in sql("SELECT number, status FROM orders"):
-            statuses[number] = status
-        unpaid = [n for n in charged if statuses.get(n) in (None, "awaiting_payment", "cancelled")]
-        results.insert(0, ("orders Stripe took the money for that the shop does not have paid",
+        if provider == "stripe":
+            for session in state["sessions"].values():
+                if session["payment_status"] == "paid":
+                    number = session["client_reference_id"]
+                    charged[number] = charged.get(number, 0) + 1
+        else:
+            for t in state["transactions"].values():
+                if t["operationType"] == "DEBIT" and t["detailedStatus"] != "REFUSED":
+                    charged[t["orderId"]] = charged.get(t["orderId"], 0) + 1
+        unpaid = [n for n in charged if statuses.get(n) in (None, "awaiting_payment")]
+        results.insert(0, (f"orders {name} took the money for that the shop does not have paid",
                            f"{len(unpaid)} of {len(charged)}", not unpaid))
         twice = [n for n, k in charged.items() if k > 1]
-        results.insert(1, ("orders Stripe charged twice", str(len(twice)), not twice))
+        results.insert(1, (f"orders {name} charged twice", str(len(twice)), not twice))
         failed = [d for d in deliveries if not 200 <= d["status"] < 300]
-        answered = {d["event"] for d in deliveries if 200 <= d["status"] < 300}
-        unanswered = {d["event"] for d in deliveries} - answered
-        results.insert(2, ("webhook deliveries the shop did not take (down, or 503), then", f"{len(failed)}",
-                           True))
-        results.insert(3, ("events never answered 2xx in the end", str(len(unanswered)), not unanswered))
-        results.insert(4, ("requests off Stripe's OpenAPI document", str(len(violations)), not violations))
+        results.insert(2, ("notifications the shop did not take (down, or 503), then", f"{len(failed)}", True))
+        if provider == "stripe":
+            answered = {d["event"] for d in deliveries if 200 <= d["status"] < 300}
+            unanswered = {d["event"] for d in deliveries} - answered
+            results.insert(3, ("events never answered 2xx in the end", str(len(unanswered)), not unanswered))
+        # Refunds: each asked once, made once, none lost.
+        acked = [n for n, st in asked.items() if st == 201]
+        shop_refunds = sql("SELECT r.id, r.key, r.status, COALESCE(r.provider_refund_id, ''), r.amount, "
+                           "r.payment_id, o.number FROM refunds r JOIN orders o ON o.id = r.order_id")
+        refunded_orders = {row[6] for row in shop_refunds}
+        # Acknowledged, or carried out though its answer was lost to a kill: refunded.
+        lost = [n for n in asked if (n in acked or statuses.get(n) == "cancelled") and n not in refunded_orders]
+        made = [row for row in shop_refunds if row[2] == "succeeded"]
+        doubles, unknown, counted_not_made = [], [], []
+        if provider == "stripe":
+            at_stripe = {}
+            for r in state["refunds"].values():
+                at_stripe.setdefault(r["metadata"].get("refund_key", ""), []).append(r)
+            doubles = [k for k, rs in at_stripe.items() if len(rs) > 1]
+            keys = {row[1] for row in shop_refunds}
+            unknown = [k for k in at_stripe if k not in keys]
+            ids = {r["id"] for r in state["refunds"].values()}
+            counted_not_made = [row[0] for row in made if row[3] not in ids]
+            given = sum(r["amount"] for r in state["refunds"].values())
+        else:
+            payments = dict((pid, (int(amount), uuid)) for pid, amount, uuid in
+                            sql("SELECT id, amount, COALESCE(provider_payment, '') FROM payments "
+                                "WHERE provider = 'lyra' AND status = 'captured'"))
+            by_payment = {}
+            for row in made:
+                by_payment[row[5]] = by_payment.get(row[5], 0) + int(row[4])
+            given = 0
+            for pid, (amount, uuid) in payments.items():
+                t = state["transactions"].get(uuid)
+                if t is None:
+                    continue
+                back = amount if t["detailedStatus"] == "CANCELLED" else (amount - t["amount"]) + (
+                    t.get("refunded") or 0)
+                given += back
+                if back > by_payment.get(pid, 0):
+                    doubles.append(pid)
+                elif back < by_payment.get(pid, 0):
+                    counted_not_made.append(pid)
+        results.insert(3, ("withdrawals asked (refunded at once) during the kills; answered 201",
+                           f"{len(asked)}; {len(acked)}", True))
+        results.insert(4, ("withdrawals acknowledged or carried out without their refund",
+                           f"{len(lost)} of {len(asked)}", not lost))
+        late = sql("SELECT COUNT(*) FROM refunds WHERE status = 'succeeded' AND updated_at - created_at > 20000")
+        results.insert(5, ("refunds left pending by a kill or a lost answer, made later by their job; "
+                           "still owed by the provider once the jobs ran", f"{late[0][0]}; {len(pending)}",
+                           not pending))
+        results.insert(6, (f"refunds {name} made twice (or that the shop does not know)",
+                           f"{len(doubles) + len(unknown)}", not doubles and not unknown))
+        results.insert(7, (f"refunds the shop counts made that {name} did not make",
+                           str(len(counted_not_made)), not counted_not_made))
+        shop_total = sum(int(row[4]) for row in made)
+        results.insert(8, (f"refunded by the shop's books / given back by {name} (cents)",
+                           f"{shop_total} / {given}", shop_total == given))
+        results.insert(9, (f"requests off {name}'s published document", str(len(violations)), not violations))
         notes = [f"1 process on SQLite, {kills} killed with SIGKILL at random moments over {SECONDS} s, each "
-                 f"restarted at once; {CONCURRENCY} customers buying and paying on Stripe's page (the stand-in)"]
-        return report("sqlite: kill -9 under the purchase load, cards through Stripe", notes, results, out)
+                 f"restarted at once; {CONCURRENCY} customers buying and paying on {name}'s page (the stand-in), "
+                 "and customers withdrawing from paid orders before they leave (refunded at once) meanwhile"]
+        return report(f"sqlite: kill -9 under the purchase load, cards and refunds through {name}", notes,
+                      results, out)
     finally:
         shop.kill9()
         standin.kill()
@@ -603,7 +739,8 @@ def main():
             "postgres-restart": postgres_restart,
             "sqlite-full": lambda: sqlite_disk("full"),
             "sqlite-readonly": lambda: sqlite_disk("readonly"),
-            "stripe-kill": stripe_kill,
+            "stripe-kill": lambda: provider_kill("stripe"),
+            "lyra-kill": lambda: provider_kill("lyra"),
         }[name]
         ok = run() and ok
     sys.exit(0 if ok else 1)
