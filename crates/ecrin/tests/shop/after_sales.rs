@@ -7,7 +7,7 @@ use crate::fulfilment::{board, order_total, outbox, pay, placed, ship_body};
 use crate::support::TestApp;
 use serde_json::{Value, json};
 
-async fn set_clock(app: &TestApp, at: &str) {
+pub(crate) async fn set_clock(app: &TestApp, at: &str) {
     let (status, _) = app
         .post_json("/api/v1/test/clock", &json!({"set": at}))
         .await;
@@ -15,7 +15,7 @@ async fn set_clock(app: &TestApp, at: &str) {
 }
 
 /// Staff ship the whole order and record its delivery now.
-async fn delivered(app: &TestApp, admin: &str, number: &str) {
+pub(crate) async fn delivered(app: &TestApp, admin: &str, number: &str) {
     for (what, body) in [("ship", ship_body(json!(null))), ("deliver", json!({}))] {
         let (status, b) = call(
             app,
@@ -30,7 +30,12 @@ async fn delivered(app: &TestApp, admin: &str, number: &str) {
 }
 
 /// WDR-1: the customer of `token` withdraws from `number` as `body` says.
-async fn withdraw(app: &TestApp, token: &str, number: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn withdraw(
+    app: &TestApp,
+    token: &str,
+    number: &str,
+    body: Value,
+) -> (u16, Value) {
     call(
         app,
         "POST",
@@ -54,7 +59,7 @@ pub(crate) async fn login(app: &TestApp, email: &str) -> String {
 }
 
 /// DLV-4 asked by the customer of `email`.
-async fn late(app: &TestApp, email: &str, number: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn late(app: &TestApp, email: &str, number: &str, body: Value) -> (u16, Value) {
     let token = login(app, email).await;
     call(
         app,
@@ -376,12 +381,12 @@ pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-async fn claim(app: &TestApp, email: &str, number: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn claim(app: &TestApp, email: &str, number: &str, body: Value) -> (u16, Value) {
     let token = login(app, email).await;
     call(
         app,

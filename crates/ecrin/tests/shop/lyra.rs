@@ -20,7 +20,7 @@ async fn shop(db: Db) -> TestApp {
     TestApp::with(db, "paris", options).await
 }
 
-fn standin(app: &TestApp) -> &crate::standins::StandIn {
+pub(crate) fn standin(app: &TestApp) -> &crate::standins::StandIn {
     app.lyra
         .as_ref()
         .unwrap_or_else(|| panic!("a shop without its Lyra stand-in"))
@@ -40,7 +40,7 @@ async fn calls(app: &TestApp, ws: &str) -> Vec<Value> {
 }
 
 /// The stand-in's transactions of order `number`: (operation, amount, detailed status).
-async fn transactions(app: &TestApp, number: &str) -> Vec<(String, i64, String)> {
+pub(crate) async fn transactions(app: &TestApp, number: &str) -> Vec<(String, i64, String)> {
     let state = standin(app).read("state").await;
     state["transactions"]
         .as_object()
@@ -59,7 +59,7 @@ async fn transactions(app: &TestApp, number: &str) -> Vec<(String, i64, String)>
 
 /// Pays the payment order the pay link leads to with `card` (`final`: no more tries
 /// after a refusal): the payment order's id and where the customer's browser is sent.
-async fn pay_on_lyra(
+pub(crate) async fn pay_on_lyra(
     app: &TestApp,
     token: &str,
     number: &str,
@@ -90,7 +90,7 @@ async fn pay_on_lyra(
     (id, back)
 }
 
-const PAID: &str = "4970100000000055";
+pub(crate) const PAID: &str = "4970100000000055";
 const REFUSED: &str = "4970100000000097";
 
 async fn events(app: &TestApp, admin: &str, number: &str) -> Value {
@@ -592,4 +592,42 @@ async fn pay_1_a_lyra_attempt_paid_twice_is_given_back_once() {
         assert_eq!(told, 1, "{db:?}");
         st.assert_no_violation().await;
     }
+}
+
+/// Checks PAY-1 with Lyra: the platform answering 500, or not answering, the payment link
+/// is a `503` page within five seconds (the call gives up at 4.5 s) and the order stays
+/// awaiting payment; once Lyra is back, the same link leads to its page and the order is
+/// paid.
+#[tokio::test]
+async fn pay_1_lyra_unavailable_is_a_503_in_time_and_keeps_the_order() {
+    let app = shop(Db::Sqlite).await;
+    let st = standin(&app);
+    let (token, number) = placed(&app, "indisponible@example.fr").await;
+    for kind in ["500", "timeout"] {
+        st.control(
+            "faults",
+            json!({"ws": "Charge/CreatePaymentOrder", "kind": kind, "times": 1}),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let (status, _) = follow_pay_link(&app, &token, &number).await;
+        assert_eq!(status, 503, "{kind}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{kind}: {:?}",
+            started.elapsed()
+        );
+        let (_, o) = call(
+            &app,
+            "GET",
+            &format!("/api/v1/orders/{number}"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(o["status"], "awaiting_payment", "{kind}: {o}");
+    }
+    pay_on_lyra(&app, &token, &number, PAID, false).await;
+    order_when(&app, &token, &number, |o| o["status"] == "being_prepared").await;
+    st.assert_no_violation().await;
 }

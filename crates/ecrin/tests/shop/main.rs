@@ -29,6 +29,7 @@ mod payment;
 mod privacy;
 mod proof;
 mod proxy;
+mod refund_paths;
 mod refunds;
 mod smtp_sink;
 mod staff_pages;

@@ -429,7 +429,7 @@ async fn pay_1_stripe_unavailable_is_a_503_in_time_and_keeps_the_order() {
 }
 
 /// A card order placed and paid through Stripe's page: its customer's token and number.
-async fn paid_by_stripe(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn paid_by_stripe(app: &TestApp, email: &str) -> (String, String) {
     let (token, number) = placed(app, email).await;
     let (status, page) = follow_pay_link(app, &token, &number).await;
     assert_eq!(status, 303, "{page}");
