@@ -32,10 +32,9 @@ use std::time::Duration;
 
 pub const NAME: &str = "lyra";
 
-/// Lyra's own host, unless `ECRIN_LYRA_API_BASE` names the house's bank's (Sogecommerce:
-/// `https://api-sogecommerce.societegenerale.eu`, PayZen: `https://api.payzen.eu`,
-/// Systempay: `https://api.systempay.fr`).
-pub const DEFAULT_API_BASE: &str = "https://api.lyra.com";
+// The platform's host is the house's bank's, set by `ECRIN_LYRA_API_BASE` (Sogecommerce:
+// `https://api-sogecommerce.societegenerale.eu`, PayZen: `https://api.payzen.eu`,
+// Systempay: `https://api.systempay.fr`, Lyra's own: `https://api.lyra.com`).
 
 /// How long a call may take: the customer or staff hear `provider_unavailable` within
 /// five seconds, and may try again.
@@ -680,24 +679,24 @@ impl Posted {
     }
 }
 
-fn unauthorized(why: &'static str) -> AppError {
+fn invalid_signature(why: &'static str) -> AppError {
     tracing::warn!(why, "lyra answer refused");
-    Refusal::of(RefusalKind::Unauthorized, "unauthorized", why).into()
+    Refusal::of(RefusalKind::Invalid, "invalid_signature", why).into()
 }
 
 /// The answer posted, checked with the key it names: the IPN is signed with the password,
 /// the browser's return with the HMAC key; `password` says which one this route takes.
 fn verified(lyra: &Lyra, posted: &Posted, password: bool) -> Result<Answer, AppError> {
     if posted.algorithm != "sha256_hmac" {
-        return Err(unauthorized("not an HMAC-SHA256 answer"));
+        return Err(invalid_signature("not an HMAC-SHA256 answer"));
     }
     let key = match (posted.hash_key.as_str(), password) {
         ("password", true) => lyra.password.as_bytes(),
         ("sha256_hmac", false) => lyra.hmac_key.as_bytes(),
-        _ => return Err(unauthorized("an answer signed with another key")),
+        _ => return Err(invalid_signature("an answer signed with another key")),
     };
     if !hash_holds(key, &posted.answer, &posted.hash) {
-        return Err(unauthorized("the answer's hash does not hold"));
+        return Err(invalid_signature("the answer's hash does not hold"));
     }
     if posted.answer_type != "V4/Payment" {
         return Err(AppError::Invalid(vec![ecrin_core::query::FieldError {
@@ -714,7 +713,7 @@ fn verified(lyra: &Lyra, posted: &Posted, password: bool) -> Result<Answer, AppE
 }
 
 /// PAY-1: `POST /api/v1/payments/lyra/ipn`. The hash is checked over the raw answer with
-/// the password before anything is read (`unauthorized` otherwise); each transaction's
+/// the password before anything is read (`400 invalid_signature` otherwise); each transaction's
 /// status is then taken once: a payment paid puts the order in preparation, one refused
 /// for good (the order's cycle closed) ends the attempt, a refund refused goes back on the
 /// board. 404 unless Lyra is the shop's provider.
@@ -823,6 +822,7 @@ mod tests {
     /// (github.com/lyra/rest-php-sdk), each an answer, its `kr-hash` and the key.
     const DEMO_HMAC_KEY: &str = "38453613e7f44dc58732bad3dca2bca3";
     const DEMO_PASSWORD: &str = "testpassword_DEMOPRIVATEKEY23G4475zXZQ2UA5x7M";
+    const LYRA_HOST: &str = "https://api.lyra.com";
 
     fn known_answers() -> Vec<(String, &'static str, &'static str)> {
         let text = include_str!("../testdata/lyra_known_answers.txt");
@@ -900,30 +900,15 @@ mod tests {
         assert!(ok.is_ok());
         let var = |r: Result<Lyra, BadSetting>| r.err().map(|(v, _)| v);
         assert_eq!(
-            var(Lyra::new(
-                "shop",
-                DEMO_PASSWORD,
-                DEMO_HMAC_KEY,
-                DEFAULT_API_BASE
-            )),
+            var(Lyra::new("shop", DEMO_PASSWORD, DEMO_HMAC_KEY, LYRA_HOST)),
             Some("ECRIN_LYRA_SHOP_ID")
         );
         assert_eq!(
-            var(Lyra::new(
-                "69876357",
-                "secret",
-                DEMO_HMAC_KEY,
-                DEFAULT_API_BASE
-            )),
+            var(Lyra::new("69876357", "secret", DEMO_HMAC_KEY, LYRA_HOST)),
             Some("ECRIN_LYRA_PASSWORD")
         );
         assert_eq!(
-            var(Lyra::new(
-                "69876357",
-                DEMO_PASSWORD,
-                "short",
-                DEFAULT_API_BASE
-            )),
+            var(Lyra::new("69876357", DEMO_PASSWORD, "short", LYRA_HOST)),
             Some("ECRIN_LYRA_HMAC_KEY")
         );
         assert_eq!(

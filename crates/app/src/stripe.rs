@@ -510,7 +510,7 @@ fn adapter(app: &App) -> Option<&Stripe> {
 }
 
 /// PAY-1: `POST /api/v1/payments/stripe/webhook`. The signature is checked over the raw
-/// bytes before anything is read (`unauthorized` otherwise); then, for a session's event,
+/// bytes before anything is read (`400 invalid_signature` otherwise); then, for a session's event,
 /// Stripe is asked for the session (and its payment intent) and the attempt moves as that
 /// state says, each event taken once. A failure to reach Stripe is `provider_unavailable`,
 /// which Stripe answers by sending the event again.
@@ -518,7 +518,7 @@ pub async fn webhook(app: &App, header: &str, body: &[u8]) -> Result<Taken, AppE
     let stripe = adapter(app).ok_or(AppError::NotFound)?;
     verify_signature(&stripe.webhook_secret, header, body, wall_now_s()).map_err(|why| {
         tracing::warn!(why, "stripe webhook refused");
-        AppError::from(Refusal::of(RefusalKind::Unauthorized, "unauthorized", why))
+        AppError::from(Refusal::of(RefusalKind::Invalid, "invalid_signature", why))
     })?;
     let event: WebhookEvent = serde_json::from_slice(body).map_err(|_| {
         AppError::Invalid(vec![ecrin_core::query::FieldError {

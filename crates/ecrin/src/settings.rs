@@ -329,8 +329,10 @@ impl Settings {
                     "ECRIN_LYRA_HMAC_KEY",
                     pick("ECRIN_LYRA_HMAC_KEY", file.lyra_hmac_key),
                 )?;
-                let base = pick("ECRIN_LYRA_API_BASE", file.lyra_api_base)
-                    .unwrap_or_else(|| ecrin_app::lyra::DEFAULT_API_BASE.to_owned());
+                let base = required(
+                    "ECRIN_LYRA_API_BASE",
+                    pick("ECRIN_LYRA_API_BASE", file.lyra_api_base),
+                )?;
                 let lyra = ecrin_app::lyra::Lyra::new(
                     shop.trim(),
                     password.trim(),

@@ -76,6 +76,10 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
     let lyra_shop = ("ECRIN_LYRA_SHOP_ID", "12345678");
     let lyra_password = ("ECRIN_LYRA_PASSWORD", "testpassword_0123456789abcdef");
     let lyra_hmac = ("ECRIN_LYRA_HMAC_KEY", "hmac0123456789abcdef");
+    let lyra_base = (
+        "ECRIN_LYRA_API_BASE",
+        "https://api-sogecommerce.societegenerale.eu",
+    );
     for (env, expected) in [
         (
             vec![("ECRIN_PAYMENT_PROVIDER", "paypal")],
@@ -109,11 +113,11 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
             "ECRIN_STRIPE_API_BASE: ",
         ),
         (
-            vec![lyra, lyra_password, lyra_hmac],
+            vec![lyra, lyra_password, lyra_hmac, lyra_base],
             "ECRIN_LYRA_SHOP_ID: required",
         ),
         (
-            vec![lyra, lyra_shop, lyra_hmac],
+            vec![lyra, lyra_shop, lyra_hmac, lyra_base],
             "ECRIN_LYRA_PASSWORD: required",
         ),
         (
@@ -122,12 +126,17 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
                 lyra_shop,
                 ("ECRIN_LYRA_PASSWORD", "0123456789abcdef-plain"),
                 lyra_hmac,
+                lyra_base,
             ],
             "ECRIN_LYRA_PASSWORD: must be",
         ),
         (
-            vec![lyra, lyra_shop, lyra_password],
+            vec![lyra, lyra_shop, lyra_password, lyra_base],
             "ECRIN_LYRA_HMAC_KEY: required",
+        ),
+        (
+            vec![lyra, lyra_shop, lyra_password, lyra_hmac],
+            "ECRIN_LYRA_API_BASE: required",
         ),
         (
             vec![
@@ -135,6 +144,7 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
                 ("ECRIN_LYRA_SHOP_ID", "boutique"),
                 lyra_password,
                 lyra_hmac,
+                lyra_base,
             ],
             "ECRIN_LYRA_SHOP_ID: must be",
         ),

@@ -131,7 +131,7 @@ async fn post_ipn(app: &TestApp, form: &[(&str, &str)]) -> u16 {
 /// and language, a link valid within a day), opened again while it runs; paid on Lyra's
 /// page, the signed notification makes the order a contract: sent twice and out of order,
 /// it pays once, invoices once. A notification whose hash does not hold, or signed with
-/// the browser's key, is refused with 401. Back from the page, the browser lands on the
+/// the browser's key, is refused with 400 `invalid_signature`. Back from the page, the browser lands on the
 /// order. A refund before the day's capture lowers the payment, one after it is a credit
 /// of its own; asked twice with one key, one call. No call strays from Lyra's documents.
 #[tokio::test]
@@ -224,7 +224,7 @@ async fn pay_1_pay_2_lyra_takes_the_payment_by_its_signed_notification_and_refun
                 ],
             )
             .await;
-            assert_eq!(status, 401, "{db:?}: {key}");
+            assert_eq!(status, 400, "{db:?}: {key}");
         }
 
         // The browser back with the HMAC key's answer: on the order's page.

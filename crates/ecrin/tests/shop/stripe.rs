@@ -266,7 +266,7 @@ async fn pay_1_pay_2_stripe_takes_the_payment_and_refunds_it_on_every_profile() 
 /// Checks PAY-1 with Stripe on both databases: the events of a delayed payment (the
 /// session completed unpaid, then its payment succeeded) sent out of order and each twice
 /// make one payment, one invoice; a webhook whose signature does not hold, or is older than five minutes (signed
-/// by Stripe's library at that time), is refused with 401 and changes nothing.
+/// by Stripe's library at that time), is refused with 400 `invalid_signature` and changes nothing.
 #[tokio::test]
 async fn pay_1_stripe_events_twice_or_out_of_order_pay_once() {
     for db in ecrin_store_tests::BOTH {
@@ -350,7 +350,9 @@ async fn pay_1_stripe_events_twice_or_out_of_order_pay_once() {
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(res.status().as_u16(), 401, "{db:?}");
+            assert_eq!(res.status().as_u16(), 400, "{db:?}");
+            let problem: Value = res.json().await.unwrap_or_default();
+            assert_eq!(problem["code"], "invalid_signature", "{db:?}: {problem}");
         }
         // Signed now by Stripe's library: taken (nothing more to do: paid already).
         let header = st.control("sign", json!({"payload": body, "age": 0})).await["header"]

@@ -976,7 +976,7 @@ pub(crate) async fn payment_callback(
 }
 
 /// PAY-1: Stripe's webhook (`Stripe-Signature: t=…,v1=…`, HMAC-SHA256 of `t.` and the raw
-/// body with the endpoint's secret, within five minutes). A bad signature is 401; then the
+/// body with the endpoint's secret, within five minutes). A bad signature is 400 `invalid_signature`; then the
 /// shop asks Stripe for the session's or payment intent's state and acts on it, each event
 /// once (`applied: false` for one taken before or with nothing to do). Stripe unreachable
 /// meanwhile is 503, and Stripe sends the event again. 404 unless Stripe is the shop's
@@ -1005,7 +1005,8 @@ pub(crate) async fn stripe_webhook(
 
 /// PAY-1: Lyra's Instant Payment Notification (`application/x-www-form-urlencoded`:
 /// `kr-hash`, `kr-hash-algorithm`, `kr-hash-key`, `kr-answer-type`, `kr-answer`). The hash
-/// is checked over the raw answer with the account's password (401 otherwise); each
+/// is checked over the raw answer with the account's password (400 `invalid_signature`
+/// otherwise); each
 /// transaction's status is taken once (`applied: false` for one taken before or with
 /// nothing to do). A failure meanwhile is non-2xx, and Lyra sends the notification again.
 /// 404 unless Lyra is the shop's provider.
