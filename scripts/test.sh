@@ -41,6 +41,8 @@ echo "ok"
 
 step "Tests (unit, storage story on SQLite and PostgreSQL, HTTP, browser)"
 export ECRIN_BROWSER_TESTS=1
+# Every tool the tests use is installed above: a test that finds one missing fails.
+export ECRIN_EVERY_TOOL=1
 status=0
 cargo test --workspace --locked --no-fail-fast 2>&1 | tee target/test-output.txt || status=$?
 # Counted by awk alone: a log without any result line (the tests did not compile) counts

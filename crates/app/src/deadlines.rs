@@ -261,9 +261,10 @@ mod tests {
             .unwrap_or_else(|e| panic!("runtime: {e}"))
     }
 
-    /// Each row once, in order, whether the last chunk is full, partial or empty.
+    /// The board's reading (of every clock: DLV-4, WDR-1, WDR-2, …): each row once, in
+    /// order, whether the last chunk is full, partial or empty.
     #[test]
-    fn dlv_4_wdr_1_wdr_2_the_board_reads_each_row_once_a_chunk_at_a_time() {
+    fn the_board_reads_each_row_once_a_chunk_at_a_time() {
         for (rows, size, reads) in [(0, 3, 1), (2, 3, 1), (3, 3, 2), (7, 3, 3), (9, 3, 4)] {
             let (seen, n) = paged(rows, size);
             assert_eq!(

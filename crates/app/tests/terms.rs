@@ -11,7 +11,14 @@ fn gts_1_the_terms_state_the_profiles_values() {
         for lang in p.languages.clone() {
             let t = text(&p, lang);
             assert!(t.contains(&p.merchant.vat_number), "{name} {lang}");
-            assert!(t.contains(&p.basket.max_identical.to_string()));
+            // BSK-1's limit, in the sentence that states it (not any such number).
+            let n = p.basket.max_identical;
+            let stated = match lang {
+                Lang::Fr => format!("au plus {n} exemplaires d'une même référence"),
+                Lang::It => format!("al massimo {n} pezzi dello stesso articolo"),
+                Lang::En => format!("at most {n} units of one item"),
+            };
+            assert!(t.contains(&stated), "{name} {lang}: {stated}");
             assert!(t.lines().filter(|l| l.starts_with("## ")).count() >= 12);
         }
     }

@@ -186,19 +186,41 @@ async fn bsk_4_lines_change_and_leave_on_the_basket_page() {
 async fn bsk_4_a_cross_site_form_adds_nothing() {
     let app = TestApp::spawn(Db::Sqlite, "paris").await;
     let ring = sku(&app, "jonc-trait", 0).await;
-    let res = app
-        .client
-        .post(app.url("/fr/basket/items"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("origin", "https://elsewhere.example")
-        .body(format!("sku={ring}&quantity=1"))
-        .send()
+    let cross_site = |cookie: Option<String>| {
+        let mut req = app
+            .client
+            .post(app.url("/fr/basket/items"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", "https://elsewhere.example")
+            .body(format!("sku={ring}&quantity=3"));
+        if let Some(s) = cookie {
+            req = req.header("cookie", format!("ecrin_session={s}"));
+        }
+        req.send()
+    };
+    // A stranger's first addition from another site: refused, nothing in a basket.
+    let res = cross_site(None).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(res.status(), 403);
+    if let Some(started) = cookie_value(&res, "ecrin_session") {
+        let (_, html) = page(&app, "/fr/basket", &started).await;
+        assert!(html.contains("Votre panier est vide"), "{html}");
+    }
+    // A visitor with one ring: another site's form, sent with their cookie (it cannot
+    // read the page's token), adds nothing to it.
+    let s = first_addition(&app, &[("sku", &ring), ("quantity", "1")]).await;
+    let (status, before) = page(&app, "/fr/basket", &s).await;
+    assert_eq!(status, 200);
+    assert!(before.contains("Une pièce"), "{before}");
+    let res = cross_site(Some(s.clone()))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(res.status(), 403);
-    let s = cookie_value(&res, "ecrin_session").unwrap_or_default();
-    let (_, html) = page(&app, "/fr/basket", &s).await;
-    assert!(html.contains("Votre panier est vide"));
+    let (status, after) = page(&app, "/fr/basket", &s).await;
+    assert_eq!(status, 200);
+    assert!(
+        after.contains("Une pièce") && !after.contains("4 pièces"),
+        "the same basket, nothing added: {after}"
+    );
 }
 
 /// Checks BSK-5, ACC-1.

@@ -40,17 +40,18 @@ fn driver() -> Option<Driver> {
         eprintln!("browser tests skipped: chromedriver not installed");
         return None;
     }
+    // Installed, the driver must start: a failure here fails the test, never skips it.
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .ok()?;
+        .unwrap_or_else(|e| panic!("a port for chromedriver: {e}"));
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .ok()?;
-    let profile = tempfile::tempdir().ok()?;
+        .unwrap_or_else(|e| panic!("chromedriver did not start: {e}"));
+    let profile = tempfile::tempdir().unwrap_or_else(|e| panic!("a browser profile: {e}"));
     Some(Driver {
         child,
         port,

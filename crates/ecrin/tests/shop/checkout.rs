@@ -120,7 +120,7 @@ fn amount(v: &Value) -> i64 {
 /// Checks CHK-2, CHK-3, CHK-5, CHK-6, CHK-7, DLV-2 and the order placed in
 /// `awaiting_payment`, on every profile and both backends; the order in the export (PRV-2).
 #[tokio::test]
-async fn chk_5_the_summary_then_the_order_on_every_profile() {
+async fn chk_2_chk_5_the_summary_then_the_order_on_every_profile() {
     for (db, profile) in matrix() {
         let app = TestApp::spawn(db, profile).await;
         let token = ready_customer(&app, "ana@example.fr", "jonc-rivage", 2).await;

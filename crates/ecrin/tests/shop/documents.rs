@@ -324,16 +324,22 @@ async fn inv_1_engraved_order_states_the_exclusion_and_has_no_form() {
 /// Checks INV-2, INV-4 on both backends: a paid order names its invoice; the PDF carries
 /// the invoice and order numbers, the merchant's identity and VAT number, the lines, the VAT
 /// breakdown and the totals; an unpaid order has none and another customer's is not found.
+/// An order of at least the profile's threshold (120 €) is a contract kept ten years past
+/// delivery; one under it is not.
 #[tokio::test]
-async fn inv_2_the_invoice_pdf_is_downloaded_from_the_api() {
+async fn inv_2_inv_4_the_invoice_pdf_is_downloaded_from_the_api() {
     for db in BOTH {
         let app = TestApp::spawn(db, "paris").await;
         // Unpaid: no invoice yet.
         let token = ready_customer(&app, "bo@example.fr", "jonc-rivage", 1).await;
-        let (_, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
-        let (_, unpaid) = order(&app, &token, &s, None).await;
+        let (status, s) = call(&app, "POST", "/api/v1/checkout", &token, Some(json!({}))).await;
+        assert_eq!(status, 201, "{s}");
+        let (status, unpaid) = order(&app, &token, &s, None).await;
+        assert_eq!(status, 201, "{unpaid}");
+        assert_eq!(unpaid["status"], "awaiting_payment", "{unpaid}");
         assert_eq!(unpaid["invoice"], Value::Null, "{unpaid}");
         let unpaid_number = unpaid["number"].as_str().unwrap_or_default();
+        assert!(!unpaid_number.is_empty(), "{unpaid}");
         let (status, _, _) = get_pdf(
             &app,
             &format!("/api/v1/orders/{unpaid_number}/invoice.pdf"),
@@ -349,6 +355,18 @@ async fn inv_2_the_invoice_pdf_is_downloaded_from_the_api() {
         assert!(invoice_number.starts_with('F'), "{o}");
         // INV-4: 3,450 € is above the profile's threshold.
         assert_eq!(invoice["archive_until_delivery_plus_10_years"], true, "{o}");
+        // ... and studs at 95 € with their delivery are under it.
+        let (_, small) = paid_order(&app, "puces@example.fr", "puces-trait", json!({})).await;
+        let small_total = small["total"]["amount"].as_i64().unwrap_or_default();
+        assert!(
+            small_total > 0 && small_total < 12_000,
+            "{db:?}: an order under 120 € {small}"
+        );
+        assert!(small["invoice"]["number"].is_string(), "{small}");
+        assert_eq!(
+            small["invoice"]["archive_until_delivery_plus_10_years"], false,
+            "{db:?}: {small}"
+        );
         let (status, kind, pdf) =
             get_pdf(&app, invoice["url"].as_str().unwrap_or("?"), &token).await;
         assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{db:?}");

@@ -98,6 +98,11 @@ async fn orders_in(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn sqlite_a_full_or_read_only_disk_is_a_clear_503_and_nothing_half_written() {
     let Some(disk) = SmallDisk::mount(48) else {
+        // The test command runs as root with loop devices: there, no disk is a failure.
+        assert!(
+            !crate::support::every_tool_required(),
+            "a disk of its own needs root and a loop device (mount -o loop)"
+        );
         eprintln!("skipped: a disk of its own needs root and a loop device");
         return;
     };

@@ -1505,9 +1505,11 @@ async fn dlv_3_the_order_list_filters_searches_and_pages() {
         // the 2nd there (22:30 UTC), and the 3rd holds nothing.
         let (_, on_day) = list("?from=2026-12-02&to=2026-12-02").await;
         assert_eq!(numbers(&on_day).len(), 3, "{on_day}");
-        let (_, later) = list("?from=2026-12-03").await;
+        let (status, later) = list("?from=2026-12-03").await;
+        assert_eq!(status, 200, "{later}");
         assert!(numbers(&later).is_empty(), "{later}");
-        let (_, before) = list("?to=2026-12-01").await;
+        let (status, before) = list("?to=2026-12-01").await;
+        assert_eq!(status, 200, "{before}");
         assert!(numbers(&before).is_empty(), "{before}");
         // Two by two: the cursor leads on, and the last page has no next.
         let (_, page1) = list("?limit=2").await;
@@ -1893,7 +1895,9 @@ async fn stk_1_the_customer_answers_a_stock_out_on_the_order_page() {
     )
     .await;
     assert_eq!(res.status(), 303);
-    let (_, html) = page(&app, &path, &session).await;
+    let (status, html) = page(&app, &path, &session).await;
+    assert_eq!(status, 200, "the order's page itself");
+    assert!(html.contains(number.as_str()), "the order's page itself");
     assert!(!html.contains("form-stock-out-"), "answered: {html}");
     let res = post_form(
         &app,
@@ -2341,7 +2345,9 @@ async fn stk_2_paris_the_customer_chooses_a_credit_note_on_the_order_page() {
     )
     .await;
     assert_eq!(res.status(), 303);
-    let (_, html) = page(&app, &path, &session).await;
+    let (status, html) = page(&app, &path, &session).await;
+    assert_eq!(status, 200, "the order's page itself");
+    assert!(html.contains(number.as_str()), "the order's page itself");
     assert!(!html.contains("form-refund-"), "answered: {html}");
     let (_, account) = page(&app, "/fr/account", &session).await;
     assert!(account.contains("Votre avoir chez nous"), "{account}");

@@ -33,9 +33,11 @@ fn nginx() -> Option<PathBuf> {
         .map(PathBuf::from)
         .find(|p| p.exists());
     if found.is_none() {
-        // The test script installs it; a bare `cargo test` may not have it.
-        let required = std::env::var("ECRIN_BROWSER_TESTS").as_deref() == Ok("1");
-        assert!(!required, "nginx is needed (apt-get install nginx-light)");
+        // The test command installs it; a bare `cargo test` may not have it.
+        assert!(
+            !crate::support::every_tool_required(),
+            "nginx is needed (apt-get install nginx-light)"
+        );
         eprintln!("nginx not installed: the reverse-proxy tests are skipped");
     }
     found

@@ -374,3 +374,10 @@ pub async fn problem(res: reqwest::Response) -> (u16, String, serde_json::Value)
         serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
     )
 }
+
+/// Whether the tests run from the test command (`scripts/test.sh`, which installs every
+/// tool they use and sets `ECRIN_EVERY_TOOL=1`): there a missing tool, disk or driver is
+/// a failure, never a silent pass. A bare `cargo test` may skip what the machine lacks.
+pub fn every_tool_required() -> bool {
+    std::env::var("ECRIN_EVERY_TOOL").as_deref() == Ok("1")
+}
