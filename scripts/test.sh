@@ -39,6 +39,17 @@ for forbidden in sqlx axum tokio; do
 done
 echo "ok"
 
+step "The web layer reaches the store only through the use cases (no ecrin-store in ecrin-web)"
+if cargo tree -p ecrin-web -e normal --depth 1 --locked | grep -q ' ecrin-store '; then
+  echo "ecrin-web depends on ecrin-store" >&2
+  exit 1
+fi
+if grep -rn 'ecrin_store' crates/web/src; then
+  echo "ecrin-web names ecrin_store" >&2
+  exit 1
+fi
+echo "ok"
+
 step "Tests (unit, storage story on SQLite and PostgreSQL, HTTP, browser)"
 export ECRIN_BROWSER_TESTS=1
 # Every tool the tests use is installed above: a test that finds one missing fails.

@@ -29,6 +29,7 @@ mod lifecycle;
 pub mod lyra;
 pub mod mailer;
 pub mod merchandising;
+pub mod model;
 pub mod passwords;
 pub mod payment;
 pub mod photos;

@@ -2,7 +2,7 @@
 //! the database, so several processes on one PostgreSQL never serve a stale catalogue
 //! for longer than [`RECHECK`].
 
-use ecrin_store::{ProductDetail, ProductPage, Reference};
+use ecrin_app::model::{ProductDetail, ProductPage, Reference};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -98,7 +98,7 @@ impl CatalogueCache {
         }
         let version = match ecrin_app::catalogue::version(app).await {
             Ok(v) => v,
-            Err(ecrin_app::AppError::Store(ecrin_store::StoreError::Unavailable(_))) => {
+            Err(ecrin_app::AppError::Store(ecrin_app::model::StoreError::Unavailable(_))) => {
                 return Ok(());
             }
             Err(e) => return Err(e),

@@ -125,7 +125,7 @@ impl From<AppError> for ApiError {
                 e.checkout = Some(crate::api::checkout::summary_json(&summary));
                 e
             }
-            AppError::Store(e @ ecrin_store::StoreError::Unavailable(_)) => {
+            AppError::Store(e @ ecrin_app::model::StoreError::Unavailable(_)) => {
                 if e.is_still_away() {
                     tracing::debug!(error = %e, "database unavailable");
                 } else {

@@ -12,9 +12,9 @@ use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::Uri;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use ecrin_app::model::Customer;
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_core::Lang;
-use ecrin_store::Customer;
 use serde::de::DeserializeOwned;
 
 /// The address the request was made to, before any nesting of routers.

@@ -61,7 +61,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 /// near one, write transactions queue for it. Written here rather than through the
 /// recorder: the store keeps the totals itself, read at each scrape, and the times are
 /// fractional seconds, which the recorder's counters (whole numbers) cannot hold.
-fn writer_metrics(body: &mut String, w: &ecrin_store::WriterStats) {
+fn writer_metrics(body: &mut String, w: &ecrin_app::model::WriterStats) {
     use std::fmt::Write as _;
     let series: [(&str, &str, String); 8] = [
         (

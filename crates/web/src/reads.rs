@@ -3,8 +3,8 @@
 use crate::AppState;
 use crate::cache::Entry;
 use ecrin_app::AppError;
+use ecrin_app::model::{ProductDetail, ProductPage, Reference};
 use ecrin_core::query::CatalogueQuery;
-use ecrin_store::{ProductDetail, ProductPage, Reference};
 use std::sync::Arc;
 
 pub(crate) async fn product_page(

@@ -8,8 +8,8 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use ecrin_app::customers::{self, SignUp};
+use ecrin_app::model::Subject;
 use ecrin_app::privacy;
-use ecrin_store::Subject;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -295,8 +295,8 @@ pub struct AddressDto {
     pub default_delivery: bool,
 }
 
-impl From<ecrin_store::Address> for AddressDto {
-    fn from(a: ecrin_store::Address) -> Self {
+impl From<ecrin_app::model::Address> for AddressDto {
+    fn from(a: ecrin_app::model::Address) -> Self {
         AddressDto {
             id: a.id,
             label: a.label,
@@ -455,7 +455,10 @@ pub(crate) fn customer_id(bearer: &Bearer) -> Result<&str, ApiError> {
     }
 }
 
-async fn me_response(state: &AppState, c: ecrin_store::Customer) -> Result<MeResponse, ApiError> {
+async fn me_response(
+    state: &AppState,
+    c: ecrin_app::model::Customer,
+) -> Result<MeResponse, ApiError> {
     let k = privacy::consents(&state.app, &c.id).await?;
     let addresses = customers::addresses(&state.app, &c.id).await?;
     let credit = ecrin_app::refunds::store_credit_of(&state.app, &c.id).await?;

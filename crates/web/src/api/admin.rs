@@ -7,8 +7,8 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use ecrin_app::model::{Customer, Subject};
 use ecrin_app::{backoffice, catalogue};
-use ecrin_store::{Customer, Subject};
 use serde::{Deserialize, Serialize};
 
 pub(crate) fn staff_id(bearer: &Bearer) -> Result<&str, ApiError> {

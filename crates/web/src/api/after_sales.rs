@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use ecrin_app::claims::{self, ClaimInput, Decision, PhotoIn};
 use ecrin_app::late_delivery::{self, LateAction};
+use ecrin_app::model::{Claim, ClaimPhoto};
 use ecrin_core::query::FieldError;
-use ecrin_store::{Claim, ClaimPhoto};
 use serde::{Deserialize, Serialize};
 
 /// The body a claim may take: its photos, in base64, and some room.
@@ -399,7 +399,7 @@ pub struct RecallDto {
     pub units: Vec<RecalledUnitsDto>,
 }
 
-fn recall_dto(r: &ecrin_store::Recall, held: &[ecrin_store::HeldUnits]) -> RecallDto {
+fn recall_dto(r: &ecrin_app::model::Recall, held: &[ecrin_app::model::HeldUnits]) -> RecallDto {
     RecallDto {
         id: r.id.clone(),
         sku: r.sku.clone(),

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ecrin_app::basket::{self, BasketView};
-use ecrin_store::{BasketOwner, Subject};
+use ecrin_app::model::{BasketOwner, Subject};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

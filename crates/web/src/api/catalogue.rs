@@ -7,10 +7,10 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use ecrin_app::model::FacetCount;
 use ecrin_core::Lang;
 use ecrin_core::catalogue::{Availability, Category, Slug, reference_price};
 use ecrin_core::query::{CatalogueQuery, encode_cursor};
-use ecrin_store::FacetCount;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -16,9 +16,9 @@ use axum::response::{IntoResponse, Response};
 use ecrin_app::checkout::{
     self, AddressSource, CheckoutInput, Confirmation, GiftInput, Summary, WantedLine,
 };
+use ecrin_app::model::{Order, OrderRefusal, Papers, Shipment, Subject};
 use ecrin_app::privacy::AddressForm;
 use ecrin_core::Lang;
-use ecrin_store::{Order, OrderRefusal, Papers, Shipment, Subject};
 use serde::{Deserialize, Serialize};
 
 /// Where a request comes from, as CHK-7 records it.
@@ -458,8 +458,8 @@ impl RefundDto {
     pub(crate) fn of(
         state: &AppState,
         number: &str,
-        r: &ecrin_store::Refund,
-        note: Option<&ecrin_store::CreditNote>,
+        r: &ecrin_app::model::Refund,
+        note: Option<&ecrin_app::model::CreditNote>,
         paid_at: Option<i64>,
     ) -> Self {
         RefundDto {
@@ -510,7 +510,7 @@ fn refunds_dto(state: &AppState, o: &Order, papers: &Papers) -> Vec<RefundDto> {
 pub(crate) fn credit_note_dto(
     state: &AppState,
     number: &str,
-    n: &ecrin_store::CreditNote,
+    n: &ecrin_app::model::CreditNote,
 ) -> CreditNoteDto {
     CreditNoteDto {
         url: format!(
@@ -661,7 +661,7 @@ fn order_dto_with(
         .then(|| delivered.iter().filter_map(|(_, at)| *at).max())
         .flatten()
         .and_then(|at| merchant_day(state, at));
-    let line_state = |l: &ecrin_store::OrderLine| {
+    let line_state = |l: &ecrin_app::model::OrderLine| {
         ecrin_core::order::Line {
             line_no: l.line_no,
             quantity: l.quantity,
@@ -1089,7 +1089,7 @@ pub(crate) async fn publish_terms(
         staff,
         &req.version,
         effective,
-        ecrin_store::Localized {
+        ecrin_app::model::Localized {
             fr: req.body.fr,
             en: req.body.en,
             it: req.body.it,

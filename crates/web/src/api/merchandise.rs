@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use ecrin_app::merchandising::{
     self as m, ProductInput, StaffProduct, StaffVariant, Texts, VariantInput,
 };
+use ecrin_app::model::{Promotion, Reference};
 use ecrin_core::query::FieldError;
-use ecrin_store::{Promotion, Reference};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -241,8 +241,8 @@ fn texts_in(t: BTreeMap<String, TextsDto>) -> BTreeMap<String, Texts> {
 
 fn texts_out(
     state: &AppState,
-    name: &ecrin_store::Localized,
-    description: &ecrin_store::Localized,
+    name: &ecrin_app::model::Localized,
+    description: &ecrin_app::model::Localized,
 ) -> BTreeMap<String, TextsDto> {
     state
         .app
@@ -306,9 +306,9 @@ fn variant_dto(state: &AppState, v: &StaffVariant) -> AdminVariantDto {
 
 fn product_dto(
     state: &AppState,
-    p: &ecrin_store::StaffProductRow,
+    p: &ecrin_app::model::StaffProductRow,
     variants: &[StaffVariant],
-    photos: &[ecrin_store::ProductPhoto],
+    photos: &[ecrin_app::model::ProductPhoto],
 ) -> AdminProductDto {
     AdminProductDto {
         slug: p.slug.clone(),
@@ -690,7 +690,7 @@ pub struct PhotoDto {
     pub file_name: String,
 }
 
-pub(crate) fn photo_dto(state: &AppState, p: &ecrin_store::ProductPhoto) -> PhotoDto {
+pub(crate) fn photo_dto(state: &AppState, p: &ecrin_app::model::ProductPhoto) -> PhotoDto {
     let widths = p.widths();
     let alt = p.alt();
     PhotoDto {

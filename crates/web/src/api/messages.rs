@@ -10,8 +10,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use ecrin_app::contact::{self, ContactForm, ToFriend};
+use ecrin_app::model::{Subject, Ticket};
 use ecrin_core::Lang;
-use ecrin_store::{Subject, Ticket};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

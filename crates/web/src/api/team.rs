@@ -10,9 +10,9 @@ use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use ecrin_app::model::{Staff, StaffEvent};
 use ecrin_app::team::{self, Actor, Change};
 use ecrin_core::account::Role;
-use ecrin_store::{Staff, StaffEvent};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

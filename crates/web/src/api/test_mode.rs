@@ -236,8 +236,8 @@ pub(crate) async fn card_payment(
         return Err(ApiError::not_found());
     }
     let customer = match &bearer.subject {
-        ecrin_store::Subject::Customer(id) => id.clone(),
-        ecrin_store::Subject::Staff(_) => return Err(ApiError::not_found()),
+        ecrin_app::model::Subject::Customer(id) => id.clone(),
+        ecrin_app::model::Subject::Staff(_) => return Err(ApiError::not_found()),
     };
     let link = ecrin_app::payment::open_link_of(&state.app, &customer, &number).await?;
     let mut step = sandbox::submit_card(&state.app, &link, &req.card).await?;

@@ -293,7 +293,7 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn return_dto(number: &str, w: &ecrin_store::Withdrawal) -> ReturnDto {
+pub(crate) fn return_dto(number: &str, w: &ecrin_app::model::Withdrawal) -> ReturnDto {
     let back: Vec<Units> = serde_json::from_str(&w.send_back).unwrap_or_default();
     ReturnDto {
         id: w.id.clone(),
@@ -309,7 +309,7 @@ pub(crate) fn return_dto(number: &str, w: &ecrin_store::Withdrawal) -> ReturnDto
     }
 }
 
-async fn number_of(state: &AppState, w: &ecrin_store::Withdrawal) -> Result<String, ApiError> {
+async fn number_of(state: &AppState, w: &ecrin_app::model::Withdrawal) -> Result<String, ApiError> {
     Ok(withdrawals::order_number_of(&state.app, w).await?)
 }
 

@@ -16,11 +16,11 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use ecrin_app::model::Staff;
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_app::{AppError, backoffice, contact};
 use ecrin_core::Lang;
 use ecrin_core::refusal::RefusalKind;
-use ecrin_store::Staff;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 

@@ -17,9 +17,9 @@ use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::AppError;
 use ecrin_app::checkout::{self, AddressSource, CheckoutInput, Confirmation, Summary, WantedLine};
+use ecrin_app::model::{Localized, Staff};
 use ecrin_core::Lang;
 use ecrin_core::Refusal;
-use ecrin_store::{Localized, Staff};
 use serde::Deserialize;
 
 fn expired(t: Tr) -> AppError {
@@ -212,7 +212,7 @@ pub(super) fn refusal_table(
     t: Tr,
     lang: Lang,
     tz: &str,
-    list: &[ecrin_store::OrderRefusal],
+    list: &[ecrin_app::model::OrderRefusal],
 ) -> StaffTable {
     let code = lang.code();
     StaffTable {

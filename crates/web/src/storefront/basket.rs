@@ -17,10 +17,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use ecrin_app::AppError;
 use ecrin_app::basket::{self, BasketView};
 use ecrin_app::customers::token_hash;
+use ecrin_app::model::BasketOwner;
 use ecrin_app::quotes::{self, QuoteForm};
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_core::Lang;
-use ecrin_store::BasketOwner;
 use serde::Deserialize;
 
 /// Whose basket a page session sees: the customer's once logged in, else the session's own.

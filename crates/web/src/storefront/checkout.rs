@@ -21,10 +21,10 @@ use ecrin_app::checkout::{
     self, AddressSource, CheckoutInput, Confirmation, GiftInput, PostalAddress, Summary,
 };
 pub(crate) use ecrin_app::i18n::civil_date;
+use ecrin_app::model::{BasketOwner, Customer, Order};
 use ecrin_app::privacy::AddressForm;
 use ecrin_core::Lang;
 use ecrin_core::profile::MethodKind;
-use ecrin_store::{BasketOwner, Customer, Order};
 use serde::Deserialize;
 
 /// The lines of an address as it is written on an envelope.
@@ -983,7 +983,7 @@ fn timeline(
     lang: Lang,
     o: &Order,
     paid_at: Option<i64>,
-    shipments: &[ecrin_store::Shipment],
+    shipments: &[ecrin_app::model::Shipment],
 ) -> Vec<(String, String, Option<String>)> {
     let t = Tr::new(lang);
     let tz = &state.app.profile.time_zone;

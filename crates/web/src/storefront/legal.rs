@@ -9,8 +9,8 @@ use askama::Template;
 use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
+use ecrin_app::model::TermsVersion;
 use ecrin_core::Lang;
-use ecrin_store::TermsVersion;
 
 /// A heading or a paragraph of a legal text.
 #[derive(Debug)]

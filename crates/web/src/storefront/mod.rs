@@ -22,10 +22,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use ecrin_app::AppError;
+use ecrin_app::model::{ProductSummary, Reference};
 use ecrin_core::catalogue::{Availability, Category, Slug, product_availability, reference_price};
 use ecrin_core::query::{CatalogueQuery, FieldError, encode_cursor};
 use ecrin_core::{Lang, Profile};
-use ecrin_store::{ProductSummary, Reference};
 use rust_embed::RustEmbed;
 
 #[derive(RustEmbed)]
@@ -264,7 +264,7 @@ impl PageError {
             AppError::Invalid(errors) => PageError::BadRequest(lang, field_errors_text(&errors)),
             AppError::Refused(r) => PageError::BadRequest(lang, r.detail),
             AppError::PriceChanged { refusal, .. } => PageError::BadRequest(lang, refusal.detail),
-            AppError::Store(e @ ecrin_store::StoreError::Unavailable(_)) => {
+            AppError::Store(e @ ecrin_app::model::StoreError::Unavailable(_)) => {
                 if e.is_still_away() {
                     tracing::debug!(error = %e, "database unavailable on a page");
                 } else {
@@ -838,7 +838,7 @@ async fn catalogue_page(
         .await
         .map_err(|e| PageError::from_app(lang, e))?;
     let [collections, materials, stones] = refs.as_ref();
-    let count_of = |facet: &[ecrin_store::FacetCount], value: &str| {
+    let count_of = |facet: &[ecrin_app::model::FacetCount], value: &str| {
         facet
             .iter()
             .find(|f| f.value == value)
@@ -848,7 +848,7 @@ async fn catalogue_page(
     let select = |name: &'static str,
                   label: &str,
                   list: &[Reference],
-                  facet: &[ecrin_store::FacetCount],
+                  facet: &[ecrin_app::model::FacetCount],
                   current: Option<&str>| Select {
         name,
         label: t.t(label),
@@ -995,7 +995,7 @@ pub(crate) struct PhotoView {
 }
 
 impl PhotoView {
-    pub(crate) fn new(p: &ecrin_store::ProductPhoto, alt: String) -> PhotoView {
+    pub(crate) fn new(p: &ecrin_app::model::ProductPhoto, alt: String) -> PhotoView {
         use ecrin_app::photos::url;
         let widths = p.widths();
         let srcset = |ext: &str| {

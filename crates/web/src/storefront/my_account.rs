@@ -12,12 +12,12 @@ use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use ecrin_app::model::{BasketOwner, Customer};
 use ecrin_app::privacy::{self, AddressForm, Channel, Purpose, Rectification};
 use ecrin_app::sessions::{self, PageSession};
 use ecrin_app::{AppError, basket};
 use ecrin_core::Lang;
 use ecrin_core::refusal::RefusalKind;
-use ecrin_store::{BasketOwner, Customer};
 use serde::Deserialize;
 
 /// The logged-in customer of the request, or the login page to go to.

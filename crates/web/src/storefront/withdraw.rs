@@ -15,12 +15,12 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use ecrin_app::AppError;
 use ecrin_app::i18n;
+use ecrin_app::model::Order;
 use ecrin_app::sessions::PageSession;
 use ecrin_app::withdrawals::{self, Pending, Who, WithdrawInput};
 use ecrin_core::Lang;
 use ecrin_core::order::Units;
 use ecrin_core::refusal::RefusalKind;
-use ecrin_store::Order;
 use std::collections::HashMap;
 
 struct LineChoice {
