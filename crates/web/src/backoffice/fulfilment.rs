@@ -439,6 +439,51 @@ fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
     form.get(name).map(String::as_str).unwrap_or("")
 }
 
+/// The actions of an order's page, by the last segment of the address its forms post to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OrderAction {
+    Ship,
+    Deliver,
+    ReturnedUndelivered,
+    CancelLines,
+    StockOuts,
+    BankTransfers,
+    Refunds,
+    RefundSent,
+}
+
+impl OrderAction {
+    const ALL: [OrderAction; 8] = [
+        OrderAction::Ship,
+        OrderAction::Deliver,
+        OrderAction::ReturnedUndelivered,
+        OrderAction::CancelLines,
+        OrderAction::StockOuts,
+        OrderAction::BankTransfers,
+        OrderAction::Refunds,
+        OrderAction::RefundSent,
+    ];
+
+    fn segment(self) -> &'static str {
+        match self {
+            OrderAction::Ship => "ship",
+            OrderAction::Deliver => "deliver",
+            OrderAction::ReturnedUndelivered => "returned-undelivered",
+            OrderAction::CancelLines => "cancel-lines",
+            OrderAction::StockOuts => "stock-outs",
+            OrderAction::BankTransfers => "bank-transfers",
+            OrderAction::Refunds => "refunds",
+            OrderAction::RefundSent => "refund-sent",
+        }
+    }
+
+    fn parse(segment: &str) -> Option<OrderAction> {
+        OrderAction::ALL
+            .into_iter()
+            .find(|a| a.segment() == segment)
+    }
+}
+
 /// Every action of the order page: checks the form, calls the use case, and comes back to
 /// the order (or says why not).
 pub(super) async fn act(
@@ -451,8 +496,11 @@ pub(super) async fn act(
     let app = &state.app;
     let optional =
         |name: &str| Some(field(&form, name).trim().to_owned()).filter(|v| !v.is_empty());
-    let done = match action.as_str() {
-        "ship" => fulfilment::ship(
+    let Some(action) = OrderAction::parse(&action) else {
+        return refused(&state, lang, page, ecrin_app::AppError::NotFound);
+    };
+    let done = match action {
+        OrderAction::Ship => fulfilment::ship(
             app,
             &staff.id,
             &number,
@@ -464,7 +512,7 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        "deliver" => fulfilment::deliver(
+        OrderAction::Deliver => fulfilment::deliver(
             app,
             &staff.id,
             &number,
@@ -474,7 +522,7 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        "returned-undelivered" => fulfilment::returned_undelivered(
+        OrderAction::ReturnedUndelivered => fulfilment::returned_undelivered(
             app,
             &staff.id,
             &number,
@@ -483,7 +531,7 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        "cancel-lines" => cancellations::cancel_lines(
+        OrderAction::CancelLines => cancellations::cancel_lines(
             app,
             &staff.id,
             &number,
@@ -492,20 +540,20 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        "stock-outs" => {
+        OrderAction::StockOuts => {
             let resolution =
                 optional("resolution").and_then(|r| r.parse::<StockoutResolution>().ok());
             cancellations::stock_out(app, &staff.id, &number, form_units(&form), resolution)
                 .await
                 .map(|_| ())
         }
-        "bank-transfers" => {
+        OrderAction::BankTransfers => {
             let amount = field(&form, "amount").trim().parse::<i64>().unwrap_or(0);
             ecrin_app::payment::record_transfer(app, &staff.id, &number, amount)
                 .await
                 .map(|_| ())
         }
-        "refunds" => ecrin_app::refunds::refund(
+        OrderAction::Refunds => ecrin_app::refunds::refund(
             app,
             &staff.id,
             &number,
@@ -519,7 +567,7 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        "refund-sent" => ecrin_app::refunds::record_sent(
+        OrderAction::RefundSent => ecrin_app::refunds::record_sent(
             app,
             &staff.id,
             field(&form, "refund_id"),
@@ -527,7 +575,6 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        _ => Err(ecrin_app::AppError::NotFound),
     };
     match done {
         Ok(()) => {
@@ -615,4 +662,18 @@ pub(super) async fn deadlines(State(state): State<AppState>, visit: StaffVisit) 
         ..page
     };
     no_store(render(&page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderAction;
+
+    #[test]
+    fn each_order_action_is_read_back_from_its_address_and_no_other() {
+        for a in OrderAction::ALL {
+            assert_eq!(OrderAction::parse(a.segment()), Some(a));
+        }
+        assert_eq!(OrderAction::parse("ship-everything"), None);
+        assert_eq!(OrderAction::parse(""), None);
+    }
 }

@@ -835,6 +835,23 @@ impl WithCsrf for ReasonForm {
     }
 }
 
+/// ACC-7: how an account ends, by the last segment of its form's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AccountEnd {
+    Suspend,
+    Close,
+}
+
+impl AccountEnd {
+    fn parse(segment: &str) -> Option<AccountEnd> {
+        match segment {
+            "suspend" => Some(AccountEnd::Suspend),
+            "close" => Some(AccountEnd::Close),
+            _ => None,
+        }
+    }
+}
+
 /// ACC-7: suspend or close, with the reason e-mailed.
 async fn end_account(
     State(state): State<AppState>,
@@ -843,10 +860,16 @@ async fn end_account(
 ) -> Response {
     let page = visit.page(&state, "staff-customer");
     let StaffVisit { lang, staff, .. } = visit;
-    let done = match action.as_str() {
-        "suspend" => backoffice::suspend_customer(&state.app, &staff.id, &id, &form.reason).await,
-        "close" => backoffice::close_customer(&state.app, &staff.id, &id, &form.reason).await,
-        _ => Err(AppError::NotFound),
+    let Some(action) = AccountEnd::parse(&action) else {
+        return refused(&state, lang, page, AppError::NotFound);
+    };
+    let done = match action {
+        AccountEnd::Suspend => {
+            backoffice::suspend_customer(&state.app, &staff.id, &id, &form.reason).await
+        }
+        AccountEnd::Close => {
+            backoffice::close_customer(&state.app, &staff.id, &id, &form.reason).await
+        }
     };
     match done {
         Ok(_) => Redirect::to(&format!("/{}/staff/customers/{id}", lang.code())).into_response(),

@@ -122,6 +122,23 @@ pub(super) async fn list(State(state): State<AppState>, visit: StaffVisit) -> Re
     no_store(render(&page))
 }
 
+/// What the returns' page does to one return, by the last segment of its form's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReturnAction {
+    Receive,
+    Inspect,
+}
+
+impl ReturnAction {
+    fn parse(segment: &str) -> Option<ReturnAction> {
+        match segment {
+            "receive" => Some(ReturnAction::Receive),
+            "inspect" => Some(ReturnAction::Inspect),
+            _ => None,
+        }
+    }
+}
+
 /// Receives or inspects one return, then comes back to the list (or says why not).
 pub(super) async fn act(
     State(state): State<AppState>,
@@ -135,11 +152,14 @@ pub(super) async fn act(
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let done = match action.as_str() {
-        "receive" => withdrawals::receive(&state.app, &staff.id, &id)
+    let Some(action) = ReturnAction::parse(&action) else {
+        return refused(&state, lang, page, ecrin_app::AppError::NotFound);
+    };
+    let done = match action {
+        ReturnAction::Receive => withdrawals::receive(&state.app, &staff.id, &id)
             .await
             .map(|_| ()),
-        "inspect" => withdrawals::inspect(
+        ReturnAction::Inspect => withdrawals::inspect(
             &state.app,
             &staff.id,
             &id,
@@ -152,7 +172,6 @@ pub(super) async fn act(
         )
         .await
         .map(|_| ()),
-        _ => Err(ecrin_app::AppError::NotFound),
     };
     match done {
         Ok(()) => {
