@@ -573,6 +573,14 @@ pub async fn withdrawal_form_pdf(app: &App, order: &Order) -> Result<Option<Pdf>
     }))
 }
 
+/// INV-1, WDR-3: the withdrawal form of `order` for its customer; refused
+/// (`withdrawal_excluded_custom`) when every piece is custom-made or engraved.
+pub async fn withdrawal_form(app: &App, order: &Order) -> Result<Pdf, AppError> {
+    withdrawal_form_pdf(app, order)
+        .await?
+        .ok_or_else(|| ecrin_core::withdrawal::excluded_custom().into())
+}
+
 /// INV-1: lays out what an outbox e-mail names as attached, in order.
 pub async fn attachments(app: &App, listed: &str) -> Result<Vec<Pdf>, AppError> {
     let wanted: Vec<Attachment> = serde_json::from_str(listed)

@@ -602,6 +602,29 @@ pub async fn products(
 
 /// A collection, created or renamed (admin): texts in the profile's languages, the
 /// prevailing one required.
+/// CAT-1: a new collection (admin); its address must be free (`slug_taken`).
+pub async fn create_collection(
+    app: &App,
+    staff_id: &str,
+    slug: &str,
+    given: &BTreeMap<String, Texts>,
+) -> Result<Reference, AppError> {
+    admin(app, staff_id).await?;
+    let taken = app
+        .store
+        .collections()
+        .await?
+        .iter()
+        .any(|c| c.slug == slug.trim());
+    if taken {
+        return Err(conflict(
+            "slug_taken",
+            "a collection has this address already",
+        ));
+    }
+    put_collection(app, staff_id, slug, given).await
+}
+
 pub async fn put_collection(
     app: &App,
     staff_id: &str,

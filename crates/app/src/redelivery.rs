@@ -63,6 +63,19 @@ fn already_pending(number: &str) -> AppError {
     .into()
 }
 
+/// DLV-5: whether the customer may ask now for the pieces of `order` to be sent again (the
+/// form on the order's page): the rules' answer (`ecrin_core::order`, `Resend`: every
+/// parcel back or delivered, nothing left to prepare, not sent again already) and no other
+/// new order for them under way, as [`request`] decides it.
+pub async fn may_request(app: &App, order: &Order) -> Result<bool, AppError> {
+    let shipments = app.store.shipments_of(&order.id).await?;
+    let model = lifecycle::model(order, &shipments);
+    if ecrin_core::order::apply(&model, &OrderEvent::Resend, &app.profile).is_err() {
+        return Ok(false);
+    }
+    Ok(pending(&app.store.redeliveries_of(&order.id).await?, &order.id).is_none())
+}
+
 /// DLV-5: the customer asks for the pieces of `number`, returned undelivered, to be sent
 /// again: the priced summary of a new order for them at the day's prices and delivery
 /// charge, to be confirmed and paid like any order.

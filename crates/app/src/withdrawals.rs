@@ -576,24 +576,9 @@ fn items(order: &Order, units: &[Units]) -> Vec<String> {
         .collect()
 }
 
-/// WDR-5: what a withdrawal of `back` should refund once the pieces are received: their
-/// price, and the delivery charge when nothing of the order is kept (never a priority
-/// service's charge: its premium is not refunded; the standard charge for it is settled
-/// when the refund is made).
+/// WDR-5: what a withdrawal of `back` should refund once the pieces are received
+/// (`ecrin_core::withdrawal::refund_estimate`), for `order` as the profile sent it.
 pub fn refund_estimate(app: &App, order: &Order, back: &[Units]) -> i64 {
-    let goods: i64 = back
-        .iter()
-        .filter_map(|u| {
-            let l = order.lines.iter().find(|l| l.line_no == u.line_no)?;
-            Some(l.unit_price_incl_vat * u.quantity)
-        })
-        .sum();
-    let kept: i64 = order
-        .lines
-        .iter()
-        .map(|l| l.quantity - l.cancelled)
-        .sum::<i64>()
-        - back.iter().map(|u| u.quantity).sum::<i64>();
     let priority = crate::checkout::document(order)
         .ok()
         .and_then(|d| {
@@ -605,11 +590,17 @@ pub fn refund_estimate(app: &App, order: &Order, back: &[Units]) -> i64 {
                 .map(|m| m.priority)
         })
         .unwrap_or(false);
-    if kept <= 0 && !priority {
-        goods + order.delivery_charge
-    } else {
-        goods
-    }
+    let lines: Vec<ecrin_core::withdrawal::PricedLine> = order
+        .lines
+        .iter()
+        .map(|l| ecrin_core::withdrawal::PricedLine {
+            line_no: l.line_no,
+            unit_price: l.unit_price_incl_vat,
+            quantity: l.quantity,
+            cancelled: l.cancelled,
+        })
+        .collect();
+    ecrin_core::withdrawal::refund_estimate(&lines, back, order.delivery_charge, priority)
 }
 
 /// WDR-5: when nothing of an order sent by a priority service is kept, the standard

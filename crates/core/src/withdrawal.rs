@@ -163,10 +163,7 @@ pub fn plan(
             return Err(Refusal::invalid("lines", "not_in_order"));
         };
         if !l.withdrawable {
-            return Err(Refusal::new(
-                "withdrawal_excluded_custom",
-                "a piece made to your specification or engraved cannot be withdrawn from",
-            ));
+            return Err(excluded_custom());
         }
         let left = l.left(profile, today);
         if u.quantity > l.unshipped + left.in_transit + left.delivered {
@@ -230,4 +227,49 @@ pub fn guest_lookup_allowed(f: GuestFailures) -> bool {
     f.client < GUEST_FAILURES_PER_CLIENT
         && f.order < GUEST_FAILURES_PER_ORDER
         && f.email < GUEST_FAILURES_PER_EMAIL
+}
+
+/// A line of an order as a refund weighs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PricedLine {
+    pub line_no: i64,
+    /// Minor units, VAT included.
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub cancelled: i64,
+}
+
+/// WDR-5: what a withdrawal of `back` refunds once the pieces are received: their price,
+/// and the order's `delivery_charge` when nothing of the order is kept, unless it went by
+/// a `priority` service (its premium is never refunded; the standard charge for the same
+/// parcel is settled when the refund is made). Minor units.
+pub fn refund_estimate(
+    lines: &[PricedLine],
+    back: &[crate::order::Units],
+    delivery_charge: i64,
+    priority: bool,
+) -> i64 {
+    let goods: i64 = back
+        .iter()
+        .filter_map(|u| {
+            let l = lines.iter().find(|l| l.line_no == u.line_no)?;
+            Some(l.unit_price * u.quantity)
+        })
+        .sum();
+    let kept: i64 = lines.iter().map(|l| l.quantity - l.cancelled).sum::<i64>()
+        - back.iter().map(|u| u.quantity).sum::<i64>();
+    if kept <= 0 && !priority {
+        goods + delivery_charge
+    } else {
+        goods
+    }
+}
+
+/// WDR-3: the refusal of a withdrawal, or of its form, for pieces made to the customer's
+/// specification or engraved.
+pub fn excluded_custom() -> crate::Refusal {
+    crate::Refusal::new(
+        "withdrawal_excluded_custom",
+        "a piece made to your specification or engraved cannot be withdrawn from",
+    )
 }

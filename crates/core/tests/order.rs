@@ -645,3 +645,46 @@ mod claims {
         );
     }
 }
+
+/// Checks WDR-5: a withdrawal refunds the pieces sent back; the delivery charge too when
+/// nothing of the order is kept, never for a priority service; units already cancelled
+/// are not kept.
+#[test]
+fn wdr_5_the_refund_of_a_withdrawal_is_the_pieces_and_the_delivery_when_nothing_is_kept() {
+    use ecrin_core::order::Units;
+    use ecrin_core::withdrawal::{PricedLine, refund_estimate};
+    let lines = [
+        PricedLine {
+            line_no: 1,
+            unit_price: 34_000,
+            quantity: 2,
+            cancelled: 0,
+        },
+        PricedLine {
+            line_no: 2,
+            unit_price: 9_500,
+            quantity: 1,
+            cancelled: 1,
+        },
+    ];
+    let one = [Units {
+        line_no: 1,
+        quantity: 1,
+    }];
+    let both = [Units {
+        line_no: 1,
+        quantity: 2,
+    }];
+    // One ring of two: the ring only.
+    assert_eq!(refund_estimate(&lines, &one, 1_500, false), 34_000);
+    // Both (the studs were cancelled): nothing kept, the delivery charge with them.
+    assert_eq!(refund_estimate(&lines, &both, 1_500, false), 69_500);
+    // Sent by a priority service: never its charge.
+    assert_eq!(refund_estimate(&lines, &both, 4_500, true), 68_000);
+    // A line not of the order counts for nothing.
+    let stranger = [Units {
+        line_no: 9,
+        quantity: 1,
+    }];
+    assert_eq!(refund_estimate(&lines, &stranger, 1_500, false), 0);
+}

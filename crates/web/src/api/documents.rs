@@ -56,14 +56,8 @@ pub(crate) async fn withdrawal_form(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let order = checkout::order_of(&state.app, customer_id(&bearer)?, &number).await?;
-    match documents::withdrawal_form_pdf(&state.app, &order).await? {
-        Some(pdf) => Ok(pdf_response(pdf)),
-        None => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "withdrawal_excluded_custom",
-            "Every piece of this order is custom-made or engraved: none may be withdrawn from.",
-        )),
-    }
+    let pdf = documents::withdrawal_form(&state.app, &order).await?;
+    Ok(pdf_response(pdf))
 }
 
 /// The packing slip of an order (admin, warehouse, customer service): no price on a gift.

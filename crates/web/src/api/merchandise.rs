@@ -572,17 +572,8 @@ pub(crate) async fn create_collection(
     ApiJson(req): ApiJson<CollectionRequest>,
 ) -> Result<(StatusCode, Json<CollectionDto>), ApiError> {
     let slug = req.slug.unwrap_or_default();
-    let exists = ecrin_app::catalogue::references(&state.app).await?[0]
-        .iter()
-        .any(|c| c.slug == slug);
-    if exists {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "slug_taken",
-            "A collection has this address already.",
-        ));
-    }
-    let c = m::put_collection(&state.app, staff_id(&bearer)?, &slug, &texts_in(req.texts)).await?;
+    let c =
+        m::create_collection(&state.app, staff_id(&bearer)?, &slug, &texts_in(req.texts)).await?;
     state.cache.invalidate();
     Ok((StatusCode::CREATED, Json(collection_dto(&state, &c))))
 }

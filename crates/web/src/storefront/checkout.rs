@@ -810,20 +810,18 @@ pub(crate) async fn refund_choice(
     }
 }
 
-/// DLV-5: what the order's page says of sending the pieces again: the form while the
-/// order waits for instructions and no new order is under way, and the linked orders.
+/// DLV-5: what the order's page says of sending the pieces again: the form while the rules
+/// let the customer ask (`redelivery::may_request`), and the linked orders.
 async fn redelivery_info(state: &AppState, lang: Lang, o: &Order, info: &mut OrderInfo) {
     let t = Tr::new(lang);
     let links = ecrin_app::redelivery::links(&state.app, o)
         .await
         .unwrap_or_default();
-    let mut pending = false;
     for r in &links {
         if r.order_id == o.id {
             info.redelivery_links
                 .push((t.t("redelivery-of"), r.of_order_number.clone()));
         } else {
-            pending |= r.order_status != ecrin_core::order::OrderState::Cancelled;
             info.redelivery_links.push((
                 t.with(
                     "redelivery-as",
@@ -839,7 +837,10 @@ async fn redelivery_info(state: &AppState, lang: Lang, o: &Order, info: &mut Ord
             ));
         }
     }
-    if o.status == ecrin_core::order::OrderState::BeingReturned && !o.resent && !pending {
+    let may = ecrin_app::redelivery::may_request(&state.app, o)
+        .await
+        .unwrap_or(false);
+    if may {
         let addresses = ecrin_app::customers::addresses(&state.app, &o.customer_id)
             .await
             .unwrap_or_default();
