@@ -106,45 +106,25 @@ async fn run_one(app: &App, job: &ecrin_store::Job) -> Result<bool, AppError> {
             // The refund is made once whatever happens (its key is the order's); the job
             // is finished after it, so a crash between the two only asks it again.
             crate::redelivery::refund_first(app, &job.subject).await?;
-            let mut tx = app.store.begin().await?;
-            if !tx.finish_job(&job.id, now).await? {
-                return Ok(false);
-            }
-            tx.commit().await?;
-            Ok(true)
+            finish(app, &job.id, now).await
         }
         crate::refunds::REFUND_OWED => {
             // Made once (its key); finished after, so a crash between the two only asks
             // again, and the refund's key finds it made.
             crate::refunds::make_owed(app, &job.subject).await?;
-            let mut tx = app.store.begin().await?;
-            if !tx.finish_job(&job.id, now).await? {
-                return Ok(false);
-            }
-            tx.commit().await?;
-            Ok(true)
+            finish(app, &job.id, now).await
         }
         crate::refunds::UNAPPLIED_PAYMENT => {
             // Made once (its key is the payment's); finished after, so a crash between the
             // two only asks again.
             crate::refunds::give_back_unapplied(app, &job.subject).await?;
-            let mut tx = app.store.begin().await?;
-            if !tx.finish_job(&job.id, now).await? {
-                return Ok(false);
-            }
-            tx.commit().await?;
-            Ok(true)
+            finish(app, &job.id, now).await
         }
         crate::refunds::REFUND_RETRY => {
             // Made at most once at the provider (its key); the job is finished after, so a
             // crash between the two only asks again, and the provider answers the same.
             crate::refunds::retry(app, &job.subject).await?;
-            let mut tx = app.store.begin().await?;
-            if !tx.finish_job(&job.id, now).await? {
-                return Ok(false);
-            }
-            tx.commit().await?;
-            Ok(true)
+            finish(app, &job.id, now).await
         }
         crate::merchandising::PRICE_CHANGE | crate::merchandising::PUBLICATION_CHANGE => {
             let mut tx = app.store.begin().await?;
@@ -181,4 +161,15 @@ pub async fn run(app: App, every: Duration, mut stop: tokio::sync::watch::Receiv
             return;
         }
     }
+}
+
+/// Marks a job done once its work (made once by its own key) is done: `false` when another
+/// process finished it first. A crash between the two only runs the work again.
+async fn finish(app: &App, job_id: &str, now: i64) -> Result<bool, AppError> {
+    let mut tx = app.store.begin().await?;
+    if !tx.finish_job(job_id, now).await? {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
 }

@@ -49,8 +49,7 @@ const UNKNOWN_TRANSACTION: &str = "PSP_010";
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Why a setting cannot be used: the variable and what is wrong with it.
-pub type BadSetting = (&'static str, String);
+pub use crate::provider::BadSetting;
 
 /// The Lyra adapter: the shop's identifier, its keys and its HTTP client.
 pub struct Lyra {
@@ -105,27 +104,13 @@ impl Lyra {
                 "must be the shop's HMAC-SHA-256 key (from the REST API keys page)".into(),
             ));
         }
-        let base = api_base.trim_end_matches('/');
-        match url::Url::parse(base) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {}
-            _ => {
-                return Err((
-                    "ECRIN_LYRA_API_BASE",
-                    format!("`{api_base}` is not an http(s) address"),
-                ));
-            }
-        }
-        let http = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .connect_timeout(Duration::from_secs(3))
-            .user_agent(concat!("ecrin/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ("ECRIN_LYRA_API_BASE", e.to_string()))?;
+        let base = crate::provider::api_base("ECRIN_LYRA_API_BASE", api_base)?;
+        let http = crate::provider::http_client("ECRIN_LYRA_API_BASE", CALL_TIMEOUT)?;
         Ok(Lyra {
             shop_id: shop_id.to_owned(),
             password: password.to_owned(),
             hmac_key: hmac_key.to_owned(),
-            api_base: base.to_owned(),
+            api_base: base,
             http,
         })
     }
@@ -373,14 +358,6 @@ fn iso(at_s: i64) -> Result<String, AppError> {
     Ok(ts.strftime("%Y-%m-%dT%H:%M:%S+00:00").to_string())
 }
 
-/// The time at Lyra: the machine's clock, not the shop's (which tests move to the days
-/// they need): a link's expiry is a moment Lyra reads.
-fn wall_now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Where the customer goes back to on the shop: their order's page.
 fn order_page(app: &App, order: &Order, note: &str) -> String {
     let lang = crate::documents::order_lang(&app.profile, order);
@@ -426,7 +403,7 @@ impl PaymentProvider for Lyra {
         }
         let summary = crate::checkout::document(order)?;
         let lang = crate::documents::order_lang(&app.profile, order);
-        let expires = wall_now_s() / 3600 * 3600 + ORDER_HOURS * 3600;
+        let expires = crate::provider::wall_now_s() / 3600 * 3600 + ORDER_HOURS * 3600;
         let body = json!({
             "amount": payment.amount,
             "currency": app.profile.currency.code(),
@@ -519,17 +496,18 @@ impl PaymentProvider for Lyra {
                 amount: done.amount,
             });
         }
+        // What the provider answered it gave back of the payment, by the ledger.
+        let mut answered: i64 = calls
+            .iter()
+            .filter(|c| c.provider_refund_id.is_some())
+            .map(|c| c.amount)
+            .sum();
         if let Some(open) = calls.iter().find(|c| c.provider_refund_id.is_none()) {
             if now - open.called_at < IN_FLIGHT_MS {
                 return Err(unavailable(
                     "a refund of this payment is under way at the provider; try again in a moment",
                 ));
             }
-            let answered: i64 = calls
-                .iter()
-                .filter(|c| c.provider_refund_id.is_some())
-                .map(|c| c.amount)
-                .sum();
             let debit = self.transaction(uuid).await?;
             let mut tx = app.store.begin().await?;
             if debit.given_back(payment.amount) - answered >= open.amount {
@@ -543,20 +521,12 @@ impl PaymentProvider for Lyra {
                         amount: open.amount,
                     });
                 }
+                answered += open.amount;
             } else {
                 tx.forget_provider_refund_call(&open.key).await?;
                 tx.commit().await?;
             }
         }
-        let mut tx = app.store.begin().await?;
-        let answered: i64 = tx
-            .provider_refund_calls(&payment.id)
-            .await?
-            .iter()
-            .filter(|c| c.provider_refund_id.is_some())
-            .map(|c| c.amount)
-            .sum();
-        tx.commit().await?;
         let call = ecrin_store::ProviderRefundCall {
             key: key.to_owned(),
             payment_id: payment.id.clone(),

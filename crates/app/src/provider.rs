@@ -87,3 +87,39 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug + 'static {
 pub fn unavailable(detail: impl Into<String>) -> AppError {
     Refusal::of(RefusalKind::Unavailable, "provider_unavailable", detail).into()
 }
+
+/// Why a provider's setting cannot be used: the variable and what is wrong with it.
+pub type BadSetting = (&'static str, String);
+
+/// A provider's API address from setting `var`: an http(s) address, without its last `/`.
+pub(crate) fn api_base(var: &'static str, given: &str) -> Result<String, BadSetting> {
+    let base = given.trim_end_matches('/');
+    match url::Url::parse(base) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
+            Ok(base.to_owned())
+        }
+        _ => Err((var, format!("`{given}` is not an http(s) address"))),
+    }
+}
+
+/// The HTTP client of a provider's adapter: each call gives up after `timeout`, so that the
+/// customer or staff hear `provider_unavailable` in time.
+pub(crate) fn http_client(
+    var: &'static str,
+    timeout: std::time::Duration,
+) -> Result<reqwest::Client, BadSetting> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .user_agent(concat!("ecrin/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| (var, e.to_string()))
+}
+
+/// The time at the provider: the machine's clock, not the shop's (which tests move to the
+/// days they need): an expiry or a signature's freshness is a moment the provider reads.
+pub(crate) fn wall_now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -338,6 +338,29 @@ async fn tell_owed_again(
     order: &ecrin_store::Order,
     refund: &Refund,
 ) -> Result<(), AppError> {
+    tell_of_refund(
+        app,
+        tx,
+        order,
+        refund,
+        "refund-card-failed-subject",
+        &["refund-card-failed-text"],
+        true,
+    )
+    .await
+}
+
+/// An e-mail of a refund without a credit note: `subject` and the `texts` (each with the
+/// order's number and the refund's amount), and the order's page as its button if asked.
+async fn tell_of_refund(
+    app: &App,
+    tx: &mut dyn ecrin_store::Tx,
+    order: &ecrin_store::Order,
+    refund: &Refund,
+    subject: &str,
+    texts: &[&str],
+    button: bool,
+) -> Result<(), AppError> {
     let summary = crate::checkout::document(order)?;
     let lang = crate::documents::order_lang(&app.profile, order);
     let t = Tr::new(lang);
@@ -348,21 +371,23 @@ async fn tell_owed_again(
     let message = Message {
         to: summary.contact.email.clone(),
         lang,
-        subject: t.with("refund-card-failed-subject", &args),
+        subject: t.with(subject, &args),
         greeting: t.with(
             "email-greeting",
             &[("name", summary.contact.given_name.clone())],
         ),
-        paragraphs: vec![t.with("refund-card-failed-text", &args)],
-        button: Some((
-            t.t("confirm-button"),
-            format!(
-                "{}/{}/account/orders/{}",
-                app.public_url,
-                lang.code(),
-                order.number
-            ),
-        )),
+        paragraphs: texts.iter().map(|k| t.with(k, &args)).collect(),
+        button: button.then(|| {
+            (
+                t.t("confirm-button"),
+                format!(
+                    "{}/{}/account/orders/{}",
+                    app.public_url,
+                    lang.code(),
+                    order.number
+                ),
+            )
+        }),
     };
     emails::enqueue_attached(tx, app, message, &[], &[]).await
 }
@@ -836,25 +861,16 @@ async fn tell_unapplied(
     order: &ecrin_store::Order,
     refund: &Refund,
 ) -> Result<(), AppError> {
-    let summary = crate::checkout::document(order)?;
-    let lang = crate::documents::order_lang(&app.profile, order);
-    let t = Tr::new(lang);
-    let args = [
-        ("number", order.number.clone()),
-        ("amount", t.money(refund.amount)),
-    ];
-    let message = Message {
-        to: summary.contact.email.clone(),
-        lang,
-        subject: t.with("refund-subject", &args),
-        greeting: t.with(
-            "email-greeting",
-            &[("name", summary.contact.given_name.clone())],
-        ),
-        paragraphs: vec![t.with("refund-unapplied-text", &args), t.t("refund-delay")],
-        button: None,
-    };
-    emails::enqueue_attached(tx, app, message, &[], &[]).await
+    tell_of_refund(
+        app,
+        tx,
+        order,
+        refund,
+        "refund-subject",
+        &["refund-unapplied-text", "refund-delay"],
+        false,
+    )
+    .await
 }
 
 /// PAY-1: the job of [`UNAPPLIED_PAYMENT`]: the payment is refunded in full to itself,

@@ -40,14 +40,6 @@ pub const CALL_TIMEOUT: Duration = Duration::from_millis(4_500);
 /// under the same key, as Stripe requires; one sent in a later hour has a key of its own.
 const SESSION_HOURS: i64 = 23;
 
-/// The time at Stripe: the machine's clock, not the shop's (which tests move to the days
-/// they need): a session's expiry and a signature's freshness are moments Stripe reads.
-fn wall_now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// The Stripe adapter: its keys and its HTTP client.
 pub struct Stripe {
     secret_key: String,
@@ -65,8 +57,7 @@ impl std::fmt::Debug for Stripe {
     }
 }
 
-/// Why a setting cannot be used: the variable and what is wrong with it.
-pub type BadSetting = (&'static str, String);
+pub use crate::provider::BadSetting;
 
 impl Stripe {
     /// The adapter for the account of `secret_key` (`sk_…` or a restricted `rk_…`) whose
@@ -96,26 +87,12 @@ impl Stripe {
                 "must be the signing secret of the webhook endpoint (whsec_…)".into(),
             ));
         }
-        let base = api_base.trim_end_matches('/');
-        match url::Url::parse(base) {
-            Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {}
-            _ => {
-                return Err((
-                    "ECRIN_STRIPE_API_BASE",
-                    format!("`{api_base}` is not an http(s) address"),
-                ));
-            }
-        }
-        let http = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .connect_timeout(Duration::from_secs(3))
-            .user_agent(concat!("ecrin/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ("ECRIN_STRIPE_API_BASE", e.to_string()))?;
+        let base = crate::provider::api_base("ECRIN_STRIPE_API_BASE", api_base)?;
+        let http = crate::provider::http_client("ECRIN_STRIPE_API_BASE", CALL_TIMEOUT)?;
         Ok(Stripe {
             secret_key: secret_key.to_owned(),
             webhook_secret: webhook_secret.as_bytes().to_vec(),
-            api_base: base.to_owned(),
+            api_base: base,
             http,
         })
     }
@@ -364,7 +341,7 @@ impl PaymentProvider for Stripe {
                 });
             }
         }
-        let hour = wall_now_s() / 3600 * 3600;
+        let hour = crate::provider::wall_now_s() / 3600 * 3600;
         let expires_at = hour + SESSION_HOURS * 3600;
         let form = session_form(app, order, payment, expires_at)?;
         let v = self
@@ -516,7 +493,13 @@ fn adapter(app: &App) -> Option<&Stripe> {
 /// which Stripe answers by sending the event again.
 pub async fn webhook(app: &App, header: &str, body: &[u8]) -> Result<Taken, AppError> {
     let stripe = adapter(app).ok_or(AppError::NotFound)?;
-    verify_signature(&stripe.webhook_secret, header, body, wall_now_s()).map_err(|why| {
+    verify_signature(
+        &stripe.webhook_secret,
+        header,
+        body,
+        crate::provider::wall_now_s(),
+    )
+    .map_err(|why| {
         tracing::warn!(why, "stripe webhook refused");
         AppError::from(Refusal::of(RefusalKind::Invalid, "invalid_signature", why))
     })?;

@@ -171,20 +171,40 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
             "no key in the message: {stderr}"
         );
     }
+    for (env, banner) in [
+        (
+            vec![stripe, key, hook],
+            "Card payments: Stripe (https://api.stripe.com)",
+        ),
+        (
+            vec![lyra, lyra_shop, lyra_password, lyra_hmac, lyra_base],
+            "Card payments: Lyra (https://api-sogecommerce.societegenerale.eu)",
+        ),
+    ] {
+        let (text, logs) = started(&env);
+        assert!(text.contains(banner), "{text}");
+        assert!(
+            !text.contains("0123456789abcdef") && !logs.contains("0123456789abcdef"),
+            "no key in the banner or the logs: {text}{logs}"
+        );
+    }
+}
+
+/// What `ecrin serve` printed once ready with `env` (on a fresh SQLite file), and its logs.
+fn started(env: &[(&str, &str)]) -> (String, String) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let db = format!("sqlite://{}", dir.path().join("shop.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecrin"))
-        .env("ECRIN_DATABASE_URL", &db)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecrin"));
+    cmd.env("ECRIN_DATABASE_URL", &db)
         .env("ECRIN_ADDR", "127.0.0.1:0")
-        .env(stripe.0, stripe.1)
-        .env(key.0, key.1)
-        .env(hook.0, hook.1)
         .env_remove("ECRIN_TEST_MODE")
         .env_remove("ECRIN_STRIPE_API_BASE")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
     let (text, _) = crate::stock::until_ready(&mut child);
     let _ = child.kill();
     let mut logs = String::new();
@@ -193,47 +213,7 @@ fn pay_1_the_card_provider_and_its_keys_are_checked_at_start() {
         let _ = e.read_to_string(&mut logs);
     }
     let _ = child.wait();
-    assert!(
-        text.contains("Card payments: Stripe (https://api.stripe.com)"),
-        "{text}"
-    );
-    assert!(
-        !text.contains("0123456789abcdef") && !logs.contains("0123456789abcdef"),
-        "{text}{logs}"
-    );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ecrin"))
-        .env("ECRIN_DATABASE_URL", &db)
-        .env("ECRIN_ADDR", "127.0.0.1:0")
-        .env(lyra.0, lyra.1)
-        .env(lyra_shop.0, lyra_shop.1)
-        .env(lyra_password.0, lyra_password.1)
-        .env(lyra_hmac.0, lyra_hmac.1)
-        .env(
-            "ECRIN_LYRA_API_BASE",
-            "https://api-sogecommerce.societegenerale.eu",
-        )
-        .env_remove("ECRIN_TEST_MODE")
-        .env_remove("ECRIN_PAYMENT_SECRET")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (text, _) = crate::stock::until_ready(&mut child);
-    let _ = child.kill();
-    let mut logs = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut logs);
-    }
-    let _ = child.wait();
-    assert!(
-        text.contains("Card payments: Lyra (https://api-sogecommerce.societegenerale.eu)"),
-        "{text}"
-    );
-    assert!(
-        !text.contains("0123456789abcdef") && !logs.contains("0123456789abcdef"),
-        "{text}{logs}"
-    );
+    (text, logs)
 }
 
 #[test]
